@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# xdptag build.  `make` builds the BPF objects, their skeletons, the CLI and
+# the tests; `make deps` installs what the build and tests need; `make test`
+# runs every tier; `make demo` runs the lab demo.  V=1 shows full commands.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+# Skeletons and objects are inputs of later steps, not temporaries.
+.SECONDARY:
+
+BUILD	?= build
+CLANG	?= clang
+BPFTOOL	?= bpftool
+CC	?= cc
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian keeps asm/ under the multiarch directory; -idirafter so that the
+# BPF target's own headers win.
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
+	      -idirafter $(ARCH_INC) -MMD -MP
+XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	     -Wno-missing-field-initializers -D_GNU_SOURCE \
+	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
+LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -lm
+
+BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o
+SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h
+
+# Every user/*.c but the entry point goes into a library the tests link.
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+LIB	 := $(BUILD)/libxdptag.a
+BIN	 := $(BUILD)/xdptag
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+PROG_SRCS := $(wildcard tests/prog/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(PROG_SRCS))
+TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
+		$(wildcard tests/bpf/*.bpf.c))
+
+.PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
+	test-kernels fuzz clean
+
+all: $(BIN) $(TEST_BINS) $(TEST_BPF)
+
+$(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
+$(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
+$(BPF_OBJS):
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
+
+$(BUILD)/user/%.o: user/%.c $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/user/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XT_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+deps:
+	$(Q)scripts/deps.sh
+
+# The README's test command: every tier, one summary line at the end.
+test: all
+	$(Q)tests/run.sh
+
+test-unit test-prog test-pcap test-e2e: all
+	$(Q)tests/run.sh $(subst test-,,$@)
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)bench/run.sh
+
+test-kernels: all
+	$(Q)tests/vm/run.sh
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d \
+	$(BUILD)/tests/bpf/*.d)

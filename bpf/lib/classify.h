@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Rule evaluation, BPF side.  One source for every program that classifies
+ * (the XDP stage today, the TC stage in --bridge tc mode).
+ *
+ * Cost model: a packet costs one array lookup for the active ruleset, one
+ * load per match dimension from that ruleset, and for addresses whose /16
+ * holds longer prefixes one hash probe per prefix length the ruleset uses.
+ * Nothing here walks the rules or the prefixes, so the cost does not grow
+ * with how many of them there are (docs/rules-engine.md, docs/performance.md).
+ */
+#ifndef XDPTAG_CLASSIFY_H
+#define XDPTAG_CLASSIFY_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "parse.h"
+
+/* Two generations; user space fills the idle one, then flips xt_active. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xt_ruleset);
+} xt_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_active);
+} xt_active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XT_MAX_PREFIX_ENTRIES);
+	/* Entries come and go with rulesets; do not pin memory for 1M. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xt_pfx_key);
+	__type(value, struct xt_pfx_val);
+} xt_prefix SEC(".maps");
+
+/* Sized view of xt_xdp_stats.rule_hits, for the global function's checks. */
+struct xt_hits {
+	__u64 n[XT_MAX_RULES];
+};
+
+struct xt_verdict {
+	__u64 rules;
+	__u8 score;
+	__u8 class_id;
+};
+
+/* Keep the first plen bits of a network-order word array (plen % 8 == 0). */
+static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		__u32 have = plen > 32 * i ? plen - 32 * i : 0;
+
+		if (have >= 32)
+			dst[i] = src[i];
+		else if (!have)
+			dst[i] = 0;
+		else
+			dst[i] = src[i] & bpf_htonl(~0U << (32 - have));
+	}
+}
+
+static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
+				       __u32 v6, __u32 dir, const __u32 *addr)
+{
+	const struct xt_l1 *l1 = &rs->pfx[v6 & 1][dir & 1];
+	__u32 top = bpf_ntohl(addr[0]) >> (32 - XT_L1_BITS);
+	const __u8 *levels = v6 ? rs->v6_levels : rs->v4_levels;
+	__u32 nlevels = v6 ? rs->v6_nlevels : rs->v4_nlevels;
+	struct xt_pfx_key key = {
+		.gen = gen, .dir = dir, .family = v6 ? 6 : 4,
+	};
+	__u64 bits = l1->bits[top];
+	int i;
+
+	if (!((l1->longer[top / 64] >> (top % 64)) & 1))
+		return bits;
+
+	/*
+	 * Probe every length in use, shortest first: a miss at one length
+	 * says nothing about longer ones.  Each entry's bitmap already holds
+	 * the rules of all shorter prefixes covering it (user space pushes
+	 * them down), so the deepest hit is the answer.
+	 */
+	for (i = 0; i < XT_MAX_LEVELS; i++) {
+		struct xt_pfx_val *v;
+
+		if (i >= nlevels)
+			break;
+		key.plen = levels[i];
+		pfx_mask((__u32 *)key.addr, addr, key.plen);
+		v = bpf_map_lookup_elem(&xt_prefix, &key);
+		if (!v)
+			continue;
+		bits = v->bits;
+		if (!v->longer)
+			break;
+	}
+	return bits;
+}
+
+/* Index of the lowest set bit (de Bruijn multiply: BPF has no ctz). */
+static const __u8 xt_debruijn64[64] = {
+	0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
+};
+
+static __always_inline __u32 xt_lowest_bit(__u64 v)
+{
+	return xt_debruijn64[((v & -v) * 0x03f79d71b4cb0a89ULL) >> 58];
+}
+
+/*
+ * The rules a packet satisfies: the AND over all dimensions of "rules
+ * whose condition on this field holds".  The cheapest and most selective
+ * tables come first so that most packets stop before the prefix probes.
+ */
+static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
+					    __u32 gen, const struct xt_pkt *p)
+{
+	int ip = p->features & (XT_F_IPV4 | XT_F_IPV6);
+	__u32 l4_ok = p->l4_ok;
+	__u64 m;
+
+	m = rs->features[p->features & (XT_F_SLOTS - 1)];
+	m &= rs->proto[ip ? p->ip_proto : XT_BYTE_NONE];
+	m &= rs->tcp_flags[l4_ok && p->l4 == XT_L4_TCP ? p->tcp_flags :
+			   XT_BYTE_NONE];
+	if (l4_ok && (p->l4 == XT_L4_TCP || p->l4 == XT_L4_UDP)) {
+		m &= rs->dport[p->dport];
+		m &= rs->sport[p->sport];
+	} else {
+		m &= rs->dport[XT_PORT_NONE] & rs->sport[XT_PORT_NONE];
+	}
+	if (!m)
+		return 0;
+	if (l4_ok && (p->l4 == XT_L4_ICMP || p->l4 == XT_L4_ICMPV6)) {
+		m &= rs->icmp_type[p->icmp_type];
+		m &= rs->icmp_code[p->icmp_code];
+	} else {
+		m &= rs->icmp_type[XT_BYTE_NONE] & rs->icmp_code[XT_BYTE_NONE];
+	}
+	m &= rs->ttl[ip ? p->ttl : XT_BYTE_NONE];
+	m &= rs->len[p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX];
+	m &= rs->vlan[p->features & XT_F_VLAN ? p->vlan_id & 0xfff :
+		      XT_VLAN_NONE];
+	if (!m)
+		return 0;
+	if (ip) {
+		__u32 v6 = !!(p->features & XT_F_IPV6);
+
+		/* Malformed IP headers may leave no addresses: still zeroes. */
+		m &= pfx_match(rs, gen, v6, XT_SRC, p->saddr);
+		if (m)
+			m &= pfx_match(rs, gen, v6, XT_DST, p->daddr);
+	} else {
+		m &= rs->no_addr;
+	}
+	return m;
+}
+
+/*
+ * Score and class from the matched set, counting each rule's hit on the way
+ * (the loop runs once per matched rule, usually zero to two times).
+ */
+static __always_inline void classify_score(const struct xt_ruleset *rs,
+					   __u64 m, struct xt_verdict *v,
+					   struct xt_hits *hits)
+{
+	int best = -1;
+	__u32 score = 0;
+	int i;
+
+	v->rules = m;
+	v->class_id = 0;
+	for (i = 0; i < XT_MAX_RULES; i++) {
+		__u32 idx, w;
+
+		if (!m)
+			break;
+		idx = xt_lowest_bit(m);
+		m &= m - 1;
+		w = rs->weight[idx & (XT_MAX_RULES - 1)];
+		score += w;
+		/* Ties go to the earlier rule: strictly greater wins. */
+		if ((int)w > best) {
+			best = w;
+			v->class_id = rs->class_of[idx & (XT_MAX_RULES - 1)];
+		}
+		if (hits)
+			hits->n[idx & (XT_MAX_RULES - 1)]++;
+	}
+	v->score = score > 255 ? 255 : score;
+}
+
+/* The active ruleset and its generation, or NULL (never, once loaded). */
+static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
+{
+	__u32 zero = 0;
+	struct xt_active *a = bpf_map_lookup_elem(&xt_active, &zero);
+
+	if (!a)
+		return NULL;
+	*gen = a->gen & 1;
+	return bpf_map_lookup_elem(&xt_rules, gen);
+}
+
+/*
+ * Classify a parsed packet into *v, counting rule hits in *hits (which
+ * may be NULL).  Returns the drop threshold of the ruleset used (0: never
+ * drop).  A global function on purpose: the verifier checks it once, with
+ * *p unknown, instead of once per parser path, which would blow its budget.
+ */
+__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
+			   struct xt_hits *hits)
+{
+	const struct xt_ruleset *rs;
+	__u32 gen = 0;
+
+	if (!p || !v)
+		return 0;
+	v->rules = 0;
+	v->score = 0;
+	v->class_id = 0;
+	rs = ruleset_active(&gen);
+	if (!rs)
+		return 0;
+	classify_score(rs, classify_rules(rs, gen, p), v, hits);
+	return rs->drop_threshold;
+}
+
+#endif /* XDPTAG_CLASSIFY_H */

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Packet parser shared by the XDP and TC programs, and compiled for user
+ * space too (fuzzing), so it uses no BPF helper.
+ *
+ * Cursor style: each parse_*() checks that its header lies before `end`,
+ * records what it found, advances the cursor and returns the next protocol,
+ * or XT_PARSE_STOP when there is nothing more to parse.  Truncated or
+ * inconsistent headers set XT_F_MALFORMED and stop; the packet is still
+ * classified and passed.  Nothing is read past `end`: every access follows a
+ * comparison the verifier can see, re-done after each variable advance.
+ */
+#ifndef XDPTAG_PARSE_H
+#define XDPTAG_PARSE_H
+
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_endian.h>
+#include "xdptag.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#ifndef XT_MAX_VLANS
+#define XT_MAX_VLANS	4
+#endif
+#ifndef XT_MAX_EXTHDRS
+#define XT_MAX_EXTHDRS	8
+#endif
+#define XT_PARSE_STOP	(-1)
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD	0x88A8
+#endif
+#define XT_ETH_P_QINQ1	0x9100	/* pre-standard QinQ TPID */
+
+#ifndef IPPROTO_MH
+#define IPPROTO_MH	135
+#endif
+
+struct xt_cursor {
+	void *pos;
+	void *end;
+};
+
+/* Everything the classifier needs from one packet. */
+struct xt_pkt {
+	__u32 len;		/* frame length */
+	__u16 features;		/* enum xt_feature */
+	__u16 eth_proto;	/* after VLAN tags, host order */
+	__u16 vlan_id;		/* outermost tag */
+	__u8  vlans;
+	__u8  l4;		/* enum xt_l4 */
+	__u8  ip_proto;
+	__u8  ttl;
+	__u8  tcp_flags;
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u8  l4_ok;		/* L4 header long enough for its fields */
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u32 saddr[4];		/* network order; IPv4 in [0] */
+	__u32 daddr[4];
+};
+
+static __always_inline int xt_malformed(struct xt_pkt *p)
+{
+	p->features |= XT_F_MALFORMED;
+	return XT_PARSE_STOP;
+}
+
+/* Ethernet, then up to XT_MAX_VLANS stacked tags; returns the ethertype. */
+static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return xt_malformed(p);
+	proto = bpf_ntohs(eth->h_proto);
+	c->pos = eth + 1;
+
+	for (i = 0; i < XT_MAX_VLANS; i++) {
+		/* struct vlan_hdr is kernel-internal: TCI then inner type. */
+		__be16 *vh = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD &&
+		    proto != XT_ETH_P_QINQ1)
+			break;
+		if ((void *)(vh + 2) > c->end)
+			return xt_malformed(p);
+		if (!p->vlans) {
+			p->vlan_id = bpf_ntohs(vh[0]) & 0x0fff;
+			p->features |= XT_F_VLAN;
+		}
+		p->vlans++;
+		proto = bpf_ntohs(vh[1]);
+		c->pos = vh + 2;
+	}
+	p->eth_proto = proto;
+	return proto;
+}
+
+static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen;
+	__u16 frag;
+
+	p->features |= XT_F_IPV4;
+	if ((void *)(iph + 1) > c->end)
+		return xt_malformed(p);
+	if (iph->version != 4 || iph->ihl < 5)
+		return xt_malformed(p);
+	hlen = iph->ihl * 4;
+	if (c->pos + hlen > c->end)
+		return xt_malformed(p);
+	if (hlen > sizeof(*iph))
+		p->features |= XT_F_IP_OPTIONS;
+
+	p->ip_proto = iph->protocol;
+	p->ttl = iph->ttl;
+	p->saddr[0] = iph->saddr;
+	p->daddr[0] = iph->daddr;
+	if (iph->saddr == iph->daddr)
+		p->features |= XT_F_LAND;
+	p->l4 = XT_L4_OTHER;
+
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & 0x3fff) {	/* MF or a nonzero offset */
+		p->features |= XT_F_FRAGMENT;
+		if (frag & 0x1fff)
+			return XT_PARSE_STOP;	/* no L4 header here */
+	}
+	c->pos += hlen;
+	return iph->protocol;
+}
+
+static __always_inline int ipv6_is_ext(__u32 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_AH || nh == IPPROTO_MH;
+}
+
+/* 1 if x == y, else 0, for bytes, without a branch. */
+static __always_inline __u32 xt_eq8(__u32 x, __u32 y)
+{
+	return 1 - ((((x ^ y) & 0xff) + 0xff) >> 8);
+}
+
+/*
+ * Walk the extension-header chain.  Each header starts with (next header,
+ * length); lengths count 8-byte units past the first 8, except AH, which
+ * counts 4-byte units past the first 8, and the fragment header, which is
+ * always 8 bytes (its second byte is reserved).
+ *
+ * The length is computed without branches on purpose: if each header kind
+ * took its own path, the verifier would walk 3^8 paths through this loop.
+ */
+static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
+					  struct xt_pkt *p, __u32 nh)
+{
+	int i;
+
+	for (i = 0; i < XT_MAX_EXTHDRS; i++) {
+		__u8 *h = c->pos;
+		__u32 is_ah, is_frag, units, hlen;
+
+		if (!ipv6_is_ext(nh))
+			break;
+		p->features |= XT_F_IPV6_EXT;
+		if ((void *)(h + 8) > c->end)
+			return xt_malformed(p);
+
+		is_ah = xt_eq8(nh, IPPROTO_AH);
+		is_frag = xt_eq8(nh, IPPROTO_FRAGMENT);
+		units = h[1] & (is_frag - 1);		/* 0 for a fragment */
+		hlen = 8 + units * (8 - 4 * is_ah);
+
+		if (is_frag) {
+			/* Offset in the top 13 bits, M in bit 0. */
+			__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+			if (fo & 0xfff9)
+				p->features |= XT_F_FRAGMENT;
+			if (fo & 0xfff8) {
+				p->ip_proto = h[0];
+				return XT_PARSE_STOP;	/* no L4 header here */
+			}
+		}
+		nh = h[0];
+		if (c->pos + hlen > c->end)
+			return xt_malformed(p);
+		c->pos += hlen;
+	}
+	p->ip_proto = nh;
+	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
+		return xt_malformed(p);
+	return nh;
+}
+
+static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	int i;
+
+	p->features |= XT_F_IPV6;
+	if ((void *)(ip6 + 1) > c->end)
+		return xt_malformed(p);
+	if (ip6->version != 6)
+		return xt_malformed(p);
+
+	p->ttl = ip6->hop_limit;
+	p->ip_proto = ip6->nexthdr;
+	p->l4 = XT_L4_OTHER;
+	for (i = 0; i < 4; i++) {
+		p->saddr[i] = ip6->saddr.in6_u.u6_addr32[i];
+		p->daddr[i] = ip6->daddr.in6_u.u6_addr32[i];
+	}
+	if (p->saddr[0] == p->daddr[0] && p->saddr[1] == p->daddr[1] &&
+	    p->saddr[2] == p->daddr[2] && p->saddr[3] == p->daddr[3])
+		p->features |= XT_F_LAND;
+	c->pos = ip6 + 1;
+	return parse_ipv6_ext(c, p, ip6->nexthdr);
+}
+
+static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
+{
+	struct tcphdr *th = c->pos;
+	__u8 *raw = c->pos;
+
+	p->features |= XT_F_TCP;
+	p->l4 = XT_L4_TCP;
+	if ((void *)(th + 1) > c->end) {
+		xt_malformed(p);
+		return;
+	}
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	p->l4_ok = 1;
+	p->tcp_flags = raw[13];
+	if (th->doff < 5 || c->pos + th->doff * 4 > c->end)
+		xt_malformed(p);
+}
+
+static __always_inline void parse_udp(struct xt_cursor *c, struct xt_pkt *p)
+{
+	struct udphdr *uh = c->pos;
+
+	p->features |= XT_F_UDP;
+	p->l4 = XT_L4_UDP;
+	if ((void *)(uh + 1) > c->end) {
+		xt_malformed(p);
+		return;
+	}
+	p->sport = bpf_ntohs(uh->source);
+	p->dport = bpf_ntohs(uh->dest);
+	p->l4_ok = 1;
+}
+
+/* ICMP and ICMPv6 share the layout of type, code and checksum. */
+static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
+				       int v6)
+{
+	__u8 *h = c->pos;
+
+	p->features |= v6 ? XT_F_ICMPV6 : XT_F_ICMP;
+	p->l4 = v6 ? XT_L4_ICMPV6 : XT_L4_ICMP;
+	if ((void *)(h + 4) > c->end) {
+		xt_malformed(p);
+		return;
+	}
+	p->icmp_type = h[0];
+	p->icmp_code = h[1];
+	p->l4_ok = 1;
+}
+
+/* Parse a whole frame from data to data_end into *p (zeroed by the caller). */
+static __always_inline void parse_packet(void *data, void *data_end,
+					 struct xt_pkt *p)
+{
+	struct xt_cursor c = { .pos = data, .end = data_end };
+	int proto;
+
+	p->len = (__u32)(data_end - data);
+	proto = parse_eth(&c, p);
+	if (proto == ETH_P_IP)
+		proto = parse_ipv4(&c, p);
+	else if (proto == ETH_P_IPV6)
+		proto = parse_ipv6(&c, p);
+	else {
+		if (proto == ETH_P_ARP) {
+			p->features |= XT_F_ARP;
+			/* Fixed part: hardware/protocol types, sizes, op. */
+			if (c.pos + 8 > c.end)
+				xt_malformed(p);
+		}
+		return;
+	}
+
+	if (proto == IPPROTO_TCP)
+		parse_tcp(&c, p);
+	else if (proto == IPPROTO_UDP)
+		parse_udp(&c, p);
+	else if (proto == IPPROTO_ICMP && (p->features & XT_F_IPV4))
+		parse_icmp(&c, p, 0);
+	else if (proto == IPPROTO_ICMPV6 && (p->features & XT_F_IPV6))
+		parse_icmp(&c, p, 1);
+}
+
+#endif /* XDPTAG_PARSE_H */

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdptag XDP stage: parse, classify, write the tag into the metadata area,
+ * count, and pass (or drop above the configured score).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "classify.h"
+
+/* Set in the skeleton's rodata before load; the verifier prunes what's off. */
+const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
+const volatile __u8 cfg_no_meta;	/* act as a driver without metadata */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_xdp_stats);
+} xt_xdp_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_explain);
+} xt_explain SEC(".maps");
+
+/*
+ * Make room for the tag and write it.  If the area already holds exactly a
+ * tag of ours (BPF_PROG_TEST_RUN with repeat keeps the buffer between runs)
+ * it is rewritten in place; otherwise the tag is put in front of whatever is
+ * there.  Returns 0 or the helper's error.
+ */
+static __always_inline int tag_write(struct xdp_md *ctx,
+				     const struct xt_pkt *p,
+				     const struct xt_verdict *v)
+{
+	void *data = (void *)(long)ctx->data;
+	struct xdptag_tag *tag = (void *)(long)ctx->data_meta;
+	int reuse = 0;
+	int err;
+
+	if (cfg_no_meta)
+		return -95;	/* EOPNOTSUPP, what such drivers return */
+
+	/* The range check comes alone: the verifier learns nothing from ==. */
+	if ((void *)(tag + 1) <= data)
+		reuse = tag->magic == XDPTAG_MAGIC &&
+			tag->len == XDPTAG_TAG_LEN && (void *)(tag + 1) == data;
+	if (!reuse) {
+		err = bpf_xdp_adjust_meta(ctx, -(int)sizeof(*tag));
+		if (err)
+			return err;
+		/* The helper moved data_meta: reload before touching it. */
+		data = (void *)(long)ctx->data;
+		tag = (void *)(long)ctx->data_meta;
+		if ((void *)(tag + 1) > data)
+			return -22;
+	}
+	tag->magic = XDPTAG_MAGIC;
+	tag->version = XDPTAG_VERSION;
+	tag->len = XDPTAG_TAG_LEN;
+	tag->score = v->score;
+	tag->class_id = v->class_id;
+	tag->tcp_flags = p->tcp_flags & XT_TAG_TCP_FLAGS_MASK;
+	tag->ip_proto = p->ip_proto;
+	tag->features = p->features;
+	tag->vlan_id = p->vlan_id;
+	tag->reserved = 0;
+	tag->rules = v->rules;
+	return 0;
+}
+
+static __always_inline void explain_write(const struct xt_pkt *p, __u32 action)
+{
+	__u32 zero = 0;
+	struct xt_explain *e = bpf_map_lookup_elem(&xt_explain, &zero);
+
+	if (!e)
+		return;
+	e->len = p->len;
+	e->action = action;
+	e->eth_proto = p->eth_proto;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	e->vlans = p->vlans;
+	e->l4 = p->l4;
+	e->tcp_flags = p->tcp_flags;
+	e->ttl = p->ttl;
+	e->icmp_type = p->icmp_type;
+	e->icmp_code = p->icmp_code;
+	e->seq++;
+}
+
+SEC("xdp")
+int xdptag_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct xt_verdict v = {};
+	struct xt_pkt p = {};
+	struct xt_xdp_stats *st;
+	__u32 action = XDP_PASS;
+	__u32 zero = 0;
+	int drop_at;
+
+	parse_packet(data, data_end, &p);
+
+	st = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
+	if (!st)
+		return XDP_PASS;
+
+	drop_at = xt_classify(&p, &v, (struct xt_hits *)st->rule_hits);
+	if (drop_at > 0 && v.score >= drop_at)
+		action = XDP_DROP;
+	else if (tag_write(ctx, &p, &v))
+		st->meta_fail++;	/* pass untagged: never drop for it */
+	else
+		st->tagged++;
+
+	st->class_pkts[v.class_id]++;
+	st->class_bytes[v.class_id] += p.len;
+	st->band[XT_BAND(v.score)]++;
+	st->action[action]++;
+	if (p.features & XT_F_MALFORMED)
+		st->malformed++;
+	if (cfg_explain)
+		explain_write(&p, action);
+	return action;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

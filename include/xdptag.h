@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * xdptag ABI: the one header shared by the BPF programs and user space.
+ *
+ * Everything here is plain C with fixed-width types so that clang -target bpf
+ * and the host compiler lay the structures out identically.  Map definitions
+ * live on the BPF side only; this file holds what crosses the boundary: the
+ * tag written into XDP metadata, the rule tables user space compiles, the
+ * counter layouts, and the mark arithmetic the TC stage applies.
+ *
+ * docs/tag-format.md documents the tag byte by byte; keep the two in step.
+ */
+#ifndef XDPTAG_H
+#define XDPTAG_H
+
+#include <linux/types.h>
+
+/* ---------------------------------------------------------------- tag --- */
+
+#define XDPTAG_MAGIC	0x7854	/* bytes 0x54 0x78, "Tx", in host order */
+#define XDPTAG_VERSION	1
+
+/* Parsed features, one bit each, in xdptag_tag.features. */
+enum xt_feature {
+	XT_F_VLAN	= 1 << 0,	/* at least one 802.1Q/802.1ad tag */
+	XT_F_IPV4	= 1 << 1,
+	XT_F_IPV6	= 1 << 2,
+	XT_F_ARP	= 1 << 3,
+	XT_F_IP_OPTIONS	= 1 << 4,	/* IPv4 IHL > 5 */
+	XT_F_IPV6_EXT	= 1 << 5,	/* at least one IPv6 extension header */
+	XT_F_FRAGMENT	= 1 << 6,	/* MF set or offset != 0 (v4 or v6) */
+	XT_F_TCP	= 1 << 7,
+	XT_F_UDP	= 1 << 8,
+	XT_F_ICMP	= 1 << 9,
+	XT_F_ICMPV6	= 1 << 10,
+	XT_F_MALFORMED	= 1 << 11,	/* truncated or inconsistent header */
+	XT_F_LAND	= 1 << 12,	/* IP source address == destination */
+};
+#define XT_F_BITS	13
+#define XT_F_SLOTS	(1 << XT_F_BITS)
+
+/* TCP flag bits as they appear in the flags byte (byte 13 of the header). */
+enum xt_tcp_flag {
+	XT_TCP_FIN = 0x01, XT_TCP_SYN = 0x02, XT_TCP_RST = 0x04,
+	XT_TCP_PSH = 0x08, XT_TCP_ACK = 0x10, XT_TCP_URG = 0x20,
+	XT_TCP_ECE = 0x40, XT_TCP_CWR = 0x80,
+};
+
+/*
+ * PSH is left out of the tag's copy of the TCP flags: GRO merges segments
+ * whose flags differ only in PSH, FIN or CWR, but never two packets whose
+ * metadata differ, so carrying PSH would split every stream at each push.
+ * Rules still see the full flags byte.
+ */
+#define XT_TAG_TCP_FLAGS_MASK	((__u8)~XT_TCP_PSH)
+
+/*
+ * The tag, written by XDP at data_meta, in host byte order (metadata never
+ * leaves the host).  Fixed 24 bytes: the kernel caps metadata at 32 bytes and
+ * wants a multiple of 4.  Consumers must check magic, version and len before
+ * trusting anything else.
+ */
+struct xdptag_tag {
+	__u16 magic;		/* XDPTAG_MAGIC */
+	__u8  version;		/* XDPTAG_VERSION */
+	__u8  len;		/* sizeof(struct xdptag_tag) */
+	__u8  score;		/* sum of matched rule weights, capped at 255 */
+	__u8  class_id;		/* class of the highest-weighted matched rule */
+	__u8  tcp_flags;	/* flags byte & XT_TAG_TCP_FLAGS_MASK; 0 if not TCP */
+	__u8  ip_proto;		/* L4 protocol after IPv6 ext headers; 0 if no IP */
+	__u16 features;		/* enum xt_feature */
+	__u16 vlan_id;		/* outermost VLAN id; 0 without XT_F_VLAN */
+	__u32 reserved;		/* zero in version 1 */
+	__u64 rules;		/* bit i set: rule slot i matched */
+};
+
+#define XDPTAG_TAG_LEN	24
+
+/* Score bands: the histogram groups scores 16 at a time (band = score >> 4). */
+#define XT_BANDS	16
+#define XT_BAND(score)	((score) >> 4)
+
+/* --------------------------------------------------------------- marks --- */
+
+/* What the TC stage folds into skb->mark. */
+enum xt_mark_value {
+	XT_MARK_CLASS = 0,	/* class id (0-255) */
+	XT_MARK_BAND  = 1,	/* score band (0-15) */
+	XT_MARK_BOTH  = 2,	/* class << 4 | band (0-4095) */
+};
+
+static inline __u32 xt_mark_value(const struct xdptag_tag *tag, __u32 what)
+{
+	__u32 band = XT_BAND(tag->score);
+
+	if (what == XT_MARK_BAND)
+		return band;
+	if (what == XT_MARK_BOTH)
+		return ((__u32)tag->class_id << 4) | band;
+	return tag->class_id;
+}
+
+/*
+ * The whole contract with other mark users: bits outside mask are never
+ * touched.  shift is taken modulo 32 so the expression is defined for any
+ * input (the CLI refuses shifts that do not fit anyway).
+ */
+static inline __u32 xt_mark_apply(__u32 old, __u32 value, __u32 mask,
+				  __u32 shift)
+{
+	return (old & ~mask) | ((value << (shift & 31)) & mask);
+}
+
+/* Smallest value that does not fit in the mark field for a setting. */
+static inline __u32 xt_mark_value_max(__u32 what)
+{
+	return what == XT_MARK_BOTH ? 0xfff : what == XT_MARK_BAND ? 0xf : 0xff;
+}
+
+/* ------------------------------------------------------------- rules --- */
+
+#define XT_MAX_RULES	64	/* one bit per rule in a __u64 */
+#define XT_MAX_CLASSES	256	/* class ids are one byte */
+
+/*
+ * Table slots.  Every small dimension has one extra slot for "this packet
+ * has no such field" (no IP, no ports, not ICMP, no VLAN), which holds the
+ * rules that do not constrain that dimension.
+ */
+#define XT_BYTE_SLOTS	257	/* protocol, TTL, TCP flags, ICMP type/code */
+#define XT_BYTE_NONE	256
+#define XT_PORT_SLOTS	65537
+#define XT_PORT_NONE	65536
+#define XT_VLAN_SLOTS	4097
+#define XT_VLAN_NONE	4096
+#define XT_LEN_SLOTS	16384	/* frame lengths >= 16383 share the last slot */
+#define XT_LEN_MAX	(XT_LEN_SLOTS - 1)
+
+/*
+ * Prefixes: the top 16 bits of an address index a direct table (leaf-pushed
+ * bitmaps of all prefixes up to /16, plus a bit saying whether longer
+ * prefixes exist below).  Longer prefixes are expanded to a multiple of 8
+ * bits and stored in a hash keyed by (generation, direction, family, length,
+ * masked address); the program probes only the lengths the ruleset uses.
+ */
+#define XT_L1_BITS	16
+#define XT_L1_SLOTS	(1 << XT_L1_BITS)
+#define XT_MAX_LEVELS	14	/* /24, /32, ... /128 */
+#define XT_MAX_PREFIX_ENTRIES	(1 << 20)	/* hash entries, both generations */
+
+enum xt_dir { XT_SRC = 0, XT_DST = 1 };
+
+struct xt_l1 {
+	__u64 bits[XT_L1_SLOTS];
+	__u64 longer[XT_L1_SLOTS / 64];	/* bitset: longer prefixes below */
+};
+
+struct xt_pfx_key {
+	__u8 gen;
+	__u8 dir;		/* enum xt_dir */
+	__u8 family;		/* 4 or 6 */
+	__u8 plen;		/* a multiple of 8, > 16 */
+	__u8 addr[16];		/* masked to plen; IPv4 in the first 4 bytes */
+};
+
+struct xt_pfx_val {
+	__u64 bits;		/* rules matching any address of this block */
+	__u64 longer;		/* nonzero: longer prefixes exist below */
+};
+
+/*
+ * One compiled ruleset.  Two live in the xt_rules array map (generation 0
+ * and 1); xt_active says which one packets use.  Each table maps a packet
+ * field to the bitmap of rules whose condition on that field holds; a rule
+ * that does not constrain a field has its bit set in every slot.  The rules
+ * a packet matches are the AND of one load per table.
+ */
+struct xt_ruleset {
+	__u32 nrules;
+	__u16 drop_threshold;	/* drop when score >= this; 0 never drops */
+	__u8  v4_nlevels;
+	__u8  v6_nlevels;
+	__u8  v4_levels[XT_MAX_LEVELS];
+	__u8  v6_levels[XT_MAX_LEVELS];
+	__u8  weight[XT_MAX_RULES];
+	__u8  class_of[XT_MAX_RULES];
+	__u64 no_addr;		/* rules with no address condition (non-IP) */
+	__u64 proto[XT_BYTE_SLOTS];
+	__u64 ttl[XT_BYTE_SLOTS];
+	__u64 tcp_flags[XT_BYTE_SLOTS];
+	__u64 icmp_type[XT_BYTE_SLOTS];
+	__u64 icmp_code[XT_BYTE_SLOTS];
+	__u64 vlan[XT_VLAN_SLOTS];
+	__u64 features[XT_F_SLOTS];
+	__u64 len[XT_LEN_SLOTS];
+	__u64 sport[XT_PORT_SLOTS];
+	__u64 dport[XT_PORT_SLOTS];
+	struct xt_l1 pfx[2][2];	/* [family 0=v4 1=v6][enum xt_dir] */
+};
+
+struct xt_active {
+	__u32 gen;		/* 0 or 1: the ruleset packets use */
+	__u32 pad;
+};
+
+/* ----------------------------------------------------------- counters --- */
+
+/* Per-CPU, one entry, written by the XDP stage; user space sums the CPUs. */
+struct xt_xdp_stats {
+	__u64 class_pkts[XT_MAX_CLASSES];
+	__u64 class_bytes[XT_MAX_CLASSES];
+	__u64 band[XT_BANDS];
+	__u64 rule_hits[XT_MAX_RULES];
+	__u64 action[5];	/* indexed by XDP_ABORTED .. XDP_REDIRECT */
+	__u64 tagged;		/* tag written into metadata */
+	__u64 meta_fail;	/* bpf_xdp_adjust_meta refused: passed untagged */
+	__u64 malformed;	/* packets with XT_F_MALFORMED */
+	__u64 pad;
+};
+
+/* Per-CPU, one entry, written by the TC stage. */
+struct xt_tc_stats {
+	__u64 valid;		/* a tag of ours, right version and length */
+	__u64 no_meta;		/* no metadata at all */
+	__u64 foreign;		/* metadata present, not our magic/version/len */
+	__u64 short_meta;	/* metadata shorter than a tag */
+	__u64 marked;		/* skb->mark written (valid tags) */
+	__u64 pad[3];
+};
+
+/* ------------------------------------------------------------ explain --- */
+
+enum xt_l4 {
+	XT_L4_NONE = 0,		/* no IP layer */
+	XT_L4_TCP,
+	XT_L4_UDP,
+	XT_L4_ICMP,
+	XT_L4_ICMPV6,
+	XT_L4_OTHER,		/* IP, but not one of the above or not parsed */
+};
+
+/*
+ * What the parser saw, beyond the tag.  Filled only when the XDP object is
+ * loaded with cfg_explain set (replay, tests); production loads compile the
+ * store away.
+ */
+struct xt_explain {
+	__u32 len;		/* frame length seen by the program */
+	__u32 action;		/* XDP verdict */
+	__u16 eth_proto;	/* ethertype after VLAN tags, host order */
+	__u16 sport;
+	__u16 dport;
+	__u8  vlans;
+	__u8  l4;		/* enum xt_l4 */
+	__u8  tcp_flags;	/* full flags byte */
+	__u8  ttl;
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u32 seq;		/* bumped per packet: tells a stale record */
+};
+
+#endif /* XDPTAG_H */

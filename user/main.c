@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdptag: entry point.  Global options, then a subcommand from the table
+ * below; each subcommand lives in its own user/cmd_*.c file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "log.h"
+
+const struct xt_cmd xt_cmds[] = {
+	/* Subcommands are added here, one line each. */
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct xt_cmd *c;
+
+	fprintf(f, "Usage: xdptag [-v|-vv] COMMAND [ARGS...]\n"
+		   "       xdptag COMMAND --help\n\nCommands:\n");
+	for (c = xt_cmds; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+}
+
+int main(int argc, char **argv)
+{
+	const struct xt_cmd *c;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v"))
+			xt_verbose = 1;
+		else if (!strcmp(argv[i], "-vv"))
+			xt_verbose = 2;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return XT_EXIT_OK;
+		} else {
+			pr_err("unknown option '%s' (try 'xdptag --help')", argv[i]);
+			return XT_EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return XT_EXIT_USAGE;
+	}
+	xt_log_setup();
+	for (c = xt_cmds; c->name; c++)
+		if (!strcmp(argv[i], c->name))
+			return c->fn(argc - i, argv + i);
+	pr_err("unknown command '%s' (try 'xdptag --help')", argv[i]);
+	return XT_EXIT_USAGE;
+}

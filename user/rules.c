@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Rule compiler: turns a list of rules into the per-dimension bitmap tables
+ * of struct xt_ruleset and the prefix hash entries (see include/xdptag.h for
+ * the layout and docs/rules.md for the semantics).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rules.h"
+
+const char *const xt_feature_names[] = {
+	"vlan", "ipv4", "ipv6", "arp", "ip_options", "ipv6_ext", "fragment",
+	"tcp", "udp", "icmp", "icmpv6", "malformed", "land", NULL,
+};
+
+int xt_feature_lookup(const char *name)
+{
+	int i;
+
+	for (i = 0; xt_feature_names[i]; i++)
+		if (!strcmp(name, xt_feature_names[i]))
+			return 1 << i;
+	return -1;
+}
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	/* Double at powers of two: amortised O(1) appends. */
+	if (n && (n & (n - 1)))
+		return p;
+	return realloc(p, (n ? 2 * n : 4) * size);
+}
+
+int xt_ranges_add(struct xt_ranges *rs, uint32_t lo, uint32_t hi)
+{
+	struct xt_range *r = grow(rs->r, rs->n, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	rs->r = r;
+	rs->r[rs->n++] = (struct xt_range){ lo, hi };
+	return 0;
+}
+
+int xt_prefixes_add(struct xt_prefixes *ps, const struct xt_prefix *p)
+{
+	struct xt_prefix *np = grow(ps->p, ps->n, sizeof(*np));
+
+	if (!np)
+		return -ENOMEM;
+	ps->p = np;
+	ps->p[ps->n++] = *p;
+	return 0;
+}
+
+void xt_rule_free(struct xt_rule *r)
+{
+	struct xt_ranges *all[] = { &r->proto, &r->sport, &r->dport,
+				    &r->icmp_type, &r->icmp_code, &r->len,
+				    &r->ttl, &r->vlan };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		free(all[i]->r);
+		*all[i] = (struct xt_ranges){ 0 };
+	}
+	free(r->src.p);
+	free(r->dst.p);
+	r->src = r->dst = (struct xt_prefixes){ 0 };
+}
+
+/* Clear the host bits of addr beyond plen. */
+static void prefix_mask(uint8_t *addr, unsigned int plen, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++) {
+		if (plen >= 8 * (i + 1))
+			continue;
+		if (plen <= 8 * i)
+			addr[i] = 0;
+		else
+			addr[i] &= (uint8_t)(0xff << (8 - (plen - 8 * i)));
+	}
+}
+
+int xt_prefix_parse(const char *s, struct xt_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long plen;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	memset(p, 0, sizeof(*p));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = 4;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = 6;
+	else
+		return -EINVAL;
+
+	plen = p->family == 4 ? 32 : 128;
+	if (slash) {
+		unsigned long max = plen;
+
+		if (!*slash || *slash == '-' || *slash == '+')
+			return -EINVAL;
+		errno = 0;
+		plen = strtoul(slash, &end, 10);
+		if (errno || *end || plen > max)
+			return -EINVAL;
+	}
+	p->plen = plen;
+	/* Host bits set below the prefix length are cleared, not refused:
+	 * "192.0.2.1/24" means the /24, as in ip(8) and nft(8). */
+	prefix_mask(p->addr, p->plen, 16);
+	return 0;
+}
+
+const char *xt_prefix_str(const struct xt_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->plen);
+	return buf;
+}
+
+/* ---------------------------------------------------------- compiling --- */
+
+struct cc {
+	struct xt_ruleset *rs;
+	struct xt_pfx_entry *ent;
+	size_t nent;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int cc_err(struct cc *cc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cc->err, cc->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/*
+ * Fill one table: slot v gets the rule's bit when v is in one of its
+ * ranges.  A rule without ranges has its bit everywhere, including the
+ * "field absent" slot (none_slot, or -1 if the table has none).
+ */
+static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
+		      const struct xt_ranges *rg, __u64 *tab, size_t slots,
+		      long none_slot, const char *what)
+{
+	size_t last = none_slot >= 0 ? slots - 2 : slots - 1;
+	size_t i;
+
+	if (!rg->n) {
+		for (i = 0; i < slots; i++)
+			tab[i] |= bit;
+		return 0;
+	}
+	for (i = 0; i < rg->n; i++) {
+		uint32_t lo = rg->r[i].lo, hi = rg->r[i].hi, v;
+
+		if (lo > hi || lo > last)
+			return cc_err(cc, "rule '%s': %s %u-%u out of range 0-%zu",
+				      r->name, what, lo, hi, last);
+		if (hi > last)
+			hi = last;
+		for (v = lo; v <= hi; v++)
+			tab[v] |= bit;
+	}
+	return 0;
+}
+
+/* Lengths: the last slot stands for every length from XT_LEN_MAX up. */
+static int len_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < r->len.n; i++) {
+		uint32_t hi = r->len.r[i].hi;
+
+		if (hi >= XT_LEN_MAX && hi < 65535)
+			return cc_err(cc,
+				      "rule '%s': length range up to %u: ranges must end below %u or at 65535",
+				      r->name, hi, XT_LEN_MAX);
+	}
+	return table_fill(cc, r, bit, &r->len, cc->rs->len, XT_LEN_SLOTS, -1,
+			  "length");
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct xt_pfx_key *x = a, *y = b;
+
+	/* Order by family, direction, length, then address. */
+	return memcmp(&x->dir, &y->dir, sizeof(*x) - 1);
+}
+
+static struct xt_pfx_entry *entry_find(struct cc *cc, size_t n,
+				       const struct xt_pfx_key *k)
+{
+	return bsearch(k, cc->ent, n, sizeof(*cc->ent), entry_cmp);
+}
+
+static int entry_add(struct cc *cc, const struct xt_pfx_key *k, uint64_t bit)
+{
+	struct xt_pfx_entry *e;
+
+	if (cc->nent >= XT_MAX_PREFIX_ENTRIES / 2)
+		return cc_err(cc,
+			      "prefixes expand to more than %d table entries (limit)",
+			      XT_MAX_PREFIX_ENTRIES / 2);
+	e = grow(cc->ent, cc->nent, sizeof(*e));
+	if (!e)
+		return cc_err(cc, "out of memory");
+	cc->ent = e;
+	memset(&e[cc->nent], 0, sizeof(*e));
+	e[cc->nent].key = *k;
+	e[cc->nent].val.bits = bit;
+	cc->nent++;
+	return 0;
+}
+
+static uint32_t l1_slot(const uint8_t *addr)
+{
+	return (uint32_t)addr[0] << 8 | addr[1];
+}
+
+static void l1_set_longer(struct xt_l1 *l1, uint32_t slot)
+{
+	l1->longer[slot / 64] |= 1ULL << (slot % 64);
+}
+
+/* Prefixes up to /16 go to the direct table, longer ones to entries. */
+static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
+		   uint64_t bit)
+{
+	struct xt_l1 *l1 = &cc->rs->pfx[p->family == 6][dir];
+	struct xt_pfx_key k = { .dir = dir, .family = p->family };
+	unsigned int level, j, n, bytes = p->family == 6 ? 16 : 4;
+	uint32_t s, first;
+
+	if (p->plen <= XT_L1_BITS) {
+		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
+		for (s = 0; s < 1U << (XT_L1_BITS - p->plen); s++)
+			l1->bits[first + s] |= bit;
+		return 0;
+	}
+	/* Expand to the next multiple of 8 bits: at most 128 entries. */
+	level = (p->plen + 7) & ~7U;
+	n = 1U << (level - p->plen);
+	k.plen = level;
+	memcpy(k.addr, p->addr, bytes);
+	prefix_mask(k.addr, p->plen, bytes);
+	for (j = 0; j < n; j++) {
+		/* The expansion bits sit in the last byte of the level. */
+		k.addr[level / 8 - 1] = (k.addr[level / 8 - 1] & ~(n - 1)) | j;
+		if (entry_add(cc, &k, bit))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void level_note(uint8_t *levels, uint8_t *n, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (levels[i] == plen)
+			return;
+	levels[(*n)++] = plen;
+}
+
+static int u8cmp(const void *a, const void *b)
+{
+	return *(const uint8_t *)a - *(const uint8_t *)b;
+}
+
+/*
+ * Merge duplicate entries, then push down: each entry's bitmap takes the
+ * rules of the direct-table slot and of every shorter entry covering it, so
+ * the deepest hit in a lookup is the whole answer; covering entries learn
+ * that longer ones exist below them.
+ */
+static void pfx_finish(struct cc *cc)
+{
+	struct xt_ruleset *rs = cc->rs;
+	size_t i, n = 0;
+
+	qsort(cc->ent, cc->nent, sizeof(*cc->ent), entry_cmp);
+	for (i = 0; i < cc->nent; i++) {
+		if (n && !entry_cmp(&cc->ent[n - 1].key, &cc->ent[i].key))
+			cc->ent[n - 1].val.bits |= cc->ent[i].val.bits;
+		else
+			cc->ent[n++] = cc->ent[i];
+	}
+	cc->nent = n;
+
+	for (i = 0; i < n; i++) {
+		struct xt_pfx_entry *e = &cc->ent[i];
+		int v6 = e->key.family == 6;
+		struct xt_l1 *l1 = &rs->pfx[v6][e->key.dir];
+		uint32_t slot = l1_slot(e->key.addr);
+		unsigned int lv;
+
+		if (v6)
+			level_note(rs->v6_levels, &rs->v6_nlevels, e->key.plen);
+		else
+			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
+		l1_set_longer(l1, slot);
+		e->val.bits |= l1->bits[slot];
+		/* Sorted by length: covering entries are already final. */
+		for (lv = 24; lv < e->key.plen; lv += 8) {
+			struct xt_pfx_key up = e->key;
+			struct xt_pfx_entry *a;
+
+			up.plen = lv;
+			prefix_mask(up.addr, lv, 16);
+			a = entry_find(cc, n, &up);
+			if (a) {
+				e->val.bits |= a->val.bits;
+				a->val.longer = 1;
+			}
+		}
+	}
+	qsort(rs->v4_levels, rs->v4_nlevels, 1, u8cmp);
+	qsort(rs->v6_levels, rs->v6_nlevels, 1, u8cmp);
+}
+
+static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
+			 const struct xt_prefixes *ps, int dir)
+{
+	size_t i, f, s;
+
+	if (!ps->n) {
+		/* No condition: every address of both families. */
+		for (f = 0; f < 2; f++)
+			for (s = 0; s < XT_L1_SLOTS; s++)
+				cc->rs->pfx[f][dir].bits[s] |= bit;
+		return 0;
+	}
+	for (i = 0; i < ps->n; i++) {
+		const struct xt_prefix *p = &ps->p[i];
+
+		if ((p->family != 4 && p->family != 6) ||
+		    p->plen > (p->family == 4 ? 32 : 128))
+			return cc_err(cc, "rule '%s': bad prefix", r->name);
+		if (pfx_add(cc, p, dir, bit))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int rule_compile(struct cc *cc, const struct xt_rule *r, unsigned int i)
+{
+	struct xt_ruleset *rs = cc->rs;
+	uint64_t bit = 1ULL << i;
+	size_t f, k;
+
+	if (!r->name[0])
+		return cc_err(cc, "rule %u has no name", i);
+	if (r->feat_set & r->feat_clear)
+		return cc_err(cc, "rule '%s': a feature is both required and excluded",
+			      r->name);
+	if (r->ntcp > sizeof(r->tcp) / sizeof(r->tcp[0]))
+		return cc_err(cc, "rule '%s': more than %zu TCP flag conditions",
+			      r->name, sizeof(r->tcp) / sizeof(r->tcp[0]));
+
+	rs->weight[i] = r->weight;
+	rs->class_of[i] = r->class_id;
+	if (!r->src.n && !r->dst.n)
+		rs->no_addr |= bit;
+
+	for (f = 0; f < XT_F_SLOTS; f++)
+		if ((f & r->feat_set) == r->feat_set && !(f & r->feat_clear))
+			rs->features[f] |= bit;
+
+	for (f = 0; f < XT_BYTE_SLOTS; f++) {
+		int hit = !r->ntcp;
+
+		for (k = 0; f < 256 && k < r->ntcp; k++)
+			hit |= (f & r->tcp[k].mask) == r->tcp[k].value;
+		if (hit)
+			rs->tcp_flags[f] |= bit;
+	}
+
+	if (table_fill(cc, r, bit, &r->proto, rs->proto, XT_BYTE_SLOTS,
+		       XT_BYTE_NONE, "protocol") ||
+	    table_fill(cc, r, bit, &r->ttl, rs->ttl, XT_BYTE_SLOTS,
+		       XT_BYTE_NONE, "ttl") ||
+	    table_fill(cc, r, bit, &r->icmp_type, rs->icmp_type, XT_BYTE_SLOTS,
+		       XT_BYTE_NONE, "icmp type") ||
+	    table_fill(cc, r, bit, &r->icmp_code, rs->icmp_code, XT_BYTE_SLOTS,
+		       XT_BYTE_NONE, "icmp code") ||
+	    table_fill(cc, r, bit, &r->vlan, rs->vlan, XT_VLAN_SLOTS,
+		       XT_VLAN_NONE, "vlan") ||
+	    table_fill(cc, r, bit, &r->sport, rs->sport, XT_PORT_SLOTS,
+		       XT_PORT_NONE, "source port") ||
+	    table_fill(cc, r, bit, &r->dport, rs->dport, XT_PORT_SLOTS,
+		       XT_PORT_NONE, "destination port") ||
+	    len_fill(cc, r, bit))
+		return -EINVAL;
+
+	/* ICMP type and code: a rule naming only one leaves the other free
+	 * for ICMP packets but must still refuse packets that are not ICMP. */
+	if (r->icmp_type.n && !r->icmp_code.n)
+		rs->icmp_code[XT_BYTE_NONE] &= ~bit;
+	if (r->icmp_code.n && !r->icmp_type.n)
+		rs->icmp_type[XT_BYTE_NONE] &= ~bit;
+	/* Likewise for ports. */
+	if (r->sport.n && !r->dport.n)
+		rs->dport[XT_PORT_NONE] &= ~bit;
+	if (r->dport.n && !r->sport.n)
+		rs->sport[XT_PORT_NONE] &= ~bit;
+
+	if (prefixes_fill(cc, r, bit, &r->src, XT_SRC) ||
+	    prefixes_fill(cc, r, bit, &r->dst, XT_DST))
+		return -EINVAL;
+	return 0;
+}
+
+int xt_compile(const struct xt_rule *rules, size_t nrules,
+	       unsigned int drop_threshold, struct xt_compiled *out,
+	       char *err, size_t errlen)
+{
+	struct cc cc = { .err = err, .errlen = errlen };
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
+	if (nrules > XT_MAX_RULES)
+		return cc_err(&cc, "%zu rules: the datapath holds at most %d",
+			      nrules, XT_MAX_RULES);
+	if (drop_threshold > 255)
+		return cc_err(&cc, "drop threshold %u: scores go up to 255",
+			      drop_threshold);
+	for (i = 0; i < nrules; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(rules[i].name, rules[j].name))
+				return cc_err(&cc, "two rules named '%s'",
+					      rules[i].name);
+
+	cc.rs = calloc(1, sizeof(*cc.rs));
+	if (!cc.rs)
+		return cc_err(&cc, "out of memory");
+	cc.rs->nrules = nrules;
+	cc.rs->drop_threshold = drop_threshold;
+	for (i = 0; i < nrules; i++)
+		if (rule_compile(&cc, &rules[i], i))
+			goto fail;
+	pfx_finish(&cc);
+	out->rs = cc.rs;
+	out->entries = cc.ent;
+	out->nentries = cc.nent;
+	return 0;
+fail:
+	free(cc.rs);
+	free(cc.ent);
+	return -EINVAL;
+}
+
+void xt_compiled_free(struct xt_compiled *c)
+{
+	free(c->rs);
+	free(c->entries);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Rules, user-space side: the C API that describes rules and compiles them
+ * into the tables the BPF classifier reads (struct xt_ruleset plus prefix
+ * hash entries).  The rules file (YAML) is parsed into these structures by
+ * rules_file.c; tests and tools may build them directly.
+ */
+#ifndef XDPTAG_RULES_H
+#define XDPTAG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "xdptag.h"
+
+#define XT_NAME_MAX	48
+
+/* Inclusive range of values; a list of them is a set. */
+struct xt_range {
+	uint32_t lo, hi;
+};
+
+struct xt_ranges {
+	size_t n;		/* 0: the rule does not constrain this field */
+	struct xt_range *r;
+};
+
+struct xt_prefix {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t plen;
+	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
+};
+
+struct xt_prefixes {
+	size_t n;		/* 0: any address */
+	struct xt_prefix *p;
+};
+
+/* (flags & mask) == value; a rule may list alternatives (any one matches). */
+struct xt_tcp_cond {
+	uint8_t mask, value;
+};
+
+struct xt_rule {
+	char name[XT_NAME_MAX];
+	uint8_t weight;
+	uint8_t class_id;
+	struct xt_prefixes src, dst;
+	struct xt_ranges proto;		/* IP protocol (after IPv6 ext) */
+	struct xt_ranges sport, dport;	/* implies a TCP/UDP header */
+	size_t ntcp;			/* 0: flags not constrained */
+	struct xt_tcp_cond tcp[8];	/* implies TCP */
+	struct xt_ranges icmp_type;	/* implies ICMP or ICMPv6 */
+	struct xt_ranges icmp_code;
+	struct xt_ranges len;		/* frame length */
+	struct xt_ranges ttl;		/* TTL / hop limit; implies IP */
+	struct xt_ranges vlan;		/* outermost VLAN id; implies a tag */
+	uint16_t feat_set;		/* these features must all be set */
+	uint16_t feat_clear;		/* and these all clear */
+};
+
+/* A compiled ruleset: the tables plus the prefix entries beyond /16. */
+struct xt_pfx_entry {
+	struct xt_pfx_key key;	/* key.gen is filled in when loading */
+	struct xt_pfx_val val;
+};
+
+struct xt_compiled {
+	struct xt_ruleset *rs;	/* ~3.4 MB, malloc'd */
+	size_t nentries;
+	struct xt_pfx_entry *entries;
+};
+
+/* Compile nrules rules (slot i = rules[i]) with a drop threshold (0: off). */
+int xt_compile(const struct xt_rule *rules, size_t nrules,
+	       unsigned int drop_threshold, struct xt_compiled *out,
+	       char *err, size_t errlen);
+void xt_compiled_free(struct xt_compiled *c);
+
+/* Free the dynamic parts of a rule (its range and prefix lists). */
+void xt_rule_free(struct xt_rule *r);
+
+/* Append helpers for building rules in C; return -ENOMEM on failure. */
+int xt_ranges_add(struct xt_ranges *rs, uint32_t lo, uint32_t hi);
+int xt_prefixes_add(struct xt_prefixes *ps, const struct xt_prefix *p);
+
+/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (a host): 0 or -EINVAL. */
+int xt_prefix_parse(const char *s, struct xt_prefix *p);
+/* The inverse, into buf (at least 64 bytes). */
+const char *xt_prefix_str(const struct xt_prefix *p, char *buf, size_t len);
+
+/* Names of the features, bit i = 1 << i; NULL-terminated. */
+extern const char *const xt_feature_names[];
+int xt_feature_lookup(const char *name);	/* bit value, or -1 */
+
+#endif /* XDPTAG_RULES_H */

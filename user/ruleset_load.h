@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Loading a compiled ruleset into the maps of a loaded XDP object. */
+#ifndef XDPTAG_RULESET_LOAD_H
+#define XDPTAG_RULESET_LOAD_H
+
+#include "rules.h"
+
+/* File descriptors of the classifier's maps (bpf/lib/classify.h). */
+struct xt_rule_maps {
+	int rules;	/* xt_rules: two generations */
+	int active;	/* xt_active: which one packets use */
+	int prefix;	/* xt_prefix: entries beyond /16 */
+};
+
+/*
+ * Install c as the ruleset packets use, without a gap and without mixing:
+ * fill the idle generation, flip xt_active, wait until no program can still
+ * be running with the old generation (an RCU grace period), then delete the
+ * old generation's prefix entries.  Returns 0 or -errno.
+ */
+int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
+
+/* The generation packets use now, or -errno. */
+int xt_ruleset_active_gen(const struct xt_rule_maps *m);
+
+#endif
