@@ -51,7 +51,7 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
 	test-kernels fuzz clean
 
-all: $(BIN) $(TEST_BINS) $(TEST_BPF)
+all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
@@ -87,6 +87,26 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+# Fuzzing: the BPF parser header compiled for user space under libFuzzer.
+# Alignment is not checked: headers after a 14-byte Ethernet header are
+# 2-byte aligned by nature, and BPF packet loads on x86 may be unaligned
+# (the verifier allows it where the architecture does).
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize=alignment -fno-sanitize-recover=all \
+	       -Iinclude -Ibpf/lib
+$(BUILD)/fuzz/fuzz_parse: fuzz/fuzz_parse.c Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d $< -o $@
+
+$(BUILD)/fuzz/pcap_seeds: fuzz/pcap_seeds.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) $< -lpcap -o $@
+
+fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds
+	$(Q)BUILD=$(BUILD) fuzz/run.sh
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -100,8 +120,26 @@ test-unit test-prog test-pcap test-e2e: all
 demo: deps all
 	$(Q)scripts/demo.sh
 
-bench: all
-	$(Q)bench/run.sh
+# The bench harness (bench/*.c) and its BPF programs (bench/bpf/).  The
+# built-in default rules are used once user/rules_file.c exists.
+BENCH_BPF  := $(patsubst bench/bpf/%.bpf.c,$(BUILD)/bench/bpf/%.bpf.o,\
+		$(wildcard bench/bpf/*.bpf.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+$(BUILD)/bench/bpf/%.bpf.o: bench/bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) -Itests \
+		$(if $(wildcard user/rules_file.c),-DXT_HAVE_RULES_FILE) \
+		$< $(LIB) $(LDLIBS) -o $@
+
+bench: all $(BENCH_BPF) $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) bench/run.sh
 
 test-kernels: all
 	$(Q)tests/vm/run.sh
@@ -111,4 +149,5 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d \
-	$(BUILD)/tests/bpf/*.d)
+	$(BUILD)/tests/bpf/*.d $(BUILD)/fuzz/*.d $(BUILD)/bench/*.d \
+	$(BUILD)/bench/bpf/*.d)

@@ -128,7 +128,12 @@ static __always_inline __u32 xt_lowest_bit(__u64 v)
 static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 					    __u32 gen, const struct xt_pkt *p)
 {
-	int ip = p->features & (XT_F_IPV4 | XT_F_IPV6);
+	/*
+	 * A truncated IP header leaves addresses, TTL and protocol unknown:
+	 * they take the "absent" slots, so that zeroes never look like
+	 * 0.0.0.0/8 or TTL 0 to a rule.
+	 */
+	int ip = p->l3_ok;
 	__u32 l4_ok = p->l4_ok;
 	__u64 m;
 
@@ -159,7 +164,6 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	if (ip) {
 		__u32 v6 = !!(p->features & XT_F_IPV6);
 
-		/* Malformed IP headers may leave no addresses: still zeroes. */
 		m &= pfx_match(rs, gen, v6, XT_SRC, p->saddr);
 		if (m)
 			m &= pfx_match(rs, gen, v6, XT_DST, p->daddr);

@@ -64,6 +64,7 @@ struct xt_pkt {
 	__u8  tcp_flags;
 	__u8  icmp_type;
 	__u8  icmp_code;
+	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
 	__u8  l4_ok;		/* L4 header long enough for its fields */
 	__u16 sport;		/* host order */
 	__u16 dport;
@@ -127,6 +128,7 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 	if (hlen > sizeof(*iph))
 		p->features |= XT_F_IP_OPTIONS;
 
+	p->l3_ok = 1;
 	p->ip_proto = iph->protocol;
 	p->ttl = iph->ttl;
 	p->saddr[0] = iph->saddr;
@@ -220,6 +222,7 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	if (ip6->version != 6)
 		return xt_malformed(p);
 
+	p->l3_ok = 1;
 	p->ttl = ip6->hop_limit;
 	p->ip_proto = ip6->nexthdr;
 	p->l4 = XT_L4_OTHER;

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * libFuzzer target for the packet parser: the very header the BPF programs
+ * include (bpf/lib/parse.h), compiled for user space.  libFuzzer hands over
+ * a buffer of exactly `size` bytes, so AddressSanitizer flags any read past
+ * what the parser would see as data_end.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "parse.h"
+
+static void invariant(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xt_pkt p = { 0 };
+
+	parse_packet((void *)data, (void *)(data + size), &p);
+
+	/* What the classifier relies on. */
+	invariant(p.len == size);
+	invariant(p.vlans <= XT_MAX_VLANS);
+	invariant(!(p.features & ~(XT_F_SLOTS - 1)));
+	invariant(!(p.features & XT_F_IPV4) || !(p.features & XT_F_IPV6));
+	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
+	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
+	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
+	return 0;
+}
