@@ -74,6 +74,9 @@ $(BUILD)/user/%.o: user/%.c $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) -c $< -o $@
 
+# The built-in ruleset is embedded with .incbin.
+$(BUILD)/user/rules_default.o: rules/default.yaml
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

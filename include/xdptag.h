@@ -224,8 +224,28 @@ struct xt_tc_stats {
 	__u64 no_meta;		/* no metadata at all */
 	__u64 foreign;		/* metadata present, not our magic/version/len */
 	__u64 short_meta;	/* metadata shorter than a tag */
-	__u64 marked;		/* skb->mark written (valid tags) */
-	__u64 pad[3];
+	__u64 marked;		/* skb->mark written */
+	__u64 classified;	/* classified at TC (bridge tc, or auto fallback) */
+	__u64 dropped;		/* TC_ACT_SHOT above the drop threshold (tc) */
+	__u64 pad;
+};
+
+/*
+ * Where classification happens (chosen at attach, docs/metadata-bridge.md):
+ * meta: XDP classifies and tags, TC reads the tag;
+ * tc:   XDP only counts, TC parses and classifies (drivers without metadata);
+ * auto: as meta until TC sees a packet without a valid tag, then as tc.
+ */
+enum xt_bridge {
+	XT_BRIDGE_META = 0,
+	XT_BRIDGE_TC = 1,
+	XT_BRIDGE_AUTO = 2,
+};
+
+/* One entry, shared by both stages: the auto mode's switch. */
+struct xt_bridge_state {
+	__u64 switched_ns;	/* bpf_ktime_get_ns() of the switch; 0: not */
+	__u64 trigger;		/* packets that reached TC untagged in auto */
 };
 
 /* ------------------------------------------------------------ explain --- */

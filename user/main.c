@@ -8,8 +8,23 @@
 #include "cmd.h"
 #include "log.h"
 
+int cmd_replay(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_nft(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
 const struct xt_cmd xt_cmds[] = {
 	/* Subcommands are added here, one line each. */
+	{ "replay", cmd_replay, "run a capture through the XDP program" },
+	{ "attach", cmd_attach, "attach the pipeline to an interface" },
+	{ "detach", cmd_detach, "remove the pipeline from an interface" },
+	{ "status", cmd_status, "show attached interfaces and bridge health" },
+	{ "stats", cmd_stats, "print counters: table, JSON or Prometheus" },
+	{ "nft", cmd_nft, "print an nftables ruleset matching the marks" },
+	{ "rules", cmd_rules, "check, show or hot-swap a rules file" },
 	{ NULL, NULL, NULL },
 };
 

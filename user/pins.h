@@ -7,6 +7,7 @@
  *     xt_rules, xt_active,       the classifier's maps (bpf/lib/classify.h)
  *     xt_prefix
  *     xt_xdp_stats, xt_tc_stats  per-CPU counters
+ *     xt_bridge                  the auto bridge mode's switch
  *     xt_info                    struct xt_attach_info, one entry
  *
  * Everything a later `xdptag` process needs (status, stats, rules load,
@@ -36,6 +37,8 @@ struct xt_attach_info {
 	__u32 mark_value;	/* enum xt_mark_value */
 	__u32 drop_threshold;
 	__u32 nrules;
+	__u32 bridge;		/* enum xt_bridge */
+	__u32 pad;
 	__u64 attached_at;	/* CLOCK_REALTIME seconds */
 	char rules_path[256];	/* "" for the built-in default ruleset */
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];

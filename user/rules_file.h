@@ -7,6 +7,7 @@
 #define XDPTAG_RULES_FILE_H
 
 #include <stdio.h>
+#include "pins.h"
 #include "rules.h"
 
 /* Global settings; each has a flag saying whether the file set it. */
@@ -23,6 +24,11 @@ struct xt_class {
 	char name[XT_NAME_MAX];
 };
 
+/* Where a rule starts in the file (1-based), for errors found later. */
+struct xt_rule_pos {
+	unsigned int line, col;
+};
+
 struct xt_rules_file {
 	char path[256];
 	struct xt_settings settings;
@@ -31,6 +37,8 @@ struct xt_rules_file {
 	size_t nrules;
 	struct xt_rule rules[XT_MAX_RULES];	/* slot i = rules[i] */
 	char *descr[XT_MAX_RULES];		/* optional, may be NULL */
+	struct xt_rule_pos *marks;		/* per rule; NULL if unknown */
+	unsigned int rules_line, rules_col;	/* the "rules:" list */
 };
 
 /*
@@ -41,6 +49,28 @@ struct xt_rules_file {
  */
 int xt_rules_file_load(const char *path, struct xt_rules_file *out, FILE *errf);
 void xt_rules_file_free(struct xt_rules_file *f);
+
+/*
+ * Compile a loaded file (drop threshold from its settings); errors go to
+ * errf in the same FILE:LINE:COL form, at the rule the compiler names.
+ */
+int xt_rules_file_compile(const struct xt_rules_file *f,
+			  struct xt_compiled *out, FILE *errf);
+
+/*
+ * Lay f's rules out in slots for a hot swap over a ruleset whose slot i
+ * held rule old[i] ("" = free): rules keep their slot by name, new ones
+ * take never-used slots first, then vacated ones; holes hold a rule named
+ * XT_FREE_SLOT that never matches.  out is a shallow copy: its rules'
+ * lists and descriptions belong to f (free f, never out).
+ */
+#define XT_FREE_SLOT	"(free)"
+void xt_rules_file_place(const struct xt_rules_file *f,
+			 const char (*old)[XT_RULE_NAME_MAX], size_t old_n,
+			 struct xt_rules_file *out);
+
+/* rules/default.yaml, NUL-terminated (user/rules_default.c). */
+extern const char xt_default_yaml[];
 
 /* Name of class id, or NULL if the file declares no such class. */
 const char *xt_class_name(const struct xt_rules_file *f, unsigned int id);

@@ -45,6 +45,26 @@ struct xt_hits {
 	__u64 n[XT_MAX_RULES];
 };
 
+/*
+ * Counters of the classifier, whichever stage runs it (per-CPU; user space
+ * sums).  Named for the XDP stage, where it runs in the default mode; in
+ * the tc bridge mode the TC program fills the same map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_xdp_stats);
+} xt_xdp_stats SEC(".maps");
+
+/* The auto bridge mode's switch, shared by both stages. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_bridge_state);
+} xt_bridge SEC(".maps");
+
 struct xt_verdict {
 	__u64 rules;
 	__u8 score;
@@ -241,6 +261,27 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 		return 0;
 	classify_score(rs, classify_rules(rs, gen, p), v, hits);
 	return rs->drop_threshold;
+}
+
+/* Histogram counters for one classified packet. */
+static __always_inline void count_verdict(struct xt_xdp_stats *st,
+					  const struct xt_verdict *v,
+					  const struct xt_pkt *p)
+{
+	st->class_pkts[v->class_id]++;
+	st->class_bytes[v->class_id] += p->len;
+	st->band[XT_BAND(v->score)]++;
+	if (p->features & XT_F_MALFORMED)
+		st->malformed++;
+}
+
+/* Auto mode: has TC seen metadata go missing (then classify at TC)? */
+static __always_inline int bridge_switched(void)
+{
+	__u32 zero = 0;
+	struct xt_bridge_state *b = bpf_map_lookup_elem(&xt_bridge, &zero);
+
+	return b && b->switched_ns;
 }
 
 #endif /* XDPTAG_CLASSIFY_H */

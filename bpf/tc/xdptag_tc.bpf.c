@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * xdptag TC ingress stage: find the XDP stage's tag in the skb metadata and
- * fold the configured field into skb->mark under the configured mask.
+ * fold the configured field into skb->mark under the configured mask.  In
+ * the tc and auto bridge modes it also classifies packets that arrive
+ * without a tag, with the same classifier the XDP stage uses.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "xdptag.h"
+#include "classify.h"
 
-/* Mark settings, fixed at attach time (rodata: no map lookup per packet). */
+/* Settings fixed at attach time (rodata: no map lookup per packet). */
 const volatile __u32 cfg_mark_mask = 0xff;
 const volatile __u32 cfg_mark_shift;
 const volatile __u32 cfg_mark_value = XT_MARK_CLASS;
+const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */
+
+/* Bytes made linear before parsing at TC: room for VLANs, IPv6 and a few
+ * extension headers; a chain running past it is parsed as truncated. */
+#define XT_TC_PULL	256
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -20,9 +27,93 @@ struct {
 	__type(value, struct xt_tc_stats);
 } xt_tc_stats SEC(".maps");
 
+static __always_inline void mark_write(struct __sk_buff *skb,
+				       const struct xdptag_tag *tag,
+				       struct xt_tc_stats *st)
+{
+	skb->mark = xt_mark_apply(skb->mark, xt_mark_value(tag, cfg_mark_value),
+				  cfg_mark_mask, cfg_mark_shift);
+	st->marked++;
+}
+
 /*
- * Returns TC_ACT_UNSPEC everywhere: xdptag only annotates, so filters after
- * it (and the default path) must see the packet exactly as they would have.
+ * Make the headers linear and parse them.  A global function so that the
+ * verifier walks the parser's paths once, not once per caller state.
+ */
+__noinline int tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
+{
+	__u32 want;
+
+	if (!skb || !p)
+		return 0;
+	want = skb->len < XT_TC_PULL ? skb->len : XT_TC_PULL;
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	parse_packet((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+	p->len = skb->len;
+	return 0;
+}
+
+/*
+ * Classify here what XDP could not tag.  count: fill the histograms too
+ * (not when XDP already counted this packet before its tag got lost).
+ */
+static __always_inline int tc_classify(struct __sk_buff *skb,
+				       struct xt_tc_stats *st, int count)
+{
+	struct xt_xdp_stats *cs = NULL;
+	struct xdptag_tag tag = {};
+	struct xt_verdict v = {};
+	struct xt_pkt p = {};
+	__u32 zero = 0;
+	int drop_at;
+
+	tc_parse(skb, &p);
+	if (count)
+		cs = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
+	drop_at = xt_classify(&p, &v, cs ? (struct xt_hits *)cs->rule_hits :
+				     NULL);
+	st->classified++;
+	if (cs)
+		count_verdict(cs, &v, &p);
+	if (drop_at > 0 && v.score >= drop_at) {
+		st->dropped++;
+		return TC_ACT_SHOT;
+	}
+	tag.score = v.score;
+	tag.class_id = v.class_id;
+	mark_write(skb, &tag, st);
+	return TC_ACT_UNSPEC;
+}
+
+/* No valid tag: per mode, leave the packet alone or classify it here. */
+static __always_inline int untagged(struct __sk_buff *skb,
+				    struct xt_tc_stats *st)
+{
+	struct xt_bridge_state *b;
+	__u32 zero = 0;
+	int count;
+
+	if (cfg_bridge == XT_BRIDGE_META)
+		return TC_ACT_UNSPEC;
+	if (cfg_bridge == XT_BRIDGE_TC)
+		return tc_classify(skb, st, 1);
+
+	/* auto: the first untagged packet flips the switch; XDP then stops
+	 * classifying and the histograms are counted here from the next one. */
+	b = bpf_map_lookup_elem(&xt_bridge, &zero);
+	if (!b)
+		return TC_ACT_UNSPEC;
+	count = b->switched_ns != 0;
+	if (!count)
+		b->switched_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&b->trigger, 1);
+	return tc_classify(skb, st, count);
+}
+
+/*
+ * Returns TC_ACT_UNSPEC (but for drops in tc mode): xdptag only annotates,
+ * so filters after it and the default path see the packet as they would.
  */
 SEC("tc")
 int xdptag_tc(struct __sk_buff *skb)
@@ -36,24 +127,21 @@ int xdptag_tc(struct __sk_buff *skb)
 	if (!st)
 		return TC_ACT_UNSPEC;
 
-	if ((void *)tag >= data) {
+	/* One call site for untagged(): each inlined copy of the parser
+	 * costs the verifier a full walk of its paths. */
+	if ((void *)tag >= data)
 		st->no_meta++;
-		return TC_ACT_UNSPEC;
-	}
-	if ((void *)(tag + 1) > data) {
+	else if ((void *)(tag + 1) > data)
 		st->short_meta++;
-		return TC_ACT_UNSPEC;
-	}
-	if (tag->magic != XDPTAG_MAGIC || tag->version != XDPTAG_VERSION ||
-	    tag->len != XDPTAG_TAG_LEN) {
+	else if (tag->magic != XDPTAG_MAGIC ||
+		 tag->version != XDPTAG_VERSION || tag->len != XDPTAG_TAG_LEN)
 		st->foreign++;
+	else {
+		st->valid++;
+		mark_write(skb, tag, st);
 		return TC_ACT_UNSPEC;
 	}
-	st->valid++;
-	skb->mark = xt_mark_apply(skb->mark, xt_mark_value(tag, cfg_mark_value),
-				  cfg_mark_mask, cfg_mark_shift);
-	st->marked++;
-	return TC_ACT_UNSPEC;
+	return untagged(skb, st);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -10,13 +10,7 @@
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */
 const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
 const volatile __u8 cfg_no_meta;	/* act as a driver without metadata */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_xdp_stats);
-} xt_xdp_stats SEC(".maps");
+const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -104,12 +98,17 @@ int xdptag_xdp(struct xdp_md *ctx)
 	__u32 zero = 0;
 	int drop_at;
 
-	parse_packet(data, data_end, &p);
-
 	st = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
 	if (!st)
 		return XDP_PASS;
+	/* In the tc bridge mode the TC stage classifies: only count here. */
+	if (cfg_bridge == XT_BRIDGE_TC ||
+	    (cfg_bridge == XT_BRIDGE_AUTO && bridge_switched())) {
+		st->action[XDP_PASS]++;
+		return XDP_PASS;
+	}
 
+	parse_packet(data, data_end, &p);
 	drop_at = xt_classify(&p, &v, (struct xt_hits *)st->rule_hits);
 	if (drop_at > 0 && v.score >= drop_at)
 		action = XDP_DROP;
@@ -118,12 +117,8 @@ int xdptag_xdp(struct xdp_md *ctx)
 	else
 		st->tagged++;
 
-	st->class_pkts[v.class_id]++;
-	st->class_bytes[v.class_id] += p.len;
-	st->band[XT_BAND(v.score)]++;
+	count_verdict(st, &v, &p);
 	st->action[action]++;
-	if (p.features & XT_F_MALFORMED)
-		st->malformed++;
 	if (cfg_explain)
 		explain_write(&p, action);
 	return action;

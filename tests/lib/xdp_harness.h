@@ -18,28 +18,14 @@
 #include "xdptag.skel.h"
 #include "rules.h"
 #include "ruleset_load.h"
+#include "replay.h"
 
-struct xh_result {
-	int err;		/* bpf_prog_test_run_opts() */
-	__u32 action;		/* retval */
-	int tagged;		/* metadata holds exactly one tag */
-	struct xdptag_tag tag;
-	struct xt_explain ex;
-};
+/* One runner for tests and `xdptag replay`: user/replay.c. */
+#define xh_result xt_run_result
 
 static inline struct xdptag *xh_open(int no_meta)
 {
-	struct xdptag *skel = xdptag__open();
-
-	if (!skel)
-		return NULL;
-	skel->rodata->cfg_explain = 1;
-	skel->rodata->cfg_no_meta = no_meta;
-	if (xdptag__load(skel)) {
-		xdptag__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	return xt_xdp_open_explain(no_meta);
 }
 
 static inline struct xt_rule_maps xh_maps(struct xdptag *skel)
@@ -76,29 +62,45 @@ static inline int xh_rules(struct xdptag *skel, const struct xt_rule *rules,
 static inline struct xh_result xh_run(struct xdptag *skel, const void *pkt,
 				      __u32 len, int repeat)
 {
-	unsigned char out[XDPTAG_TAG_LEN + 16384 + 64];
-	struct xdp_md ctx_in = { .data_end = len }, ctx_out = { 0 };
-	struct xh_result r = { 0 };
-	__u32 zero = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = pkt, .data_size_in = len,
-		.data_out = out, .data_size_out = sizeof(out),
-		.ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
-		.ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
-		.repeat = repeat);
+	struct xh_result r;
 
-	r.err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdptag_xdp),
-				       &opts);
-	if (r.err)
-		r.err = -errno;
-	r.action = opts.retval;
-	/* data_out holds metadata then packet; ctx_out.data is the meta size. */
-	if (!r.err && ctx_out.data == XDPTAG_TAG_LEN) {
-		memcpy(&r.tag, out, sizeof(r.tag));
-		r.tagged = 1;
-	}
-	bpf_map_lookup_elem(bpf_map__fd(skel->maps.xt_explain), &zero, &r.ex);
+	xt_xdp_run(skel, pkt, len, repeat, &r);
 	return r;
+}
+
+/*
+ * Sum the per-CPU entries of a one-entry counter map (every field a __u64)
+ * into *out of size bytes: libbpf wants room for every possible CPU.
+ */
+static inline int xh_percpu_sum(int fd, void *out, size_t size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = size / sizeof(__u64), i;
+	__u64 *all, *sum = out;
+	__u32 zero = 0;
+	int c;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	all = calloc(ncpu, size);
+	if (!all)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, all)) {
+		free(all);
+		return -errno;
+	}
+	memset(out, 0, size);
+	for (c = 0; c < ncpu; c++)
+		for (i = 0; i < words; i++)
+			sum[i] += all[c * words + i];
+	free(all);
+	return 0;
+}
+
+static inline int xh_xdp_stats(struct xdptag *skel, struct xt_xdp_stats *st)
+{
+	return xh_percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), st,
+			     sizeof(*st));
 }
 
 #endif

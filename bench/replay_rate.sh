@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Replay rate: `xdptag replay` against tshark extracting the same fields,
+# over a capture of FRAMES frames (default 1,000,000) cycled from the frames
+# of ../shared/pcaps/tcpdump (Ethernet, 14-1514 bytes), built in a temporary
+# directory that is removed afterwards.  Prints frames/s of each run and the
+# ratio, then one summary line:
+#   replay_rate frames=N json_fps=X table_fps=Y tshark_fps=Z ratio=R
+# Usage: bench/replay_rate.sh [FRAMES]     (BUILD selects the build dir)
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+XT=$BUILD/xdptag
+FRAMES=${1:-1000000}
+PCAPS=../shared/pcaps/tcpdump
+
+for t in tshark mergecap; do
+	command -v "$t" >/dev/null || { echo "Error: $t not installed" >&2; exit 1; }
+done
+[ -x "$XT" ] || { echo "Error: $XT not built (make BUILD=$BUILD)" >&2; exit 1; }
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+mergecap -F pcap -a -w "$TMP/all.pcap" "$PCAPS"/*.pcap
+
+# Cycle the usable frames into one big pcap (mergecap wrote little-endian
+# microsecond pcap with an Ethernet link type).
+/usr/bin/python3 - "$TMP/all.pcap" "$TMP/big.pcap" "$FRAMES" <<'EOF'
+import struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, 'rb').read()
+hdr, off, frames = data[:24], 24, []
+while off + 16 <= len(data):
+    _, _, caplen, wirelen = struct.unpack_from('<IIII', data, off)
+    if 14 <= caplen <= 1514:
+        frames.append(data[off + 16:off + 16 + caplen])
+    off += 16 + caplen
+with open(dst, 'wb') as f:
+    f.write(hdr)
+    for i in range(n):
+        p = frames[i % len(frames)]
+        f.write(struct.pack('<IIII', i // 1000000, i % 1000000, len(p),
+                            len(p)))
+        f.write(p)
+EOF
+
+# Seconds of wall time a command takes, output discarded.
+secs() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+fps() { printf '%.0f' "$(echo "$FRAMES / $1" | bc -l)"; }
+
+t_json=$(secs "$XT" replay --json "$TMP/big.pcap")
+t_table=$(secs "$XT" replay "$TMP/big.pcap")
+t_shark=$(secs tshark -n -r "$TMP/big.pcap" -T fields \
+	-o ip.defragment:FALSE -o ipv6.defragment:FALSE \
+	-o tcp.desegment_tcp_streams:FALSE \
+	-e frame.number -e frame.cap_len -e frame.protocols -e vlan.id \
+	-e ip.proto -e ip.flags.mf -e ip.frag_offset -e ipv6.nxt \
+	-e tcp.srcport -e tcp.dstport -e tcp.flags -e udp.srcport \
+	-e udp.dstport)
+
+printf '%-28s %8.2f s %12s frames/s\n' "xdptag replay --json" "$t_json" \
+	"$(fps "$t_json")"
+printf '%-28s %8.2f s %12s frames/s\n' "xdptag replay (histograms)" \
+	"$t_table" "$(fps "$t_table")"
+printf '%-28s %8.2f s %12s frames/s\n' "tshark -T fields" "$t_shark" \
+	"$(fps "$t_shark")"
+ratio=$(printf '%.1f' "$(echo "$t_shark / $t_json" | bc -l)")
+echo "replay_rate frames=$FRAMES json_fps=$(fps "$t_json")" \
+     "table_fps=$(fps "$t_table") tshark_fps=$(fps "$t_shark") ratio=$ratio"

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Summary of a bench run: reads RESULTS/prog.txt and RESULTS/veth.txt
+# (written by bench/run.sh), prints the table with the targets, writes
+# RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
+# round (same moment, same noise) and the median over rounds is reported.
+import os
+import statistics
+import sys
+
+out = sys.argv[1]
+med = statistics.median
+rows = []           # (what, measured, target, ok)
+failed_checks = []
+
+
+def target(what, value, limit, le=True, fmt="{:.2f}"):
+    ok = value <= limit if le else value >= limit
+    rows.append((what, fmt.format(value),
+                 ("<= " if le else ">= ") + fmt.format(limit),
+                 "met" if ok else "MISSED"))
+
+
+prog = {}
+p = os.path.join(out, "prog.txt")
+if os.path.exists(p):
+    print("\n-- BPF_PROG_TEST_RUN, ns per packet (median), "
+          "ratio to the null program of the same type")
+    for line in open(p):
+        if line.startswith("#"):
+            continue
+        f = line.split()
+        print("  " + line.rstrip())
+        if f[0] == "prog" and f[1] in ("xdp", "tc"):
+            prog[(f[1], f[2])] = (float(f[4]), float(f[6]), float(f[8]))
+        elif f[1] == "scale":
+            prog[("scale", f[2])] = (float(f[4]), float(f[6]), float(f[8]))
+    if ("xdp", "mix") in prog:
+        target("XDP stage on the mix / null XDP", prog[("xdp", "mix")][2], 3)
+    if ("tc", "no-metadata") in prog:
+        target("TC stage (no metadata) / null TC",
+               prog[("tc", "no-metadata")][2], 1.1)
+    if ("scale", "pfx-100000") in prog:
+        target("XDP 100,000 prefixes / 10 prefixes",
+               prog[("scale", "pfx-100000")][1], 1.1)
+    if ("scale", "rules-64") in prog:
+        target("XDP 64 rules / 1 rule", prog[("scale", "rules-64")][1], 1.1)
+
+veth = {}           # name -> {round: ns per packet}
+p = os.path.join(out, "veth.txt")
+if os.path.exists(p):
+    for line in open(p):
+        f = line.split()
+        kv = dict(zip(f[0::2], f[1::2]))
+        name, rnd = kv["name"], int(kv["round"])
+        rx = int(kv["rx"])
+        cpu = int(kv["gen_cpu_ns"]) + int(kv["ksoftirqd_ns"])
+        # Every stage that runs must have seen every received packet.
+        want = []
+        if "xdp_tagged" in kv:
+            if name == "xdptag-drop":
+                want.append(("xdp_drop", int(kv["xdp_drop"])))
+            else:
+                want.append(("xdp_tagged", int(kv["xdp_tagged"])))
+        if "tc_valid" in kv and name != "xdptag-drop":
+            want.append(("tc_valid", int(kv["tc_valid"])))
+        if name.startswith("nft"):
+            want.append(("nft_seen", int(kv["nft_seen"] or 0)))
+        for what, n in want:
+            if n != rx:
+                failed_checks.append(f"{name} round {rnd}: {what} {n} "
+                                     f"!= received {rx}")
+        if rx:
+            veth.setdefault(name, {})[rnd] = cpu / rx
+
+if veth:
+    base = veth.get("none", {})
+    print("\n-- veth, XDP frames, CPU ns per received packet (median over "
+          f"{len(base)} rounds), ratio and added ns paired per round")
+    print(f"  {'receiver':<22} {'ns/pkt':>8} {'vs none':>8} {'added':>8}")
+
+    def paired(name, fn):
+        v = veth.get(name, {})
+        return [fn(v[r], base[r]) for r in v if r in base]
+
+    for name, v in veth.items():
+        rat = paired(name, lambda a, b: a / b)
+        add = paired(name, lambda a, b: a - b)
+        print(f"  {name:<22} {med(v.values()):8.1f} "
+              f"{med(rat) if rat else 0:8.2f} {med(add) if add else 0:8.1f}")
+
+    def added_ratio(a, b):
+        ra = veth.get(a, {})
+        rb = veth.get(b, {})
+        return [(ra[r] - base[r]) / (rb[r] - base[r])
+                for r in ra if r in rb and r in base and rb[r] != base[r]]
+
+    x = added_ratio("xdptag", "nft")
+    if x:
+        target("veth: xdptag added / nft added", med(x), 1 / 3)
+    d = paired("xdptag-drop", lambda a, b: b / a)
+    if d:
+        target("veth: nothing attached / XDP drop", med(d), 8, le=False)
+    # The same without the generator's share: null-drop (XDP_DROP, nothing
+    # else) is the floor both are measured from.
+    fl = veth.get("null-drop", {})
+    dr = veth.get("xdptag-drop", {})
+    d = [(base[r] - fl[r]) / (dr[r] - fl[r]) for r in dr
+         if r in fl and r in base and dr[r] > fl[r]]
+    if d:
+        target("veth: receive-side cost, nothing / XDP drop", med(d), 8,
+               le=False)
+    nt = veth.get("xdptag-xdp-null-tc", {})
+    xo = veth.get("xdptag-xdp-only", {})
+    xt = veth.get("xdptag", {})
+    t = [(xt[r] - xo[r]) / (nt[r] - xo[r]) for r in xt
+         if r in nt and r in xo and nt[r] > xo[r]]
+    if t:
+        target("veth: TC stage added / null TC added", med(t), 1.1)
+
+    with open(os.path.join(out, "scaling.dat"), "w") as dat:
+        dat.write("# prefixes xdptag_added_ns nft_added_ns xdptag_prog_ns\n")
+        for n in (10, 1000, 10000, 100000):
+            xa = paired(f"xdptag-pfx-{n}", lambda a, b: a - b)
+            na = paired(f"nft-pfx-{n}", lambda a, b: a - b)
+            pr = prog.get(("scale", f"pfx-{n}"), (0,))[0]
+            if xa and na:
+                dat.write(f"{n} {med(xa):.1f} {med(na):.1f} {pr:.2f}\n")
+    for kind in ("pfx", "rules"):
+        lo, hi = ("10", "100000") if kind == "pfx" else ("1", "64")
+        for who in ("xdptag", "nft"):
+            r = added_ratio(f"{who}-{kind}-{hi}", f"{who}-{kind}-{lo}")
+            if r:
+                rows.append((f"veth: {who} added cost, {kind} {hi} / {lo}",
+                             f"{med(r):.2f}", "(info)", ""))
+
+p = os.path.join(out, "replay.txt")
+if os.path.exists(p):
+    print("\n-- replay rate (bench/replay_rate.sh)")
+    for line in open(p):
+        print("  " + line.rstrip())
+
+print("\n-- targets")
+for what, val, lim, ok in rows:
+    print(f"  {what:<44} {val:>8} {lim:>10}  {ok}")
+if failed_checks:
+    print("\n-- COUNT CHECKS FAILED")
+    for c in failed_checks:
+        print("  " + c)
+    sys.exit(1)
+elif veth:
+    print("\n  count checks: every stage saw every received packet")

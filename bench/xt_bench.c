@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdptag bench harness (driven by bench/run.sh, docs/performance.md).
+ *
+ *   xt_bench prog [ROUNDS [REPEAT]]
+ *	per-packet cost in BPF_PROG_TEST_RUN: the XDP stage on a packet mix
+ *	against a null XDP program, the TC stage against a null TC program,
+ *	and the XDP stage as prefixes and rules grow
+ *   xt_bench attach IFNAME MODE [RULES PREFIXES]
+ *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
+ *	xdponly|xdpnulltc|drop),
+ *	print "ready", hold until SIGTERM, print the counters, detach
+ *   xt_bench gen IFNAME SECONDS CPU
+ *	send live XDP frames out of IFNAME for SECONDS on CPU; print the CPU
+ *	time this thread and that CPU's ksoftirqd used
+ *   xt_bench gro IFNAME
+ *	turn GRO on (what `ethtool -K IFNAME gro on` does; no ethtool here)
+ *   xt_bench nft IFNAME [RULES PREFIXES]
+ *	print the nftables netdev-ingress equivalent of the same ruleset
+ *
+ * RULES 0 means the built-in default rules; 1, 16 or 64 a synthetic set of
+ * that many rules.  PREFIXES > 0 appends a blocklist rule with that many
+ * source prefixes (random /32 and /24, fixed seed).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include "xdptag_tc.skel.h"
+#include "lib/xdp_harness.h"
+#include "lib/pkt.h"
+#include "rules_file.h"
+#include "log.h"
+
+#define NPKT		6
+#define BENCH_SEED	1
+/* Every packet of the bench that must hit the blocklist comes from here. */
+#define BLOCK_HIT	0xc6120001	/* 198.18.0.1 */
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("BUILD");
+
+	return b && *b ? b : "build";
+}
+
+/* ------------------------------------------------------------ rules --- */
+
+struct bench_rules {
+	struct xt_rule r[XT_MAX_RULES];
+	size_t n;
+	int from_file;		/* 1: rules/default.yaml via rules_file.c */
+};
+
+static void rule_init(struct xt_rule *r, const char *name, int w, int cls)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->weight = w;
+	r->class_id = cls;
+}
+
+static void pfx4(struct xt_prefixes *ps, uint32_t a, int plen)
+{
+	struct xt_prefix p = { .family = 4, .plen = plen };
+	uint32_t n = htonl(a);
+
+	memcpy(p.addr, &n, 4);
+	xt_prefixes_add(ps, &p);
+}
+
+/*
+ * Stand-in for rules/default.yaml while that file does not exist: the
+ * kinds of rules a default set holds, one per dimension the engine has.
+ */
+static void rules_builtin(struct bench_rules *b)
+{
+	struct xt_rule *r = b->r;
+
+	rule_init(r, "ssh-new", 40, 2);
+	xt_ranges_add(&r->proto, 6, 6);
+	xt_ranges_add(&r->dport, 22, 22);
+	r->tcp[0] = (struct xt_tcp_cond){ .mask = 0x12, .value = 0x02 };
+	r->ntcp = 1;
+	rule_init(++r, "dns-reply", 10, 3);
+	xt_ranges_add(&r->proto, 17, 17);
+	xt_ranges_add(&r->sport, 53, 53);
+	rule_init(++r, "icmp-echo", 5, 4);
+	xt_ranges_add(&r->icmp_type, 8, 8);
+	rule_init(++r, "fragment", 30, 1);
+	r->feat_set = XT_F_FRAGMENT;
+	rule_init(++r, "low-ttl", 20, 1);
+	xt_ranges_add(&r->ttl, 0, 2);
+	rule_init(++r, "big-udp", 5, 3);
+	xt_ranges_add(&r->proto, 17, 17);
+	xt_ranges_add(&r->len, 1000, 65535);
+	rule_init(++r, "bogon-src", 60, 1);
+	pfx4(&r->src, 0x00000000, 8);
+	pfx4(&r->src, 0x7f000000, 8);
+	pfx4(&r->src, 0xe0000000, 4);
+	rule_init(++r, "malformed", 50, 1);
+	r->feat_set = XT_F_MALFORMED;
+	b->n = r - b->r + 1;
+}
+
+static void rules_default(struct bench_rules *b)
+{
+#ifdef XT_HAVE_RULES_FILE
+	static struct xt_rules_file f;
+
+	if (!xt_rules_file_load(NULL, &f, stderr)) {
+		memcpy(b->r, f.rules, f.nrules * sizeof(f.rules[0]));
+		b->n = f.nrules;
+		b->from_file = 1;
+		return;	/* f keeps owning the lists; freed at exit */
+	}
+	pr_warn("built-in default rules did not load; using the bench's");
+#endif
+	rules_builtin(b);
+}
+
+/*
+ * n rules on disjoint destination ports, each with a source /24, so a
+ * packet reads every table but matches rule 0 only: cost must not depend
+ * on how many rules there are, only on how many match.
+ */
+static void rules_synthetic(struct bench_rules *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct xt_rule *r = &b->r[i];
+		char name[32];
+
+		snprintf(name, sizeof(name), "r%d", i);
+		rule_init(r, name, 10 + i % 50, 1 + i % 8);
+		xt_ranges_add(&r->proto, 6, 6);
+		xt_ranges_add(&r->dport, i ? 1000 + i : 22, i ? 1000 + i : 22);
+		pfx4(&r->src, i ? 0x0a000000u | (uint32_t)i << 8 :
+				  BLOCK_HIT & ~0xffu,
+		     24);
+	}
+	b->n = n;
+}
+
+static uint64_t rnd_state = BENCH_SEED;
+
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return rnd_state >> 32;
+}
+
+/*
+ * A blocklist of n source prefixes.  The first two cover BLOCK_HIT (its
+ * /24 and the host itself) so the bench packet takes the longest path,
+ * a probe at each level, at every size.
+ */
+static int rules_blocklist(struct bench_rules *b, int n)
+{
+	struct xt_rule *r;
+	int i;
+
+	if (b->n >= XT_MAX_RULES)
+		return -ENOSPC;
+	r = &b->r[b->n++];
+	rule_init(r, "bench-blocklist", 100, 1);
+	pfx4(&r->src, BLOCK_HIT & ~0xffu, 24);
+	if (n > 1)
+		pfx4(&r->src, BLOCK_HIT, 32);
+	rnd_state = BENCH_SEED;
+	for (i = 2; i < n; i++) {
+		uint32_t a = rnd();
+		int plen = rnd() & 1 ? 32 : 24;
+
+		pfx4(&r->src, plen == 24 ? a & ~0xffu : a, plen);
+	}
+	return 0;
+}
+
+static int rules_make(struct bench_rules *b, int nrules, int npfx)
+{
+	memset(b, 0, sizeof(*b));
+	if (nrules)
+		rules_synthetic(b, nrules > XT_MAX_RULES - 1 ?
+				XT_MAX_RULES - 1 : nrules);
+	else
+		rules_default(b);
+	if (npfx > 0 && rules_blocklist(b, npfx)) {
+		pr_err("no rule slot left for the blocklist");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- packets --- */
+
+/* The frame of the end-to-end and scaling runs: a SYN from BLOCK_HIT. */
+static void pkt_bench(struct pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 6, 64, 0, BLOCK_HIT, 0xc0000202, 20);
+	pkt_tcp(p, 40000, 22, 0x02, 5);
+}
+
+static const char *const mix_names[NPKT] = {
+	"ipv4-tcp-syn", "ipv4-udp", "ipv6-ext-tcp", "vlan-ipv4-tcp",
+	"ipv4-fragment", "malformed",
+};
+
+static void pkt_mix(struct pkt *m)
+{
+	struct pkt *p;
+
+	memset(m, 0, NPKT * sizeof(*m));
+	p = &m[0];
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 6, 64, 0, 0x0a010203, 0xc000020a, 20);
+	pkt_tcp(p, 40000, 22, 0x02, 5);
+	p = &m[1];
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 17, 64, 0, 0xc0000235, 0x0a000001, 8 + 64);
+	pkt_udp(p, 53, 40000, 64);
+	pkt_zero(p, 64);
+	p = &m[2];
+	pkt_eth(p, 0x86dd);
+	pkt_ipv6(p, 0, 64, "2001:db8::1", "2001:db8:1::2", 8 + 20);
+	pkt_ip6ext(p, 6, 0);
+	pkt_tcp(p, 40000, 443, 0x02, 5);
+	p = &m[3];
+	pkt_eth(p, 0x8100);
+	pkt_vlan(p, 100, 0x0800);
+	pkt_ipv4(p, 5, 6, 64, 0, 0x0a010203, 0xc000020a, 20);
+	pkt_tcp(p, 40000, 80, 0x10, 5);
+	p = &m[4];
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 17, 64, 185, 0x0a010203, 0xc000020a, 64);
+	pkt_zero(p, 64);
+	p = &m[5];	/* TCP header cut short */
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 6, 64, 0, 0x0a010203, 0xc000020a, 20);
+	pkt_zero(p, 10);
+}
+
+/* ------------------------------------------------------------- prog --- */
+
+static double thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * ns per run, from this thread's CPU time around the syscall: the kernel's
+ * own opts.duration is rounded to whole ns, too coarse against a 5 ns floor;
+ * thread CPU time leaves out preemption by the other engineers' builds.
+ */
+static double run_ns(int fd, const void *data, __u32 len, int repeat, int xdp)
+{
+	struct xdp_md ctx = { .data_end = len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data,
+		    .data_size_in = len, .repeat = repeat);
+	double t0, t1;
+
+	if (xdp) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	t0 = thread_ns();
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		pr_err("test run: %s", strerror(errno));
+		exit(1);
+	}
+	t1 = thread_ns();
+	return (t1 - t0) / repeat;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int prog_fd_from(const char *obj, struct bpf_object **o)
+{
+	char path[512];
+	struct bpf_program *p;
+
+	snprintf(path, sizeof(path), "%s/bench/bpf/%s.bpf.o", build_dir(), obj);
+	*o = bpf_object__open_file(path, NULL);
+	if (!*o || bpf_object__load(*o)) {
+		pr_err("cannot load %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	p = bpf_object__next_program(*o, NULL);
+	return bpf_program__fd(p);
+}
+
+static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
+{
+	struct bench_rules b;
+	struct xdptag *skel = xdptag__open();
+
+	/* Production settings: no explain record, metadata on. */
+	if (!skel || xdptag__load(skel)) {
+		pr_err("cannot load the XDP stage: %s", strerror(errno));
+		exit(1);
+	}
+	if (rules_make(&b, nrules, npfx) ||
+	    xh_rules(skel, b.r, b.n, drop_at)) {
+		pr_err("cannot install the bench ruleset");
+		exit(1);
+	}
+	if (!b.from_file)
+		for (size_t i = 0; i < b.n; i++)
+			xt_rule_free(&b.r[i]);
+	return skel;
+}
+
+/* The tag must be there and right once before timing means anything. */
+static void check_tag(struct xdptag *skel, const struct pkt *p,
+		      const char *what)
+{
+	struct xh_result r = xh_run(skel, p->b, p->len, 3);
+
+	if (r.err || r.action != XDP_PASS || !r.tagged ||
+	    r.tag.magic != XDPTAG_MAGIC) {
+		pr_err("%s: no tag (err %d, action %u)", what, r.err, r.action);
+		exit(1);
+	}
+	printf("# %-16s tag: score %u class %u rules 0x%llx features 0x%x\n",
+	       what, r.tag.score, r.tag.class_id,
+	       (unsigned long long)r.tag.rules, r.tag.features);
+}
+
+enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_R1, SC_R16, SC_R64,
+       NSCALE };
+static const struct { const char *name; int rules, pfx; } scale[NSCALE] = {
+	{ "pfx-10", 0, 10 }, { "pfx-1000", 0, 1000 },
+	{ "pfx-10000", 0, 10000 }, { "pfx-100000", 0, 100000 },
+	{ "rules-1", 1, 0 }, { "rules-16", 16, 0 }, { "rules-64", 64, 0 },
+};
+
+static int cmd_prog(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 9;
+	int repeat = argc > 2 ? atoi(argv[2]) : 10000000;
+	double *xt, *nx, *tc, *nt, *sc;
+	struct bpf_object *onx, *ont;
+	struct xdptag *def, *sk[NSCALE];
+	struct xdptag_tc *tcs;
+	struct pkt mix[NPKT], bp;
+	int fnx, fnt, ftc, i, k, r;
+	cpu_set_t cpu;
+
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu))
+		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+
+	xt = calloc(rounds * NPKT, sizeof(double));
+	nx = calloc(rounds * NPKT, sizeof(double));
+	tc = calloc(rounds, sizeof(double));
+	nt = calloc(rounds, sizeof(double));
+	sc = calloc(rounds * NSCALE, sizeof(double));
+	pkt_mix(mix);
+	pkt_bench(&bp);
+	def = xdptag_load(0, 0, 0);
+	for (k = 0; k < NSCALE; k++)
+		sk[k] = xdptag_load(scale[k].rules, scale[k].pfx, 0);
+	for (i = 0; i < NPKT; i++)
+		check_tag(def, &mix[i], mix_names[i]);
+	for (k = 0; k < NSCALE; k++)
+		check_tag(sk[k], &bp, scale[k].name);
+	fnx = prog_fd_from("null_xdp", &onx);
+	fnt = prog_fd_from("null_tc", &ont);
+	tcs = xdptag_tc__open_and_load();
+	if (!tcs) {
+		pr_err("cannot load the TC stage: %s", strerror(errno));
+		return 1;
+	}
+	ftc = bpf_program__fd(tcs->progs.xdptag_tc);
+
+	/* Rotate the order each round so drift hits every variant alike. */
+	for (r = 0; r < rounds; r++) {
+		int nvar = 2 * NPKT + 2 + NSCALE;
+
+		for (int j = 0; j < nvar; j++) {
+			int v = (j + r) % nvar;
+			int fd = bpf_program__fd(def->progs.xdptag_xdp);
+
+			if (v < NPKT)
+				xt[r * NPKT + v] = run_ns(fd, mix[v].b,
+							  mix[v].len, repeat, 1);
+			else if (v < 2 * NPKT)
+				nx[r * NPKT + v - NPKT] =
+					run_ns(fnx, mix[v - NPKT].b,
+					       mix[v - NPKT].len, repeat, 1);
+			else if (v == 2 * NPKT)
+				tc[r] = run_ns(ftc, mix[0].b, mix[0].len,
+					       repeat, 0);
+			else if (v == 2 * NPKT + 1)
+				nt[r] = run_ns(fnt, mix[0].b, mix[0].len,
+					       repeat, 0);
+			else {
+				k = v - 2 * NPKT - 2;
+				fd = bpf_program__fd(sk[k]->progs.xdptag_xdp);
+				sc[r * NSCALE + k] = run_ns(fd, bp.b, bp.len,
+							    repeat, 1);
+			}
+		}
+		fprintf(stderr, "# prog round %d/%d\n", r + 1, rounds);
+	}
+
+	/*
+	 * Ratios are paired within a round (same moment, same noise), then
+	 * the median of the per-round ratios is reported.
+	 */
+	{
+		double xs[rounds], ns[rounds], rat[rounds], mixr[rounds];
+		double mixx[rounds], mixn[rounds];
+
+		for (r = 0; r < rounds; r++) {
+			mixx[r] = mixn[r] = 0;
+			for (i = 0; i < NPKT; i++) {
+				mixx[r] += xt[r * NPKT + i] / NPKT;
+				mixn[r] += nx[r * NPKT + i] / NPKT;
+			}
+			mixr[r] = mixx[r] / mixn[r];
+		}
+		for (i = 0; i < NPKT; i++) {
+			for (r = 0; r < rounds; r++) {
+				xs[r] = xt[r * NPKT + i];
+				ns[r] = nx[r * NPKT + i];
+				rat[r] = xs[r] / ns[r];
+			}
+			printf("prog xdp %-16s xdptag %6.2f null %6.2f ratio %5.2f\n",
+			       mix_names[i], median(xs, rounds),
+			       median(ns, rounds), median(rat, rounds));
+		}
+		printf("prog xdp %-16s xdptag %6.2f null %6.2f ratio %5.2f\n",
+		       "mix", median(mixx, rounds), median(mixn, rounds),
+		       median(mixr, rounds));
+		for (r = 0; r < rounds; r++)
+			rat[r] = tc[r] / nt[r];
+		printf("prog tc  %-16s xdptag %6.2f null %6.2f ratio %5.2f\n",
+		       "no-metadata", median(tc, rounds), median(nt, rounds),
+		       median(rat, rounds));
+		for (k = 0; k < NSCALE; k++) {
+			int base = k < SC_R1 ? SC_PFX10 : SC_R1;
+
+			for (r = 0; r < rounds; r++) {
+				xs[r] = sc[r * NSCALE + k];
+				rat[r] = xs[r] / sc[r * NSCALE + base];
+				ns[r] = xs[r] / mixn[r];
+			}
+			printf("prog scale %-14s xdptag %6.2f vs-base %5.2f vs-null %5.2f\n",
+			       scale[k].name, median(xs, rounds),
+			       median(rat, rounds), median(ns, rounds));
+		}
+	}
+	xdptag_tc__destroy(tcs);
+	bpf_object__close(onx);
+	bpf_object__close(ont);
+	for (k = 0; k < NSCALE; k++)
+		xdptag__destroy(sk[k]);
+	xdptag__destroy(def);
+	return 0;
+}
+
+/* ----------------------------------------------------------- attach --- */
+
+static int cmd_attach(int argc, char **argv)
+{
+	const char *mode = argc > 2 ? argv[2] : "none";
+	int nrules = argc > 3 ? atoi(argv[3]) : 0;
+	int npfx = argc > 4 ? atoi(argv[4]) : 0;
+	int ifindex = argc > 1 ? if_nametoindex(argv[1]) : 0;
+	int null_tc = !strcmp(mode, "xdpnulltc");
+	int xdp = !strcmp(mode, "xdptag") || !strcmp(mode, "xdponly") ||
+		  !strcmp(mode, "drop") || null_tc;
+	int with_tc = !strcmp(mode, "xdptag") || !strcmp(mode, "drop") ||
+		      null_tc;
+	struct bpf_object *ontc = NULL;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+	struct xdptag_tc *tcs = NULL;
+	struct xdptag *skel = NULL;
+	struct bpf_object *onull = NULL;
+	int fd = -1, sig;
+	sigset_t ss;
+
+	if (!ifindex) {
+		pr_err("no interface '%s' here", argc > 1 ? argv[1] : "");
+		return 2;
+	}
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+
+	if (xdp) {
+		skel = xdptag_load(nrules, npfx, !strcmp(mode, "drop"));
+		fd = bpf_program__fd(skel->progs.xdptag_xdp);
+	} else if (!strcmp(mode, "null") || !strcmp(mode, "nulldrop")) {
+		fd = prog_fd_from(mode[4] ? "null_drop" : "null_xdp", &onull);
+	} else if (strcmp(mode, "none")) {
+		pr_err("unknown mode '%s'", mode);
+		return 2;
+	}
+	if (fd >= 0 && bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL)) {
+		pr_err("native XDP attach on %s: %s", argv[1], strerror(errno));
+		return 1;
+	}
+	if (with_tc) {
+		/* xdpnulltc: the TC hook's own cost, to compare in place. */
+		if (null_tc)
+			tco.prog_fd = prog_fd_from("null_tc", &ontc);
+		else
+			tcs = xdptag_tc__open_and_load();
+		if (tcs)
+			tco.prog_fd = bpf_program__fd(tcs->progs.xdptag_tc);
+		hook.ifindex = ifindex;
+		bpf_tc_hook_create(&hook);	/* EEXIST is fine */
+		if ((!tcs && !null_tc) || bpf_tc_attach(&hook, &tco)) {
+			pr_err("TC attach on %s: %s", argv[1], strerror(errno));
+			bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+			return 1;
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	sigwait(&ss, &sig);
+
+	if (skel) {
+		struct xt_xdp_stats *s;
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 tagged = 0, drop = 0, pass = 0, zero = 0;
+
+		s = calloc(ncpu, sizeof(*s));
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.xt_xdp_stats),
+				    &zero, s);
+		for (int c = 0; c < ncpu; c++) {
+			tagged += s[c].tagged;
+			drop += s[c].action[XDP_DROP];
+			pass += s[c].action[XDP_PASS];
+		}
+		printf("xdp_pass %llu xdp_drop %llu xdp_tagged %llu\n",
+		       (unsigned long long)pass, (unsigned long long)drop,
+		       (unsigned long long)tagged);
+		free(s);
+	}
+	if (null_tc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		bpf_object__close(ontc);
+	}
+	if (tcs) {
+		struct xt_tc_stats *s;
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 valid = 0, marked = 0, zero = 0;
+
+		s = calloc(ncpu, sizeof(*s));
+		bpf_map_lookup_elem(bpf_map__fd(tcs->maps.xt_tc_stats),
+				    &zero, s);
+		for (int c = 0; c < ncpu; c++) {
+			valid += s[c].valid;
+			marked += s[c].marked;
+		}
+		printf("tc_valid %llu tc_marked %llu\n",
+		       (unsigned long long)valid, (unsigned long long)marked);
+		free(s);
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		xdptag_tc__destroy(tcs);
+	}
+	if (fd >= 0)
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (skel)
+		xdptag__destroy(skel);
+	bpf_object__close(onull);
+	return 0;
+}
+
+/* -------------------------------------------------------------- gen --- */
+
+/* sum_exec_runtime in ns from a schedstat file, or 0. */
+static unsigned long long schedstat_ns(const char *path)
+{
+	unsigned long long ns = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+static int ksoftirqd_pid(int cpu)
+{
+	char want[32], comm[64], path[300];
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	int pid = -1;
+
+	snprintf(want, sizeof(want), "ksoftirqd/%d\n", cpu);
+	while (dir && (d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
+			pid = atoi(d->d_name);
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return pid;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The kernel has no IRQ time accounting here (CONFIG_IRQ_TIME_ACCOUNTING
+ * off), so softirq work is charged to whichever task it interrupted: the
+ * receiver's NAPI runs either in this thread (on local_bh_enable after the
+ * XDP_TX flush) or in ksoftirqd of this CPU.  Their sum is the whole cost.
+ */
+static int cmd_gen(int argc, char **argv)
+{
+	int ifindex = argc > 1 ? if_nametoindex(argv[1]) : 0;
+	double secs = argc > 2 ? atof(argv[2]) : 1;
+	int cpu_id = argc > 3 ? atoi(argv[3]) : 0;
+	unsigned long long s0, s1, k0, k1;
+	unsigned long long sent = 0;
+	char kpath[64];
+	struct bpf_object *o;
+	struct pkt p;
+	cpu_set_t cpu;
+	double end;
+	int fd, kpid;
+
+	if (!ifindex) {
+		pr_err("no interface '%s' here", argc > 1 ? argv[1] : "");
+		return 2;
+	}
+	CPU_ZERO(&cpu);
+	CPU_SET(cpu_id, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu)) {
+		pr_err("cannot pin to CPU %d: %s", cpu_id, strerror(errno));
+		return 1;
+	}
+	fd = prog_fd_from("gen_tx", &o);
+	pkt_bench(&p);
+	kpid = ksoftirqd_pid(cpu_id);
+	snprintf(kpath, sizeof(kpath), "/proc/%d/schedstat", kpid);
+
+	s0 = schedstat_ns("/proc/thread-self/schedstat");
+	k0 = schedstat_ns(kpath);
+	end = mono() + secs;
+	do {
+		struct xdp_md ctx = { .data_end = p.len,
+				      .ingress_ifindex = ifindex };
+		LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = p.b,
+			    .data_size_in = p.len, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx), .repeat = 1 << 16,
+			    .batch_size = 64,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+		if (bpf_prog_test_run_opts(fd, &ro)) {
+			pr_err("live frames on %s: %s", argv[1],
+			       strerror(errno));
+			return 1;
+		}
+		sent += 1 << 16;
+	} while (mono() < end);
+	s1 = schedstat_ns("/proc/thread-self/schedstat");
+	k1 = schedstat_ns(kpath);
+	printf("gen_sent %llu gen_cpu_ns %llu ksoftirqd_ns %llu\n", sent,
+	       s1 - s0, k1 - k0);
+	bpf_object__close(o);
+	return 0;
+}
+
+/* -------------------------------------------------------------- gro --- */
+
+static int cmd_gro(int argc, char **argv)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (argc < 2 || fd < 0)
+		return 2;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		pr_err("GRO on %s: %s", argv[1], strerror(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* -------------------------------------------------------------- nft --- */
+
+static void nft_ranges(FILE *f, const char *expr, const struct xt_ranges *rs)
+{
+	size_t i;
+
+	if (!rs->n)
+		return;
+	fprintf(f, " %s {", expr);
+	for (i = 0; i < rs->n; i++) {
+		if (rs->r[i].lo == rs->r[i].hi)
+			fprintf(f, "%s %u", i ? "," : "", rs->r[i].lo);
+		else
+			fprintf(f, "%s %u-%u", i ? "," : "", rs->r[i].lo,
+				rs->r[i].hi);
+	}
+	fprintf(f, " }");
+}
+
+static size_t pfx_count(const struct xt_prefixes *ps, int fam)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ps->n; i++)
+		n += ps->p[i].family == fam;
+	return n;
+}
+
+static void nft_set(FILE *f, const char *name, const struct xt_prefixes *ps,
+		    int fam)
+{
+	char buf[64];
+	size_t i, k = 0;
+
+	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n"
+		   "\t\tauto-merge\n\t\telements = {", name,
+		fam == 4 ? "ipv4_addr" : "ipv6_addr");
+	for (i = 0; i < ps->n; i++) {
+		if (ps->p[i].family != fam)
+			continue;
+		fprintf(f, "%s%s", !k ? "\n\t\t\t" : k % 8 ? ", " :
+			",\n\t\t\t",
+			xt_prefix_str(&ps->p[i], buf, sizeof(buf)));
+		k++;
+	}
+	fprintf(f, " }\n\t}\n");
+}
+
+/*
+ * One nft rule per (rule, family, TCP-flags alternative).  Written in
+ * increasing weight order, so the last to set the mark is the heaviest rule
+ * that matched, which is the class the tag carries (ties: the earlier rule,
+ * hence the reverse order among equal weights).
+ */
+static int nft_rule(FILE *f, const struct xt_rule *r, int idx, int fam,
+		    int alt)
+{
+	const char *ip = fam == 4 ? "ip" : "ip6";
+	uint16_t need = r->feat_set | r->feat_clear;
+	uint16_t ok = XT_F_FRAGMENT | XT_F_TCP | XT_F_UDP | XT_F_ICMP |
+		      XT_F_ICMPV6 | XT_F_IPV4 | XT_F_IPV6 | XT_F_VLAN;
+
+	if (need & ~ok) {
+		if (fam == 4 && !alt)
+			fprintf(f, "\t\t# %s: a feature nft cannot test\n",
+				r->name);
+		return 0;
+	}
+	if ((r->feat_set & XT_F_IPV4 && fam == 6) ||
+	    (r->feat_set & XT_F_IPV6 && fam == 4) ||
+	    (r->src.n && !pfx_count(&r->src, fam)) ||
+	    (r->dst.n && !pfx_count(&r->dst, fam)))
+		return 0;
+	fprintf(f, "\t\tmeta protocol %s", fam == 4 ? "ip" : "ip6");
+	if (r->vlan.n)
+		nft_ranges(f, "vlan id", &r->vlan);
+	if (r->src.n)
+		fprintf(f, " %s saddr @r%d_src%d", ip, idx, fam);
+	if (r->dst.n)
+		fprintf(f, " %s daddr @r%d_dst%d", ip, idx, fam);
+	if (fam == 4) {
+		nft_ranges(f, "ip protocol", &r->proto);
+		nft_ranges(f, "ip ttl", &r->ttl);
+	} else {
+		nft_ranges(f, "meta l4proto", &r->proto);
+		nft_ranges(f, "ip6 hoplimit", &r->ttl);
+	}
+	/* At ingress skb->len no longer counts the Ethernet header. */
+	for (size_t i = 0; i < r->len.n; i++)
+		fprintf(f, "%s %u-%u%s", i ? "," : " meta length {",
+			r->len.r[i].lo > ETH_HLEN ?
+			r->len.r[i].lo - ETH_HLEN : 0,
+			r->len.r[i].hi > ETH_HLEN ?
+			r->len.r[i].hi - ETH_HLEN : 0,
+			i + 1 == r->len.n ? " }" : "");
+	if (r->feat_set & XT_F_FRAGMENT)
+		fprintf(f, fam == 4 ? " ip frag-off & 0x3fff != 0" :
+			" exthdr frag exists");
+	if (r->feat_clear & XT_F_FRAGMENT)
+		fprintf(f, fam == 4 ? " ip frag-off & 0x3fff == 0" :
+			" exthdr frag missing");
+	if (r->ntcp || r->feat_set & XT_F_TCP)
+		fprintf(f, " meta l4proto tcp");
+	else if (r->sport.n || r->dport.n || r->feat_set & XT_F_UDP)
+		fprintf(f, " meta l4proto %s",
+			r->feat_set & XT_F_UDP ? "udp" : "{ tcp, udp }");
+	nft_ranges(f, "th sport", &r->sport);
+	nft_ranges(f, "th dport", &r->dport);
+	if (r->ntcp)
+		fprintf(f, " tcp flags & 0x%x == 0x%x", r->tcp[alt].mask,
+			r->tcp[alt].value);
+	if (r->icmp_type.n || r->icmp_code.n) {
+		fprintf(f, " meta l4proto %s", fam == 4 ? "icmp" : "icmpv6");
+		nft_ranges(f, fam == 4 ? "icmp type" : "icmpv6 type",
+			   &r->icmp_type);
+		nft_ranges(f, fam == 4 ? "icmp code" : "icmpv6 code",
+			   &r->icmp_code);
+	}
+	fprintf(f, " meta mark set meta mark & 0xffffff00 | 0x%x"
+		   " counter comment \"%s\"\n", r->class_id, r->name);
+	return 1;
+}
+
+static int cmd_nft(int argc, char **argv)
+{
+	int nrules = argc > 2 ? atoi(argv[2]) : 0;
+	int npfx = argc > 3 ? atoi(argv[3]) : 0;
+	struct bench_rules b;
+	int order[XT_MAX_RULES];
+	int i, j, fam, n;
+
+	if (argc < 2) {
+		pr_err("usage: xt_bench nft IFNAME [RULES PREFIXES]");
+		return 2;
+	}
+	if (rules_make(&b, nrules, npfx))
+		return 1;
+	n = b.n;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	/* Weight ascending; among equals, later rules first. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0; j--) {
+			const struct xt_rule *a = &b.r[order[j - 1]];
+			const struct xt_rule *c = &b.r[order[j]];
+
+			if (a->weight < c->weight ||
+			    (a->weight == c->weight && order[j - 1] > order[j]))
+				break;
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+
+	printf("# Generated by xt_bench nft: the bench ruleset in nftables.\n"
+	       "table netdev xtbench {\n");
+	for (i = 0; i < n; i++)
+		for (fam = 4; fam <= 6; fam += 2) {
+			char name[32];
+
+			if (pfx_count(&b.r[i].src, fam)) {
+				snprintf(name, sizeof(name), "r%d_src%d", i, fam);
+				nft_set(stdout, name, &b.r[i].src, fam);
+			}
+			if (pfx_count(&b.r[i].dst, fam)) {
+				snprintf(name, sizeof(name), "r%d_dst%d", i, fam);
+				nft_set(stdout, name, &b.r[i].dst, fam);
+			}
+		}
+	printf("\tchain in {\n\t\ttype filter hook ingress device \"%s\""
+	       " priority 0; policy accept;\n\t\tcounter comment \"seen\"\n",
+	       argv[1]);
+	for (i = 0; i < n; i++) {
+		const struct xt_rule *r = &b.r[order[i]];
+
+		for (fam = 4; fam <= 6; fam += 2)
+			for (j = 0; j < (r->ntcp ? (int)r->ntcp : 1); j++)
+				nft_rule(stdout, r, order[i], fam, j);
+	}
+	printf("\t}\n}\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(NULL);
+	if (argc > 1 && !strcmp(argv[1], "prog"))
+		return cmd_prog(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "attach"))
+		return cmd_attach(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "gen"))
+		return cmd_gen(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "gro"))
+		return cmd_gro(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "nft"))
+		return cmd_nft(argc - 1, argv + 1);
+	pr_err("usage: xt_bench {prog|attach|gen|gro|nft} ... (see the source)");
+	return 2;
+}

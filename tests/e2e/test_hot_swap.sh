@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# `xdptag rules load` swaps rulesets under traffic without a gap and without
+# mixing: while scapy sends UDP to port 5555 through a veth pair, the
+# receiving side swaps 25 times between ruleset A (class 1) and ruleset B
+# (class 2).  nftables counts the packets by mark: every packet must carry
+# mark 1 or 2 (the "other" counter stays 0) and the counts must add up to
+# the packets sent.  Also: mark settings that differ from the attachment
+# are refused, and loading on an interface that is not attached is an error.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+BUILD=${BUILD:-build}
+XT=$PWD/$BUILD/xdptag
+PY=/usr/bin/python3
+SWAPS=25
+
+need() {
+	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
+	[ -x "$XT" ] || { echo "no $XT (run make)"; return; }
+	"$XT" attach --help >/dev/null 2>&1 || { echo "no 'xdptag attach'"; return; }
+	local t
+	for t in nft ip; do
+		command -v $t >/dev/null || { echo "no $t"; return; }
+	done
+	$PY -c 'import scapy.all' 2>/dev/null || echo "no scapy for $PY"
+}
+why=$(need)
+if [ -n "$why" ]; then
+	skip_test "hot swap" "$why"
+	finish
+fi
+
+TMP=$(mktemp -d /tmp/xt-hot-swap.XXXXXX)
+on_exit rm -rf "$TMP"
+
+# Same rule name in both, so its slot (and counter) stays; B has one more.
+cat >"$TMP/a.yaml" <<'EOF'
+classes: [ { id: 1, name: one }, { id: 2, name: two } ]
+rules:
+  - { name: udp-5555, class: one, weight: 10, match: { proto: udp, dport: 5555 } }
+EOF
+cat >"$TMP/b.yaml" <<'EOF'
+classes: [ { id: 1, name: one }, { id: 2, name: two } ]
+rules:
+  - { name: udp-any, class: one, weight: 5, match: { proto: udp } }
+  - { name: udp-5555, class: two, weight: 20, match: { proto: udp, dport: 5555 } }
+EOF
+cat >"$TMP/c.yaml" <<'EOF'
+settings: { mark_mask: 0xf0 }
+classes: [ { id: 1, name: one } ]
+rules:
+  - { name: udp-5555, class: one, weight: 10, match: { dport: 5555 } }
+EOF
+
+ns_new SND
+ns_new RCV
+for ns in "$SND" "$RCV"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+done
+A=${XT_ID}s
+B=${XT_ID}r
+veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "veth pair"; finish; }
+on_exit ip netns exec "$RCV" "$XT" detach "$B"
+BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+
+ip netns exec "$RCV" nft -f - <<'EOF' || { not_ok "nft rules"; finish; }
+table ip xths {
+	counter c1 {}
+	counter c2 {}
+	counter other {}
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		udp dport 5555 meta mark 1 counter name c1
+		udp dport 5555 meta mark 2 counter name c2
+		udp dport 5555 meta mark != { 1, 2 } counter name other
+	}
+}
+EOF
+
+nft_count() {
+	ip netns exec "$RCV" nft list counter ip xths "$1" |
+		awk '/packets/ { for (i = 1; i < NF; i++)
+			if ($i == "packets") print $(i + 1) }'
+}
+
+# send N: N packets; send until FILE: until FILE exists.  Prints the count.
+# Paced so that the receiving backlog never overflows: a lost packet
+# would look like a swap losing it.
+send() {
+	ip netns exec "$SND" $PY - "$A" "$BMAC" "$@" <<'EOF'
+import logging, os, sys, time
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import Ether, IP, UDP, Raw, conf
+iface, dmac, mode, arg = sys.argv[1:5]
+s = conf.L2socket(iface=iface)
+n = 0
+while (n < int(arg)) if mode == "n" else not os.path.exists(arg):
+    s.send(Ether(dst=dmac) / IP(src="10.1.0.1", dst="10.2.0.1") /
+           UDP(sport=40000 + n % 1000, dport=5555) / Raw(b"x"))
+    n += 1
+    time.sleep(0.0005)
+s.close()
+print(n)
+EOF
+}
+
+out=$(ip netns exec "$RCV" "$XT" attach "$B" --mode generic \
+	--rules "$TMP/a.yaml" 2>&1)
+check "attach with ruleset A exits 0" 0 $?
+
+pre=$(send n 20)
+check "ruleset A: class 1 counted" 20 "$(nft_count c1)"
+
+# The swaps, under traffic from a background sender.
+send f "$TMP/stop" >"$TMP/sent" &
+SENDER=$!
+on_exit kill $SENDER
+sleep 0.5
+fails=0
+for ((i = 1; i <= SWAPS; i++)); do
+	f=$TMP/b.yaml
+	[ $((i % 2)) = 0 ] && f=$TMP/a.yaml
+	ip netns exec "$RCV" "$XT" rules load "$B" "$f" >/dev/null 2>"$TMP/err" ||
+		{ fails=$((fails + 1)); cat "$TMP/err" | sed 's/^/# /'; }
+done
+touch "$TMP/stop"
+wait $SENDER
+check "$SWAPS swaps, all 'rules load' exit 0" 0 $fails
+bg=$(cat "$TMP/sent")
+[ "${bg:-0}" -gt 0 ] && ok "traffic flowed during the swaps ($bg packets)" ||
+	not_ok "traffic flowed during the swaps" "sender sent '${bg}'"
+
+# The last load was B.
+c2_before=$(nft_count c2)
+post=$(send n 20)
+check "ruleset B: class 2 counted after the last swap" \
+	$((c2_before + 20)) "$(nft_count c2)"
+
+total=$((pre + bg + post))
+c1=$(nft_count c1)
+c2=$(nft_count c2)
+check "no packet with a mark neither ruleset gives" 0 "$(nft_count other)"
+check "every packet sent was counted once (class 1 $c1 + class 2 $c2)" \
+	$total $((c1 + c2))
+
+# Marks are fixed at attach: a file asking for another mask is refused.
+err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/c.yaml" 2>&1)
+check "different mark_mask: exit 2" 2 $?
+check "different mark_mask: message" \
+	"Error: rules file sets mark_mask 0xf0, $B is attached with 0xff: marks are fixed at attach (detach and attach again to change them)" \
+	"$err"
+before=$(nft_count c2)
+send n 5 >/dev/null
+check "refused load left ruleset B in place" $((before + 5)) "$(nft_count c2)"
+
+err=$(ip netns exec "$RCV" "$XT" rules load "${XT_ID}n" "$TMP/a.yaml" 2>&1)
+check "not attached: exit 3" 3 $?
+check "not attached: message" \
+	"Error: ${XT_ID}n: not attached (run 'xdptag attach ${XT_ID}n' first)" \
+	"$err"
+finish

@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# attach / detach / status as a user meets them: a cycle leaves the
+# interface exactly as it was, other people's clsact, filters and XDP
+# programs are respected, every refusal has its documented text and exit
+# status, and a failed attach changes nothing.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+BUILD=${BUILD:-build}
+XT=$PWD/$BUILD/xdptag
+PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
+XDPPASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
+PY=/usr/bin/python3
+PINS=/sys/fs/bpf/xdptag
+
+need() {
+	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
+	local f
+	for f in "$XT" "$PREMARK" "$XDPPASS"; do
+		[ -e "$f" ] || { echo "no $f (run make)"; return; }
+	done
+	$PY -c 'import scapy.all' 2>/dev/null || echo "no scapy for $PY"
+}
+why=$(need)
+if [ -n "$why" ]; then
+	skip_test "lifecycle" "$why"
+	finish
+fi
+
+ns_new SND
+ns_new RCV
+for ns in "$SND" "$RCV"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+done
+A=${XT_ID}s
+B=${XT_ID}r
+veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "veth pair"; finish; }
+on_exit ip netns exec "$RCV" "$XT" detach "$B"
+BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+
+xt() { ip netns exec "$RCV" "$XT" "$@"; }
+
+# Everything attach may touch on B, as text.
+snap() {
+	ip -n "$RCV" -d link show dev "$B" | grep -o 'prog/xdp.* id [0-9]*'
+	tc -n "$RCV" qdisc show dev "$B"
+	tc -n "$RCV" filter show dev "$B" ingress
+	[ -e "$PINS/$B" ] && echo "pins"
+}
+
+# Run the CLI; OUT gets stdout and stderr, RC the exit status.
+run() {
+	OUT=$(xt "$@" 2>&1)
+	RC=$?
+}
+
+send_dns() {
+	ip netns exec "$SND" $PY tests/lib/scapy_send.py "$A" "$BMAC" \
+		<<<"$1 IP(src=\"10.1.0.1\", dst=\"10.2.0.1\")/UDP(dport=53)" \
+		2>/dev/null
+}
+
+# --- a cycle leaves nothing behind
+before=$(snap)
+check "baseline has no XDP, clsact, filter or pins" \
+	"qdisc noqueue 0: root refcnt 2 " "$before"
+run attach "$B"
+check "attach exits 0" 0 $RC
+check "attach creates the pin directory" yes \
+	"$([ -d "$PINS/$B" ] && echo yes)"
+check "pin directory is mode 0700" 700 "$(stat -c %a "$PINS/$B")"
+check "pins as in user/pins.h" \
+	"tc_prog xdp_prog xt_active xt_info xt_prefix xt_rules xt_tc_stats xt_xdp_stats" \
+	"$(ls "$PINS/$B" | sort | xargs)"
+check "TC filter at prio 100 handle 0x7854" 1 \
+	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 100 bpf chain 0 handle 0x7854 xdptag_tc')"
+run status "$B"
+check "status exits 0" 0 $RC
+check "status shows the default ruleset" 1 \
+	"$(grep -c '^  rules   default (' <<<"$OUT")"
+
+# --- the pipeline outlives the attaching process
+check "5 frames sent" 5 "$(send_dns 5)"
+run status "$B"
+check "tags reach TC after attach exited" \
+	"  bridge  meta; 100.0% of tagged packets reached TC with a valid tag (5 of 5)" \
+	"$(grep bridge <<<"$OUT")"
+
+# --- refusals
+run attach "$B"
+check "attach twice: exit status" 3 $RC
+check "attach twice: message" \
+	"Error: $B already has xdptag attached (detach first)" "$OUT"
+run detach "$B"
+check "detach exits 0" 0 $RC
+check "detach message" "Detached xdptag from $B" "$OUT"
+check "attach + detach leaves the interface as it was" "$before" "$(snap)"
+run detach "$B"
+check "detach twice: exit status" 3 $RC
+check "detach twice: message" "Error: $B has no xdptag attached" "$OUT"
+run attach nosuch0
+check "attach to a missing interface: exit status" 2 $RC
+check "attach to a missing interface: message" \
+	"Error: interface 'nosuch0' does not exist" "$OUT"
+run status "$B"
+check "status of an unattached interface: exit status" 3 $RC
+
+# --- bad options change nothing
+bad() {
+	local name=$1 msg=$2; shift 2
+	run attach "$B" "$@"
+	check "$name: exit status" 2 $RC
+	check "$name: message" "$msg" "$OUT"
+	check "$name: interface unchanged" "$before" "$(snap)"
+}
+bad "mask 0" "Error: mark mask 0 leaves no bit to write" --mark-mask 0
+bad "mask too small for both" \
+	"Error: mark mask 0xff cannot hold both values (0-4095) shifted by 0 (needs 0xfff)" \
+	--mark-value both
+bad "mask too small after shift" \
+	"Error: mark mask 0xff cannot hold class values (0-255) shifted by 4 (needs 0xff0)" \
+	--mark-shift 4
+bad "shift 32" "Error: --mark-shift: '32' is not a number in 0-31" \
+	--mark-shift 32
+bad "bad mask number" "Error: --mark-mask: '0xfg' is not a number in 0-4294967295" \
+	--mark-mask 0xfg
+bad "bad mode" \
+	"Error: --mode: 'fast' is not one of auto, native, generic, offload" \
+	--mode fast
+bad "drop above 255" "Error: --drop-above: '256' is not a number in 0-255" \
+	--drop-above 256
+bad "tc prio 0" "Error: --tc-prio: 0 is not a priority (1-65535)" --tc-prio 0
+run attach "$B" --rules /nonexistent.yaml
+check "missing rules file: exit status" 2 $RC
+check "missing rules file: last line names the file" \
+	"Error: cannot load rules from /nonexistent.yaml" "$(tail -1 <<<"$OUT")"
+check "missing rules file: interface unchanged" "$before" "$(snap)"
+
+# --- a failed attach undoes what it did
+run attach "$B" --mode offload
+check "offload on veth: exit status" 1 $RC
+check "offload on veth: interface unchanged" "$before" "$(snap)"
+
+# Someone else's clsact and filters: kept by attach and detach alike.
+tc -n "$RCV" qdisc add dev "$B" clsact &&
+	tc -n "$RCV" filter add dev "$B" ingress prio 1 bpf da \
+		obj "$PREMARK" sec tc
+check "someone else's clsact and filter set up" 0 $?
+theirs=$(snap)
+run attach "$B" --mode generic
+check "attach next to another filter" 0 $RC
+check "their filter is still there while attached" 1 \
+	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 1 bpf.*premark')"
+run status "$B"
+check "status: clsact not ours" 0 "$(grep -c 'clsact created by xdptag' <<<"$OUT")"
+run detach "$B"
+check "detach keeps their clsact and filter" "$theirs" "$(snap)"
+
+# Their filter at our priority and handle: TC attach fails after XDP is
+# attached, and the XDP program must be taken off again.
+tc -n "$RCV" filter add dev "$B" ingress prio 100 handle 0x7854 bpf da \
+	obj "$PREMARK" sec tc
+theirs=$(snap)
+run attach "$B"
+check "filter in our slot: exit status" 1 $RC
+check "filter in our slot: message" \
+	"Error: $B already has a TC ingress filter at prio 100 handle 0x7854; choose another --tc-prio" \
+	"$OUT"
+check "filter in our slot: interface unchanged (XDP rolled back)" \
+	"$theirs" "$(snap)"
+run attach "$B" --tc-prio 200
+check "--tc-prio 200 attaches beside it" 0 $RC
+check "our filter at prio 200" 1 \
+	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 200 bpf chain 0 handle 0x7854 xdptag_tc')"
+run detach "$B"
+check "detach at prio 200 leaves theirs" "$theirs" "$(snap)"
+tc -n "$RCV" qdisc del dev "$B" clsact
+
+# --- another XDP program: refused without --force, replaced with it
+ip -n "$RCV" link set dev "$B" xdpgeneric obj "$XDPPASS" sec xdp
+theirs=$(snap)
+id=$(ip -n "$RCV" -d link show dev "$B" | grep -o 'prog/xdp.* id [0-9]*' |
+     awk '{print $NF}')
+run attach "$B"
+check "other XDP program: exit status" 3 $RC
+check "other XDP program: message" \
+	"Error: $B already has an XDP program attached (id $id); use --force to replace it" \
+	"$OUT"
+check "other XDP program: interface unchanged" "$theirs" "$(snap)"
+run attach "$B" --force
+check "--force replaces it" 0 $RC
+check "--force keeps its generic mode" 1 \
+	"$(grep -c 'XDP in generic mode' <<<"$OUT")"
+run detach "$B"
+check "detach after --force removes our program" "$before" "$(snap)"
+
+# --- two attaches at once: one wins, the other is refused cleanly
+( xt attach "$B" >/dev/null 2>&1; echo $? >"/tmp/$XT_ID.1" ) &
+( xt attach "$B" >/dev/null 2>&1; echo $? >"/tmp/$XT_ID.2" ) &
+wait
+on_exit rm -f "/tmp/$XT_ID.1" "/tmp/$XT_ID.2"
+check "concurrent attach: one 0 and one 3" "0 3" \
+	"$(cat "/tmp/$XT_ID.1" "/tmp/$XT_ID.2" | sort | xargs)"
+check "concurrent attach: one TC filter" 1 \
+	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c handle)"
+run detach "$B"
+check "concurrent attach: detach restores" "$before" "$(snap)"
+
+# --- the interface vanishes while attached
+C=${XT_ID}c
+ip -n "$RCV" link add "$C" type veth peer name "${C}p" &&
+	ip -n "$RCV" link set "$C" up
+run attach "$C"
+check "attach to a second veth" 0 $RC
+ip -n "$RCV" link del "$C"
+run status "$C"
+check "status says it is gone" 1 \
+	"$(grep -c "^$C: interface no longer exists" <<<"$OUT")"
+run detach "$C"
+check "detach of a vanished interface: exit status" 0 $RC
+check "detach of a vanished interface: message" \
+	"$C no longer exists; removed its pins" "$OUT"
+check "detach of a vanished interface: pins gone" no \
+	"$([ -e "$PINS/$C" ] && echo yes || echo no)"
+
+# --- help
+for c in attach detach status; do
+	run "$c" --help
+	check "$c --help" "0 Usage: xdptag $c" \
+		"$RC $(head -1 <<<"$OUT" | awk '{print $1, $2, $3}')"
+done
+
+finish

@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# xdptag nft: the printed ruleset loads with `nft -f` in the receiving
+# namespace, and its per-class counters count exactly the packets sent per
+# class, for the plain class mark and for a shifted class<<4|band mark.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+BUILD=${BUILD:-build}
+XT=$PWD/$BUILD/xdptag
+PY=/usr/bin/python3
+
+if [ "$(id -u)" != 0 ]; then
+	skip_test "nft e2e" "needs root (namespaces, XDP, nftables)"; finish
+fi
+if ! $PY -c 'import scapy' 2>/dev/null; then
+	skip_test "nft e2e" "scapy missing for /usr/bin/python3"; finish
+fi
+if ! command -v nft >/dev/null; then
+	skip_test "nft e2e" "nft not installed"; finish
+fi
+
+# Packets per class, default rules (rules/default.yaml); 198.18.0.1 is no
+# bogon there, so each line lands in exactly one class.
+MIX='6 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="FPU")
+3 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=22, flags="S")
+2 IP(src="198.18.0.1", dst="198.18.1.1")/UDP(sport=123, dport=40000)
+4 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="A")
+1 IP(src="192.0.2.7", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="A")'
+EXPECT="unclassified=4 bogon=1 scan=6 admin=3 reflection=2 fragment=0 anomaly=0 icmp-large=0"
+
+# Counter values of table inet xdptag as "class=packets ..." in class order.
+nft_counts() {
+	ip netns exec "$1" nft -j list counters table inet xdptag | $PY -c '
+import json, sys
+out = []
+for o in json.load(sys.stdin)["nftables"]:
+    c = o.get("counter")
+    if c:
+        out.append("%s=%d" % (c["name"].replace("xt_class_", "").replace("xt_", ""), c["packets"]))
+print(" ".join(out))'
+}
+
+# lab NAME ATTACH_ARGS...: a fresh pair, xdptag attached, ruleset loaded,
+# MIX sent; prints nothing, leaves SND/RCV/IFR set.
+lab() {
+	local tag=$1 mac out sent
+	shift
+	ns_new "SND$tag" || return 1
+	ns_new "RCV$tag" || return 1
+	local -n snd="SND$tag" rcv="RCV$tag"
+	SND=$snd RCV=$rcv IFS_=nt${tag}s$$ IFR=nt${tag}r$$
+	for ns in "$SND" "$RCV"; do
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	veth_pair "$IFS_" "$SND" "$IFR" "$RCV" || return 1
+	on_exit ip netns exec "$RCV" "$XT" detach "$IFR"
+	out=$(ip netns exec "$RCV" "$XT" attach "$IFR" "$@" 2>&1)
+	check "$tag: attach $*" 0 $?
+
+	out=$(ip netns exec "$RCV" "$XT" nft "$IFR" 2>&1)
+	check "$tag: xdptag nft $IFR exits 0" 0 $?
+	if err=$(ip netns exec "$RCV" nft -f - <<<"$out" 2>&1); then
+		ok "$tag: nft -f loads the ruleset"
+	else
+		not_ok "$tag: nft -f loads the ruleset" "$err"
+	fi
+	check "$tag: counters start at zero" "" \
+		"$(nft_counts "$RCV" | tr ' ' '\n' | grep -v '=0$')"
+
+	mac=$(ip netns exec "$RCV" cat /sys/class/net/"$IFR"/address)
+	sent=$(ip netns exec "$SND" $PY tests/lib/scapy_send.py "$IFS_" \
+		"$mac" <<<"$MIX" 2>/dev/null)
+	check "$tag: scapy sent 16 frames" 16 "$sent"
+}
+
+lab c
+check "class mark: nft counters per class equal packets sent" \
+	"$EXPECT" "$(nft_counts "$RCV")"
+# Loading again replaces the table (and so zeroes the counters).
+ip netns exec "$RCV" "$XT" nft "$IFR" | ip netns exec "$RCV" nft -f -
+check "reloading the ruleset works and starts from zero" \
+	"${EXPECT//=[0-9]/=0}" "$(nft_counts "$RCV")"
+
+# The mark in bits 8-19 as class<<4|band: rules must mask the band away.
+lab b --mark-value both --mark-mask 0xfff00 --mark-shift 8
+check "both<<8 mark: nft counters per class equal packets sent" \
+	"$EXPECT" "$(nft_counts "$RCV")"
+check "both<<8 mark: match expression of class scan" \
+	'meta mark & 0x000ff000 == 0x00002000 counter name "xt_class_scan"' \
+	"$(ip netns exec "$RCV" "$XT" nft "$IFR" |
+	   grep -o 'meta mark .*"xt_class_scan"')"
+
+# iptables equivalents are comments of the same match.
+check "iptables comment for class scan" \
+	"# iptables -t mangle -A PREROUTING -i $IFR -m mark --mark 0x2000/0xff000 -m comment --comment \"xdptag class 2 scan\"" \
+	"$(ip netns exec "$RCV" "$XT" nft "$IFR" | grep 'iptables.*class 2 scan')"
+
+# The mark holds only the score band: one counter per band.  Scores of MIX:
+# XMAS 80 + 60 (FIN scan) = 140, band 8; the documentation source 40, band
+# 2; SSH SYN 10, NTP 15 and plain ACKs 0, band 0.
+lab s --mark-value score
+check "score mark: nft counters per band equal packets sent" \
+	"band_0=9 band_2=1 band_8=6" \
+	"$(nft_counts "$RCV" | tr ' ' '\n' | grep -v '=0$' | xargs)"
+
+
+"$XT" nft nosuch0 >/dev/null 2>&1
+check "nft of an interface not attached: exit 3" 3 $?
+
+finish

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Classification through the real XDP object: for each match dimension a
+ * rule, a packet that matches it and a near miss that must not; then
+ * scoring, class choice, the drop threshold, prefixes beyond the direct
+ * table, ruleset replacement and the counters.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "lib/xdp_harness.h"
+#include "lib/pkt.h"
+
+#define W	10	/* weight of the rule under test */
+#define C	1	/* and its class */
+
+/* Each test gets a freshly loaded object: counters start at zero. */
+static int setup(void **state)
+{
+	*state = xh_open(0);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	xdptag__destroy(*state);
+	return 0;
+}
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return ntohl(a.s_addr);
+}
+
+/* IPv4/L4 frame; proto 6 TCP, 17 UDP, 1 ICMP (sport/dport = type/code). */
+static struct pkt v4(const char *src, const char *dst, uint8_t proto,
+		     uint16_t sport, uint16_t dport, uint8_t flags, uint8_t ttl)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, proto, ttl, 0, ip4(src), ip4(dst),
+		 proto == 6 ? 20 : 8);
+	if (proto == 6)
+		pkt_tcp(&p, sport, dport, flags, 5);
+	else if (proto == 17)
+		pkt_udp(&p, sport, dport, 0);
+	else
+		pkt_icmp(&p, sport, dport);
+	return p;
+}
+
+static struct pkt v6(const char *src, const char *dst, uint8_t hlim)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_UDP, hlim, src, dst, 8);
+	pkt_udp(&p, 1000, 2000, 0);
+	return p;
+}
+
+static struct pkt tcp4(const char *src, const char *dst)
+{
+	return v4(src, dst, 6, 40000, 80, 0x02, 64);
+}
+
+static struct xh_result run(void **state, const struct pkt *p)
+{
+	struct xh_result r = xh_run(*state, p->b, p->len, 1);
+
+	assert_int_equal(r.err, 0);
+	return r;
+}
+
+/* The packet passes with exactly these rules, this score and class. */
+static void expect(void **state, const struct pkt *p, __u64 rules,
+		   unsigned int score, unsigned int class_id)
+{
+	struct xh_result r = run(state, p);
+
+	assert_int_equal(r.action, XDP_PASS);
+	assert_true(r.tagged);
+	assert_int_equal(r.tag.rules, rules);
+	assert_int_equal(r.tag.score, score);
+	assert_int_equal(r.tag.class_id, class_id);
+}
+
+static void hit(void **state, const struct pkt *p)
+{
+	expect(state, p, 1, W, C);
+}
+
+static void miss(void **state, const struct pkt *p)
+{
+	expect(state, p, 0, 0, 0);
+}
+
+static struct xt_rule rule(const char *name)
+{
+	struct xt_rule r = { .weight = W, .class_id = C };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	return r;
+}
+
+static void add_pfx(struct xt_prefixes *ps, const char *s)
+{
+	struct xt_prefix p;
+
+	assert_int_equal(xt_prefix_parse(s, &p), 0);
+	assert_int_equal(xt_prefixes_add(ps, &p), 0);
+}
+
+static void load(void **state, struct xt_rule *r, size_t n, unsigned int drop)
+{
+	size_t i;
+
+	assert_int_equal(xh_rules(*state, r, n, drop), 0);
+	for (i = 0; i < n; i++)
+		xt_rule_free(&r[i]);
+}
+
+static void src_prefix_v4(void **state)
+{
+	struct xt_rule r = rule("src4");
+	struct pkt p;
+
+	add_pfx(&r.src, "10.0.0.0/8");
+	load(state, &r, 1, 0);
+	p = tcp4("10.255.255.254", "192.0.2.1");
+	hit(state, &p);
+	p = tcp4("11.0.0.1", "192.0.2.1");
+	miss(state, &p);
+	p = tcp4("192.0.2.1", "10.0.0.1");	/* right address, wrong side */
+	miss(state, &p);
+	p = v6("2001:db8::1", "2001:db8::2", 64);	/* other family */
+	miss(state, &p);
+}
+
+static void dst_prefix_v4(void **state)
+{
+	struct xt_rule r = rule("dst4");
+	struct pkt p;
+
+	add_pfx(&r.dst, "192.0.2.0/24");
+	load(state, &r, 1, 0);
+	p = tcp4("10.0.0.1", "192.0.2.255");
+	hit(state, &p);
+	p = tcp4("10.0.0.1", "192.0.3.0");
+	miss(state, &p);
+}
+
+static void prefix_v6(void **state)
+{
+	struct xt_rule r = rule("v6");
+	struct pkt p;
+
+	add_pfx(&r.src, "2001:db8::/32");
+	add_pfx(&r.dst, "2001:db8:1::/48");
+	load(state, &r, 1, 0);
+	p = v6("2001:db8:ffff::1", "2001:db8:1:ffff::1", 64);
+	hit(state, &p);
+	p = v6("2001:db9::1", "2001:db8:1::1", 64);	/* src outside */
+	miss(state, &p);
+	p = v6("2001:db8::1", "2001:db8:2::1", 64);	/* dst outside */
+	miss(state, &p);
+}
+
+static void proto(void **state)
+{
+	struct xt_rule r = rule("udp");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 1, 2, 0, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 1, 2, 0x02, 64);
+	miss(state, &p);
+}
+
+static void sport_range(void **state)
+{
+	struct xt_rule r = rule("sport");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.sport, 1000, 2000), 0);
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 2000, 53, 0, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 1000, 53, 0x10, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 2001, 53, 0, 64);
+	miss(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 1, 8, 0, 0, 64);	/* no ports */
+	miss(state, &p);
+}
+
+static void dport_range(void **state)
+{
+	struct xt_rule r = rule("dport");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.dport, 20, 22), 0);
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 40000, 20, 0x02, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 40000, 19, 0x02, 64);
+	miss(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 40000, 23, 0x02, 64);
+	miss(state, &p);
+}
+
+static void tcp_flags(void **state)
+{
+	struct xt_rule r = rule("syn");
+	struct pkt p;
+
+	/* "syn / syn,ack" */
+	r.ntcp = 1;
+	r.tcp[0] = (struct xt_tcp_cond){ .mask = 0x12, .value = 0x02 };
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 1, 2, 0x02, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 6, 1, 2, 0x02 | 0x08 | 0x01, 64);
+	hit(state, &p);		/* bits outside the mask do not matter */
+	p = v4("10.0.0.1", "10.0.0.2", 6, 1, 2, 0x12, 64);
+	miss(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 1, 2, 0, 64);	/* not TCP */
+	miss(state, &p);
+}
+
+static void icmp_type_code(void **state)
+{
+	struct xt_rule r = rule("echo");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.icmp_type, 8, 8), 0);
+	assert_int_equal(xt_ranges_add(&r.icmp_code, 0, 0), 0);
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 1, 8, 0, 0, 64);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 1, 8, 1, 0, 64);
+	miss(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 1, 0, 0, 0, 64);
+	miss(state, &p);
+}
+
+static struct pkt udp_len(uint32_t len)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 17, 64, 0, 0x0a000001, 0x0a000002, len - 34);
+	pkt_udp(&p, 1, 2, len - 42);
+	pkt_zero(&p, len - 42);
+	return p;
+}
+
+static void length_range(void **state)
+{
+	struct xt_rule r = rule("len");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.len, 100, 200), 0);
+	load(state, &r, 1, 0);
+	p = udp_len(100);
+	hit(state, &p);
+	p = udp_len(200);
+	hit(state, &p);
+	p = udp_len(99);
+	miss(state, &p);
+	p = udp_len(201);
+	miss(state, &p);
+}
+
+static void ttl_range(void **state)
+{
+	struct xt_rule r = rule("ttl");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.ttl, 0, 2), 0);
+	load(state, &r, 1, 0);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 1, 2, 0, 2);
+	hit(state, &p);
+	p = v4("10.0.0.1", "10.0.0.2", 17, 1, 2, 0, 3);
+	miss(state, &p);
+	p = v6("2001:db8::1", "2001:db8::2", 1);	/* hop limit */
+	hit(state, &p);
+	p = v6("2001:db8::1", "2001:db8::2", 3);
+	miss(state, &p);
+}
+
+static struct pkt vlan_pkt(int vid)
+{
+	struct pkt p = { 0 };
+
+	if (vid >= 0) {
+		pkt_eth(&p, 0x8100);
+		pkt_vlan(&p, vid, 0x0800);
+	} else {
+		pkt_eth(&p, 0x0800);
+	}
+	pkt_ipv4(&p, 5, 17, 64, 0, 0x0a000001, 0x0a000002, 8);
+	pkt_udp(&p, 1, 2, 0);
+	return p;
+}
+
+static void vlan_id(void **state)
+{
+	struct xt_rule r = rule("vlan");
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add(&r.vlan, 100, 100), 0);
+	load(state, &r, 1, 0);
+	p = vlan_pkt(100);
+	hit(state, &p);
+	p = vlan_pkt(101);
+	miss(state, &p);
+	p = vlan_pkt(-1);
+	miss(state, &p);
+}
+
+static struct pkt frag_pkt(uint16_t frag, uint8_t ihl)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, ihl, 17, 64, frag, 0x0a000001, 0x0a000002, 8);
+	pkt_udp(&p, 1, 2, 0);
+	return p;
+}
+
+static void features_set_clear(void **state)
+{
+	struct xt_rule r = rule("feat");
+	struct pkt p;
+
+	r.feat_set = XT_F_FRAGMENT;
+	r.feat_clear = XT_F_IP_OPTIONS;
+	load(state, &r, 1, 0);
+	p = frag_pkt(0x2000, 5);
+	hit(state, &p);
+	p = frag_pkt(0, 5);		/* not a fragment */
+	miss(state, &p);
+	p = frag_pkt(0x2000, 6);	/* a fragment, with options */
+	miss(state, &p);
+}
+
+static void any_rules(struct xt_rule *r, size_t n, const unsigned char *w,
+		      const unsigned char *cls)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		snprintf(r[i].name, sizeof(r[i].name), "r%zu", i);
+		r[i].weight = w[i];
+		r[i].class_id = cls[i];
+	}
+}
+
+static void score_capped(void **state)
+{
+	static const unsigned char w[] = { 60, 60, 60, 60, 60 };
+	static const unsigned char cls[] = { 1, 2, 3, 4, 5 };
+	struct xt_rule r[5];
+	struct pkt p = tcp4("10.0.0.1", "10.0.0.2");
+
+	any_rules(r, 5, w, cls);
+	load(state, r, 5, 0);
+	/* 300 caps at 255; equal weights: the first rule's class */
+	expect(state, &p, 0x1f, 255, 1);
+
+	any_rules(r, 3, w, cls);
+	load(state, r, 3, 0);
+	expect(state, &p, 0x7, 180, 1);
+}
+
+static void class_of_heaviest(void **state)
+{
+	static const unsigned char w[] = { 10, 30, 30, 5 };
+	static const unsigned char cls[] = { 1, 2, 3, 4 };
+	struct xt_rule r[4];
+	struct pkt p = tcp4("10.0.0.1", "10.0.0.2");
+
+	any_rules(r, 4, w, cls);
+	load(state, r, 4, 0);
+	/* 30 and 30 tie: the earlier of the two (class 2) wins */
+	expect(state, &p, 0xf, 75, 2);
+}
+
+static void drop_threshold(void **state)
+{
+	static const unsigned char w[] = { 50 };
+	static const unsigned char cls[] = { 9 };
+	struct xt_xdp_stats st;
+	struct xt_rule r[1];
+	struct pkt p = tcp4("10.0.0.1", "10.0.0.2");
+	struct xh_result res;
+
+	any_rules(r, 1, w, cls);
+	load(state, r, 1, 50);		/* score 50 >= 50: drop */
+	res = run(state, &p);
+	assert_int_equal(res.action, XDP_DROP);
+	assert_false(res.tagged);
+	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(st.action[XDP_DROP], 1);
+	assert_int_equal(st.action[XDP_PASS], 0);
+	assert_int_equal(st.tagged, 0);
+	assert_int_equal(st.class_pkts[9], 1);
+
+	any_rules(r, 1, w, cls);
+	load(state, r, 1, 51);		/* 50 < 51: pass, tagged */
+	expect(state, &p, 1, 50, 9);
+	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(st.action[XDP_DROP], 1);
+	assert_int_equal(st.action[XDP_PASS], 1);
+	assert_int_equal(st.tagged, 1);
+}
+
+static void prefixes_beyond_16(void **state)
+{
+	static const unsigned char w[] = { 1, 2, 4, 8 };
+	static const unsigned char cls[] = { 1, 2, 3, 4 };
+	struct xt_rule r[4];
+	struct pkt p;
+
+	any_rules(r, 4, w, cls);
+	add_pfx(&r[0].src, "10.0.0.0/8");
+	add_pfx(&r[1].src, "10.1.2.0/24");
+	add_pfx(&r[2].src, "10.1.2.3/32");
+	add_pfx(&r[3].src, "10.1.16.0/20");	/* expands to 16 /24s */
+	load(state, r, 4, 0);
+
+	p = tcp4("10.1.2.3", "192.0.2.1");
+	expect(state, &p, 0x7, 7, 3);
+	p = tcp4("10.1.2.4", "192.0.2.1");
+	expect(state, &p, 0x3, 3, 2);
+	p = tcp4("10.1.3.1", "192.0.2.1");	/* same /16, no longer match */
+	expect(state, &p, 0x1, 1, 1);
+	p = tcp4("10.2.2.3", "192.0.2.1");
+	expect(state, &p, 0x1, 1, 1);
+	p = tcp4("10.1.31.255", "192.0.2.1");
+	expect(state, &p, 0x9, 9, 4);
+	p = tcp4("10.1.32.0", "192.0.2.1");
+	expect(state, &p, 0x1, 1, 1);
+	p = tcp4("11.1.2.3", "192.0.2.1");
+	expect(state, &p, 0, 0, 0);
+}
+
+static void prefixes_v6_48_128(void **state)
+{
+	static const unsigned char w[] = { 1, 2, 4 };
+	static const unsigned char cls[] = { 1, 2, 3 };
+	struct xt_rule r[3];
+	struct pkt p;
+
+	any_rules(r, 3, w, cls);
+	add_pfx(&r[0].dst, "2001:db8:1::/48");
+	add_pfx(&r[1].dst, "2001:db8:1::5/128");
+	add_pfx(&r[2].dst, "2001:db8::/16");	/* direct table */
+	load(state, r, 3, 0);
+
+	p = v6("2001:db8::1", "2001:db8:1::5", 64);
+	expect(state, &p, 0x7, 7, 3);
+	p = v6("2001:db8::1", "2001:db8:1::6", 64);
+	expect(state, &p, 0x5, 5, 3);
+	p = v6("2001:db8::1", "2001:db8:2::5", 64);
+	expect(state, &p, 0x4, 4, 3);
+	p = v6("2001:db8::1", "2002:db8:1::5", 64);
+	expect(state, &p, 0, 0, 0);
+}
+
+/* Prefix entries left in the hash for generation gen. */
+static int prefix_entries(void **state, int gen)
+{
+	int fd = bpf_map__fd(((struct xdptag *)*state)->maps.xt_prefix);
+	struct xt_pfx_key k, *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		n += k.gen == gen;
+		prev = &k;
+	}
+	return n;
+}
+
+static void ruleset_swap_purges(void **state)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	struct xt_rule r;
+	struct pkt in_old = tcp4("10.1.2.3", "192.0.2.1");
+	struct pkt in_new = tcp4("172.16.5.1", "192.0.2.1");
+	int gen;
+
+	r = rule("first");
+	add_pfx(&r.src, "10.1.2.0/24");
+	load(state, &r, 1, 0);
+	hit(state, &in_old);
+	miss(state, &in_new);
+
+	r = rule("second");
+	add_pfx(&r.src, "172.16.5.0/24");
+	load(state, &r, 1, 0);
+	gen = xt_ruleset_active_gen(&m);
+	assert_in_range(gen, 0, 1);
+	assert_int_equal(prefix_entries(state, !gen), 0);
+	assert_int_equal(prefix_entries(state, gen), 1);
+	miss(state, &in_old);
+	hit(state, &in_new);
+
+	/*
+	 * Back in the first ruleset's generation, with a /24 in the same
+	 * /16: a stale 10.1.2.0/24 entry would be probed and match again.
+	 */
+	r = rule("third");
+	add_pfx(&r.src, "10.1.9.0/24");
+	load(state, &r, 1, 0);
+	assert_int_equal(xt_ruleset_active_gen(&m), !gen);
+	assert_int_equal(prefix_entries(state, gen), 0);
+	miss(state, &in_old);
+	miss(state, &in_new);
+	in_old = tcp4("10.1.9.9", "192.0.2.1");
+	hit(state, &in_old);
+}
+
+static void counters_exact(void **state)
+{
+	struct xt_rule r[2] = { rule("ssh"), rule("tcp") };
+	struct pkt ssh = v4("10.0.0.1", "10.0.0.2", 6, 40000, 22, 0x02, 64);
+	struct pkt web = v4("10.0.0.1", "10.0.0.2", 6, 40000, 80, 0x02, 64);
+	struct pkt dns = v4("10.0.0.1", "10.0.0.2", 17, 5353, 53, 0, 64);
+	struct xt_xdp_stats st;
+	struct xh_result res;
+	int i;
+
+	r[0].weight = 20;
+	r[0].class_id = 1;
+	assert_int_equal(xt_ranges_add(&r[0].dport, 22, 22), 0);
+	r[1].weight = 5;
+	r[1].class_id = 2;
+	assert_int_equal(xt_ranges_add(&r[1].proto, 6, 6), 0);
+	load(state, r, 2, 0);
+
+	res = xh_run(*state, ssh.b, ssh.len, 3);	/* score 25: band 1 */
+	assert_int_equal(res.err, 0);
+	for (i = 0; i < 2; i++)
+		run(state, &web);			/* score 5: band 0 */
+	res = xh_run(*state, dns.b, dns.len, 4);	/* no rule */
+	assert_int_equal(res.err, 0);
+
+	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(st.rule_hits[0], 3);
+	assert_int_equal(st.rule_hits[1], 5);
+	assert_int_equal(st.rule_hits[2], 0);
+	assert_int_equal(st.class_pkts[0], 4);
+	assert_int_equal(st.class_pkts[1], 3);
+	assert_int_equal(st.class_pkts[2], 2);
+	assert_int_equal(st.class_bytes[1], 3 * ssh.len);
+	assert_int_equal(st.class_bytes[2], 2 * web.len);
+	assert_int_equal(st.class_bytes[0], 4 * dns.len);
+	assert_int_equal(st.band[0], 6);
+	assert_int_equal(st.band[1], 3);
+	assert_int_equal(st.action[XDP_PASS], 9);
+	assert_int_equal(st.tagged, 9);
+	assert_int_equal(st.malformed, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(src_prefix_v4), T(dst_prefix_v4), T(prefix_v6), T(proto),
+		T(sport_range), T(dport_range), T(tcp_flags),
+		T(icmp_type_code), T(length_range), T(ttl_range), T(vlan_id),
+		T(features_set_clear), T(score_capped), T(class_of_heaviest),
+		T(drop_threshold), T(prefixes_beyond_16),
+		T(prefixes_v6_48_128), T(ruleset_swap_purges),
+		T(counters_exact),
+	};
+
+	return cmocka_run_group_tests_name("xdp_match", tests, NULL, NULL);
+}

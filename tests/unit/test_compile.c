@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The rule compiler (user/rules.c) in user space: the tables xt_compile()
+ * produces for each kind of condition, prefix expansion and push-down, the
+ * limits with their exact messages, and prefix parsing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include "rules.h"
+
+static struct xt_rule rule(const char *name)
+{
+	struct xt_rule r = { .weight = 1 };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	return r;
+}
+
+static void add_pfx(struct xt_prefixes *ps, const char *s)
+{
+	struct xt_prefix p;
+
+	assert_int_equal(xt_prefix_parse(s, &p), 0);
+	assert_int_equal(xt_prefixes_add(ps, &p), 0);
+}
+
+static void compile_ok(struct xt_rule *r, size_t n, struct xt_compiled *c)
+{
+	char err[256];
+	size_t i;
+
+	assert_int_equal(xt_compile(r, n, 0, c, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	for (i = 0; i < n; i++)
+		xt_rule_free(&r[i]);
+}
+
+/* xt_compile fails with exactly this message. */
+static void compile_err(struct xt_rule *r, size_t n, unsigned int drop,
+			const char *want)
+{
+	struct xt_compiled c;
+	char err[256];
+	size_t i;
+
+	assert_int_equal(xt_compile(r, n, drop, &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, want);
+	assert_null(c.rs);
+	for (i = 0; i < n; i++)
+		xt_rule_free(&r[i]);
+}
+
+static void all_set(const __u64 *tab, size_t n, __u64 bit)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((tab[i] & bit) != bit)
+			fail_msg("slot %zu of %zu lacks the bit", i, n);
+}
+
+static void wildcard_everywhere(void **state)
+{
+	struct xt_rule r[2] = { rule("other"), rule("any") };
+	struct xt_compiled c;
+	const __u64 b = 2;
+	int f, d;
+
+	/* slot 0 constrains everything, so its bits do not hide slot 1's */
+	assert_int_equal(xt_ranges_add(&r[0].dport, 1, 1), 0);
+	compile_ok(r, 2, &c);
+	all_set(c.rs->proto, XT_BYTE_SLOTS, b);
+	all_set(c.rs->ttl, XT_BYTE_SLOTS, b);
+	all_set(c.rs->tcp_flags, XT_BYTE_SLOTS, b);
+	all_set(c.rs->icmp_type, XT_BYTE_SLOTS, b);
+	all_set(c.rs->icmp_code, XT_BYTE_SLOTS, b);
+	all_set(c.rs->vlan, XT_VLAN_SLOTS, b);
+	all_set(c.rs->features, XT_F_SLOTS, b);
+	all_set(c.rs->len, XT_LEN_SLOTS, b);
+	all_set(c.rs->sport, XT_PORT_SLOTS, b);
+	all_set(c.rs->dport, XT_PORT_SLOTS, b);
+	for (f = 0; f < 2; f++)
+		for (d = 0; d < 2; d++)
+			all_set(c.rs->pfx[f][d].bits, XT_L1_SLOTS, b);
+	assert_int_equal(c.rs->proto[XT_BYTE_NONE], 3);
+	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 3);
+	assert_int_equal(c.rs->no_addr, 3);
+	assert_int_equal(c.rs->nrules, 2);
+	assert_int_equal(c.nentries, 0);
+	xt_compiled_free(&c);
+}
+
+static void port_range_slots(void **state)
+{
+	struct xt_rule r = rule("ports");
+	struct xt_compiled c;
+	unsigned int v;
+
+	assert_int_equal(xt_ranges_add(&r.dport, 1000, 1009), 0);
+	compile_ok(&r, 1, &c);
+	for (v = 0; v < XT_PORT_SLOTS; v++)
+		assert_int_equal(c.rs->dport[v], v >= 1000 && v <= 1009);
+	/* no ports in the packet: neither table may pass the rule */
+	assert_int_equal(c.rs->dport[XT_PORT_NONE], 0);
+	assert_int_equal(c.rs->sport[XT_PORT_NONE], 0);
+	assert_int_equal(c.rs->sport[0], 1);
+	assert_int_equal(c.rs->sport[65535], 1);
+	xt_compiled_free(&c);
+}
+
+static void tcp_flag_alternatives(void **state)
+{
+	struct xt_rule r = rule("flags");
+	struct xt_compiled c;
+	unsigned int f;
+
+	r.ntcp = 2;
+	r.tcp[0] = (struct xt_tcp_cond){ .mask = 0x12, .value = 0x02 };
+	r.tcp[1] = (struct xt_tcp_cond){ .mask = 0x05, .value = 0x05 };
+	compile_ok(&r, 1, &c);
+	for (f = 0; f < 256; f++)
+		assert_int_equal(c.rs->tcp_flags[f],
+				 (f & 0x12) == 0x02 || (f & 0x05) == 0x05);
+	assert_int_equal(c.rs->tcp_flags[0x02], 1);
+	assert_int_equal(c.rs->tcp_flags[0x12], 0);
+	assert_int_equal(c.rs->tcp_flags[0x15], 1);
+	/* a flags condition implies TCP */
+	assert_int_equal(c.rs->tcp_flags[XT_BYTE_NONE], 0);
+	xt_compiled_free(&c);
+}
+
+static void features_set_clear(void **state)
+{
+	struct xt_rule r = rule("feat");
+	struct xt_compiled c;
+	unsigned int f;
+
+	r.feat_set = XT_F_FRAGMENT | XT_F_IPV4;
+	r.feat_clear = XT_F_MALFORMED;
+	compile_ok(&r, 1, &c);
+	for (f = 0; f < XT_F_SLOTS; f++)
+		assert_int_equal(c.rs->features[f],
+				 (f & (XT_F_FRAGMENT | XT_F_IPV4)) ==
+				 (XT_F_FRAGMENT | XT_F_IPV4) &&
+				 !(f & XT_F_MALFORMED));
+	assert_int_equal(c.rs->features[XT_F_FRAGMENT | XT_F_IPV4 | XT_F_UDP],
+			 1);
+	assert_int_equal(c.rs->features[XT_F_FRAGMENT | XT_F_IPV4 |
+					XT_F_MALFORMED], 0);
+
+	r = rule("both");
+	r.feat_set = r.feat_clear = XT_F_LAND;
+	compile_err(&r, 1, 0,
+		    "rule 'both': a feature is both required and excluded");
+	xt_compiled_free(&c);
+}
+
+static void length_clamp(void **state)
+{
+	struct xt_rule r = rule("big");
+	struct xt_compiled c;
+	unsigned int v;
+
+	assert_int_equal(xt_ranges_add(&r.len, 1000, 20000), 0);
+	compile_err(&r, 1, 0,
+		    "rule 'big': length range up to 20000: ranges must end below 16383 or at 65535");
+
+	r = rule("big");
+	assert_int_equal(xt_ranges_add(&r.len, 1000, 16383), 0);
+	compile_err(&r, 1, 0,
+		    "rule 'big': length range up to 16383: ranges must end below 16383 or at 65535");
+
+	r = rule("big");
+	assert_int_equal(xt_ranges_add(&r.len, 1000, 65535), 0);
+	compile_ok(&r, 1, &c);
+	for (v = 0; v < XT_LEN_SLOTS; v++)
+		assert_int_equal(c.rs->len[v], v >= 1000);
+	xt_compiled_free(&c);
+
+	r = rule("big");
+	assert_int_equal(xt_ranges_add(&r.len, 100, 16382), 0);
+	compile_ok(&r, 1, &c);
+	assert_int_equal(c.rs->len[16382], 1);
+	assert_int_equal(c.rs->len[XT_LEN_MAX], 0);
+	xt_compiled_free(&c);
+}
+
+static const struct xt_pfx_entry *find(const struct xt_compiled *c,
+				       int dir, const char *pfx)
+{
+	struct xt_prefix p;
+	size_t i;
+
+	assert_int_equal(xt_prefix_parse(pfx, &p), 0);
+	for (i = 0; i < c->nentries; i++) {
+		const struct xt_pfx_key *k = &c->entries[i].key;
+
+		if (k->dir == dir && k->family == p.family &&
+		    k->plen == p.plen && !memcmp(k->addr, p.addr, 16))
+			return &c->entries[i];
+	}
+	return NULL;
+}
+
+static int l1_longer(const struct xt_l1 *l1, unsigned int slot)
+{
+	return (l1->longer[slot / 64] >> (slot % 64)) & 1;
+}
+
+static void prefix_expansion(void **state)
+{
+	struct xt_rule r = rule("p20");
+	struct xt_compiled c;
+	char buf[64];
+	int i;
+
+	add_pfx(&r.src, "10.1.16.0/20");
+	compile_ok(&r, 1, &c);
+	assert_int_equal(c.nentries, 16);
+	for (i = 0; i < 16; i++) {
+		const struct xt_pfx_entry *e;
+
+		snprintf(buf, sizeof(buf), "10.1.%d.0/24", 16 + i);
+		e = find(&c, XT_SRC, buf);
+		assert_non_null(e);
+		assert_int_equal(e->val.bits, 1);
+		assert_int_equal(e->val.longer, 0);
+		assert_int_equal(e->key.gen, 0);
+	}
+	assert_null(find(&c, XT_SRC, "10.1.32.0/24"));
+	assert_int_equal(c.rs->v4_nlevels, 1);
+	assert_int_equal(c.rs->v4_levels[0], 24);
+	assert_true(l1_longer(&c.rs->pfx[0][XT_SRC], 0x0a01));
+	assert_int_equal(c.rs->pfx[0][XT_SRC].bits[0x0a01], 0);
+	xt_compiled_free(&c);
+
+	r = rule("p23");
+	add_pfx(&r.dst, "192.0.2.0/23");
+	compile_ok(&r, 1, &c);
+	assert_int_equal(c.nentries, 2);
+	assert_non_null(find(&c, XT_DST, "192.0.2.0/24"));
+	assert_non_null(find(&c, XT_DST, "192.0.3.0/24"));
+	xt_compiled_free(&c);
+}
+
+static void prefix_push_down(void **state)
+{
+	struct xt_rule r[3] = { rule("p8"), rule("p24"), rule("p32") };
+	const struct xt_pfx_entry *e24, *e32;
+	const struct xt_l1 *l1;
+	struct xt_compiled c;
+
+	add_pfx(&r[0].src, "10.0.0.0/8");
+	add_pfx(&r[1].src, "10.1.2.0/24");
+	add_pfx(&r[2].src, "10.1.2.3/32");
+	compile_ok(r, 3, &c);
+	l1 = &c.rs->pfx[0][XT_SRC];
+	assert_int_equal(l1->bits[0x0a00], 1);
+	assert_int_equal(l1->bits[0x0aff], 1);
+	assert_int_equal(l1->bits[0x0b00], 0);
+	assert_true(l1_longer(l1, 0x0a01));
+	assert_false(l1_longer(l1, 0x0a02));
+
+	assert_int_equal(c.nentries, 2);
+	e24 = find(&c, XT_SRC, "10.1.2.0/24");
+	e32 = find(&c, XT_SRC, "10.1.2.3/32");
+	assert_non_null(e24);
+	assert_non_null(e32);
+	assert_int_equal(e24->val.bits, 0x3);	/* the /8 pushed down */
+	assert_int_equal(e24->val.longer, 1);
+	assert_int_equal(e32->val.bits, 0x7);
+	assert_int_equal(e32->val.longer, 0);
+	assert_int_equal(c.rs->v4_nlevels, 2);
+	assert_int_equal(c.rs->v4_levels[0], 24);
+	assert_int_equal(c.rs->v4_levels[1], 32);
+	xt_compiled_free(&c);
+}
+
+static void v6_levels_sorted(void **state)
+{
+	struct xt_rule r[3] = { rule("a"), rule("b"), rule("c") };
+	struct xt_compiled c;
+
+	add_pfx(&r[0].dst, "2001:db8:1::5/128");
+	add_pfx(&r[1].dst, "2001:db8:1::/48");
+	add_pfx(&r[2].src, "2001:db8:1:2::/60");	/* expands to /64 */
+	compile_ok(r, 3, &c);
+	assert_int_equal(c.rs->v6_nlevels, 3);
+	assert_int_equal(c.rs->v6_levels[0], 48);
+	assert_int_equal(c.rs->v6_levels[1], 64);
+	assert_int_equal(c.rs->v6_levels[2], 128);
+	assert_int_equal(c.rs->v4_nlevels, 0);
+	assert_int_equal(c.nentries, 1 + 1 + 16);
+	/* rule c has no dst condition: its bit is in every dst slot */
+	assert_int_equal(find(&c, XT_DST, "2001:db8:1::5/128")->val.bits, 7);
+	assert_int_equal(find(&c, XT_DST, "2001:db8:1::/48")->val.bits, 6);
+	assert_int_equal(find(&c, XT_DST, "2001:db8:1::/48")->val.longer, 1);
+	assert_non_null(find(&c, XT_SRC, "2001:db8:1:f::/64"));
+	assert_null(find(&c, XT_SRC, "2001:db8:1:10::/64"));
+	xt_compiled_free(&c);
+}
+
+static void limits(void **state)
+{
+	struct xt_rule r[XT_MAX_RULES + 1];
+	size_t i;
+
+	for (i = 0; i < XT_MAX_RULES + 1; i++)
+		r[i] = (struct xt_rule){ .weight = 1 };
+	for (i = 0; i < XT_MAX_RULES + 1; i++)
+		snprintf(r[i].name, sizeof(r[i].name), "r%zu", i);
+	compile_err(r, XT_MAX_RULES + 1, 0,
+		    "65 rules: the datapath holds at most 64");
+
+	snprintf(r[40].name, sizeof(r[40].name), "r3");
+	compile_err(r, XT_MAX_RULES, 0, "two rules named 'r3'");
+
+	compile_err(r, 1, 256, "drop threshold 256: scores go up to 255");
+}
+
+static void prefix_parse(void **state)
+{
+	static const char *const bad[] = {
+		"bad", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0/8",
+		"2001:db8::/129", "10.0.0.0/8x", "", "10.0.0.0/+8",
+	};
+	struct xt_prefix p;
+	char buf[64];
+	size_t i;
+
+	assert_int_equal(xt_prefix_parse("10.0.0.0/8", &p), 0);
+	assert_int_equal(p.family, 4);
+	assert_int_equal(p.plen, 8);
+	assert_int_equal(p.addr[0], 10);
+
+	assert_int_equal(xt_prefix_parse("192.0.2.1", &p), 0);
+	assert_int_equal(p.plen, 32);
+	assert_string_equal(xt_prefix_str(&p, buf, sizeof(buf)),
+			    "192.0.2.1/32");
+
+	/* host bits below the length are cleared, as ip(8) does */
+	assert_int_equal(xt_prefix_parse("192.0.2.77/25", &p), 0);
+	assert_string_equal(xt_prefix_str(&p, buf, sizeof(buf)),
+			    "192.0.2.0/25");
+	assert_int_equal(xt_prefix_parse("2001:db8:ffff::1/36", &p), 0);
+	assert_int_equal(p.family, 6);
+	assert_string_equal(xt_prefix_str(&p, buf, sizeof(buf)),
+			    "2001:db8:f000::/36");
+	assert_int_equal(xt_prefix_parse("::/0", &p), 0);
+	assert_int_equal(p.plen, 0);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (xt_prefix_parse(bad[i], &p) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(wildcard_everywhere),
+		cmocka_unit_test(port_range_slots),
+		cmocka_unit_test(tcp_flag_alternatives),
+		cmocka_unit_test(features_set_clear),
+		cmocka_unit_test(length_clamp),
+		cmocka_unit_test(prefix_expansion),
+		cmocka_unit_test(prefix_push_down),
+		cmocka_unit_test(v6_levels_sorted),
+		cmocka_unit_test(limits),
+		cmocka_unit_test(prefix_parse),
+	};
+
+	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);
+}

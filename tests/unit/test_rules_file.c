@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The rules file checker: each kind of mistake is reported as exactly
+ * "FILE:LINE:COL: error: WHAT", all mistakes of a file in one run, nothing
+ * is returned for a bad file, and a good file yields the values it says.
+ * The compiler itself is tested in test_compile.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "rules_file.h"
+
+#define FIX "tests/unit/rules/"
+
+static char tmpdir[64];
+static char tmpfile_path[128];
+
+static int setup(void **state)
+{
+	strcpy(tmpdir, "/tmp/xt-rules-file-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "%s/t.yaml", tmpdir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Load path; return what went to errf (caller frees), *ret the result. */
+static char *load(const char *path, struct xt_rules_file *rf, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *errf = open_memstream(&buf, &len);
+
+	assert_non_null(errf);
+	*ret = xt_rules_file_load(path, rf, errf);
+	fclose(errf);
+	return buf;
+}
+
+/*
+ * Write yaml to the temp file, load it, and assert it fails with exactly
+ * the given errors; each expected line is prefixed with the file's path.
+ */
+static void expect_errors(const char *yaml, ...)
+{
+	static struct xt_rules_file rf;
+	char want[4096] = "", *got;
+	const char *line;
+	va_list ap;
+	int ret;
+
+	write_file(tmpfile_path, yaml);
+	va_start(ap, yaml);
+	while ((line = va_arg(ap, const char *))) {
+		strcat(want, tmpfile_path);
+		strcat(want, ":");
+		strcat(want, line);
+		strcat(want, "\n");
+	}
+	va_end(ap);
+	got = load(tmpfile_path, &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(rf.nrules, 0);
+	assert_null(rf.marks);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define CLASSES "classes:\n  - { id: 1, name: scan }\n"
+
+static void test_unknown_key_rule(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: r\n"
+		      "    class: scan\n"
+		      "    weight: 1\n"
+		      "    colour: red\n",
+		      "7:5: error: unknown key 'colour' in rule (known: name, description, class, weight, match)",
+		      NULL);
+}
+
+static void test_unknown_key_match(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1, match: { sprot: 22 } }\n",
+		      "4:49: error: unknown key 'sprot' in match (known: src, src_file, dst, dst_file, proto, sport, dport, tcp_flags, icmp_type, icmp_code, len, ttl, vlan, features)",
+		      NULL);
+}
+
+static void test_unknown_key_top(void **state)
+{
+	expect_errors("setings:\n  mark_mask: 0xff\n",
+		      "1:1: error: unknown key 'setings' in the file (known: settings, classes, rules)",
+		      NULL);
+}
+
+static void test_bad_prefix(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: r\n"
+		      "    class: scan\n"
+		      "    weight: 1\n"
+		      "    match:\n"
+		      "      src: [10.0.0.0/8, 10.0.0.0/33, \"2001:db8::/129\"]\n",
+		      "8:25: error: bad prefix '10.0.0.0/33'",
+		      "8:38: error: bad prefix '2001:db8::/129'", NULL);
+}
+
+static void test_port_out_of_range(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1, match: { dport: [22, 65536] } }\n",
+		      "4:61: error: port 65536 out of range 0-65535", NULL);
+}
+
+static void test_bad_range(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1,\n"
+		      "      match: { sport: \"2000-1000\", ttl: \"1-x\", len: -5 } }\n",
+		      "5:23: error: bad port range '2000-1000': 2000 is above 1000",
+		      "5:41: error: bad ttl range '1-x' (expected LOW-HIGH)",
+		      "5:53: error: bad length '-5'",
+		      NULL);
+}
+
+static void test_duplicate_class_id(void **state)
+{
+	expect_errors("classes:\n"
+		      "  - { id: 1, name: scan }\n"
+		      "  - { id: 0x1, name: other }\n",
+		      "3:11: error: duplicate class id 1", NULL);
+}
+
+static void test_duplicate_class_name(void **state)
+{
+	expect_errors("classes:\n"
+		      "  - { id: 1, name: scan }\n"
+		      "  - { id: 2, name: scan }\n",
+		      "3:20: error: duplicate class name 'scan'", NULL);
+}
+
+static void test_class_id_zero(void **state)
+{
+	expect_errors("classes:\n  - { id: 0, name: none }\n",
+		      "2:11: error: class id 0 is reserved for unclassified",
+		      NULL);
+}
+
+static void test_unknown_class(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: admin, weight: 1 }\n",
+		      "4:23: error: unknown class 'admin' (declare it under classes)",
+		      NULL);
+}
+
+static void test_duplicate_rule_name(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1 }\n"
+		      "  - { name: r, class: scan, weight: 2 }\n",
+		      "5:13: error: duplicate rule name 'r'", NULL);
+}
+
+static void test_missing_keys(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { class: scan, weight: 1 }\n"
+		      "  - { name: b, weight: 1 }\n"
+		      "  - name: c\n"
+		      "    class: scan\n",
+		      "4:5: error: rule: missing required key 'name'",
+		      "5:5: error: rule: missing required key 'class'",
+		      "6:5: error: rule: missing required key 'weight'", NULL);
+}
+
+static void test_bad_rule_name(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: \"ssh new\", class: scan, weight: 1 }\n",
+		      "4:13: error: bad rule name 'ssh new' (letters, digits, '-', '_')",
+		      NULL);
+}
+
+static void test_weight_out_of_range(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 256 }\n"
+		      "  - { name: s, class: scan, weight: ten }\n",
+		      "4:37: error: weight 256 out of range 0-255",
+		      "5:37: error: weight: bad number 'ten'", NULL);
+}
+
+static void test_too_many_rules(void **state)
+{
+	static char yaml[8192];
+	char want[128];
+	int i;
+
+	strcpy(yaml, CLASSES "rules:\n");
+	for (i = 0; i <= XT_MAX_RULES; i++)
+		sprintf(yaml + strlen(yaml),
+			"  - { name: r%d, class: scan, weight: 1 }\n", i);
+	/* Rule 65 is on line 3 + 65. */
+	snprintf(want, sizeof(want),
+		 "%d:5: error: too many rules: at most 64 (one bit each in the tag's 64-bit rule mask)",
+		 3 + XT_MAX_RULES + 1);
+	expect_errors(yaml, want, NULL);
+}
+
+static void test_prefix_limit(void **state)
+{
+	char list[128], yaml[512];
+	FILE *f;
+	int i;
+
+	/* Each /17 expands to 128 /24 entries: 4097 of them exceed 2^19. */
+	snprintf(list, sizeof(list), "%s/many.txt", tmpdir);
+	f = fopen(list, "w");
+	assert_non_null(f);
+	for (i = 0; i < 4097; i++)
+		fprintf(f, "%d.%d.%d.0/17\n", 1 + i / 512, (i / 2) % 256,
+			(i % 2) * 128);
+	fclose(f);
+	snprintf(yaml, sizeof(yaml), CLASSES
+		 "rules:\n"
+		 "  - { name: ok, class: scan, weight: 1 }\n"
+		 "  - { name: big, class: scan, weight: 1, match: { src_file: many.txt } }\n");
+	expect_errors(yaml,
+		      "4:3: error: prefixes expand to more than 524288 table entries (limit)",
+		      NULL);
+}
+
+static void test_length_limit(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1 }\n"
+		      "  - { name: big, class: scan, weight: 1, match: { len: \"100-20000\" } }\n",
+		      "5:5: error: rule 'big': length range up to 20000: ranges must end below 16383 or at 65535",
+		      NULL);
+}
+
+static void test_bad_tcp_flag(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1,\n"
+		      "      match: { tcp_flags: [\"syn / syn,ack\", \"syn,fyn / syn\", \"syn / ack\"] } }\n",
+		      "5:45: error: bad tcp flag 'fyn' (known: fin, syn, rst, psh, ack, urg, ecn, cwr, or a number 0-0xff)",
+		      "5:62: error: tcp_flags 'syn / ack': value has flags outside the mask, it can never match",
+		      NULL);
+}
+
+static void test_bad_feature(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1,\n"
+		      "      match: { features: [fragment, \"!fragmnt\"] } }\n",
+		      "5:37: error: unknown feature 'fragmnt' (known: vlan, ipv4, ipv6, arp, ip_options, ipv6_ext, fragment, tcp, udp, icmp, icmpv6, malformed, land)",
+		      NULL);
+}
+
+static void test_unreadable_src_file(void **state)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want),
+		 "5:60: error: cannot read prefix file '%s/nosuch.txt': No such file or directory",
+		 tmpdir);
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: r, class: scan, weight: 1,\n"
+		      "      match: { src: 10.0.0.0/8, dst: 10.0.0.0/8, dst_file: nosuch.txt } }\n",
+		      want, NULL);
+}
+
+/* Errors inside a prefix file name that file and its line. */
+static void test_bad_prefix_in_file(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	got = load(FIX "bad-list.yaml", &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(got, FIX "bad-list.txt:3:3: error: bad prefix '300.1.2.3/8'\n");
+	free(got);
+}
+
+static void test_not_a_mapping(void **state)
+{
+	expect_errors("- name: r\n  class: scan\n",
+		      "1:1: error: not a YAML mapping (expected settings, classes, rules)",
+		      NULL);
+	expect_errors(CLASSES "rules:\n  - just-a-name\n",
+		      "4:5: error: rule: expected a mapping, not a value", NULL);
+	expect_errors(CLASSES "rules: { name: r }\n",
+		      "3:8: error: rules: expected a list, not a mapping", NULL);
+}
+
+static void test_yaml_syntax(void **state)
+{
+	expect_errors("classes:\n  - { id: 1, name: scan\n",
+		      "3:1: error: YAML: did not find expected ',' or '}' while parsing a flow mapping",
+		      NULL);
+}
+
+static void test_bad_settings(void **state)
+{
+	expect_errors("settings:\n"
+		      "  mark_mask: 0\n"
+		      "  mark_shift: 32\n"
+		      "  mark_value: colour\n"
+		      "  drop_threshold: 256\n",
+		      "2:14: error: mark_mask 0 leaves no bits to write",
+		      "3:15: error: mark_shift 32 out of range 0-31",
+		      "4:15: error: mark_value 'colour': expected class, score or both",
+		      "5:19: error: drop_threshold 256 out of range 0-255",
+		      NULL);
+}
+
+static void test_missing_file(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	got = load(FIX "nosuch.yaml", &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(got, FIX "nosuch.yaml: error: cannot read: No such file or directory\n");
+	free(got);
+}
+
+/* Everything wrong in a file shows in one run. */
+static void test_many_errors(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	got = load(FIX "multi.yaml", &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(got,
+		FIX "multi.yaml:4:15: error: mark_shift 40 out of range 0-31\n"
+		FIX "multi.yaml:7:11: error: duplicate class id 1\n"
+		FIX "multi.yaml:10:12: error: unknown class 'nope' (declare it under classes)\n"
+		FIX "multi.yaml:11:13: error: weight 300 out of range 0-255\n"
+		FIX "multi.yaml:13:14: error: port 70000 out of range 0-65535\n"
+		FIX "multi.yaml:14:18: error: unknown feature 'bogus' (known: vlan, ipv4, ipv6, arp, ip_options, ipv6_ext, fragment, tcp, udp, icmp, icmpv6, malformed, land)\n"
+		FIX "multi.yaml:15:5: error: rule: missing required key 'weight'\n"
+		FIX "multi.yaml:15:11: error: duplicate rule name 'a'\n");
+	free(got);
+}
+
+static void assert_range(const struct xt_ranges *rg, size_t i, uint32_t lo,
+			 uint32_t hi)
+{
+	assert_true(i < rg->n);
+	assert_int_equal(rg->r[i].lo, lo);
+	assert_int_equal(rg->r[i].hi, hi);
+}
+
+static void assert_prefix(const struct xt_prefix *p, const char *s)
+{
+	char buf[64];
+
+	assert_string_equal(xt_prefix_str(p, buf, sizeof(buf)), s);
+}
+
+static void test_valid_values(void **state)
+{
+	static struct xt_rules_file rf;
+	const struct xt_rule *r;
+	char *got;
+	int ret;
+
+	got = load(FIX "valid.yaml", &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_string_equal(rf.path, FIX "valid.yaml");
+
+	assert_true(rf.settings.has_mark_mask && rf.settings.has_mark_shift &&
+		    rf.settings.has_mark_value &&
+		    rf.settings.has_drop_threshold);
+	assert_int_equal(rf.settings.mark_mask, 0xff00);
+	assert_int_equal(rf.settings.mark_shift, 8);
+	assert_int_equal(rf.settings.mark_value, XT_MARK_BOTH);
+	assert_int_equal(rf.settings.drop_threshold, 200);
+
+	assert_int_equal(rf.nclasses, 2);
+	assert_string_equal(xt_class_name(&rf, 1), "scan");
+	assert_string_equal(xt_class_name(&rf, 7), "admin");
+	assert_null(xt_class_name(&rf, 2));
+	assert_null(xt_class_name(&rf, 0));
+
+	assert_int_equal(rf.nrules, 3);
+	r = &rf.rules[0];
+	assert_string_equal(r->name, "ssh-new");
+	assert_string_equal(rf.descr[0], "new SSH connections");
+	assert_int_equal(r->class_id, 7);
+	assert_int_equal(r->weight, 40);
+	/* src list first, then the prefix file's entries. */
+	assert_int_equal(r->src.n, 4);
+	assert_prefix(&r->src.p[0], "10.0.0.0/8");
+	assert_prefix(&r->src.p[1], "2001:db8::/32");
+	assert_prefix(&r->src.p[2], "198.51.100.0/24");
+	assert_prefix(&r->src.p[3], "2001:db8:1::/48");
+	assert_int_equal(r->dst.n, 1);
+	assert_prefix(&r->dst.p[0], "192.0.2.0/24");
+	assert_int_equal(r->proto.n, 5);
+	assert_range(&r->proto, 0, 6, 6);
+	assert_range(&r->proto, 1, 17, 17);
+	assert_range(&r->proto, 2, 1, 1);
+	assert_range(&r->proto, 3, 58, 58);
+	assert_range(&r->proto, 4, 47, 47);
+	assert_int_equal(r->sport.n, 2);
+	assert_range(&r->sport, 0, 53, 53);
+	assert_range(&r->sport, 1, 1024, 65535);
+	assert_int_equal(r->dport.n, 1);
+	assert_range(&r->dport, 0, 22, 22);
+	assert_int_equal(r->ntcp, 2);
+	assert_int_equal(r->tcp[0].value, XT_TCP_SYN);
+	assert_int_equal(r->tcp[0].mask, XT_TCP_SYN | XT_TCP_ACK);
+	assert_int_equal(r->tcp[1].value, 0);
+	assert_int_equal(r->tcp[1].mask, 0x3f);
+	assert_int_equal(r->len.n, 1);
+	assert_range(&r->len, 0, 1000, 65535);
+	assert_range(&r->ttl, 0, 0, 2);
+	assert_int_equal(r->vlan.n, 2);
+	assert_range(&r->vlan, 0, 100, 100);
+	assert_range(&r->vlan, 1, 200, 200);
+	assert_int_equal(r->feat_set, XT_F_FRAGMENT);
+	assert_int_equal(r->feat_clear, XT_F_MALFORMED);
+
+	/* ICMP names follow the rule's protocol; numbers are literal. */
+	r = &rf.rules[1];
+	assert_string_equal(r->name, "ping_v4");
+	assert_null(rf.descr[1]);
+	assert_int_equal(r->weight, 16);
+	assert_int_equal(r->class_id, 1);
+	assert_int_equal(r->icmp_type.n, 2);
+	assert_range(&r->icmp_type, 0, 8, 8);
+	assert_range(&r->icmp_type, 1, 13, 13);
+	assert_int_equal(r->icmp_code.n, 1);
+	assert_range(&r->icmp_code, 0, 3, 3);
+	assert_int_equal(r->ntcp, 0);
+	assert_int_equal(r->src.n, 0);
+	/* Without a protocol, a name means both ICMP and ICMPv6. */
+	r = &rf.rules[2];
+	assert_int_equal(r->weight, 255);
+	assert_int_equal(r->icmp_type.n, 2);
+	assert_range(&r->icmp_type, 0, 8, 8);
+	assert_range(&r->icmp_type, 1, 128, 128);
+	xt_rules_file_free(&rf);
+	assert_int_equal(rf.nrules, 0);
+}
+
+/* A bare flag means "set"; nft's XMAS form and hex masks parse. */
+static void test_tcp_flag_forms(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { tcp_flags: [syn, \"fin,psh,urg / fin,syn,rst,psh,ack,urg\", \"ecn,cwr/0xc0\"] } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.rules[0].ntcp, 3);
+	assert_int_equal(rf.rules[0].tcp[0].value, XT_TCP_SYN);
+	assert_int_equal(rf.rules[0].tcp[0].mask, XT_TCP_SYN);
+	assert_int_equal(rf.rules[0].tcp[1].value, 0x29);
+	assert_int_equal(rf.rules[0].tcp[1].mask, 0x3f);
+	assert_int_equal(rf.rules[0].tcp[2].value, 0xc0);
+	assert_int_equal(rf.rules[0].tcp[2].mask, 0xc0);
+	xt_rules_file_free(&rf);
+}
+
+static void test_overlapping_prefixes(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	got = load(FIX "overlap.yaml", &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.nrules, 2);
+	assert_prefix(&rf.rules[0].src.p[0], "10.0.0.0/8");
+	assert_prefix(&rf.rules[1].src.p[0], "10.1.2.0/24");
+	assert_int_equal(rf.rules[1].class_id, 2);
+	xt_rules_file_free(&rf);
+}
+
+static void test_default(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	got = load(NULL, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_string_equal(rf.path, "default");
+	assert_int_equal(rf.settings.mark_mask, 0xff);
+	assert_int_equal(rf.settings.mark_value, XT_MARK_CLASS);
+	assert_int_equal(rf.settings.drop_threshold, 0);
+	assert_true(rf.nrules >= 15 && rf.nrules <= XT_MAX_RULES);
+	assert_string_equal(xt_class_name(&rf, 1), "bogon");
+	xt_rules_file_free(&rf);
+}
+
+/* 100,000 prefix lines load (the count proves every line was read). */
+static void test_big_prefix_file(void **state)
+{
+	static struct xt_rules_file rf;
+	char list[128], *got;
+	FILE *f;
+	int i, ret;
+
+	snprintf(list, sizeof(list), "%s/big.txt", tmpdir);
+	f = fopen(list, "w");
+	assert_non_null(f);
+	for (i = 0; i < 100000; i++)
+		fprintf(f, "10.%d.%d.0/24\n", i / 256 % 256, i % 256);
+	fclose(f);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: big.txt } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.rules[0].src.n, 100000);
+	assert_prefix(&rf.rules[0].src.p[99999], "10.134.159.0/24");
+	xt_rules_file_free(&rf);
+}
+
+/*
+ * Hot swap layout: kept names keep their slot, new rules fill never-used
+ * slots before vacated ones, holes hold a rule that cannot match.
+ */
+static void test_place_slots(void **state)
+{
+	static struct xt_rules_file rf, out;
+	static const char old[4][XT_RULE_NAME_MAX] = { "a", "gone", "", "c" };
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: new1, class: scan, weight: 1 }\n"
+		   "  - { name: c, class: scan, weight: 2 }\n"
+		   "  - { name: new2, class: scan, weight: 3 }\n"
+		   "  - { name: a, class: scan, weight: 4 }\n"
+		   "  - { name: new3, class: scan, weight: 5 }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+
+	xt_rules_file_place(&rf, old, 4, &out);
+	/* Slot 1 ("gone") keeps its old count: left free while others are. */
+	assert_int_equal(out.nrules, 6);
+	assert_string_equal(out.rules[0].name, "a");
+	assert_int_equal(out.rules[0].weight, 4);
+	assert_string_equal(out.rules[1].name, XT_FREE_SLOT);
+	assert_string_equal(out.rules[2].name, "new1");
+	assert_string_equal(out.rules[3].name, "c");
+	assert_int_equal(out.rules[3].weight, 2);
+	assert_string_equal(out.rules[4].name, "new2");
+	assert_string_equal(out.rules[5].name, "new3");
+	assert_int_equal(out.nclasses, 1);
+
+	/* Fewer rules than slots: the hole cannot match anything. */
+	xt_rules_file_free(&rf);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n  - { name: c, class: scan, weight: 2 }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	free(got);
+	assert_int_equal(ret, 0);
+	xt_rules_file_place(&rf, old, 4, &out);
+	assert_int_equal(out.nrules, 4);
+	assert_string_equal(out.rules[0].name, XT_FREE_SLOT);
+	assert_int_equal(out.rules[0].weight, 0);
+	assert_int_equal(out.rules[0].feat_set, XT_F_IPV4 | XT_F_IPV6);
+	assert_string_equal(out.rules[3].name, "c");
+
+	/* All 64 slots used before: a new rule reuses a vacated one. */
+	{
+		static char full[XT_MAX_RULES][XT_RULE_NAME_MAX];
+		int i;
+
+		for (i = 0; i < XT_MAX_RULES; i++)
+			snprintf(full[i], sizeof(full[i]), "o%d", i);
+		strcpy(full[5], "c");
+		xt_rules_file_place(&rf, (const char (*)[XT_RULE_NAME_MAX])full,
+				    XT_MAX_RULES, &out);
+		assert_int_equal(out.nrules, 6);
+		assert_string_equal(out.rules[5].name, "c");
+		assert_string_equal(out.rules[0].name, XT_FREE_SLOT);
+	}
+	xt_rules_file_free(&rf);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n  - { name: x, class: scan, weight: 2 }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	free(got);
+	assert_int_equal(ret, 0);
+	{
+		static char full[XT_MAX_RULES][XT_RULE_NAME_MAX];
+		int i;
+
+		for (i = 0; i < XT_MAX_RULES; i++)
+			snprintf(full[i], sizeof(full[i]), "o%d", i);
+		xt_rules_file_place(&rf, (const char (*)[XT_RULE_NAME_MAX])full,
+				    XT_MAX_RULES, &out);
+		assert_int_equal(out.nrules, 1);
+		assert_string_equal(out.rules[0].name, "x");
+	}
+	xt_rules_file_free(&rf);
+}
+
+/* After 100 errors the rest are counted, not printed. */
+static void test_error_cap(void **state)
+{
+	static struct xt_rules_file rf;
+	static char yaml[8192];
+	char *got, *last;
+	int i, ret, lines = 0;
+
+	strcpy(yaml, CLASSES "rules:\n  - { name: r, class: scan, weight: 1, match: { src: [");
+	for (i = 0; i < 150; i++)
+		strcat(yaml, i ? ", x" : "x");
+	strcat(yaml, "] } }\n");
+	write_file(tmpfile_path, yaml);
+	got = load(tmpfile_path, &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	for (i = 0; got[i]; i++)
+		lines += got[i] == '\n';
+	assert_int_equal(lines, 101);
+	got[strlen(got) - 1] = '\0';
+	last = strrchr(got, '\n') + 1;
+	assert_true(!strncmp(last, tmpfile_path, strlen(tmpfile_path)));
+	assert_string_equal(last + strlen(tmpfile_path),
+			    ": error: 50 more errors not shown");
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_key_rule),
+		cmocka_unit_test(test_unknown_key_match),
+		cmocka_unit_test(test_unknown_key_top),
+		cmocka_unit_test(test_bad_prefix),
+		cmocka_unit_test(test_port_out_of_range),
+		cmocka_unit_test(test_bad_range),
+		cmocka_unit_test(test_duplicate_class_id),
+		cmocka_unit_test(test_duplicate_class_name),
+		cmocka_unit_test(test_class_id_zero),
+		cmocka_unit_test(test_unknown_class),
+		cmocka_unit_test(test_duplicate_rule_name),
+		cmocka_unit_test(test_missing_keys),
+		cmocka_unit_test(test_bad_rule_name),
+		cmocka_unit_test(test_weight_out_of_range),
+		cmocka_unit_test(test_too_many_rules),
+		cmocka_unit_test(test_prefix_limit),
+		cmocka_unit_test(test_length_limit),
+		cmocka_unit_test(test_bad_tcp_flag),
+		cmocka_unit_test(test_bad_feature),
+		cmocka_unit_test(test_unreadable_src_file),
+		cmocka_unit_test(test_bad_prefix_in_file),
+		cmocka_unit_test(test_not_a_mapping),
+		cmocka_unit_test(test_yaml_syntax),
+		cmocka_unit_test(test_bad_settings),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_valid_values),
+		cmocka_unit_test(test_tcp_flag_forms),
+		cmocka_unit_test(test_overlapping_prefixes),
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_big_prefix_file),
+		cmocka_unit_test(test_place_slots),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,279 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# make test-kernels: run the kernel-facing tests on the kernel Debian 12
+# ships (6.1, cloud flavour) in a qemu VM without KVM, and exit nonzero if
+# anything fails there.  docs/kernels.md explains the steps and the knobs:
+#
+#   BUILD             build directory to test (default build)
+#   XT_VM_KERNEL      regex of the kernel package (default: newest 6.1 cloud)
+#   XT_VM_TIERS       tests/run.sh tiers to run (default "prog pcap e2e")
+#   XT_VM_TIMEOUT     seconds the whole VM run may take (default 600)
+#   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
+#   XT_VM_KEEP=1      keep the work directory (initramfs, console log)
+#
+# The .deb is cached under ${XDG_CACHE_HOME:-/var/cache}/xdptag; everything
+# else is rebuilt each run in a temporary directory.
+set -eu -o pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+CACHE=${XDG_CACHE_HOME:-/var/cache}/xdptag
+KPKG_RE=${XT_VM_KERNEL:-linux-image-6\.1\.0-[0-9]+-cloud-amd64}
+TIERS=${XT_VM_TIERS:-prog pcap e2e}
+VM_TIMEOUT=${XT_VM_TIMEOUT:-600}
+ACCEL=${XT_VM_ACCEL:-tcg}
+
+# Loaded at boot; the rest of the copied tree loads on demand by alias.
+MODULES="veth sch_ingress cls_bpf act_bpf nf_tables nft_meta nft_counter
+	 nf_conntrack 8021q dummy"
+# Module directories copied whole (with their dependencies), so that the
+# e2e scripts find any qdisc, classifier, nft expression or link type.
+MOD_DIRS="net/netfilter net/ipv4/netfilter net/ipv6/netfilter net/sched
+	  net/8021q net/bridge net/802 net/llc drivers/net/veth.ko
+	  drivers/net/dummy.ko drivers/net/macvlan.ko drivers/net/ifb.ko
+	  drivers/net/tun.ko drivers/net/vxlan drivers/net/geneve.ko"
+# Tools every run gets, whether or not a script names them.
+TOOLS="bash ip tc nft bpftool kmod timeout"
+# Named in scripts but never worth copying into the VM (compilers, package
+# managers, the VM itself); a test needing one must SKIP without it.
+NO_COPY="make cc gcc clang llc llvm-strip git apt apt-get dpkg sudo
+	 qemu-system-x86_64 tshark wireshark dumpcap gnuplot prometheus"
+
+die() { echo "Error: $*" >&2; exit 1; }
+step() { printf '  %-8s %s\n' "$1" "$2"; }
+
+for c in qemu-system-x86_64 cpio gzip dpkg-deb depmod apt-get ldd; do
+	command -v "$c" >/dev/null || die "$c not found (run 'make deps')"
+done
+[ -x /bin/busybox ] || die "/bin/busybox not found (run 'make deps')"
+case $BUILD in
+/*|*..*) die "BUILD must be a directory inside the tree" ;;
+esac
+[ -f "$BUILD/xdptag.bpf.o" ] || die "$BUILD not built (make BUILD=$BUILD)"
+
+# ------------------------------------------------------------- kernel --- #
+
+# Newest package matching KPKG_RE that apt knows; the cache answers when apt
+# lists are missing (offline reruns).
+kernel_deb() {
+	local pkg ver deb
+
+	pkg=$(apt-cache pkgnames linux-image-6 2>/dev/null |
+	      grep -E "^${KPKG_RE}\$" | sort -V | tail -n 1) || true
+	if [ -z "$pkg" ]; then
+		deb=$(ls "$CACHE"/*.deb 2>/dev/null | grep -E "/${KPKG_RE}_" |
+		      sort -V | tail -n 1) || true
+		[ -n "$deb" ] && { echo "$deb"; return; }
+		die "no package matches '$KPKG_RE' (run 'apt-get update')"
+	fi
+	ver=$(apt-cache show --no-all-versions "$pkg" |
+	      sed -n 's/^Version: //p' | head -n 1)
+	deb="$CACHE/${pkg}_${ver//:/%3a}_amd64.deb"
+	if [ ! -s "$deb" ]; then
+		mkdir -p "$CACHE"
+		step APT "$pkg $ver" >&2
+		# The cache is root's; apt's sandbox user could not write it.
+		(cd "$CACHE" && timeout 300 apt-get download -q \
+			-o APT::Sandbox::User=root "$pkg" >/dev/null) ||
+			die "apt-get download $pkg failed"
+	fi
+	echo "$deb"
+}
+
+WORK=$(mktemp -d /tmp/xdptag-vm.XXXXXX)
+if [ "${XT_VM_KEEP:-}" = 1 ]; then
+	trap 'echo "  kept $WORK"' EXIT
+else
+	trap 'rm -rf "$WORK"' EXIT
+fi
+ROOT=$WORK/root
+KX=$WORK/kernel
+mkdir -p "$ROOT" "$KX"
+
+DEB=$(kernel_deb)
+step DEB "$(basename "$DEB")"
+timeout 120 dpkg-deb -x "$DEB" "$KX"
+KVER=$(ls "$KX/lib/modules")
+VMLINUZ=$KX/boot/vmlinuz-$KVER
+[ -f "$VMLINUZ" ] || die "$(basename "$DEB") holds no vmlinuz"
+# The package leaves modules.dep to its postinst.
+timeout 120 depmod -b "$KX" "$KVER"
+
+# ---------------------------------------------------------- initramfs --- #
+
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,run,tmp,root,xt}
+mkdir -p "$ROOT"/usr/lib/x86_64-linux-gnu "$ROOT"/lib/x86_64-linux-gnu
+mkdir -p "$ROOT/var" && ln -s /run "$ROOT/var/run"
+
+# Copy a file to the same path in the VM, symlinks resolved.
+put() {
+	[ -e "$ROOT$1" ] && return 0
+	mkdir -p "$ROOT$(dirname "$1")"
+	cp -L "$1" "$ROOT$1"
+}
+
+# An executable or shared object and every library it loads.
+put_elf() {
+	local lib
+
+	put "$1"
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		put "$lib"
+	done
+}
+
+# Every word of the test scripts that names a program on this machine:
+# what the e2e scripts run is found here, not kept in a second list.
+script_tools() {
+	local w
+
+	cat tests/lib/*.sh tests/run.sh tests/vm/selftest.sh \
+		tests/{prog,pcap,e2e}/*.sh 2>/dev/null | sed 's/^[[:space:]]*#.*//' |
+	grep -oE '(/usr)?/s?bin/[A-Za-z0-9_.+-]+|[A-Za-z_][A-Za-z0-9_.+-]*' |
+	sort -u |
+	while read -r w; do
+		case $w in
+		/*) [ -x "$w" ] && [ -f "$w" ] && echo "$w" ;;
+		*) [ "$(type -t "$w")" = file ] && type -P "$w" ;;
+		esac
+	done
+}
+
+# Python helpers next to the scripts are run by them, so they count too.
+PYTHON=0
+ls tests/lib/*.py tests/e2e/*.py >/dev/null 2>&1 && PYTHON=1
+copied=""
+for t in $TOOLS $(script_tools); do
+	name=$(basename "$t")
+	case " $(echo $NO_COPY) " in *" $name "*) continue ;; esac
+	case $name in python3*) PYTHON=1; continue ;; esac
+	t=$(type -P "$t") || continue
+	put_elf "$t" 2>/dev/null || continue
+	copied+=" $name"
+done
+
+# busybox supplies every other command, except the ones iproute2 must win:
+# its ip and tc applets lack netns and bpf support.
+put /bin/busybox
+for a in $(/bin/busybox --list-full); do
+	case $(basename "$a") in ip|tc|busybox) continue ;; esac
+	for d in /bin /sbin /usr/bin /usr/sbin; do
+		[ -e "$ROOT$d/$(basename "$a")" ] && continue 2
+	done
+	mkdir -p "$ROOT/$(dirname "$a")"
+	ln -s /bin/busybox "$ROOT/$a"
+done
+for a in modprobe insmod rmmod lsmod depmod modinfo; do
+	rm -f "$ROOT/sbin/$a"
+	ln -s /usr/bin/kmod "$ROOT/sbin/$a"
+done
+[ -e "$ROOT/bin/sh" ] || ln -s bash "$ROOT/bin/sh"
+
+# The loader of every ELF, and the name service files tools look up.
+put /lib64/ld-linux-x86-64.so.2
+for f in /etc/protocols /etc/services /etc/ethertypes /etc/nsswitch.conf; do
+	[ -f "$f" ] && put "$f"
+done
+cp -r /etc/iproute2 "$ROOT/etc/"
+echo 'root:x:0:0:root:/root:/bin/bash' >"$ROOT/etc/passwd"
+echo 'root:x:0:' >"$ROOT/etc/group"
+
+# Python and scapy only when a script sends with them: about 60 MB, kept
+# with their compiled bytecode (compiling under TCG would cost minutes).
+if [ "$PYTHON" = 1 ]; then
+	PY=$(readlink -f /usr/bin/python3)
+	PYLIB=/usr/lib/$(basename "$PY")
+	put_elf "$PY"
+	ln -sf "$(basename "$PY")" "$ROOT/usr/bin/python3"
+	mkdir -p "$ROOT$PYLIB" "$ROOT/usr/lib/python3/dist-packages"
+	tar -C "$PYLIB" --exclude=./test --exclude=./idlelib \
+		--exclude=./tkinter --exclude=./ensurepip \
+		--exclude=./turtledemo --exclude=./lib2to3 -cf - . |
+		tar -C "$ROOT$PYLIB" -xf -
+	cp -r /usr/lib/python3/dist-packages/scapy \
+		"$ROOT/usr/lib/python3/dist-packages/"
+	for so in "$ROOT$PYLIB"/lib-dynload/*.so; do
+		put_elf "${so#"$ROOT"}" 2>/dev/null || true
+	done
+	copied+=" python3+scapy"
+fi
+
+# Kernel modules: the chosen directories and everything they depend on
+# (modules.dep lists the whole closure on each line).
+MODROOT=lib/modules/$KVER
+(cd "$KX/$MODROOT" &&
+	for d in $MOD_DIRS; do
+		grep -E "^kernel/$d[:/]" modules.dep || true
+	done | tr -d ':' | tr ' ' '\n' | grep . | sort -u) >"$WORK/modules"
+while read -r m; do
+	mkdir -p "$ROOT/$MODROOT/$(dirname "$m")"
+	cp "$KX/$MODROOT/$m" "$ROOT/$MODROOT/$m"
+done <"$WORK/modules"
+cp "$KX/$MODROOT"/modules.{builtin,builtin.modinfo,order} "$ROOT/$MODROOT/"
+depmod -b "$ROOT" "$KVER"
+
+# The project: sources and scripts as in the tree, and the build's
+# binaries and objects (the tests run from /xt exactly as from the repo).
+tar --exclude=./.git --exclude='./build*' -cf - . | tar -C "$ROOT/xt" -xf -
+mkdir -p "$ROOT/xt/$BUILD"
+(cd "$BUILD" && find . -type f ! -name '*.d' ! -name '*.a' ! -name '*.h' \
+	! -path './user/*' -print0 | tar --null -T - -cf -) |
+	tar -C "$ROOT/xt/$BUILD" -xf -
+for f in $(find "$ROOT/xt/$BUILD" -type f -perm -u+x); do
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		put "$lib"
+	done
+done
+
+install -m 755 tests/vm/init "$ROOT/init"
+cat >"$ROOT/etc/xt-vm.conf" <<EOF
+BUILD='$BUILD'
+XT_TIERS='$TIERS'
+XT_MODULES='$(echo $MODULES)'
+XT_SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
+EOF
+
+(cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) |
+	gzip -1 >"$WORK/initramfs.gz"
+step INITRD "$(du -m "$WORK/initramfs.gz" | cut -f1) MB gzip,\
+ $(du -sm "$ROOT" | cut -f1) MB unpacked:$copied"
+
+# ---------------------------------------------------------------- boot --- #
+
+step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS"
+LOG=$WORK/console.log
+start=$(date +%s)
+set +e
+timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
+	-accel "$ACCEL" -m 1G -smp 2 -nographic -no-reboot \
+	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
+	</dev/null 2>&1 | tr -d '\r' | tee "$LOG" |
+	sed -n '/^XT-VM-BEGIN/,/^XT-VM-END/p' | grep -v '^XT-VM-'
+qrc=${PIPESTATUS[0]}
+set -e
+elapsed=$(($(date +%s) - start))
+
+# --------------------------------------------------------------- verdict --- #
+
+if ! grep -q '^XT-VM-END' "$LOG"; then
+	echo "  console (last 30 lines):"
+	tail -n 30 "$LOG" | sed 's/^/    /'
+	[ "$qrc" = 124 ] && die "VM did not finish within ${VM_TIMEOUT}s"
+	die "VM stopped before the tests finished (qemu status $qrc)"
+fi
+self=$(sed -n '/^== vm selftest/,/^XT-VM-SELFTEST/p' "$LOG")
+s_pass=$(grep -E '^ok ' <<<"$self" | grep -vc '# SKIP') || true
+s_fail=$(grep -cE '^not ok ' <<<"$self") || true
+s_skip=$(grep -cE '^ok .*# SKIP' <<<"$self") || true
+self_rc=$(sed -n 's/^XT-VM-SELFTEST rc=//p' "$LOG")
+suite_rc=$(sed -n 's/^XT-VM-SUITE rc=//p' "$LOG")
+read -r p f s < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$LOG" | tail -n 1)
+p=${p:-0} f=${f:-0} s=${s:-0}
+[ "$self_rc" != 0 ] && [ "$s_fail" = 0 ] && s_fail=1
+[ "$suite_rc" != 0 ] && [ "$f" = 0 ] && f=1
+
+echo
+echo "kernel $KVER under qemu ($ACCEL): ${elapsed}s"
+echo "kernels: $((p + s_pass)) passed, $((f + s_fail)) failed, $((s + s_skip)) skipped"
+[ "$((f + s_fail))" = 0 ]

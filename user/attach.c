@@ -1,0 +1,1015 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Attach and detach the pipeline, and read an attached interface back from
+ * its pins.  The pins under XT_PIN_ROOT/IFNAME are the only state: a later
+ * process finds everything there, so attach must create them all or none.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xdptag.skel.h"
+#include "xdptag_tc.skel.h"
+#include "attach.h"
+#include "mark_owners.h"
+#include "cmd.h"
+#include "log.h"
+
+#define BPFFS	"/sys/fs/bpf"
+/* XT_PIN_ROOT/IFNAME always fits. */
+#define DIR_LEN	64
+
+/* ------------------------------------------------------------ names --- */
+
+static const char *const mode_names[] = {
+	[XT_MODE_AUTO] = "auto", [XT_MODE_NATIVE] = "native",
+	[XT_MODE_GENERIC] = "generic", [XT_MODE_OFFLOAD] = "offload",
+};
+
+static const __u32 mode_flags[] = {
+	[XT_MODE_AUTO] = 0, [XT_MODE_NATIVE] = XDP_FLAGS_DRV_MODE,
+	[XT_MODE_GENERIC] = XDP_FLAGS_SKB_MODE,
+	[XT_MODE_OFFLOAD] = XDP_FLAGS_HW_MODE,
+};
+
+int xt_mode_parse(const char *s, enum xt_mode *mode)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (!strcmp(s, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *xt_mode_str(__u32 xdp_flags)
+{
+	if (xdp_flags & XDP_FLAGS_DRV_MODE)
+		return "native";
+	if (xdp_flags & XDP_FLAGS_SKB_MODE)
+		return "generic";
+	if (xdp_flags & XDP_FLAGS_HW_MODE)
+		return "offload";
+	return "none";
+}
+
+static const char *const value_names[] = {
+	[XT_MARK_CLASS] = "class", [XT_MARK_BAND] = "score",
+	[XT_MARK_BOTH] = "both",
+};
+
+static const char *const bridge_names[] = {
+	[XT_BRIDGE_META] = "meta", [XT_BRIDGE_TC] = "tc",
+	[XT_BRIDGE_AUTO] = "auto",
+};
+
+/* Index of s in names[0..n), or -EINVAL. */
+static int name_index(const char *const *names, __u32 n, const char *s,
+		      __u32 *out)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *xt_mark_value_str(__u32 what)
+{
+	return what <= XT_MARK_BOTH ? value_names[what] : "?";
+}
+
+int xt_mark_value_parse(const char *s, __u32 *what)
+{
+	return name_index(value_names, XT_MARK_BOTH + 1, s, what);
+}
+
+const char *xt_bridge_str(__u32 bridge)
+{
+	return bridge <= XT_BRIDGE_AUTO ? bridge_names[bridge] : "?";
+}
+
+int xt_bridge_parse(const char *s, __u32 *bridge)
+{
+	return name_index(bridge_names, XT_BRIDGE_AUTO + 1, s, bridge);
+}
+
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
+		  size_t errlen)
+{
+	__u64 need;
+
+	if (what > XT_MARK_BOTH) {
+		snprintf(err, errlen, "unknown mark value %u", what);
+		return -EINVAL;
+	}
+	if (!mask) {
+		snprintf(err, errlen, "mark mask 0 leaves no bit to write");
+		return -EINVAL;
+	}
+	if (shift > 31) {
+		snprintf(err, errlen, "mark shift %u is out of range (0-31)",
+			 shift);
+		return -EINVAL;
+	}
+	/* Every value the setting can produce must survive the mask, or two
+	 * classes would share a mark without anyone noticing. */
+	need = (__u64)xt_mark_value_max(what) << shift;
+	if (need > 0xffffffffULL || (need & mask) != need) {
+		snprintf(err, errlen,
+			 "mark mask 0x%x cannot hold %s values (0-%u) shifted by %u (needs 0x%llx)",
+			 mask, xt_mark_value_str(what), xt_mark_value_max(what),
+			 shift, (unsigned long long)need);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Interface names become directory names: refuse what could escape. */
+static int ifname_check(const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	if (!n || n >= IF_NAMESIZE || strchr(ifname, '/') || ifname[0] == '.') {
+		pr_err("'%s' is not a valid interface name", ifname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void pin_dir(const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", XT_PIN_ROOT, ifname);
+}
+
+/* ------------------------------------------------------------- lock --- */
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], line[128];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/*
+ * `ip netns exec` runs us in a private mount namespace with a fresh /sys
+ * and no bpffs: pins made there would vanish with the process, and no
+ * other xdptag would find them.  Join the mount namespace of the nearest
+ * ancestor that sees a bpffs at /sys/fs/bpf (the shell that ran ip netns
+ * exec), and keep the working directory, which setns moves to the root.
+ */
+static int mntns_join_ancestor(void)
+{
+	char path[64];
+	struct stat self, st;
+	pid_t pid = getppid();
+	int i, ns, cwd, err;
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return -errno;
+	for (i = 0; i < 64 && pid > 0; i++, pid = ppid_of(pid)) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+		if (stat(path, &st) ||
+		    (st.st_ino == self.st_ino && st.st_dev == self.st_dev))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/root" BPFFS, pid);
+		if (is_bpffs(path))
+			break;
+	}
+	if (i == 64 || pid <= 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	err = ns < 0 || setns(ns, CLONE_NEWNS) ? -errno : 0;
+	if (!err && cwd >= 0 && fchdir(cwd))
+		pr_warn("cannot return to the working directory: %s",
+			strerror(errno));
+	if (ns >= 0)
+		close(ns);
+	if (cwd >= 0)
+		close(cwd);
+	if (!err)
+		pr_debug("using the bpffs of the mount namespace of pid %d",
+			 pid);
+	return err;
+}
+
+static int bpffs_ensure(void)
+{
+	static bool done;
+
+	if (done || is_bpffs(BPFFS) || !mntns_join_ancestor()) {
+		done = true;
+		return 0;
+	}
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_err("cannot mount bpffs at %s: %s", BPFFS, strerror(errno));
+		return err;
+	}
+	done = true;
+	return 0;
+}
+
+int xt_lock(void)
+{
+	int fd, err = bpffs_ensure();
+
+	if (err)
+		return err;
+	/* 0700: the pins give whoever opens them the counters and rules. */
+	if (mkdir(XT_PIN_ROOT, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_err("cannot create %s: %s", XT_PIN_ROOT, strerror(errno));
+		return err;
+	}
+	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		err = -errno;
+		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void xt_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* drops the flock */
+}
+
+/* ------------------------------------------------------------- pins --- */
+
+/* Remove every pin in dir, then dir: what detach and a failed attach do. */
+static int pins_remove(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+static int pin_get(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return bpf_obj_get(path);
+}
+
+void xt_pins_close(struct xt_pinned *p)
+{
+	int *fds[] = { &p->rules, &p->active, &p->prefix, &p->xdp_stats,
+		       &p->tc_stats, &p->info, &p->bridge };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int xt_pins_open(const char *ifname, struct xt_pinned *p)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} pins[] = {
+		{ &p->rules, "xt_rules" }, { &p->active, "xt_active" },
+		{ &p->prefix, "xt_prefix" }, { &p->xdp_stats, "xt_xdp_stats" },
+		{ &p->tc_stats, "xt_tc_stats" }, { &p->info, "xt_info" },
+		{ &p->bridge, "xt_bridge" },
+	};
+	char dir[DIR_LEN];
+	struct stat st;
+	__u32 zero = 0;
+	size_t i;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		*pins[i].fd = -1;
+	if (strlen(ifname) >= IF_NAMESIZE || strchr(ifname, '/') ||
+	    ifname[0] == '.' || !ifname[0])
+		return -EINVAL;
+	strcpy(p->ifname, ifname);
+	err = bpffs_ensure();
+	if (err)
+		return err;
+	pin_dir(ifname, dir, sizeof(dir));
+	if (stat(dir, &st))
+		return -errno;
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		*pins[i].fd = pin_get(dir, pins[i].name);
+		if (*pins[i].fd < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if (bpf_map_lookup_elem(p->info, &zero, &p->info_val)) {
+		err = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	xt_pins_close(p);
+	return err;
+}
+
+struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p)
+{
+	return (struct xt_rule_maps){
+		.rules = p->rules, .active = p->active, .prefix = p->prefix,
+	};
+}
+
+int xt_info_write(int info_fd, const struct xt_attach_info *info)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(info_fd, &zero, info, BPF_ANY) ? -errno : 0;
+}
+
+void xt_info_set_names(struct xt_attach_info *info,
+		       const struct xt_rules_file *f)
+{
+	size_t i;
+
+	memset(info->class_name, 0, sizeof(info->class_name));
+	memset(info->rule_name, 0, sizeof(info->rule_name));
+	for (i = 0; i < f->nclasses; i++)
+		snprintf(info->class_name[f->classes[i].id], XT_CLASS_NAME_MAX,
+			 "%s", f->classes[i].name);
+	for (i = 0; i < f->nrules && i < XT_MAX_RULES; i++)
+		snprintf(info->rule_name[i], XT_RULE_NAME_MAX, "%s",
+			 f->rules[i].name);
+	info->nrules = f->nrules;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	n = bpffs_ensure();
+	if (n)
+		return n;
+	d = opendir(XT_PIN_ROOT);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+		    strlen(de->d_name) >= IF_NAMESIZE)
+			continue;
+		if (n < max)
+			strcpy(names[n], de->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n < max ? n : max, IF_NAMESIZE, name_cmp);
+	return n;
+}
+
+/* ----------------------------------------------------------- attach --- */
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/*
+ * Put new_fd (-1: nothing) where expect_fd is (-1: nothing).  The kernel
+ * compares and swaps, so we never remove a program that is no longer ours.
+ */
+static int xdp_swap(int ifindex, int new_fd, int expect_fd, __u32 mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = expect_fd);
+
+	if (expect_fd < 0)
+		return bpf_xdp_attach(ifindex, new_fd,
+				      mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	return bpf_xdp_attach(ifindex, new_fd, mode | XDP_FLAGS_REPLACE, &ao);
+}
+
+/* Which program holds the slot of mode, from a query. */
+static __u32 xdp_slot_id(const struct bpf_xdp_query_opts *q, __u32 mode)
+{
+	if (mode & XDP_FLAGS_DRV_MODE)
+		return q->drv_prog_id;
+	if (mode & XDP_FLAGS_SKB_MODE)
+		return q->skb_prog_id;
+	if (mode & XDP_FLAGS_HW_MODE)
+		return q->hw_prog_id;
+	return 0;
+}
+
+/* What a failed attach must undo; fields say what was done. */
+struct attach_state {
+	const char *ifname;
+	int ifindex;
+	struct xdptag *xdp;
+	struct xdptag_tc *tc;
+	int old_fd;		/* program --force replaced, or -1 */
+	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
+	struct bpf_tc_hook hook;
+	bool hook_created, tc_attached;
+	char dir[DIR_LEN];	/* pin directory, "" until created */
+	int info_fd;
+};
+
+static void attach_undo(struct attach_state *st, unsigned int prio)
+{
+	int err;
+
+	if (st->dir[0] && pins_remove(st->dir))
+		pr_warn("could not remove all of %s", st->dir);
+	if (st->tc_attached) {
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
+			    .priority = prio);
+
+		err = bpf_tc_detach(&st->hook, &to);
+		if (err)
+			pr_warn("could not remove our TC filter from %s: %s",
+				st->ifname, strerror(-err));
+	}
+	if (st->hook_created) {
+		/* Both directions: that is how clsact itself is deleted. */
+		st->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		err = bpf_tc_hook_destroy(&st->hook);
+		if (err)
+			pr_warn("could not remove the clsact qdisc of %s: %s",
+				st->ifname, strerror(-err));
+	}
+	if (st->xdp_mode) {
+		err = xdp_swap(st->ifindex, st->old_fd,
+			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
+			       st->xdp_mode);
+		if (err)
+			pr_warn("could not %s the XDP program of %s: %s",
+				st->old_fd >= 0 ? "restore" : "remove",
+				st->ifname, strerror(-err));
+	}
+}
+
+/* Settings from the file, then the command line over them, then checked. */
+static int settings_merge(const struct xt_attach_opts *o,
+			  const struct xt_rules_file *rf,
+			  struct xt_settings *s)
+{
+	const struct xt_settings *f = &rf->settings, *c = &o->set;
+	char err[160];
+
+	s->mark_mask = c->has_mark_mask ? c->mark_mask :
+		       f->has_mark_mask ? f->mark_mask : 0xff;
+	s->mark_shift = c->has_mark_shift ? c->mark_shift :
+			f->has_mark_shift ? f->mark_shift : 0;
+	s->mark_value = c->has_mark_value ? c->mark_value :
+			f->has_mark_value ? f->mark_value : XT_MARK_CLASS;
+	s->drop_threshold = c->has_drop_threshold ? c->drop_threshold :
+			    f->has_drop_threshold ? f->drop_threshold : 0;
+	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value, err,
+			  sizeof(err))) {
+		pr_err("%s", err);
+		return -EINVAL;
+	}
+	/* Our writes stay inside the mask; theirs may not stay outside it. */
+	xt_mark_owners_warn(s->mark_mask, stderr);
+	if (s->drop_threshold > 255) {
+		pr_err("drop threshold %u is out of range (0-255)",
+		       s->drop_threshold);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int skels_load(struct attach_state *st, const struct xt_settings *s,
+		      enum xt_mode mode, __u32 bridge, bool no_meta)
+{
+	const char *hint = xt_verbose ? "" : " (-v shows the verifier log)";
+	struct bpf_map *map;
+	int err;
+
+	st->xdp = xdptag__open();
+	st->tc = xdptag_tc__open();
+	if (!st->xdp || !st->tc) {
+		pr_err("cannot open the BPF objects: %s", strerror(errno));
+		return -errno;
+	}
+	if (mode == XT_MODE_OFFLOAD) {
+		/* Offloaded programs and their maps are built for the NIC. */
+		bpf_program__set_ifindex(st->xdp->progs.xdptag_xdp,
+					 st->ifindex);
+		bpf_object__for_each_map(map, st->xdp->obj)
+			bpf_map__set_ifindex(map, st->ifindex);
+	}
+	st->xdp->rodata->cfg_bridge = bridge;
+	st->xdp->rodata->cfg_no_meta = no_meta;
+	err = xdptag__load(st->xdp);
+	if (err) {
+		pr_err("cannot load the XDP program%s%s: %s%s",
+		       mode == XT_MODE_OFFLOAD ? " for offload to " : "",
+		       mode == XT_MODE_OFFLOAD ? st->ifname : "",
+		       strerror(-err), hint);
+		return err;
+	}
+	/*
+	 * The TC object declares the classifier's maps too (it classifies in
+	 * the tc bridge mode): make it use the XDP object's, so both stages
+	 * see one ruleset and one set of counters.
+	 */
+	bpf_object__for_each_map(map, st->tc->obj) {
+		struct bpf_map *twin;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		twin = bpf_object__find_map_by_name(st->xdp->obj,
+						    bpf_map__name(map));
+		if (twin && bpf_map__reuse_fd(map, bpf_map__fd(twin))) {
+			pr_err("cannot share map %s with the TC program: %s",
+			       bpf_map__name(map), strerror(errno));
+			return -errno;
+		}
+	}
+	st->tc->rodata->cfg_bridge = bridge;
+	st->tc->rodata->cfg_mark_mask = s->mark_mask;
+	st->tc->rodata->cfg_mark_shift = s->mark_shift;
+	st->tc->rodata->cfg_mark_value = s->mark_value;
+	err = xdptag_tc__load(st->tc);
+	if (err) {
+		pr_err("cannot load the TC program: %s%s", strerror(-err),
+		       hint);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * What is on the interface now.  Without --force any XDP program is
+ * refused; with it, the program is replaced in the mode it runs in.
+ */
+static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
+			enum xt_mode *mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 id, have;
+	int err;
+
+	err = bpf_xdp_query(st->ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", st->ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ?
+	     q.skb_prog_id : q.hw_prog_id;
+	if (!id)
+		return XT_EXIT_OK;
+	if (!o->force) {
+		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
+	if (q.attach_mode == XDP_ATTACHED_MULTI) {
+		pr_err("%s has XDP programs in several modes; --force replaces only one",
+		       st->ifname);
+		return XT_EXIT_STATE;
+	}
+	have = q.attach_mode == XDP_ATTACHED_DRV ? XT_MODE_NATIVE :
+	       q.attach_mode == XDP_ATTACHED_SKB ? XT_MODE_GENERIC :
+	       XT_MODE_OFFLOAD;
+	if (*mode == XT_MODE_AUTO) {
+		*mode = have;
+	} else if (*mode != have) {
+		pr_err("the XDP program on %s (id %u) runs in %s mode; --force replaces it only in that mode",
+		       st->ifname, id, mode_names[have]);
+		return XT_EXIT_STATE;
+	}
+	st->old_fd = bpf_prog_get_fd_by_id(id);
+	if (st->old_fd < 0) {
+		pr_err("cannot open the XDP program %u on %s: %s", id,
+		       st->ifname, strerror(errno));
+		return XT_EXIT_FAIL;
+	}
+	pr_info("Replacing XDP program %u on %s", id, st->ifname);
+	return XT_EXIT_OK;
+}
+
+static int xdp_attach(struct attach_state *st, enum xt_mode mode)
+{
+	int fd = bpf_program__fd(st->xdp->progs.xdptag_xdp);
+	__u32 flags = mode_flags[mode ? mode : XT_MODE_NATIVE];
+	int err;
+
+	err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
+	if (err && mode == XT_MODE_AUTO) {
+		printf("Native XDP not available on %s (%s); trying generic\n",
+		       st->ifname, strerror(-err));
+		flags = XDP_FLAGS_SKB_MODE;
+		err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
+	}
+	if (err) {
+		pr_err("cannot attach XDP to %s in %s mode: %s", st->ifname,
+		       xt_mode_str(flags), strerror(-err));
+		return err;
+	}
+	st->xdp_mode = flags;
+	return 0;
+}
+
+static int tc_attach(struct attach_state *st, unsigned int prio)
+{
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
+		    .priority = prio,
+		    .prog_fd = bpf_program__fd(st->tc->progs.xdptag_tc));
+	int err;
+
+	st->hook.sz = sizeof(st->hook);
+	st->hook.ifindex = st->ifindex;
+	st->hook.attach_point = BPF_TC_INGRESS;
+	/* -EEXIST: a clsact that is someone else's, which detach keeps. */
+	err = bpf_tc_hook_create(&st->hook);
+	if (err && err != -EEXIST) {
+		pr_err("cannot create the clsact qdisc on %s: %s", st->ifname,
+		       strerror(-err));
+		return err;
+	}
+	st->hook_created = !err;
+	err = bpf_tc_attach(&st->hook, &to);
+	if (err == -EEXIST) {
+		pr_err("%s already has a TC ingress filter at prio %u handle 0x%x; choose another --tc-prio",
+		       st->ifname, prio, XT_TC_HANDLE);
+		return err;
+	}
+	if (err) {
+		pr_err("cannot attach the TC filter to %s at prio %u: %s",
+		       st->ifname, prio, strerror(-err));
+		return err;
+	}
+	st->tc_attached = true;
+	return 0;
+}
+
+static int pins_create(struct attach_state *st, struct xt_attach_info *info)
+{
+	struct {
+		const char *name;
+		int fd;
+	} pins[] = {
+		{ "xdp_prog", bpf_program__fd(st->xdp->progs.xdptag_xdp) },
+		{ "tc_prog", bpf_program__fd(st->tc->progs.xdptag_tc) },
+		{ "xt_rules", bpf_map__fd(st->xdp->maps.xt_rules) },
+		{ "xt_active", bpf_map__fd(st->xdp->maps.xt_active) },
+		{ "xt_prefix", bpf_map__fd(st->xdp->maps.xt_prefix) },
+		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
+		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
+		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
+		{ "xt_info", -1 },
+	};
+	char dir[DIR_LEN], path[PATH_MAX + 16];
+	size_t i;
+
+	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_info",
+				     sizeof(__u32), sizeof(*info), 1, NULL);
+	if (st->info_fd < 0 || xt_info_write(st->info_fd, info)) {
+		pr_err("cannot create the xt_info map: %s", strerror(errno));
+		return -errno;
+	}
+	pins[sizeof(pins) / sizeof(pins[0]) - 1].fd = st->info_fd;
+
+	pin_dir(st->ifname, dir, sizeof(dir));
+	if (mkdir(dir, 0700)) {
+		pr_err("cannot create %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	strcpy(st->dir, dir);
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
+		if (bpf_obj_pin(pins[i].fd, path)) {
+			pr_err("cannot pin %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int xt_attach(const struct xt_attach_opts *o)
+{
+	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
+				   .info_fd = -1 };
+	struct xt_attach_info *info = NULL;
+	struct xt_rules_file *rf = NULL;
+	struct xt_compiled comp = { 0 };
+	enum xt_mode mode = o->mode;
+	struct xt_rule_maps maps;
+	struct xt_settings s;
+	char dir[DIR_LEN];
+	int lock = -1, ret = XT_EXIT_USAGE;
+	bool rf_loaded = false;
+	struct stat sb;
+
+	if (ifname_check(o->ifname))
+		return XT_EXIT_USAGE;
+	if (o->tc_prio < 1 || o->tc_prio > 0xffff) {
+		pr_err("TC priority %u is out of range (1-65535)", o->tc_prio);
+		return XT_EXIT_USAGE;
+	}
+	st.ifindex = if_nametoindex(o->ifname);
+	if (!st.ifindex) {
+		pr_err("interface '%s' does not exist", o->ifname);
+		return XT_EXIT_USAGE;
+	}
+
+	rf = calloc(1, sizeof(*rf));
+	info = calloc(1, sizeof(*info));
+	if (!rf || !info) {
+		pr_err("out of memory");
+		ret = XT_EXIT_FAIL;
+		goto out;
+	}
+	if (xt_rules_file_load(o->rules_path, rf, stderr)) {
+		pr_err("cannot load rules from %s",
+		       o->rules_path ? o->rules_path : "the default ruleset");
+		goto out;
+	}
+	rf_loaded = true;
+	if (settings_merge(o, rf, &s))
+		goto out;
+	/* The compiler reads the threshold from the settings: merge first. */
+	rf->settings.drop_threshold = s.drop_threshold;
+	rf->settings.has_drop_threshold = true;
+	if (xt_rules_file_compile(rf, &comp, stderr)) {
+		pr_err("cannot compile the rules");
+		goto out;
+	}
+
+	ret = XT_EXIT_FAIL;
+	lock = xt_lock();
+	if (lock < 0)
+		goto out;
+	pin_dir(o->ifname, dir, sizeof(dir));
+	if (!stat(dir, &sb)) {
+		pr_err("%s already has xdptag attached (detach first)",
+		       o->ifname);
+		ret = XT_EXIT_STATE;
+		goto out;
+	}
+	ret = xdp_existing(&st, o, &mode);
+	if (ret)
+		goto out;
+	ret = XT_EXIT_FAIL;
+	if (skels_load(&st, &s, mode, o->bridge, o->no_meta))
+		goto out;
+	maps = (struct xt_rule_maps){
+		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
+		.active = bpf_map__fd(st.xdp->maps.xt_active),
+		.prefix = bpf_map__fd(st.xdp->maps.xt_prefix),
+	};
+	if (xt_ruleset_install(&maps, &comp)) {
+		pr_err("cannot install the ruleset: %s", strerror(errno));
+		goto out;
+	}
+
+	if (xdp_attach(&st, mode) || tc_attach(&st, o->tc_prio))
+		goto undo;
+
+	info->ifindex = st.ifindex;
+	info->xdp_flags = st.xdp_mode;
+	info->xdp_prog_id = prog_id(bpf_program__fd(st.xdp->progs.xdptag_xdp));
+	info->tc_prog_id = prog_id(bpf_program__fd(st.tc->progs.xdptag_tc));
+	info->tc_handle = XT_TC_HANDLE;
+	info->tc_prio = o->tc_prio;
+	info->created_clsact = st.hook_created;
+	info->mark_mask = s.mark_mask;
+	info->mark_shift = s.mark_shift;
+	info->mark_value = s.mark_value;
+	info->drop_threshold = s.drop_threshold;
+	info->bridge = o->bridge;
+	info->attached_at = time(NULL);
+	if (o->rules_path) {
+		char abs[PATH_MAX];
+
+		/* Status shows where the rules came from, whatever the cwd. */
+		if (realpath(o->rules_path, abs))
+			snprintf(info->rules_path, sizeof(info->rules_path),
+				 "%.255s", abs);
+		else
+			snprintf(info->rules_path, sizeof(info->rules_path),
+				 "%.255s", o->rules_path);
+	}
+	xt_info_set_names(info, rf);
+	if (pins_create(&st, info))
+		goto undo;
+
+	printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress prio %u handle 0x%x (prog %u)\n",
+	       o->ifname, xt_mode_str(st.xdp_mode), info->xdp_prog_id,
+	       o->tc_prio, XT_TC_HANDLE, info->tc_prog_id);
+	ret = XT_EXIT_OK;
+	goto out;
+undo:
+	attach_undo(&st, o->tc_prio);
+out:
+	if (st.info_fd >= 0)
+		close(st.info_fd);
+	if (st.old_fd >= 0)
+		close(st.old_fd);
+	/* Attached programs and pinned maps live on without our fds. */
+	xdptag_tc__destroy(st.tc);
+	xdptag__destroy(st.xdp);
+	xt_unlock(lock);
+	xt_compiled_free(&comp);
+	if (rf_loaded)
+		xt_rules_file_free(rf);
+	free(rf);
+	free(info);
+	return ret;
+}
+
+/* ----------------------------------------------------------- detach --- */
+
+static int xdp_remove(const char *ifname, int ifindex,
+		      const struct xt_attach_info *info)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 cur;
+	int fd, err;
+
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	cur = xdp_slot_id(&q, info->xdp_flags);
+	if (cur != info->xdp_prog_id) {
+		pr_warn("the XDP program on %s is not xdptag's any more (id %u, ours was %u); left in place",
+			ifname, cur, info->xdp_prog_id);
+		return 0;
+	}
+	fd = bpf_prog_get_fd_by_id(cur);
+	if (fd < 0) {
+		pr_err("cannot open XDP program %u: %s", cur, strerror(errno));
+		return -errno;
+	}
+	err = xdp_swap(ifindex, -1, fd, info->xdp_flags);
+	close(fd);
+	if (err)
+		pr_err("cannot remove the XDP program from %s: %s", ifname,
+		       strerror(-err));
+	return err;
+}
+
+static int tc_remove(const char *ifname, int ifindex,
+		     const struct xt_attach_info *info)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->tc_handle,
+		    .priority = info->tc_prio);
+	LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->tc_handle,
+		    .priority = info->tc_prio);
+	int err;
+
+	err = bpf_tc_query(&hook, &q);
+	if (err == -ENOENT || err == -EINVAL) {
+		pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
+			ifname, info->tc_prio, info->tc_handle);
+	} else if (err) {
+		pr_err("cannot query TC on %s: %s", ifname, strerror(-err));
+		return err;
+	} else if (q.prog_id != info->tc_prog_id) {
+		pr_warn("the TC filter at prio %u handle 0x%x on %s is not xdptag's any more; left in place",
+			info->tc_prio, info->tc_handle, ifname);
+	} else {
+		err = bpf_tc_detach(&hook, &d);
+		if (err) {
+			pr_err("cannot remove the TC filter from %s: %s",
+			       ifname, strerror(-err));
+			return err;
+		}
+	}
+	if (info->created_clsact) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		err = bpf_tc_hook_destroy(&hook);
+		if (err && err != -ENOENT && err != -EINVAL) {
+			pr_err("cannot remove the clsact qdisc of %s: %s",
+			       ifname, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int xt_detach(const char *ifname)
+{
+	struct xt_pinned *p = NULL;
+	char dir[DIR_LEN];
+	int lock, err, ifindex, ret = XT_EXIT_FAIL;
+
+	if (ifname_check(ifname))
+		return XT_EXIT_USAGE;
+	lock = xt_lock();
+	if (lock < 0)
+		return XT_EXIT_FAIL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto out;
+	pin_dir(ifname, dir, sizeof(dir));
+	err = xt_pins_open(ifname, p);
+	if (err == -ENOENT && access(dir, F_OK)) {
+		pr_err("%s has no xdptag attached", ifname);
+		ret = XT_EXIT_STATE;
+		goto out;
+	}
+	if (err) {
+		/* A half-made directory (a killed attach): clear it away. */
+		pr_warn("pins of %s are incomplete (%s); removing them",
+			ifname, strerror(-err));
+		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		goto out;
+	}
+	ifindex = if_nametoindex(ifname);
+	/* Same name, another index: a new interface that is not ours. */
+	if (!ifindex || (__u32)ifindex != p->info_val.ifindex) {
+		printf("%s no longer exists; removed its pins\n", ifname);
+		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		goto out;
+	}
+	if (xdp_remove(ifname, ifindex, &p->info_val) ||
+	    tc_remove(ifname, ifindex, &p->info_val))
+		goto out;
+	if (pins_remove(dir)) {
+		pr_err("cannot remove %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	printf("Detached xdptag from %s\n", ifname);
+	ret = XT_EXIT_OK;
+out:
+	if (p)
+		xt_pins_close(p);
+	free(p);
+	xt_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* `xdptag replay`: command line of user/replay.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "attach.h"	/* xt_mark_value_parse */
+#include "cmd.h"
+#include "log.h"
+#include "replay.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdptag replay [--rules FILE] [--mark-mask M] [--mark-shift S]\n"
+		"                     [--mark-value { class | score | both }]\n"
+		"                     [--json] [--limit N] CAPTURE\n"
+		"\n"
+		"Runs every frame of CAPTURE (pcap or pcapng, Ethernet) through the\n"
+		"XDP program with BPF_PROG_TEST_RUN and the TC stage's mark logic.\n"
+		"Prints the histograms of 'xdptag stats' and what was skipped, or\n"
+		"with --json one JSON object per frame and a summary object.\n"
+		"\n"
+		"  --rules FILE        rules file (default: the built-in ruleset)\n"
+		"  --mark-mask M       bits of the mark to write (overrides the file)\n"
+		"  --mark-shift S      shift of the value within the mark (0-31)\n"
+		"  --mark-value V      class, score (band 0-15) or both\n"
+		"  --json              JSON Lines output (docs/replay.md)\n"
+		"  --limit N           stop after N frames\n");
+}
+
+static int parse_u32(const char *opt, const char *s, __u32 *v)
+{
+	unsigned long long x;
+	char *end;
+
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || x > 0xffffffffULL) {
+		pr_err("%s: '%s' is not a number from 0 to 4294967295", opt, s);
+		return -EINVAL;
+	}
+	*v = x;
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "mark-mask", required_argument, NULL, 'm' },
+		{ "mark-shift", required_argument, NULL, 's' },
+		{ "mark-value", required_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xt_replay_opts o = { .out = stdout };
+	__u32 limit;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.rules_path = optarg;
+			break;
+		case 'm':
+			if (parse_u32("--mark-mask", optarg, &o.mark_mask))
+				return XT_EXIT_USAGE;
+			o.has_mark_mask = true;
+			break;
+		case 's':
+			if (parse_u32("--mark-shift", optarg, &o.mark_shift))
+				return XT_EXIT_USAGE;
+			o.has_mark_shift = true;
+			break;
+		case 'V':
+			if (xt_mark_value_parse(optarg, &o.mark_value)) {
+				pr_err("--mark-value: '%s': expected class, score or both",
+				       optarg);
+				return XT_EXIT_USAGE;
+			}
+			o.has_mark_value = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'l':
+			if (parse_u32("--limit", optarg, &limit))
+				return XT_EXIT_USAGE;
+			o.limit = limit;
+			break;
+		case 'h':
+			usage(stdout);
+			return XT_EXIT_OK;
+		default:
+			pr_err("replay: unknown or incomplete option '%s' (try 'xdptag replay --help')",
+			       argv[optind - 1]);
+			return XT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		pr_err("replay: expected one capture file (try 'xdptag replay --help')");
+		return XT_EXIT_USAGE;
+	}
+	o.capture = argv[optind];
+	return xt_replay(&o);
+}

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `xdptag rules check|show|load`: validate a rules file, print what it
+ * compiles to, or swap it into an attached interface (docs/rules.md).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "attach.h"
+#include "cmd.h"
+#include "log.h"
+#include "rules_file.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdptag rules check FILE\n"
+		"       xdptag rules show [FILE]\n"
+		"       xdptag rules load IFACE FILE\n"
+		"\n"
+		"  check   validate FILE (syntax, names, limits); touches nothing\n"
+		"  show    print FILE (default: the built-in ruleset) as compiled:\n"
+		"          rules by slot, prefix entries, table occupancy\n"
+		"  load    replace the ruleset of attached IFACE without a gap;\n"
+		"          rules keep their slot (and counters) by name\n");
+}
+
+static int load_file(const char *path, struct xt_rules_file *f)
+{
+	if (xt_rules_file_load(path, f, stderr)) {
+		pr_err("invalid rules file '%s'", path ? path : "default");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int rules_check(int argc, char **argv)
+{
+	struct xt_rules_file f;
+
+	if (argc != 2) {
+		usage(stderr);
+		return XT_EXIT_USAGE;
+	}
+	if (load_file(argv[1], &f))
+		return XT_EXIT_USAGE;
+	printf("%s: ok, %zu rules, %zu classes\n", argv[1], f.nrules,
+	       f.nclasses);
+	xt_rules_file_free(&f);
+	return XT_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- show --- */
+
+static const char *proto_name(uint32_t p)
+{
+	switch (p) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 51: return "ah";
+	case 58: return "icmpv6";
+	case 132: return "sctp";
+	}
+	return NULL;
+}
+
+static void print_ranges(const char *key, const struct xt_ranges *rg,
+			 bool protos)
+{
+	size_t i;
+
+	if (!rg->n)
+		return;
+	printf("      %-10s", key);
+	for (i = 0; i < rg->n; i++) {
+		const struct xt_range *r = &rg->r[i];
+		const char *n = protos && r->lo == r->hi ?
+				proto_name(r->lo) : NULL;
+
+		printf("%s", i ? "," : "");
+		if (n)
+			printf("%s", n);
+		else if (r->lo == r->hi)
+			printf("%u", r->lo);
+		else
+			printf("%u-%u", r->lo, r->hi);
+	}
+	printf("\n");
+}
+
+static void print_prefixes(const char *key, const struct xt_prefixes *ps)
+{
+	char buf[64];
+	size_t i;
+
+	if (!ps->n)
+		return;
+	printf("      %-10s", key);
+	/* Long lists come from prefix files: a sample says enough. */
+	for (i = 0; i < ps->n && i < 8; i++)
+		printf("%s%s", i ? "," : "",
+		       xt_prefix_str(&ps->p[i], buf, sizeof(buf)));
+	if (ps->n > 8)
+		printf(",... (%zu prefixes)", ps->n);
+	printf("\n");
+}
+
+static void print_flags(uint8_t v)
+{
+	static const char *const names[] = { "fin", "syn", "rst", "psh",
+					     "ack", "urg", "ecn", "cwr" };
+	int i, n = 0;
+
+	if (!v) {
+		printf("0x0");
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		if (v & (1 << i))
+			printf("%s%s", n++ ? "," : "", names[i]);
+}
+
+static void print_rule(const struct xt_rules_file *f, size_t slot)
+{
+	const struct xt_rule *r = &f->rules[slot];
+	const char *cn = xt_class_name(f, r->class_id);
+	size_t i;
+	int n = 0;
+
+	printf("  %2zu  %-24s class %u (%s) weight %u\n", slot, r->name,
+	       r->class_id, cn ? cn : "?", r->weight);
+	if (f->descr[slot])
+		printf("      %-10s%s\n", "descr", f->descr[slot]);
+	print_prefixes("src", &r->src);
+	print_prefixes("dst", &r->dst);
+	print_ranges("proto", &r->proto, true);
+	print_ranges("sport", &r->sport, false);
+	print_ranges("dport", &r->dport, false);
+	if (r->ntcp) {
+		printf("      %-10s", "tcp_flags");
+		for (i = 0; i < r->ntcp; i++) {
+			printf("%s", i ? " | " : "");
+			print_flags(r->tcp[i].value);
+			printf(" / ");
+			print_flags(r->tcp[i].mask);
+		}
+		printf("\n");
+	}
+	print_ranges("icmp_type", &r->icmp_type, false);
+	print_ranges("icmp_code", &r->icmp_code, false);
+	print_ranges("len", &r->len, false);
+	print_ranges("ttl", &r->ttl, false);
+	print_ranges("vlan", &r->vlan, false);
+	if (r->feat_set || r->feat_clear) {
+		printf("      %-10s", "features");
+		for (i = 0; xt_feature_names[i]; i++) {
+			if (r->feat_set & (1 << i))
+				printf("%s%s", n++ ? "," : "",
+				       xt_feature_names[i]);
+			if (r->feat_clear & (1 << i))
+				printf("%s!%s", n++ ? "," : "",
+				       xt_feature_names[i]);
+		}
+		printf("\n");
+	}
+}
+
+/*
+ * Slots holding a bit of a rule that constrains this field: rules that do
+ * not constrain it are in every slot, so they are masked out first.  The
+ * "field absent" slot is left out of the count (callers pass n without it).
+ */
+static size_t nonzero(const __u64 *t, size_t n)
+{
+	__u64 everywhere = ~0ULL;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		everywhere &= t[i];
+	for (i = 0; i < n; i++)
+		k += !!(t[i] & ~everywhere);
+	return k;
+}
+
+static void print_compiled(const struct xt_compiled *c)
+{
+	const struct xt_ruleset *rs = c->rs;
+	static const char *const dir[] = { "src", "dst" };
+	size_t cnt[2][2] = { { 0 } }, i;
+	int fam, d;
+
+	printf("prefix hash entries: %zu\n", c->nentries);
+	for (i = 0; i < c->nentries; i++)
+		cnt[c->entries[i].key.family == 6][c->entries[i].key.dir & 1]++;
+	for (fam = 0; fam < 2; fam++) {
+		const __u8 *lv = fam ? rs->v6_levels : rs->v4_levels;
+		unsigned int nlv = fam ? rs->v6_nlevels : rs->v4_nlevels;
+
+		for (d = 0; d < 2; d++)
+			printf("  %s %s: %zu hash entries, %zu of %u /16 slots used\n",
+			       fam ? "ipv6" : "ipv4", dir[d], cnt[fam][d],
+			       nonzero(rs->pfx[fam][d].bits, XT_L1_SLOTS),
+			       XT_L1_SLOTS);
+		printf("  %s levels:", fam ? "ipv6" : "ipv4");
+		for (i = 0; i < nlv; i++)
+			printf(" /%u", lv[i]);
+		printf("%s\n", nlv ? "" : " none");
+	}
+	printf("table slots used by rules that constrain the field (used / total):\n");
+	printf("  proto      %6zu / %u\n", nonzero(rs->proto, XT_BYTE_SLOTS - 1),
+	       XT_BYTE_SLOTS - 1);
+	printf("  ttl        %6zu / %u\n", nonzero(rs->ttl, XT_BYTE_SLOTS - 1),
+	       XT_BYTE_SLOTS - 1);
+	printf("  tcp_flags  %6zu / %u\n",
+	       nonzero(rs->tcp_flags, XT_BYTE_SLOTS - 1),
+	       XT_BYTE_SLOTS - 1);
+	printf("  icmp_type  %6zu / %u\n",
+	       nonzero(rs->icmp_type, XT_BYTE_SLOTS - 1),
+	       XT_BYTE_SLOTS - 1);
+	printf("  icmp_code  %6zu / %u\n",
+	       nonzero(rs->icmp_code, XT_BYTE_SLOTS - 1),
+	       XT_BYTE_SLOTS - 1);
+	printf("  vlan       %6zu / %u\n", nonzero(rs->vlan, XT_VLAN_SLOTS - 1),
+	       XT_VLAN_SLOTS - 1);
+	printf("  features   %6zu / %u\n",
+	       nonzero(rs->features, XT_F_SLOTS), XT_F_SLOTS);
+	printf("  len        %6zu / %u\n", nonzero(rs->len, XT_LEN_SLOTS),
+	       XT_LEN_SLOTS);
+	printf("  sport      %6zu / %u\n", nonzero(rs->sport, XT_PORT_SLOTS - 1),
+	       XT_PORT_SLOTS - 1);
+	printf("  dport      %6zu / %u\n", nonzero(rs->dport, XT_PORT_SLOTS - 1),
+	       XT_PORT_SLOTS - 1);
+}
+
+static int rules_show(int argc, char **argv)
+{
+	static const char *const mv[] = { "class", "score", "both" };
+	const char *path = argc > 1 ? argv[1] : NULL;
+	struct xt_rules_file f;
+	struct xt_compiled c;
+	size_t i;
+
+	if (argc > 2) {
+		usage(stderr);
+		return XT_EXIT_USAGE;
+	}
+	if (load_file(path, &f))
+		return XT_EXIT_USAGE;
+	if (xt_rules_file_compile(&f, &c, stderr)) {
+		xt_rules_file_free(&f);
+		return XT_EXIT_USAGE;
+	}
+	printf("file: %s\n", f.path);
+	printf("settings: mark_mask 0x%x mark_shift %u mark_value %s drop_threshold %u\n",
+	       f.settings.mark_mask, f.settings.mark_shift,
+	       mv[f.settings.mark_value % 3], f.settings.drop_threshold);
+	printf("classes:");
+	for (i = 0; i < f.nclasses; i++)
+		printf(" %u=%s", f.classes[i].id, f.classes[i].name);
+	printf("\nrules: %zu of %d\n", f.nrules, XT_MAX_RULES);
+	for (i = 0; i < f.nrules; i++)
+		print_rule(&f, i);
+	print_compiled(&c);
+	xt_compiled_free(&c);
+	xt_rules_file_free(&f);
+	return XT_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- load --- */
+
+/* Marks are part of the attachment (other mark users rely on them). */
+static int marks_same(const struct xt_settings *s,
+		      const struct xt_attach_info *info, const char *ifname)
+{
+	static const char *const mv[] = { "class", "score", "both" };
+
+	if (s->has_mark_mask && s->mark_mask != info->mark_mask) {
+		pr_err("rules file sets mark_mask 0x%x, %s is attached with 0x%x: marks are fixed at attach (detach and attach again to change them)",
+		       s->mark_mask, ifname, info->mark_mask);
+		return -EINVAL;
+	}
+	if (s->has_mark_shift && s->mark_shift != info->mark_shift) {
+		pr_err("rules file sets mark_shift %u, %s is attached with %u: marks are fixed at attach (detach and attach again to change them)",
+		       s->mark_shift, ifname, info->mark_shift);
+		return -EINVAL;
+	}
+	if (s->has_mark_value && s->mark_value != info->mark_value) {
+		pr_err("rules file sets mark_value %s, %s is attached with %s: marks are fixed at attach (detach and attach again to change them)",
+		       mv[s->mark_value % 3], ifname,
+		       mv[info->mark_value % 3]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int rules_load(int argc, char **argv)
+{
+	static struct xt_rules_file f, placed;
+	const char *ifname, *path;
+	struct xt_attach_info info;
+	struct xt_rule_maps maps;
+	struct xt_pinned p;
+	struct xt_compiled c;
+	char abs[PATH_MAX];
+	int lock, ret = XT_EXIT_FAIL, err;
+	size_t i;
+
+	if (argc != 3) {
+		usage(stderr);
+		return XT_EXIT_USAGE;
+	}
+	ifname = argv[1];
+	path = argv[2];
+	if (load_file(path, &f))
+		return XT_EXIT_USAGE;
+	lock = xt_lock();
+	if (lock < 0) {
+		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(-lock));
+		goto out_file;
+	}
+	err = xt_pins_open(ifname, &p);
+	if (err) {
+		if (err == -ENOENT)
+			pr_err("%s: not attached (run 'xdptag attach %s' first)",
+			       ifname, ifname);
+		else
+			pr_err("%s: cannot open pins: %s", ifname,
+			       strerror(-err));
+		ret = err == -ENOENT ? XT_EXIT_STATE : XT_EXIT_FAIL;
+		goto out_lock;
+	}
+	info = p.info_val;
+	if (marks_same(&f.settings, &info, ifname)) {
+		ret = XT_EXIT_USAGE;
+		goto out_pins;
+	}
+	/* Without its own threshold the file keeps the attached one. */
+	if (!f.settings.has_drop_threshold)
+		f.settings.drop_threshold = info.drop_threshold;
+	xt_rules_file_place(&f, info.rule_name,
+			    info.nrules < XT_MAX_RULES ? info.nrules :
+							 XT_MAX_RULES, &placed);
+	if (xt_rules_file_compile(&placed, &c, stderr)) {
+		pr_err("invalid rules file '%s'", path);
+		ret = XT_EXIT_USAGE;
+		goto out_pins;
+	}
+	maps = xt_pinned_rule_maps(&p);
+	err = xt_ruleset_install(&maps, &c);
+	xt_compiled_free(&c);
+	if (err) {
+		pr_err("%s: cannot install ruleset: %s", ifname, strerror(-err));
+		goto out_pins;
+	}
+	xt_info_set_names(&info, &placed);
+	for (i = 0; i < placed.nrules; i++)
+		if (!strcmp(placed.rules[i].name, XT_FREE_SLOT))
+			info.rule_name[i][0] = '\0';
+	info.drop_threshold = placed.settings.drop_threshold;
+	if (!realpath(path, abs) || strlen(abs) >= sizeof(info.rules_path))
+		snprintf(abs, sizeof(abs), "%s", path);
+	snprintf(info.rules_path, sizeof(info.rules_path), "%.*s",
+		 (int)sizeof(info.rules_path) - 1, abs);
+	err = xt_info_write(p.info, &info);
+	if (err) {
+		pr_err("%s: ruleset installed but xt_info not updated: %s",
+		       ifname, strerror(-err));
+		goto out_pins;
+	}
+	printf("%s: loaded %s, %zu rules\n", ifname, path, f.nrules);
+	ret = XT_EXIT_OK;
+out_pins:
+	xt_pins_close(&p);
+out_lock:
+	xt_unlock(lock);
+out_file:
+	xt_rules_file_free(&f);
+	return ret;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? XT_EXIT_USAGE : XT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "check"))
+		return rules_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return rules_show(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load"))
+		return rules_load(argc - 1, argv + 1);
+	pr_err("unknown rules command '%s' (check, show or load)", argv[1]);
+	return XT_EXIT_USAGE;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdptag stats [IFACE] [--json | --prom] [--watch SECONDS] [--count N]
+ *
+ * Reads the counters of one or all attached interfaces from their pins and
+ * prints them (user/stats.c).  With --watch, samples again every SECONDS
+ * and adds rates since the previous sample.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "attach.h"
+#include "cmd.h"
+#include "log.h"
+#include "stats.h"
+
+#define MAX_IFACES	64
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdptag stats [IFACE] [--json | --prom] "
+		"[--watch SECONDS] [--count N]\n"
+		"  IFACE            one attached interface (default: all)\n"
+		"  --json           JSON (docs/output.md)\n"
+		"  --prom           Prometheus text exposition format\n"
+		"  --watch SECONDS  sample again every SECONDS, with rates\n"
+		"  --count N        stop after N samples (default: 1, or\n"
+		"                   until interrupted with --watch)\n");
+}
+
+struct iface {
+	struct xt_pinned pins;
+	struct xt_counters now, prev;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep, but return early on SIGINT/SIGTERM (no SA_RESTART). */
+static void nap(double s)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)s,
+		.tv_nsec = (long)((s - floor(s)) * 1e9),
+	};
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int open_ifaces(const char *ifname, struct iface **out, int *n)
+{
+	char (*names)[IF_NAMESIZE];
+	struct iface *ifs;
+	int i, cnt, err;
+
+	if (ifname) {
+		names = calloc(1, IF_NAMESIZE);
+		if (!names)
+			return -ENOMEM;
+		snprintf(names[0], IF_NAMESIZE, "%s", ifname);
+		cnt = 1;
+	} else {
+		names = calloc(MAX_IFACES, IF_NAMESIZE);
+		if (!names)
+			return -ENOMEM;
+		cnt = xt_pins_list(names, MAX_IFACES);
+		if (cnt == -ENOENT)
+			cnt = 0;	/* nothing was ever attached */
+		if (cnt < 0) {
+			pr_err("cannot list %s: %s", XT_PIN_ROOT,
+			       strerror(-cnt));
+			free(names);
+			return XT_EXIT_FAIL;
+		}
+		if (cnt > MAX_IFACES)
+			cnt = MAX_IFACES;
+	}
+	ifs = calloc(cnt ? cnt : 1, sizeof(*ifs));
+	if (!ifs) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cnt; i++) {
+		err = xt_pins_open(names[i], &ifs[i].pins);
+		if (err == -ENOENT && !ifname) {
+			/* Detached between listing and opening: skip it. */
+			memmove(&names[i], &names[i + 1],
+				(cnt - i - 1) * IF_NAMESIZE);
+			cnt--;
+			i--;
+			continue;
+		}
+		if (err) {
+			if (err == -ENOENT)
+				pr_err("%s: xdptag is not attached (try "
+				       "'xdptag attach %s')", names[i],
+				       names[i]);
+			else
+				pr_err("%s: cannot open pins under %s: %s",
+				       names[i], XT_PIN_ROOT, strerror(-err));
+			while (i--)
+				xt_pins_close(&ifs[i].pins);
+			free(ifs);
+			free(names);
+			return err == -ENOENT ? XT_EXIT_STATE : XT_EXIT_FAIL;
+		}
+	}
+	free(names);
+	*out = ifs;
+	*n = cnt;
+	return 0;
+}
+
+static int sample(struct iface *ifs, int n)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		ifs[i].prev = ifs[i].now;
+		err = xt_counters_read(ifs[i].pins.xdp_stats,
+				       ifs[i].pins.tc_stats, &ifs[i].now);
+		if (err) {
+			pr_err("%s: cannot read counters: %s",
+			       ifs[i].pins.ifname, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	enum xt_fmt fmt = XT_FMT_TABLE;
+	const char *ifname = NULL;
+	struct xt_stats_sample *s = NULL;
+	struct iface *ifs = NULL;
+	double watch = 0, t_prev = 0, t_now;
+	unsigned long count = 0, k;
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool tty, redraw;
+	int i, n = 0, ret, rc = XT_EXIT_OK;
+	char *end;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			fmt = XT_FMT_JSON;
+		} else if (!strcmp(argv[i], "--prom")) {
+			fmt = XT_FMT_PROM;
+		} else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
+			errno = 0;
+			watch = strtod(argv[++i], &end);
+			if (errno || *end || !(watch > 0) || watch > 86400) {
+				pr_err("--watch: '%s' is not a number of "
+				       "seconds between 0 and 86400", argv[i]);
+				return XT_EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			errno = 0;
+			count = strtoul(argv[++i], &end, 10);
+			if (errno || *end || !count || argv[i][0] == '-') {
+				pr_err("--count: '%s' is not a positive number",
+				       argv[i]);
+				return XT_EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return XT_EXIT_OK;
+		} else if (argv[i][0] == '-') {
+			pr_err("stats: unknown or incomplete option '%s' "
+			       "(try 'xdptag stats --help')", argv[i]);
+			return XT_EXIT_USAGE;
+		} else if (!ifname) {
+			ifname = argv[i];
+		} else {
+			pr_err("stats: one interface at most, got '%s' and "
+			       "'%s'", ifname, argv[i]);
+			return XT_EXIT_USAGE;
+		}
+	}
+	if (count > 1 && !watch)
+		watch = 1;
+	if (!watch)
+		count = 1;
+
+	ret = open_ifaces(ifname, &ifs, &n);
+	if (ret)
+		return ret < 0 ? XT_EXIT_FAIL : ret;
+	s = calloc(n ? n : 1, sizeof(*s));
+	if (!s) {
+		rc = XT_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		s[i] = (struct xt_stats_sample){
+			.ifname = ifs[i].pins.ifname,
+			.now = &ifs[i].now,
+			.names = &ifs[i].pins.info_val,
+		};
+
+	/* Redraw in place only on a terminal; pipes get one sample after
+	 * another, as a log. */
+	tty = isatty(STDOUT_FILENO);
+	redraw = tty && watch && fmt == XT_FMT_TABLE;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (redraw)
+		printf("\033[?25l");	/* hide the cursor while redrawing */
+
+	for (k = 0; !stop && (!count || k < count); k++) {
+		if (k)
+			nap(watch);
+		if (stop)
+			break;
+		if (sample(ifs, n)) {
+			rc = XT_EXIT_FAIL;
+			break;
+		}
+		t_now = mono_now();
+		for (i = 0; i < n; i++)
+			s[i].prev = k ? &ifs[i].prev : NULL;
+		if (redraw)
+			printf("\033[H\033[2J");
+		else if (k && fmt == XT_FMT_TABLE)
+			printf("\n");
+		if (!n && fmt == XT_FMT_TABLE)
+			printf("No interface attached (try 'xdptag attach "
+			       "IFACE').\n");
+		else
+			xt_stats_print_many(stdout, fmt, s, n, t_now - t_prev);
+		fflush(stdout);
+		t_prev = t_now;
+	}
+
+	if (redraw)
+		printf("\033[?25h");
+	fflush(stdout);
+out:
+	free(s);
+	for (i = 0; i < n; i++)
+		xt_pins_close(&ifs[i].pins);
+	free(ifs);
+	return rc;
+}

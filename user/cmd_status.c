@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* `xdptag status [IFACE]`: what is attached where, read from the pins. */
+#include <errno.h>
+#include <stdio.h>
+#include <bpf/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "attach.h"
+#include "stats.h"
+#include "cmd.h"
+#include "log.h"
+
+#define MAX_IFACES	256
+
+static const char status_usage[] =
+	"Usage: xdptag status [IFACE]\n"
+	"Shows every interface xdptag is attached to, or only IFACE.\n";
+
+static void uptime_print(__u64 since)
+{
+	time_t now = time(NULL);
+	__u64 s = (__u64)now > since ? (__u64)now - since : 0;
+
+	if (s >= 86400)
+		printf("%llud%02lluh%02llum",
+		       (unsigned long long)(s / 86400),
+		       (unsigned long long)(s / 3600 % 24),
+		       (unsigned long long)(s / 60 % 60));
+	else
+		printf("%lluh%02llum%02llus", (unsigned long long)(s / 3600),
+		       (unsigned long long)(s / 60 % 60),
+		       (unsigned long long)(s % 60));
+}
+
+/* Bridge mode, and the share of tagged packets TC found with a valid tag. */
+static void bridge_print(const struct xt_pinned *p)
+{
+	__u32 mode = p->info_val.bridge;
+	struct xt_counters *c = calloc(1, sizeof(*c));
+	struct xt_bridge_state b = { 0 };
+	__u32 zero = 0;
+
+	if (!c || xt_counters_read(p->xdp_stats, p->tc_stats, c)) {
+		printf("  bridge  counters unreadable: %s\n", strerror(errno));
+		free(c);
+		return;
+	}
+	printf("  bridge  %s", xt_bridge_str(mode));
+	if (mode == XT_BRIDGE_AUTO && p->bridge >= 0 &&
+	    !bpf_map_lookup_elem(p->bridge, &zero, &b) && b.switched_ns) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		printf(", switched to tc %.0f s ago after untagged packets at TC (%llu so far)",
+		       ((double)now.tv_sec * 1e9 + now.tv_nsec - b.switched_ns) / 1e9,
+		       (unsigned long long)b.trigger);
+	} else if (mode == XT_BRIDGE_AUTO) {
+		printf(" (still meta: every packet reached TC tagged)");
+	}
+	if (c->tc.classified)
+		printf("; %llu classified at TC",
+		       (unsigned long long)c->tc.classified);
+	if (!c->xdp.tagged)
+		printf("; no tagged packets yet (%llu of 0)\n",
+		       (unsigned long long)c->tc.valid);
+	else
+		printf("; %.1f%% of tagged packets reached TC with a valid tag (%llu of %llu)\n",
+		       100.0 * c->tc.valid / c->xdp.tagged,
+		       (unsigned long long)c->tc.valid,
+		       (unsigned long long)c->xdp.tagged);
+	free(c);
+}
+
+static void iface_print(const struct xt_pinned *p)
+{
+	const struct xt_attach_info *i = &p->info_val;
+	unsigned int ifindex = if_nametoindex(p->ifname);
+
+	printf("%s:", p->ifname);
+	if (!ifindex || ifindex != i->ifindex)
+		printf(" interface no longer exists (run 'xdptag detach %s' to remove its pins)",
+		       p->ifname);
+	printf("\n  xdp     %s mode, prog %u\n", xt_mode_str(i->xdp_flags),
+	       i->xdp_prog_id);
+	printf("  tc      ingress prio %u handle 0x%x, prog %u%s\n",
+	       i->tc_prio, i->tc_handle, i->tc_prog_id,
+	       i->created_clsact ? " (clsact created by xdptag)" : "");
+	printf("  rules   %s (%u rules)\n",
+	       i->rules_path[0] ? i->rules_path : "default", i->nrules);
+	printf("  mark    mask 0x%x shift %u value %s; ", i->mark_mask,
+	       i->mark_shift, xt_mark_value_str(i->mark_value));
+	if (i->drop_threshold)
+		printf("drop at score >= %u\n", i->drop_threshold);
+	else
+		printf("drop never\n");
+	printf("  uptime  ");
+	uptime_print(i->attached_at);
+	printf("\n");
+	bridge_print(p);
+}
+
+static int status_one(const char *ifname)
+{
+	struct xt_pinned *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p) {
+		pr_err("out of memory");
+		return XT_EXIT_FAIL;
+	}
+	err = xt_pins_open(ifname, p);
+	if (err == -ENOENT) {
+		pr_err("%s has no xdptag attached", ifname);
+		free(p);
+		return XT_EXIT_STATE;
+	}
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		free(p);
+		return XT_EXIT_FAIL;
+	}
+	iface_print(p);
+	xt_pins_close(p);
+	free(p);
+	return XT_EXIT_OK;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static char names[MAX_IFACES][IF_NAMESIZE];
+	int n, i, ret = XT_EXIT_OK, r;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") ||
+			  !strcmp(argv[1], "-h"))) {
+		fputs(status_usage, stdout);
+		return XT_EXIT_OK;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		pr_err("expected at most one interface (try 'xdptag status --help')");
+		return XT_EXIT_USAGE;
+	}
+	if (argc == 2)
+		return status_one(argv[1]);
+
+	n = xt_pins_list(names, MAX_IFACES);
+	if (n < 0) {
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, strerror(-n));
+		return XT_EXIT_FAIL;
+	}
+	if (!n)
+		printf("No interface has xdptag attached\n");
+	for (i = 0; i < n && i < MAX_IFACES; i++) {
+		if (i)
+			printf("\n");
+		r = status_one(names[i]);
+		if (r)
+			ret = r;
+	}
+	return ret;
+}

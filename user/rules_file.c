@@ -1,0 +1,1079 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The rules file: YAML (docs/rules.md) parsed with libyaml's document API
+ * into struct xt_rules_file.  The whole file is checked before anything is
+ * returned, and every problem is reported with its line and column, so one
+ * run of `xdptag rules check` shows all that is wrong.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "pins.h"
+#include "rules_file.h"
+
+#define MAX_ERRORS	100
+
+/* One message, kept until the whole file is checked, then sorted. */
+struct msg {
+	size_t line, col, seq;	/* where in the rules file, for the order */
+	char *text;
+};
+
+struct ctx {
+	const char *label;	/* file name used in messages */
+	char dir[256];		/* directory of the file, for src_file */
+	FILE *errf;
+	yaml_document_t *doc;
+	struct xt_rules_file *f;
+	unsigned int nerr;
+	struct msg msgs[MAX_ERRORS];
+	const yaml_mark_t *in_file;	/* reading a prefix file named here */
+	yaml_mark_t rule_mark[XT_MAX_RULES];
+	yaml_mark_t rules_mark;
+};
+
+/*
+ * Record an error at m in file (NULL: the rules file).  Errors are checked
+ * key by key, not in file order; they are printed sorted by position, those
+ * of a prefix file at the key that names it.
+ */
+__attribute__((format(printf, 4, 5)))
+static void err_at(struct ctx *c, const char *file, const yaml_mark_t *m,
+		   const char *fmt, ...)
+{
+	const yaml_mark_t *key = c->in_file ? c->in_file : m;
+	struct msg *e;
+	size_t len = 0;
+	FILE *out;
+	va_list ap;
+
+	if (++c->nerr > MAX_ERRORS)
+		return;
+	e = &c->msgs[c->nerr - 1];
+	*e = (struct msg){ .line = key->line, .col = key->column,
+			   .seq = c->nerr };
+	out = open_memstream(&e->text, &len);
+	if (!out)
+		return;
+	fprintf(out, "%s:%zu:%zu: error: ", file ? file : c->label,
+		m->line + 1, m->column + 1);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fclose(out);
+}
+
+static int msg_cmp(const void *a, const void *b)
+{
+	const struct msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : 1;
+}
+
+static void err_flush(struct ctx *c)
+{
+	unsigned int i, n = c->nerr < MAX_ERRORS ? c->nerr : MAX_ERRORS;
+
+	qsort(c->msgs, n, sizeof(c->msgs[0]), msg_cmp);
+	for (i = 0; i < n; i++) {
+		if (c->msgs[i].text)
+			fprintf(c->errf, "%s\n", c->msgs[i].text);
+		free(c->msgs[i].text);
+	}
+	if (c->nerr > MAX_ERRORS)
+		fprintf(c->errf, "%s: error: %u more errors not shown\n",
+			c->label, c->nerr - MAX_ERRORS);
+}
+
+#define err(c, node, ...) err_at(c, NULL, &(node)->start_mark, __VA_ARGS__)
+
+static yaml_node_t *node_get(struct ctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return "a value";
+	}
+}
+
+/* ------------------------------------------------------------ values --- */
+
+/* Decimal or 0x hex, unsigned, nothing else (no sign, no spaces). */
+static int parse_u32(const char *s, uint32_t *v)
+{
+	unsigned long long x;
+	char *end;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || !(base == 16 ? !!strchr("0123456789abcdefABCDEF", *s) :
+		     (*s >= '0' && *s <= '9')))
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, &end, base);
+	if (errno || *end || x > 0xffffffffULL)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+static int scalar_u32(struct ctx *c, yaml_node_t *n, const char *what,
+		      uint32_t max, uint32_t *v)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		err(c, n, "%s: expected a number, not %s", what, node_kind(n));
+		return -EINVAL;
+	}
+	if (parse_u32(scalar(n), v)) {
+		err(c, n, "%s: bad number '%s'", what, scalar(n));
+		return -EINVAL;
+	}
+	if (*v > max) {
+		err(c, n, "%s %u out of range 0-%u", what, *v, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct name_val {
+	const char *name;
+	uint32_t val;
+};
+
+static const struct name_val proto_names[] = {
+	{ "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "gre", 47 },
+	{ "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 }, { "sctp", 132 },
+	{ NULL, 0 },
+};
+
+/* ICMP and ICMPv6 names (nft's); echo-request etc. differ between them. */
+static const struct name_val icmp4_types[] = {
+	{ "echo-reply", 0 }, { "destination-unreachable", 3 },
+	{ "source-quench", 4 }, { "redirect", 5 }, { "echo-request", 8 },
+	{ "router-advertisement", 9 }, { "router-solicitation", 10 },
+	{ "time-exceeded", 11 }, { "parameter-problem", 12 },
+	{ "timestamp-request", 13 }, { "timestamp-reply", 14 },
+	{ "info-request", 15 }, { "info-reply", 16 },
+	{ "address-mask-request", 17 }, { "address-mask-reply", 18 },
+	{ NULL, 0 },
+};
+
+static const struct name_val icmp6_types[] = {
+	{ "destination-unreachable", 1 }, { "packet-too-big", 2 },
+	{ "time-exceeded", 3 }, { "parameter-problem", 4 },
+	{ "echo-request", 128 }, { "echo-reply", 129 },
+	{ "mld-listener-query", 130 }, { "mld-listener-report", 131 },
+	{ "mld-listener-done", 132 }, { "nd-router-solicit", 133 },
+	{ "nd-router-advert", 134 }, { "nd-neighbor-solicit", 135 },
+	{ "nd-neighbor-advert", 136 }, { "nd-redirect", 137 },
+	{ NULL, 0 },
+};
+
+static const struct name_val icmp4_codes[] = {
+	{ "net-unreachable", 0 }, { "host-unreachable", 1 },
+	{ "prot-unreachable", 2 }, { "port-unreachable", 3 },
+	{ "frag-needed", 4 }, { "net-prohibited", 9 },
+	{ "host-prohibited", 10 }, { "admin-prohibited", 13 },
+	{ NULL, 0 },
+};
+
+static int name_find(const struct name_val *t, const char *s, uint32_t *v)
+{
+	for (; t && t->name; t++)
+		if (!strcmp(t->name, s)) {
+			*v = t->val;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* Which value tables a name may come from, for one field. */
+struct field {
+	const char *what;		/* "port", "protocol", ... */
+	uint32_t max;
+	const struct name_val *names[2];
+};
+
+static int add_range(struct ctx *c, yaml_node_t *n, struct xt_ranges *rg,
+		     uint32_t lo, uint32_t hi)
+{
+	if (xt_ranges_add(rg, lo, hi)) {
+		err(c, n, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* One item: a name, a number, or "lo-hi". */
+static int range_item(struct ctx *c, yaml_node_t *n, const struct field *fd,
+		      struct xt_ranges *rg)
+{
+	const char *s = scalar(n);
+	uint32_t lo, hi, v;
+	bool named = false;
+	const char *dash;
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fd->names[i] && !name_find(fd->names[i], s, &v)) {
+			if (add_range(c, n, rg, v, v))
+				return -ENOMEM;
+			named = true;
+		}
+	}
+	if (named)
+		return 0;
+	dash = strchr(s, '-');
+	if (dash && dash != s && strlen(s) < sizeof(buf)) {
+		memcpy(buf, s, dash - s);
+		buf[dash - s] = '\0';
+		if (parse_u32(buf, &lo) || parse_u32(dash + 1, &hi)) {
+			err(c, n, "bad %s range '%s' (expected LOW-HIGH)",
+			    fd->what, s);
+			return -EINVAL;
+		}
+		if (lo > hi) {
+			err(c, n, "bad %s range '%s': %u is above %u",
+			    fd->what, s, lo, hi);
+			return -EINVAL;
+		}
+	} else {
+		if (parse_u32(s, &lo)) {
+			if (fd->names[0])
+				err(c, n, "unknown %s '%s'", fd->what, s);
+			else
+				err(c, n, "bad %s '%s'", fd->what, s);
+			return -EINVAL;
+		}
+		hi = lo;
+	}
+	if (hi > fd->max) {
+		err(c, n, "%s %u out of range 0-%u", fd->what, hi, fd->max);
+		return -EINVAL;
+	}
+	return add_range(c, n, rg, lo, hi);
+}
+
+typedef int (*item_fn)(struct ctx *c, yaml_node_t *n, void *arg);
+
+/* A scalar or a non-empty list of scalars; fn runs on each. */
+static int each_item(struct ctx *c, const char *key, yaml_node_t *n,
+		     item_fn fn, void *arg)
+{
+	yaml_node_item_t *it;
+	int ret = 0;
+
+	if (n->type == YAML_SCALAR_NODE)
+		return fn(c, n, arg);
+	if (n->type != YAML_SEQUENCE_NODE) {
+		err(c, n, "%s: expected a value or a list, not a mapping", key);
+		return -EINVAL;
+	}
+	if (n->data.sequence.items.start == n->data.sequence.items.top) {
+		err(c, n, "%s: empty list (omit the key to match anything)",
+		    key);
+		return -EINVAL;
+	}
+	for (it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
+		yaml_node_t *i = node_get(c, *it);
+
+		if (i->type != YAML_SCALAR_NODE) {
+			err(c, i, "%s: expected a value, not %s", key,
+			    node_kind(i));
+			ret = -EINVAL;
+			continue;
+		}
+		if (fn(c, i, arg))
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+struct ranges_arg {
+	const struct field *fd;
+	struct xt_ranges *rg;
+};
+
+static int ranges_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct ranges_arg *a = arg;
+
+	return range_item(c, n, a->fd, a->rg);
+}
+
+static int parse_ranges(struct ctx *c, const char *key, yaml_node_t *n,
+			const struct field *fd, struct xt_ranges *rg)
+{
+	struct ranges_arg a = { fd, rg };
+
+	return each_item(c, key, n, ranges_item, &a);
+}
+
+static int prefix_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct xt_prefix p;
+
+	if (xt_prefix_parse(scalar(n), &p)) {
+		err(c, n, "bad prefix '%s'", scalar(n));
+		return -EINVAL;
+	}
+	if (xt_prefixes_add(arg, &p)) {
+		err(c, n, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A prefix file: one prefix per line, '#' comments, blank lines.  Errors
+ * name the prefix file and its line, so they are found where they are.
+ */
+static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	char path[512], line[256], *s, *e;
+	const char *name = scalar(n);
+	unsigned int lineno = 0;
+	struct xt_prefix p;
+	yaml_mark_t m;
+	int ret = 0;
+	FILE *fp;
+
+	if (name[0] == '/' || !c->dir[0])
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", c->dir, name);
+	fp = fopen(path, "r");
+	if (!fp) {
+		err(c, n, "cannot read prefix file '%s': %s", path,
+		    strerror(errno));
+		return -EINVAL;
+	}
+	c->in_file = &n->start_mark;
+	while (fgets(line, sizeof(line), fp)) {
+		lineno++;
+		s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = strchr(s, '#');
+		if (!e)
+			e = s + strcspn(s, "\r\n");
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' ||
+				 e[-1] == '\r' || e[-1] == '\n'))
+			e--;
+		*e = '\0';
+		if (!*s)
+			continue;
+		if (xt_prefix_parse(s, &p)) {
+			m = (yaml_mark_t){ .line = lineno - 1,
+					   .column = s - line };
+			err_at(c, path, &m, "bad prefix '%s'", s);
+			ret = -EINVAL;
+			continue;
+		}
+		if (xt_prefixes_add(arg, &p)) {
+			err(c, n, "out of memory");
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	c->in_file = NULL;
+	fclose(fp);
+	return ret;
+}
+
+/* tcp flags, nft style: "syn,ack", "0x12", one side of "VALUE / MASK". */
+static int tcp_flag_set(struct ctx *c, yaml_node_t *n, char *s, uint8_t *out)
+{
+	static const struct name_val names[] = {
+		{ "fin", XT_TCP_FIN }, { "syn", XT_TCP_SYN },
+		{ "rst", XT_TCP_RST }, { "psh", XT_TCP_PSH },
+		{ "ack", XT_TCP_ACK }, { "urg", XT_TCP_URG },
+		{ "ecn", XT_TCP_ECE }, { "ece", XT_TCP_ECE },
+		{ "cwr", XT_TCP_CWR }, { NULL, 0 },
+	};
+	char *tok, *save = NULL;
+	uint32_t v;
+	int ret = 0;
+
+	*out = 0;
+	for (tok = strtok_r(s, ",|", &save); tok;
+	     tok = strtok_r(NULL, ",|", &save)) {
+		char *e;
+
+		while (*tok == ' ')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && e[-1] == ' ')
+			*--e = '\0';
+		if (!name_find(names, tok, &v) ||
+		    (!parse_u32(tok, &v) && v <= 0xff)) {
+			*out |= v;
+			continue;
+		}
+		err(c, n, "bad tcp flag '%s' (known: fin, syn, rst, psh, ack, urg, ecn, cwr, or a number 0-0xff)",
+		    tok);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int tcp_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct xt_rule *r = arg;
+	char buf[128], *slash;
+	uint8_t value, mask;
+	int ret;
+
+	if (strlen(scalar(n)) >= sizeof(buf) || !scalar(n)[0]) {
+		err(c, n, "bad tcp_flags '%s'", scalar(n));
+		return -EINVAL;
+	}
+	strcpy(buf, scalar(n));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	ret = tcp_flag_set(c, n, buf, &value);
+	if (slash)
+		ret |= tcp_flag_set(c, n, slash, &mask);
+	else
+		mask = value;	/* a bare "syn" means "syn / syn" */
+	if (ret)
+		return -EINVAL;
+	if (value & ~mask) {
+		err(c, n, "tcp_flags '%s': value has flags outside the mask, it can never match",
+		    scalar(n));
+		return -EINVAL;
+	}
+	if (r->ntcp >= sizeof(r->tcp) / sizeof(r->tcp[0])) {
+		err(c, n, "tcp_flags: more than %zu alternatives",
+		    sizeof(r->tcp) / sizeof(r->tcp[0]));
+		return -EINVAL;
+	}
+	r->tcp[r->ntcp++] = (struct xt_tcp_cond){ .mask = mask,
+						  .value = value };
+	return 0;
+}
+
+static int feature_item(struct ctx *c, yaml_node_t *n, void *arg)
+{
+	struct xt_rule *r = arg;
+	const char *s = scalar(n);
+	bool neg = s[0] == '!';
+	int bit = xt_feature_lookup(s + neg);
+	char known[256] = "";
+	int i;
+
+	if (bit < 0) {
+		for (i = 0; xt_feature_names[i]; i++) {
+			strcat(known, i ? ", " : "");
+			strcat(known, xt_feature_names[i]);
+		}
+		err(c, n, "unknown feature '%s' (known: %s)", s + neg, known);
+		return -EINVAL;
+	}
+	if (neg)
+		r->feat_clear |= bit;
+	else
+		r->feat_set |= bit;
+	if (r->feat_set & r->feat_clear) {
+		err(c, n, "feature '%s' both required and excluded", s + neg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- names --- */
+
+#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789-_"
+
+/* Names end up in pinned maps and in metric labels: keep them plain. */
+static int check_name(struct ctx *c, yaml_node_t *n, const char *what,
+		      size_t max)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE) {
+		err(c, n, "%s name: expected a value, not %s", what,
+		    node_kind(n));
+		return -EINVAL;
+	}
+	s = scalar(n);
+	if (!*s || strspn(s, NAME_CHARS) != strlen(s)) {
+		err(c, n, "bad %s name '%s' (letters, digits, '-', '_')",
+		    what, s);
+		return -EINVAL;
+	}
+	if (strlen(s) >= max) {
+		err(c, n, "%s name '%s' longer than %zu characters", what, s,
+		    max - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- mappings --- */
+
+/*
+ * Look up keys of a mapping against a known list; unknown and duplicate
+ * keys are errors.  vals[i] receives the value of known[i] or NULL.
+ */
+static int map_keys(struct ctx *c, yaml_node_t *n, const char *what,
+		    const char *const *known, yaml_node_t **vals)
+{
+	yaml_node_pair_t *p;
+	char list[256];
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; known[i]; i++)
+		vals[i] = NULL;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_get(c, p->key);
+
+		if (k->type != YAML_SCALAR_NODE) {
+			err(c, k, "%s: keys must be plain names", what);
+			ret = -EINVAL;
+			continue;
+		}
+		for (i = 0; known[i]; i++)
+			if (!strcmp(scalar(k), known[i]))
+				break;
+		if (!known[i]) {
+			list[0] = '\0';
+			for (i = 0; known[i]; i++) {
+				strcat(list, i ? ", " : "");
+				strcat(list, known[i]);
+			}
+			err(c, k, "unknown key '%s' in %s (known: %s)",
+			    scalar(k), what, list);
+			ret = -EINVAL;
+			continue;
+		}
+		if (vals[i]) {
+			err(c, k, "duplicate key '%s' in %s", known[i], what);
+			ret = -EINVAL;
+			continue;
+		}
+		vals[i] = node_get(c, p->value);
+	}
+	return ret;
+}
+
+static yaml_node_t *expect_map(struct ctx *c, yaml_node_t *n,
+			       const char *what)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return n;
+	err(c, n, "%s: expected a mapping, not %s", what, node_kind(n));
+	return NULL;
+}
+
+static void parse_settings(struct ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "mark_mask", "mark_shift",
+					    "mark_value", "drop_threshold",
+					    NULL };
+	struct xt_settings *s = &c->f->settings;
+	yaml_node_t *v[4];
+
+	if (!expect_map(c, n, "settings"))
+		return;
+	map_keys(c, n, "settings", keys, v);
+	if (v[0] && !scalar_u32(c, v[0], "mark_mask", UINT32_MAX,
+				&s->mark_mask)) {
+		if (!s->mark_mask)
+			err(c, v[0], "mark_mask 0 leaves no bits to write");
+		s->has_mark_mask = true;
+	}
+	if (v[1] && !scalar_u32(c, v[1], "mark_shift", 31, &s->mark_shift))
+		s->has_mark_shift = true;
+	if (v[2]) {
+		const char *m = v[2]->type == YAML_SCALAR_NODE ?
+				scalar(v[2]) : "";
+
+		if (!strcmp(m, "class"))
+			s->mark_value = XT_MARK_CLASS;
+		else if (!strcmp(m, "score"))
+			s->mark_value = XT_MARK_BAND;
+		else if (!strcmp(m, "both"))
+			s->mark_value = XT_MARK_BOTH;
+		else
+			err(c, v[2], "mark_value '%s': expected class, score or both",
+			    m);
+		s->has_mark_value = true;
+	}
+	if (v[3] && !scalar_u32(c, v[3], "drop_threshold", 255,
+				&s->drop_threshold))
+		s->has_drop_threshold = true;
+}
+
+static void parse_classes(struct ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "id", "name", NULL };
+	struct xt_rules_file *f = c->f;
+	yaml_node_item_t *it;
+	yaml_node_t *v[2];
+	uint32_t id;
+	size_t i;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		err(c, n, "classes: expected a list, not %s", node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
+		yaml_node_t *cl = node_get(c, *it);
+		int bad = 0;
+
+		if (!expect_map(c, cl, "class"))
+			continue;
+		if (map_keys(c, cl, "class", keys, v))
+			bad = 1;
+		if (!v[0] || !v[1]) {
+			err(c, cl, "class: missing required key '%s'",
+			    v[0] ? "name" : "id");
+			continue;
+		}
+		if (scalar_u32(c, v[0], "class id", 255, &id) ||
+		    check_name(c, v[1], "class", XT_CLASS_NAME_MAX) || bad)
+			continue;
+		if (id == 0) {
+			err(c, v[0], "class id 0 is reserved for unclassified");
+			continue;
+		}
+		for (i = 0; i < f->nclasses; i++) {
+			if (f->classes[i].id == id)
+				err(c, v[0], "duplicate class id %u", id);
+			if (!strcmp(f->classes[i].name, scalar(v[1])))
+				err(c, v[1], "duplicate class name '%s'",
+				    scalar(v[1]));
+			if (f->classes[i].id == id ||
+			    !strcmp(f->classes[i].name, scalar(v[1])))
+				break;
+		}
+		if (i < f->nclasses)
+			continue;
+		f->classes[f->nclasses].id = id;
+		snprintf(f->classes[f->nclasses].name, XT_NAME_MAX, "%s",
+			 scalar(v[1]));
+		f->nclasses++;
+	}
+}
+
+enum { M_SRC, M_SRC_FILE, M_DST, M_DST_FILE, M_PROTO, M_SPORT, M_DPORT,
+       M_TCP_FLAGS, M_ICMP_TYPE, M_ICMP_CODE, M_LEN, M_TTL, M_VLAN,
+       M_FEATURES, M_N };
+
+static bool has_proto(const struct xt_ranges *rg, uint32_t p)
+{
+	size_t i;
+
+	for (i = 0; i < rg->n; i++)
+		if (rg->r[i].lo <= p && p <= rg->r[i].hi)
+			return true;
+	return false;
+}
+
+static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
+{
+	static const char *const keys[] = {
+		"src", "src_file", "dst", "dst_file", "proto", "sport",
+		"dport", "tcp_flags", "icmp_type", "icmp_code", "len", "ttl",
+		"vlan", "features", NULL,
+	};
+	const struct field f_proto = { "protocol", 255, { proto_names } };
+	const struct field f_port = { "port", 65535 };
+	const struct field f_len = { "length", 65535 };
+	const struct field f_ttl = { "ttl", 255 };
+	const struct field f_vlan = { "vlan", 4095 };
+	struct field f_type = { "icmp type", 255 }, f_code = { "icmp code", 255 };
+	yaml_node_t *v[M_N];
+	bool v4, v6;
+
+	if (!expect_map(c, n, "match"))
+		return;
+	map_keys(c, n, "match", keys, v);
+	if (v[M_PROTO])
+		parse_ranges(c, "proto", v[M_PROTO], &f_proto, &r->proto);
+	/*
+	 * ICMP names mean different numbers for ICMP and ICMPv6; a name
+	 * stands for the protocols the rule allows (both if it says none).
+	 */
+	v4 = has_proto(&r->proto, 1) || !r->proto.n;
+	v6 = has_proto(&r->proto, 58) || !r->proto.n;
+	f_type.names[0] = v4 ? icmp4_types : NULL;
+	f_type.names[1] = v6 ? icmp6_types : NULL;
+	f_code.names[0] = v4 ? icmp4_codes : NULL;
+	if (v[M_SRC])
+		each_item(c, "src", v[M_SRC], prefix_item, &r->src);
+	if (v[M_SRC_FILE])
+		each_item(c, "src_file", v[M_SRC_FILE], prefix_file, &r->src);
+	if (v[M_DST])
+		each_item(c, "dst", v[M_DST], prefix_item, &r->dst);
+	if (v[M_DST_FILE])
+		each_item(c, "dst_file", v[M_DST_FILE], prefix_file, &r->dst);
+	if (v[M_SPORT])
+		parse_ranges(c, "sport", v[M_SPORT], &f_port, &r->sport);
+	if (v[M_DPORT])
+		parse_ranges(c, "dport", v[M_DPORT], &f_port, &r->dport);
+	if (v[M_TCP_FLAGS])
+		each_item(c, "tcp_flags", v[M_TCP_FLAGS], tcp_item, r);
+	if (v[M_ICMP_TYPE])
+		parse_ranges(c, "icmp_type", v[M_ICMP_TYPE], &f_type,
+			     &r->icmp_type);
+	if (v[M_ICMP_CODE])
+		parse_ranges(c, "icmp_code", v[M_ICMP_CODE], &f_code,
+			     &r->icmp_code);
+	if (v[M_LEN])
+		parse_ranges(c, "len", v[M_LEN], &f_len, &r->len);
+	if (v[M_TTL])
+		parse_ranges(c, "ttl", v[M_TTL], &f_ttl, &r->ttl);
+	if (v[M_VLAN])
+		parse_ranges(c, "vlan", v[M_VLAN], &f_vlan, &r->vlan);
+	if (v[M_FEATURES])
+		each_item(c, "features", v[M_FEATURES], feature_item, r);
+}
+
+static void parse_rule(struct ctx *c, yaml_node_t *n, struct xt_rule *r,
+		       char **descr)
+{
+	static const char *const keys[] = { "name", "description", "class",
+					    "weight", "match", NULL };
+	static const char *const req[] = { "name", NULL, "class", "weight" };
+	struct xt_rules_file *f = c->f;
+	yaml_node_t *v[5];
+	uint32_t w;
+	size_t i;
+
+	map_keys(c, n, "rule", keys, v);
+	for (i = 0; i < 4; i++)
+		if (req[i] && !v[i])
+			err(c, n, "rule: missing required key '%s'", req[i]);
+	if (v[0] && !check_name(c, v[0], "rule", XT_RULE_NAME_MAX)) {
+		snprintf(r->name, sizeof(r->name), "%s", scalar(v[0]));
+		for (i = 0; &f->rules[i] != r && i < f->nrules; i++)
+			if (!strcmp(f->rules[i].name, r->name)) {
+				err(c, v[0], "duplicate rule name '%s'",
+				    r->name);
+				break;
+			}
+	}
+	if (v[1]) {
+		if (v[1]->type != YAML_SCALAR_NODE)
+			err(c, v[1], "description: expected a value, not %s",
+			    node_kind(v[1]));
+		else if (!(*descr = strdup(scalar(v[1]))))
+			err(c, v[1], "out of memory");
+	}
+	if (v[2]) {
+		const char *cn = v[2]->type == YAML_SCALAR_NODE ?
+				 scalar(v[2]) : "";
+
+		for (i = 0; i < f->nclasses; i++)
+			if (!strcmp(f->classes[i].name, cn))
+				break;
+		if (i < f->nclasses)
+			r->class_id = f->classes[i].id;
+		else
+			err(c, v[2], "unknown class '%s' (declare it under classes)",
+			    cn);
+	}
+	if (v[3] && !scalar_u32(c, v[3], "weight", 255, &w))
+		r->weight = w;
+	if (v[4])
+		parse_match(c, v[4], r);
+}
+
+static void parse_rules(struct ctx *c, yaml_node_t *n)
+{
+	struct xt_rules_file *f = c->f;
+	yaml_node_item_t *it;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		err(c, n, "rules: expected a list, not %s", node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
+		yaml_node_t *rn = node_get(c, *it);
+		struct xt_rule extra = { 0 };
+		char *descr = NULL;
+
+		if (!expect_map(c, rn, "rule"))
+			continue;
+		if (f->nrules == XT_MAX_RULES) {
+			err(c, rn, "too many rules: at most %d (one bit each in the tag's 64-bit rule mask)",
+			    XT_MAX_RULES);
+			/* Still check it, so its own errors show too. */
+			parse_rule(c, rn, &extra, &descr);
+			xt_rule_free(&extra);
+			free(descr);
+			continue;
+		}
+		c->rule_mark[f->nrules] = rn->start_mark;
+		parse_rule(c, rn, &f->rules[f->nrules], &f->descr[f->nrules]);
+		f->nrules++;
+	}
+}
+
+static void parse_root(struct ctx *c)
+{
+	static const char *const keys[] = { "settings", "classes", "rules",
+					    NULL };
+	yaml_node_t *root = yaml_document_get_root_node(c->doc), *v[3];
+	yaml_mark_t start = { 0 };
+
+	if (!root) {
+		err_at(c, NULL, &start,
+		       "empty file (expected a mapping with settings, classes, rules)");
+		return;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		err(c, root, "not a YAML mapping (expected settings, classes, rules)");
+		return;
+	}
+	map_keys(c, root, "the file", keys, v);
+	if (v[0])
+		parse_settings(c, v[0]);
+	/* Classes first: rules refer to them by name, in any order. */
+	if (v[1])
+		parse_classes(c, v[1]);
+	if (v[2]) {
+		c->rules_mark = v[2]->start_mark;
+		parse_rules(c, v[2]);
+	}
+}
+
+/* ------------------------------------------------------------ public --- */
+
+void xt_rules_file_free(struct xt_rules_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nrules; i++) {
+		xt_rule_free(&f->rules[i]);
+		free(f->descr[i]);
+		f->descr[i] = NULL;
+	}
+	f->nrules = 0;
+	free(f->marks);
+	f->marks = NULL;
+}
+
+const char *xt_class_name(const struct xt_rules_file *f, unsigned int id)
+{
+	size_t i;
+
+	for (i = 0; i < f->nclasses; i++)
+		if (f->classes[i].id == id)
+			return f->classes[i].name;
+	return NULL;
+}
+
+int xt_rules_file_compile(const struct xt_rules_file *f,
+			  struct xt_compiled *out, FILE *errf)
+{
+	char msg[256], *q;
+	size_t i;
+
+	if (!xt_compile(f->rules, f->nrules, f->settings.drop_threshold, out,
+			msg, sizeof(msg)))
+		return 0;
+	/* The compiler names the rule; point at it when the caller can. */
+	q = strstr(msg, "rule '");
+	for (i = 0; q && i < f->nrules; i++) {
+		size_t l = strlen(f->rules[i].name);
+
+		if (!strncmp(q + 6, f->rules[i].name, l) && q[6 + l] == '\'')
+			break;
+	}
+	if (q && i < f->nrules && f->marks)
+		fprintf(errf, "%s:%u:%u: error: %s\n", f->path,
+			f->marks[i].line, f->marks[i].col, msg);
+	else if (f->marks)
+		fprintf(errf, "%s:%u:%u: error: %s\n", f->path,
+			f->rules_line, f->rules_col, msg);
+	else
+		fprintf(errf, "%s: error: %s\n", f->path, msg);
+	return -EINVAL;
+}
+
+/*
+ * Hot swap keeps per-rule counters with their rules: a rule whose name is
+ * in old[] keeps that slot.  New rules take slots never used before first,
+ * then slots vacated by removed rules.  Holes get a rule that cannot match
+ * (IPv4 and IPv6 at once, weight 0).
+ */
+void xt_rules_file_place(const struct xt_rules_file *f,
+			 const char (*old)[XT_RULE_NAME_MAX], size_t old_n,
+			 struct xt_rules_file *out)
+{
+	bool used[XT_MAX_RULES] = { false }, placed[XT_MAX_RULES] = { false };
+	int slot_of[XT_MAX_RULES];
+	size_t i, j, n = 0;
+	int pass;
+
+	if (old_n > XT_MAX_RULES)
+		old_n = XT_MAX_RULES;
+	for (i = 0; i < f->nrules; i++) {
+		slot_of[i] = -1;
+		for (j = 0; j < old_n; j++) {
+			if (!used[j] && old[j][0] &&
+			    !strncmp(old[j], f->rules[i].name,
+				     XT_RULE_NAME_MAX)) {
+				slot_of[i] = j;
+				used[j] = true;
+				break;
+			}
+		}
+	}
+	/* f has at most XT_MAX_RULES rules: every one finds a slot. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < f->nrules; i++) {
+			if (slot_of[i] >= 0)
+				continue;
+			for (j = 0; j < XT_MAX_RULES; j++)
+				if (!used[j] && (pass || j >= old_n ||
+						 !old[j][0]))
+					break;
+			if (j == XT_MAX_RULES)
+				continue;
+			slot_of[i] = j;
+			used[j] = true;
+		}
+	}
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < f->nrules; i++) {
+		out->rules[slot_of[i]] = f->rules[i];
+		out->descr[slot_of[i]] = f->descr[i];
+		placed[slot_of[i]] = true;
+		if ((size_t)slot_of[i] + 1 > n)
+			n = slot_of[i] + 1;
+	}
+	for (j = 0; j < n; j++) {
+		if (placed[j])
+			continue;
+		snprintf(out->rules[j].name, XT_NAME_MAX, "%s", XT_FREE_SLOT);
+		out->rules[j].feat_set = XT_F_IPV4 | XT_F_IPV6;
+	}
+	out->nrules = n;
+	out->nclasses = f->nclasses;
+	memcpy(out->classes, f->classes, sizeof(f->classes));
+	out->settings = f->settings;
+	snprintf(out->path, sizeof(out->path), "%s", f->path);
+}
+
+static int doc_load(struct ctx *c, const char *path, yaml_document_t *doc)
+{
+	yaml_parser_t parser;
+	FILE *fp = NULL;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		fprintf(c->errf, "%s: error: out of memory\n", c->label);
+		return -ENOMEM;
+	}
+	if (path) {
+		fp = fopen(path, "r");
+		if (!fp) {
+			fprintf(c->errf, "%s: error: cannot read: %s\n",
+				c->label, strerror(errno));
+			yaml_parser_delete(&parser);
+			return -EINVAL;
+		}
+		yaml_parser_set_input_file(&parser, fp);
+	} else {
+		yaml_parser_set_input_string(&parser,
+			(const unsigned char *)xt_default_yaml,
+			strlen(xt_default_yaml));
+	}
+	if (!yaml_parser_load(&parser, doc)) {
+		fprintf(c->errf, "%s:%zu:%zu: error: YAML: %s%s%s\n", c->label,
+			parser.problem_mark.line + 1,
+			parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "syntax error",
+			parser.context ? " " : "",
+			parser.context ? parser.context : "");
+		ret = -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	if (fp)
+		fclose(fp);
+	return ret;
+}
+
+int xt_rules_file_load(const char *path, struct xt_rules_file *out,
+		       FILE *errf)
+{
+	struct ctx c = { .label = path ? path : "default", .errf = errf };
+	struct xt_compiled comp;
+	yaml_document_t doc;
+	const char *slash;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->settings.mark_mask = 0xff;
+	out->settings.mark_value = XT_MARK_CLASS;
+	snprintf(out->path, sizeof(out->path), "%s", c.label);
+	if (path && (slash = strrchr(path, '/')))
+		snprintf(c.dir, sizeof(c.dir), "%.*s",
+			 slash == path ? 1 : (int)(slash - path), path);
+	if (doc_load(&c, path, &doc))
+		return -EINVAL;
+	c.doc = &doc;
+	c.f = out;
+	parse_root(&c);
+	yaml_document_delete(&doc);
+	err_flush(&c);
+	if (c.nerr)
+		goto fail;
+
+	/* A file that parses must also fit the tables: check it now. */
+	out->marks = calloc(out->nrules ? out->nrules : 1,
+			    sizeof(*out->marks));
+	if (!out->marks) {
+		fprintf(errf, "%s: error: out of memory\n", c.label);
+		goto fail;
+	}
+	for (i = 0; i < out->nrules; i++) {
+		out->marks[i].line = c.rule_mark[i].line + 1;
+		out->marks[i].col = c.rule_mark[i].column + 1;
+	}
+	out->rules_line = c.rules_mark.line + 1;
+	out->rules_col = c.rules_mark.column + 1;
+	if (xt_rules_file_compile(out, &comp, errf))
+		goto fail;
+	xt_compiled_free(&comp);
+	return 0;
+fail:
+	xt_rules_file_free(out);
+	return -EINVAL;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Counters: one collector (sum the per-CPU values of the two counter maps)
+ * and three printers (table, JSON, Prometheus text) fed by what it collected.
+ * The printers do not care where the counters came from: `xdptag stats`
+ * reads them from an attached interface's pinned maps, `xdptag replay` from
+ * its own loaded object.  docs/output.md documents the JSON and Prometheus
+ * formats.
+ */
+#ifndef XDPTAG_STATS_H
+#define XDPTAG_STATS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "xdptag.h"
+#include "pins.h"
+
+struct xt_counters {
+	struct xt_xdp_stats xdp;
+	struct xt_tc_stats tc;
+};
+
+enum xt_fmt {
+	XT_FMT_TABLE = 0,
+	XT_FMT_JSON,
+	XT_FMT_PROM,
+};
+
+/*
+ * Sum ncpus per-CPU copies of a counter struct made only of __u64 (both
+ * counter structs are) into out: out[i] = sum over cpus of percpu[cpu][i].
+ * size is sizeof the struct; percpu holds ncpus of them back to back, as a
+ * per-CPU map lookup returns them.
+ */
+void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out);
+
+/*
+ * Read and sum the counter maps.  tc_fd < 0 leaves out->tc zeroed (an XDP
+ * object loaded alone, as replay does).  Returns 0 or -errno.
+ */
+int xt_counters_read(int xdp_stats_fd, int tc_stats_fd,
+		     struct xt_counters *out);
+
+/* One interface's sample, as the printers take it. */
+struct xt_stats_sample {
+	const char *ifname;			/* label; any string */
+	const struct xt_counters *now;
+	const struct xt_counters *prev;		/* NULL: no rates */
+	const struct xt_attach_info *names;	/* NULL: names by number */
+};
+
+/*
+ * Print n samples as one document (one JSON object, one Prometheus
+ * exposition with each metric family once).  interval_s is the time between
+ * prev and now, used only where prev is set; Prometheus output never prints
+ * rates (the scraper computes them from the cumulative counters).
+ */
+void xt_stats_print_many(FILE *f, enum xt_fmt fmt,
+			 const struct xt_stats_sample *s, size_t n,
+			 double interval_s);
+
+/* The same for one interface. */
+void xt_stats_print(FILE *f, enum xt_fmt fmt, const char *ifname,
+		    const struct xt_counters *now,
+		    const struct xt_counters *prev, double interval_s,
+		    const struct xt_attach_info *names);
+
+/* Names used in the outputs: "aborted", "drop", "pass", "tx", "redirect". */
+extern const char *const xt_action_names[5];
+
+#endif /* XDPTAG_STATS_H */
