@@ -29,7 +29,7 @@ void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out)
 			o[i] += in[(size_t)cpu * n + i];
 }
 
-static int percpu_read(int fd, size_t size, void *out)
+int xt_percpu_read(int fd, size_t size, void *out)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	__u32 zero = 0;
@@ -54,9 +54,9 @@ int xt_counters_read(int xdp_stats_fd, int tc_stats_fd, struct xt_counters *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = percpu_read(xdp_stats_fd, sizeof(out->xdp), &out->xdp);
+	err = xt_percpu_read(xdp_stats_fd, sizeof(out->xdp), &out->xdp);
 	if (!err && tc_stats_fd >= 0)
-		err = percpu_read(tc_stats_fd, sizeof(out->tc), &out->tc);
+		err = xt_percpu_read(tc_stats_fd, sizeof(out->tc), &out->tc);
 	return err;
 }
 

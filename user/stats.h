@@ -34,6 +34,9 @@ enum xt_fmt {
  */
 void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out);
 
+/* Read a one-entry per-CPU map of __u64 fields and sum it into out. */
+int xt_percpu_read(int fd, size_t size, void *out);
+
 /*
  * Read and sum the counter maps.  tc_fd < 0 leaves out->tc zeroed (an XDP
  * object loaded alone, as replay does).  Returns 0 or -errno.

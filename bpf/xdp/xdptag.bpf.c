@@ -35,7 +35,7 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	int err;
 
 	if (cfg_no_meta)
-		return -95;	/* EOPNOTSUPP, what such drivers return */
+		return -524;	/* ENOTSUPP: what the helper returns on such drivers */
 
 	/* The range check comes alone: the verifier learns nothing from ==. */
 	if ((void *)(tag + 1) <= data)

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "xdptag.skel.h"
 #include "rules.h"
+#include "stats.h"
 #include "ruleset_load.h"
 #include "replay.h"
 
@@ -68,39 +69,10 @@ static inline struct xh_result xh_run(struct xdptag *skel, const void *pkt,
 	return r;
 }
 
-/*
- * Sum the per-CPU entries of a one-entry counter map (every field a __u64)
- * into *out of size bytes: libbpf wants room for every possible CPU.
- */
-static inline int xh_percpu_sum(int fd, void *out, size_t size)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t words = size / sizeof(__u64), i;
-	__u64 *all, *sum = out;
-	__u32 zero = 0;
-	int c;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	all = calloc(ncpu, size);
-	if (!all)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &zero, all)) {
-		free(all);
-		return -errno;
-	}
-	memset(out, 0, size);
-	for (c = 0; c < ncpu; c++)
-		for (i = 0; i < words; i++)
-			sum[i] += all[c * words + i];
-	free(all);
-	return 0;
-}
-
 static inline int xh_xdp_stats(struct xdptag *skel, struct xt_xdp_stats *st)
 {
-	return xh_percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), st,
-			     sizeof(*st));
+	return xt_percpu_read(bpf_map__fd(skel->maps.xt_xdp_stats),
+			      sizeof(*st), st);
 }
 
 #endif

@@ -62,22 +62,10 @@ static int tc_run(struct xdptag_tc *skel, struct pkt *p, __u32 *mark)
 	return (int)opts.retval;
 }
 
-/* Sum a per-CPU map's single entry into out (size bytes of u64s). */
+/* Sum a per-CPU map's single entry into out. */
 static void percpu_sum(int fd, void *out, size_t size)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *all = calloc(ncpu, size), *o = out;
-	__u32 zero = 0;
-	size_t i;
-	int c;
-
-	assert_non_null(all);
-	assert_int_equal(bpf_map_lookup_elem(fd, &zero, all), 0);
-	memset(out, 0, size);
-	for (c = 0; c < ncpu; c++)
-		for (i = 0; i < size / 8; i++)
-			o[i] += all[c * size / 8 + i];
-	free(all);
+	assert_int_equal(xt_percpu_read(fd, size, out), 0);
 }
 
 static void every_mode_loads(void **state)

@@ -78,8 +78,8 @@ static struct xt_tc_stats tc_stats(struct xdptag_tc *skel)
 {
 	struct xt_tc_stats st;
 
-	assert_int_equal(xh_percpu_sum(bpf_map__fd(skel->maps.xt_tc_stats),
-				       &st, sizeof(st)), 0);
+	assert_int_equal(xt_percpu_read(bpf_map__fd(skel->maps.xt_tc_stats),
+					sizeof(st), &st), 0);
 	return st;
 }
 
