@@ -12,7 +12,7 @@
 # Raw results go to $BUILD/bench/results/; the plot data and, if gnuplot is
 # installed, perf-scaling.svg too.  Every namespace made is removed on exit.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-1}
@@ -32,6 +32,7 @@ mkdir -p "$OUT"
 export BUILD
 # A receiver still holding its interface if we stop half-way.
 APID=
+# shellcheck disable=SC2016  # expanded at exit, by eval
 on_exit '[ -n "$APID" ] && kill -TERM "$APID"'
 
 # ------------------------------------------------------------------ prog --
@@ -61,7 +62,9 @@ for n in 1 16 64; do
 	CONFIGS+=("xdptag-rules-$n xdptag $n 0 0" "nft-rules-$n nft $n 0 1")
 done
 
-rx_count() { ip netns exec "$RX" cat "/sys/class/net/$IFB/statistics/rx_packets"; }
+rx_count() {
+	ip netns exec "$RX" cat "/sys/class/net/$IFB/statistics/rx_packets"
+}
 
 # One 1 s run of one configuration; appends a line to $OUT/veth.txt.
 veth_run() {
@@ -145,7 +148,9 @@ if [ -z "$ONLY" ] && [ -f bench/replay_rate.sh ]; then
 fi
 
 /usr/bin/python3 bench/summary.py "$OUT"
+status=$?	# nonzero when a count check failed
 if command -v gnuplot >/dev/null && [ -s "$OUT/scaling.dat" ]; then
 	gnuplot -e "datafile='$OUT/scaling.dat'; outfile='$OUT/perf-scaling.svg'" \
 		bench/scaling.gp && echo "plot: $OUT/perf-scaling.svg"
 fi
+exit $status

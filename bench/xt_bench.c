@@ -414,7 +414,7 @@ static int cmd_prog(int argc, char **argv)
 
 			if (v < NPKT)
 				xt[r * NPKT + v] = run_ns(fd, mix[v].b,
-							  mix[v].len, repeat, 1);
+						mix[v].len, repeat, 1);
 			else if (v < 2 * NPKT)
 				nx[r * NPKT + v - NPKT] =
 					run_ns(fnx, mix[v - NPKT].b,
@@ -898,11 +898,13 @@ static int cmd_nft(int argc, char **argv)
 			char name[32];
 
 			if (pfx_count(&b.r[i].src, fam)) {
-				snprintf(name, sizeof(name), "r%d_src%d", i, fam);
+				snprintf(name, sizeof(name), "r%d_src%d",
+					 i, fam);
 				nft_set(stdout, name, &b.r[i].src, fam);
 			}
 			if (pfx_count(&b.r[i].dst, fam)) {
-				snprintf(name, sizeof(name), "r%d_dst%d", i, fam);
+				snprintf(name, sizeof(name), "r%d_dst%d",
+					 i, fam);
 				nft_set(stdout, name, &b.r[i].dst, fam);
 			}
 		}

@@ -277,6 +277,15 @@ struct xt_explain {
 	__u8  icmp_type;
 	__u8  icmp_code;
 	__u32 seq;		/* bumped per packet: tells a stale record */
+	/* The verdict, also for dropped packets, which carry no tag. */
+	__u16 features;		/* enum xt_feature */
+	__u8  ip_proto;
+	__u8  l4_ok;		/* the L4 header held ports / flags / type */
+	__u8  score;
+	__u8  class_id;
+	__u8  l3_ok;		/* the IP header was complete */
+	__u8  pad;
+	__u64 rules;
 };
 
 #endif /* XDPTAG_H */

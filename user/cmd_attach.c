@@ -8,6 +8,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 
 static const char attach_usage[] =
 	"Usage: xdptag attach IFACE [--mode {auto|native|generic|offload}]\n"
@@ -154,6 +155,8 @@ int cmd_attach(int argc, char **argv)
 		return XT_EXIT_USAGE;
 	}
 	o.ifname = argv[optind];
+	if (xt_privs_check("attach", XT_PRIV_LOAD))
+		return XT_EXIT_FAIL;
 	return xt_attach(&o);
 }
 
@@ -168,5 +171,7 @@ int cmd_detach(int argc, char **argv)
 		pr_err("expected one interface (try 'xdptag detach --help')");
 		return XT_EXIT_USAGE;
 	}
+	if (xt_privs_check("detach", XT_PRIV_DETACH))
+		return XT_EXIT_FAIL;
 	return xt_detach(argv[1]);
 }

@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 #include "rules_file.h"
 
 #define MAX_IFACES	64
@@ -234,6 +235,11 @@ int cmd_nft(int argc, char **argv)
 	src = calloc(MAX_IFACES, sizeof(*src));
 	names = calloc(MAX_IFACES, IF_NAMESIZE);
 	if (!src || !names) {
+		rc = XT_EXIT_FAIL;
+		goto out;
+	}
+	/* Both forms read the pins (all of them to list them). */
+	if (xt_privs_check("nft", XT_PRIV_PINS)) {
 		rc = XT_EXIT_FAIL;
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include "attach.h"	/* xt_mark_value_parse */
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 #include "replay.h"
 
 static void usage(FILE *f)
@@ -107,5 +108,7 @@ int cmd_replay(int argc, char **argv)
 		return XT_EXIT_USAGE;
 	}
 	o.capture = argv[optind];
+	if (xt_privs_check("replay", XT_PRIV_LOAD))
+		return XT_EXIT_FAIL;
 	return xt_replay(&o);
 }

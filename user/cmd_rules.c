@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 #include "rules_file.h"
 
 static void usage(FILE *f)
@@ -315,6 +316,8 @@ static int rules_load(int argc, char **argv)
 	}
 	ifname = argv[1];
 	path = argv[2];
+	if (xt_privs_check("rules load", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
 	if (load_file(path, &f))
 		return XT_EXIT_USAGE;
 	lock = xt_lock();

@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 #include "stats.h"
 
 #define MAX_IFACES	64
@@ -202,6 +203,8 @@ int cmd_stats(int argc, char **argv)
 	if (!watch)
 		count = 1;
 
+	if (xt_privs_check("stats", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
 	ret = open_ifaces(ifname, &ifs, &n);
 	if (ret)
 		return ret < 0 ? XT_EXIT_FAIL : ret;

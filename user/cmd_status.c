@@ -10,6 +10,7 @@
 #include "stats.h"
 #include "cmd.h"
 #include "log.h"
+#include "privs.h"
 
 #define MAX_IFACES	256
 
@@ -141,6 +142,8 @@ int cmd_status(int argc, char **argv)
 		pr_err("expected at most one interface (try 'xdptag status --help')");
 		return XT_EXIT_USAGE;
 	}
+	if (xt_privs_check("status", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
 	if (argc == 2)
 		return status_one(argv[1]);
 

@@ -15,6 +15,8 @@ int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_nft(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 const struct xt_cmd xt_cmds[] = {
 	/* Subcommands are added here, one line each. */
@@ -25,6 +27,8 @@ const struct xt_cmd xt_cmds[] = {
 	{ "stats", cmd_stats, "print counters: table, JSON or Prometheus" },
 	{ "nft", cmd_nft, "print an nftables ruleset matching the marks" },
 	{ "rules", cmd_rules, "check, show or hot-swap a rules file" },
+	{ "probe", cmd_probe, "tell whether metadata reaches TC on an interface" },
+	{ "exporter", cmd_exporter, "serve the counters to Prometheus over HTTP" },
 	{ NULL, NULL, NULL },
 };
 

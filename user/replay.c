@@ -22,7 +22,7 @@
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
 #include "xdptag.skel.h"
-#include "attach.h"	/* xt_mark_check */
+#include "attach.h"	/* xt_mark_check, xt_info_set_names */
 #include "cmd.h"
 #include "log.h"
 #include "pins.h"
@@ -211,19 +211,23 @@ static const char *class_name(const struct xt_rules_file *rf, unsigned int id)
 }
 
 /*
- * One JSON object per frame.  A dropped frame carries no tag, so the fields
- * only the tag holds (score, class, rules, mark, features, ip_proto) are
- * null for it; the explain record is written on every verdict.
+ * One JSON object per frame, from the explain record the program wrote on
+ * every verdict (a dropped frame carries no tag, but was parsed and scored
+ * all the same).  The mark is null for a dropped frame: it never reaches
+ * TC.
  */
 static void frame_json(FILE *f, unsigned long long n, __u32 len,
 		       const struct xt_run_result *r,
 		       const struct xt_rules_file *rf,
 		       const struct xt_settings *s)
 {
-	const struct xdptag_tag *t = &r->tag;
 	const struct xt_explain *e = &r->ex;
-	__u16 feat = t->features;
-	bool ports, ip = e->eth_proto == ETH_P_IP || e->eth_proto == ETH_P_IPV6;
+	const struct xdptag_tag view = {
+		.score = e->score, .class_id = e->class_id,
+	};
+	const struct xdptag_tag *t = &view;
+	__u16 feat = e->features;
+	bool ports;
 	struct jline j;
 	const char *cn;
 	int i, first;
@@ -242,64 +246,55 @@ static void frame_json(FILE *f, unsigned long long n, __u32 len,
 		jl_raw(&j, "\"");
 	}
 	jl_raw(&j, r->tagged ? ",\"tagged\":true" : ",\"tagged\":false");
-	if (r->tagged) {
-		jl_raw(&j, ",\"score\":");
-		jl_u(&j, t->score);
-		jl_raw(&j, ",\"class\":");
-		cn = class_name(rf, t->class_id);
-		if (cn) {
-			jl_str(&j, cn);
-		} else {
-			jl_raw(&j, "\"");
-			jl_u(&j, t->class_id);
-			jl_raw(&j, "\"");
-		}
-		jl_raw(&j, ",\"rules\":[");
-		for (i = 0, first = 1; i < XT_MAX_RULES; i++) {
-			if (!(t->rules & (1ULL << i)) || (size_t)i >= rf->nrules)
-				continue;
-			if (!first)
-				jl_raw(&j, ",");
-			jl_str(&j, rf->rules[i].name);
-			first = 0;
-		}
-		jl_raw(&j, "],\"mark\":");
+	jl_raw(&j, ",\"score\":");
+	jl_u(&j, t->score);
+	jl_raw(&j, ",\"class\":");
+	cn = class_name(rf, t->class_id);
+	if (cn) {
+		jl_str(&j, cn);
+	} else {
+		jl_raw(&j, "\"");
+		jl_u(&j, t->class_id);
+		jl_raw(&j, "\"");
+	}
+	jl_raw(&j, ",\"rules\":[");
+	for (i = 0, first = 1; i < XT_MAX_RULES; i++) {
+		if (!(e->rules & (1ULL << i)) || (size_t)i >= rf->nrules)
+			continue;
+		if (!first)
+			jl_raw(&j, ",");
+		jl_str(&j, rf->rules[i].name);
+		first = 0;
+	}
+	jl_raw(&j, "],\"mark\":");
+	if (r->action == XDP_DROP)
+		jl_raw(&j, "null");
+	else
 		jl_u(&j, xt_mark_apply(0, xt_mark_value(t, s->mark_value),
 				       s->mark_mask, s->mark_shift));
-		jl_raw(&j, ",\"features\":[");
-		for (i = 0, first = 1; xt_feature_names[i]; i++) {
-			if (!(feat & (1u << i)))
-				continue;
-			if (!first)
-				jl_raw(&j, ",");
-			jl_str(&j, xt_feature_names[i]);
-			first = 0;
-		}
-		jl_raw(&j, "]");
-	} else {
-		jl_raw(&j, ",\"score\":null,\"class\":null,\"rules\":null"
-			   ",\"mark\":null,\"features\":null");
+	jl_raw(&j, ",\"features\":[");
+	for (i = 0, first = 1; xt_feature_names[i]; i++) {
+		if (!(feat & (1u << i)))
+			continue;
+		if (!first)
+			jl_raw(&j, ",");
+		jl_str(&j, xt_feature_names[i]);
+		first = 0;
 	}
+	jl_raw(&j, "]");
 	jl_raw(&j, ",\"vlans\":");
 	jl_u(&j, e->vlans);
 	jl_raw(&j, ",\"l3\":\"");
 	jl_raw(&j, l3_name(e->eth_proto));
 	jl_raw(&j, "\",\"ip_proto\":");
-	if (r->tagged && ip)
-		jl_u(&j, t->ip_proto);
+	if (e->l3_ok)
+		jl_u(&j, e->ip_proto);
 	else
 		jl_raw(&j, "null");
 	jl_raw(&j, ",\"l4\":\"");
 	jl_raw(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
 		   l4_names[e->l4] : "other");
-	/*
-	 * The explain record has no "header parsed" bit: a TCP/UDP header
-	 * that was too short leaves ports and flags zero and marks the frame
-	 * malformed, which is how that case is told apart.
-	 */
-	ports = (e->l4 == XT_L4_TCP || e->l4 == XT_L4_UDP) &&
-		(!(r->tagged && (feat & XT_F_MALFORMED)) ||
-		 e->sport || e->dport || e->tcp_flags);
+	ports = e->l4_ok && (e->l4 == XT_L4_TCP || e->l4 == XT_L4_UDP);
 	if (ports) {
 		jl_raw(&j, "\",\"sport\":");
 		jl_u(&j, e->sport);
@@ -313,14 +308,10 @@ static void frame_json(FILE *f, unsigned long long n, __u32 len,
 		jl_u(&j, e->tcp_flags);
 	else
 		jl_raw(&j, "null");
-	if (r->tagged) {
-		jl_raw(&j, feat & XT_F_FRAGMENT ? ",\"fragment\":true" :
-						  ",\"fragment\":false");
-		jl_raw(&j, feat & XT_F_MALFORMED ? ",\"malformed\":true}\n" :
-						   ",\"malformed\":false}\n");
-	} else {
-		jl_raw(&j, ",\"fragment\":null,\"malformed\":null}\n");
-	}
+	jl_raw(&j, feat & XT_F_FRAGMENT ? ",\"fragment\":true" :
+					  ",\"fragment\":false");
+	jl_raw(&j, feat & XT_F_MALFORMED ? ",\"malformed\":true}\n" :
+					   ",\"malformed\":false}\n");
 	fwrite(j.b, 1, j.n, f);
 }
 
@@ -364,23 +355,13 @@ static void summary_text(FILE *f, const struct replay_sum *sum)
 static void info_fill(struct xt_attach_info *ai, const struct xt_rules_file *rf,
 		      const struct xt_settings *s, const char *path)
 {
-	size_t i;
-
 	memset(ai, 0, sizeof(*ai));
 	ai->mark_mask = s->mark_mask;
 	ai->mark_shift = s->mark_shift;
 	ai->mark_value = s->mark_value;
 	ai->drop_threshold = s->drop_threshold;
-	ai->nrules = rf->nrules;
 	snprintf(ai->rules_path, sizeof(ai->rules_path), "%s", path ? path : "");
-	for (i = 0; i < rf->nclasses; i++)
-		snprintf(ai->class_name[rf->classes[i].id], XT_CLASS_NAME_MAX,
-			 "%s", rf->classes[i].name);
-	if (!ai->class_name[0][0])
-		snprintf(ai->class_name[0], XT_CLASS_NAME_MAX, "unclassified");
-	for (i = 0; i < rf->nrules; i++)
-		snprintf(ai->rule_name[i], XT_RULE_NAME_MAX, "%s",
-			 rf->rules[i].name);
+	xt_info_set_names(ai, rf);
 }
 
 static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf)
@@ -549,7 +530,6 @@ int xt_replay(const struct xt_replay_opts *o)
 		}
 		sum.run++;
 		sum.tagged += r.tagged;
-		sum.malformed += r.tagged && (r.tag.features & XT_F_MALFORMED);
 		sum.dropped += r.action == XDP_DROP;
 		if (o->json)
 			frame_json(out, sum.read, h->caplen, &r, rf, &s);
@@ -565,7 +545,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		pr_err("reading the program's counters: %s", strerror(-rc));
 		goto out;
 	}
-	/* Dropped frames carry no tag: the program's own count is complete. */
+	/* Not from the tags: a dropped frame has none, the counter counts it. */
 	sum.malformed = cnt->xdp.malformed;
 	info_fill(ai, rf, &s, o->rules_path);
 	if (o->json) {

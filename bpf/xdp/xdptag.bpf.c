@@ -65,7 +65,9 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	return 0;
 }
 
-static __always_inline void explain_write(const struct xt_pkt *p, __u32 action)
+static __always_inline void explain_write(const struct xt_pkt *p,
+					  const struct xt_verdict *v,
+					  __u32 action)
 {
 	__u32 zero = 0;
 	struct xt_explain *e = bpf_map_lookup_elem(&xt_explain, &zero);
@@ -83,6 +85,13 @@ static __always_inline void explain_write(const struct xt_pkt *p, __u32 action)
 	e->ttl = p->ttl;
 	e->icmp_type = p->icmp_type;
 	e->icmp_code = p->icmp_code;
+	e->features = p->features;
+	e->ip_proto = p->ip_proto;
+	e->l3_ok = p->l3_ok;
+	e->l4_ok = p->l4_ok;
+	e->score = v->score;
+	e->class_id = v->class_id;
+	e->rules = v->rules;
 	e->seq++;
 }
 
@@ -120,7 +129,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	count_verdict(st, &v, &p);
 	st->action[action]++;
 	if (cfg_explain)
-		explain_write(&p, action);
+		explain_write(&p, &v, action);
 	return action;
 }
 

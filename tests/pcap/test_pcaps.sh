@@ -16,8 +16,8 @@ replay_compare features "features:"
 
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
-# A small capture with TCP, UDP and ICMP: formats must not change a frame.
-ref=$PCAPS/icmp-cksum-oobr-1.pcap
+# A small TCP capture: the file format must not change a frame.
+ref=$PCAPS/dns_tcp.pcap
 [ -f "$ref" ] || ref=${caps[0]}
 "$XT" replay --json "$ref" >"$TMP/ref.json" 2>"$TMP/err"
 check "replay of $(basename "$ref") exits 0" 0 $?
@@ -47,6 +47,40 @@ check "... one line on stderr, nothing on stdout" "1 0" \
 	"$(wc -l <"$TMP/err") $(wc -c <"$TMP/out")"
 check "... the line is an Error:" "Error: docs/replay.md: not a readable capture" \
 	"$(cut -d: -f1-3 <"$TMP/err")"
+
+# Rules, drop and mark settings: dns_tcp.pcap opens with SYN, SYN-ACK, ACK.
+cat >"$TMP/r.yaml" <<'YAML'
+settings:
+  drop_threshold: 200
+classes:
+  - { id: 5, name: web }
+rules:
+  - name: any-tcp
+    class: web
+    weight: 40
+    match:
+      proto: tcp
+  - name: syn-drop
+    class: web
+    weight: 250
+    match:
+      tcp_flags: "syn / syn,ack"
+YAML
+"$XT" replay --json --rules "$TMP/r.yaml" --mark-value both --mark-shift 8 \
+	--mark-mask 0xfff00 --limit 3 "$PCAPS/dns_tcp.pcap" >"$TMP/r.json"
+check "SYN over the drop threshold: dropped, no tag, verdict explained, no mark" \
+	'"verdict":"drop","tagged":false,"score":255,"class":"web","rules":["any-tcp","syn-drop"],"mark":null' \
+	"$(sed -n 1p "$TMP/r.json" | grep -o '"verdict".*"mark":null')"
+check "... tcp_flags still there, from the explain record" '"tcp_flags":2' \
+	"$(sed -n 1p "$TMP/r.json" | grep -o '"tcp_flags":[0-9a-z]*')"
+# both = class 5 << 4 | band (40 >> 4 = 2) = 82; << 8 = 20992
+check "SYN-ACK: score, class, rules and the mark TC would set" \
+	'"score":40,"class":"web","rules":["any-tcp"],"mark":20992' \
+	"$(sed -n 2p "$TMP/r.json" | grep -o '"score".*"mark":[0-9]*')"
+check "summary counts the drop" '"dropped":1' \
+	"$(tail -1 "$TMP/r.json" | grep -o '"dropped":[0-9]*')"
+"$XT" replay --mark-shift 30 "$ref" >/dev/null 2>&1
+check "a mark setting that does not fit: exit 2" 2 $?
 
 got=$("$XT" replay --json --limit 2 "$ref" | grep -c '"frame":')
 check "--limit 2 runs two frames" 2 "$got"

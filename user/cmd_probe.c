@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `xdptag probe IFACE`: does XDP metadata reach TC on this interface, in
+ * this mode?  Attaches the pipeline with the meta bridge for a few seconds
+ * (xt_attach, so the interface is left as it was on every path), watches
+ * the bridge counters while traffic flows, detaches and says which --bridge
+ * to use.  On an interface xdptag is already attached to, it judges from
+ * the live counters instead and changes nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/bpf.h>
+#include "attach.h"
+#include "cmd.h"
+#include "log.h"
+#include "privs.h"
+#include "stats.h"
+
+static const char probe_usage[] =
+	"Usage: xdptag probe IFACE [--mode {auto|native|generic}] [--seconds N]\n"
+	"                   [--no-meta]\n"
+	"\n"
+	"Attaches xdptag to IFACE for N seconds (default 5), watches whether\n"
+	"the tags XDP writes reach TC while traffic flows, detaches and says\n"
+	"which --bridge to attach with.  Exit 0 with a verdict, 4 when no\n"
+	"traffic was seen.  If xdptag is attached already, judges from its\n"
+	"live counters instead.\n"
+	"\n"
+	"  --mode M      XDP mode to probe (default auto: native, else generic)\n"
+	"  --seconds N   how long to watch, 1-3600 (default 5)\n"
+	"  --no-meta     XDP acts as on a driver without metadata (testing)\n";
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+/* Sleep ms milliseconds, less if SIGINT/SIGTERM comes (no SA_RESTART). */
+static void nap_ms(unsigned long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* What the verdict is drawn from: counter deltas over the window. */
+struct bridge_delta {
+	__u64 seen, passed, tagged, meta_fail;	/* XDP */
+	__u64 valid, no_meta, foreign, short_meta; /* TC */
+};
+
+static void delta(const struct xt_counters *a, const struct xt_counters *b,
+		  struct bridge_delta *d)
+{
+	int i;
+
+	d->seen = 0;
+	for (i = 0; i < 5; i++)
+		d->seen += b->xdp.action[i] - a->xdp.action[i];
+	d->passed = b->xdp.action[XDP_PASS] - a->xdp.action[XDP_PASS];
+	d->tagged = b->xdp.tagged - a->xdp.tagged;
+	d->meta_fail = b->xdp.meta_fail - a->xdp.meta_fail;
+	d->valid = b->tc.valid - a->tc.valid;
+	d->no_meta = b->tc.no_meta - a->tc.no_meta;
+	d->foreign = b->tc.foreign - a->tc.foreign;
+	d->short_meta = b->tc.short_meta - a->tc.short_meta;
+}
+
+/*
+ * The XDP counters move before TC's: a packet between the two stages when
+ * we read looks lost.  Re-read briefly until TC has seen every packet XDP
+ * passed, so the counts printed add up.
+ */
+static int sample_final(const struct xt_pinned *p,
+			const struct xt_counters *start,
+			struct xt_counters *end, struct bridge_delta *d)
+{
+	int i, err;
+
+	for (i = 0; i < 10; i++) {
+		err = xt_counters_read(p->xdp_stats, p->tc_stats, end);
+		if (err)
+			return err;
+		delta(start, end, d);
+		if (d->valid + d->no_meta + d->foreign + d->short_meta >=
+		    d->passed)
+			break;
+		nap_ms(20);
+	}
+	return 0;
+}
+
+/* Print the verdict; returns the exit status. */
+static int verdict(const char *ifname, const char *mode, __u32 bridge,
+		   unsigned long secs, const struct bridge_delta *d)
+{
+	__u64 lost = d->no_meta + d->foreign + d->short_meta;
+
+	if (!d->seen && !lost && !d->valid) {
+		printf("no traffic seen in %lu s: no verdict (send traffic to %s while probing)\n",
+		       secs, ifname);
+		return XT_EXIT_NO_VERDICT;
+	}
+	if (d->meta_fail) {
+		printf("driver cannot carry metadata in %s mode: bpf_xdp_adjust_meta failed on %llu of %llu packets → use --bridge tc\n",
+		       mode, (unsigned long long)d->meta_fail,
+		       (unsigned long long)d->seen);
+		return XT_EXIT_OK;
+	}
+	if (!d->tagged) {
+		printf("XDP tagged none of %llu packets (bridge %s classifies at TC): no verdict\n",
+		       (unsigned long long)d->seen, xt_bridge_str(bridge));
+		return XT_EXIT_NO_VERDICT;
+	}
+	if (lost) {
+		printf("tags lost on the way in %s mode: %llu of %llu tagged packets reached TC tagged (%llu without metadata, %llu foreign, %llu short) → use --bridge tc (or auto)\n",
+		       mode, (unsigned long long)d->valid,
+		       (unsigned long long)d->tagged,
+		       (unsigned long long)d->no_meta,
+		       (unsigned long long)d->foreign,
+		       (unsigned long long)d->short_meta);
+		return XT_EXIT_OK;
+	}
+	printf("metadata works in %s mode: %llu of %llu tagged packets reached TC tagged → use --bridge meta\n",
+	       mode, (unsigned long long)d->valid,
+	       (unsigned long long)d->tagged);
+	return XT_EXIT_OK;
+}
+
+enum { O_MODE = 256, O_SECONDS, O_NO_META };
+
+static const struct option probe_opts[] = {
+	{ "mode", required_argument, NULL, O_MODE },
+	{ "seconds", required_argument, NULL, O_SECONDS },
+	{ "no-meta", no_argument, NULL, O_NO_META },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_probe(int argc, char **argv)
+{
+	struct xt_attach_opts o = { .tc_prio = XT_TC_PRIO_DEFAULT,
+				    .bridge = XT_BRIDGE_META };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct xt_counters start, end;
+	struct bridge_delta d;
+	unsigned long secs = 5, k;
+	struct xt_pinned p;
+	bool ours = false;
+	char *endp;
+	int c, err, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", probe_opts, NULL)) != -1) {
+		switch (c) {
+		case O_MODE:
+			/* Offload has no TC stage on the NIC to probe. */
+			if (xt_mode_parse(optarg, &o.mode) ||
+			    o.mode == XT_MODE_OFFLOAD) {
+				pr_err("--mode: '%s' is not auto, native or generic",
+				       optarg);
+				return XT_EXIT_USAGE;
+			}
+			break;
+		case O_SECONDS:
+			errno = 0;
+			secs = strtoul(optarg, &endp, 10);
+			if (errno || *endp || optarg[0] == '-' || !secs ||
+			    secs > 3600) {
+				pr_err("--seconds: '%s' is not a number in 1-3600",
+				       optarg);
+				return XT_EXIT_USAGE;
+			}
+			break;
+		case O_NO_META:
+			o.no_meta = true;
+			break;
+		case 'h':
+			fputs(probe_usage, stdout);
+			return XT_EXIT_OK;
+		case ':':
+			pr_err("option '%s' needs a value", argv[optind - 1]);
+			return XT_EXIT_USAGE;
+		default:
+			pr_err("unknown option '%s' (try 'xdptag probe --help')",
+			       argv[optind - 1]);
+			return XT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		pr_err("expected one interface (try 'xdptag probe --help')");
+		return XT_EXIT_USAGE;
+	}
+	o.ifname = argv[optind];
+	/* Probe attaches and detaches: it needs the rights of both. */
+	if (xt_privs_check("probe", XT_PRIV_LOAD) ||
+	    xt_privs_check("probe", XT_PRIV_DETACH))
+		return XT_EXIT_FAIL;
+	if (!if_nametoindex(o.ifname)) {
+		pr_err("interface '%s' does not exist", o.ifname);
+		return XT_EXIT_USAGE;
+	}
+
+	err = xt_pins_open(o.ifname, &p);
+	if (err == -ENOENT) {
+		ret = xt_attach(&o);
+		if (ret)
+			return ret;
+		ours = true;
+		err = xt_pins_open(o.ifname, &p);
+	} else if (!err) {
+		printf("xdptag is already attached to %s: reading its live counters instead\n",
+		       o.ifname);
+	}
+	if (err) {
+		pr_err("cannot open the pins of %s: %s", o.ifname,
+		       strerror(-err));
+		ret = XT_EXIT_FAIL;
+		goto out;
+	}
+	/* Interrupted, we still detach and judge from what was seen. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	err = xt_counters_read(p.xdp_stats, p.tc_stats, &start);
+	if (err) {
+		pr_err("cannot read the counters of %s: %s", o.ifname,
+		       strerror(-err));
+		ret = XT_EXIT_FAIL;
+		goto out_pins;
+	}
+	printf("Watching %s for %lu s: send traffic to it now\n", o.ifname,
+	       secs);
+	fflush(stdout);
+	for (k = 0; k < secs && !stop; k++)
+		nap_ms(1000);
+	err = sample_final(&p, &start, &end, &d);
+	if (err) {
+		pr_err("cannot read the counters of %s: %s", o.ifname,
+		       strerror(-err));
+		ret = XT_EXIT_FAIL;
+		goto out_pins;
+	}
+	ret = -1;
+out_pins:
+	xt_pins_close(&p);
+out:
+	if (ours && xt_detach(o.ifname) != XT_EXIT_OK)
+		return XT_EXIT_FAIL;
+	if (ret == -1)
+		ret = verdict(o.ifname, xt_mode_str(p.info_val.xdp_flags),
+			      p.info_val.bridge, k, &d);
+	return ret;
+}
