@@ -101,8 +101,12 @@ timeout 120 depmod -b "$KX" "$KVER"
 
 # ---------------------------------------------------------- initramfs --- #
 
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,run,tmp,root,xt}
-mkdir -p "$ROOT"/usr/lib/x86_64-linux-gnu "$ROOT"/lib/x86_64-linux-gnu
+# Merged /usr as on Debian 12, so /bin/bash and /usr/bin/bash are one file.
+mkdir -p "$ROOT"/usr/{bin,sbin,lib,lib64} "$ROOT"/{etc,proc,sys,dev,run,tmp}
+mkdir -p "$ROOT"/{root,xt}
+for d in bin sbin lib lib64; do
+	ln -s "usr/$d" "$ROOT/$d"
+done
 mkdir -p "$ROOT/var" && ln -s /run "$ROOT/var/run"
 
 # Copy a file to the same path in the VM, symlinks resolved.
@@ -156,7 +160,9 @@ done
 # its ip and tc applets lack netns and bpf support.
 put /bin/busybox
 for a in $(/bin/busybox --list-full); do
-	case $(basename "$a") in ip|tc|busybox) continue ;; esac
+	# Without an init applet a broken /init panics (and qemu exits)
+	# instead of waiting for a console login.
+	case $(basename "$a") in ip|tc|busybox|init|linuxrc) continue ;; esac
 	for d in /bin /sbin /usr/bin /usr/sbin; do
 		[ -e "$ROOT$d/$(basename "$a")" ] && continue 2
 	done
@@ -226,6 +232,7 @@ for f in $(find "$ROOT/xt/$BUILD" -type f -perm -u+x); do
 done
 
 install -m 755 tests/vm/init "$ROOT/init"
+[ -x "$ROOT/bin/bash" ] || die "bash missing from the initramfs"
 cat >"$ROOT/etc/xt-vm.conf" <<EOF
 BUILD='$BUILD'
 XT_TIERS='$TIERS'
@@ -238,7 +245,7 @@ EOF
 step INITRD "$(du -m "$WORK/initramfs.gz" | cut -f1) MB gzip,\
  $(du -sm "$ROOT" | cut -f1) MB unpacked:$copied"
 
-# ---------------------------------------------------------------- boot --- #
+# -------------------------------------------------------------- boot --- #
 
 step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS"
 LOG=$WORK/console.log
@@ -254,7 +261,7 @@ qrc=${PIPESTATUS[0]}
 set -e
 elapsed=$(($(date +%s) - start))
 
-# --------------------------------------------------------------- verdict --- #
+# ----------------------------------------------------------- verdict --- #
 
 if ! grep -q '^XT-VM-END' "$LOG"; then
 	echo "  console (last 30 lines):"
@@ -268,12 +275,15 @@ s_fail=$(grep -cE '^not ok ' <<<"$self") || true
 s_skip=$(grep -cE '^ok .*# SKIP' <<<"$self") || true
 self_rc=$(sed -n 's/^XT-VM-SELFTEST rc=//p' "$LOG")
 suite_rc=$(sed -n 's/^XT-VM-SUITE rc=//p' "$LOG")
-read -r p f s < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$LOG" | tail -n 1)
+read -r p f s < <(sed -n \
+	's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	"$LOG" | tail -n 1)
 p=${p:-0} f=${f:-0} s=${s:-0}
 [ "$self_rc" != 0 ] && [ "$s_fail" = 0 ] && s_fail=1
 [ "$suite_rc" != 0 ] && [ "$f" = 0 ] && f=1
 
 echo
 echo "kernel $KVER under qemu ($ACCEL): ${elapsed}s"
-echo "kernels: $((p + s_pass)) passed, $((f + s_fail)) failed, $((s + s_skip)) skipped"
-[ "$((f + s_fail))" = 0 ]
+p=$((p + s_pass)) f=$((f + s_fail)) s=$((s + s_skip))
+echo "kernels: $p passed, $f failed, $s skipped"
+[ "$f" = 0 ]
