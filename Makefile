@@ -51,7 +51,8 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
 	test-kernels fuzz clean
 
-all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds
+all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
+	$(BUILD)/fuzz/fuzz_rules
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
@@ -102,12 +103,22 @@ $(BUILD)/fuzz/fuzz_parse: fuzz/fuzz_parse.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d $< -o $@
 
+# The rules-file loader and compiler, no BPF: libyaml is fuzzed with them.
+FUZZ_RULES_SRCS := fuzz/fuzz_rules.c user/rules_file.c user/rules.c \
+		   user/rules_default.c
+$(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_RULES_SRCS) \
+		-lyaml -o $@
+
 $(BUILD)/fuzz/pcap_seeds: fuzz/pcap_seeds.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) $< -lpcap -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds
+fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules
 	$(Q)BUILD=$(BUILD) fuzz/run.sh
 
 deps:

@@ -8,6 +8,7 @@
 #   BUILD=build bench/run.sh            everything, under 10 minutes
 #   ROUNDS=5 SECS=1 CPU=0 PROG_ROUNDS=5 PROG_REPEAT=10000000   the defaults
 #   ONLY=prog|veth                      one part only
+#   SRC=xdp|skb                         veth runs of that traffic source only
 #
 # Raw results go to $BUILD/bench/results/; the plot data and, if gnuplot is
 # installed, perf-scaling.svg too.  Every namespace made is removed on exit.
@@ -20,6 +21,7 @@ CPU=${CPU:-0}
 PROG_ROUNDS=${PROG_ROUNDS:-5}
 PROG_REPEAT=${PROG_REPEAT:-10000000}
 ONLY=${ONLY:-}
+SRC=${SRC:-}
 XB=$BUILD/bench/xt_bench
 OUT=$BUILD/bench/results
 # shellcheck source=../tests/lib/tap.sh
@@ -44,22 +46,32 @@ if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then
 fi
 
 # ------------------------------------------------------------------ veth --
-# name  receiver-mode  rules  prefixes  nft(0/1)
+# name  receiver-mode  rules  prefixes  nft(0/1)  source(xdp/skb)
+# Receiver modes attach native XDP; MODE:generic attaches generic XDP.
+# Source xdp: live XDP frames (XDP_TX from the sending veth); skb: real
+# skbs from an AF_PACKET socket, the path socket-sent traffic takes.
 CONFIGS=(
-	"none none 0 0 0"
-	"null-xdp null 0 0 0"
-	"xdptag xdptag 0 0 0"
-	"xdptag-xdp-only xdponly 0 0 0"
-	"xdptag-xdp-null-tc xdpnulltc 0 0 0"
-	"nft nft 0 0 1"
-	"xdptag-drop drop 0 0 0"
-	"null-drop nulldrop 0 0 0"
+	"none none 0 0 0 xdp"
+	"null-xdp null 0 0 0 xdp"
+	"xdptag xdptag 0 0 0 xdp"
+	"xdptag-xdp-only xdponly 0 0 0 xdp"
+	"xdptag-xdp-null-tc xdpnulltc 0 0 0 xdp"
+	"nft nft 0 0 1 xdp"
+	"xdptag-drop drop 0 0 0 xdp"
+	"null-drop nulldrop 0 0 0 xdp"
+	"skb-none none 0 0 0 skb"
+	"skb-null-generic null:generic 0 0 0 skb"
+	"skb-null-native null 0 0 0 skb"
+	"skb-xdptag-generic xdptag:generic 0 0 0 skb"
+	"skb-xdptag-native xdptag 0 0 0 skb"
+	"skb-nft nft 0 0 1 skb"
 )
 for n in 10 1000 10000 100000; do
-	CONFIGS+=("xdptag-pfx-$n xdptag 0 $n 0" "nft-pfx-$n nft 0 $n 1")
+	CONFIGS+=("xdptag-pfx-$n xdptag 0 $n 0 xdp" "nft-pfx-$n nft 0 $n 1 xdp")
 done
 for n in 1 16 64; do
-	CONFIGS+=("xdptag-rules-$n xdptag $n 0 0" "nft-rules-$n nft $n 0 1")
+	CONFIGS+=("xdptag-rules-$n xdptag $n 0 0 xdp"
+		  "nft-rules-$n nft $n 0 1 xdp")
 done
 
 rx_count() {
@@ -68,7 +80,7 @@ rx_count() {
 
 # One 1 s run of one configuration; appends a line to $OUT/veth.txt.
 veth_run() {
-	local round=$1 name=$2 mode=$3 rules=$4 pfx=$5 nft=$6
+	local round=$1 name=$2 mode=$3 rules=$4 pfx=$5 nft=$6 src=$7
 	local amode=$mode apid i rx0 rx1 gen att seen=0
 
 	[ "$mode" = nft ] && amode=none
@@ -90,7 +102,7 @@ veth_run() {
 	grep -qs ready "$OUT/attach.out" ||
 		die "$name: receiver did not attach: $(cat "$OUT/attach.out")"
 	rx0=$(rx_count)
-	gen=$(ip netns exec "$TX" "$XB" gen "$IFA" "$SECS" "$CPU") ||
+	gen=$(ip netns exec "$TX" "$XB" gen "$IFA" "$SECS" "$CPU" "$src") ||
 		die "$name: generator failed"
 	rx1=$(rx_count)
 	kill -TERM "$apid"
@@ -102,8 +114,8 @@ veth_run() {
 		       sed -n 's/.*counter packets \([0-9]*\) .*"seen".*/\1/p')
 		ip netns exec "$RX" nft delete table netdev xtbench
 	fi
-	echo "round $round name $name rx $((rx1 - rx0)) nft_seen $seen $gen $att" \
-		>>"$OUT/veth.txt"
+	echo "round $round name $name src $src rx $((rx1 - rx0))" \
+		"nft_seen $seen $gen $att" >>"$OUT/veth.txt"
 }
 
 if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
@@ -120,10 +132,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
 	done
 	veth_pair "$IFA" "$TX" "$IFB" "$RX" || die "cannot make the veth pair"
 	# NAPI on the receiving peer, or XDP_TX frames vanish (MEASURED.md).
+	# Socket-sent skbs then take the same NAPI ring into the receiver.
 	ip netns exec "$RX" "$XB" gro "$IFB" ||
 		die "cannot turn GRO on"
 	for c in "${CONFIGS[@]}"; do
-		read -r name mode rules pfx nft <<<"$c"
+		read -r name mode rules pfx nft src <<<"$c"
 		[ "$nft" = 1 ] || continue
 		f="$OUT/nft-$rules-$pfx.nft"
 		"$XB" nft "$IFB" "$rules" "$pfx" >"$f" || die "nft gen"
@@ -132,9 +145,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
 	for ((r = 0; r < ROUNDS; r++)); do
 		n=${#CONFIGS[@]}
 		for ((j = 0; j < n; j++)); do
-			read -r name mode rules pfx nft \
-				<<<"${CONFIGS[$(((j + r * 7) % n))]}"
-			veth_run "$r" "$name" "$mode" "$rules" "$pfx" "$nft"
+			read -r name mode rules pfx nft src \
+				<<<"${CONFIGS[$(((j + r * 5) % n))]}"
+			[ -z "$SRC" ] || [ "$SRC" = "$src" ] || continue
+			veth_run "$r" "$name" "$mode" "$rules" "$pfx" "$nft" \
+				"$src"
 		done
 		echo "# veth round $((r + 1))/$ROUNDS" >&2
 	done
@@ -149,7 +164,8 @@ fi
 
 /usr/bin/python3 bench/summary.py "$OUT"
 status=$?	# nonzero when a count check failed
-if command -v gnuplot >/dev/null && [ -s "$OUT/scaling.dat" ]; then
+# Only a header when the scaling runs were left out (SRC=skb, ONLY=prog).
+if command -v gnuplot >/dev/null && grep -qsv '^#' "$OUT/scaling.dat"; then
 	gnuplot -e "datafile='$OUT/scaling.dat'; outfile='$OUT/perf-scaling.svg'" \
 		bench/scaling.gp && echo "plot: $OUT/perf-scaling.svg"
 fi

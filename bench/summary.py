@@ -48,12 +48,14 @@ if os.path.exists(p):
         target("XDP 64 rules / 1 rule", prog[("scale", "rules-64")][1], 1.1)
 
 veth = {}           # name -> {round: ns per packet}
+src = {}            # name -> traffic source: xdp (live frames) or skb
 p = os.path.join(out, "veth.txt")
 if os.path.exists(p):
     for line in open(p):
         f = line.split()
         kv = dict(zip(f[0::2], f[1::2]))
         name, rnd = kv["name"], int(kv["round"])
+        src[name] = kv.get("src", "xdp")
         rx = int(kv["rx"])
         cpu = int(kv["gen_cpu_ns"]) + int(kv["ksoftirqd_ns"])
         # Every stage that runs must have seen every received packet.
@@ -65,7 +67,7 @@ if os.path.exists(p):
                 want.append(("xdp_tagged", int(kv["xdp_tagged"])))
         if "tc_valid" in kv and name != "xdptag-drop":
             want.append(("tc_valid", int(kv["tc_valid"])))
-        if name.startswith("nft"):
+        if "nft" in name.split("-"):
             want.append(("nft_seen", int(kv["nft_seen"] or 0)))
         for what, n in want:
             if n != rx:
@@ -74,27 +76,40 @@ if os.path.exists(p):
         if rx:
             veth.setdefault(name, {})[rnd] = cpu / rx
 
-if veth:
-    base = veth.get("none", {})
-    print("\n-- veth, XDP frames, CPU ns per received packet (median over "
-          f"{len(base)} rounds), ratio and added ns paired per round")
+
+def paired(name, fn, base_name="none"):
+    v = veth.get(name, {})
+    base = veth.get(base_name, {})
+    return [fn(v[r], base[r]) for r in v if r in base]
+
+
+def added_ratio(a, b, base_name="none"):
+    ra = veth.get(a, {})
+    rb = veth.get(b, {})
+    base = veth.get(base_name, {})
+    return [(ra[r] - base[r]) / (rb[r] - base[r])
+            for r in ra if r in rb and r in base and rb[r] != base[r]]
+
+
+# Each traffic source against nothing attached under the same source.
+for what, s_, base_name in (("XDP frames", "xdp", "none"),
+                            ("socket-sent skbs", "skb", "skb-none")):
+    names = [n for n in veth if src[n] == s_]
+    if not names:
+        continue
+    print(f"\n-- veth, {what}, CPU ns per received packet (median over "
+          f"{len(veth.get(base_name, {}))} rounds), ratio and added ns "
+          "paired per round")
     print(f"  {'receiver':<22} {'ns/pkt':>8} {'vs none':>8} {'added':>8}")
-
-    def paired(name, fn):
-        v = veth.get(name, {})
-        return [fn(v[r], base[r]) for r in v if r in base]
-
-    for name, v in veth.items():
-        rat = paired(name, lambda a, b: a / b)
-        add = paired(name, lambda a, b: a - b)
+    for name in names:
+        v = veth[name]
+        rat = paired(name, lambda a, b: a / b, base_name)
+        add = paired(name, lambda a, b: a - b, base_name)
         print(f"  {name:<22} {med(v.values()):8.1f} "
               f"{med(rat) if rat else 0:8.2f} {med(add) if add else 0:8.1f}")
 
-    def added_ratio(a, b):
-        ra = veth.get(a, {})
-        rb = veth.get(b, {})
-        return [(ra[r] - base[r]) / (rb[r] - base[r])
-                for r in ra if r in rb and r in base and rb[r] != base[r]]
+if veth:
+    base = veth.get("none", {})
 
     x = added_ratio("xdptag", "nft")
     if x:
@@ -118,6 +133,17 @@ if veth:
          if r in nt and r in xo and nt[r] > xo[r]]
     if t:
         target("veth: TC stage added / null TC added", med(t), 1.1)
+
+    for mode in ("generic", "native"):
+        x = added_ratio(f"skb-xdptag-{mode}", "skb-nft", "skb-none")
+        if x:
+            target(f"veth skb: xdptag {mode} added / nft added", med(x),
+                   1 / 3)
+    # Same round, same packets: what native mode costs over generic.
+    x = paired("skb-xdptag-native", lambda a, b: a / b, "skb-xdptag-generic")
+    if x:
+        rows.append(("veth skb: xdptag native / generic, ns per packet",
+                     f"{med(x):.2f}", "(info)", ""))
 
     with open(os.path.join(out, "scaling.dat"), "w") as dat:
         dat.write("# prefixes xdptag_added_ns nft_added_ns xdptag_prog_ns\n")

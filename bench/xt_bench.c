@@ -8,11 +8,13 @@
  *	and the XDP stage as prefixes and rules grow
  *   xt_bench attach IFNAME MODE [RULES PREFIXES]
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
- *	xdponly|xdpnulltc|drop),
+ *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
  *	print "ready", hold until SIGTERM, print the counters, detach
- *   xt_bench gen IFNAME SECONDS CPU
- *	send live XDP frames out of IFNAME for SECONDS on CPU; print the CPU
- *	time this thread and that CPU's ksoftirqd used
+ *   xt_bench gen IFNAME SECONDS CPU [SOURCE]
+ *	send the bench frame out of IFNAME for SECONDS on CPU, as live XDP
+ *	frames (SOURCE xdp, the default) or as skbs from an AF_PACKET socket
+ *	(SOURCE skb); print the CPU time this thread and that CPU's
+ *	ksoftirqd used
  *   xt_bench gro IFNAME
  *	turn GRO on (what `ethtool -K IFNAME gro on` does; no ethtool here)
  *   xt_bench nft IFNAME [RULES PREFIXES]
@@ -35,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
@@ -493,8 +496,24 @@ static int cmd_prog(int argc, char **argv)
 
 /* ----------------------------------------------------------- attach --- */
 
+/*
+ * MODE:generic attaches in generic (skb) mode: strip the suffix, return
+ * the attach flags.
+ */
+static __u32 xdp_mode_flags(char *mode)
+{
+	char *sfx = mode ? strchr(mode, ':') : NULL;
+
+	if (sfx && !strcmp(sfx, ":generic")) {
+		*sfx = '\0';
+		return XDP_FLAGS_SKB_MODE;
+	}
+	return XDP_FLAGS_DRV_MODE;
+}
+
 static int cmd_attach(int argc, char **argv)
 {
+	__u32 xflags = xdp_mode_flags(argc > 2 ? argv[2] : NULL);
 	const char *mode = argc > 2 ? argv[2] : "none";
 	int nrules = argc > 3 ? atoi(argv[3]) : 0;
 	int npfx = argc > 4 ? atoi(argv[4]) : 0;
@@ -531,8 +550,10 @@ static int cmd_attach(int argc, char **argv)
 		pr_err("unknown mode '%s'", mode);
 		return 2;
 	}
-	if (fd >= 0 && bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL)) {
-		pr_err("native XDP attach on %s: %s", argv[1], strerror(errno));
+	if (fd >= 0 && bpf_xdp_attach(ifindex, fd, xflags, NULL)) {
+		pr_err("%s XDP attach on %s: %s",
+		       xflags == XDP_FLAGS_SKB_MODE ? "generic" : "native",
+		       argv[1], strerror(errno));
 		return 1;
 	}
 	if (with_tc) {
@@ -547,7 +568,7 @@ static int cmd_attach(int argc, char **argv)
 		bpf_tc_hook_create(&hook);	/* EEXIST is fine */
 		if ((!tcs && !null_tc) || bpf_tc_attach(&hook, &tco)) {
 			pr_err("TC attach on %s: %s", argv[1], strerror(errno));
-			bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+			bpf_xdp_detach(ifindex, xflags, NULL);
 			return 1;
 		}
 	}
@@ -598,7 +619,7 @@ static int cmd_attach(int argc, char **argv)
 		xdptag_tc__destroy(tcs);
 	}
 	if (fd >= 0)
-		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		bpf_xdp_detach(ifindex, xflags, NULL);
 	if (skel)
 		xdptag__destroy(skel);
 	bpf_object__close(onull);
@@ -655,28 +676,110 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Live XDP frames, sent by XDP_TX from the sending veth. */
+static int gen_xdp(int fd, int ifindex, const struct pkt *p, double end,
+		   unsigned long long *sent)
+{
+	do {
+		struct xdp_md ctx = { .data_end = p->len,
+				      .ingress_ifindex = ifindex };
+		LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = p->b,
+			    .data_size_in = p->len, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx), .repeat = 1 << 16,
+			    .batch_size = 64,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+		if (bpf_prog_test_run_opts(fd, &ro)) {
+			pr_err("live frames: %s", strerror(errno));
+			return 1;
+		}
+		*sent += 1 << 16;
+	} while (mono() < end);
+	return 0;
+}
+
+/*
+ * A raw AF_PACKET socket bound to the sending veth, qdisc bypassed: each
+ * frame is a real skb handed to veth_xmit, as socket-sent traffic is, with
+ * no IP stack on the sending side to add its own cost.
+ */
+static int gen_skb_socket(int ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_ifindex = ifindex };
+	int one = 1, fd;
+
+	/* Protocol 0: the socket sends only, it never gets a copy back. */
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		pr_err("AF_PACKET socket: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+#define GEN_BATCH	64
+
+static int gen_skb(int fd, const struct pkt *p, double end,
+		   unsigned long long *sent, unsigned long long *full)
+{
+	struct iovec iov = { .iov_base = (void *)p->b, .iov_len = p->len };
+	struct mmsghdr m[GEN_BATCH];
+	int i, n;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < GEN_BATCH; i++) {
+		m[i].msg_hdr.msg_iov = &iov;
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	do {
+		n = sendmmsg(fd, m, GEN_BATCH, 0);
+		if (n > 0) {
+			*sent += n;
+		} else if (errno == ENOBUFS || errno == EAGAIN) {
+			/* The peer's ring was full: that frame is lost. */
+			(*full)++;
+		} else {
+			pr_err("sendmmsg: %s", strerror(errno));
+			return 1;
+		}
+	} while (mono() < end);
+	return 0;
+}
+
 /*
  * The kernel has no IRQ time accounting here (CONFIG_IRQ_TIME_ACCOUNTING
  * off), so softirq work is charged to whichever task it interrupted: the
- * receiver's NAPI runs either in this thread (on local_bh_enable after the
- * XDP_TX flush) or in ksoftirqd of this CPU.  Their sum is the whole cost.
+ * receiver's NAPI (or, for skbs without NAPI, the backlog) runs either in
+ * this thread (on local_bh_enable after the transmit) or in ksoftirqd of
+ * this CPU.  Their sum is the whole cost.
  */
 static int cmd_gen(int argc, char **argv)
 {
 	int ifindex = argc > 1 ? if_nametoindex(argv[1]) : 0;
 	double secs = argc > 2 ? atof(argv[2]) : 1;
 	int cpu_id = argc > 3 ? atoi(argv[3]) : 0;
+	const char *src = argc > 4 ? argv[4] : "xdp";
+	int skb = !strcmp(src, "skb");
 	unsigned long long s0, s1, k0, k1;
-	unsigned long long sent = 0;
+	unsigned long long sent = 0, full = 0;
+	struct bpf_object *o = NULL;
 	char kpath[64];
-	struct bpf_object *o;
 	struct pkt p;
 	cpu_set_t cpu;
-	double end;
-	int fd, kpid;
+	int fd, kpid, err;
 
 	if (!ifindex) {
 		pr_err("no interface '%s' here", argc > 1 ? argv[1] : "");
+		return 2;
+	}
+	if (!skb && strcmp(src, "xdp")) {
+		pr_err("unknown traffic source '%s' (xdp or skb)", src);
 		return 2;
 	}
 	CPU_ZERO(&cpu);
@@ -685,35 +788,28 @@ static int cmd_gen(int argc, char **argv)
 		pr_err("cannot pin to CPU %d: %s", cpu_id, strerror(errno));
 		return 1;
 	}
-	fd = prog_fd_from("gen_tx", &o);
+	fd = skb ? gen_skb_socket(ifindex) : prog_fd_from("gen_tx", &o);
+	if (fd < 0)
+		return 1;
 	pkt_bench(&p);
 	kpid = ksoftirqd_pid(cpu_id);
 	snprintf(kpath, sizeof(kpath), "/proc/%d/schedstat", kpid);
 
 	s0 = schedstat_ns("/proc/thread-self/schedstat");
 	k0 = schedstat_ns(kpath);
-	end = mono() + secs;
-	do {
-		struct xdp_md ctx = { .data_end = p.len,
-				      .ingress_ifindex = ifindex };
-		LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = p.b,
-			    .data_size_in = p.len, .ctx_in = &ctx,
-			    .ctx_size_in = sizeof(ctx), .repeat = 1 << 16,
-			    .batch_size = 64,
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-
-		if (bpf_prog_test_run_opts(fd, &ro)) {
-			pr_err("live frames on %s: %s", argv[1],
-			       strerror(errno));
-			return 1;
-		}
-		sent += 1 << 16;
-	} while (mono() < end);
+	if (skb)
+		err = gen_skb(fd, &p, mono() + secs, &sent, &full);
+	else
+		err = gen_xdp(fd, ifindex, &p, mono() + secs, &sent);
 	s1 = schedstat_ns("/proc/thread-self/schedstat");
 	k1 = schedstat_ns(kpath);
-	printf("gen_sent %llu gen_cpu_ns %llu ksoftirqd_ns %llu\n", sent,
-	       s1 - s0, k1 - k0);
+	if (skb)
+		close(fd);
 	bpf_object__close(o);
+	if (err)
+		return 1;
+	printf("gen_sent %llu gen_full %llu gen_cpu_ns %llu ksoftirqd_ns %llu\n",
+	       sent, full, s1 - s0, k1 - k0);
 	return 0;
 }
 

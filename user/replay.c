@@ -438,6 +438,8 @@ int xt_replay(const struct xt_replay_opts *o)
 		goto out_nofree;
 	}
 	if (xt_rules_file_load(o->rules_path, rf, stderr)) {
+		pr_err("invalid rules file '%s'",
+		       o->rules_path ? o->rules_path : "default");
 		ret = XT_EXIT_USAGE;
 		goto out_nofree;
 	}

@@ -302,7 +302,9 @@ static void pfx_finish(struct cc *cc)
 	struct xt_ruleset *rs = cc->rs;
 	size_t i, n = 0;
 
-	qsort(cc->ent, cc->nent, sizeof(*cc->ent), entry_cmp);
+	/* No prefix at all leaves ent NULL, which qsort must not be given. */
+	if (cc->nent)
+		qsort(cc->ent, cc->nent, sizeof(*cc->ent), entry_cmp);
 	for (i = 0; i < cc->nent; i++) {
 		if (n && !entry_cmp(&cc->ent[n - 1].key, &cc->ent[i].key))
 			cc->ent[n - 1].val.bits |= cc->ent[i].val.bits;

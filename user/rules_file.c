@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 #include "pins.h"
 #include "rules_file.h"
@@ -359,6 +360,7 @@ static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
 	const char *name = scalar(n);
 	unsigned int lineno = 0;
 	struct xt_prefix p;
+	struct stat st;
 	yaml_mark_t m;
 	int ret = 0;
 	FILE *fp;
@@ -371,6 +373,14 @@ static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
 	if (!fp) {
 		err(c, n, "cannot read prefix file '%s': %s", path,
 		    strerror(errno));
+		return -EINVAL;
+	}
+	/* A device such as /dev/zero never ends: reading it would hang. */
+	if (fstat(fileno(fp), &st) ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		err(c, n, "cannot read prefix file '%s': not a regular file",
+		    path);
+		fclose(fp);
 		return -EINVAL;
 	}
 	c->in_file = &n->start_mark;
@@ -994,6 +1004,7 @@ void xt_rules_file_place(const struct xt_rules_file *f,
 static int doc_load(struct ctx *c, const char *path, yaml_document_t *doc)
 {
 	yaml_parser_t parser;
+	struct stat st;
 	FILE *fp = NULL;
 	int ret = 0;
 
@@ -1003,6 +1014,12 @@ static int doc_load(struct ctx *c, const char *path, yaml_document_t *doc)
 	}
 	if (path) {
 		fp = fopen(path, "r");
+		/* fopen opens a directory; libyaml would say "input error". */
+		if (fp && !fstat(fileno(fp), &st) && S_ISDIR(st.st_mode)) {
+			fclose(fp);
+			fp = NULL;
+			errno = EISDIR;
+		}
 		if (!fp) {
 			fprintf(c->errf, "%s: error: cannot read: %s\n",
 				c->label, strerror(errno));

@@ -98,9 +98,13 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	struct xt_pfx_key key = {
 		.gen = gen, .dir = dir, .family = v6 ? 6 : 4,
 	};
-	__u64 bits = l1->bits[top];
+	__u64 bits;
 	int i;
 
+	/* 6.1's verifier takes a byte swap's result as unbounded. */
+	xt_barrier_var(top);
+	top &= XT_L1_SLOTS - 1;
+	bits = l1->bits[top];
 	if (!((l1->longer[top / 64] >> (top % 64)) & 1))
 		return bits;
 

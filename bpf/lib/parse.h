@@ -154,6 +154,14 @@ static __always_inline int ipv6_is_ext(__u32 nh)
 	       nh == IPPROTO_AH || nh == IPPROTO_MH;
 }
 
+/*
+ * Hide a value from the compiler so that the mask after it stays: older
+ * verifiers (6.1) lose the bounds of byte swaps, products and variable
+ * shifts, and clang would drop a mask it can prove redundant, leaving the
+ * verifier without the bound it needs.  Works for BPF and user space.
+ */
+#define xt_barrier_var(v)	__asm__ __volatile__("" : "+r"(v))
+
 /* 1 if x == y, else 0, for bytes, without a branch. */
 static __always_inline __u32 xt_eq8(__u32 x, __u32 y)
 {
@@ -188,6 +196,10 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		is_frag = xt_eq8(nh, IPPROTO_FRAGMENT);
 		units = h[1] & (is_frag - 1);		/* 0 for a fragment */
 		hlen = 8 + units * (8 - 4 * is_ah);
+		/* At most 2048, a multiple of 4: the mask keeps every valid
+		 * length and gives the verifier its bound. */
+		xt_barrier_var(hlen);
+		hlen &= 0xffc;
 
 		if (is_frag) {
 			/* Offset in the top 13 bits, M in bit 0. */
