@@ -570,10 +570,10 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	st->xdp->rodata->cfg_no_meta = no_meta;
 	err = xdptag__load(st->xdp);
 	if (err) {
-		pr_err("cannot load the XDP program%s%s: %s%s",
+		pr_err("cannot load the XDP program%s%s: %s%s%s",
 		       mode == XT_MODE_OFFLOAD ? " for offload to " : "",
 		       mode == XT_MODE_OFFLOAD ? st->ifname : "",
-		       strerror(-err), hint);
+		       strerror(-err), hint, xt_kernel_hint());
 		return err;
 	}
 	/*
@@ -600,8 +600,8 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	st->tc->rodata->cfg_mark_value = s->mark_value;
 	err = xdptag_tc__load(st->tc);
 	if (err) {
-		pr_err("cannot load the TC program: %s%s", strerror(-err),
-		       hint);
+		pr_err("cannot load the TC program: %s%s%s", strerror(-err),
+		       hint, xt_kernel_hint());
 		return err;
 	}
 	return 0;

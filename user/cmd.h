@@ -6,6 +6,9 @@
 #ifndef XDPTAG_CMD_H
 #define XDPTAG_CMD_H
 
+#include <getopt.h>
+#include "log.h"
+
 /* Exit statuses, documented in docs/cli.md. */
 enum xt_exit {
 	XT_EXIT_OK = 0,
@@ -23,5 +26,19 @@ struct xt_cmd {
 
 /* The table in main.c; help is generated from it. */
 extern const struct xt_cmd xt_cmds[];
+
+/*
+ * getopt_long's two error returns, reported alike by every subcommand
+ * (option strings start with ':' so that a missing value is told apart).
+ */
+static inline int xt_opt_error(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		pr_err("option '%s' needs a value", argv[optind - 1]);
+	else
+		pr_err("unknown option '%s' (try 'xdptag %s --help')",
+		       argv[optind - 1], cmd);
+	return XT_EXIT_USAGE;
+}
 
 #endif

@@ -141,13 +141,8 @@ int cmd_attach(int argc, char **argv)
 		case 'h':
 			fputs(attach_usage, stdout);
 			return XT_EXIT_OK;
-		case ':':
-			pr_err("option '%s' needs a value", argv[optind - 1]);
-			return XT_EXIT_USAGE;
 		default:
-			pr_err("unknown option '%s' (try 'xdptag attach --help')",
-			       argv[optind - 1]);
-			return XT_EXIT_USAGE;
+			return xt_opt_error("attach", c, argv);
 		}
 	}
 	if (optind != argc - 1) {

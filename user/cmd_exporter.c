@@ -212,13 +212,8 @@ int cmd_exporter(int argc, char **argv)
 		case 'h':
 			fputs(exporter_usage, stdout);
 			return XT_EXIT_OK;
-		case ':':
-			pr_err("option '%s' needs a value", argv[optind - 1]);
-			return XT_EXIT_USAGE;
 		default:
-			pr_err("unknown option '%s' (try 'xdptag exporter --help')",
-			       argv[optind - 1]);
-			return XT_EXIT_USAGE;
+			return xt_opt_error("exporter", c, argv);
 		}
 	}
 	if (optind != argc) {

@@ -189,13 +189,8 @@ int cmd_probe(int argc, char **argv)
 		case 'h':
 			fputs(probe_usage, stdout);
 			return XT_EXIT_OK;
-		case ':':
-			pr_err("option '%s' needs a value", argv[optind - 1]);
-			return XT_EXIT_USAGE;
 		default:
-			pr_err("unknown option '%s' (try 'xdptag probe --help')",
-			       argv[optind - 1]);
-			return XT_EXIT_USAGE;
+			return xt_opt_error("probe", c, argv);
 		}
 	}
 	if (optind != argc - 1) {

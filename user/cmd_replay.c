@@ -63,7 +63,7 @@ int cmd_replay(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o.rules_path = optarg;
@@ -98,9 +98,7 @@ int cmd_replay(int argc, char **argv)
 			usage(stdout);
 			return XT_EXIT_OK;
 		default:
-			pr_err("replay: unknown or incomplete option '%s' (try 'xdptag replay --help')",
-			       argv[optind - 1]);
-			return XT_EXIT_USAGE;
+			return xt_opt_error("replay", c, argv);
 		}
 	}
 	if (optind != argc - 1) {

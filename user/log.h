@@ -19,4 +19,13 @@ extern int xt_verbose;
 /* Route libbpf's messages through xt_verbose. */
 void xt_log_setup(void);
 
+/*
+ * After a program failed to load: "" on kernels xdptag is tested on, else
+ * a sentence naming the running kernel and the oldest tested one, to put
+ * at the end of the error line.
+ */
+const char *xt_kernel_hint(void);
+/* The same for a given uname release string (into a static buffer). */
+const char *xt_kernel_hint_for(const char *release);
+
 #endif

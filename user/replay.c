@@ -461,7 +461,8 @@ int xt_replay(const struct xt_replay_opts *o)
 
 	skel = xt_xdp_open_explain(0);
 	if (!skel) {
-		pr_err("loading the XDP program failed (are you root? -v says more)");
+		pr_err("loading the XDP program failed (are you root? -v says more)%s",
+		       xt_kernel_hint());
 		goto out;
 	}
 	if (rules_install(skel, rf))

@@ -9,8 +9,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 PINS=/sys/fs/bpf/xdptag
 
 if [ "$(id -u)" != 0 ]; then
@@ -213,7 +211,7 @@ refused 2 "Error: unknown option '--bogus' (try 'xdptag probe --help')" \
 	probe "$A" --bogus
 refused 2 "Error: unknown option '--bogus' (try 'xdptag exporter --help')" \
 	exporter --bogus
-refused 2 "Error: replay: unknown or incomplete option '--bogus' (try 'xdptag replay --help')" \
+refused 2 "Error: unknown option '--bogus' (try 'xdptag replay --help')" \
 	replay --bogus x.pcap
 
 check "nothing left on $A" "$BEFORE" "$(snap)"

@@ -10,11 +10,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 RULES=$PWD/tests/e2e/rules/classes.yaml
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
-PY=/usr/bin/python3
 
 need() {
 	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
@@ -36,18 +33,7 @@ fi
 declare -A SENT=([0]=6 [1]=5 [2]=7 [3]=3 [4]=4)
 TOTAL=25
 
-ns_new SND
-ns_new RCV
-# No IPv6 autoconfiguration chatter: every packet counted is one we sent.
-for ns in "$SND" "$RCV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-done
-A=${XT_ID}s
-B=${XT_ID}r
-veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "veth pair"; finish; }
-on_exit ip netns exec "$RCV" "$XT" detach "$B"
-BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+lab_pair
 
 # The packets behind SENT, through the shared sender.
 send_packets() {

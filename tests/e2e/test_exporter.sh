@@ -9,25 +9,13 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
-PY=/usr/bin/python3
 
-if [ "$(id -u)" != 0 ]; then
-	skip_test "exporter e2e" "needs root (namespaces, XDP)"; finish
-fi
-if ! $PY -c 'import scapy' 2>/dev/null; then
-	skip_test "exporter e2e" "scapy missing for /usr/bin/python3"; finish
-fi
+e2e_need "exporter e2e"
 
-ns_new SND || exit 1
-ns_new RCV || exit 1
-for ns in "$SND" "$RCV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
-IFS_=exs$$ IFR=exr$$
-veth_pair "$IFS_" "$SND" "$IFR" "$RCV" || exit 1
-on_exit ip netns exec "$RCV" "$XT" detach "$IFR"
+lab_pair
+IFS_=$A IFR=$B
+# The [::1] listener needs IPv6 on loopback only.
+ip netns exec "$RCV" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 
 ip netns exec "$RCV" "$XT" attach "$IFR" >/dev/null
 check "attach $IFR" 0 $?

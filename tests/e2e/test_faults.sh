@@ -8,10 +8,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
-PY=/usr/bin/python3
 PINS=/sys/fs/bpf/xdptag
 
 need() {

@@ -11,9 +11,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
-PY=/usr/bin/python3
 SWAPS=25
 
 need() {
@@ -54,17 +51,7 @@ rules:
   - { name: udp-5555, class: one, weight: 10, match: { dport: 5555 } }
 EOF
 
-ns_new SND
-ns_new RCV
-for ns in "$SND" "$RCV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-done
-A=${XT_ID}s
-B=${XT_ID}r
-veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "veth pair"; finish; }
-on_exit ip netns exec "$RCV" "$XT" detach "$B"
-BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+lab_pair
 
 ip netns exec "$RCV" nft -f - <<'EOF' || { not_ok "nft rules"; finish; }
 table ip xths {

@@ -8,11 +8,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 XDPPASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
-PY=/usr/bin/python3
 PINS=/sys/fs/bpf/xdptag
 
 need() {
@@ -29,17 +26,7 @@ if [ -n "$why" ]; then
 	finish
 fi
 
-ns_new SND
-ns_new RCV
-for ns in "$SND" "$RCV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-done
-A=${XT_ID}s
-B=${XT_ID}r
-veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "veth pair"; finish; }
-on_exit ip netns exec "$RCV" "$XT" detach "$B"
-BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+lab_pair
 
 xt() { ip netns exec "$RCV" "$XT" "$@"; }
 

@@ -7,9 +7,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
-PY=/usr/bin/python3
 
 if [ "$(id -u)" != 0 ]; then
 	skip_test "nft e2e" "needs root (namespaces, XDP, nftables)"; finish

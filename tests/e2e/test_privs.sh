@@ -8,8 +8,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 
 if [ "$(id -u)" != 0 ]; then
 	skip_test "privs e2e" "needs root to switch to nobody"; finish

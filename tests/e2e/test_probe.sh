@@ -9,8 +9,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 
 if [ "$(id -u)" != 0 ]; then
 	skip_test "probe e2e" "needs root (namespaces, XDP)"; finish

@@ -7,26 +7,11 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
-PY=/usr/bin/python3
 
-if [ "$(id -u)" != 0 ]; then
-	skip_test "stats e2e" "needs root (namespaces, XDP)"; finish
-fi
-if ! $PY -c 'import scapy' 2>/dev/null; then
-	skip_test "stats e2e" "scapy missing for /usr/bin/python3"; finish
-fi
+e2e_need "stats e2e"
 
-ns_new SND || exit 1
-ns_new RCV || exit 1
-# No IPv6 autoconfiguration: its own packets would change the counts.
-for ns in "$SND" "$RCV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
-IFS_=sts$$ IFR=str$$
-veth_pair "$IFS_" "$SND" "$IFR" "$RCV" || exit 1
-on_exit ip netns exec "$RCV" "$XT" detach "$IFR"
+lab_pair
+IFS_=$A IFR=$B
 
 out=$(ip netns exec "$RCV" "$XT" attach "$IFR" 2>&1)
 rc=$?

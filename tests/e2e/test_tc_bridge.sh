@@ -10,12 +10,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-XT=$PWD/$BUILD/xdptag
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 WRITER=$PWD/$BUILD/tests/bpf/meta_writer.bpf.o
 N=3		# echo requests per case
-PY=/usr/bin/python3
 
 if [ "$(id -u)" != 0 ]; then
 	skip_test "tc bridge e2e" "needs root (namespaces, XDP, tc)"; finish

@@ -55,3 +55,44 @@ veth_pair() {
 	ip link add "$1" netns "$2" type veth peer name "$3" netns "$4" &&
 	ip -n "$2" link set "$1" up && ip -n "$4" link set "$3" up
 }
+
+# ---------------------------------------------------------------- e2e ---
+# What the end-to-end tests share (run from the repository's top).
+BUILD=${BUILD:-build}
+XT=$PWD/$BUILD/xdptag
+PY=/usr/bin/python3	# Debian's scapy belongs to this interpreter
+
+# e2e_need NAME [TOOL|/FILE ...]: unless root, the CLI built, scapy for
+# $PY and every tool or file named are there, report NAME skipped and exit.
+e2e_need() {
+	local name=$1 t
+	shift
+	[ "$(id -u)" = 0 ] ||
+		{ skip_test "$name" "needs root (namespaces, XDP)"; finish; }
+	[ -x "$XT" ] || { skip_test "$name" "no $XT (run make)"; finish; }
+	$PY -c 'import scapy.all' 2>/dev/null ||
+		{ skip_test "$name" "no scapy for $PY"; finish; }
+	for t; do
+		case $t in
+		/*) [ -e "$t" ] ;;
+		*) command -v "$t" >/dev/null ;;
+		esac || { skip_test "$name" "no $t"; finish; }
+	done
+}
+
+# lab_pair: namespaces SND and RCV joined by veth A (in SND) and B (in
+# RCV), IPv6 off in both (its autoconfiguration packets would change every
+# count), xdptag detached from B at exit, BMAC set to B's address.
+lab_pair() {
+	local ns
+	{ ns_new SND && ns_new RCV; } || { not_ok "lab namespaces"; finish; }
+	for ns in "$SND" "$RCV"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	A=${XT_ID}s
+	B=${XT_ID}r
+	veth_pair "$A" "$SND" "$B" "$RCV" || { not_ok "lab veth pair"; finish; }
+	on_exit ip netns exec "$RCV" "$XT" detach "$B"
+	BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
+}
