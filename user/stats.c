@@ -561,32 +561,39 @@ static const struct prom_scalar prom_scalars[] = {
 	  TC_OFF(dropped) },
 };
 
+/* One per-class family; off is where its array sits in xt_xdp_stats. */
+static void prom_per_class(FILE *f, const struct xt_stats_sample *s, size_t n,
+			   const char *name, const char *help, size_t off)
+{
+	char nb[32];
+	size_t k;
+	int i;
+
+	prom_head(f, name, help);
+	for (k = 0; k < n; k++) {
+		const __u64 *v = (const void *)((const char *)&s[k].now->xdp +
+						off);
+
+		for (i = 0; i < XT_MAX_CLASSES; i++)
+			if (class_shown(&s[k], i))
+				prom_sample(f, name, s[k].ifname, "class",
+					    class_name(s[k].names, i, nb,
+						       sizeof(nb)), v[i]);
+	}
+}
+
 static void prom_print(FILE *f, const struct xt_stats_sample *s, size_t n)
 {
 	char nb[32], lb[8];
 	size_t k, j;
 	int i;
 
-	prom_head(f, "xdptag_class_packets_total",
-		  "Packets seen by the XDP stage, by class.");
-	for (k = 0; k < n; k++)
-		for (i = 0; i < XT_MAX_CLASSES; i++)
-			if (class_shown(&s[k], i))
-				prom_sample(f, "xdptag_class_packets_total",
-					    s[k].ifname, "class",
-					    class_name(s[k].names, i, nb,
-						       sizeof(nb)),
-					    s[k].now->xdp.class_pkts[i]);
-	prom_head(f, "xdptag_class_bytes_total",
-		  "Bytes (frame lengths) seen by the XDP stage, by class.");
-	for (k = 0; k < n; k++)
-		for (i = 0; i < XT_MAX_CLASSES; i++)
-			if (class_shown(&s[k], i))
-				prom_sample(f, "xdptag_class_bytes_total",
-					    s[k].ifname, "class",
-					    class_name(s[k].names, i, nb,
-						       sizeof(nb)),
-					    s[k].now->xdp.class_bytes[i]);
+	prom_per_class(f, s, n, "xdptag_class_packets_total",
+		       "Packets seen by the XDP stage, by class.",
+		       offsetof(struct xt_xdp_stats, class_pkts));
+	prom_per_class(f, s, n, "xdptag_class_bytes_total",
+		       "Bytes (frame lengths) seen by the XDP stage, by class.",
+		       offsetof(struct xt_xdp_stats, class_bytes));
 	prom_head(f, "xdptag_score_band_packets_total",
 		  "Packets by score band (score >> 4, 0-15).");
 	for (k = 0; k < n; k++)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "lib/rule_build.h"
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
 
@@ -102,18 +103,7 @@ static void miss(void **state, const struct pkt *p)
 
 static struct xt_rule rule(const char *name)
 {
-	struct xt_rule r = { .weight = W, .class_id = C };
-
-	snprintf(r.name, sizeof(r.name), "%s", name);
-	return r;
-}
-
-static void add_pfx(struct xt_prefixes *ps, const char *s)
-{
-	struct xt_prefix p;
-
-	assert_int_equal(xt_prefix_parse(s, &p), 0);
-	assert_int_equal(xt_prefixes_add(ps, &p), 0);
+	return xt_test_rule(name, W, C);
 }
 
 static void load(void **state, struct xt_rule *r, size_t n, unsigned int drop)

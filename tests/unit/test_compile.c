@@ -13,22 +13,12 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include "lib/rule_build.h"
 #include "rules.h"
 
 static struct xt_rule rule(const char *name)
 {
-	struct xt_rule r = { .weight = 1 };
-
-	snprintf(r.name, sizeof(r.name), "%s", name);
-	return r;
-}
-
-static void add_pfx(struct xt_prefixes *ps, const char *s)
-{
-	struct xt_prefix p;
-
-	assert_int_equal(xt_prefix_parse(s, &p), 0);
-	assert_int_equal(xt_prefixes_add(ps, &p), 0);
+	return xt_test_rule(name, 1, 0);
 }
 
 static void compile_ok(struct xt_rule *r, size_t n, struct xt_compiled *c)
