@@ -13,21 +13,7 @@ cd "$(dirname "$0")/../.."
 RULES=$PWD/tests/e2e/rules/classes.yaml
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 
-need() {
-	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
-	[ -x "$XT" ] || { echo "no $XT (run make)"; return; }
-	[ -f "$PREMARK" ] || { echo "no $PREMARK (run make)"; return; }
-	local t
-	for t in nft tc bpftool ip; do
-		command -v $t >/dev/null || { echo "no $t"; return; }
-	done
-	$PY -c 'import scapy.all' 2>/dev/null || echo "no scapy for $PY"
-}
-why=$(need)
-if [ -n "$why" ]; then
-	skip_test "datapath" "$why"
-	finish
-fi
+e2e_need "datapath" "$PREMARK" nft tc bpftool ip
 
 # Packets per class; the sender builds exactly these.
 declare -A SENT=([0]=6 [1]=5 [2]=7 [3]=3 [4]=4)

@@ -11,19 +11,7 @@ cd "$(dirname "$0")/../.."
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 PINS=/sys/fs/bpf/xdptag
 
-need() {
-	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
-	local f
-	for f in "$XT" "$PREMARK"; do
-		[ -e "$f" ] || { echo "no $f (run make)"; return; }
-	done
-	command -v unshare >/dev/null || echo "no unshare"
-}
-why=$(need)
-if [ -n "$why" ]; then
-	skip_test "faults" "$why"
-	finish
-fi
+e2e_need "faults" "$PREMARK" unshare
 
 ns_new NS
 A=${XT_ID}a

@@ -13,21 +13,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 SWAPS=25
 
-need() {
-	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
-	[ -x "$XT" ] || { echo "no $XT (run make)"; return; }
-	"$XT" attach --help >/dev/null 2>&1 || { echo "no 'xdptag attach'"; return; }
-	local t
-	for t in nft ip; do
-		command -v $t >/dev/null || { echo "no $t"; return; }
-	done
-	$PY -c 'import scapy.all' 2>/dev/null || echo "no scapy for $PY"
-}
-why=$(need)
-if [ -n "$why" ]; then
-	skip_test "hot swap" "$why"
-	finish
-fi
+e2e_need "hot swap" nft ip
 
 TMP=$(mktemp -d /tmp/xt-hot-swap.XXXXXX)
 on_exit rm -rf "$TMP"

@@ -12,19 +12,7 @@ PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 XDPPASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
 PINS=/sys/fs/bpf/xdptag
 
-need() {
-	if [ "$(id -u)" != 0 ]; then echo "needs root"; return; fi
-	local f
-	for f in "$XT" "$PREMARK" "$XDPPASS"; do
-		[ -e "$f" ] || { echo "no $f (run make)"; return; }
-	done
-	$PY -c 'import scapy.all' 2>/dev/null || echo "no scapy for $PY"
-}
-why=$(need)
-if [ -n "$why" ]; then
-	skip_test "lifecycle" "$why"
-	finish
-fi
+e2e_need "lifecycle" "$PREMARK" "$XDPPASS"
 
 lab_pair
 

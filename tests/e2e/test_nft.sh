@@ -8,15 +8,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 
-if [ "$(id -u)" != 0 ]; then
-	skip_test "nft e2e" "needs root (namespaces, XDP, nftables)"; finish
-fi
-if ! $PY -c 'import scapy' 2>/dev/null; then
-	skip_test "nft e2e" "scapy missing for /usr/bin/python3"; finish
-fi
-if ! command -v nft >/dev/null; then
-	skip_test "nft e2e" "nft not installed"; finish
-fi
+e2e_need "nft e2e" nft
 
 # Packets per class, default rules (rules/default.yaml); 198.18.0.1 is no
 # bogon there, so each line lands in exactly one class.

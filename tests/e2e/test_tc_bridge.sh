@@ -14,25 +14,7 @@ PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 WRITER=$PWD/$BUILD/tests/bpf/meta_writer.bpf.o
 N=3		# echo requests per case
 
-if [ "$(id -u)" != 0 ]; then
-	skip_test "tc bridge e2e" "needs root (namespaces, XDP, tc)"; finish
-fi
-for f in "$XT" "$PREMARK" "$WRITER"; do
-	if [ ! -e "$f" ]; then
-		skip_test "tc bridge e2e" "$f not built"; finish
-	fi
-done
-if ! "$XT" attach --help >/dev/null 2>&1; then
-	skip_test "tc bridge e2e" "this xdptag has no attach command"; finish
-fi
-if ! $PY -c 'import scapy' 2>/dev/null; then
-	skip_test "tc bridge e2e" "scapy missing for /usr/bin/python3"; finish
-fi
-for t in nft tc bpftool jq; do
-	if ! command -v $t >/dev/null; then
-		skip_test "tc bridge e2e" "$t missing"; finish
-	fi
-done
+e2e_need "tc bridge e2e" "$PREMARK" "$WRITER" nft tc bpftool jq
 
 ns_new SND || exit 1
 ns_new RCV || exit 1
