@@ -9,6 +9,12 @@
 #   ROUNDS=5 SECS=1 CPU=0 PROG_ROUNDS=5 PROG_REPEAT=10000000   the defaults
 #   ONLY=prog|veth                      one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
+#   NAMES="none null-drop"              veth runs of those configurations only
+#   RX_STACK=rst|noroute|otherhost      what the receiving host does with
+#                                       the SYNs (below; rst is the default)
+#   GEN_BATCH=64                        frames per live-frames batch (1-256)
+#   REPLY_SINK=nulldrop                 `xt_bench attach` mode on the sending
+#                                       veth for RX_STACK=rst replies
 #
 # Raw results go to $BUILD/bench/results/; the plot data and, if gnuplot is
 # installed, perf-scaling.svg too.  Every namespace made is removed on exit.
@@ -22,6 +28,9 @@ PROG_ROUNDS=${PROG_ROUNDS:-5}
 PROG_REPEAT=${PROG_REPEAT:-10000000}
 ONLY=${ONLY:-}
 SRC=${SRC:-}
+NAMES=${NAMES:-}
+RX_STACK=${RX_STACK:-rst}
+GEN_BATCH=${GEN_BATCH:-}
 XB=$BUILD/bench/xt_bench
 OUT=$BUILD/bench/results
 # shellcheck source=../tests/lib/tap.sh
@@ -32,10 +41,15 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 export BUILD
-# A receiver still holding its interface if we stop half-way.
+# A receiver (APID) or the reply sink (SPID) still holding its interface
+# if we stop half-way.
 APID=
+SPID=
 # shellcheck disable=SC2016  # expanded at exit, by eval
 on_exit '[ -n "$APID" ] && kill -TERM "$APID"'
+: "$APID"	# read by the exit handler only
+# shellcheck disable=SC2016
+on_exit '[ -n "$SPID" ] && kill -TERM "$SPID"'
 
 # ------------------------------------------------------------------ prog --
 if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then
@@ -46,76 +60,148 @@ if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then
 fi
 
 # ------------------------------------------------------------------ veth --
-# name  receiver-mode  rules  prefixes  nft(0/1)  source(xdp/skb)
+# name  receiver-mode  rules  prefixes  nft(0/1)  source(xdp/skb)  to
 # Receiver modes attach native XDP; MODE:generic attaches generic XDP.
 # Source xdp: live XDP frames (XDP_TX from the sending veth); skb: real
 # skbs from an AF_PACKET socket, the path socket-sent traffic takes.
+# To: host, frames addressed to the receiving host (RX_STACK below); other,
+# addressed to another MAC, so the stack drops them at once.  The scaling
+# runs compare added costs of a few hundred ns, which the RST path's 2 us
+# and its noise would drown: they use "other", with their own baseline.
 CONFIGS=(
-	"none none 0 0 0 xdp"
-	"null-xdp null 0 0 0 xdp"
-	"xdptag xdptag 0 0 0 xdp"
-	"xdptag-xdp-only xdponly 0 0 0 xdp"
-	"xdptag-xdp-null-tc xdpnulltc 0 0 0 xdp"
-	"nft nft 0 0 1 xdp"
-	"xdptag-drop drop 0 0 0 xdp"
-	"null-drop nulldrop 0 0 0 xdp"
-	"skb-none none 0 0 0 skb"
-	"skb-null-generic null:generic 0 0 0 skb"
-	"skb-null-native null 0 0 0 skb"
-	"skb-xdptag-generic xdptag:generic 0 0 0 skb"
-	"skb-xdptag-native xdptag 0 0 0 skb"
-	"skb-nft nft 0 0 1 skb"
+	"none none 0 0 0 xdp host"
+	"null-xdp null 0 0 0 xdp host"
+	"xdptag xdptag 0 0 0 xdp host"
+	"xdptag-xdp-only xdponly 0 0 0 xdp host"
+	"xdptag-xdp-null-tc xdpnulltc 0 0 0 xdp host"
+	"nft nft 0 0 1 xdp host"
+	"xdptag-drop drop 0 0 0 xdp host"
+	"null-drop nulldrop 0 0 0 xdp host"
+	"skb-none none 0 0 0 skb host"
+	"skb-null-generic null:generic 0 0 0 skb host"
+	"skb-null-native null 0 0 0 skb host"
+	"skb-xdptag-generic xdptag:generic 0 0 0 skb host"
+	"skb-xdptag-native xdptag 0 0 0 skb host"
+	"skb-nft nft 0 0 1 skb host"
+	"none-other none 0 0 0 xdp other"
 )
 for n in 10 1000 10000 100000; do
-	CONFIGS+=("xdptag-pfx-$n xdptag 0 $n 0 xdp" "nft-pfx-$n nft 0 $n 1 xdp")
+	CONFIGS+=("xdptag-pfx-$n xdptag 0 $n 0 xdp other"
+		  "nft-pfx-$n nft 0 $n 1 xdp other")
 done
 for n in 1 16 64; do
-	CONFIGS+=("xdptag-rules-$n xdptag $n 0 0 xdp"
-		  "nft-rules-$n nft $n 0 1 xdp")
+	CONFIGS+=("xdptag-rules-$n xdptag $n 0 0 xdp other"
+		  "nft-rules-$n nft $n 0 1 xdp other")
 done
 
+rx_mac() {
+	ip -n "$RX" link set dev "$IFB" address "$1" ||
+		die "cannot set the receiving veth's MAC"
+}
+
+# rx_count rx|tx: packets the receiving veth received or sent.
 rx_count() {
-	ip netns exec "$RX" cat "/sys/class/net/$IFB/statistics/rx_packets"
+	ip netns exec "$RX" cat "/sys/class/net/$IFB/statistics/${1}_packets"
+}
+
+# attach_start NS OUTFILE IFNAME MODE [RULES PREFIXES]: an `xt_bench
+# attach` in NS, once it says ready; its PID in ATT_PID.
+attach_start() {
+	local ns=$1 out=$2 i
+
+	shift 2
+	# The child truncates the file only once forked: no stale "ready".
+	rm -f "$out"
+	ip netns exec "$ns" "$XB" attach "$@" >"$out" 2>&1 &
+	ATT_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -qs ready "$out" && break
+		kill -0 "$ATT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qs ready "$out"
 }
 
 # One 1 s run of one configuration; appends a line to $OUT/veth.txt.
 veth_run() {
-	local round=$1 name=$2 mode=$3 rules=$4 pfx=$5 nft=$6 src=$7
-	local amode=$mode apid i rx0 rx1 gen att seen=0
+	local round=$1 name=$2 mode=$3 rules=$4 pfx=$5 nft=$6 src=$7 to=$8
+	local amode=$mode apid rx0 rx1 tx0 tx1 gen att seen=0
 
 	[ "$mode" = nft ] && amode=none
+	[ "$RX_STACK" = otherhost ] && to=other
+	# Another host's traffic: the frames' MAC no longer is the veth's.
+	[ "$RX_STACK" != otherhost ] && [ "$to" = other ] &&
+		rx_mac 02:00:00:00:00:03
 	if [ "$nft" = 1 ]; then
 		ip netns exec "$RX" nft -f "$OUT/nft-$rules-$pfx.nft" ||
 			die "nft ruleset nft-$rules-$pfx did not load"
 	fi
-	# The child truncates the file only once forked: no stale "ready".
-	rm -f "$OUT/attach.out"
-	ip netns exec "$RX" "$XB" attach "$IFB" "$amode" "$rules" "$pfx" \
-		>"$OUT/attach.out" 2>&1 &
-	apid=$!
+	attach_start "$RX" "$OUT/attach.out" "$IFB" "$amode" "$rules" "$pfx"
+	apid=$ATT_PID
 	APID=$apid
-	for ((i = 0; i < 300; i++)); do
-		grep -qs ready "$OUT/attach.out" && break
-		kill -0 "$apid" 2>/dev/null || break
-		sleep 0.1
-	done
 	grep -qs ready "$OUT/attach.out" ||
 		die "$name: receiver did not attach: $(cat "$OUT/attach.out")"
-	rx0=$(rx_count)
-	gen=$(ip netns exec "$TX" "$XB" gen "$IFA" "$SECS" "$CPU" "$src") ||
-		die "$name: generator failed"
-	rx1=$(rx_count)
+	rx0=$(rx_count rx)
+	tx0=$(rx_count tx)
+	# shellcheck disable=SC2086  # GEN_BATCH: nothing or one number
+	gen=$(ip netns exec "$TX" "$XB" gen "$IFA" "$SECS" "$CPU" "$src" \
+		$GEN_BATCH) || die "$name: generator failed"
+	rx1=$(rx_count rx)
+	tx1=$(rx_count tx)
 	kill -TERM "$apid"
 	wait "$apid"
 	APID=
 	att=$(grep -v ready "$OUT/attach.out" | tr '\n' ' ')
+	[ "$RX_STACK" != otherhost ] && [ "$to" = other ] &&
+		rx_mac 02:00:00:00:00:02
 	if [ "$nft" = 1 ]; then
 		seen=$(ip netns exec "$RX" nft list chain netdev xtbench in |
 		       sed -n 's/.*counter packets \([0-9]*\) .*"seen".*/\1/p')
 		ip netns exec "$RX" nft delete table netdev xtbench
 	fi
 	echo "round $round name $name src $src rx $((rx1 - rx0))" \
-		"nft_seen $seen $gen $att" >>"$OUT/veth.txt"
+		"replies $((tx1 - tx0)) rx_stack $RX_STACK to $to" \
+		"nft_seen $seen" \
+		"$gen $att" >>"$OUT/veth.txt"
+}
+
+# What the receiving host does with the SYNs (RX_STACK).  The bench frame
+# (pkt_bench in xt_bench.c) goes from 02:00:00:00:00:01 to ...:02 and from
+# 198.18.0.1 to 192.0.2.2:22; here those become the two veths' own.
+#   rst        addressed to the host, port 22 closed, a default route back:
+#              each SYN gets a RST, really sent out of IFB.  IFA drops
+#              them in native XDP (the reply sink), which keeps the far
+#              end's receive cost small but not nil: veth first copies
+#              each RST skb into an XDP buffer.  The default: what a host
+#              pays for traffic to it, with no application to choose.
+#   noroute    the same without a route back: the RST's route lookup fails
+#              and nothing is sent.
+#   otherhost  IFB keeps its random MAC: every frame ends as OTHERHOST at
+#              the start of ip_rcv, the cheapest stack path there is.
+REPLY_SINK=${REPLY_SINK:-nulldrop}
+rx_stack_setup() {
+	case $RX_STACK in
+	otherhost)
+		return 0 ;;
+	noroute|rst) ;;
+	*)
+		die "RX_STACK $RX_STACK: rst, noroute or otherhost" ;;
+	esac
+	if ! { ip -n "$TX" link set dev "$IFA" address 02:00:00:00:00:01 &&
+	       ip -n "$RX" link set dev "$IFB" address 02:00:00:00:00:02 &&
+	       ip -n "$RX" addr add 192.0.2.2/24 dev "$IFB"; }; then
+		die "cannot address the veth pair"
+	fi
+	[ "$RX_STACK" = noroute ] && return 0
+	# A permanent neighbour: IFA answers no ARP once it drops everything.
+	if ! { ip -n "$RX" neigh replace 192.0.2.1 \
+		lladdr 02:00:00:00:00:01 dev "$IFB" nud permanent &&
+	       ip -n "$RX" route add default via 192.0.2.1 dev "$IFB"; }; then
+		die "cannot route back to the sender"
+	fi
+	attach_start "$TX" "$OUT/sink.out" "$IFA" "$REPLY_SINK" ||
+		die "reply sink did not attach: $(cat "$OUT/sink.out")"
+	SPID=$ATT_PID
 }
 
 if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
@@ -126,17 +212,21 @@ if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
 	IFA="xb$$a"
 	IFB="xb$$b"
 	# No IPv6 autoconfiguration: stray packets would upset the counts.
+	# No reverse-path filter: RX_STACK=noroute has no route back.
 	for ns in "$TX" "$RX"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
+			net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
 	done
 	veth_pair "$IFA" "$TX" "$IFB" "$RX" || die "cannot make the veth pair"
 	# NAPI on the receiving peer, or XDP_TX frames vanish (MEASURED.md).
 	# Socket-sent skbs then take the same NAPI ring into the receiver.
 	ip netns exec "$RX" "$XB" gro "$IFB" ||
 		die "cannot turn GRO on"
+	rx_stack_setup
 	for c in "${CONFIGS[@]}"; do
-		read -r name mode rules pfx nft src <<<"$c"
+		read -r name mode rules pfx nft _ <<<"$c"
 		[ "$nft" = 1 ] || continue
 		f="$OUT/nft-$rules-$pfx.nft"
 		"$XB" nft "$IFB" "$rules" "$pfx" >"$f" || die "nft gen"
@@ -145,14 +235,21 @@ if [ -z "$ONLY" ] || [ "$ONLY" = veth ]; then
 	for ((r = 0; r < ROUNDS; r++)); do
 		n=${#CONFIGS[@]}
 		for ((j = 0; j < n; j++)); do
-			read -r name mode rules pfx nft src \
+			read -r name mode rules pfx nft src to \
 				<<<"${CONFIGS[$(((j + r * 5) % n))]}"
 			[ -z "$SRC" ] || [ "$SRC" = "$src" ] || continue
+			[ -z "$NAMES" ] || [[ " $NAMES " == *" $name "* ]] ||
+				continue
 			veth_run "$r" "$name" "$mode" "$rules" "$pfx" "$nft" \
-				"$src"
+				"$src" "$to"
 		done
 		echo "# veth round $((r + 1))/$ROUNDS" >&2
 	done
+	if [ -n "$SPID" ]; then
+		kill -TERM "$SPID"
+		wait "$SPID"
+		SPID=
+	fi
 fi
 
 # ---------------------------------------------------------------- replay --

@@ -49,6 +49,10 @@ if os.path.exists(p):
 
 veth = {}           # name -> {round: ns per packet}
 src = {}            # name -> traffic source: xdp (live frames) or skb
+to = {}             # name -> host (frames for the receiver) or other
+stacks = set()      # what the receiving host did with the SYNs (run.sh)
+# The receivers that drop every frame in XDP: the stack never sees one.
+DROPS = ("xdptag-drop", "null-drop")
 p = os.path.join(out, "veth.txt")
 if os.path.exists(p):
     for line in open(p):
@@ -56,8 +60,11 @@ if os.path.exists(p):
         kv = dict(zip(f[0::2], f[1::2]))
         name, rnd = kv["name"], int(kv["round"])
         src[name] = kv.get("src", "xdp")
+        to[name] = kv.get("to", "host")
         rx = int(kv["rx"])
         cpu = int(kv["gen_cpu_ns"]) + int(kv["ksoftirqd_ns"])
+        stack = kv.get("rx_stack", "otherhost")
+        stacks.add(stack)
         # Every stage that runs must have seen every received packet.
         want = []
         if "xdp_tagged" in kv:
@@ -69,6 +76,15 @@ if os.path.exists(p):
             want.append(("tc_valid", int(kv["tc_valid"])))
         if "nft" in name.split("-"):
             want.append(("nft_seen", int(kv["nft_seen"] or 0)))
+        # RX_STACK=rst: one RST out of the receiving veth for each SYN
+        # its stack got, none when XDP dropped them; else no reply at all.
+        if "replies" in kv:
+            rst = stack == "rst" and name not in DROPS and \
+                to[name] == "host"
+            if int(kv["replies"]) != (rx if rst else 0):
+                failed_checks.append(f"{name} round {rnd}: replies "
+                                     f"{kv['replies']} != "
+                                     f"{rx if rst else 0}")
         for what, n in want:
             if n != rx:
                 failed_checks.append(f"{name} round {rnd}: {what} {n} "
@@ -77,14 +93,21 @@ if os.path.exists(p):
             veth.setdefault(name, {})[rnd] = cpu / rx
 
 
-def paired(name, fn, base_name="none"):
+def base_of(name):
+    """Nothing attached, with the frames addressed as name's were."""
+    return "none-other" if to.get(name) == "other" else "none"
+
+
+def paired(name, fn, base_name=None):
     v = veth.get(name, {})
+    base_name = base_name or base_of(name)
     base = veth.get(base_name, {})
     return [fn(v[r], base[r]) for r in v if r in base]
 
 
-def added_ratio(a, b, base_name="none"):
+def added_ratio(a, b, base_name=None):
     ra = veth.get(a, {})
+    base_name = base_name or base_of(a)
     rb = veth.get(b, {})
     base = veth.get(base_name, {})
     return [(ra[r] - base[r]) / (rb[r] - base[r])
@@ -99,13 +122,17 @@ for what, s_, base_name in (("XDP frames", "xdp", "none"),
         continue
     print(f"\n-- veth, {what}, CPU ns per received packet (median over "
           f"{len(veth.get(base_name, {}))} rounds), ratio and added ns "
-          "paired per round")
-    print(f"  {'receiver':<22} {'ns/pkt':>8} {'vs none':>8} {'added':>8}")
+          f"paired per round; receiving host: {', '.join(sorted(stacks))}")
+    print(f"  {'receiver':<22} {'ns/pkt':>8} {'vs none':>8} {'added':>8}"
+          "   (* frames for another host, against none-other)")
     for name in names:
         v = veth[name]
-        rat = paired(name, lambda a, b: a / b, base_name)
-        add = paired(name, lambda a, b: a - b, base_name)
-        print(f"  {name:<22} {med(v.values()):8.1f} "
+        # Frames for another host are measured against their own none.
+        b_ = base_name if s_ == "skb" else base_of(name)
+        rat = paired(name, lambda a, b: a / b, b_)
+        add = paired(name, lambda a, b: a - b, b_)
+        print(f"  {name + (' *' if to[name] == 'other' else ''):<22} "
+              f"{med(v.values()):8.1f} "
               f"{med(rat) if rat else 0:8.2f} {med(add) if add else 0:8.1f}")
 
 if veth:
@@ -176,4 +203,6 @@ if failed_checks:
         print("  " + c)
     sys.exit(1)
 elif veth:
-    print("\n  count checks: every stage saw every received packet")
+    print("\n  count checks: every stage saw every received packet" +
+          (", each SYN the stack got had its RST" if "rst" in stacks
+           else ""))

@@ -10,9 +10,10 @@
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
  *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
  *	print "ready", hold until SIGTERM, print the counters, detach
- *   xt_bench gen IFNAME SECONDS CPU [SOURCE]
+ *   xt_bench gen IFNAME SECONDS CPU [SOURCE [BATCH]]
  *	send the bench frame out of IFNAME for SECONDS on CPU, as live XDP
- *	frames (SOURCE xdp, the default) or as skbs from an AF_PACKET socket
+ *	frames (SOURCE xdp, the default; BATCH frames a test-run batch, 1 to
+ *	256, default GEN_XDP_BATCH) or as skbs from an AF_PACKET socket
  *	(SOURCE skb); print the CPU time this thread and that CPU's
  *	ksoftirqd used
  *   xt_bench gro IFNAME
@@ -211,13 +212,46 @@ static int rules_make(struct bench_rules *b, int nrules, int npfx)
 
 /* ---------------------------------------------------------- packets --- */
 
-/* The frame of the end-to-end and scaling runs: a SYN from BLOCK_HIT. */
+/* Ones' complement sum of big-endian 16-bit words (RFC 1071), unfolded. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
+{
+	for (; n > 1; n -= 2, b += 2)
+		sum += b[0] << 8 | b[1];
+	if (n)
+		sum += b[0] << 8;
+	return sum;
+}
+
+static void csum_put(uint8_t *at, uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	at[0] = sum >> 8;
+	at[1] = sum & 0xff;
+}
+
+/*
+ * The frame of the end-to-end and scaling runs: a SYN from BLOCK_HIT to
+ * 192.0.2.2:22.  Through veth, its MACs (pkt_eth: 02:00:00:00:00:01 to
+ * ...:02) and 192.0.2.2 are the receiving veth's own (bench/run.sh sets
+ * them), so the receiving stack takes it as a host does traffic addressed
+ * to it.  Valid checksums for that: the stack verifies both, the XDP stage
+ * never reads them.
+ */
 static void pkt_bench(struct pkt *p)
 {
+	uint8_t *ip, *tcp;
+
 	memset(p, 0, sizeof(*p));
 	pkt_eth(p, 0x0800);
 	pkt_ipv4(p, 5, 6, 64, 0, BLOCK_HIT, 0xc0000202, 20);
 	pkt_tcp(p, 40000, 22, 0x02, 5);
+	ip = p->b + ETH_HLEN;
+	tcp = ip + 20;
+	csum_put(ip + 10, csum_add(0, ip, 20));
+	/* Pseudo header: the two addresses, protocol, TCP length. */
+	csum_put(tcp + 16, csum_add(csum_add(6 + 20, ip + 12, 8), tcp, 20));
 }
 
 static const char *const mix_names[NPKT] = {
@@ -676,9 +710,15 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Frames per live-frames batch.  256, the kernel's most, measured no
+ * cheaper per frame than 64 (null-drop, 15 runs each: 134 against 133 ns).
+ */
+#define GEN_XDP_BATCH	64
+
 /* Live XDP frames, sent by XDP_TX from the sending veth. */
 static int gen_xdp(int fd, int ifindex, const struct pkt *p, double end,
-		   unsigned long long *sent)
+		   int batch, unsigned long long *sent)
 {
 	do {
 		struct xdp_md ctx = { .data_end = p->len,
@@ -686,7 +726,7 @@ static int gen_xdp(int fd, int ifindex, const struct pkt *p, double end,
 		LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = p->b,
 			    .data_size_in = p->len, .ctx_in = &ctx,
 			    .ctx_size_in = sizeof(ctx), .repeat = 1 << 16,
-			    .batch_size = 64,
+			    .batch_size = batch,
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
 		if (bpf_prog_test_run_opts(fd, &ro)) {
@@ -765,6 +805,7 @@ static int cmd_gen(int argc, char **argv)
 	double secs = argc > 2 ? atof(argv[2]) : 1;
 	int cpu_id = argc > 3 ? atoi(argv[3]) : 0;
 	const char *src = argc > 4 ? argv[4] : "xdp";
+	int batch = argc > 5 ? atoi(argv[5]) : GEN_XDP_BATCH;
 	int skb = !strcmp(src, "skb");
 	unsigned long long s0, s1, k0, k1;
 	unsigned long long sent = 0, full = 0;
@@ -780,6 +821,10 @@ static int cmd_gen(int argc, char **argv)
 	}
 	if (!skb && strcmp(src, "xdp")) {
 		pr_err("unknown traffic source '%s' (xdp or skb)", src);
+		return 2;
+	}
+	if (batch < 1 || batch > 256) {
+		pr_err("batch size '%s' not in 1-256", argv[5]);
 		return 2;
 	}
 	CPU_ZERO(&cpu);
@@ -800,7 +845,7 @@ static int cmd_gen(int argc, char **argv)
 	if (skb)
 		err = gen_skb(fd, &p, mono() + secs, &sent, &full);
 	else
-		err = gen_xdp(fd, ifindex, &p, mono() + secs, &sent);
+		err = gen_xdp(fd, ifindex, &p, mono() + secs, batch, &sent);
 	s1 = schedstat_ns("/proc/thread-self/schedstat");
 	k1 = schedstat_ns(kpath);
 	if (skb)

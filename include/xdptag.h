@@ -140,13 +140,14 @@ static inline __u32 xt_mark_value_max(__u32 what)
  * Prefixes: the top 16 bits of an address index a direct table (leaf-pushed
  * bitmaps of all prefixes up to /16, plus a bit saying whether longer
  * prefixes exist below).  Longer prefixes are expanded to a multiple of 8
- * bits and stored in a hash keyed by (generation, direction, family, length,
- * masked address); the program probes only the lengths the ruleset uses.
+ * bits and stored in a static hash table that user space builds for each
+ * ruleset (struct xt_pfx_slot); the program probes only the lengths the
+ * ruleset uses.
  */
 #define XT_L1_BITS	16
 #define XT_L1_SLOTS	(1 << XT_L1_BITS)
 #define XT_MAX_LEVELS	14	/* /24, /32, ... /128 */
-#define XT_MAX_PREFIX_ENTRIES	(1 << 20)	/* hash entries, both generations */
+#define XT_MAX_PREFIX_ENTRIES	(1 << 19)	/* per ruleset, after expansion */
 
 enum xt_dir { XT_SRC = 0, XT_DST = 1 };
 
@@ -155,18 +156,62 @@ struct xt_l1 {
 	__u64 longer[XT_L1_SLOTS / 64];	/* bitset: longer prefixes below */
 };
 
-struct xt_pfx_key {
-	__u8 gen;
-	__u8 dir;		/* enum xt_dir */
-	__u8 family;		/* 4 or 6 */
-	__u8 plen;		/* a multiple of 8, > 16 */
-	__u8 addr[16];		/* masked to plen; IPv4 in the first 4 bytes */
+/*
+ * The table of prefixes longer than /16: open addressing with linear
+ * probing, filled by user space (Robin Hood insertion) so that every entry
+ * sits at most XT_PFX_MAX_PROBE - 1 slots after its home slot, and at most
+ * half the slots are used.  A lookup then reads at most XT_PFX_MAX_PROBE
+ * slots and ends early at an empty one.  An ARRAY map does this with plain
+ * loads; a kernel hash map costs a jhash and a bucket walk per probe
+ * (docs/performance.md).  Each generation has its own table, sized to its
+ * ruleset, in the xt_prefix array of maps.
+ */
+#define XT_PFX_MAX_PROBE	8
+#define XT_PFX_MAX_SLOTS	(1 << 21)
+#define XT_PFX_USED		(1U << 31)
+#define XT_PFX_BUCKET		8	/* slots per map element */
+
+struct xt_pfx_slot {
+	__u32 addr[4];		/* masked to the length; IPv4 in addr[0] */
+	__u32 meta;		/* xt_pfx_meta(); 0: an empty slot */
+	__u32 longer;		/* nonzero: longer prefixes exist below */
+	__u64 bits;		/* rules matching any address of this block */
 };
 
-struct xt_pfx_val {
-	__u64 bits;		/* rules matching any address of this block */
-	__u64 longer;		/* nonzero: longer prefixes exist below */
+/*
+ * The table's map element: XT_PFX_BUCKET consecutive slots.  Each map
+ * lookup that the verifier cannot inline is a call, dear on CPUs whose
+ * return-stack mitigations make every return slow (about 8 ns here,
+ * docs/performance.md), so one lookup brings a probe chain's slots, and a
+ * second is needed only when the chain crosses into the next bucket.
+ */
+struct xt_pfx_bucket {
+	struct xt_pfx_slot s[XT_PFX_BUCKET];
 };
+
+/* What a slot is for besides its address: length, direction, family. */
+static inline __u32 xt_pfx_meta(__u32 plen, __u32 dir, __u32 v6)
+{
+	return XT_PFX_USED | (v6 & 1) << 9 | (dir & 1) << 8 | (plen & 0xff);
+}
+
+/*
+ * The home slot of a key, shared by the builder and the lookup.  Multiply
+ * and xor: a handful of instructions, and every key bit reaches the high
+ * half of the product, whose bits the slot index is taken from.  The seed
+ * is the builder's to choose (struct xt_ruleset.pfx_seed).
+ */
+static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
+{
+	const __u64 k = 0x9e3779b97f4a7c15ULL;
+	__u64 h = ((__u64)seed << 32 | meta) * k;
+
+	h = (h ^ addr[0]) * k;
+	h = (h ^ addr[1]) * k;
+	h = (h ^ addr[2]) * k;
+	h = (h ^ addr[3]) * k;
+	return h >> 32;
+}
 
 /*
  * One compiled ruleset.  Two live in the xt_rules array map (generation 0
@@ -180,6 +225,8 @@ struct xt_ruleset {
 	__u16 drop_threshold;	/* drop when score >= this; 0 never drops */
 	__u8  v4_nlevels;
 	__u8  v6_nlevels;
+	__u32 pfx_mask;		/* slots of this generation's table - 1 */
+	__u32 pfx_seed;		/* xt_pfx_hash() seed the table was built with */
 	__u8  v4_levels[XT_MAX_LEVELS];
 	__u8  v6_levels[XT_MAX_LEVELS];
 	__u8  weight[XT_MAX_RULES];

@@ -194,7 +194,9 @@ static void print_compiled(const struct xt_compiled *c)
 	size_t cnt[2][2] = { { 0 } }, i;
 	int fam, d;
 
-	printf("prefix hash entries: %zu\n", c->nentries);
+	printf("prefix entries: %zu, in a table of %zu slots (%zu KiB)\n",
+	       c->nentries, c->nslots,
+	       c->nslots * sizeof(struct xt_pfx_slot) / 1024);
 	for (i = 0; i < c->nentries; i++)
 		cnt[c->entries[i].key.family == 6][c->entries[i].key.dir & 1]++;
 	for (fam = 0; fam < 2; fam++) {
@@ -202,7 +204,7 @@ static void print_compiled(const struct xt_compiled *c)
 		unsigned int nlv = fam ? rs->v6_nlevels : rs->v4_nlevels;
 
 		for (d = 0; d < 2; d++)
-			printf("  %s %s: %zu hash entries, %zu of %u /16 slots used\n",
+			printf("  %s %s: %zu entries, %zu of %u /16 slots used\n",
 			       fam ? "ipv6" : "ipv4", dir[d], cnt[fam][d],
 			       nonzero(rs->pfx[fam][d].bits, XT_L1_SLOTS),
 			       XT_L1_SLOTS);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Rule compiler: turns a list of rules into the per-dimension bitmap tables
- * of struct xt_ruleset and the prefix hash entries (see include/xdptag.h for
+ * of struct xt_ruleset and the prefix slot table (see include/xdptag.h for
  * the layout and docs/rules.md for the semantics).
  */
 #include <arpa/inet.h>
@@ -207,8 +207,8 @@ static int entry_cmp(const void *a, const void *b)
 {
 	const struct xt_pfx_key *x = a, *y = b;
 
-	/* Order by family, direction, length, then address. */
-	return memcmp(&x->dir, &y->dir, sizeof(*x) - 1);
+	/* Order by direction, family, length, then address. */
+	return memcmp(x, y, sizeof(*x));
 }
 
 static struct xt_pfx_entry *entry_find(struct cc *cc, size_t n,
@@ -221,10 +221,10 @@ static int entry_add(struct cc *cc, const struct xt_pfx_key *k, uint64_t bit)
 {
 	struct xt_pfx_entry *e;
 
-	if (cc->nent >= XT_MAX_PREFIX_ENTRIES / 2)
+	if (cc->nent >= XT_MAX_PREFIX_ENTRIES)
 		return cc_err(cc,
 			      "prefixes expand to more than %d table entries (limit)",
-			      XT_MAX_PREFIX_ENTRIES / 2);
+			      XT_MAX_PREFIX_ENTRIES);
 	e = grow(cc->ent, cc->nent, sizeof(*e));
 	if (!e)
 		return cc_err(cc, "out of memory");
@@ -342,6 +342,131 @@ static void pfx_finish(struct cc *cc)
 	}
 	qsort(rs->v4_levels, rs->v4_nlevels, 1, u8cmp);
 	qsort(rs->v6_levels, rs->v6_nlevels, 1, u8cmp);
+}
+
+/* ---------------------------------------------------- the slot table --- */
+
+struct tab {
+	struct xt_pfx_slot *slot;
+	__u32 *home;		/* home slot of what each slot holds */
+	__u32 mask, seed;
+};
+
+static void slot_from_entry(struct xt_pfx_slot *s, const struct xt_pfx_entry *e)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->addr, e->key.addr, sizeof(s->addr));
+	s->meta = xt_pfx_meta(e->key.plen, e->key.dir, e->key.family == 6);
+	s->longer = !!e->val.longer;
+	s->bits = e->val.bits;
+}
+
+/*
+ * Robin Hood insertion: walking from its home, an entry takes the slot of
+ * any resident closer to its own home than the entry is, and that resident
+ * walks on.  It evens out the distances, so that all of them stay below
+ * XT_PFX_MAX_PROBE at a load of one half.  Returns 0, or -1 when some entry
+ * would land too far (the caller tries another seed or a bigger table).
+ */
+static int tab_insert(struct tab *t, struct xt_pfx_slot s)
+{
+	__u32 home = xt_pfx_hash(s.addr, s.meta, t->seed), pos = home, d = 0;
+
+	for (;;) {
+		struct xt_pfx_slot *cur = &t->slot[pos & t->mask];
+		__u32 *ch = &t->home[pos & t->mask], cd;
+
+		if (d >= XT_PFX_MAX_PROBE)
+			return -1;
+		if (!cur->meta) {
+			*cur = s;
+			*ch = home;
+			return 0;
+		}
+		cd = (pos - *ch) & t->mask;
+		if (cd < d) {
+			struct xt_pfx_slot tmp = *cur;
+			__u32 th = *ch;
+
+			*cur = s;
+			*ch = home;
+			s = tmp;
+			home = th;
+			d = cd;
+		}
+		pos++;
+		d++;
+	}
+}
+
+/*
+ * Build c->slots from c->entries: at least twice as many slots as entries,
+ * a power of two, with the first seed that places every entry close enough
+ * to home, doubling the table if a few seeds do not.
+ */
+static int tab_build(struct cc *cc, struct xt_compiled *c)
+{
+	size_t nslots = 64, i;
+	struct tab t = { 0 };
+	__u32 seed;
+
+	if (!c->nentries)
+		return 0;
+	while (nslots < 2 * c->nentries)
+		nslots *= 2;
+	for (; nslots <= XT_PFX_MAX_SLOTS; nslots *= 2) {
+		t.slot = calloc(nslots, sizeof(*t.slot));
+		t.home = calloc(nslots, sizeof(*t.home));
+		if (!t.slot || !t.home)
+			break;
+		t.mask = nslots - 1;
+		for (seed = 1; seed <= 4; seed++) {
+			struct xt_pfx_slot s;
+
+			t.seed = seed;
+			memset(t.slot, 0, nslots * sizeof(*t.slot));
+			for (i = 0; i < c->nentries; i++) {
+				slot_from_entry(&s, &c->entries[i]);
+				if (tab_insert(&t, s))
+					break;
+			}
+			if (i == c->nentries) {
+				free(t.home);
+				c->slots = t.slot;
+				c->nslots = nslots;
+				c->rs->pfx_mask = t.mask;
+				c->rs->pfx_seed = seed;
+				return 0;
+			}
+		}
+		free(t.slot);
+		free(t.home);
+		t.slot = NULL;
+		t.home = NULL;
+	}
+	free(t.slot);
+	free(t.home);
+	return cc_err(cc, "cannot build the prefix table for %zu entries",
+		      c->nentries);
+}
+
+const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
+				      const __u32 *key, __u32 meta)
+{
+	__u32 h, j;
+
+	if (!c->nslots)
+		return NULL;
+	h = xt_pfx_hash(key, meta, c->rs->pfx_seed);
+	for (j = 0; j < XT_PFX_MAX_PROBE; j++) {
+		const struct xt_pfx_slot *s = &c->slots[(h + j) & c->rs->pfx_mask];
+
+		if (!s->meta)
+			return NULL;
+		if (s->meta == meta && !memcmp(s->addr, key, sizeof(s->addr)))
+			return s;
+	}
+	return NULL;
 }
 
 static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
@@ -470,6 +595,10 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	out->rs = cc.rs;
 	out->entries = cc.ent;
 	out->nentries = cc.nent;
+	if (tab_build(&cc, out)) {
+		xt_compiled_free(out);
+		return -EINVAL;
+	}
 	return 0;
 fail:
 	free(cc.rs);
@@ -481,5 +610,6 @@ void xt_compiled_free(struct xt_compiled *c)
 {
 	free(c->rs);
 	free(c->entries);
+	free(c->slots);
 	memset(c, 0, sizeof(*c));
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Rules, user-space side: the C API that describes rules and compiles them
- * into the tables the BPF classifier reads (struct xt_ruleset plus prefix
- * hash entries).  The rules file (YAML) is parsed into these structures by
+ * into the tables the BPF classifier reads (struct xt_ruleset plus the prefix
+ * slot table).  The rules file (YAML) is parsed into these structures by
  * rules_file.c; tests and tools may build them directly.
  */
 #ifndef XDPTAG_RULES_H
@@ -59,9 +59,26 @@ struct xt_rule {
 	uint16_t feat_clear;		/* and these all clear */
 };
 
-/* A compiled ruleset: the tables plus the prefix entries beyond /16. */
+/*
+ * A compiled ruleset: the tables, the prefix entries beyond /16 (expanded
+ * to a multiple of 8 bits), and the slot table built from those entries,
+ * which is what the datapath reads (struct xt_pfx_slot in xdptag.h).
+ */
+struct xt_pfx_key {
+	__u8 dir;		/* enum xt_dir */
+	__u8 family;		/* 4 or 6 */
+	__u8 plen;		/* a multiple of 8, > 16 */
+	__u8 pad;
+	__u8 addr[16];		/* masked to plen; IPv4 in the first 4 bytes */
+};
+
+struct xt_pfx_val {
+	__u64 bits;		/* rules matching any address of this block */
+	__u64 longer;		/* nonzero: longer prefixes exist below */
+};
+
 struct xt_pfx_entry {
-	struct xt_pfx_key key;	/* key.gen is filled in when loading */
+	struct xt_pfx_key key;
 	struct xt_pfx_val val;
 };
 
@@ -69,6 +86,8 @@ struct xt_compiled {
 	struct xt_ruleset *rs;	/* ~3.4 MB, malloc'd */
 	size_t nentries;
 	struct xt_pfx_entry *entries;
+	size_t nslots;		/* 0 when there are no entries */
+	struct xt_pfx_slot *slots;
 };
 
 /* Compile nrules rules (slot i = rules[i]) with a drop threshold (0: off). */
@@ -76,6 +95,10 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	       unsigned int drop_threshold, struct xt_compiled *out,
 	       char *err, size_t errlen);
 void xt_compiled_free(struct xt_compiled *c);
+
+/* The slot the datapath would find for key and meta in c, or NULL. */
+const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
+				      const __u32 *key, __u32 meta);
 
 /* Free the dynamic parts of a rule (its range and prefix lists). */
 void xt_rule_free(struct xt_rule *r);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/membarrier.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,29 +18,52 @@ int xt_ruleset_active_gen(const struct xt_rule_maps *m)
 	return a.gen & 1;
 }
 
-/* Delete every prefix entry of generation gen. */
-static int prefix_purge(int fd, __u8 gen)
+/*
+ * Give generation gen the prefix table of c: a new ARRAY map holding c's
+ * slots, put in gen's place in the xt_prefix array of maps, which keeps
+ * it alive; or no table at all when c has no prefixes beyond /16.
+ */
+static int prefix_table_set(int outer, __u32 gen, const struct xt_compiled *c)
 {
-	struct xt_pfx_key key, next;
-	void *prev = NULL;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	const struct xt_pfx_bucket *bk = (const void *)c->slots;
+	__u32 nb = c->nslots / XT_PFX_BUCKET, *keys, n = 0, i, j;
+	struct xt_pfx_bucket *vals;
+	int fd, err = 0;
 
-	/*
-	 * Deleting the key we stand on would restart the walk from the
-	 * beginning, so step to the next key first, then delete the previous.
-	 */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (prev && ((struct xt_pfx_key *)prev)->gen == gen &&
-		    bpf_map_delete_elem(fd, prev) && errno != ENOENT)
+	if (!c->nslots) {
+		if (bpf_map_delete_elem(outer, &gen) && errno != ENOENT)
 			return -errno;
-		key = next;
-		prev = &key;
+		return 0;
 	}
-	if (errno != ENOENT)
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_pfx_table", sizeof(__u32),
+			    sizeof(*bk), nb, &opts);
+	if (fd < 0)
 		return -errno;
-	if (prev && key.gen == gen && bpf_map_delete_elem(fd, &key) &&
-	    errno != ENOENT)
-		return -errno;
-	return 0;
+	/* The map starts zeroed, which is empty: write used buckets only. */
+	keys = calloc(nb, sizeof(*keys));
+	vals = calloc(nb, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nb; i++) {
+		for (j = 0; j < XT_PFX_BUCKET && !bk[i].s[j].meta; j++)
+			;
+		if (j == XT_PFX_BUCKET)
+			continue;
+		keys[n] = i;
+		vals[n++] = bk[i];
+	}
+	if (n && bpf_map_update_batch(fd, keys, vals, &n, NULL))
+		err = -errno;
+	else if (bpf_map_update_elem(outer, &gen, &fd, BPF_ANY))
+		err = -errno;
+out:
+	free(keys);
+	free(vals);
+	close(fd);
+	return err;
 }
 
 /*
@@ -61,7 +85,6 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 {
 	struct xt_active a = { 0 };
 	__u32 zero = 0, next;
-	size_t i;
 	int old, err;
 
 	old = xt_ruleset_active_gen(m);
@@ -69,18 +92,10 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 		return old;
 	next = !old;
 
-	/* Leftovers of an interrupted install in the idle generation. */
-	err = prefix_purge(m->prefix, next);
+	/* Replaces leftovers of an interrupted install, too. */
+	err = prefix_table_set(m->prefix, next, c);
 	if (err)
 		return err;
-	for (i = 0; i < c->nentries; i++) {
-		struct xt_pfx_key k = c->entries[i].key;
-
-		k.gen = next;
-		if (bpf_map_update_elem(m->prefix, &k, &c->entries[i].val,
-					BPF_ANY))
-			return -errno;
-	}
 	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))
 		return -errno;
 
@@ -88,5 +103,8 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 	if (bpf_map_update_elem(m->active, &zero, &a, BPF_ANY))
 		return -errno;
 	rcu_wait();
-	return prefix_purge(m->prefix, old);
+	/* No program can still reach the old table: free it. */
+	if (bpf_map_delete_elem(m->prefix, &old) && errno != ENOENT)
+		return -errno;
+	return 0;
 }

@@ -9,14 +9,14 @@
 struct xt_rule_maps {
 	int rules;	/* xt_rules: two generations */
 	int active;	/* xt_active: which one packets use */
-	int prefix;	/* xt_prefix: entries beyond /16 */
+	int prefix;	/* xt_prefix: each generation's prefix table */
 };
 
 /*
  * Install c as the ruleset packets use, without a gap and without mixing:
  * fill the idle generation, flip xt_active, wait until no program can still
- * be running with the old generation (an RCU grace period), then delete the
- * old generation's prefix entries.  Returns 0 or -errno.
+ * be running with the old generation (an RCU grace period), then drop the
+ * old generation's prefix table.  Returns 0 or -errno.
  */
 int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
 

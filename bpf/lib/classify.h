@@ -5,7 +5,8 @@
  *
  * Cost model: a packet costs one array lookup for the active ruleset, one
  * load per match dimension from that ruleset, and for addresses whose /16
- * holds longer prefixes one hash probe per prefix length the ruleset uses.
+ * holds longer prefixes one table probe (usually one array load) per prefix
+ * length the ruleset uses.
  * Nothing here walks the rules or the prefixes, so the cost does not grow
  * with how many of them there are (docs/rules-engine.md, docs/performance.md).
  */
@@ -31,13 +32,24 @@ struct {
 	__type(value, struct xt_active);
 } xt_active SEC(".maps");
 
+/*
+ * The prefix tables, one per generation (struct xt_pfx_slot), each sized by
+ * user space to its ruleset: BPF_F_INNER_MAP lets tables of any size share
+ * this slot.  A generation without prefixes beyond /16 has no table.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XT_MAX_PREFIX_ENTRIES);
-	/* Entries come and go with rulesets; do not pin memory for 1M. */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xt_pfx_key);
-	__type(value, struct xt_pfx_val);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_ARRAY);
+		__uint(map_flags, BPF_F_INNER_MAP);
+		__uint(max_entries, 1);
+		/* Sizes, not types: clang leaves a type this deep as a
+		 * forward declaration, which libbpf cannot size. */
+		__uint(key_size, sizeof(__u32));
+		__uint(value_size, sizeof(struct xt_pfx_bucket));
+	});
 } xt_prefix SEC(".maps");
 
 /* Sized view of xt_xdp_stats.rule_hits, for the global function's checks. */
@@ -88,17 +100,83 @@ static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)
 	}
 }
 
+/* One prefix probe: what to look for, in which table, and what was found. */
+struct xt_pfx_query {
+	__u32 key[4];		/* the address masked to the length */
+	__u32 meta;		/* xt_pfx_meta() */
+	__u32 gen;		/* whose table */
+	__u32 seed;		/* that generation's pfx_seed and pfx_mask */
+	__u32 mask;
+	__u64 bits;		/* out: the entry's bitmap */
+	__u32 longer;		/* out: longer prefixes exist below it */
+	__u32 pad;
+};
+
+/*
+ * Find q's key in table tab: 1 when found (q->bits and q->longer filled),
+ * 0 if not.  User space placed every key within XT_PFX_MAX_PROBE slots of
+ * its home and left at least half the slots empty, so a miss usually ends
+ * at the first empty slot.
+ */
+static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
+{
+	__u32 h = xt_pfx_hash(q->key, q->meta, q->seed) & q->mask;
+	__u32 b = h / XT_PFX_BUCKET, off = h % XT_PFX_BUCKET;
+	const struct xt_pfx_bucket *bk = bpf_map_lookup_elem(tab, &b);
+	int j;
+
+	for (j = 0; j < XT_PFX_MAX_PROBE; j++) {
+		const struct xt_pfx_slot *s;
+
+		if (off + j == XT_PFX_BUCKET) {
+			/* The chain goes on in the next bucket (or wraps). */
+			b = (b + 1) & (q->mask / XT_PFX_BUCKET);
+			bk = bpf_map_lookup_elem(tab, &b);
+		}
+		if (!bk)
+			return 0;
+		s = &bk->s[(off + j) % XT_PFX_BUCKET];
+		if (!s->meta)
+			return 0;
+		if (s->meta == q->meta && s->addr[0] == q->key[0] &&
+		    s->addr[1] == q->key[1] && s->addr[2] == q->key[2] &&
+		    s->addr[3] == q->key[3]) {
+			q->bits = s->bits;
+			q->longer = s->longer;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * pfx_find() for IPv6, as a global function: up to 14 lengths (/24 to
+ * /128) times the probe loop, inlined for both directions, nearly doubled
+ * the verifier's work; checked once here, it costs a call per length.
+ * IPv4 has only /24 and /32 and stays inline, where it is cheapest.
+ */
+__noinline int xt_pfx_find6(struct xt_pfx_query *q)
+{
+	__u32 gen;
+	void *tab;
+
+	if (!q)
+		return 0;
+	gen = q->gen;
+	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+	return tab ? pfx_find(tab, q) : 0;
+}
+
 static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 				       __u32 v6, __u32 dir, const __u32 *addr)
 {
 	const struct xt_l1 *l1 = &rs->pfx[v6 & 1][dir & 1];
 	__u32 top = bpf_ntohl(addr[0]) >> (32 - XT_L1_BITS);
-	const __u8 *levels = v6 ? rs->v6_levels : rs->v4_levels;
-	__u32 nlevels = v6 ? rs->v6_nlevels : rs->v4_nlevels;
-	struct xt_pfx_key key = {
-		.gen = gen, .dir = dir, .family = v6 ? 6 : 4,
+	struct xt_pfx_query q = {
+		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
 	};
 	__u64 bits;
+	void *tab;
 	int i;
 
 	/* 6.1's verifier takes a byte swap's result as unbounded. */
@@ -114,18 +192,32 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	 * the rules of all shorter prefixes covering it (user space pushes
 	 * them down), so the deepest hit is the answer.
 	 */
-	for (i = 0; i < XT_MAX_LEVELS; i++) {
-		struct xt_pfx_val *v;
-
-		if (i >= nlevels)
+	if (v6) {
+		for (i = 0; i < XT_MAX_LEVELS; i++) {
+			if (i >= rs->v6_nlevels)
+				break;
+			pfx_mask(q.key, addr, rs->v6_levels[i]);
+			q.meta = xt_pfx_meta(rs->v6_levels[i], dir, 1);
+			if (!xt_pfx_find6(&q))
+				continue;
+			bits = q.bits;
+			if (!q.longer)
+				break;
+		}
+		return bits;
+	}
+	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+	if (!tab)
+		return bits;
+	for (i = 0; i < 2; i++) {	/* /24, /32 */
+		if (i >= rs->v4_nlevels)
 			break;
-		key.plen = levels[i];
-		pfx_mask((__u32 *)key.addr, addr, key.plen);
-		v = bpf_map_lookup_elem(&xt_prefix, &key);
-		if (!v)
+		pfx_mask(q.key, addr, rs->v4_levels[i]);
+		q.meta = xt_pfx_meta(rs->v4_levels[i], dir, 0);
+		if (!pfx_find(tab, &q))
 			continue;
-		bits = v->bits;
-		if (!v->longer)
+		bits = q.bits;
+		if (!q.longer)
 			break;
 	}
 	return bits;

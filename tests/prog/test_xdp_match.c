@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <unistd.h>
 #include "lib/rule_build.h"
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
@@ -467,17 +468,27 @@ static void prefixes_v6_48_128(void **state)
 	expect(state, &p, 0, 0, 0);
 }
 
-/* Prefix entries left in the hash for generation gen. */
+/* Used slots in generation gen's prefix table (0: no table at all). */
 static int prefix_entries(void **state, int gen)
 {
-	int fd = bpf_map__fd(((struct xdptag *)*state)->maps.xt_prefix);
-	struct xt_pfx_key k, *prev = NULL;
-	int n = 0;
+	int outer = bpf_map__fd(((struct xdptag *)*state)->maps.xt_prefix);
+	struct xt_pfx_bucket bk;
+	__u32 id, i, j, key = gen;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd, n = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		n += k.gen == gen;
-		prev = &k;
+	if (bpf_map_lookup_elem(outer, &key, &id))
+		return errno == ENOENT ? 0 : -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	for (i = 0; i < info.max_entries; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, &bk), 0);
+		for (j = 0; j < XT_PFX_BUCKET; j++)
+			n += !!bk.s[j].meta;
 	}
+	close(fd);
 	return n;
 }
 

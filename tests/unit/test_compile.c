@@ -189,15 +189,27 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	struct xt_prefix p;
 	size_t i;
 
+	const struct xt_pfx_entry *e = NULL;
+	const struct xt_pfx_slot *s;
+	__u32 key[4];
+
 	assert_int_equal(xt_prefix_parse(pfx, &p), 0);
 	for (i = 0; i < c->nentries; i++) {
 		const struct xt_pfx_key *k = &c->entries[i].key;
 
 		if (k->dir == dir && k->family == p.family &&
 		    k->plen == p.plen && !memcmp(k->addr, p.addr, 16))
-			return &c->entries[i];
+			e = &c->entries[i];
 	}
-	return NULL;
+	/* The slot table the datapath reads must say the same. */
+	memcpy(key, p.addr, sizeof(key));
+	s = xt_pfx_find(c, key, xt_pfx_meta(p.plen, dir, p.family == 6));
+	assert_int_equal(!!s, !!e);
+	if (e) {
+		assert_int_equal(s->bits, e->val.bits);
+		assert_int_equal(s->longer, !!e->val.longer);
+	}
+	return e;
 }
 
 static int l1_longer(const struct xt_l1 *l1, unsigned int slot)
@@ -223,7 +235,6 @@ static void prefix_expansion(void **state)
 		assert_non_null(e);
 		assert_int_equal(e->val.bits, 1);
 		assert_int_equal(e->val.longer, 0);
-		assert_int_equal(e->key.gen, 0);
 	}
 	assert_null(find(&c, XT_SRC, "10.1.32.0/24"));
 	assert_int_equal(c.rs->v4_nlevels, 1);
@@ -271,6 +282,47 @@ static void prefix_push_down(void **state)
 	assert_int_equal(c.rs->v4_nlevels, 2);
 	assert_int_equal(c.rs->v4_levels[0], 24);
 	assert_int_equal(c.rs->v4_levels[1], 32);
+	xt_compiled_free(&c);
+}
+
+/*
+ * A blocklist of the size the bench uses: every entry within reach of the
+ * datapath's bounded probe, at most half the slots used, and the slots
+ * exactly the entries.
+ */
+static void prefix_table_large(void **state)
+{
+	struct xt_rule r = rule("block");
+	unsigned int seed = 7, i, used = 0;
+	struct xt_compiled c;
+
+	for (i = 0; i < 100000; i++) {
+		struct xt_prefix p = { .family = 4, .plen = i % 2 ? 32 : 24 };
+		__u32 a = htonl(rand_r(&seed) << 1 ^ rand_r(&seed));
+
+		memcpy(p.addr, &a, 4);
+		if (p.plen == 24)
+			p.addr[3] = 0;
+		assert_int_equal(xt_prefixes_add(&r.src, &p), 0);
+	}
+	compile_ok(&r, 1, &c);
+	assert_true(c.nentries > 99000);
+	assert_true(c.nslots >= 2 * c.nentries);
+	assert_int_equal(c.nslots & (c.nslots - 1), 0);
+	for (i = 0; i < c.nslots; i++)
+		used += !!c.slots[i].meta;
+	assert_int_equal(used, c.nentries);
+	for (i = 0; i < c.nentries; i++) {
+		const struct xt_pfx_entry *e = &c.entries[i];
+		const struct xt_pfx_slot *s;
+		__u32 key[4];
+
+		memcpy(key, e->key.addr, sizeof(key));
+		s = xt_pfx_find(&c, key,
+				xt_pfx_meta(e->key.plen, e->key.dir, 0));
+		assert_non_null(s);
+		assert_int_equal(s->bits, e->val.bits);
+	}
 	xt_compiled_free(&c);
 }
 
@@ -363,6 +415,7 @@ int main(void)
 		cmocka_unit_test(prefix_expansion),
 		cmocka_unit_test(prefix_push_down),
 		cmocka_unit_test(v6_levels_sorted),
+		cmocka_unit_test(prefix_table_large),
 		cmocka_unit_test(limits),
 		cmocka_unit_test(prefix_parse),
 	};
