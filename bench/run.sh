@@ -97,6 +97,15 @@ done
 rx_mac() {
 	ip -n "$RX" link set dev "$IFB" address "$1" ||
 		die "cannot set the receiving veth's MAC"
+	# A new address flushes the neighbour table, permanent entries too.
+	[ "$RX_STACK" = rst ] && rx_neigh
+	return 0
+}
+
+# A permanent neighbour: IFA answers no ARP once it drops everything.
+rx_neigh() {
+	ip -n "$RX" neigh replace 192.0.2.1 lladdr 02:00:00:00:00:01 \
+		dev "$IFB" nud permanent || die "cannot add the neighbour"
 }
 
 # rx_count rx|tx: packets the receiving veth received or sent.
@@ -193,12 +202,9 @@ rx_stack_setup() {
 		die "cannot address the veth pair"
 	fi
 	[ "$RX_STACK" = noroute ] && return 0
-	# A permanent neighbour: IFA answers no ARP once it drops everything.
-	if ! { ip -n "$RX" neigh replace 192.0.2.1 \
-		lladdr 02:00:00:00:00:01 dev "$IFB" nud permanent &&
-	       ip -n "$RX" route add default via 192.0.2.1 dev "$IFB"; }; then
+	rx_neigh
+	ip -n "$RX" route add default via 192.0.2.1 dev "$IFB" ||
 		die "cannot route back to the sender"
-	fi
 	attach_start "$TX" "$OUT/sink.out" "$IFA" "$REPLY_SINK" ||
 		die "reply sink did not attach: $(cat "$OUT/sink.out")"
 	SPID=$ATT_PID
