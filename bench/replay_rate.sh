@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 XT=$BUILD/xdptag
 FRAMES=${1:-1000000}
-PCAPS=../shared/pcaps/tcpdump
+PCAPS=$(scripts/pcaps-dir)
 
 for t in tshark mergecap; do
 	command -v "$t" >/dev/null || { echo "Error: $t not installed" >&2; exit 1; }

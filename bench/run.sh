@@ -30,7 +30,7 @@ ONLY=${ONLY:-}
 SRC=${SRC:-}
 NAMES=${NAMES:-}
 RX_STACK=${RX_STACK:-rst}
-GEN_BATCH=${GEN_BATCH:-}
+GEN_BATCH=${GEN_BATCH:-64}
 XB=$BUILD/bench/xt_bench
 OUT=$BUILD/bench/results
 # shellcheck source=../tests/lib/tap.sh
@@ -40,6 +40,8 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ -x "$XB" ] || die "$XB missing: run 'make BUILD=$BUILD bench'"
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
+# Only this run's parts in the summary, never an earlier run's.
+rm -f "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt "$OUT"/scaling.dat
 export BUILD
 # A receiver (APID) or the reply sink (SPID) still holding its interface
 # if we stop half-way.
@@ -94,20 +96,6 @@ for n in 1 16 64; do
 		  "nft-rules-$n nft $n 0 1 xdp other")
 done
 
-rx_mac() {
-	ip -n "$RX" link set dev "$IFB" address "$1" ||
-		die "cannot set the receiving veth's MAC"
-	# A new address flushes the neighbour table, permanent entries too.
-	[ "$RX_STACK" = rst ] && rx_neigh
-	return 0
-}
-
-# A permanent neighbour: IFA answers no ARP once it drops everything.
-rx_neigh() {
-	ip -n "$RX" neigh replace 192.0.2.1 lladdr 02:00:00:00:00:01 \
-		dev "$IFB" nud permanent || die "cannot add the neighbour"
-}
-
 # rx_count rx|tx: packets the receiving veth received or sent.
 rx_count() {
 	ip netns exec "$RX" cat "/sys/class/net/$IFB/statistics/${1}_packets"
@@ -138,9 +126,6 @@ veth_run() {
 
 	[ "$mode" = nft ] && amode=none
 	[ "$RX_STACK" = otherhost ] && to=other
-	# Another host's traffic: the frames' MAC no longer is the veth's.
-	[ "$RX_STACK" != otherhost ] && [ "$to" = other ] &&
-		rx_mac 02:00:00:00:00:03
 	if [ "$nft" = 1 ]; then
 		ip netns exec "$RX" nft -f "$OUT/nft-$rules-$pfx.nft" ||
 			die "nft ruleset nft-$rules-$pfx did not load"
@@ -152,17 +137,14 @@ veth_run() {
 		die "$name: receiver did not attach: $(cat "$OUT/attach.out")"
 	rx0=$(rx_count rx)
 	tx0=$(rx_count tx)
-	# shellcheck disable=SC2086  # GEN_BATCH: nothing or one number
 	gen=$(ip netns exec "$TX" "$XB" gen "$IFA" "$SECS" "$CPU" "$src" \
-		$GEN_BATCH) || die "$name: generator failed"
+		"$GEN_BATCH" "$to") || die "$name: generator failed"
 	rx1=$(rx_count rx)
 	tx1=$(rx_count tx)
 	kill -TERM "$apid"
 	wait "$apid"
 	APID=
 	att=$(grep -v ready "$OUT/attach.out" | tr '\n' ' ')
-	[ "$RX_STACK" != otherhost ] && [ "$to" = other ] &&
-		rx_mac 02:00:00:00:00:02
 	if [ "$nft" = 1 ]; then
 		seen=$(ip netns exec "$RX" nft list chain netdev xtbench in |
 		       sed -n 's/.*counter packets \([0-9]*\) .*"seen".*/\1/p')
@@ -185,14 +167,13 @@ veth_run() {
 #              pays for traffic to it, with no application to choose.
 #   noroute    the same without a route back: the RST's route lookup fails
 #              and nothing is sent.
-#   otherhost  IFB keeps its random MAC: every frame ends as OTHERHOST at
-#              the start of ip_rcv, the cheapest stack path there is.
+#   otherhost  every frame goes to another MAC (xt_bench gen ... other),
+#              as the scaling runs' always do: it ends as OTHERHOST at the
+#              start of ip_rcv, the cheapest stack path there is.
 REPLY_SINK=${REPLY_SINK:-nulldrop}
 rx_stack_setup() {
 	case $RX_STACK in
-	otherhost)
-		return 0 ;;
-	noroute|rst) ;;
+	otherhost|noroute|rst) ;;
 	*)
 		die "RX_STACK $RX_STACK: rst, noroute or otherhost" ;;
 	esac
@@ -201,10 +182,13 @@ rx_stack_setup() {
 	       ip -n "$RX" addr add 192.0.2.2/24 dev "$IFB"; }; then
 		die "cannot address the veth pair"
 	fi
-	[ "$RX_STACK" = noroute ] && return 0
-	rx_neigh
-	ip -n "$RX" route add default via 192.0.2.1 dev "$IFB" ||
+	[ "$RX_STACK" = rst ] || return 0
+	# A permanent neighbour: IFA answers no ARP once it drops everything.
+	if ! { ip -n "$RX" neigh replace 192.0.2.1 \
+		lladdr 02:00:00:00:00:01 dev "$IFB" nud permanent &&
+	       ip -n "$RX" route add default via 192.0.2.1 dev "$IFB"; }; then
 		die "cannot route back to the sender"
+	fi
 	attach_start "$TX" "$OUT/sink.out" "$IFA" "$REPLY_SINK" ||
 		die "reply sink did not attach: $(cat "$OUT/sink.out")"
 	SPID=$ATT_PID

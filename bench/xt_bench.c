@@ -10,12 +10,13 @@
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
  *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
  *	print "ready", hold until SIGTERM, print the counters, detach
- *   xt_bench gen IFNAME SECONDS CPU [SOURCE [BATCH]]
+ *   xt_bench gen IFNAME SECONDS CPU [SOURCE [BATCH [TO]]]
  *	send the bench frame out of IFNAME for SECONDS on CPU, as live XDP
  *	frames (SOURCE xdp, the default; BATCH frames a test-run batch, 1 to
  *	256, default GEN_XDP_BATCH) or as skbs from an AF_PACKET socket
- *	(SOURCE skb); print the CPU time this thread and that CPU's
- *	ksoftirqd used
+ *	(SOURCE skb), to the receiving host (TO host, the default) or to
+ *	another MAC on its link (TO other); print the CPU time this thread and
+ *	that CPU's ksoftirqd used
  *   xt_bench gro IFNAME
  *	turn GRO on (what `ethtool -K IFNAME gro on` does; no ethtool here)
  *   xt_bench nft IFNAME [RULES PREFIXES]
@@ -806,6 +807,7 @@ static int cmd_gen(int argc, char **argv)
 	int cpu_id = argc > 3 ? atoi(argv[3]) : 0;
 	const char *src = argc > 4 ? argv[4] : "xdp";
 	int batch = argc > 5 ? atoi(argv[5]) : GEN_XDP_BATCH;
+	const char *to = argc > 6 ? argv[6] : "host";
 	int skb = !strcmp(src, "skb");
 	unsigned long long s0, s1, k0, k1;
 	unsigned long long sent = 0, full = 0;
@@ -827,6 +829,10 @@ static int cmd_gen(int argc, char **argv)
 		pr_err("batch size '%s' not in 1-256", argv[5]);
 		return 2;
 	}
+	if (strcmp(to, "host") && strcmp(to, "other")) {
+		pr_err("unknown destination '%s' (host or other)", to);
+		return 2;
+	}
 	CPU_ZERO(&cpu);
 	CPU_SET(cpu_id, &cpu);
 	if (sched_setaffinity(0, sizeof(cpu), &cpu)) {
@@ -837,6 +843,9 @@ static int cmd_gen(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	pkt_bench(&p);
+	/* Another host's frame: the stack drops it first thing (OTHERHOST). */
+	if (!strcmp(to, "other"))
+		p.b[5] = 3;
 	kpid = ksoftirqd_pid(cpu_id);
 	snprintf(kpath, sizeof(kpath), "/proc/%d/schedstat", kpid);
 

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-PCAPS=${PCAPS:-../shared/pcaps/tcpdump}
+PCAPS=$(scripts/pcaps-dir)
 out=$BUILD/fuzz
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT

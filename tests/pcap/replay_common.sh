@@ -4,7 +4,7 @@
 # XT (the CLI), PCAPS and caps (the capture files).
 
 XT=${BUILD:-build}/xdptag
-PCAPS=../shared/pcaps/tcpdump
+PCAPS=$(scripts/pcaps-dir)
 
 for t in tshark capinfos mergecap editcap; do
 	if ! command -v "$t" >/dev/null; then

@@ -468,6 +468,79 @@ static void prefixes_v6_48_128(void **state)
 	expect(state, &p, 0, 0, 0);
 }
 
+/*
+ * Every entry of a table big enough for probe chains to cross from one map
+ * element (XT_PFX_BUCKET slots) into the next is found by the program, and
+ * its neighbour address, not in the table, is not.  The compiled table,
+ * built the same way, says how many chains cross, so the test knows it
+ * covers that path.
+ */
+static void prefix_table_every_entry(void **state)
+{
+	enum { N4 = 3000, N6 = 1000 };
+	struct xt_rule r = rule("many");
+	uint64_t x = 12345;
+	struct xt_compiled c;
+	unsigned int cross = 0;
+	char err[128], a[INET6_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < N4 + N6; i++) {
+		struct xt_prefix p = { .family = i < N4 ? 4 : 6,
+				       .plen = i < N4 ? 32 : 128 };
+		int k;
+
+		for (k = 0; k < 16; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			p.addr[k] = x >> 56;
+		}
+		if (p.family == 4)
+			memset(p.addr + 4, 0, 12);
+		assert_int_equal(xt_prefixes_add(&r.src, &p), 0);
+	}
+	assert_int_equal(xt_compile(&r, 1, 0, &c, err, sizeof(err)), 0);
+	for (i = 0; i < c.nentries; i++) {
+		const struct xt_pfx_entry *e = &c.entries[i];
+		__u32 key[4], meta = xt_pfx_meta(e->key.plen, e->key.dir,
+						 e->key.family == 6);
+		__u32 home, d;
+
+		memcpy(key, e->key.addr, sizeof(key));
+		home = xt_pfx_hash(key, meta, c.rs->pfx_seed) & c.rs->pfx_mask;
+		for (d = 0; c.slots[(home + d) & c.rs->pfx_mask].meta != meta ||
+			    memcmp(c.slots[(home + d) & c.rs->pfx_mask].addr,
+				   key, sizeof(key)); d++)
+			assert_true(d < XT_PFX_MAX_PROBE);
+		cross += home % XT_PFX_BUCKET + d >= XT_PFX_BUCKET;
+	}
+	assert_true(cross > 0);
+
+	for (i = 0; i < c.nentries; i++) {
+		const struct xt_pfx_entry *e = &c.entries[i];
+		int is6 = e->key.family == 6;
+		unsigned char near[16];
+		__u32 key[4];
+		struct pkt p;
+
+		inet_ntop(is6 ? AF_INET6 : AF_INET, e->key.addr, a, sizeof(a));
+		p = is6 ? v6(a, "2001:db8::2", 64) : tcp4(a, "192.0.2.1");
+		if (i == 0)
+			load(state, &r, 1, 0);
+		hit(state, &p);
+
+		memcpy(near, e->key.addr, 16);
+		near[is6 ? 15 : 3] ^= 1;
+		memcpy(key, near, sizeof(key));
+		if (xt_pfx_find(&c, key, xt_pfx_meta(e->key.plen, 0, is6)))
+			continue;
+		inet_ntop(is6 ? AF_INET6 : AF_INET, near, a, sizeof(a));
+		p = is6 ? v6(a, "2001:db8::2", 64) : tcp4(a, "192.0.2.1");
+		/* Unless a shorter prefix covers it, which these are not. */
+		miss(state, &p);
+	}
+	xt_compiled_free(&c);
+}
+
 /* Used slots in generation gen's prefix table (0: no table at all). */
 static int prefix_entries(void **state, int gen)
 {
@@ -583,7 +656,8 @@ int main(void)
 		T(icmp_type_code), T(length_range), T(ttl_range), T(vlan_id),
 		T(features_set_clear), T(score_capped), T(class_of_heaviest),
 		T(drop_threshold), T(prefixes_beyond_16),
-		T(prefixes_v6_48_128), T(ruleset_swap_purges),
+		T(prefixes_v6_48_128), T(prefix_table_every_entry),
+		T(ruleset_swap_purges),
 		T(counters_exact),
 	};
 
