@@ -23,10 +23,12 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian keeps asm/ under the multiarch directory; -idirafter so that the
-# BPF target's own headers win.
-ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+# BPF target's own headers win.  Expanded when a BPF object is compiled, not
+# when make reads this file: `make deps test` and `make demo` install the
+# compiler between the two.
+ARCH_INC = /usr/include/$(shell $(CC) -dumpmachine)
 
-BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
+BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
 	      -idirafter $(ARCH_INC) -MMD -MP
 XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
@@ -131,7 +133,10 @@ test: all
 test-unit test-prog test-pcap test-e2e: all
 	$(Q)tests/run.sh $(subst test-,,$@)
 
-demo: deps all
+# Built by a second make so that nothing is built before deps has run, even
+# under -j.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
 # The bench harness (bench/*.c) and its BPF programs (bench/bpf/).  The
