@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "nft_quote.h"
 #include "privs.h"
 #include "rules_file.h"
 
@@ -88,7 +89,7 @@ static const char *value_kind(__u32 v)
 static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
-	char iif[IF_NAMESIZE + 16];
+	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
 	char (*seen)[sizeof(m[0].counter)];
 	int s, i, n, k, nseen = 0;
 
@@ -135,9 +136,10 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "iifname \"%s\" ",
-				 src[s].ifname);
+		/* nft_check() made sure the name can be written. */
+		if (src[s].ifname[0] &&
+		    !xt_nft_string(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "iifname %s ", word);
 		for (i = 0; i < n; i++)
 			fprintf(f, "\t\t%smeta mark & 0x%08x == 0x%08x "
 				   "counter name \"%s\" comment \"%s\"\n",
@@ -152,8 +154,9 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "-i %s ", src[s].ifname);
+		if (src[s].ifname[0] &&
+		    !xt_shell_word(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "-i %s ", word);
 		for (i = 0; i < n; i++)
 			fprintf(f, "# iptables -t mangle -A PREROUTING %s"
 				   "-m mark --mark 0x%x/0x%x -m comment "
@@ -162,6 +165,36 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	fprintf(f, "# Class 0 also matches packets xdptag did not tag (mark "
 		   "bits left as they were).\n");
+}
+
+/*
+ * Refuse what cannot be printed literally: an interface name nft would read
+ * as something else, a class name (from the pins) that is no identifier.
+ */
+static int nft_check(const struct nft_src *src, int nsrc)
+{
+	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
+	char word[4 * IF_NAMESIZE + 8], shown[4 * XT_NAME_MAX + 8];
+	int s, i, n;
+
+	for (s = 0; s < nsrc; s++) {
+		const char *ifn = src[s].ifname;
+
+		if (ifn[0] && xt_nft_string(ifn, word, sizeof(word))) {
+			pr_err("interface name '%s' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface",
+			       xt_escaped(ifn, shown, sizeof(shown)));
+			return XT_EXIT_USAGE;
+		}
+		n = nft_matches(&src[s].info, m);
+		for (i = 0; i < n; i++)
+			if (!xt_nft_ident_ok(m[i].counter)) {
+				pr_err("%s: class name '%s' is not a plain name (pins damaged?)",
+				       ifn, xt_escaped(m[i].counter, shown,
+						       sizeof(shown)));
+				return XT_EXIT_FAIL;
+			}
+	}
+	return 0;
 }
 
 /* Nothing attached: the default ruleset's classes and settings. */
@@ -268,6 +301,8 @@ int cmd_nft(int argc, char **argv)
 			n = 1;
 		}
 	}
+	if (!rc)
+		rc = nft_check(src, n);
 	if (!rc)
 		nft_print(stdout, src, n);
 out:
