@@ -54,7 +54,7 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 	test-kernels fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
-	$(BUILD)/fuzz/fuzz_rules
+	$(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
@@ -115,12 +115,31 @@ $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 		$(FUZZ_RULES_SRCS) \
 		-lyaml -o $@
 
+# The prefix-file reader, through the same loader.
+FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c \
+		    user/rules_default.c
+$(BUILD)/fuzz/fuzz_prefix_file: $(FUZZ_PREFIX_SRCS) rules/default.yaml Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_PREFIX_SRCS) \
+		-lyaml -o $@
+
+# The quoting of names in `xdptag nft`.
+FUZZ_NFT_SRCS := fuzz/fuzz_nft.c user/nft_quote.c
+$(BUILD)/fuzz/fuzz_nft: $(FUZZ_NFT_SRCS) Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_NFT_SRCS) -o $@
+
 $(BUILD)/fuzz/pcap_seeds: fuzz/pcap_seeds.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) $< -lpcap -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules
+fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules \
+	$(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 	$(Q)BUILD=$(BUILD) fuzz/run.sh
 
 deps:

@@ -549,7 +549,7 @@ static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
 	const char *name = scalar(n);
 	unsigned int lineno = 0;
 	struct xt_prefix p;
-	size_t len;
+	size_t len, nread = 0;
 	yaml_mark_t m;
 	int ret = 0;
 
@@ -598,8 +598,15 @@ static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
 			ret = -EINVAL;
 			break;
 		}
+		nread++;
 	}
 	c->in_file = NULL;
+	/* No prefix would leave the list empty, which means any address. */
+	if (!ret && !nread) {
+		err(c, n, "prefix file '%s' has no prefixes (omit the key to match any address)",
+		    path);
+		ret = -EINVAL;
+	}
 	free(buf);
 	return ret;
 }
