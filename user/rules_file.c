@@ -22,7 +22,7 @@
 /* One message, kept until the whole file is checked, then sorted. */
 struct msg {
 	size_t line, col, seq;	/* where in the rules file, for the order */
-	char *text;
+	char text[512];		/* not malloc'd: "out of memory" must show */
 };
 
 struct ctx {
@@ -54,24 +54,22 @@ static void err_at(struct ctx *c, const char *file, const yaml_mark_t *m,
 {
 	const yaml_mark_t *key = c->in_file ? c->in_file : m;
 	struct msg *e;
-	size_t len = 0;
-	FILE *out;
 	va_list ap;
+	int n;
 
 	if (++c->nerr > MAX_ERRORS)
 		return;
 	e = &c->msgs[c->nerr - 1];
-	*e = (struct msg){ .line = key->line, .col = key->column,
-			   .seq = c->nerr };
-	out = open_memstream(&e->text, &len);
-	if (!out)
+	e->line = key->line;
+	e->col = key->column;
+	e->seq = c->nerr;
+	n = snprintf(e->text, sizeof(e->text), "%s:%zu:%zu: error: ",
+		     file ? file : c->label, m->line + 1, m->column + 1);
+	if (n < 0 || (size_t)n >= sizeof(e->text))
 		return;
-	fprintf(out, "%s:%zu:%zu: error: ", file ? file : c->label,
-		m->line + 1, m->column + 1);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vsnprintf(e->text + n, sizeof(e->text) - n, fmt, ap);
 	va_end(ap);
-	fclose(out);
 }
 
 static int msg_cmp(const void *a, const void *b)
@@ -90,11 +88,8 @@ static void err_flush(struct ctx *c)
 	unsigned int i, n = c->nerr < MAX_ERRORS ? c->nerr : MAX_ERRORS;
 
 	qsort(c->msgs, n, sizeof(c->msgs[0]), msg_cmp);
-	for (i = 0; i < n; i++) {
-		if (c->msgs[i].text)
-			fprintf(c->errf, "%s\n", c->msgs[i].text);
-		free(c->msgs[i].text);
-	}
+	for (i = 0; i < n; i++)
+		fprintf(c->errf, "%s\n", c->msgs[i].text);
 	if (c->nerr > MAX_ERRORS)
 		fprintf(c->errf, "%s: error: %u more errors not shown\n",
 			c->label, c->nerr - MAX_ERRORS);
@@ -1242,6 +1237,7 @@ struct loader {
 	size_t *nodes_of;	/* by node id: its size; 0 while still open */
 	size_t cap;
 	size_t nodes;		/* the whole document, aliases expanded */
+	yaml_mark_t last;	/* of the last event: where memory ran out */
 };
 
 static int ld_fail(struct loader *l, const yaml_mark_t *m, const char *what)
@@ -1407,7 +1403,7 @@ static void ld_parser_error(struct loader *l)
 	yaml_mark_t m = p->problem_mark;
 
 	if (p->error == YAML_MEMORY_ERROR) {
-		err_at(l->c, NULL, &m, "out of memory");
+		err_at(l->c, NULL, &l->last, "out of memory");
 		return;
 	}
 	if (p->error == YAML_READER_ERROR) {
@@ -1454,6 +1450,7 @@ static int doc_parse(struct ctx *c, const char *buf, size_t len,
 			ret = -1;
 			break;
 		}
+		l.last = ev.start_mark;
 		ret = ld_event(&l, &ev);
 		end = ev.type == YAML_DOCUMENT_END_EVENT ||
 		      ev.type == YAML_STREAM_END_EVENT;
