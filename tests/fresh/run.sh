@@ -85,7 +85,7 @@ if [ -n "${XT_FRESH_REBUILD:-}" ] || [ ! -s "$TAR" ] ||
 	opts=$(mktemp)
 	apt-config dump | grep -E '^Acquire::(Check-Valid-Until|Check-Date|https?::Proxy|Retries) ' >"$opts" || true
 	step MMDEB "$TAR (mmdebstrap --variant=important bookworm)"
-	if ! timeout 900 mmdebstrap --quiet --variant=important \
+	if ! timeout 900 mmdebstrap --quiet --variant=important --format=tar \
 		--aptopt="$opts" bookworm "$TAR.tmp" "${sources[@]}"; then
 		rm -f "$opts" "$TAR.tmp"
 		die "mmdebstrap failed"
