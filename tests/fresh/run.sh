@@ -33,7 +33,9 @@ TOP=$PWD
 CACHE=${XDG_CACHE_HOME:-/var/cache}/xdptag
 TAR=${XT_FRESH_TAR:-$CACHE/fresh-bookworm.tar}
 MAX_DAYS=${XT_FRESH_MAX_DAYS:-7}
-# The README's two commands.
+# The README's prerequisite (make itself; the clone is made here), then
+# its two commands.
+PREREQ="apt-get update -qq && apt-get install -y -qq --no-install-recommends make"
 CMDS=("make demo" "make deps test")
 PATH_FRESH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -51,7 +53,12 @@ __above)
 	# A process above the root with a bpffs of its own.
 	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 	unshare -m --propagation private "$TOP/tests/fresh/run.sh" __enter || true
-	echo "### pins above the root: $(ls /sys/fs/bpf | xargs)"
+	# (A new bpffs may hold the kernel's own maps.debug and progs.debug.)
+	if [ -e /sys/fs/bpf/xdptag ]; then
+		echo "### pins above the root: xdptag/ $(ls /sys/fs/bpf/xdptag | xargs)"
+	else
+		echo "### pins above the root: none"
+	fi
 	exit 0 ;;
 __enter)
 	cd "$XT_ROOT"
@@ -128,7 +135,7 @@ cp -a "$PCAPS_DIR" "$ROOT/root/work/shared/pcaps/tcpdump"
 # ------------------------------------------------------------- the run --- #
 
 # Each command, its output, then "### rc N".
-inner=""
+inner="echo '### $PREREQ'; ($PREREQ) >/dev/null 2>&1 || echo 'apt-get failed';"
 for c in "${CMDS[@]}"; do
 	inner+="echo '### $c'; (cd /root/work/xdptag && timeout 2400 $c) 2>&1;"
 	inner+=" echo \"### rc \$?\";"
@@ -170,7 +177,7 @@ else
 	result "no test skipped for something missing" fail "$(xargs -0 <<<"$missing")"
 fi
 above=$(sed -n 's/^### pins above the root: *//p' "$LOG")
-if [ -z "$above" ]; then
+if [ "$above" = none ]; then
 	result "nothing pinned in the bpffs above the root" ok
 else
 	result "nothing pinned in the bpffs above the root" fail "$above"
