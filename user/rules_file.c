@@ -462,6 +462,20 @@ static void short_seen_bit(struct ctx *c, const struct xt_prefix *p,
 	*bit = 1ULL << (idx % 64);
 }
 
+/* Forget the short prefixes of the list seen last (before it is freed). */
+static void short_seen_reset(struct ctx *c)
+{
+	uint64_t *w, b;
+	size_t i;
+
+	for (i = 0; c->seen_ps && i < c->seen_ps->n; i++)
+		if (c->seen_ps->p[i].plen <= XT_L1_BITS) {
+			short_seen_bit(c, &c->seen_ps->p[i], &w, &b);
+			*w &= ~b;
+		}
+	c->seen_ps = NULL;
+}
+
 /*
  * Append p to ps, within the limit on prefixes.  A prefix of up to /16
  * costs the compiler one write per /16 it covers (65,536 for a /0), so a
@@ -474,7 +488,6 @@ static int prefix_add(struct ctx *c, yaml_node_t *n, struct xt_prefixes *ps,
 		      const struct xt_prefix *p)
 {
 	uint64_t *w, b;
-	size_t i;
 
 	if (++c->nprefixes > XT_MAX_PREFIXES) {
 		if (c->nprefixes == XT_MAX_PREFIXES + 1)
@@ -485,12 +498,7 @@ static int prefix_add(struct ctx *c, yaml_node_t *n, struct xt_prefixes *ps,
 	if (p->plen <= XT_L1_BITS) {
 		if (c->seen_ps != ps) {
 			/* Clear only what the previous list set. */
-			for (i = 0; c->seen_ps && i < c->seen_ps->n; i++)
-				if (c->seen_ps->p[i].plen <= XT_L1_BITS) {
-					short_seen_bit(c, &c->seen_ps->p[i],
-						       &w, &b);
-					*w &= ~b;
-				}
+			short_seen_reset(c);
 			c->seen_ps = ps;
 		}
 		short_seen_bit(c, p, &w, &b);
@@ -1033,6 +1041,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n)
 			    XT_MAX_RULES);
 			/* Still check it, so its own errors show too. */
 			parse_rule(c, rn, &extra, &descr);
+			short_seen_reset(c);	/* extra's lists go now */
 			xt_rule_free(&extra);
 			free(descr);
 			continue;
