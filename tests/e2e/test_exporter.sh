@@ -89,7 +89,7 @@ check "a later scrape sees new packets" \
 
 # --- idle connections (slowloris): 2,000 of them, 1 byte every 3 s.
 # The helper needs the file descriptors; the exporter raises its own limit.
-ulimit -n 8192
+ulimit -n 8192 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"
 # idle_start one|many: IDLE is the helper's PID, HELD the connections
 # the exporter kept open.
 IDLE= HELD=
@@ -99,7 +99,7 @@ idle_start() {
 		2000 "$1" >"$TMP/idle.out" 2>&1 &
 	IDLE=$!
 	on_exit kill "$IDLE"
-	for _ in $(seq 200); do
+	for _ in $(seq 1200); do
 		grep -q '^ready' "$TMP/idle.out" && break
 		sleep 0.1
 	done
@@ -118,14 +118,20 @@ scrape_within_1s() {
 	check "$1: the scrape has the count" 1 \
 		"$(grep -c "^xdptag_class_packets_total{iface=\"$IFR\",class=\"scan\"} 7$" "$TMP/scrape")"
 }
-idle_start many
-check "2,000 idle connections from 2,000 addresses are all held" 2000 "$HELD"
-scrape_within_1s "2,000 idle connections"
-idle_stop
-idle_start one
-check "one address holds at most 32 connections" 32 "$HELD"
-scrape_within_1s "2,000 idle connections from one address"
-idle_stop
+if [ "$(ulimit -n)" -lt 2100 ]; then
+	skip_test "2,000 idle connections" \
+		"RLIMIT_NOFILE $(ulimit -n), cannot raise it to 2,100"
+else
+	idle_start many
+	check "2,000 idle connections from 2,000 addresses are all held" \
+		2000 "$HELD"
+	scrape_within_1s "2,000 idle connections"
+	idle_stop
+	idle_start one
+	check "one address holds at most 32 connections" 32 "$HELD"
+	scrape_within_1s "2,000 idle connections from one address"
+	idle_stop
+fi
 
 kill -TERM "$EXP"
 wait "$EXP"

@@ -34,7 +34,7 @@ bounded() {
 		not_ok "$name: ends" "killed after 5 s"
 		return
 	fi
-	read -r wall cpu < <(awk '{ print $1, $2 + $3 }' "$TMP/time")
+	read -r wall cpu <<<"$(awk '{ print $1, $2 + $3 }' "$TMP/time")"
 	if awk -v c="$cpu" 'BEGIN { exit !(c < 2) }'; then
 		ok "$name: ends within 2 s of CPU ($cpu s, wall $wall s)"
 	else
