@@ -28,8 +28,10 @@ struct xt_attach_opts {
 	const char *ifname;
 	const char *rules_path;		/* NULL: the built-in default ruleset */
 	enum xt_mode mode;
-	bool force;			/* replace another XDP program */
+	bool force;			/* replace another XDP program, or
+					   the xdptag attached to ifname */
 	unsigned int tc_prio;		/* 1-65535 */
+	__u32 tc_attach;		/* enum xt_tc_attach: set it, 0 is cls */
 	__u32 bridge;			/* enum xt_bridge */
 	bool no_meta;			/* XDP acts as if adjust_meta failed */
 	/* Command-line settings; each has_* overrides the rules file's. */
