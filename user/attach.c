@@ -27,6 +27,7 @@
 #include "attach.h"
 #include "hooks.h"
 #include "mark_owners.h"
+#include "mark_rules.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -114,9 +115,10 @@ int xt_bridge_parse(const char *s, __u32 *bridge)
 	return name_index(bridge_names, XT_BRIDGE_AUTO + 1, s, bridge);
 }
 
-int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
-		  size_t errlen)
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen)
 {
+	__u32 top = xt_mark_value_top(what, max_class), bits = top;
 	__u64 need;
 
 	if (what > XT_MARK_BOTH) {
@@ -133,12 +135,17 @@ int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
 		return -EINVAL;
 	}
 	/* Every value the setting can produce must survive the mask, or two
-	 * classes would share a mark without anyone noticing. */
-	need = (__u64)xt_mark_value_max(what) << shift;
+	 * classes would share a mark without anyone noticing: every bit up
+	 * to the top value's highest one. */
+	bits |= bits >> 1;
+	bits |= bits >> 2;
+	bits |= bits >> 4;
+	bits |= bits >> 8;
+	need = (__u64)bits << shift;
 	if (need > 0xffffffffULL || (need & mask) != need) {
 		snprintf(err, errlen,
-			 "mark mask 0x%x cannot hold %s values (0-%u) shifted by %u (needs 0x%llx)",
-			 mask, xt_mark_value_str(what), xt_mark_value_max(what),
+			 "mark mask 0x%x cannot hold %s values (0-%u, classes up to %u) shifted by %u (needs 0x%llx)",
+			 mask, xt_mark_value_str(what), top, max_class & 0xff,
 			 shift, (unsigned long long)need);
 		return -EINVAL;
 	}
@@ -540,13 +547,14 @@ static int settings_merge(const struct xt_attach_opts *o,
 			f->has_mark_value ? f->mark_value : XT_MARK_CLASS;
 	s->drop_threshold = c->has_drop_threshold ? c->drop_threshold :
 			    f->has_drop_threshold ? f->drop_threshold : 0;
-	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value, err,
-			  sizeof(err))) {
+	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value,
+			  xt_rules_file_max_class(rf), err, sizeof(err))) {
 		pr_err("%s", err);
 		return -EINVAL;
 	}
 	/* Our writes stay inside the mask; theirs may not stay outside it. */
 	xt_mark_owners_warn(s->mark_mask, stderr);
+	xt_mark_rules_warn(s->mark_mask, stderr);
 	if (s->drop_threshold > 255) {
 		pr_err("drop threshold %u is out of range (0-255)",
 		       s->drop_threshold);

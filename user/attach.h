@@ -51,11 +51,12 @@ int xt_mark_value_parse(const char *s, __u32 *what);
 
 /*
  * Check mark settings: mask nonzero, shift <= 31, and every value the
- * setting can produce fits under mask after the shift.  On error writes a
- * one-line reason into err and returns -EINVAL.
+ * setting can produce with classes 0..max_class (the highest class a rule
+ * of the ruleset gives) fits under mask after the shift.  On error writes
+ * a one-line reason into err and returns -EINVAL.
  */
-int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
-		  size_t errlen);
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen);
 
 /*
  * Attach both stages to o->ifname, install the ruleset and pin everything.

@@ -94,11 +94,11 @@ bad() {
 }
 bad "mask 0" "Error: mark mask 0 leaves no bit to write" --mark-mask 0
 bad "mask too small for both" \
-	"Error: mark mask 0xff cannot hold both values (0-4095) shifted by 0 (needs 0xfff)" \
-	--mark-value both
+	"Error: mark mask 0x3f cannot hold both values (0-127, classes up to 7) shifted by 0 (needs 0x7f)" \
+	--mark-value both --mark-mask 0x3f
 bad "mask too small after shift" \
-	"Error: mark mask 0xff cannot hold class values (0-255) shifted by 4 (needs 0xff0)" \
-	--mark-shift 4
+	"Error: mark mask 0xff cannot hold class values (0-7, classes up to 7) shifted by 6 (needs 0x1c0)" \
+	--mark-shift 6
 bad "shift 32" "Error: --mark-shift: '32' is not a number in 0-31" \
 	--mark-shift 32
 bad "bad mask number" "Error: --mark-mask: '0xfg' is not a number in 0-4294967295" \
