@@ -624,6 +624,22 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
+/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
+static bool xdp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      !strcmp(info.name, "xdp_dispatcher");
+	close(fd);
+	return yes;
+}
+
 /*
  * What is on the interface now.  Without --force any XDP program is
  * refused; with it, the program is replaced in the mode it runs in.
@@ -645,6 +661,12 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
+	if (!o->force && xdp_is_dispatcher(id)) {
+		/* docs/coexistence.md: xdptag does not join it (yet). */
+		pr_err("%s has libxdp's multiprog dispatcher (id %u): xdptag cannot run as one of its programs; --force would replace the dispatcher and every program in it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
 	if (!o->force) {
 		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
 		       st->ifname, id);

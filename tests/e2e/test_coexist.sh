@@ -16,9 +16,10 @@ cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 OTHER=$PWD/$BUILD/tests/bpf/other_pass.bpf.o
 TCX=$PWD/$BUILD/tests/tools/tcx_attach
+DISPATCHER=$PWD/$BUILD/tests/bpf/xdp_dispatcher.bpf.o
 N=5
 
-e2e_need "coexistence e2e" "$OTHER" "$TCX" nft tc jq
+e2e_need "coexistence e2e" "$OTHER" "$TCX" "$DISPATCHER" nft tc jq
 lab_pair
 ip -n "$SND" addr add 10.198.0.1/24 dev "$A"
 ip -n "$RCV" addr add 10.198.0.2/24 dev "$B"
@@ -176,4 +177,14 @@ check "cls: health ok" 1 "$(xt status "$B" | grep -c '^  health  ok')"
 xt detach "$B" >/dev/null
 check "cls: detach leaves their filter running" "$N 0 $N" "$(pings_count)"
 other_cls_del
+
+# --- libxdp's dispatcher on the interface: refused with the reason
+ip -n "$RCV" link set dev "$B" xdpgeneric obj "$DISPATCHER" sec xdp
+id=$(ip -n "$RCV" -d link show dev "$B" | grep -o 'prog/xdp.* id [0-9]*' |
+     awk '{print $NF}')
+out=$(attach 2>&1 | grep '^Error'; exit "${PIPESTATUS[0]}")
+check "libxdp dispatcher: refused, named" \
+	"3 Error: $B has libxdp's multiprog dispatcher (id $id): xdptag cannot run as one of its programs; --force would replace the dispatcher and every program in it" \
+	"$? $out"
+ip -n "$RCV" link set dev "$B" xdpgeneric off
 finish
