@@ -285,7 +285,9 @@ struct xt_tc_stats {
 	__u64 marked;		/* skb->mark written */
 	__u64 classified;	/* classified at TC (bridge tc, or auto fallback) */
 	__u64 dropped;		/* TC_ACT_SHOT above the drop threshold (tc) */
-	__u64 pad;
+	__u64 seen_segs;	/* packets TC saw, a GRO-merged skb counted
+				   once per segment: compared with the
+				   packets XDP passed, it tells whether TC ran */
 };
 
 /*

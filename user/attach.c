@@ -489,6 +489,7 @@ struct attach_state {
 	__u32 tc_how;		/* XT_TC_CLS or XT_TC_TCX once chosen */
 	int link_fd;		/* the tcx link, or -1 */
 	bool tc_replaced;	/* cls: took over the old xdptag's filter */
+	int old_tc_fd;		/* ... whose program the undo puts back */
 	char dir[DIR_LEN];	/* pin directory, "" until created */
 	int info_fd;
 };
@@ -502,8 +503,17 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 	if (st->link_fd >= 0 && bpf_link_detach(st->link_fd))
 		pr_warn("could not remove our tcx link from %s: %s",
 			st->ifname, strerror(errno));
-	/* A replaced filter is the old attachment's again: leave it. */
-	if (st->tc_attached && !st->tc_replaced) {
+	if (st->tc_replaced) {
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
+			    .priority = prio, .flags = BPF_TC_F_REPLACE,
+			    .prog_fd = st->old_tc_fd);
+
+		err = st->old_tc_fd < 0 ? -ENOENT :
+		      bpf_tc_attach(&st->hook, &to);
+		if (err)
+			pr_warn("could not give the TC filter of %s back to the old xdptag: %s",
+				st->ifname, strerror(-err));
+	} else if (st->tc_attached) {
 		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 			    .priority = prio);
 
@@ -785,14 +795,17 @@ static int tc_stage_attach(struct attach_state *st,
 			   const struct xt_attach_info *old)
 {
 	__u32 how = o->tc_attach;
+	bool replace;
 
 	if (how == XT_TC_AUTO)
 		how = xt_tcx_supported(st->ifindex) ? XT_TC_TCX : XT_TC_CLS;
 	if (how == XT_TC_TCX)
 		return tcx_attach(st, o->tc_attach == XT_TC_TCX);
-	return tc_attach(st, o->tc_prio, old && old->tc_attach == XT_TC_CLS &&
-			 old->tc_prio == o->tc_prio &&
-			 old->tc_handle == XT_TC_HANDLE);
+	replace = old && old->tc_attach == XT_TC_CLS &&
+		  old->tc_prio == o->tc_prio && old->tc_handle == XT_TC_HANDLE;
+	if (replace)
+		st->old_tc_fd = bpf_prog_get_fd_by_id(old->tc_prog_id);
+	return tc_attach(st, o->tc_prio, replace);
 }
 
 static int pins_create(struct attach_state *st, struct xt_attach_info *info)
@@ -909,7 +922,8 @@ static void old_remove(const struct attach_state *st,
 int xt_attach(const struct xt_attach_opts *o)
 {
 	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
-				   .info_fd = -1, .link_fd = -1 };
+				   .info_fd = -1, .link_fd = -1,
+				   .old_tc_fd = -1 };
 	struct xt_pinned *old = NULL;
 	char old_dir[DIR_LEN + 8];
 	struct xt_attach_info *info = NULL;
@@ -1056,6 +1070,8 @@ undo:
 out:
 	if (st.link_fd >= 0)
 		close(st.link_fd);	/* pinned, or detached by the undo */
+	if (st.old_tc_fd >= 0)
+		close(st.old_tc_fd);
 	free(old);
 	if (st.info_fd >= 0)
 		close(st.info_fd);

@@ -382,13 +382,14 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 {
 	__u64 passed = c->xdp.action[XDP_PASS];
 	__u64 bad = c->tc.no_meta + c->tc.foreign + c->tc.short_meta;
-	__u64 seen = c->tc.valid + bad;
+	__u64 seen = c->tc.seen_segs;
 	__u64 untagged = passed > c->xdp.tagged ? passed - c->xdp.tagged : 0;
 	__u64 not_run, lost;
 	char d[128];
 	int sick = 0;
 
-	/* A few packets between the two stages while we read are normal. */
+	/* A few packets between the two stages while we read are normal.
+	 * seen counts GRO-merged segments: merging is no loss. */
 	not_run = passed > seen ? passed - seen : 0;
 	if (not_run > 2 && not_run * 100 > passed) {
 		fprintf(f, "%sTC stage did not run for %llu of %llu packets XDP passed",

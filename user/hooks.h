@@ -89,7 +89,8 @@ struct xt_counters;
 
 /*
  * Bridge health from the summed counters (not per CPU: with RPS the TC
- * stage of a packet may run on another CPU than its XDP stage).  Tells
+ * stage of a packet may run on another CPU than its XDP stage), packets
+ * XDP passed against segments TC saw (GRO merges are no loss).  Tells
  * apart packets XDP passed that the TC stage never saw ("did not run") and
  * packets that reached it without their tag ("metadata was lost"), and
  * names the likely cause, with h (NULL: unknown) for the programs that run

@@ -163,6 +163,8 @@ int xdptag_tc(struct __sk_buff *skb)
 	st = bpf_map_lookup_elem(&xt_tc_stats, &zero);
 	if (!st)
 		return TC_ACT_UNSPEC;
+	/* XDP saw each segment GRO merged into this skb. */
+	st->seen_segs += skb->gso_segs > 1 ? skb->gso_segs : 1;
 
 	/* One call site for untagged(): each inlined copy of the parser
 	 * costs the verifier a full walk of its paths. */

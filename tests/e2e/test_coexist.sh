@@ -178,6 +178,18 @@ xt detach "$B" >/dev/null
 check "cls: detach leaves their filter running" "$N 0 $N" "$(pings_count)"
 other_cls_del
 
+# --- upgrade in place on every kernel: cls_bpf over cls_bpf, same slot
+attach --tc-attach cls >/dev/null 2>&1
+old=$(tc -n "$RCV" filter show dev "$B" ingress | grep -o 'xdptag_tc.* id [0-9]*' | awk '{print $NF}')
+out=$(attach --force --tc-attach cls 2>&1)
+rc=$?
+new=$(tc -n "$RCV" filter show dev "$B" ingress | grep -o 'xdptag_tc.* id [0-9]*' | awk '{print $NF}')
+check "cls: --force replaces the filter in its slot" "0 1 1 yes $N $N 0" \
+	"$rc $(grep -c 'Replaced the xdptag attachment of .* (TC stage was cls)' <<<"$out") $(wc -w <<<"$new") $([ "$new" != "$old" ] && echo yes) $(pings_count)"
+xt detach "$B" >/dev/null
+check "cls: detach after the upgrade leaves no clsact, no pins" "0 0" \
+	"$(tc -n "$RCV" qdisc show dev "$B" | grep -c clsact) $(ls -a /sys/fs/bpf/xdptag/ | grep -c "$B")"
+
 # --- libxdp's dispatcher on the interface: refused with the reason
 ip -n "$RCV" link set dev "$B" xdpgeneric obj "$DISPATCHER" sec xdp
 id=$(ip -n "$RCV" -d link show dev "$B" | grep -o 'prog/xdp.* id [0-9]*' |
