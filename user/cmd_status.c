@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "attach.h"
+#include "bpffs.h"
 #include "hooks.h"
 #include "stats.h"
 #include "cmd.h"
@@ -128,6 +129,9 @@ static void iface_print(const struct xt_pinned *p)
 		others_print(i, ifindex, h);
 	bridge_print(p, h);
 	free(h);
+	printf("  pins    %s/%s in ", XT_PIN_ROOT, p->ifname);
+	xt_bpffs_where_print(stdout);
+	printf("\n");
 }
 
 static int status_one(const char *ifname)
