@@ -340,8 +340,12 @@ int xt_hooks_before(const struct xt_hooks *h)
 int xt_hooks_warn(const struct xt_hooks *h, const char *ifname)
 {
 	const struct xt_hook_prog *p;
+	bool tcx = false;
 	char d[128];
 	int i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		tcx |= h->p[i].ours && h->p[i].kind == XT_HOOK_TCX;
 
 	for (i = 0; i < h->n; i++) {
 		p = &h->p[i];
@@ -350,8 +354,10 @@ int xt_hooks_warn(const struct xt_hooks *h, const char *ifname)
 			continue;
 		hook_describe(p, d, sizeof(d));
 		if (p->kind == XT_HOOK_TCX)
-			pr_warn("%s: %s runs before xdptag's TC stage: packets it ends with TCX_PASS, TCX_DROP or TCX_REDIRECT (as Cilium's do) are never marked; attach with --tc-attach tcx",
-				ifname, d);
+			pr_warn("%s: %s runs before xdptag's TC stage: packets it ends with TCX_PASS, TCX_DROP or TCX_REDIRECT (as Cilium's do) are never marked; %s",
+				ifname, d, tcx ?
+				"detach and attach xdptag again to be first" :
+				"attach with --tc-attach tcx");
 		else if (p->id && p->direct_action)
 			pr_warn("%s: %s runs before xdptag's TC filter: packets it returns TC_ACT_OK, SHOT or REDIRECT for are never marked; use a lower --tc-prio or --tc-attach tcx",
 				ifname, d);

@@ -134,6 +134,12 @@ else
 	# 4. Detach xdptag while theirs stays.
 	xt detach "$B" >/dev/null
 	check "${tcx_cases[5]}" "$N 0 $N" "$(pings_count)"
+	# 4b. cls_bpf asked for on a kernel with tcx, a tcx program there:
+	# attach warns that it hides xdptag's filter, and says what to do.
+	out=$(attach --tc-attach cls 2>&1)
+	check "tcx: attach --tc-attach cls warns about the tcx program" 1 \
+		"$(grep -Ec "^Warning: $B: tcx ingress #1 prog [0-9]+ other_pass runs before xdptag's TC stage: .* are never marked; attach with --tc-attach tcx$" <<<"$out")"
+	xt detach "$B" >/dev/null
 	rm -f "${PIN}_1"
 	# 5. A cls_bpf filter ending the clsact chain: tcx runs before it.
 	other_cls 10 || not_ok "other tool's cls_bpf filter"
