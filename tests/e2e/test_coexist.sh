@@ -103,6 +103,7 @@ tcx_cases=(
 	"tcx: detach xdptag first: the other tool still runs"
 	"tcx: cls_bpf filter at prio 10 returning TC_ACT_OK: marks written"
 	"tcx: --force replaces an older xdptag's cls_bpf attachment"
+	"tcx: attach --tc-attach cls warns about the tcx program"
 )
 if [ -z "$HAVE_TCX" ]; then
 	for c in "${tcx_cases[@]}"; do
@@ -137,7 +138,7 @@ else
 	# 4b. cls_bpf asked for on a kernel with tcx, a tcx program there:
 	# attach warns that it hides xdptag's filter, and says what to do.
 	out=$(attach --tc-attach cls 2>&1)
-	check "tcx: attach --tc-attach cls warns about the tcx program" 1 \
+	check "${tcx_cases[8]}" 1 \
 		"$(grep -Ec "^Warning: $B: tcx ingress #1 prog [0-9]+ other_pass runs before xdptag's TC stage: .* are never marked; attach with --tc-attach tcx$" <<<"$out")"
 	xt detach "$B" >/dev/null
 	rm -f "${PIN}_1"
