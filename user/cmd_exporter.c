@@ -40,6 +40,10 @@
 #define PER_IP		32
 #define TIMEOUT_S	10
 #define SPARE_FDS	64	/* pins, maps, the listener, stdio */
+/* A flood of connections must not overflow the accept queue and have a
+ * scrape's SYN dropped while the server thread catches up (the kernel caps
+ * it at net.core.somaxconn). */
+#define BACKLOG		4096
 
 static const char exporter_usage[] =
 	"Usage: xdptag exporter [--listen ADDR:PORT]\n"
@@ -327,6 +331,8 @@ int cmd_exporter(int argc, char **argv)
 			     (unsigned int)PER_IP,
 			     MHD_OPTION_CONNECTION_TIMEOUT,
 			     (unsigned int)TIMEOUT_S,
+			     MHD_OPTION_LISTEN_BACKLOG_SIZE,
+			     (unsigned int)BACKLOG,
 			     MHD_OPTION_END);
 	if (!d) {
 		pr_err("cannot listen on %s: %s", listen, strerror(errno));
