@@ -6,6 +6,7 @@
 # RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
 # round (same moment, same noise) and the median over rounds is reported.
 import os
+import re
 import statistics
 import sys
 
@@ -193,6 +194,11 @@ if os.path.exists(p):
     print("\n-- replay rate (bench/replay_rate.sh)")
     for line in open(p):
         print("  " + line.rstrip())
+        m = re.search(r"^replay_rate .* ratio=([0-9.]+)", line)
+        if m:
+            v = float(m.group(1))
+            rows.append(("replay --json vs tshark -T fields (median)",
+                         f"{v:.1f}x", ">= 15x", "ok" if v >= 15 else "MISSED"))
 
 print("\n-- targets")
 for what, val, lim, ok in rows:

@@ -33,36 +33,51 @@
 #include "stats.h"
 
 /*
- * Room for what a test run copies back: metadata, then the frame.  Frames
- * beyond a page go into fragments, up to MAX_SKB_FRAGS pages (about 70 KB);
- * larger ones fail with ENOMEM before the program runs.  A buffer that is
- * too small makes the run fail with ENOSPC *after* the program counted the
- * frame, so it must hold the largest frame the kernel accepts.
+ * A frame the test run refuses as too long (ENOMEM/E2BIG: more than one
+ * page plus MAX_SKB_FRAGS fragment pages, about 70 KB) is run on its
+ * leading bytes instead.  The program is not xdp.frags: even for frames the
+ * run accepts it sees only the linear part, the first page less head- and
+ * tailroom (4096 - 256 - 320 = 3520 bytes on x86-64), as it would behind a
+ * driver.  Cutting to that length hands it exactly the same view.
  */
-#define XT_RUN_OUT_MAX	(XDPTAG_TAG_LEN + (1 << 17))
+#define XT_RUN_CUT	3520
 
-/* The test run alone: verdict and tag, not the explain record. */
+/* Room for what a test run copies back of the largest frame it accepts. */
+#define XT_RUN_OUT_MAX	(XDPTAG_TAG_LEN + (1 << 17))
+/* Frames up to this length fit in the linear part on any kernel. */
+#define XT_RUN_LINEAR	2048
+
+/*
+ * The test run alone: verdict and tag, not the explain record.  Neither
+ * ctx_in nor ctx_out: without them the run starts with an empty metadata
+ * area and copies no context back.  For a frame in one page, data_out is
+ * only as long as a tag: the kernel copies that much, fails the call with
+ * ENOSPC after the program ran, and reports the whole output size,
+ * metadata plus frame, in data_size_out; the metadata length is that minus
+ * the input length.  Copying the frame back cost a tenth of replay's time.
+ * A frame that may get fragments (above XT_RUN_LINEAR) needs room for all
+ * of them (the kernel gives up before writing the verdict when they do not
+ * fit), so it gets a buffer for the largest frame the run accepts.
+ */
 static int xdp_run_tag(int prog_fd, const void *pkt, __u32 len, int repeat,
 		       struct xt_run_result *r)
 {
 	/* Static: 128 KB is too much for a stack. */
-	static unsigned char out[XT_RUN_OUT_MAX];
-	/* Metadata starts empty: data_meta == data == 0, data_end = len. */
-	struct xdp_md ctx_in = { .data_end = len }, ctx_out = { 0 };
+	static unsigned char big[XT_RUN_OUT_MAX];
+	struct xdptag_tag small;
+	void *out = len > XT_RUN_LINEAR ? (void *)big : (void *)&small;
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = pkt, .data_size_in = len,
-		.data_out = out, .data_size_out = sizeof(out),
-		.ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
-		.ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		.data_out = out,
+		.data_size_out = len > XT_RUN_LINEAR ? sizeof(big) : sizeof(small),
 		.repeat = repeat);
 
 	r->err = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (r->err)
-		r->err = -errno;
+		r->err = errno == ENOSPC && out == &small ? 0 : -errno;
 	r->action = opts.retval;
 	r->tagged = 0;
-	/* data_out holds metadata then packet; ctx_out.data is the meta size. */
-	if (!r->err && ctx_out.data == XDPTAG_TAG_LEN) {
+	if (!r->err && opts.data_size_out == len + XDPTAG_TAG_LEN) {
 		memcpy(&r->tag, out, sizeof(r->tag));
 		r->tagged = 1;
 	}
@@ -108,17 +123,17 @@ enum skip_reason {
 	SKIP_LINKTYPE,		/* not Ethernet */
 	SKIP_EMPTY,		/* zero captured bytes */
 	SKIP_SHORT,		/* shorter than an Ethernet header: refused */
-	SKIP_TOO_LONG,		/* above the test-run limit: not run */
 	SKIP_ERROR,		/* the test run failed otherwise */
 	SKIP_NR,
 };
 
 static const char *const skip_names[SKIP_NR] = {
-	"link_type", "empty", "short", "too_long", "error",
+	"link_type", "empty", "short", "error",
 };
 
 struct replay_sum {
 	unsigned long long read, run, tagged, malformed, dropped, skipped;
+	unsigned long long cut;	/* run on their leading XT_RUN_CUT bytes */
 	unsigned long long skip[SKIP_NR];
 	int last_err;		/* errno of the last SKIP_ERROR */
 	bool truncated;		/* the capture ended mid-record */
@@ -127,43 +142,44 @@ struct replay_sum {
 /*
  * One frame's JSON line is built in memory and written at once: at a few
  * hundred thousand frames a second, a dozen fprintf calls per frame cost
- * more than the test run itself.
+ * more than the test run itself.  Literals are copied with their length
+ * known at compile time, and the class and rule names are escaped once, up
+ * front (struct jnames), not per frame.
  */
 struct jline {
 	char b[4096];
 	size_t n;
 };
 
-static void jl_raw(struct jline *j, const char *s)
+static void jl_mem(struct jline *j, const char *s, size_t l)
 {
-	size_t l = strlen(s);
-
 	if (l > sizeof(j->b) - j->n)
 		l = sizeof(j->b) - j->n;
 	memcpy(j->b + j->n, s, l);
 	j->n += l;
 }
 
+#define jl_lit(j, lit)	jl_mem((j), "" lit, sizeof(lit) - 1)
+
 static void jl_u(struct jline *j, unsigned long long v)
 {
 	char t[24];
 	int i = sizeof(t);
 
-	t[--i] = 0;
 	do {
 		t[--i] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	jl_raw(j, t + i);
+	jl_mem(j, t + i, sizeof(t) - i);
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void jl_str(struct jline *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	char esc[7] = "\\u00";
+	char esc[6] = "\\u00";
 
-	jl_raw(j, "\"");
+	jl_lit(j, "\"");
 	for (; *s && j->n < sizeof(j->b) - 8; s++) {
 		unsigned char ch = *s;
 
@@ -173,33 +189,39 @@ static void jl_str(struct jline *j, const char *s)
 		} else if (ch < 0x20 || ch == 0x7f) {
 			esc[4] = hex[ch >> 4];
 			esc[5] = hex[ch & 15];
-			esc[6] = 0;
-			jl_raw(j, esc);
+			jl_mem(j, esc, sizeof(esc));
 		} else {
 			j->b[j->n++] = ch;
 		}
 	}
-	jl_raw(j, "\"");
+	jl_lit(j, "\"");
 }
 
-static const char *l3_name(__u16 eth_proto)
-{
-	switch (eth_proto) {
-	case ETH_P_IP:
-		return "ipv4";
-	case ETH_P_IPV6:
-		return "ipv6";
-	case ETH_P_ARP:
-		return "arp";
-	}
-	return "other";
-}
-
-static const char *const l4_names[] = {
-	[XT_L4_NONE] = "none", [XT_L4_TCP] = "tcp", [XT_L4_UDP] = "udp",
-	[XT_L4_ICMP] = "icmp", [XT_L4_ICMPV6] = "icmpv6",
-	[XT_L4_OTHER] = "other",
+/* A name as a JSON string, quotes included, built once. */
+struct jname {
+	char *s;
+	size_t n;
 };
+
+struct jnames {
+	struct jname class[XT_MAX_CLASSES];
+	struct jname rule[XT_MAX_RULES];
+	struct jname feature[16];
+	struct jname action[5];
+};
+
+static int jname_set(struct jname *n, const char *s)
+{
+	struct jline j = { .n = 0 };
+
+	jl_str(&j, s);
+	n->s = malloc(j.n);
+	if (!n->s)
+		return -ENOMEM;
+	memcpy(n->s, j.b, j.n);
+	n->n = j.n;
+	return 0;
+}
 
 static const char *class_name(const struct xt_rules_file *rf, unsigned int id)
 {
@@ -210,108 +232,190 @@ static const char *class_name(const struct xt_rules_file *rf, unsigned int id)
 	return id ? NULL : "unclassified";
 }
 
+static void jnames_free(struct jnames *jn)
+{
+	size_t i;
+
+	if (!jn)
+		return;
+	for (i = 0; i < sizeof(*jn) / sizeof(struct jname); i++)
+		free(((struct jname *)jn)[i].s);
+	free(jn);
+}
+
+/* The class name, or its number as a string if the file names none. */
+static struct jnames *jnames_new(const struct xt_rules_file *rf)
+{
+	struct jnames *jn = calloc(1, sizeof(*jn));
+	char num[8];
+	unsigned int i;
+	int err = !jn;
+
+	for (i = 0; !err && i < XT_MAX_CLASSES; i++) {
+		const char *cn = class_name(rf, i);
+
+		snprintf(num, sizeof(num), "%u", i);
+		err = jname_set(&jn->class[i], cn ? cn : num);
+	}
+	for (i = 0; !err && i < rf->nrules && i < XT_MAX_RULES; i++)
+		err = jname_set(&jn->rule[i], rf->rules[i].name);
+	for (i = 0; !err && xt_feature_names[i] && i < 16; i++)
+		err = jname_set(&jn->feature[i], xt_feature_names[i]);
+	for (i = 0; !err && i < 5; i++)
+		err = jname_set(&jn->action[i], xt_action_names[i]);
+	if (err) {
+		jnames_free(jn);
+		return NULL;
+	}
+	return jn;
+}
+
+static void jl_name(struct jline *j, const struct jname *n)
+{
+	jl_mem(j, n->s, n->n);
+}
+
+/* A bit set as a JSON array of the names of its bits. */
+static void jl_bits(struct jline *j, __u64 bits, const struct jname *names,
+		    unsigned int nnames)
+{
+	int first = 1;
+
+	jl_lit(j, "[");
+	while (bits) {
+		unsigned int i = __builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		if (i >= nnames || !names[i].s)
+			continue;
+		if (!first)
+			jl_lit(j, ",");
+		jl_name(j, &names[i]);
+		first = 0;
+	}
+	jl_lit(j, "]");
+}
+
+static const char *l3_name(__u16 eth_proto)
+{
+	switch (eth_proto) {
+	case ETH_P_IP:
+		return "\"ipv4\"";
+	case ETH_P_IPV6:
+		return "\"ipv6\"";
+	case ETH_P_ARP:
+		return "\"arp\"";
+	}
+	return "\"other\"";
+}
+
+static const char *const l4_names[] = {
+	[XT_L4_NONE] = "\"none\"", [XT_L4_TCP] = "\"tcp\"",
+	[XT_L4_UDP] = "\"udp\"", [XT_L4_ICMP] = "\"icmp\"",
+	[XT_L4_ICMPV6] = "\"icmpv6\"", [XT_L4_OTHER] = "\"other\"",
+};
+
+static void jl_cstr(struct jline *j, const char *s)
+{
+	jl_mem(j, s, strlen(s));
+}
+
+/* What replay knows of a frame besides the program's record. */
+struct frame_info {
+	unsigned long long n;	/* frame number, from 1 */
+	__u32 len;		/* captured length */
+	bool cut;		/* run on its leading XT_RUN_CUT bytes */
+};
+
 /*
  * One JSON object per frame, from the explain record the program wrote on
  * every verdict (a dropped frame carries no tag, but was parsed and scored
  * all the same).  The mark is null for a dropped frame: it never reaches
  * TC.
  */
-static void frame_json(FILE *f, unsigned long long n, __u32 len,
+static void frame_json(FILE *f, const struct frame_info *fi,
 		       const struct xt_run_result *r,
-		       const struct xt_rules_file *rf,
-		       const struct xt_settings *s)
+		       const struct jnames *jn, const struct xt_settings *s)
 {
 	const struct xt_explain *e = &r->ex;
 	const struct xdptag_tag view = {
 		.score = e->score, .class_id = e->class_id,
 	};
-	const struct xdptag_tag *t = &view;
 	__u16 feat = e->features;
 	bool ports;
 	struct jline j;
-	const char *cn;
-	int i, first;
 
 	j.n = 0;
-	jl_raw(&j, "{\"frame\":");
-	jl_u(&j, n);
-	jl_raw(&j, ",\"len\":");
-	jl_u(&j, len);
-	jl_raw(&j, ",\"verdict\":");
-	if (r->action < 5) {
-		jl_str(&j, xt_action_names[r->action]);
-	} else {
-		jl_raw(&j, "\"");
-		jl_u(&j, r->action);
-		jl_raw(&j, "\"");
-	}
-	jl_raw(&j, r->tagged ? ",\"tagged\":true" : ",\"tagged\":false");
-	jl_raw(&j, ",\"score\":");
-	jl_u(&j, t->score);
-	jl_raw(&j, ",\"class\":");
-	cn = class_name(rf, t->class_id);
-	if (cn) {
-		jl_str(&j, cn);
-	} else {
-		jl_raw(&j, "\"");
-		jl_u(&j, t->class_id);
-		jl_raw(&j, "\"");
-	}
-	jl_raw(&j, ",\"rules\":[");
-	for (i = 0, first = 1; i < XT_MAX_RULES; i++) {
-		if (!(e->rules & (1ULL << i)) || (size_t)i >= rf->nrules)
-			continue;
-		if (!first)
-			jl_raw(&j, ",");
-		jl_str(&j, rf->rules[i].name);
-		first = 0;
-	}
-	jl_raw(&j, "],\"mark\":");
-	if (r->action == XDP_DROP)
-		jl_raw(&j, "null");
+	jl_lit(&j, "{\"frame\":");
+	jl_u(&j, fi->n);
+	jl_lit(&j, ",\"len\":");
+	jl_u(&j, fi->len);
+	jl_lit(&j, ",\"seen_len\":");
+	jl_u(&j, e->len);
+	if (fi->cut)
+		jl_lit(&j, ",\"truncated_for_run\":true");
 	else
-		jl_u(&j, xt_mark_apply(0, xt_mark_value(t, s->mark_value),
-				       s->mark_mask, s->mark_shift));
-	jl_raw(&j, ",\"features\":[");
-	for (i = 0, first = 1; xt_feature_names[i]; i++) {
-		if (!(feat & (1u << i)))
-			continue;
-		if (!first)
-			jl_raw(&j, ",");
-		jl_str(&j, xt_feature_names[i]);
-		first = 0;
+		jl_lit(&j, ",\"truncated_for_run\":false");
+	jl_lit(&j, ",\"verdict\":");
+	if (r->action < 5) {
+		jl_name(&j, &jn->action[r->action]);
+	} else {
+		jl_lit(&j, "\"");
+		jl_u(&j, r->action);
+		jl_lit(&j, "\"");
 	}
-	jl_raw(&j, "]");
-	jl_raw(&j, ",\"vlans\":");
+	if (r->tagged)
+		jl_lit(&j, ",\"tagged\":true");
+	else
+		jl_lit(&j, ",\"tagged\":false");
+	jl_lit(&j, ",\"score\":");
+	jl_u(&j, e->score);
+	jl_lit(&j, ",\"class\":");
+	jl_name(&j, &jn->class[e->class_id]);
+	jl_lit(&j, ",\"rules\":");
+	jl_bits(&j, e->rules, jn->rule, XT_MAX_RULES);
+	jl_lit(&j, ",\"mark\":");
+	if (r->action == XDP_DROP)
+		jl_lit(&j, "null");
+	else
+		jl_u(&j, xt_mark_apply(0, xt_mark_value(&view, s->mark_value),
+				       s->mark_mask, s->mark_shift));
+	jl_lit(&j, ",\"features\":");
+	jl_bits(&j, feat, jn->feature, 16);
+	jl_lit(&j, ",\"vlans\":");
 	jl_u(&j, e->vlans);
-	jl_raw(&j, ",\"l3\":\"");
-	jl_raw(&j, l3_name(e->eth_proto));
-	jl_raw(&j, "\",\"ip_proto\":");
+	jl_lit(&j, ",\"l3\":");
+	jl_cstr(&j, l3_name(e->eth_proto));
+	jl_lit(&j, ",\"ip_proto\":");
 	if (e->l3_ok)
 		jl_u(&j, e->ip_proto);
 	else
-		jl_raw(&j, "null");
-	jl_raw(&j, ",\"l4\":\"");
-	jl_raw(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
-		   l4_names[e->l4] : "other");
+		jl_lit(&j, "null");
+	jl_lit(&j, ",\"l4\":");
+	jl_cstr(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
+		    l4_names[e->l4] : "\"other\"");
 	ports = e->l4_ok && (e->l4 == XT_L4_TCP || e->l4 == XT_L4_UDP);
 	if (ports) {
-		jl_raw(&j, "\",\"sport\":");
+		jl_lit(&j, ",\"sport\":");
 		jl_u(&j, e->sport);
-		jl_raw(&j, ",\"dport\":");
+		jl_lit(&j, ",\"dport\":");
 		jl_u(&j, e->dport);
 	} else {
-		jl_raw(&j, "\",\"sport\":null,\"dport\":null");
+		jl_lit(&j, ",\"sport\":null,\"dport\":null");
 	}
-	jl_raw(&j, ",\"tcp_flags\":");
+	jl_lit(&j, ",\"tcp_flags\":");
 	if (ports && e->l4 == XT_L4_TCP)
 		jl_u(&j, e->tcp_flags);
 	else
-		jl_raw(&j, "null");
-	jl_raw(&j, feat & XT_F_FRAGMENT ? ",\"fragment\":true" :
-					  ",\"fragment\":false");
-	jl_raw(&j, feat & XT_F_MALFORMED ? ",\"malformed\":true}\n" :
-					   ",\"malformed\":false}\n");
+		jl_lit(&j, "null");
+	if (feat & XT_F_FRAGMENT)
+		jl_lit(&j, ",\"fragment\":true");
+	else
+		jl_lit(&j, ",\"fragment\":false");
+	if (feat & XT_F_MALFORMED)
+		jl_lit(&j, ",\"malformed\":true}\n");
+	else
+		jl_lit(&j, ",\"malformed\":false}\n");
 	fwrite(j.b, 1, j.n, f);
 }
 
@@ -322,9 +426,10 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 
 	fprintf(f, "{\"summary\":true,\"frames\":%llu,\"run\":%llu,"
 		"\"tagged\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
+		"\"truncated_for_run\":%llu,"
 		"\"skipped\":%llu,\"skipped_by_reason\":{",
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
-		sum->skipped);
+		sum->cut, sum->skipped);
 	for (i = 0; i < SKIP_NR; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", skip_names[i],
 			sum->skip[i]);
@@ -347,6 +452,9 @@ static void summary_text(FILE *f, const struct replay_sum *sum)
 		if (sum->skip[i])
 			fprintf(f, "  skipped %-10s %llu\n", skip_names[i],
 				sum->skip[i]);
+	if (sum->cut)
+		fprintf(f, "  run on their first %d bytes (too long for a test run) %llu\n",
+			XT_RUN_CUT, sum->cut);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
 }
@@ -406,6 +514,7 @@ int xt_replay(const struct xt_replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct xt_rules_file *rf = NULL;
+	struct jnames *jn = NULL;
 	struct xdptag *skel = NULL;
 	struct replay_sum sum = { 0 };
 	struct xt_settings s;
@@ -459,6 +568,10 @@ int xt_replay(const struct xt_replay_opts *o)
 		goto out;
 	}
 
+	if (o->json && !(jn = jnames_new(rf))) {
+		pr_err("out of memory");
+		goto out;
+	}
 	skel = xt_xdp_open_explain(0);
 	if (!skel) {
 		pr_err("loading the XDP program failed (are you root? -v says more)%s",
@@ -477,6 +590,9 @@ int xt_replay(const struct xt_replay_opts *o)
 		goto out;
 	}
 
+	/* A line per frame: write in large blocks unless someone watches. */
+	if (o->json && !isatty(fileno(out)))
+		setvbuf(out, NULL, _IOFBF, 1 << 20);
 	ether = pcap_datalink(p) == DLT_EN10MB;
 	tty = isatty(STDERR_FILENO);
 	if (fstat(fileno(pcap_file(p)), &st))
@@ -484,6 +600,7 @@ int xt_replay(const struct xt_replay_opts *o)
 
 	while (!o->limit || sum.read < o->limit) {
 		struct xt_run_result r;
+		struct frame_info fi;
 
 		rc = pcap_next_ex(p, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
@@ -509,15 +626,18 @@ int xt_replay(const struct xt_replay_opts *o)
 			frame_skip(&sum, SKIP_SHORT);
 			continue;
 		}
+		fi.n = sum.read;
+		fi.len = h->caplen;
+		fi.cut = false;
 		xdp_run_tag(prog_fd, data, h->caplen, 1, &r);
+		if (r.err == -ENOMEM || r.err == -E2BIG) {
+			/* Beyond what the run takes: the program's view. */
+			fi.cut = true;
+			xdp_run_tag(prog_fd, data, XT_RUN_CUT, 1, &r);
+		}
 		if (r.err) {
-			/* The kernel's limit on test input: not run. */
-			if (r.err == -ENOMEM || r.err == -E2BIG) {
-				frame_skip(&sum, SKIP_TOO_LONG);
-			} else {
-				frame_skip(&sum, SKIP_ERROR);
-				sum.last_err = -r.err;
-			}
+			frame_skip(&sum, SKIP_ERROR);
+			sum.last_err = -r.err;
 			continue;
 		}
 		if (o->json) {
@@ -532,10 +652,11 @@ int xt_replay(const struct xt_replay_opts *o)
 			seq = r.ex.seq;
 		}
 		sum.run++;
+		sum.cut += fi.cut;
 		sum.tagged += r.tagged;
 		sum.dropped += r.action == XDP_DROP;
 		if (o->json)
-			frame_json(out, sum.read, h->caplen, &r, rf, &s);
+			frame_json(out, &fi, &r, jn, &s);
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
@@ -563,6 +684,7 @@ int xt_replay(const struct xt_replay_opts *o)
 out:
 	if (ex)
 		munmap((void *)ex, sizeof(*ex));
+	jnames_free(jn);
 	xt_rules_file_free(rf);
 out_nofree:
 	xdptag__destroy(skel);
