@@ -200,6 +200,18 @@ if os.path.exists(p):
             rows.append(("replay --json vs tshark -T fields (median)",
                          f"{v:.1f}x", ">= 15x", "ok" if v >= 15 else "MISSED"))
 
+p = os.path.join(out, "capture.txt")
+if os.path.exists(p):
+    print("\n-- capture rate (bench/capture_rate.sh)")
+    for line in open(p):
+        print("  " + line.rstrip())
+        m = re.search(r"^capture_rate rate=([0-9]+) .*sampled_per_s=([0-9]+) "
+                      r"lost=(-?[0-9]+)", line)
+        if m and m.group(1) != "0":
+            ok = int(m.group(2)) >= 100000 and m.group(3) == "0"
+            rows.append(("capture: sampled/s, none of them lost",
+                         m.group(2), ">= 100000", "ok" if ok else "MISSED"))
+
 print("\n-- targets")
 for what, val, lim, ok in rows:
     print(f"  {what:<44} {val:>8} {lim:>10}  {ok}")

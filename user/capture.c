@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -116,13 +117,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	__u32 cap;
 	int err;
 
-	if (size < sizeof(*r))
+	if (size < offsetof(struct xt_cap_rec, data))
 		return 0;
 	c->received++;
 	if (c->draining || c->err ||
 	    (c->o->count && c->written >= c->o->count))
 		return 0;
-	cap = r->cap_len < XT_CAP_SNAP_MAX ? r->cap_len : XT_CAP_SNAP_MAX;
+	/* Records are as long as the bytes kept (bpf/xdp/capture.h). */
+	cap = size - offsetof(struct xt_cap_rec, data);
+	if (r->cap_len < cap)
+		cap = r->cap_len;
 	xt_cap_comment(comment, sizeof(comment), r, c->ai);
 	err = xt_pcapng_packet(c->out, r->ts_ns + c->mono_to_real, r->data,
 			       cap, r->wire_len, comment);
