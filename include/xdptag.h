@@ -394,4 +394,13 @@ struct xt_cap_rec {
 	__u8  data[XT_CAP_SNAP_MAX];
 };
 
+/* What `replay --live`'s observer saw of a packet at TC, after xdptag. */
+struct xt_live_rec {
+	__u32 len;		/* skb->len */
+	__u32 mark;		/* skb->mark after xdptag's TC stage */
+	__u32 tagged;		/* a valid tag of ours in the metadata */
+	__u32 pad;
+	struct xdptag_tag tag;
+};
+
 #endif /* XDPTAG_H */

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "privs.h"
+#include "nft.h"
 #include "rules_file.h"
 
 #define MAX_IFACES	64
@@ -85,7 +86,8 @@ static const char *value_kind(__u32 v)
 	       "class";
 }
 
-static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
+static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
+		      bool netdev)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
 	char iif[IF_NAMESIZE + 16];
@@ -110,8 +112,8 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	/* Declaring then deleting makes the load work whether or not the
 	 * table exists yet. */
-	fprintf(f, "\ntable inet xdptag\ndelete table inet xdptag\n\n"
-		   "table inet xdptag {\n");
+	fprintf(f, "\ntable %1$s xdptag\ndelete table %1$s xdptag\n\n"
+		   "table %1$s xdptag {\n", netdev ? "netdev" : "inet");
 
 	/* Counters are shared between interfaces: one per name. */
 	seen = calloc((size_t)nsrc * ARRAY_LEN(m), sizeof(*seen));
@@ -130,8 +132,13 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	free(seen);
 
-	fprintf(f, "\n\tchain prerouting {\n\t\ttype filter hook prerouting "
-		   "priority 0; policy accept;\n");
+	if (netdev)
+		fprintf(f, "\n\tchain ingress {\n\t\ttype filter hook ingress "
+			   "device \"%s\" priority 0; policy accept;\n",
+			src[0].ifname);
+	else
+		fprintf(f, "\n\tchain prerouting {\n\t\ttype filter hook "
+			   "prerouting priority 0; policy accept;\n");
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
@@ -145,6 +152,8 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 				m[i].what);
 	}
 	fprintf(f, "\t}\n}\n");
+	if (netdev)
+		return;
 
 	fprintf(f, "\n# The same with iptables (ip6tables likewise); read "
 		   "the counters with\n"
@@ -162,6 +171,20 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	fprintf(f, "# Class 0 also matches packets xdptag did not tag (mark "
 		   "bits left as they were).\n");
+}
+
+int xt_nft_ruleset(FILE *f, const char *ifname,
+		   const struct xt_attach_info *info, bool netdev)
+{
+	struct nft_src *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		return -ENOMEM;
+	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
+	src->info = *info;
+	nft_print(f, src, 1, netdev);
+	free(src);
+	return 0;
 }
 
 /* Nothing attached: the default ruleset's classes and settings. */
@@ -269,7 +292,7 @@ int cmd_nft(int argc, char **argv)
 		}
 	}
 	if (!rc)
-		nft_print(stdout, src, n);
+		nft_print(stdout, src, n, false);
 out:
 	free(names);
 	free(src);

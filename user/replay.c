@@ -27,6 +27,7 @@
 #include "log.h"
 #include "pins.h"
 #include "replay.h"
+#include "replay_live.h"
 #include "rules.h"
 #include "rules_file.h"
 #include "ruleset_load.h"
@@ -333,8 +334,16 @@ struct frame_info {
  * all the same).  The mark is null for a dropped frame: it never reaches
  * TC.
  */
+static bool live_agrees(const struct xt_run_result *r,
+			const struct xt_live_result *lr,
+			const struct xt_settings *s);
+static void live_json(struct jline *j, const struct xt_run_result *r,
+		      const struct xt_live_result *lr,
+		      const struct jnames *jn, const struct xt_settings *s);
+
 static void frame_json(FILE *f, const struct frame_info *fi,
 		       const struct xt_run_result *r,
+		       const struct xt_live_result *lr,
 		       const struct jnames *jn, const struct xt_settings *s)
 {
 	const struct xt_explain *e = &r->ex;
@@ -413,10 +422,104 @@ static void frame_json(FILE *f, const struct frame_info *fi,
 	else
 		jl_lit(&j, ",\"fragment\":false");
 	if (feat & XT_F_MALFORMED)
-		jl_lit(&j, ",\"malformed\":true}\n");
+		jl_lit(&j, ",\"malformed\":true");
 	else
-		jl_lit(&j, ",\"malformed\":false}\n");
+		jl_lit(&j, ",\"malformed\":false");
+	if (lr)
+		live_json(&j, r, lr, jn, s);
+	jl_lit(&j, "}\n");
 	fwrite(j.b, 1, j.n, f);
+}
+
+/* ------------------------------------------------------------- live --- */
+
+static __u32 mark_of(__u8 score, __u8 class_id, const struct xt_settings *s)
+{
+	const struct xdptag_tag t = { .score = score, .class_id = class_id };
+
+	return xt_mark_apply(0, xt_mark_value(&t, s->mark_value),
+			     s->mark_mask, s->mark_shift);
+}
+
+/* Why a live frame did not make it through, or NULL. */
+static const char *live_why(const struct xt_live_result *lr, char *buf,
+			    size_t len)
+{
+	if (!lr->injected) {
+		snprintf(buf, len, "not injected: %s", strerror(-lr->err));
+		return buf;
+	}
+	if (!lr->at_xdp && lr->over_mtu)
+		return "longer than the veth's MTU allows: dropped before XDP";
+	if (!lr->at_xdp)
+		return "not seen at XDP (lost before the XDP stage)";
+	if (lr->xdp.action == XDP_DROP)
+		return "dropped at XDP: score at or above the drop threshold";
+	if (lr->xdp.action != XDP_PASS)
+		return "XDP verdict other than pass";
+	if (!lr->at_tc)
+		return "passed XDP, not seen at TC";
+	return NULL;
+}
+
+/* Live verdict and mark equal to the test run's prediction. */
+static bool live_agrees(const struct xt_run_result *r,
+			const struct xt_live_result *lr,
+			const struct xt_settings *s)
+{
+	if (!lr->at_xdp || lr->xdp.action != r->action ||
+	    lr->xdp.score != r->ex.score || lr->xdp.class_id != r->ex.class_id ||
+	    lr->xdp.rules != r->ex.rules)
+		return false;
+	if (r->action == XDP_DROP)
+		return !lr->at_tc;
+	return lr->at_tc && lr->tc.tagged &&
+	       lr->tc.mark == mark_of(r->ex.score, r->ex.class_id, s);
+}
+
+static void live_json(struct jline *j, const struct xt_run_result *r,
+		      const struct xt_live_result *lr,
+		      const struct jnames *jn, const struct xt_settings *s)
+{
+	char buf[96];
+	const char *why = live_why(lr, buf, sizeof(buf));
+
+	jl_lit(j, ",\"live\":{\"injected\":");
+	jl_cstr(j, lr->injected ? "true" : "false");
+	jl_lit(j, ",\"sent_len\":");
+	jl_u(j, lr->sent_len);
+	jl_lit(j, ",\"at_xdp\":");
+	jl_cstr(j, lr->at_xdp ? "true" : "false");
+	if (lr->at_xdp) {
+		jl_lit(j, ",\"verdict\":");
+		if (lr->xdp.action < 5)
+			jl_name(j, &jn->action[lr->xdp.action]);
+		else
+			jl_lit(j, "\"?\"");
+		jl_lit(j, ",\"score\":");
+		jl_u(j, lr->xdp.score);
+		jl_lit(j, ",\"class\":");
+		jl_name(j, &jn->class[lr->xdp.class_id]);
+		jl_lit(j, ",\"rules\":");
+		jl_bits(j, lr->xdp.rules, jn->rule, XT_MAX_RULES);
+	}
+	jl_lit(j, ",\"at_tc\":");
+	jl_cstr(j, lr->at_tc ? "true" : "false");
+	jl_lit(j, ",\"tc_tagged\":");
+	jl_cstr(j, lr->at_tc && lr->tc.tagged ? "true" : "false");
+	jl_lit(j, ",\"mark\":");
+	if (lr->at_tc)
+		jl_u(j, lr->tc.mark);
+	else
+		jl_lit(j, "null");
+	jl_lit(j, ",\"why\":");
+	if (why)
+		jl_str(j, why);
+	else
+		jl_lit(j, "null");
+	jl_lit(j, ",\"agrees\":");
+	jl_cstr(j, live_agrees(r, lr, s) ? "true" : "false");
+	jl_lit(j, "}");
 }
 
 static void summary_json(FILE *f, const struct replay_sum *sum,
@@ -457,6 +560,65 @@ static void summary_text(FILE *f, const struct replay_sum *sum)
 			XT_RUN_CUT, sum->cut);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
+}
+
+/* What --live saw, over the whole capture. */
+struct live_sum {
+	unsigned long long injected, at_xdp, at_tc, dropped, lost, agree,
+			   disagree;
+	struct xt_nft_counter nft[64];
+	int nnft;		/* counters read, or -errno */
+};
+
+static void live_count(struct live_sum *ls, const struct xt_run_result *r,
+		       const struct xt_live_result *lr,
+		       const struct xt_settings *s)
+{
+	ls->injected += lr->injected;
+	ls->at_xdp += lr->at_xdp;
+	ls->at_tc += lr->at_tc;
+	ls->dropped += lr->at_xdp && lr->xdp.action == XDP_DROP;
+	ls->lost += lr->injected && (!lr->at_xdp ||
+		    (lr->xdp.action == XDP_PASS && !lr->at_tc));
+	if (live_agrees(r, lr, s))
+		ls->agree++;
+	else
+		ls->disagree++;
+}
+
+static void live_summary_json(FILE *f, const struct live_sum *ls)
+{
+	struct jline j = { .n = 0 };
+	int i;
+
+	fprintf(f, "{\"live_summary\":true,\"injected\":%llu,\"at_xdp\":%llu,"
+		"\"at_tc\":%llu,\"dropped_at_xdp\":%llu,\"lost\":%llu,"
+		"\"agree\":%llu,\"disagree\":%llu,\"nft_counters\":[",
+		ls->injected, ls->at_xdp, ls->at_tc, ls->dropped, ls->lost,
+		ls->agree, ls->disagree);
+	for (i = 0; i < ls->nnft; i++) {
+		j.n = 0;
+		jl_str(&j, ls->nft[i].name);
+		fprintf(f, "%s{\"name\":%.*s,\"packets\":%llu,\"bytes\":%llu}",
+			i ? "," : "", (int)j.n, j.b, ls->nft[i].packets,
+			ls->nft[i].bytes);
+	}
+	fprintf(f, "]}\n");
+}
+
+static void live_summary_text(FILE *f, const struct live_sum *ls)
+{
+	int i;
+
+	fprintf(f, "\nreplay --live: %llu injected, %llu at XDP, %llu at TC, "
+		"%llu dropped at XDP, %llu lost; %llu agree with the test run, "
+		"%llu do not\n", ls->injected, ls->at_xdp, ls->at_tc,
+		ls->dropped, ls->lost, ls->agree, ls->disagree);
+	if (ls->nnft > 0)
+		fprintf(f, "nftables counters:\n");
+	for (i = 0; i < ls->nnft; i++)
+		fprintf(f, "  %12llu packets %14llu bytes  %s\n",
+			ls->nft[i].packets, ls->nft[i].bytes, ls->nft[i].name);
 }
 
 /* The names and settings the histogram printer reads, as attach stores them. */
@@ -526,6 +688,8 @@ int xt_replay(const struct xt_replay_opts *o)
 	pcap_t *p = NULL;
 	bool ether, tty;
 	volatile const struct xt_explain *ex = NULL;
+	struct xt_live *live = NULL;
+	struct live_sum *lsum = NULL;
 	__u32 seq = 0;
 	int prog_fd;
 	FILE *out = o->out ? o->out : stdout;
@@ -568,7 +732,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		goto out;
 	}
 
-	if (o->json && !(jn = jnames_new(rf))) {
+	if ((o->json || o->live) && !(jn = jnames_new(rf))) {
 		pr_err("out of memory");
 		goto out;
 	}
@@ -590,6 +754,19 @@ int xt_replay(const struct xt_replay_opts *o)
 		goto out;
 	}
 
+	if (o->live) {
+		struct xt_live_opts lo = {
+			.ifname = o->live_iface ? o->live_iface : "xtlive0",
+			.rules_path = o->rules_path, .set = &s,
+			.nft_path = o->nft_path, .ai = ai,
+		};
+
+		lsum = calloc(1, sizeof(*lsum));
+		info_fill(ai, rf, &s, o->rules_path);
+		if (!lsum || !(live = xt_live_setup(&lo)))
+			goto out;
+	}
+
 	/* A line per frame: write in large blocks unless someone watches. */
 	if (o->json && !isatty(fileno(out)))
 		setvbuf(out, NULL, _IOFBF, 1 << 20);
@@ -600,6 +777,7 @@ int xt_replay(const struct xt_replay_opts *o)
 
 	while (!o->limit || sum.read < o->limit) {
 		struct xt_run_result r;
+		struct xt_live_result lr;
 		struct frame_info fi;
 
 		rc = pcap_next_ex(p, &h, &data);
@@ -640,7 +818,7 @@ int xt_replay(const struct xt_replay_opts *o)
 			sum.last_err = -r.err;
 			continue;
 		}
-		if (o->json) {
+		if (o->json || live) {
 			/* The test run returned: the kernel wrote it already. */
 			memcpy(&r.ex, (const void *)ex, sizeof(r.ex));
 			if (r.ex.seq == seq) {
@@ -655,8 +833,13 @@ int xt_replay(const struct xt_replay_opts *o)
 		sum.cut += fi.cut;
 		sum.tagged += r.tagged;
 		sum.dropped += r.action == XDP_DROP;
+		if (live) {
+			xt_live_frame(live, data, fi.cut ? XT_RUN_CUT : h->caplen,
+				      &lr);
+			live_count(lsum, &r, &lr, &s);
+		}
 		if (o->json)
-			frame_json(out, &fi, &r, jn, &s);
+			frame_json(out, &fi, &r, live ? &lr : NULL, jn, &s);
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
@@ -672,18 +855,30 @@ int xt_replay(const struct xt_replay_opts *o)
 	/* Not from the tags: a dropped frame has none, the counter counts it. */
 	sum.malformed = cnt->xdp.malformed;
 	info_fill(ai, rf, &s, o->rules_path);
+	if (live) {
+		lsum->nnft = xt_live_nft_counters(live, lsum->nft, 64);
+		if (lsum->nnft < 0)
+			pr_warn("reading nftables' counters: %s",
+				strerror(-lsum->nnft));
+	}
 	if (o->json) {
 		summary_json(out, &sum, cnt);
+		if (live)
+			live_summary_json(out, lsum);
 	} else {
 		xt_stats_print(out, XT_FMT_TABLE, o->capture, cnt, NULL, 0,
 			       ai);
 		summary_text(out, &sum);
+		if (live)
+			live_summary_text(out, lsum);
 	}
 	fflush(out);
 	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL : XT_EXIT_OK;
 out:
 	if (ex)
 		munmap((void *)ex, sizeof(*ex));
+	xt_live_free(live);
+	free(lsum);
 	jnames_free(jn);
 	xt_rules_file_free(rf);
 out_nofree:

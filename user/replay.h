@@ -42,6 +42,9 @@ struct xt_replay_opts {
 	bool has_mark_mask, has_mark_shift, has_mark_value;
 	bool json;			/* JSON Lines instead of histograms */
 	unsigned long long limit;	/* stop after this many frames; 0: all */
+	bool live;			/* also through the real receive path */
+	const char *nft_path;		/* --live: ruleset; NULL: xdptag nft's */
+	const char *live_iface;		/* --live: the pipeline's veth name */
 	FILE *out;
 };
 
