@@ -666,6 +666,25 @@ static void progress(pcap_t *p, off_t size, unsigned long long n)
 		fprintf(stderr, "\r%llu frames", n);
 }
 
+/*
+ * The program's clock during replay.  Per-source state (rates, fan-out)
+ * must see the capture's time, not the wall clock: before each run, set()
+ * hands the frame's capture timestamp to whatever the loaded object reads
+ * its time from.  The XDP stage has no such state yet, so no clock is
+ * plugged in (set is NULL); docs/replay.md, "Per-source state", says what
+ * the datapath side needs.
+ */
+struct replay_clock {
+	void (*set)(struct replay_clock *c, __u64 ts_ns);
+	void *ctx;
+};
+
+/* The capture's timestamp in ns (the file is opened at ns precision). */
+static __u64 frame_ts_ns(const struct pcap_pkthdr *h)
+{
+	return (__u64)h->ts.tv_sec * 1000000000ULL + (__u64)h->ts.tv_usec;
+}
+
 static void frame_skip(struct replay_sum *sum, enum skip_reason why)
 {
 	sum->skip[why]++;
@@ -690,6 +709,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	volatile const struct xt_explain *ex = NULL;
 	struct xt_live *live = NULL;
 	struct live_sum *lsum = NULL;
+	struct replay_clock clock = { .set = NULL };
 	__u32 seq = 0;
 	int prog_fd;
 	FILE *out = o->out ? o->out : stdout;
@@ -807,6 +827,8 @@ int xt_replay(const struct xt_replay_opts *o)
 		fi.n = sum.read;
 		fi.len = h->caplen;
 		fi.cut = false;
+		if (clock.set)
+			clock.set(&clock, frame_ts_ns(h));
 		xdp_run_tag(prog_fd, data, h->caplen, 1, &r);
 		if (r.err == -ENOMEM || r.err == -E2BIG) {
 			/* Beyond what the run takes: the program's view. */
