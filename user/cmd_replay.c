@@ -132,5 +132,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (xt_privs_check("replay", XT_PRIV_LOAD))
 		return XT_EXIT_FAIL;
+	/* Namespaces of its own (unshare) take CAP_SYS_ADMIN, as detach's
+	 * program lookups do. */
+	if (o.live && xt_privs_check("replay --live", XT_PRIV_DETACH))
+		return XT_EXIT_FAIL;
 	return xt_replay(&o);
 }
