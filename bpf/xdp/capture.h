@@ -114,9 +114,19 @@ static __always_inline void capture(struct xdp_md *ctx,
 	r->tagged = tagged;
 	r->features = p->features;
 	r->pad = 0;
-	/* The helper wants a size the verifier can bound away from 0. */
-	if (len < 1 || bpf_xdp_load_bytes(ctx, 0, r->data, len))
-		len = 0;
+	/*
+	 * The helper wants a size the verifier knows is 1 or more: 6.1's
+	 * learns nothing from "len != 0", so the bound comes from an add.
+	 */
+	if (len) {
+		__u32 last = len - 1;
+
+		xt_barrier_var(last);
+		if (last >= XT_CAP_SNAP_MAX)
+			last = XT_CAP_SNAP_MAX - 1;
+		if (bpf_xdp_load_bytes(ctx, 0, r->data, last + 1))
+			len = 0;
+	}
 	r->cap_len = len;
 	if (bpf_ringbuf_output(&xt_cap_ring, r,
 			       offsetof(struct xt_cap_rec, data) + len, 0)) {
