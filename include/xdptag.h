@@ -345,7 +345,7 @@ struct xt_explain {
  * The capturing process writes cfg through a memory mapping of xt_cap and
  * reads st from it; the program writes only st.
  */
-#define XT_CAP_SNAP_MAX	1536	/* an Ethernet frame with VLAN tags */
+#define XT_CAP_SNAP_MAX	2048	/* a power of 2 (bpf/xdp/capture.h) */
 
 enum xt_cap_flag {
 	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */

@@ -22,7 +22,7 @@ struct {
 
 /*
  * 4 MB: records take the header and the bytes kept, so this holds 50,000
- * records of small packets, 2,600 of full-sized ones.
+ * records of small packets, 2,700 of 1,500-byte ones.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -115,16 +115,18 @@ static __always_inline void capture(struct xdp_md *ctx,
 	r->features = p->features;
 	r->pad = 0;
 	/*
-	 * The helper wants a size the verifier knows is 1 or more: 6.1's
-	 * learns nothing from "len != 0", so the bound comes from an add.
+	 * The helper wants a size the verifier knows is between 1 and the
+	 * buffer's.  len is, but 6.1's verifier learns nothing from
+	 * "len != 0" and loses the clamp above on the way: a mask then an
+	 * add give the bounds to any verifier (and change nothing, len being
+	 * 1 to XT_CAP_SNAP_MAX already).
 	 */
 	if (len) {
-		__u32 last = len - 1;
+		__u64 n = len;
 
-		xt_barrier_var(last);
-		if (last >= XT_CAP_SNAP_MAX)
-			last = XT_CAP_SNAP_MAX - 1;
-		if (bpf_xdp_load_bytes(ctx, 0, r->data, last + 1))
+		n = ((n - 1) & (XT_CAP_SNAP_MAX - 1)) + 1;
+		xt_barrier_var(n);
+		if (bpf_xdp_load_bytes(ctx, 0, r->data, n))
 			len = 0;
 	}
 	r->cap_len = len;
