@@ -7,6 +7,8 @@
  * program wrote.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,7 +343,7 @@ static void live_json(struct jline *j, const struct xt_run_result *r,
 		      const struct xt_live_result *lr,
 		      const struct jnames *jn, const struct xt_settings *s);
 
-static void frame_json(FILE *f, const struct frame_info *fi,
+static void frame_json(struct jline *jp, const struct frame_info *fi,
 		       const struct xt_run_result *r,
 		       const struct xt_live_result *lr,
 		       const struct jnames *jn, const struct xt_settings *s)
@@ -428,7 +430,8 @@ static void frame_json(FILE *f, const struct frame_info *fi,
 	if (lr)
 		live_json(&j, r, lr, jn, s);
 	jl_lit(&j, "}\n");
-	fwrite(j.b, 1, j.n, f);
+	memcpy(jp->b, j.b, j.n);
+	jp->n = j.n;
 }
 
 /* ------------------------------------------------------------- live --- */
@@ -691,6 +694,414 @@ static void frame_skip(struct replay_sum *sum, enum skip_reason why)
 	sum->skipped++;
 }
 
+/* What every frame's run shares, read-only. */
+struct replay_env {
+	const struct jnames *jn;
+	const struct xt_settings *s;
+	bool json, ether;
+	struct xt_live *live;		/* --live: sequential only */
+	struct live_sum *lsum;
+	struct replay_clock *clock;
+};
+
+/*
+ * One runner: a loaded copy of the XDP object with its own explain record
+ * (every other map is shared with the first copy), so runners on
+ * different threads never read each other's record.
+ */
+struct replay_worker {
+	const struct replay_env *env;
+	struct xdptag *skel;
+	int prog_fd;
+	volatile const struct xt_explain *ex;
+	__u32 seq;
+};
+
+/* Run one frame; count it in sum; its JSON line (if any) into j. */
+static void frame_replay(struct replay_worker *w, unsigned long long n,
+			 const struct pcap_pkthdr *h, const u_char *data,
+			 struct replay_sum *sum, struct jline *j)
+{
+	const struct replay_env *env = w->env;
+	struct xt_run_result r;
+	struct xt_live_result lr;
+	struct frame_info fi;
+
+	j->n = 0;
+	if (!env->ether) {
+		frame_skip(sum, SKIP_LINKTYPE);
+		return;
+	}
+	if (!h->caplen) {
+		frame_skip(sum, SKIP_EMPTY);
+		return;
+	}
+	if (h->caplen < ETH_HLEN) {
+		frame_skip(sum, SKIP_SHORT);
+		return;
+	}
+	fi.n = n;
+	fi.len = h->caplen;
+	fi.cut = false;
+	if (env->clock && env->clock->set)
+		env->clock->set(env->clock, frame_ts_ns(h));
+	xdp_run_tag(w->prog_fd, data, h->caplen, 1, &r);
+	if (r.err == -ENOMEM || r.err == -E2BIG) {
+		/* Beyond what the run takes: the program's view. */
+		fi.cut = true;
+		xdp_run_tag(w->prog_fd, data, XT_RUN_CUT, 1, &r);
+	}
+	if (r.err) {
+		frame_skip(sum, SKIP_ERROR);
+		sum->last_err = -r.err;
+		return;
+	}
+	if (env->json || env->live) {
+		/* The test run returned: the kernel wrote it already. */
+		memcpy(&r.ex, (const void *)w->ex, sizeof(r.ex));
+		if (r.ex.seq == w->seq) {
+			/* The program left before writing the record. */
+			frame_skip(sum, SKIP_ERROR);
+			sum->last_err = EPROTO;
+			return;
+		}
+		w->seq = r.ex.seq;
+	}
+	sum->run++;
+	sum->cut += fi.cut;
+	sum->tagged += r.tagged;
+	sum->dropped += r.action == XDP_DROP;
+	if (env->live) {
+		xt_live_frame(env->live, data,
+			      fi.cut ? XT_RUN_CUT : h->caplen, &lr);
+		live_count(env->lsum, &r, &lr, env->s);
+	}
+	if (env->json)
+		frame_json(j, &fi, &r, env->live ? &lr : NULL, env->jn,
+			   env->s);
+}
+
+static void sum_add(struct replay_sum *t, const struct replay_sum *a)
+{
+	int i;
+
+	t->run += a->run;
+	t->tagged += a->tagged;
+	t->dropped += a->dropped;
+	t->skipped += a->skipped;
+	t->cut += a->cut;
+	for (i = 0; i < SKIP_NR; i++)
+		t->skip[i] += a->skip[i];
+	if (a->last_err)
+		t->last_err = a->last_err;
+}
+
+/* A copy of the loaded object sharing every map but the explain record. */
+static struct xdptag *skel_twin(struct xdptag *first)
+{
+	struct xdptag *skel = xdptag__open();
+	struct bpf_map *map;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->cfg_explain = 1;
+	bpf_object__for_each_map(map, skel->obj) {
+		struct bpf_map *twin;
+
+		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain)
+			continue;
+		twin = bpf_object__find_map_by_name(first->obj,
+						    bpf_map__name(map));
+		if (twin && bpf_map__reuse_fd(map, bpf_map__fd(twin)))
+			goto fail;
+	}
+	map = skel->maps.xt_explain;
+	bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_MMAPABLE);
+	if (xdptag__load(skel))
+		goto fail;
+	return skel;
+fail:
+	xdptag__destroy(skel);
+	return NULL;
+}
+
+static int worker_init(struct replay_worker *w, const struct replay_env *env,
+		       struct xdptag *skel)
+{
+	w->env = env;
+	w->skel = skel;
+	w->prog_fd = bpf_program__fd(skel->progs.xdptag_xdp);
+	w->seq = 0;
+	w->ex = mmap(NULL, sizeof(*w->ex), PROT_READ, MAP_SHARED,
+		     bpf_map__fd(skel->maps.xt_explain), 0);
+	if (w->ex == MAP_FAILED) {
+		w->ex = NULL;
+		pr_err("mapping the explain record: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void worker_fini(struct replay_worker *w)
+{
+	if (w->ex)
+		munmap((void *)w->ex, sizeof(*w->ex));
+	w->ex = NULL;
+}
+
+/*
+ * Parallel replay.  The main thread reads frames into batches and writes
+ * the batches' output in capture order; workers, one per CPU, each with
+ * its own copy of the program, run whole batches.  A test run is one
+ * syscall on one CPU: with a second CPU, two run at once.
+ */
+#define BATCH_FRAMES	1024
+
+enum { B_FREE, B_READY, B_BUSY, B_DONE };
+
+struct batch {
+	int state;
+	unsigned long long first;	/* frame number of the first */
+	unsigned int n;
+	struct pcap_pkthdr hdr[BATCH_FRAMES];
+	size_t off[BATCH_FRAMES];
+	unsigned char *data;
+	size_t used, cap;
+	char *out;
+	size_t olen, ocap;
+	struct replay_sum sum;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t ready, done;
+	struct batch *b;
+	unsigned int nb;
+	unsigned long long filled, taken;	/* batches, counted from 0 */
+	bool eof;
+	int oom;
+};
+
+struct pool_worker {
+	struct pool *pool;
+	struct replay_worker w;
+	pthread_t tid;
+};
+
+static int buf_grow(void *pp, size_t *cap, size_t need)
+{
+	char **p = pp;
+	size_t c = *cap ? *cap : 1 << 16;
+	char *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*p, c);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+static void batch_run(struct pool *pl, struct replay_worker *w,
+		      struct batch *b)
+{
+	struct jline j;
+	unsigned int i;
+
+	memset(&b->sum, 0, sizeof(b->sum));
+	b->olen = 0;
+	for (i = 0; i < b->n; i++) {
+		frame_replay(w, b->first + i, &b->hdr[i], b->data + b->off[i],
+			     &b->sum, &j);
+		if (!j.n)
+			continue;
+		if (buf_grow(&b->out, &b->ocap, b->olen + j.n)) {
+			pl->oom = 1;
+			continue;
+		}
+		memcpy(b->out + b->olen, j.b, j.n);
+		b->olen += j.n;
+	}
+}
+
+static void *pool_work(void *arg)
+{
+	struct pool_worker *pw = arg;
+	struct pool *pl = pw->pool;
+
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		struct batch *b;
+
+		while (pl->taken == pl->filled && !pl->eof)
+			pthread_cond_wait(&pl->ready, &pl->mu);
+		if (pl->taken == pl->filled)
+			break;
+		b = &pl->b[pl->taken++ % pl->nb];
+		b->state = B_BUSY;
+		pthread_mutex_unlock(&pl->mu);
+		batch_run(pl, &pw->w, b);
+		pthread_mutex_lock(&pl->mu);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&pl->done);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+/* Wait for batch k, write its output, count it, free the slot. */
+static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
+			struct replay_sum *sum)
+{
+	struct batch *b = &pl->b[k % pl->nb];
+
+	pthread_mutex_lock(&pl->mu);
+	while (b->state != B_DONE)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	pthread_mutex_unlock(&pl->mu);
+	if (b->olen)
+		fwrite(b->out, 1, b->olen, out);
+	sum_add(sum, &b->sum);
+	b->state = B_FREE;
+}
+
+struct reader {
+	pcap_t *p;
+	const char *capture;
+	unsigned long long limit;
+	bool tty;
+	off_t size;
+};
+
+/*
+ * Read the next frame into the sum's count; 1 got one, 0 end (or limit),
+ * and on a read error the capture is marked truncated.
+ */
+static int reader_next(struct reader *rd, struct replay_sum *sum,
+		       struct pcap_pkthdr **h, const u_char **data)
+{
+	int rc;
+
+	if (rd->limit && sum->read >= rd->limit)
+		return 0;
+	rc = pcap_next_ex(rd->p, h, data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc != 1) {
+		pr_warn("%s: %s after frame %llu", rd->capture,
+			pcap_geterr(rd->p), sum->read);
+		sum->truncated = true;
+		return 0;
+	}
+	sum->read++;
+	if (rd->tty && !(sum->read & 0xffff))
+		progress(rd->p, rd->size, sum->read);
+	return 1;
+}
+
+static int replay_parallel(struct reader *rd, struct replay_worker *ws,
+			   int nw, FILE *out, struct replay_sum *sum)
+{
+	struct pool pl = { .nb = 2 * nw + 2 };
+	struct pool_worker *pw;
+	unsigned long long k, w = 0;
+	int i, started = 0, err = 0;
+	bool end = false;
+
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.ready, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	pl.b = calloc(pl.nb, sizeof(*pl.b));
+	pw = calloc(nw, sizeof(*pw));
+	if (!pl.b || !pw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		pw[i].pool = &pl;
+		pw[i].w = ws[i];
+		if (pthread_create(&pw[i].tid, NULL, pool_work, &pw[i])) {
+			err = -errno;
+			break;
+		}
+		started++;
+	}
+	for (k = 0; !end && !err && started; k++) {
+		struct batch *b = &pl.b[k % pl.nb];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+
+		/* The slot's previous batch goes out first, in order. */
+		if (k >= pl.nb)
+			pool_retire(&pl, w++, out, sum);
+		b->n = 0;
+		b->used = 0;
+		b->first = sum->read + 1;
+		while (b->n < BATCH_FRAMES) {
+			if (!reader_next(rd, sum, &h, &data)) {
+				end = true;
+				break;
+			}
+			if (buf_grow(&b->data, &b->cap, b->used + h->caplen)) {
+				err = -ENOMEM;
+				end = true;
+				break;
+			}
+			memcpy(b->data + b->used, data, h->caplen);
+			b->hdr[b->n] = *h;
+			b->off[b->n++] = b->used;
+			b->used += h->caplen;
+		}
+		pthread_mutex_lock(&pl.mu);
+		b->state = B_READY;
+		pl.filled++;
+		pthread_cond_signal(&pl.ready);
+		pthread_mutex_unlock(&pl.mu);
+	}
+	pthread_mutex_lock(&pl.mu);
+	pl.eof = true;
+	pthread_cond_broadcast(&pl.ready);
+	pthread_mutex_unlock(&pl.mu);
+	for (; w < pl.filled; w++)
+		pool_retire(&pl, w, out, sum);
+	for (i = 0; i < started; i++)
+		pthread_join(pw[i].tid, NULL);
+	if (pl.oom)
+		err = -ENOMEM;
+	if (!started && !err)
+		err = -EAGAIN;
+out:
+	if (pl.b)
+		for (i = 0; i < (int)pl.nb; i++) {
+			free(pl.b[i].data);
+			free(pl.b[i].out);
+		}
+	free(pl.b);
+	free(pw);
+	pthread_cond_destroy(&pl.ready);
+	pthread_cond_destroy(&pl.done);
+	pthread_mutex_destroy(&pl.mu);
+	return err;
+}
+
+/* Runners: the CPUs this process may use, at most XT_REPLAY_MAX_JOBS. */
+static int replay_jobs(unsigned int want)
+{
+	cpu_set_t set;
+	int n;
+
+	if (want)
+		return want;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > XT_REPLAY_MAX_JOBS ? XT_REPLAY_MAX_JOBS : n;
+}
+
 int xt_replay(const struct xt_replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -701,18 +1112,18 @@ int xt_replay(const struct xt_replay_opts *o)
 	struct xt_settings s;
 	struct xt_counters *cnt = NULL;
 	struct xt_attach_info *ai = NULL;
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	struct replay_env env = { 0 };
+	struct replay_worker ws[XT_REPLAY_MAX_JOBS] = { 0 };
+	struct xdptag *twins[XT_REPLAY_MAX_JOBS] = { 0 };
+	struct reader rd;
 	struct stat st;
 	pcap_t *p = NULL;
-	bool ether, tty;
-	volatile const struct xt_explain *ex = NULL;
+	bool tty;
+	int nw = 0, i;
 	struct xt_live *live = NULL;
 	struct live_sum *lsum = NULL;
 	struct replay_clock clock = { .set = NULL };
 	FILE *cf;
-	__u32 seq = 0;
-	int prog_fd;
 	FILE *out = o->out ? o->out : stdout;
 	int ret = XT_EXIT_FAIL, rc;
 
@@ -777,15 +1188,6 @@ int xt_replay(const struct xt_replay_opts *o)
 	if (rules_install(skel, rf))
 		goto out;
 
-	prog_fd = bpf_program__fd(skel->progs.xdptag_xdp);
-	ex = mmap(NULL, sizeof(*ex), PROT_READ, MAP_SHARED,
-		  bpf_map__fd(skel->maps.xt_explain), 0);
-	if (ex == MAP_FAILED) {
-		pr_err("mapping the explain record: %s", strerror(errno));
-		ex = NULL;
-		goto out;
-	}
-
 	if (o->live) {
 		struct xt_live_opts lo = {
 			.ifname = o->live_iface ? o->live_iface : "xtlive0",
@@ -802,78 +1204,49 @@ int xt_replay(const struct xt_replay_opts *o)
 	/* A line per frame: write in large blocks unless someone watches. */
 	if (o->json && !isatty(fileno(out)))
 		setvbuf(out, NULL, _IOFBF, 1 << 20);
-	ether = pcap_datalink(p) == DLT_EN10MB;
+	env.jn = jn;
+	env.s = &s;
+	env.json = o->json;
+	env.ether = pcap_datalink(p) == DLT_EN10MB;
+	env.live = live;
+	env.lsum = lsum;
+	env.clock = &clock;
 	tty = isatty(STDERR_FILENO);
 	if (fstat(fileno(pcap_file(p)), &st))
 		st.st_size = 0;
+	rd = (struct reader){ .p = p, .capture = o->capture, .limit = o->limit,
+			      .tty = tty, .size = st.st_size };
 
-	while (!o->limit || sum.read < o->limit) {
-		struct xt_run_result r;
-		struct xt_live_result lr;
-		struct frame_info fi;
+	/* --live and a clock want one frame after the other. */
+	nw = live || clock.set ? 1 : replay_jobs(o->jobs);
+	for (i = 0; i < nw; i++) {
+		twins[i] = i ? skel_twin(skel) : skel;
+		if (!twins[i] || worker_init(&ws[i], &env, twins[i])) {
+			if (twins[i] && i)
+				xdptag__destroy(twins[i]);
+			twins[i] = NULL;
+			if (!i)
+				goto out;
+			nw = i;	/* fewer runners: still correct */
+			break;
+		}
+	}
+	if (nw > 1) {
+		rc = replay_parallel(&rd, ws, nw, out, &sum);
+		if (rc) {
+			pr_err("replay: %s", strerror(-rc));
+			goto out;
+		}
+	} else {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		struct jline j;
 
-		rc = pcap_next_ex(p, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
-			break;
-		if (rc != 1) {
-			pr_warn("%s: %s after frame %llu", o->capture,
-				pcap_geterr(p), sum.read);
-			sum.truncated = true;
-			break;
+		while (reader_next(&rd, &sum, &h, &data)) {
+			frame_replay(&ws[0], sum.read, h, data, &sum, &j);
+			if (j.n)
+				fwrite(j.b, 1, j.n, out);
 		}
-		sum.read++;
-		if (tty && !(sum.read & 0xffff))
-			progress(p, st.st_size, sum.read);
-		if (!ether) {
-			frame_skip(&sum, SKIP_LINKTYPE);
-			continue;
-		}
-		if (!h->caplen) {
-			frame_skip(&sum, SKIP_EMPTY);
-			continue;
-		}
-		if (h->caplen < ETH_HLEN) {
-			frame_skip(&sum, SKIP_SHORT);
-			continue;
-		}
-		fi.n = sum.read;
-		fi.len = h->caplen;
-		fi.cut = false;
-		if (clock.set)
-			clock.set(&clock, frame_ts_ns(h));
-		xdp_run_tag(prog_fd, data, h->caplen, 1, &r);
-		if (r.err == -ENOMEM || r.err == -E2BIG) {
-			/* Beyond what the run takes: the program's view. */
-			fi.cut = true;
-			xdp_run_tag(prog_fd, data, XT_RUN_CUT, 1, &r);
-		}
-		if (r.err) {
-			frame_skip(&sum, SKIP_ERROR);
-			sum.last_err = -r.err;
-			continue;
-		}
-		if (o->json || live) {
-			/* The test run returned: the kernel wrote it already. */
-			memcpy(&r.ex, (const void *)ex, sizeof(r.ex));
-			if (r.ex.seq == seq) {
-				/* The program left before writing the record. */
-				frame_skip(&sum, SKIP_ERROR);
-				sum.last_err = EPROTO;
-				continue;
-			}
-			seq = r.ex.seq;
-		}
-		sum.run++;
-		sum.cut += fi.cut;
-		sum.tagged += r.tagged;
-		sum.dropped += r.action == XDP_DROP;
-		if (live) {
-			xt_live_frame(live, data, fi.cut ? XT_RUN_CUT : h->caplen,
-				      &lr);
-			live_count(lsum, &r, &lr, &s);
-		}
-		if (o->json)
-			frame_json(out, &fi, &r, live ? &lr : NULL, jn, &s);
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
@@ -909,8 +1282,11 @@ int xt_replay(const struct xt_replay_opts *o)
 	fflush(out);
 	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL : XT_EXIT_OK;
 out:
-	if (ex)
-		munmap((void *)ex, sizeof(*ex));
+	for (i = 0; i < nw; i++) {
+		worker_fini(&ws[i]);
+		if (i && twins[i])
+			xdptag__destroy(twins[i]);
+	}
 	xt_live_free(live);
 	free(lsum);
 	jnames_free(jn);
