@@ -139,9 +139,11 @@ if cap_start flood -w "$TMP/flood.pcapng" --rule dns-query --rate $RATE \
 	sent=$(ip netns exec "$SND" $PY tests/lib/flood.py "$A" "$BMAC" 2.5 \
 		'IP(src="10.1.0.1", dst="10.2.0.1")/UDP(sport=40000, dport=53)/Raw(b"q")')
 	cap_wait
-	read -r written received sampled matched limited ringfull < <(
+	written=0 received=0 sampled=0 matched=0 limited=0 ringfull=0
+	# No process substitution: the 6.1 VM has no /dev/fd.
+	read -r written received sampled matched limited ringfull <<<"$(
 		sed -n 's/^capture: \([0-9]*\) written, \([0-9]*\) received, \([0-9]*\) sampled, \([0-9]*\) matched, \([0-9]*\) rate-limited, \([0-9]*\) ring full$/\1 \2 \3 \4 \5 \6/p' \
-			"$TMP/flood.err")
+			"$TMP/flood.err")"
 	echo "# flood: sent $sent; $written written, $sampled sampled," \
 		"$matched matched, $limited rate-limited"
 	if [ -n "${written:-}" ] && [ "$sent" -gt $((RATE * 20)) ] &&
