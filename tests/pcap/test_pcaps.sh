@@ -28,7 +28,11 @@ short=$(awk '$1 < 14' <<<"$lens" | wc -l)
 # A test run takes a page (3,520 bytes on x86-64) and MAX_SKB_FRAGS (17)
 # fragment pages.
 long=$(awk '$1 > 3520 + 17 * 4096' <<<"$lens" | wc -l)
-sum=$("$XT" replay --json "$TMP/all.pcap" | tail -1)
+"$XT" replay --json --jobs 1 "$TMP/all.pcap" >"$TMP/j1.json"
+"$XT" replay --json --jobs 2 "$TMP/all.pcap" >"$TMP/j2.json"
+check "--jobs 2 writes what --jobs 1 writes, byte for byte" "" \
+	"$(cmp "$TMP/j1.json" "$TMP/j2.json" 2>&1)"
+sum=$(tail -1 "$TMP/j2.json")
 check "all $total frames of ${#eth[@]} Ethernet captures: every one with an Ethernet header run" \
 	"\"frames\":$total,\"run\":$((total - short))" \
 	"$(grep -o '"frames":[0-9]*,"run":[0-9]*' <<<"$sum")"
