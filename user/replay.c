@@ -873,6 +873,8 @@ struct batch {
 };
 
 struct pool {
+	struct xdptag *first;		/* the object the twins copy */
+	const struct replay_env *env;
 	pthread_mutex_t mu;
 	pthread_cond_t ready, done;
 	struct batch *b;
@@ -884,7 +886,8 @@ struct pool {
 
 struct pool_worker {
 	struct pool *pool;
-	struct replay_worker w;
+	struct replay_worker w;		/* w.skel NULL: load a twin first */
+	struct xdptag *twin;		/* loaded by this worker */
 	pthread_t tid;
 };
 
@@ -933,6 +936,16 @@ static void *pool_work(void *arg)
 	struct pool_worker *pw = arg;
 	struct pool *pl = pw->pool;
 
+	/*
+	 * The copies load here, while the first runner already runs: the
+	 * verifier's time is not added to replay's start.  A copy that does
+	 * not load leaves its share to the others.
+	 */
+	if (!pw->w.skel) {
+		pw->twin = skel_twin(pl->first);
+		if (!pw->twin || worker_init(&pw->w, pl->env, pw->twin))
+			return NULL;
+	}
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
 		struct batch *b;
@@ -1003,10 +1016,11 @@ static int reader_next(struct reader *rd, struct replay_sum *sum,
 	return 1;
 }
 
-static int replay_parallel(struct reader *rd, struct replay_worker *ws,
+static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 			   int nw, FILE *out, struct replay_sum *sum)
 {
-	struct pool pl = { .nb = 2 * nw + 2 };
+	struct pool pl = { .nb = 2 * nw + 2, .first = w0->skel,
+			   .env = w0->env };
 	struct pool_worker *pw;
 	unsigned long long k, w = 0;
 	int i, started = 0, err = 0;
@@ -1023,7 +1037,8 @@ static int replay_parallel(struct reader *rd, struct replay_worker *ws,
 	}
 	for (i = 0; i < nw; i++) {
 		pw[i].pool = &pl;
-		pw[i].w = ws[i];
+		if (!i)
+			pw[i].w = *w0;
 		if (pthread_create(&pw[i].tid, NULL, pool_work, &pw[i])) {
 			err = -errno;
 			break;
@@ -1075,6 +1090,10 @@ static int replay_parallel(struct reader *rd, struct replay_worker *ws,
 	if (!started && !err)
 		err = -EAGAIN;
 out:
+	for (i = 1; pw && i < nw; i++) {
+		worker_fini(&pw[i].w);
+		xdptag__destroy(pw[i].twin);
+	}
 	if (pl.b)
 		for (i = 0; i < (int)pl.nb; i++) {
 			free(pl.b[i].data);
@@ -1113,13 +1132,12 @@ int xt_replay(const struct xt_replay_opts *o)
 	struct xt_counters *cnt = NULL;
 	struct xt_attach_info *ai = NULL;
 	struct replay_env env = { 0 };
-	struct replay_worker ws[XT_REPLAY_MAX_JOBS] = { 0 };
-	struct xdptag *twins[XT_REPLAY_MAX_JOBS] = { 0 };
+	struct replay_worker w0 = { 0 };
 	struct reader rd;
 	struct stat st;
 	pcap_t *p = NULL;
 	bool tty;
-	int nw = 0, i;
+	int nw = 0;
 	struct xt_live *live = NULL;
 	struct live_sum *lsum = NULL;
 	struct replay_clock clock = { .set = NULL };
@@ -1219,20 +1237,10 @@ int xt_replay(const struct xt_replay_opts *o)
 
 	/* --live and a clock want one frame after the other. */
 	nw = live || clock.set ? 1 : replay_jobs(o->jobs);
-	for (i = 0; i < nw; i++) {
-		twins[i] = i ? skel_twin(skel) : skel;
-		if (!twins[i] || worker_init(&ws[i], &env, twins[i])) {
-			if (twins[i] && i)
-				xdptag__destroy(twins[i]);
-			twins[i] = NULL;
-			if (!i)
-				goto out;
-			nw = i;	/* fewer runners: still correct */
-			break;
-		}
-	}
+	if (worker_init(&w0, &env, skel))
+		goto out;
 	if (nw > 1) {
-		rc = replay_parallel(&rd, ws, nw, out, &sum);
+		rc = replay_parallel(&rd, &w0, nw, out, &sum);
 		if (rc) {
 			pr_err("replay: %s", strerror(-rc));
 			goto out;
@@ -1243,7 +1251,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		struct jline j;
 
 		while (reader_next(&rd, &sum, &h, &data)) {
-			frame_replay(&ws[0], sum.read, h, data, &sum, &j);
+			frame_replay(&w0, sum.read, h, data, &sum, &j);
 			if (j.n)
 				fwrite(j.b, 1, j.n, out);
 		}
@@ -1282,11 +1290,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	fflush(out);
 	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL : XT_EXIT_OK;
 out:
-	for (i = 0; i < nw; i++) {
-		worker_fini(&ws[i]);
-		if (i && twins[i])
-			xdptag__destroy(twins[i]);
-	}
+	worker_fini(&w0);
 	xt_live_free(live);
 	free(lsum);
 	jnames_free(jn);
