@@ -134,11 +134,24 @@ fi
 # every record the program counted as sampled received.
 RATE=20
 MAXW=$((4 * (RATE + $(nproc) - 1)))
+# The flood runs first (python and scapy take a while to start on a busy
+# machine) and is stopped once the capture is over.
+ip netns exec "$SND" $PY tests/lib/flood.py "$A" "$BMAC" 60 \
+	'IP(src="10.1.0.1", dst="10.2.0.1")/UDP(sport=40000, dport=53)/Raw(b"q")' \
+	>"$TMP/flood.out" 2>"$TMP/flood.start" &
+FPID=$!
+on_exit '[ -n "$FPID" ] && kill "$FPID"'
+for ((i = 0; i < 300; i++)); do
+	grep -qs sending "$TMP/flood.start" && break
+	sleep 0.1
+done
 if cap_start flood -w "$TMP/flood.pcapng" --rule dns-query --rate $RATE \
 	--duration 3; then
-	sent=$(ip netns exec "$SND" $PY tests/lib/flood.py "$A" "$BMAC" 2.5 \
-		'IP(src="10.1.0.1", dst="10.2.0.1")/UDP(sport=40000, dport=53)/Raw(b"q")')
 	cap_wait
+	kill "$FPID"
+	wait "$FPID"
+	FPID=
+	sent=$(cat "$TMP/flood.out")
 	written=0 received=0 sampled=0 matched=0 limited=0 ringfull=0
 	# No process substitution: the 6.1 VM has no /dev/fd.
 	read -r written received sampled matched limited ringfull <<<"$(

@@ -3,9 +3,12 @@
 
 Usage: /usr/bin/python3 tests/lib/flood.py IFACE DST_MAC SECONDS EXPR
 
-EXPR is a scapy expression for the layers above Ethernet.  Prints how many
-frames went out.  Run it inside the sender's namespace.
+EXPR is a scapy expression for the layers above Ethernet.  Prints
+"sending" on stderr once the first frame is about to go, and at the end
+(SECONDS over, or SIGTERM) how many frames went out on stdout.  Run it
+inside the sender's namespace.
 """
+import signal
 import socket
 import sys
 import time
@@ -21,7 +24,10 @@ def main():
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
     n, end = 0, time.monotonic() + secs
-    while time.monotonic() < end:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    print('sending', file=sys.stderr, flush=True)
+    while time.monotonic() < end and not stop:
         for _ in range(256):
             try:
                 s.send(frame)
