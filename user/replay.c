@@ -1157,8 +1157,9 @@ int xt_replay(const struct xt_replay_opts *o)
 	p = cf ? pcap_fopen_offline_with_tstamp_precision(cf,
 			PCAP_TSTAMP_PRECISION_NANO, errbuf) : NULL;
 	if (!p) {
-		if (!cf)
-			snprintf(errbuf, sizeof(errbuf), "%s", strerror(errno));
+		if (!cf)	/* worded as libpcap words it */
+			snprintf(errbuf, sizeof(errbuf), "%s: %s", o->capture,
+				 strerror(errno));
 		else
 			fclose(cf);
 		pr_err("%s: not a readable capture: %s", o->capture, errbuf);
