@@ -35,12 +35,17 @@
 #include <bpf/libbpf.h>
 #include "xdptag_live.skel.h"
 #include "attach.h"
+#include "hooks.h"
 #include "log.h"
 #include "nft.h"
 #include "replay_live.h"
 #include "ruleset_load.h"	/* xt_rcu_wait */
 
-/* The observer runs after xdptag's TC filter (lower numbers run first). */
+/*
+ * The observer, a cls_bpf filter, runs after xdptag's TC stage: after its
+ * cls_bpf filter (lower numbers run first), or after its tcx link, which
+ * returns TCX_NEXT.
+ */
 #define XT_LIVE_TC_PRIO		0xfff0
 #define XT_LIVE_TC_HANDLE	0x7855
 /* How long a frame may take to reach a stage before it is reported lost. */
@@ -175,6 +180,7 @@ static int pipeline_attach(const struct xt_live_opts *o)
 	struct xt_attach_opts a = {
 		.ifname = o->ifname, .rules_path = o->rules_path,
 		.mode = XT_MODE_NATIVE, .tc_prio = XT_TC_PRIO_DEFAULT,
+		.tc_attach = XT_TC_AUTO,	/* what attach does by default */
 		.bridge = XT_BRIDGE_META, .set = *o->set,
 	};
 
@@ -299,6 +305,10 @@ static int observer_attach(struct xt_live *l)
 	if (!l->skel)
 		return -errno;
 	to.prog_fd = bpf_program__fd(l->skel->progs.xdptag_observe);
+	/* xdptag on tcx leaves no clsact qdisc for a cls_bpf filter. */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
 	err = bpf_tc_attach(&hook, &to);
 	if (err)
 		return err;
