@@ -35,8 +35,10 @@ XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
 LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
 
-BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o
-SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h
+BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o \
+	    $(BUILD)/xdptag_live.bpf.o
+SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h \
+	    $(BUILD)/xdptag_live.skel.h
 
 # Every user/*.c but the entry point goes into a library the tests link.
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -60,6 +62,7 @@ all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BU
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
+$(BUILD)/xdptag_live.bpf.o: bpf/live/xdptag_live.bpf.c
 $(BPF_OBJS):
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "nft_quote.h"
 #include "privs.h"
+#include "nft.h"
 #include "rules_file.h"
 
 #define MAX_IFACES	64
@@ -87,7 +88,8 @@ static const char *value_kind(__u32 v)
 	       "class";
 }
 
-static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
+static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
+		      bool netdev)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
 	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
@@ -112,8 +114,8 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	/* Declaring then deleting makes the load work whether or not the
 	 * table exists yet. */
-	fprintf(f, "\ntable inet xdptag\ndelete table inet xdptag\n\n"
-		   "table inet xdptag {\n");
+	fprintf(f, "\ntable %1$s xdptag\ndelete table %1$s xdptag\n\n"
+		   "table %1$s xdptag {\n", netdev ? "netdev" : "inet");
 
 	/* Counters are shared between interfaces: one per name. */
 	seen = calloc((size_t)nsrc * ARRAY_LEN(m), sizeof(*seen));
@@ -132,8 +134,13 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	free(seen);
 
-	fprintf(f, "\n\tchain prerouting {\n\t\ttype filter hook prerouting "
-		   "priority 0; policy accept;\n");
+	if (netdev)
+		fprintf(f, "\n\tchain ingress {\n\t\ttype filter hook ingress "
+			   "device \"%s\" priority 0; policy accept;\n",
+			src[0].ifname);
+	else
+		fprintf(f, "\n\tchain prerouting {\n\t\ttype filter hook "
+			   "prerouting priority 0; policy accept;\n");
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
@@ -148,6 +155,8 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 				m[i].what);
 	}
 	fprintf(f, "\t}\n}\n");
+	if (netdev)
+		return;
 
 	fprintf(f, "\n# The same with iptables (ip6tables likewise); read "
 		   "the counters with\n"
@@ -195,6 +204,24 @@ static int nft_check(const struct nft_src *src, int nsrc)
 				return XT_EXIT_FAIL;
 			}
 	}
+	return 0;
+}
+
+int xt_nft_ruleset(FILE *f, const char *ifname,
+		   const struct xt_attach_info *info, bool netdev)
+{
+	struct nft_src *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		return -ENOMEM;
+	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
+	src->info = *info;
+	if (nft_check(src, 1)) {
+		free(src);
+		return -EINVAL;
+	}
+	nft_print(f, src, 1, netdev);
+	free(src);
 	return 0;
 }
 
@@ -398,7 +425,7 @@ int cmd_nft(int argc, char **argv)
 	if (!rc)
 		rc = nft_check(src, n);
 	if (!rc)
-		nft_print(stdout, src, n);
+		nft_print(stdout, src, n, false);
 	if (!rc && connmark)
 		connmark_print(stdout, src, n);
 out:
