@@ -22,6 +22,46 @@ def target(what, value, limit, le=True, fmt="{:.2f}"):
                  "met" if ok else "MISSED"))
 
 
+# The peer tier (xt_bench peer): per program and frame, the median ns
+# and the per-round ratios to the peer of the same table sizes and to null.
+peer = {}           # (program, frame) -> {"ns":, "null":, "vs-peer":, ...}
+peer_frames = []
+p = os.path.join(out, "peer.txt")
+if os.path.exists(p):
+    for line in open(p):
+        f = line.split()
+        if not f or f[0] != "peer":
+            continue
+        peer[(f[1], f[2])] = {k: float(v) for k, v in zip(f[3::2], f[4::2])}
+        if f[2] not in peer_frames:
+            peer_frames.append(f[2])
+    progs = list(dict.fromkeys(k[0] for k in peer))
+    print("\n-- beside the peer (xdp-tools' xdp-filter, Debian's "
+          "xdpfilt_dny_all.o), BPF_PROG_TEST_RUN, ns per packet (median);"
+          "\n   ratio to the peer with the same table sizes, ratio to null"
+          " and added ns over null, paired per round")
+    for what, key, fmt in (("ns", "ns", "{:6.1f}"),
+                           ("ratio to the peer", "vs-peer", "{:6.2f}"),
+                           ("ratio to null", "vs-null", "{:6.2f}"),
+                           ("added ns over null", "added", "{:6.1f}")):
+        print(f"\n  {what}")
+        print(f"  {'program':<26}" +
+              "".join(f" {fr[:13]:>13}" for fr in peer_frames))
+        for pr in progs:
+            print(f"  {pr:<26}" +
+                  "".join(f" {fmt.format(peer[(pr, fr)][key]):>13}"
+                          for fr in peer_frames))
+    for sfx, what in (("", "small tables"),
+                      ("-100k", "100,000 entries")):
+        xt = "xdptag" + sfx
+        if (xt, "mix") not in peer:
+            continue
+        target(f"xdptag / xdp-filter, mix, {what}",
+               peer[(xt, "mix")]["vs-peer"], 0.6)
+        worst = max((peer[(xt, fr)]["vs-peer"], fr) for fr in peer_frames
+                    if fr != "mix")
+        target(f"xdptag / xdp-filter, worst frame, {what}", worst[0], 0.8)
+
 prog = {}
 p = os.path.join(out, "prog.txt")
 if os.path.exists(p):

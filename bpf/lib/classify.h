@@ -121,9 +121,27 @@ struct xt_pfx_query {
 static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
 {
 	__u32 h = xt_pfx_hash(q->key, q->meta, q->seed) & q->mask;
-	__u32 b = h / XT_PFX_BUCKET, off = h % XT_PFX_BUCKET;
-	const struct xt_pfx_bucket *bk = bpf_map_lookup_elem(tab, &b);
+	__u32 b, off;
+	const struct xt_pfx_bucket *bk;
 	int j;
+
+#ifdef XT_BENCH_PFX_HASH2	/* bench variant: the hash twice */
+	{
+		__u32 h2 = xt_pfx_hash(q->key, q->meta, q->seed ^ 1);
+
+		xt_barrier_var(h2);
+		h ^= h2 == 0x12345678;
+	}
+#endif
+	b = h / XT_PFX_BUCKET;
+	off = h % XT_PFX_BUCKET;
+#ifdef XT_BENCH_PFX_CALL2	/* bench variant: the table lookup twice */
+	bk = bpf_map_lookup_elem(tab, &b);
+	xt_barrier_var(bk);
+	if (!bk)
+		return 0;
+#endif
+	bk = bpf_map_lookup_elem(tab, &b);
 
 	for (j = 0; j < XT_PFX_MAX_PROBE; j++) {
 		const struct xt_pfx_slot *s;
@@ -155,7 +173,12 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
  * the verifier's work; checked once here, it costs a call per length.
  * IPv4 has only /24 and /32 and stays inline, where it is cheapest.
  */
-__noinline int xt_pfx_find6(struct xt_pfx_query *q)
+#ifdef XT_BENCH_V6_INLINE	/* bench variant: xdptag.bpf.c */
+static __always_inline
+#else
+__noinline
+#endif
+int xt_pfx_find6(struct xt_pfx_query *q)
 {
 	__u32 gen;
 	void *tab;
@@ -185,6 +208,9 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	bits = l1->bits[top];
 	if (!((l1->longer[top / 64] >> (top % 64)) & 1))
 		return bits;
+#ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
+	return bits;
+#endif
 
 	/*
 	 * Probe every length in use, shortest first: a miss at one length
@@ -341,7 +367,12 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
  * drop).  A global function on purpose: the verifier checks it once, with
  * *p unknown, instead of once per parser path, which would blow its budget.
  */
-__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
+#ifdef XT_BENCH_CLASSIFY_INLINE	/* bench variant: xdptag.bpf.c */
+static __always_inline
+#else
+__noinline
+#endif
+int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 			   struct xt_hits *hits)
 {
 	const struct xt_ruleset *rs;
