@@ -190,9 +190,11 @@ struct xt_pfx_bucket {
 };
 
 /* What a slot is for besides its address: length, direction, family. */
+#define XT_PFX_V6	(1U << 9)
 static inline __u32 xt_pfx_meta(__u32 plen, __u32 dir, __u32 v6)
 {
-	return XT_PFX_USED | (v6 & 1) << 9 | (dir & 1) << 8 | (plen & 0xff);
+	return XT_PFX_USED | (v6 ? XT_PFX_V6 : 0) | (dir & 1) << 8 |
+	       (plen & 0xff);
 }
 
 /*
@@ -207,9 +209,12 @@ static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
 	__u64 h = ((__u64)seed << 32 | meta) * k;
 
 	h = (h ^ addr[0]) * k;
-	h = (h ^ addr[1]) * k;
-	h = (h ^ addr[2]) * k;
-	h = (h ^ addr[3]) * k;
+	/* An IPv4 key is one word (the rest is zero): hash only that. */
+	if (meta & XT_PFX_V6) {
+		h = (h ^ addr[1]) * k;
+		h = (h ^ addr[2]) * k;
+		h = (h ^ addr[3]) * k;
+	}
 	return h >> 32;
 }
 

@@ -116,9 +116,11 @@ struct xt_pfx_query {
  * Find q's key in table tab: 1 when found (q->bits and q->longer filled),
  * 0 if not.  User space placed every key within XT_PFX_MAX_PROBE slots of
  * its home and left at least half the slots empty, so a miss usually ends
- * at the first empty slot.
+ * at the first empty slot.  v6 is a constant: an IPv4 key is one word
+ * (the meta says which family, so the other three need no compare).
  */
-static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
+static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q,
+				    const int v6)
 {
 	__u32 h = xt_pfx_hash(q->key, q->meta, q->seed) & q->mask;
 	__u32 b, off;
@@ -157,8 +159,9 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
 		if (!s->meta)
 			return 0;
 		if (s->meta == q->meta && s->addr[0] == q->key[0] &&
-		    s->addr[1] == q->key[1] && s->addr[2] == q->key[2] &&
-		    s->addr[3] == q->key[3]) {
+		    (!v6 || (s->addr[1] == q->key[1] &&
+			     s->addr[2] == q->key[2] &&
+			     s->addr[3] == q->key[3]))) {
 			q->bits = s->bits;
 			q->longer = s->longer;
 			return 1;
@@ -187,7 +190,7 @@ int xt_pfx_find6(struct xt_pfx_query *q)
 		return 0;
 	gen = q->gen;
 	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
-	return tab ? pfx_find(tab, q) : 0;
+	return tab ? pfx_find(tab, q, 1) : 0;
 }
 
 static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
@@ -195,9 +198,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 {
 	const struct xt_l1 *l1 = &rs->pfx[v6 & 1][dir & 1];
 	__u32 top = bpf_ntohl(addr[0]) >> (32 - XT_L1_BITS);
-	struct xt_pfx_query q = {
-		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
-	};
+	struct xt_pfx_query q;
 	__u64 bits;
 	void *tab;
 	int i;
@@ -211,6 +212,10 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 #ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
 	return bits;
 #endif
+	/* Filled only here: most addresses end above, without a probe. */
+	q = (struct xt_pfx_query){
+		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+	};
 
 	/*
 	 * Probe every length in use, shortest first: a miss at one length
@@ -236,11 +241,16 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	if (!tab)
 		return bits;
 	for (i = 0; i < 2; i++) {	/* /24, /32 */
+		__u32 plen;
+
 		if (i >= rs->v4_nlevels)
 			break;
-		pfx_mask(q.key, addr, rs->v4_levels[i]);
-		q.meta = xt_pfx_meta(rs->v4_levels[i], dir, 0);
-		if (!pfx_find(tab, &q))
+		plen = rs->v4_levels[i];
+		/* One word: key[1..3] stay zero, as in the table. */
+		q.key[0] = plen >= 32 ? addr[0] :
+			   addr[0] & bpf_htonl(~0U << (32 - (plen & 31)));
+		q.meta = xt_pfx_meta(plen, dir, 0);
+		if (!pfx_find(tab, &q, 0))
 			continue;
 		bits = q.bits;
 		if (!q.longer)
