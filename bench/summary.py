@@ -81,9 +81,10 @@ if os.path.exists(p):
     if ("tc", "no-metadata") in prog:
         target("TC stage (no metadata) / null TC",
                prog[("tc", "no-metadata")][2], 1.1)
-    if ("scale", "pfx-100000") in prog:
-        target("XDP 100,000 prefixes / 10 prefixes",
-               prog[("scale", "pfx-100000")][1], 1.1)
+    for n, what in ((100000, "100,000"), (1000000, "1,000,000")):
+        if ("scale", f"pfx-{n}") in prog:
+            target(f"XDP {what} prefixes / 10 prefixes",
+                   prog[("scale", f"pfx-{n}")][1], 1.05)
     if ("scale", "rules-64") in prog:
         target("XDP 64 rules / 1 rule", prog[("scale", "rules-64")][1], 1.1)
 

@@ -362,6 +362,37 @@ static int prog_fd_from(const char *obj, struct bpf_object **o)
 	return bpf_program__fd(p);
 }
 
+static double mono(void);
+
+/*
+ * Compile and install b as the CLI does; for rulesets with prefixes, print
+ * what the table takes and how long compiling and installing took.
+ */
+static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b,
+		       int npfx, int drop_at)
+{
+	struct xt_compiled c;
+	double t0 = mono(), t1, t2;
+	char err[256];
+	int ret;
+
+	if (xt_compile(b->r, b->n, drop_at, &c, err, sizeof(err))) {
+		pr_err("compile: %s", err);
+		return -EINVAL;
+	}
+	t1 = mono();
+	ret = xt_ruleset_install(m, &c);
+	t2 = mono();
+	if (npfx > 0)
+		printf("# ruleset with %d prefixes: %zu entries, %zu slots"
+		       " (%.1f MiB), compile %.2f s, install %.2f s\n", npfx,
+		       c.nentries, c.nslots,
+		       c.nslots * sizeof(struct xt_pfx_slot) / 1048576.0,
+		       t1 - t0, t2 - t1);
+	xt_compiled_free(&c);
+	return ret;
+}
+
 static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 {
 	struct bench_rules b;
@@ -373,7 +404,11 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 		exit(1);
 	}
 	if (rules_make(&b, nrules, npfx) ||
-	    xh_rules(skel, b.r, b.n, drop_at)) {
+	    ruleset_put(&(struct xt_rule_maps){
+				.rules = bpf_map__fd(skel->maps.xt_rules),
+				.active = bpf_map__fd(skel->maps.xt_active),
+				.prefix = bpf_map__fd(skel->maps.xt_prefix) },
+			&b, npfx, drop_at)) {
 		pr_err("cannot install the bench ruleset");
 		exit(1);
 	}
@@ -399,11 +434,12 @@ static void check_tag(struct xdptag *skel, const struct pkt *p,
 	       (unsigned long long)r.tag.rules, r.tag.features);
 }
 
-enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_R1, SC_R16, SC_R64,
-       NSCALE };
+enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_PFX1M, SC_R1, SC_R16,
+       SC_R64, NSCALE };
 static const struct { const char *name; int rules, pfx; } scale[NSCALE] = {
 	{ "pfx-10", 0, 10 }, { "pfx-1000", 0, 1000 },
 	{ "pfx-10000", 0, 10000 }, { "pfx-100000", 0, 100000 },
+	{ "pfx-1000000", 0, 1000000 },
 	{ "rules-1", 1, 0 }, { "rules-16", 16, 0 }, { "rules-64", 64, 0 },
 };
 
@@ -637,10 +673,9 @@ static struct bpf_object *peer_load(int naddr, int nport, int *fd)
 static struct bpf_object *variant_load(const char *variant, int npfx,
 				       int *fd)
 {
-	char path[512], err[256];
+	char path[512];
 	struct bpf_object *o;
 	struct xt_rule_maps m;
-	struct xt_compiled c;
 	struct bench_rules b;
 
 	snprintf(path, sizeof(path), "%s/bench/bpf/xdptag-%s.bpf.o",
@@ -653,13 +688,10 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
 	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
 	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
-	if (rules_make(&b, 0, npfx) ||
-	    xt_compile(b.r, b.n, 0, &c, err, sizeof(err)) ||
-	    xt_ruleset_install(&m, &c)) {
+	if (rules_make(&b, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
 	}
-	xt_compiled_free(&c);
 	if (!b.from_file)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);

@@ -147,7 +147,7 @@ static inline __u32 xt_mark_value_max(__u32 what)
 #define XT_L1_BITS	16
 #define XT_L1_SLOTS	(1 << XT_L1_BITS)
 #define XT_MAX_LEVELS	14	/* /24, /32, ... /128 */
-#define XT_MAX_PREFIX_ENTRIES	(1 << 19)	/* per ruleset, after expansion */
+#define XT_MAX_PREFIX_ENTRIES	(1 << 20)	/* per ruleset, after expansion */
 
 enum xt_dir { XT_SRC = 0, XT_DST = 1 };
 
@@ -167,7 +167,7 @@ struct xt_l1 {
  * ruleset, in the xt_prefix array of maps.
  */
 #define XT_PFX_MAX_PROBE	8
-#define XT_PFX_MAX_SLOTS	(1 << 21)
+#define XT_PFX_MAX_SLOTS	(1 << 22)
 #define XT_PFX_USED		(1U << 31)
 #define XT_PFX_BUCKET		8	/* slots per map element */
 
