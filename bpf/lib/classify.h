@@ -379,12 +379,7 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
  * drop).  A global function on purpose: the verifier checks it once, with
  * *p unknown, instead of once per parser path, which would blow its budget.
  */
-#ifdef XT_BENCH_CLASSIFY_INLINE	/* bench variant: xdptag.bpf.c */
-static __always_inline
-#else
-__noinline
-#endif
-int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
+__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 			   struct xt_hits *hits)
 {
 	const struct xt_ruleset *rs;

@@ -18,7 +18,6 @@
  *   XT_BENCH_NO_STATS	no per-CPU counter updates
  *   XT_BENCH_PARSE_ONLY	parse, then pass: no classifier, tag, counters
  *   XT_BENCH_NO_CLASSIFY	parse and write an empty tag: no classifier
- *   XT_BENCH_CLASSIFY_INLINE (classify.h) the classifier inlined, not called
  *   XT_BENCH_NO_PFX	(classify.h) no prefix table probes
  *   XT_BENCH_V6_INLINE	(classify.h) the IPv6 probe inlined, not called
  *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
