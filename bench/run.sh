@@ -11,6 +11,8 @@
 #   PEER_ROUNDS=11 PEER_REPEAT=1000000  the peer tier's
 #   XT_VARIANTS="no-pfx ..."            the variant builds the peer tier
 #                                       measures too (make bench: all)
+#   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
+#                                       xdptag with too (one row each)
 #   ONLY=peer|prog|veth                 one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only

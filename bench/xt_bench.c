@@ -10,7 +10,7 @@
  *	per-packet cost in BPF_PROG_TEST_RUN beside the peer, xdp-tools'
  *	xdp-filter: the mix through null, xdp-filter, xdptag and xdptag's
  *	variant builds (named in XT_VARIANTS), with small tables and with
- *	100,000 entries
+ *	100,000 entries, and xdptag with the rules files in XT_PEER_RULES
  *   xt_bench attach IFNAME MODE [RULES PREFIXES]
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
  *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
@@ -126,20 +126,24 @@ static void rules_builtin(struct bench_rules *b)
 	b->n = r - b->r + 1;
 }
 
-static void rules_default(struct bench_rules *b)
+/* A rules file, or the built-in default rules (path NULL). */
+static int rules_default(struct bench_rules *b, const char *path)
 {
 #ifdef XT_HAVE_RULES_FILE
 	static struct xt_rules_file f;
 
-	if (!xt_rules_file_load(NULL, &f, stderr)) {
+	if (!xt_rules_file_load(path, &f, stderr)) {
 		memcpy(b->r, f.rules, f.nrules * sizeof(f.rules[0]));
 		b->n = f.nrules;
 		b->from_file = 1;
-		return;	/* f keeps owning the lists; freed at exit */
+		return 0; /* f keeps owning the lists; freed at exit */
 	}
+	if (path)
+		return -EINVAL;
 	pr_warn("built-in default rules did not load; using the bench's");
 #endif
 	rules_builtin(b);
+	return 0;
 }
 
 /*
@@ -201,14 +205,15 @@ static int rules_blocklist(struct bench_rules *b, int n)
 	return 0;
 }
 
-static int rules_make(struct bench_rules *b, int nrules, int npfx)
+static int rules_make(struct bench_rules *b, const char *path, int nrules,
+		      int npfx)
 {
 	memset(b, 0, sizeof(*b));
 	if (nrules)
 		rules_synthetic(b, nrules > XT_MAX_RULES - 1 ?
 				XT_MAX_RULES - 1 : nrules);
-	else
-		rules_default(b);
+	else if (rules_default(b, path))
+		return -EINVAL;
 	if (npfx > 0 && rules_blocklist(b, npfx)) {
 		pr_err("no rule slot left for the blocklist");
 		return -ENOSPC;
@@ -393,7 +398,9 @@ static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b
 	return ret;
 }
 
-static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
+/* The XDP stage with rules from path (NULL: the default rules). */
+static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
+					int drop_at)
 {
 	struct bench_rules b;
 	struct xdptag *skel = xdptag__open();
@@ -403,7 +410,7 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 		pr_err("cannot load the XDP stage: %s", strerror(errno));
 		exit(1);
 	}
-	if (rules_make(&b, nrules, npfx) ||
+	if (rules_make(&b, path, nrules, npfx) ||
 	    ruleset_put(&(struct xt_rule_maps){
 				.rules = bpf_map__fd(skel->maps.xt_rules),
 				.active = bpf_map__fd(skel->maps.xt_active),
@@ -418,6 +425,11 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 	return skel;
 }
 
+static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
+{
+	return xdptag_load_rules(NULL, nrules, npfx, drop_at);
+}
+
 /* The tag must be there and right once before timing means anything. */
 static void check_tag(struct xdptag *skel, const struct pkt *p,
 		      const char *what)
@@ -429,7 +441,7 @@ static void check_tag(struct xdptag *skel, const struct pkt *p,
 		pr_err("%s: no tag (err %d, action %u)", what, r.err, r.action);
 		exit(1);
 	}
-	printf("# %-16s tag: score %u class %u rules 0x%llx features 0x%x\n",
+	printf("# %-24s tag: score %u class %u rules 0x%llx features 0x%x\n",
 	       what, r.tag.score, r.tag.class_id,
 	       (unsigned long long)r.tag.rules, r.tag.features);
 }
@@ -688,7 +700,7 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
 	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
 	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
-	if (rules_make(&b, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
+	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
 	}
@@ -711,6 +723,7 @@ struct peer_row {
 	enum peer_kind kind;
 	int set;		/* 0: small tables; 1: 100,000 entries */
 	const char *variant;	/* PK_VARIANT: the build's name */
+	const char *rules;	/* PK_XDPTAG: a rules file, NULL: default */
 	int fd;
 	struct bpf_object *obj;
 	struct xdptag *skel;
@@ -730,6 +743,7 @@ static const struct {
 static int peer_rows(struct peer_row *rows)
 {
 	char *vs = getenv("XT_VARIANTS"), *save = NULL, *v;
+	char *rf = getenv("XT_PEER_RULES");
 	int n = 0, s;
 
 	vs = strdup(vs ? vs : "");
@@ -756,6 +770,23 @@ static int peer_rows(struct peer_row *rows)
 				 peer_sets[s].sfx);
 		}
 	free(vs);
+	/*
+	 * XT_PEER_RULES="a.yaml b.yaml": xdptag with each of these rulesets
+	 * instead of the default rules (a stateful ruleset: one more row),
+	 * against the peer with small tables.
+	 */
+	rf = strdup(rf ? rf : "");
+	for (v = strtok_r(rf, " ", &save); v && n < PEER_MAXROWS;
+	     v = strtok_r(NULL, " ", &save)) {
+		struct peer_row *r = &rows[n++];
+		const char *base = strrchr(v, '/') ? strrchr(v, '/') + 1 : v;
+
+		*r = (struct peer_row){ .kind = PK_XDPTAG, .set = 0,
+					.rules = strdup(v) };
+		snprintf(r->name, sizeof(r->name), "xdptag-%.*s",
+			 (int)strcspn(base, "."), base);
+	}
+	free(rf);
 	return n;
 }
 
@@ -830,7 +861,8 @@ static int cmd_peer(int argc, char **argv)
 			peer_of[set] = k;
 			break;
 		case PK_XDPTAG:
-			w->skel = xdptag_load(0, peer_sets[set].npfx, 0);
+			w->skel = xdptag_load_rules(w->rules, 0,
+						    peer_sets[set].npfx, 0);
 			w->fd = bpf_program__fd(w->skel->progs.xdptag_xdp);
 			break;
 		case PK_VARIANT:
@@ -849,8 +881,8 @@ static int cmd_peer(int argc, char **argv)
 			for (i = 0; i < NPKT; i++) {
 				char what[64];
 
-				snprintf(what, sizeof(what), "%s%s",
-					 mix_names[i], peer_sets[set].sfx);
+				snprintf(what, sizeof(what), "%s %s", w->name,
+					 mix_names[i]);
 				check_tag(w->skel, &mix[i], what);
 			}
 	}
@@ -1408,7 +1440,7 @@ static int cmd_nft(int argc, char **argv)
 		pr_err("usage: xt_bench nft IFNAME [RULES PREFIXES]");
 		return 2;
 	}
-	if (rules_make(&b, nrules, npfx))
+	if (rules_make(&b, NULL, nrules, npfx))
 		return 1;
 	n = b.n;
 	for (i = 0; i < n; i++)
