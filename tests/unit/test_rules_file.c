@@ -250,11 +250,11 @@ static void test_prefix_limit(void **state)
 	FILE *f;
 	int i;
 
-	/* Each /17 expands to 128 /24 entries: 4097 of them exceed 2^19. */
+	/* Each /17 expands to 128 /24 entries: 8193 of them exceed 2^20. */
 	snprintf(list, sizeof(list), "%s/many.txt", tmpdir);
 	f = fopen(list, "w");
 	assert_non_null(f);
-	for (i = 0; i < 4097; i++)
+	for (i = 0; i < 8193; i++)
 		fprintf(f, "%d.%d.%d.0/17\n", 1 + i / 512, (i / 2) % 256,
 			(i % 2) * 128);
 	fclose(f);
@@ -263,7 +263,7 @@ static void test_prefix_limit(void **state)
 		 "  - { name: ok, class: scan, weight: 1 }\n"
 		 "  - { name: big, class: scan, weight: 1, match: { src_file: many.txt } }\n");
 	expect_errors(yaml,
-		      "4:3: error: prefixes expand to more than 524288 table entries (limit)",
+		      "4:3: error: prefixes expand to more than 1048576 table entries (limit)",
 		      NULL);
 }
 
