@@ -5,7 +5,7 @@
  *   /sys/fs/bpf/xdptag/IFNAME/
  *     xdp_prog, tc_prog          the two programs
  *     xt_rules, xt_active,       the classifier's maps (bpf/lib/classify.h)
- *     xt_prefix
+ *     xt_prefix, xt_state
  *     xt_xdp_stats, xt_tc_stats  per-CPU counters
  *     xt_bridge                  the auto bridge mode's switch
  *     xt_info                    struct xt_attach_info, one entry
