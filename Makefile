@@ -50,7 +50,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(PROG_SRCS))
 TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
-.PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
+.PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo bench \
 	test-kernels fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
@@ -130,7 +130,7 @@ deps:
 test: all
 	$(Q)tests/run.sh
 
-test-unit test-prog test-pcap test-e2e: all
+test-unit test-prog test-pcap test-e2e test-detect: all
 	$(Q)tests/run.sh $(subst test-,,$@)
 
 # Built by a second make so that nothing is built before deps has run, even

@@ -395,10 +395,15 @@ static __always_inline __u32 state_hash(const struct xt_state_cfg *cfg,
 static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 				       struct xt_src_state *st, __u64 now)
 {
-	__u64 rate_age = now - st->rate_start;
-	__u64 fan_age = now - st->fan_start;
-	int rate_new = rate_age >= XT_RATE_WINDOW_NS;
-	int fan_new = fan_age >= cfg->fan_window_ns;
+	/*
+	 * Another CPU may have started the window with a later clock read
+	 * than ours: a start in our future is age 0, not a huge age that
+	 * would end the window it just began.
+	 */
+	__s64 rate_age = now - st->rate_start;
+	__s64 fan_age = now - st->fan_start;
+	int rate_new = rate_age >= (__s64)XT_RATE_WINDOW_NS;
+	int fan_new = fan_age >= (__s64)cfg->fan_window_ns;
 	int k;
 
 	if (!rate_new && !fan_new)
@@ -406,7 +411,7 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 	for (k = 0; k < XT_MAX_STATEFUL; k++) {
 		struct xt_src_slot *s = &st->s[k];
 		__u32 kind = cfg->kind[k];
-		__u64 age;
+		__s64 age;
 
 		if (kind == XT_ST_PPS || kind == XT_ST_BPS) {
 			if (!rate_new)
@@ -420,8 +425,9 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 			s->seen[1] = 0;
 		}
 		/* A window that ended long ago says nothing about now. */
-		s->prev = age < 2 * (kind <= XT_ST_BPS ? XT_RATE_WINDOW_NS :
-				     cfg->fan_window_ns) ? s->cur : 0;
+		s->prev = age < 2 * (__s64)(kind <= XT_ST_BPS ?
+					    XT_RATE_WINDOW_NS :
+					    cfg->fan_window_ns) ? s->cur : 0;
 		s->cur = 0;
 	}
 	if (rate_new)

@@ -141,6 +141,8 @@ static const struct seq_case seq_cases[] = {
 	  30, 8 },
 	{ "syn-flood", { .src = SCANNER(9), .flags = SYN, .dport = 80 },
 	  SAME, 1000, 999 },
+	{ "syn-flood", { .src = SCANNER(11), .flags = XT_TCP_RST,
+			 .dport = 80 }, SAME, 1000, 999 },
 	{ "udp-flood", { .src = SCANNER(10), .proto = 17, .dport = 53 },
 	  SAME, 5000, 4999 },
 };
