@@ -142,7 +142,15 @@ static void test_new_key_errors(void **state)
 		"  - name: e\n"
 		"    class: scan\n"
 		"    weight: 1\n"
-		"    match: { rate: { pps: 5 }, fanout: { dst_addrs: 5 } }\n",
+		"    match: { rate: { pps: 5 }, fanout: { dst_addrs: 5 } }\n"
+		"  - name: f\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match: { fanout: { dst_addrs: 5, window: 3y } }\n"
+		"  - name: g\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match: { rate: { pps: 5, burst: 2 }, ttl: \"!x\" }\n",
 		"2:18: error: state_sources 0: the per-source table needs at least one entry",
 		"3:22: error: state_ipv6_prefix 129 out of range 0-128",
 		"8:13: error: action 'allow': expected classify or exempt",
@@ -152,6 +160,9 @@ static void test_new_key_errors(void **state)
 		"19:13: error: rate: give exactly one of pps, bps",
 		"24:28: error: dst_ports 101 out of range 0-100",
 		"28:40: error: a rule has at most one of rate, fanout",
+		"32:46: error: window: bad duration '3y' (1ms to 1h, such as 10s or 500ms)",
+		"36:30: error: unknown key 'burst' in rate (known: pps, bps)",
+		"36:47: error: bad ttl 'x'",
 		NULL);
 }
 
