@@ -61,11 +61,11 @@ in_tgt() { ip netns exec "$TGT" "$@"; }
 # the 10 MB file that the target downloads.
 head -c 10000000 /dev/urandom >"$TMP/big"
 echo hello >"$TMP/index.html"
-in_tgt $PY -m http.server -b :: -d "$TMP" 80 >/dev/null 2>&1 &
+ip netns exec "$TGT" $PY -m http.server -b :: -d "$TMP" 80 >/dev/null 2>&1 &
 on_exit kill $!
-in_atk $PY -m http.server -b :: -d "$TMP" 8080 >/dev/null 2>&1 &
+ip netns exec "$ATK" $PY -m http.server -b :: -d "$TMP" 8080 >/dev/null 2>&1 &
 on_exit kill $!
-in_tgt dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+ip netns exec "$TGT" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 	--interface="$B" --bind-interfaces --pid-file="$TMP/dnsmasq.pid" \
 	--address=/www.lan/198.18.0.80 --address=/www.lan/fd18::80 \
 	>/dev/null 2>&1 &
@@ -79,7 +79,7 @@ ssh-keygen -q -t ed25519 -N "" -f "$TMP/id" &&
 sed "s|^root:\([^:]*\):0:0:\([^:]*\):[^:]*:|root:\1:0:0:\2:$TMP/home:|" \
 	/etc/passwd >"$TMP/passwd"
 dropbearkey -t ed25519 -f "$TMP/hostkey" >/dev/null 2>&1
-in_tgt unshare -m sh -c "mount --bind '$TMP/passwd' /etc/passwd &&
+ip netns exec "$TGT" unshare -m sh -c "mount --bind '$TMP/passwd' /etc/passwd &&
 	exec dropbear -F -E -s -r '$TMP/hostkey' -P '$TMP/db.pid' -p 22" \
 	>/dev/null 2>&1 &
 on_exit kill $!
@@ -92,7 +92,7 @@ lease_file $TMP/leases
 pidfile $TMP/udhcpd.pid
 option subnet 255.255.255.0
 EOF
-in_tgt busybox udhcpd -f "$TMP/udhcpd.conf" >/dev/null 2>&1 &
+ip netns exec "$TGT" busybox udhcpd -f "$TMP/udhcpd.conf" >/dev/null 2>&1 &
 on_exit kill $!
 sleep 1
 
