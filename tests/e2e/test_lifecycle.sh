@@ -94,10 +94,10 @@ bad() {
 }
 bad "mask 0" "Error: mark mask 0 leaves no bit to write" --mark-mask 0
 bad "mask too small for both" \
-	"Error: mark mask 0x3f cannot hold both values (0-127, classes up to 7) shifted by 0 (needs 0x7f)" \
+	"Error: mark mask 0x3f cannot hold both values (0-143, classes up to 8) shifted by 0 (needs 0xff)" \
 	--mark-value both --mark-mask 0x3f
 bad "mask too small after shift" \
-	"Error: mark mask 0xff cannot hold class values (0-7, classes up to 7) shifted by 6 (needs 0x1c0)" \
+	"Error: mark mask 0xff cannot hold class values (0-8, classes up to 8) shifted by 6 (needs 0x3c0)" \
 	--mark-shift 6
 bad "shift 32" "Error: --mark-shift: '32' is not a number in 0-31" \
 	--mark-shift 32
