@@ -35,8 +35,10 @@ XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
 LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
 
-BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o
-SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h
+BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o \
+	    $(BUILD)/xdptag_live.bpf.o
+SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h \
+	    $(BUILD)/xdptag_live.skel.h
 
 # Every user/*.c but the entry point goes into a library the tests link.
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -56,10 +58,11 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 	bench test-kernels test-fresh fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
-	$(BUILD)/fuzz/fuzz_rules
+	$(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
+$(BUILD)/xdptag_live.bpf.o: bpf/live/xdptag_live.bpf.c
 $(BPF_OBJS):
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
@@ -122,12 +125,31 @@ $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 		$(FUZZ_RULES_SRCS) \
 		-lyaml -o $@
 
+# The prefix-file reader, through the same loader.
+FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c \
+		    user/rules_default.c
+$(BUILD)/fuzz/fuzz_prefix_file: $(FUZZ_PREFIX_SRCS) rules/default.yaml Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_PREFIX_SRCS) \
+		-lyaml -o $@
+
+# The quoting of names in `xdptag nft`.
+FUZZ_NFT_SRCS := fuzz/fuzz_nft.c user/nft_quote.c
+$(BUILD)/fuzz/fuzz_nft: $(FUZZ_NFT_SRCS) Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_NFT_SRCS) -o $@
+
 $(BUILD)/fuzz/pcap_seeds: fuzz/pcap_seeds.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) $< -lpcap -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules
+fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules \
+	$(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 	$(Q)BUILD=$(BUILD) fuzz/run.sh
 
 deps:

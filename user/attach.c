@@ -735,6 +735,8 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
 		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
+		{ XT_PIN_CAP, bpf_map__fd(st->xdp->maps.xt_cap) },
+		{ XT_PIN_CAP_RING, bpf_map__fd(st->xdp->maps.xt_cap_ring) },
 		{ "xt_info", -1 },
 	};
 	char dir[DIR_LEN], path[PATH_MAX + 16];

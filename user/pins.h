@@ -9,6 +9,8 @@
  *     xt_prefix, xt_state
  *     xt_xdp_stats, xt_tc_stats  per-CPU counters
  *     xt_bridge                  the auto bridge mode's switch
+ *     xt_cap, xt_cap_ring        `xdptag capture`: its switch and filter,
+ *                                and the ring buffer of sampled packets
  *     xt_info                    struct xt_attach_info, one entry
  *
  * Everything a later `xdptag` process needs (status, stats, rules load,
@@ -21,6 +23,8 @@
 #include "xdptag.h"
 
 #define XT_PIN_ROOT	"/sys/fs/bpf/xdptag"
+#define XT_PIN_CAP	"xt_cap"
+#define XT_PIN_CAP_RING	"xt_cap_ring"
 #define XT_CLASS_NAME_MAX	32
 #define XT_RULE_NAME_MAX	48
 

@@ -121,7 +121,7 @@ static int state_table_set(int outer, __u32 old, __u32 next,
  * in the kernel, and XDP and TC programs run inside RCU read-side sections,
  * so on return no program still holds a pointer into the old generation.
  */
-static int rcu_wait(void)
+int xt_rcu_wait(void)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
 		return 0;
@@ -155,7 +155,7 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 	a.gen = next;
 	if (bpf_map_update_elem(m->active, &zero, &a, BPF_ANY))
 		return -errno;
-	rcu_wait();
+	xt_rcu_wait();
 	/* No program can still reach the old table: free it. */
 	if (bpf_map_delete_elem(m->prefix, &old) && errno != ENOENT)
 		return -errno;

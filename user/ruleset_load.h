@@ -24,6 +24,12 @@ struct xt_rule_maps {
  */
 int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
 
+/*
+ * Wait until no XDP or TC program can still be running with what it read
+ * before the call (an RCU grace period).  Returns 0.
+ */
+int xt_rcu_wait(void);
+
 /* The generation packets use now, or -errno. */
 int xt_ruleset_active_gen(const struct xt_rule_maps *m);
 
