@@ -54,8 +54,8 @@ TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
-.PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
-	test-kernels test-fresh fuzz clean
+.PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo \
+	bench test-kernels test-fresh fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
@@ -159,7 +159,7 @@ deps:
 test: all
 	$(Q)tests/run.sh
 
-test-unit test-prog test-pcap test-e2e: all
+test-unit test-prog test-pcap test-e2e test-detect: all
 	$(Q)tests/run.sh $(subst test-,,$@)
 
 # Built by a second make so that nothing is built before deps has run, even

@@ -229,6 +229,61 @@ static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
 	return h >> 32;
 }
 
+/* ------------------------------------------------- per-source state --- */
+
+/*
+ * Rate and fan-out conditions (docs/rules.md, "Per-source state").  A rule
+ * with one has its bit in xt_ruleset.stateful; only packets whose stateless
+ * conditions already matched such a rule touch the state table, one entry
+ * per source (an IPv4 address, or an IPv6 prefix of st.v6_plen bits) in an
+ * LRU hash that user space creates per ruleset and sizes from the rules
+ * file.  Each stateful rule k owns slot k of the entry: its own packets
+ * feed its own counter.
+ */
+#define XT_MAX_STATEFUL	8	/* stateful rules per ruleset */
+#define XT_FANOUT_BITS	128	/* hashed destinations per fan-out slot */
+#define XT_RATE_WINDOW_NS	1000000000ULL	/* rates are per second */
+
+enum xt_state_kind {
+	XT_ST_PPS = 1,		/* packets in the window */
+	XT_ST_BPS,		/* bytes in the window (frame lengths) */
+	XT_ST_DPORTS,		/* distinct destination ports (hashed) */
+	XT_ST_DADDRS,		/* distinct destination addresses (hashed) */
+};
+
+struct xt_state_cfg {
+	__u64 epoch;		/* layout id; entries of another epoch reset */
+	__u64 fan_window_ns;	/* fan-out window shared by the ruleset */
+	__u32 v6_mask[4];	/* IPv6 source key: the address & this */
+	__u32 entries;		/* size of the LRU table (sources) */
+	__u32 hash_seed;	/* fan-out hash seed */
+	__u32 limit[XT_MAX_STATEFUL];	/* holds when count >= limit */
+	__u8  rule[XT_MAX_STATEFUL];	/* rule slot of stateful slot k */
+	__u8  kind[XT_MAX_STATEFUL];	/* enum xt_state_kind */
+	__u8  n;		/* stateful slots in use */
+	__u8  v6_plen;
+	__u8  pad[6];
+};
+
+/* The table's key: IPv4 as ::ffff:a.b.c.d, IPv6 masked to v6_plen. */
+struct xt_src_key {
+	__u32 addr[4];
+};
+
+struct xt_src_slot {
+	__u64 seen[XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
+	__u32 cur;		/* this window: packets, bytes or bits set */
+	__u32 prev;		/* the window before, if it just ended */
+};
+
+/* One source: 24 + 8 * 24 = 216 bytes (docs/rules.md gives the total). */
+struct xt_src_state {
+	__u64 epoch;		/* xt_state_cfg.epoch it was counted for */
+	__u64 rate_start;	/* ns: start of the current rate window */
+	__u64 fan_start;	/* ns: start of the current fan-out window */
+	struct xt_src_slot s[XT_MAX_STATEFUL];
+};
+
 /*
  * One compiled ruleset.  Two live in the xt_rules array map (generation 0
  * and 1); xt_active says which one packets use.  Each table maps a packet
@@ -243,6 +298,9 @@ struct xt_ruleset {
 	__u8  v6_nlevels;
 	__u32 pfx_mask;		/* slots of this generation's table - 1 */
 	__u32 pfx_seed;		/* xt_pfx_hash() seed the table was built with */
+	__u64 exempt;		/* allowlist rules: class 0, score 0, no drop */
+	__u64 stateful;		/* rules with a rate or fan-out condition */
+	struct xt_state_cfg st;	/* what the stateful rules ask of xt_state */
 	__u8  v4_levels[XT_MAX_LEVELS];
 	__u8  v6_levels[XT_MAX_LEVELS];
 	__u8  weight[XT_MAX_RULES];

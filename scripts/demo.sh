@@ -68,10 +68,10 @@ sent=$(ip netns exec "$INET" $PY tests/lib/scapy_send.py "$IF_I" "$mac" \
 # XMAS and NULL probes
 1 [IP(src="198.18.66.7", dst="198.19.0.1")/TCP(sport=61001, dport=p, flags="FPU") for p in (22, 80, 443, 8080)]
 1 [IP(src="198.18.66.7", dst="198.19.0.1")/TCP(sport=61002, dport=p, flags="") for p in (22, 80, 443, 8080)]
-# reflection-style UDP: large "answers" nobody asked for
+# reflection-style UDP: large "answers" nobody asked for (400 bytes and up)
 8 IP(src="198.18.44.%d" % RandByte(), dst="198.19.0.1")/UDP(sport=53, dport=RandShort())/Raw(b"r" * 1200)
 6 IP(src="198.18.45.%d" % RandByte(), dst="198.19.0.1")/UDP(sport=123, dport=RandShort())/Raw(b"m" * 440)
-6 IP(src="198.18.46.%d" % RandByte(), dst="198.19.0.1")/UDP(sport=1900, dport=RandShort())/Raw(b"HTTP/1.1 200 OK\r\n" * 20)
+6 IP(src="198.18.46.%d" % RandByte(), dst="198.19.0.1")/UDP(sport=1900, dport=RandShort())/Raw(b"HTTP/1.1 200 OK\r\n" * 24)
 4 IP(src="198.18.47.%d" % RandByte(), dst="198.19.0.1")/UDP(sport=11211, dport=RandShort())/Raw(b"VALUE " * 200)
 # IPv4 fragments of a large datagram
 3 fragment(IP(src="198.18.12.1", dst="198.19.0.1")/UDP(sport=5000, dport=5001)/Raw(b"f" * 3000), fragsize=1000)

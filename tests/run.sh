@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Runs the test tiers and prints one summary line.  Usage:
-#   tests/run.sh [unit|prog|pcap|e2e ...]     (default: all, in that order)
+#   tests/run.sh [unit|prog|pcap|e2e|detect ...]  (default: all, in order)
 #
 # Every test speaks TAP: "ok N - name", "not ok N - name", and "# SKIP" for a
 # test that cannot run here (counted as skipped, never as passed).  cmocka
@@ -55,13 +55,13 @@ tier_scripts() {
 }
 
 tiers=("$@")
-[ ${#tiers[@]} = 0 ] && tiers=(unit prog pcap e2e)
+[ ${#tiers[@]} = 0 ] && tiers=(unit prog pcap e2e detect)
 for t in "${tiers[@]}"; do
 	echo "== $t"
 	case $t in
 	unit|prog) tier_bins "$t"; tier_scripts "$t" ;;
-	pcap|e2e) tier_scripts "$t" ;;
-	*) echo "Error: unknown tier '$t' (unit, prog, pcap, e2e)" >&2; exit 2 ;;
+	pcap|e2e|detect) tier_scripts "$t" ;;
+	*) echo "Error: unknown tier '$t' (unit, prog, pcap, e2e, detect)" >&2; exit 2 ;;
 	esac
 done
 

@@ -231,8 +231,8 @@ static int pin_get(const char *dir, const char *name)
 
 void xt_pins_close(struct xt_pinned *p)
 {
-	int *fds[] = { &p->rules, &p->active, &p->prefix, &p->xdp_stats,
-		       &p->tc_stats, &p->info, &p->bridge };
+	int *fds[] = { &p->rules, &p->active, &p->prefix, &p->state,
+		       &p->xdp_stats, &p->tc_stats, &p->info, &p->bridge };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -249,7 +249,8 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 		const char *name;
 	} pins[] = {
 		{ &p->rules, "xt_rules" }, { &p->active, "xt_active" },
-		{ &p->prefix, "xt_prefix" }, { &p->xdp_stats, "xt_xdp_stats" },
+		{ &p->prefix, "xt_prefix" }, { &p->state, "xt_state" },
+		{ &p->xdp_stats, "xt_xdp_stats" },
 		{ &p->tc_stats, "xt_tc_stats" }, { &p->info, "xt_info" },
 		{ &p->bridge, "xt_bridge" },
 	};
@@ -293,6 +294,7 @@ struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p)
 {
 	return (struct xt_rule_maps){
 		.rules = p->rules, .active = p->active, .prefix = p->prefix,
+		.state = p->state,
 	};
 }
 
@@ -729,6 +731,7 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_rules", bpf_map__fd(st->xdp->maps.xt_rules) },
 		{ "xt_active", bpf_map__fd(st->xdp->maps.xt_active) },
 		{ "xt_prefix", bpf_map__fd(st->xdp->maps.xt_prefix) },
+		{ "xt_state", bpf_map__fd(st->xdp->maps.xt_state) },
 		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
 		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
@@ -911,6 +914,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
 		.active = bpf_map__fd(st.xdp->maps.xt_active),
 		.prefix = bpf_map__fd(st.xdp->maps.xt_prefix),
+		.state = bpf_map__fd(st.xdp->maps.xt_state),
 	};
 	if (xt_ruleset_install(&maps, &comp)) {
 		pr_err("cannot install the ruleset: %s", strerror(errno));

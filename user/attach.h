@@ -81,6 +81,7 @@ void xt_unlock(int fd);
 struct xt_pinned {
 	char ifname[IF_NAMESIZE];
 	int rules, active, prefix;	/* classifier maps */
+	int state;			/* per-source state tables */
 	int xdp_stats, tc_stats;	/* per-CPU counters */
 	int info;			/* xt_info map */
 	int bridge;			/* xt_bridge map */

@@ -77,6 +77,7 @@ static const char *proto_name(uint32_t p)
 {
 	switch (p) {
 	case 1: return "icmp";
+	case 2: return "igmp";
 	case 6: return "tcp";
 	case 17: return "udp";
 	case 47: return "gre";
@@ -101,7 +102,7 @@ static void print_ranges(const char *key, const struct xt_ranges *rg,
 		const char *n = protos && r->lo == r->hi ?
 				proto_name(r->lo) : NULL;
 
-		printf("%s", i ? "," : "");
+		printf("%s%s", i ? "," : "", r->neg ? "!" : "");
 		if (n)
 			printf("%s", n);
 		else if (r->lo == r->hi)
@@ -122,7 +123,7 @@ static void print_prefixes(const char *key, const struct xt_prefixes *ps)
 	printf("      %-10s", key);
 	/* Long lists come from prefix files: a sample says enough. */
 	for (i = 0; i < ps->n && i < 8; i++)
-		printf("%s%s", i ? "," : "",
+		printf("%s%s%s", i ? "," : "", ps->p[i].neg ? "!" : "",
 		       xt_prefix_str(&ps->p[i], buf, sizeof(buf)));
 	if (ps->n > 8)
 		printf(",... (%zu prefixes)", ps->n);
@@ -151,8 +152,12 @@ static void print_rule(const struct xt_rules_file *f, size_t slot)
 	size_t i;
 	int n = 0;
 
-	printf("  %2zu  %-24s class %u (%s) weight %u\n", slot, r->name,
-	       r->class_id, cn ? cn : "?", r->weight);
+	if (r->exempt)
+		printf("  %2zu  %-24s exempt (class 0, score 0, never dropped)\n",
+		       slot, r->name);
+	else
+		printf("  %2zu  %-24s class %u (%s) weight %u\n", slot,
+		       r->name, r->class_id, cn ? cn : "?", r->weight);
 	if (f->descr[slot]) {
 		printf("      %-10s", "descr");
 		print_text(f->descr[slot]);
@@ -190,6 +195,15 @@ static void print_rule(const struct xt_rules_file *f, size_t slot)
 		}
 		printf("\n");
 	}
+	if (r->st_kind == XT_ST_PPS || r->st_kind == XT_ST_BPS)
+		printf("      %-10s%u %s from one source\n", "rate",
+		       r->st_limit,
+		       r->st_kind == XT_ST_PPS ? "packets/s" : "bytes/s");
+	else if (r->st_kind)
+		printf("      %-10s%u distinct destination %s from one source in %llu ms\n",
+		       "fanout", r->st_limit,
+		       r->st_kind == XT_ST_DPORTS ? "ports" : "addresses",
+		       (unsigned long long)(r->st_window_ns / 1000000));
 }
 
 /*
@@ -215,6 +229,14 @@ static void print_compiled(const struct xt_compiled *c)
 	static const char *const dir[] = { "src", "dst" };
 	size_t cnt[2][2] = { { 0 } }, i;
 	int fam, d;
+
+	if (rs->st.n)
+		printf("per-source state: %u stateful rules, table of %u sources (IPv6 /%u), about %zu KiB, epoch %016llx\n",
+		       rs->st.n, rs->st.entries, rs->st.v6_plen,
+		       (size_t)rs->st.entries * XT_STATE_ENTRY_BYTES / 1024,
+		       (unsigned long long)rs->st.epoch);
+	else
+		printf("per-source state: none (no rate or fanout rule)\n");
 
 	printf("prefix entries: %zu, in a table of %zu slots (%zu KiB)\n",
 	       c->nentries, c->nslots,

@@ -643,6 +643,7 @@ static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf)
 		.rules = bpf_map__fd(skel->maps.xt_rules),
 		.active = bpf_map__fd(skel->maps.xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
+		.state = bpf_map__fd(skel->maps.xt_state),
 	};
 	struct xt_compiled c;
 	int ret;

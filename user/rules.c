@@ -46,6 +46,15 @@ int xt_ranges_add(struct xt_ranges *rs, uint32_t lo, uint32_t hi)
 	return 0;
 }
 
+int xt_ranges_add_not(struct xt_ranges *rs, uint32_t lo, uint32_t hi)
+{
+	int err = xt_ranges_add(rs, lo, hi);
+
+	if (!err)
+		rs->r[rs->n - 1].neg = true;
+	return err;
+}
+
 int xt_prefixes_add(struct xt_prefixes *ps, const struct xt_prefix *p)
 {
 	struct xt_prefix *np = grow(ps->p, ps->n, sizeof(*np));
@@ -138,6 +147,7 @@ const char *xt_prefix_str(const struct xt_prefix *p, char *buf, size_t len)
 
 struct cc {
 	struct xt_ruleset *rs;
+	__u64 (*l1neg)[2][XT_L1_SLOTS];	/* [family][dir]: "!prefix" up to /16 */
 	struct xt_pfx_entry *ent;
 	size_t nent;
 	char *err;
@@ -157,15 +167,20 @@ static int cc_err(struct cc *cc, const char *fmt, ...)
 
 /*
  * Fill one table: slot v gets the rule's bit when v is in one of its
- * ranges.  A rule without ranges has its bit everywhere, including the
- * "field absent" slot (none_slot, or -1 if the table has none).
+ * plain ranges (or in any slot, when it has only negated ones) and in none
+ * of its negated ranges.  A rule without ranges has its bit everywhere,
+ * including the "field absent" slot (none_slot, or -1 if the table has
+ * none); a rule with ranges, negated or not, never has it there.  Negation
+ * thus costs the datapath nothing: it is still one load per table.
  */
 static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		      const struct xt_ranges *rg, __u64 *tab, size_t slots,
 		      long none_slot, const char *what)
 {
 	size_t last = none_slot >= 0 ? slots - 2 : slots - 1;
+	bool plain = false;
 	size_t i;
+	int pass;
 
 	if (!rg->n) {
 		for (i = 0; i < slots; i++)
@@ -173,15 +188,27 @@ static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		return 0;
 	}
 	for (i = 0; i < rg->n; i++) {
-		uint32_t lo = rg->r[i].lo, hi = rg->r[i].hi, v;
-
-		if (lo > hi || lo > last)
+		if (rg->r[i].lo > rg->r[i].hi || rg->r[i].lo > last)
 			return cc_err(cc, "rule '%s': %s %u-%u out of range 0-%zu",
-				      r->name, what, lo, hi, last);
-		if (hi > last)
-			hi = last;
-		for (v = lo; v <= hi; v++)
-			tab[v] |= bit;
+				      r->name, what, rg->r[i].lo, rg->r[i].hi,
+				      last);
+		plain |= !rg->r[i].neg;
+	}
+	if (!plain)
+		for (i = 0; i <= last; i++)
+			tab[i] |= bit;
+	/* Plain ranges first, then the negated ones take their values out. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < rg->n; i++) {
+			uint32_t lo = rg->r[i].lo, hi = rg->r[i].hi, v;
+
+			if (rg->r[i].neg != pass)
+				continue;
+			if (hi > last)
+				hi = last;
+			for (v = lo; v <= hi; v++)
+				tab[v] = pass ? tab[v] & ~bit : tab[v] | bit;
+		}
 	}
 	return 0;
 }
@@ -217,7 +244,8 @@ static struct xt_pfx_entry *entry_find(struct cc *cc, size_t n,
 	return bsearch(k, cc->ent, n, sizeof(*cc->ent), entry_cmp);
 }
 
-static int entry_add(struct cc *cc, const struct xt_pfx_key *k, uint64_t bit)
+static int entry_add(struct cc *cc, const struct xt_pfx_key *k, uint64_t bit,
+		     bool neg)
 {
 	struct xt_pfx_entry *e;
 
@@ -231,7 +259,10 @@ static int entry_add(struct cc *cc, const struct xt_pfx_key *k, uint64_t bit)
 	cc->ent = e;
 	memset(&e[cc->nent], 0, sizeof(*e));
 	e[cc->nent].key = *k;
-	e[cc->nent].val.bits = bit;
+	if (neg)
+		e[cc->nent].val.neg = bit;
+	else
+		e[cc->nent].val.bits = bit;
 	cc->nent++;
 	return 0;
 }
@@ -251,6 +282,7 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 		   uint64_t bit)
 {
 	struct xt_l1 *l1 = &cc->rs->pfx[p->family == 6][dir];
+	__u64 *l1bits = p->neg ? cc->l1neg[p->family == 6][dir] : l1->bits;
 	struct xt_pfx_key k = { .dir = dir, .family = p->family };
 	unsigned int level, j, n, bytes = p->family == 6 ? 16 : 4;
 	uint32_t s, first;
@@ -258,7 +290,7 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 	if (p->plen <= XT_L1_BITS) {
 		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
 		for (s = 0; s < 1U << (XT_L1_BITS - p->plen); s++)
-			l1->bits[first + s] |= bit;
+			l1bits[first + s] |= bit;
 		return 0;
 	}
 	/* Expand to the next multiple of 8 bits: at most 128 entries. */
@@ -270,7 +302,7 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 	for (j = 0; j < n; j++) {
 		/* The expansion bits sit in the last byte of the level. */
 		k.addr[level / 8 - 1] = (k.addr[level / 8 - 1] & ~(n - 1)) | j;
-		if (entry_add(cc, &k, bit))
+		if (entry_add(cc, &k, bit, p->neg))
 			return -EINVAL;
 	}
 	return 0;
@@ -342,12 +374,29 @@ static int pfx_finish(struct cc *cc)
 	if (cc->nent)
 		qsort(cc->ent, cc->nent, sizeof(*cc->ent), entry_cmp);
 	for (i = 0; i < cc->nent; i++) {
-		if (n && !entry_cmp(&cc->ent[n - 1].key, &cc->ent[i].key))
+		if (n && !entry_cmp(&cc->ent[n - 1].key, &cc->ent[i].key)) {
 			cc->ent[n - 1].val.bits |= cc->ent[i].val.bits;
-		else
+			cc->ent[n - 1].val.neg |= cc->ent[i].val.neg;
+		} else {
 			cc->ent[n++] = cc->ent[i];
+		}
 	}
 	cc->nent = n;
+
+	/*
+	 * Negated prefixes: a rule's bit holds for an address when some plain
+	 * prefix of the rule covers it and no negated one does.  The direct
+	 * table loses the bits of negated blocks up to /16 here; entries
+	 * gather the negations covering them (their own, the direct table's,
+	 * shorter entries') as they gather the plain bits, and drop them.
+	 */
+	for (i = 0; i < 4; i++) {
+		struct xt_l1 *l1 = &rs->pfx[i / 2][i % 2];
+		size_t s;
+
+		for (s = 0; s < XT_L1_SLOTS; s++)
+			l1->bits[s] &= ~cc->l1neg[i / 2][i % 2][s];
+	}
 
 	for (i = 0; i < n; i++) {
 		struct xt_pfx_entry *e = &cc->ent[i];
@@ -362,6 +411,7 @@ static int pfx_finish(struct cc *cc)
 			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
 		l1_set_longer(l1, slot);
 		e->val.bits |= l1->bits[slot];
+		e->val.neg |= cc->l1neg[v6][e->key.dir][slot];
 		/* Sorted by length: covering entries are already final. */
 		for (lv = 24; lv < e->key.plen; lv += 8) {
 			struct xt_pfx_key up = e->key;
@@ -372,9 +422,11 @@ static int pfx_finish(struct cc *cc)
 			a = entry_find(cc, n, &up);
 			if (a) {
 				e->val.bits |= a->val.bits;
+				e->val.neg |= a->val.neg;
 				a->val.longer = 1;
 			}
 		}
+		e->val.bits &= ~e->val.neg;
 	}
 	qsort(rs->v4_levels, rs->v4_nlevels, 1, u8cmp);
 	qsort(rs->v6_levels, rs->v6_nlevels, 1, u8cmp);
@@ -509,14 +561,16 @@ const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
 static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 			 const struct xt_prefixes *ps, int dir)
 {
-	size_t i, f, s;
+	size_t i, f, s, plain = 0;
 
-	if (!ps->n) {
-		/* No condition: every address of both families. */
+	for (i = 0; i < ps->n; i++)
+		plain += !ps->p[i].neg;
+	if (!plain) {
+		/* No condition, or only negated prefixes: every address of
+		 * both families, before the negations take theirs out. */
 		for (f = 0; f < 2; f++)
 			for (s = 0; s < XT_L1_SLOTS; s++)
 				cc->rs->pfx[f][dir].bits[s] |= bit;
-		return 0;
 	}
 	for (i = 0; i < ps->n; i++) {
 		const struct xt_prefix *p = &ps->p[i];
@@ -527,6 +581,97 @@ static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		if (pfx_add(cc, p, dir, bit))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+static __u64 fnv(__u64 h, __u64 v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (v & 0xff)) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The state epoch: a digest of everything that gives a table entry its
+ * meaning (which rule owns which slot, kinds, limits, window, key, size).
+ * A hot swap with the same epoch keeps the table; an entry counted under
+ * another epoch is reset when its source is next seen.
+ */
+static void state_epoch(struct xt_ruleset *rs)
+{
+	struct xt_state_cfg *st = &rs->st;
+	__u64 h = 0xcbf29ce484222325ULL;
+	unsigned int k;
+
+	h = fnv(h, st->n);
+	h = fnv(h, st->fan_window_ns);
+	h = fnv(h, st->v6_plen);
+	h = fnv(h, st->entries);
+	for (k = 0; k < st->n; k++) {
+		h = fnv(h, st->rule[k]);
+		h = fnv(h, st->kind[k]);
+		h = fnv(h, st->limit[k]);
+	}
+	st->epoch = h ? h : 1;	/* 0 is what a fresh entry holds */
+	st->hash_seed = (__u32)(h >> 32) ^ (__u32)h;
+}
+
+void xt_state_size(struct xt_ruleset *rs, uint32_t entries, uint32_t v6_plen)
+{
+	unsigned int i;
+
+	rs->st.entries = entries;
+	rs->st.v6_plen = v6_plen;
+	for (i = 0; i < 4; i++) {
+		unsigned int have = v6_plen > 32 * i ? v6_plen - 32 * i : 0;
+
+		rs->st.v6_mask[i] = have >= 32 ? ~0U :
+				    have ? htonl(~0U << (32 - have)) : 0;
+	}
+	state_epoch(rs);
+}
+
+/*
+ * Bits of a fan-out slot that N distinct hashed values set on average
+ * (linear counting: m (1 - (1 - 1/m)^N)), rounded: the slot's count is a
+ * number of bits, never above the number of distinct values.
+ */
+static __u32 fanout_bits(__u32 n)
+{
+	double left = 1.0;
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		left *= 1.0 - 1.0 / XT_FANOUT_BITS;
+	return (__u32)(XT_FANOUT_BITS * (1.0 - left) + 0.5);
+}
+
+static int state_add(struct cc *cc, const struct xt_rule *r, unsigned int i)
+{
+	struct xt_state_cfg *st = &cc->rs->st;
+	bool fan = r->st_kind == XT_ST_DPORTS || r->st_kind == XT_ST_DADDRS;
+
+	if (st->n >= XT_MAX_STATEFUL)
+		return cc_err(cc, "rule '%s': more than %d rules with rate or fan-out conditions",
+			      r->name, XT_MAX_STATEFUL);
+	if (r->st_kind < XT_ST_PPS || r->st_kind > XT_ST_DADDRS || !r->st_limit)
+		return cc_err(cc, "rule '%s': bad rate or fan-out condition",
+			      r->name);
+	if (fan && (r->st_limit > XT_FANOUT_MAX || !r->st_window_ns))
+		return cc_err(cc, "rule '%s': fan-out counts 1-%d distinct values in a window",
+			      r->name, XT_FANOUT_MAX);
+	if (fan && st->fan_window_ns && st->fan_window_ns != r->st_window_ns)
+		return cc_err(cc, "rule '%s': every fan-out rule of a ruleset must use the same window",
+			      r->name);
+	if (fan)
+		st->fan_window_ns = r->st_window_ns;
+	st->rule[st->n] = i;
+	st->kind[st->n] = r->st_kind;
+	st->limit[st->n] = fan ? fanout_bits(r->st_limit) : r->st_limit;
+	st->n++;
+	cc->rs->stateful |= 1ULL << i;
 	return 0;
 }
 
@@ -545,8 +690,15 @@ static int rule_compile(struct cc *cc, const struct xt_rule *r, unsigned int i)
 		return cc_err(cc, "rule '%s': more than %zu TCP flag conditions",
 			      r->name, sizeof(r->tcp) / sizeof(r->tcp[0]));
 
-	rs->weight[i] = r->weight;
-	rs->class_of[i] = r->class_id;
+	if (r->exempt && r->st_kind)
+		return cc_err(cc, "rule '%s': an exempt rule cannot have a rate or fan-out condition",
+			      r->name);
+	rs->weight[i] = r->exempt ? 0 : r->weight;
+	rs->class_of[i] = r->exempt ? 0 : r->class_id;
+	if (r->exempt)
+		rs->exempt |= bit;
+	if (r->st_kind && state_add(cc, r, i))
+		return -EINVAL;
 	if (!r->src.n && !r->dst.n)
 		rs->no_addr |= bit;
 
@@ -623,13 +775,22 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	cc.rs = calloc(1, sizeof(*cc.rs));
 	if (!cc.rs)
 		return cc_err(&cc, "out of memory");
+	cc.l1neg = calloc(2, sizeof(*cc.l1neg));
+	if (!cc.l1neg) {
+		free(cc.rs);
+		return cc_err(&cc, "out of memory");
+	}
 	cc.rs->nrules = nrules;
 	cc.rs->drop_threshold = drop_threshold;
 	for (i = 0; i < nrules; i++)
 		if (rule_compile(&cc, &rules[i], i))
 			goto fail;
+	if (!cc.rs->st.fan_window_ns)
+		cc.rs->st.fan_window_ns = XT_FANOUT_WINDOW_NS;
 	if (pfx_finish(&cc))
 		goto fail;
+	free(cc.l1neg);
+	xt_state_size(cc.rs, XT_STATE_ENTRIES, XT_STATE_V6_PLEN);
 	out->rs = cc.rs;
 	out->entries = cc.ent;
 	out->nentries = cc.nent;
@@ -639,6 +800,7 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	}
 	return 0;
 fail:
+	free(cc.l1neg);
 	free(cc.rs);
 	free(cc.ent);
 	return -EINVAL;

@@ -15,9 +15,14 @@
 
 #define XT_NAME_MAX	48
 
-/* Inclusive range of values; a list of them is a set. */
+/*
+ * Inclusive range of values; a list of them is a set.  A negated range
+ * ("!53") takes its values out: the set is the union of the plain ranges
+ * (every value if there are none) minus the negated ones.
+ */
 struct xt_range {
 	uint32_t lo, hi;
+	bool neg;
 };
 
 struct xt_ranges {
@@ -29,6 +34,7 @@ struct xt_prefix {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t plen;
 	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
+	bool neg;		/* "!prefix": addresses under it never match */
 };
 
 struct xt_prefixes {
@@ -57,7 +63,26 @@ struct xt_rule {
 	struct xt_ranges vlan;		/* outermost VLAN id; implies a tag */
 	uint16_t feat_set;		/* these features must all be set */
 	uint16_t feat_clear;		/* and these all clear */
+	bool exempt;			/* allowlist: class 0, score 0, no drop */
+	uint8_t st_kind;		/* enum xt_state_kind; 0: stateless */
+	uint32_t st_limit;		/* pps, bytes/s, or distinct count */
+	uint64_t st_window_ns;		/* fan-out window */
 };
+
+/* Per-source state defaults (settings state_sources, state_ipv6_prefix). */
+#define XT_STATE_ENTRIES	65536
+#define XT_STATE_V6_PLEN	64
+#define XT_FANOUT_WINDOW_NS	(10ULL * 1000000000ULL)
+#define XT_FANOUT_MAX		100	/* distinct values a fan-out can count */
+#define XT_STATE_MAX_ENTRIES	(1U << 24)
+/*
+ * Kernel memory per table entry: key and value (16 + 216), the hash
+ * element's header, LRU node and per-CPU lists: 296 bytes in all as the
+ * kernel (6.18) accounts it (memlock 9700224 for 32768 entries).  The
+ * kernel preallocates every entry when the table is created.
+ */
+#define XT_STATE_ENTRY_BYTES	(sizeof(struct xt_src_key) + \
+				 sizeof(struct xt_src_state) + 64)
 
 /*
  * A compiled ruleset: the tables, the prefix entries beyond /16 (expanded
@@ -75,6 +100,7 @@ struct xt_pfx_key {
 struct xt_pfx_val {
 	__u64 bits;		/* rules matching any address of this block */
 	__u64 longer;		/* nonzero: longer prefixes exist below */
+	__u64 neg;		/* rules excluding this block ("!prefix") */
 };
 
 struct xt_pfx_entry {
@@ -96,6 +122,13 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	       char *err, size_t errlen);
 void xt_compiled_free(struct xt_compiled *c);
 
+/*
+ * Size the per-source table and the IPv6 source key of a compiled ruleset
+ * (xt_compile uses XT_STATE_ENTRIES and XT_STATE_V6_PLEN); recomputes the
+ * state epoch, which says whether a hot swap may keep the old table.
+ */
+void xt_state_size(struct xt_ruleset *rs, uint32_t entries, uint32_t v6_plen);
+
 /* The slot the datapath would find for key and meta in c, or NULL. */
 const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
 				      const __u32 *key, __u32 meta);
@@ -105,6 +138,7 @@ void xt_rule_free(struct xt_rule *r);
 
 /* Append helpers for building rules in C; return -ENOMEM on failure. */
 int xt_ranges_add(struct xt_ranges *rs, uint32_t lo, uint32_t hi);
+int xt_ranges_add_not(struct xt_ranges *rs, uint32_t lo, uint32_t hi);
 int xt_prefixes_add(struct xt_prefixes *ps, const struct xt_prefix *p);
 
 /* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (a host): 0 or -EINVAL. */

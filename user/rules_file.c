@@ -248,7 +248,8 @@ struct name_val {
 };
 
 static const struct name_val proto_names[] = {
-	{ "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "gre", 47 },
+	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 },
+	{ "gre", 47 },
 	{ "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 }, { "sctp", 132 },
 	{ NULL, 0 },
 };
@@ -302,29 +303,31 @@ struct field {
 };
 
 static int add_range(struct ctx *c, yaml_node_t *n, struct xt_ranges *rg,
-		     uint32_t lo, uint32_t hi)
+		     uint32_t lo, uint32_t hi, bool neg)
 {
-	if (xt_ranges_add(rg, lo, hi)) {
+	if (neg ? xt_ranges_add_not(rg, lo, hi) : xt_ranges_add(rg, lo, hi)) {
 		err(c, n, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-/* One item: a name, a number, or "lo-hi". */
+/* One item: a name, a number, or "lo-hi"; a leading '!' negates it. */
 static int range_item(struct ctx *c, yaml_node_t *n, const struct field *fd,
 		      struct xt_ranges *rg)
 {
 	const char *s = scalar(n);
+	bool neg = s[0] == '!';
 	uint32_t lo, hi, v;
 	bool named = false;
 	const char *dash;
 	char buf[32];
 	int i;
 
+	s += neg;
 	for (i = 0; i < 2; i++) {
 		if (fd->names[i] && !name_find(fd->names[i], s, &v)) {
-			if (add_range(c, n, rg, v, v))
+			if (add_range(c, n, rg, v, v, neg))
 				return -ENOMEM;
 			named = true;
 		}
@@ -359,7 +362,7 @@ static int range_item(struct ctx *c, yaml_node_t *n, const struct field *fd,
 		err(c, n, "%s %u out of range 0-%u", fd->what, hi, fd->max);
 		return -EINVAL;
 	}
-	return add_range(c, n, rg, lo, hi);
+	return add_range(c, n, rg, lo, hi, neg);
 }
 
 typedef int (*item_fn)(struct ctx *c, yaml_node_t *n, void *arg);
@@ -414,6 +417,9 @@ static int range_cmp(const void *a, const void *b)
 {
 	const struct xt_range *x = a, *y = b;
 
+	/* Plain ranges, then negated ones: the two kinds never merge. */
+	if (x->neg != y->neg)
+		return x->neg ? 1 : -1;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
@@ -440,7 +446,8 @@ static int parse_ranges(struct ctx *c, const char *key, yaml_node_t *n,
 		return ret;
 	qsort(rg->r, rg->n, sizeof(rg->r[0]), range_cmp);
 	for (i = 1, k = 0; i < rg->n; i++) {
-		if (rg->r[i].lo <= rg->r[k].hi) {
+		if (rg->r[i].neg == rg->r[k].neg &&
+		    rg->r[i].lo <= rg->r[k].hi) {
 			if (rg->r[i].hi > rg->r[k].hi)
 				rg->r[k].hi = rg->r[i].hi;
 		} else {
@@ -495,7 +502,8 @@ static int prefix_add(struct ctx *c, yaml_node_t *n, struct xt_prefixes *ps,
 			    XT_MAX_PREFIXES);
 		return -1;
 	}
-	if (p->plen <= XT_L1_BITS) {
+	/* Duplicates are dropped; a negated prefix is never one. */
+	if (p->plen <= XT_L1_BITS && !p->neg) {
 		if (c->seen_ps != ps) {
 			/* Clear only what the previous list set. */
 			short_seen_reset(c);
@@ -515,12 +523,15 @@ static int prefix_add(struct ctx *c, yaml_node_t *n, struct xt_prefixes *ps,
 
 static int prefix_item(struct ctx *c, yaml_node_t *n, void *arg)
 {
+	const char *s = scalar(n);
+	bool neg = s[0] == '!';
 	struct xt_prefix p;
 
-	if (xt_prefix_parse(scalar(n), &p)) {
-		err(c, n, "bad prefix '%s'", scalar(n));
+	if (xt_prefix_parse(s + neg, &p)) {
+		err(c, n, "bad prefix '%s'", s);
 		return -EINVAL;
 	}
+	p.neg = neg;
 	return prefix_add(c, n, arg, &p) ? -EINVAL : 0;
 }
 
@@ -807,9 +818,10 @@ static void parse_settings(struct ctx *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "mark_mask", "mark_shift",
 					    "mark_value", "drop_threshold",
-					    NULL };
+					    "state_sources",
+					    "state_ipv6_prefix", NULL };
 	struct xt_settings *s = &c->f->settings;
-	yaml_node_t *v[4];
+	yaml_node_t *v[6];
 
 	if (!expect_map(c, n, "settings"))
 		return;
@@ -840,6 +852,104 @@ static void parse_settings(struct ctx *c, yaml_node_t *n)
 	if (v[3] && !scalar_u32(c, v[3], "drop_threshold", 255,
 				&s->drop_threshold))
 		s->has_drop_threshold = true;
+	if (v[4] && !scalar_u32(c, v[4], "state_sources",
+				XT_STATE_MAX_ENTRIES, &s->state_sources) &&
+	    !s->state_sources)
+		err(c, v[4], "state_sources 0: the per-source table needs at least one entry");
+	if (v[5])
+		scalar_u32(c, v[5], "state_ipv6_prefix", 128,
+			   &s->state_v6_plen);
+}
+
+/* "10s", "500ms", "2m", or a bare number of seconds. */
+static int parse_duration(struct ctx *c, yaml_node_t *n, const char *what,
+			  uint64_t *ns)
+{
+	static const struct { const char *sfx; uint64_t ns; } units[] = {
+		{ "ms", 1000000ULL }, { "s", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "", 1000000000ULL },
+	};
+	char buf[32];
+	size_t i, l;
+	uint32_t v;
+
+	if (n->type != YAML_SCALAR_NODE) {
+		err(c, n, "%s: expected a duration such as 10s, not %s", what,
+		    node_kind(n));
+		return -EINVAL;
+	}
+	l = strlen(scalar(n));
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t sl = strlen(units[i].sfx);
+
+		if (l <= sl || l - sl >= sizeof(buf) ||
+		    strcmp(scalar(n) + l - sl, units[i].sfx))
+			continue;
+		memcpy(buf, scalar(n), l - sl);
+		buf[l - sl] = '\0';
+		if (parse_u32(buf, &v))
+			break;
+		*ns = v * units[i].ns;
+		if (*ns < 1000000ULL || *ns > 3600000000000ULL)
+			break;
+		return 0;
+	}
+	err(c, n, "%s: bad duration '%s' (1ms to 1h, such as 10s or 500ms)",
+	    what, scalar(n));
+	return -EINVAL;
+}
+
+/* rate: {pps: N} or {bps: N} (bytes per second). */
+static void parse_rate(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
+{
+	static const char *const keys[] = { "pps", "bps", NULL };
+	yaml_node_t *v[2];
+	uint32_t lim;
+
+	if (!expect_map(c, n, "rate") || map_keys(c, n, "rate", keys, v))
+		return;
+	if (!!v[0] == !!v[1]) {
+		err(c, n, "rate: give exactly one of pps, bps");
+		return;
+	}
+	if (scalar_u32(c, v[0] ? v[0] : v[1], v[0] ? "pps" : "bps",
+		       UINT32_MAX, &lim))
+		return;
+	if (!lim) {
+		err(c, v[0] ? v[0] : v[1], "rate 0 would match every packet: omit the condition");
+		return;
+	}
+	r->st_kind = v[0] ? XT_ST_PPS : XT_ST_BPS;
+	r->st_limit = lim;
+}
+
+/* fanout: {dst_ports: N, window: 10s} or {dst_addrs: N, ...}. */
+static void parse_fanout(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
+{
+	static const char *const keys[] = { "dst_ports", "dst_addrs",
+					    "window", NULL };
+	yaml_node_t *v[3];
+	uint64_t win = XT_FANOUT_WINDOW_NS;
+	uint32_t lim;
+
+	if (!expect_map(c, n, "fanout") || map_keys(c, n, "fanout", keys, v))
+		return;
+	if (!!v[0] == !!v[1]) {
+		err(c, n, "fanout: give exactly one of dst_ports, dst_addrs");
+		return;
+	}
+	if (scalar_u32(c, v[0] ? v[0] : v[1], v[0] ? "dst_ports" : "dst_addrs",
+		       XT_FANOUT_MAX, &lim))
+		return;
+	if (!lim) {
+		err(c, v[0] ? v[0] : v[1], "fanout 0 would match every packet: omit the condition");
+		return;
+	}
+	if (v[2] && parse_duration(c, v[2], "window", &win))
+		return;
+	r->st_kind = v[0] ? XT_ST_DPORTS : XT_ST_DADDRS;
+	r->st_limit = lim;
+	r->st_window_ns = win;
 }
 
 static void parse_classes(struct ctx *c, yaml_node_t *n)
@@ -897,7 +1007,7 @@ static void parse_classes(struct ctx *c, yaml_node_t *n)
 
 enum { M_SRC, M_SRC_FILE, M_DST, M_DST_FILE, M_PROTO, M_SPORT, M_DPORT,
        M_TCP_FLAGS, M_ICMP_TYPE, M_ICMP_CODE, M_LEN, M_TTL, M_VLAN,
-       M_FEATURES, M_N };
+       M_FEATURES, M_RATE, M_FANOUT, M_N };
 
 static bool has_proto(const struct xt_ranges *rg, uint32_t p)
 {
@@ -914,7 +1024,7 @@ static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 	static const char *const keys[] = {
 		"src", "src_file", "dst", "dst_file", "proto", "sport",
 		"dport", "tcp_flags", "icmp_type", "icmp_code", "len", "ttl",
-		"vlan", "features", NULL,
+		"vlan", "features", "rate", "fanout", NULL,
 	};
 	const struct field f_proto = { "protocol", 255, { proto_names } };
 	const struct field f_port = { "port", 65535 };
@@ -967,22 +1077,45 @@ static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		parse_ranges(c, "vlan", v[M_VLAN], &f_vlan, &r->vlan);
 	if (v[M_FEATURES])
 		each_item(c, "features", v[M_FEATURES], feature_item, r);
+	if (v[M_RATE] && v[M_FANOUT])
+		err(c, v[M_FANOUT], "a rule has at most one of rate, fanout");
+	else if (v[M_RATE])
+		parse_rate(c, v[M_RATE], r);
+	else if (v[M_FANOUT])
+		parse_fanout(c, v[M_FANOUT], r);
 }
 
 static void parse_rule(struct ctx *c, yaml_node_t *n, struct xt_rule *r,
 		       char **descr)
 {
 	static const char *const keys[] = { "name", "description", "class",
-					    "weight", "match", NULL };
+					    "weight", "match", "action", NULL };
 	static const char *const req[] = { "name", NULL, "class", "weight" };
 	struct xt_rules_file *f = c->f;
-	yaml_node_t *v[5];
+	yaml_node_t *v[6];
 	uint32_t w;
 	size_t i;
 
 	map_keys(c, n, "rule", keys, v);
+	if (v[5]) {
+		const char *a = v[5]->type == YAML_SCALAR_NODE ?
+				scalar(v[5]) : "";
+
+		if (!strcmp(a, "exempt"))
+			r->exempt = true;
+		else if (strcmp(a, "classify"))
+			err(c, v[5], "action '%s': expected classify or exempt",
+			    a);
+	}
+	/* An exempt rule forces class 0 and score 0: it has neither. */
+	for (i = 2; r->exempt && i < 4; i++)
+		if (v[i]) {
+			err(c, v[i], "an exempt rule has no %s (it forces class 0, score 0)",
+			    keys[i]);
+			v[i] = NULL;
+		}
 	for (i = 0; i < 4; i++)
-		if (req[i] && !v[i])
+		if (req[i] && !v[i] && !(r->exempt && i >= 2))
 			err(c, n, "rule: missing required key '%s'", req[i]);
 	if (v[0] && !check_name(c, v[0], "rule", XT_RULE_NAME_MAX)) {
 		snprintf(r->name, sizeof(r->name), "%s", scalar(v[0]));
@@ -1124,8 +1257,11 @@ int xt_rules_file_compile(const struct xt_rules_file *f,
 	size_t i;
 
 	if (!xt_compile(f->rules, f->nrules, f->settings.drop_threshold, out,
-			msg, sizeof(msg)))
+			msg, sizeof(msg))) {
+		xt_state_size(out->rs, f->settings.state_sources,
+			      f->settings.state_v6_plen);
 		return 0;
+	}
 	/* The compiler names the rule; point at it when the caller can. */
 	q = strstr(msg, "rule '");
 	for (i = 0; q && i < f->nrules; i++) {
@@ -1518,6 +1654,8 @@ int xt_rules_file_load(const char *path, struct xt_rules_file *out,
 	memset(out, 0, sizeof(*out));
 	out->settings.mark_mask = 0xff;
 	out->settings.mark_value = XT_MARK_CLASS;
+	out->settings.state_sources = XT_STATE_ENTRIES;
+	out->settings.state_v6_plen = XT_STATE_V6_PLEN;
 	snprintf(out->path, sizeof(out->path), "%s", c.label);
 	if (path && (slash = strrchr(path, '/')))
 		snprintf(c.dir, sizeof(c.dir), "%.*s",

@@ -32,6 +32,8 @@ struct xt_settings {
 	uint32_t mark_shift;		/* default 0 */
 	uint32_t mark_value;		/* enum xt_mark_value, default class */
 	uint32_t drop_threshold;	/* 0: never drop (default) */
+	uint32_t state_sources;		/* per-source table size */
+	uint32_t state_v6_plen;		/* IPv6 source key length */
 	bool has_mark_mask, has_mark_shift, has_mark_value, has_drop_threshold;
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <linux/membarrier.h>
 #include <string.h>
@@ -66,6 +67,55 @@ out:
 	return err;
 }
 
+/* The name of a state table says which epoch it was made for. */
+static void state_table_name(char *buf, size_t len, __u64 epoch)
+{
+	snprintf(buf, len, "xt_st_%08x", (__u32)(epoch ^ (epoch >> 32)));
+}
+
+/*
+ * Give generation next the per-source table c asks for: the old
+ * generation's if it was made for the same epoch (same stateful rules,
+ * key and size: counts carry on), else a new, empty LRU table.
+ */
+static int state_table_set(int outer, __u32 old, __u32 next,
+			   const struct xt_compiled *c)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts,
+		    .map_flags = BPF_F_NO_COMMON_LRU);
+	struct bpf_map_info info = { 0 };
+	__u32 id, ilen = sizeof(info);
+	char name[BPF_OBJ_NAME_LEN];
+	int fd = -1, err = 0;
+
+	if (!c->rs->stateful) {
+		if (bpf_map_delete_elem(outer, &next) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	state_table_name(name, sizeof(name), c->rs->st.epoch);
+	if (!bpf_map_lookup_elem(outer, &old, &id)) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &ilen) ||
+				strcmp(info.name, name) ||
+				info.max_entries != c->rs->st.entries)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, name,
+				    sizeof(struct xt_src_key),
+				    sizeof(struct xt_src_state),
+				    c->rs->st.entries, &opts);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(outer, &next, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /*
  * Wait for an RCU grace period: MEMBARRIER_CMD_GLOBAL is synchronize_rcu()
  * in the kernel, and XDP and TC programs run inside RCU read-side sections,
@@ -96,6 +146,9 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 	err = prefix_table_set(m->prefix, next, c);
 	if (err)
 		return err;
+	err = state_table_set(m->state, old, next, c);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))
 		return -errno;
 
@@ -105,6 +158,9 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 	xt_rcu_wait();
 	/* No program can still reach the old table: free it. */
 	if (bpf_map_delete_elem(m->prefix, &old) && errno != ENOENT)
+		return -errno;
+	/* A kept state table lives on in the new generation's slot. */
+	if (bpf_map_delete_elem(m->state, &old) && errno != ENOENT)
 		return -errno;
 	return 0;
 }

@@ -10,13 +10,17 @@ struct xt_rule_maps {
 	int rules;	/* xt_rules: two generations */
 	int active;	/* xt_active: which one packets use */
 	int prefix;	/* xt_prefix: each generation's prefix table */
+	int state;	/* xt_state: each generation's per-source table */
 };
 
 /*
  * Install c as the ruleset packets use, without a gap and without mixing:
  * fill the idle generation, flip xt_active, wait until no program can still
  * be running with the old generation (an RCU grace period), then drop the
- * old generation's prefix table.  Returns 0 or -errno.
+ * old generation's prefix table.  The per-source state table goes over to
+ * the new generation when c's state epoch and size equal the old one's,
+ * else c gets an empty one (none without stateful rules).
+ * Returns 0 or -errno.
  */
 int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
 

@@ -52,6 +52,48 @@ struct {
 	});
 } xt_prefix SEC(".maps");
 
+/*
+ * Per-source state, one LRU table per generation, created by user space
+ * with the size the rules file asks for (user/ruleset_load.c).  A hot swap
+ * whose stateful rules are unchanged hands the same table to the new
+ * generation, so counts carry on; otherwise the new generation starts with
+ * an empty one.  Any LRU size fits the slot: hash-type inner maps are
+ * matched on type, key, value and flags, not on max_entries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);
+		__uint(map_flags, BPF_F_NO_COMMON_LRU);
+		__uint(max_entries, 1);
+		__uint(key_size, sizeof(struct xt_src_key));
+		__uint(value_size, sizeof(struct xt_src_state));
+	});
+} xt_state SEC(".maps");
+
+/* A zeroed entry to insert from: the stack has no room for one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_src_state);
+} xt_state_zero SEC(".maps");
+
+/*
+ * The clock of the state windows.  Live traffic uses the coarse monotonic
+ * clock (bpf_ktime_get_coarse_ns(), one tick of resolution, ample for
+ * windows of a second and more): the bench measured 30 ns per stateful
+ * packet less than with bpf_ktime_get_ns(), whose clock read is the
+ * dearest part of the stateful path (docs/rules.md).  A loader that
+ * sets cfg_clock_user (program tests, replay of a capture)
+ * writes each packet's time, in ns, into xt_clock_ns before running it,
+ * so that windows follow the test's or the capture's time.
+ */
+const volatile __u8 cfg_clock_user;
+__u64 xt_clock_ns;
+
 /* Sized view of xt_xdp_stats.rule_hits, for the global function's checks. */
 struct xt_hits {
 	__u64 n[XT_MAX_RULES];
@@ -361,6 +403,156 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 	v->score = score > 255 ? 255 : score;
 }
 
+static __always_inline void state_key(const struct xt_state_cfg *cfg,
+				      const struct xt_pkt *p,
+				      struct xt_src_key *k)
+{
+	int i;
+
+	if (p->features & XT_F_IPV6) {
+		for (i = 0; i < 4; i++)
+			k->addr[i] = p->saddr[i] & cfg->v6_mask[i];
+		return;
+	}
+	k->addr[0] = 0;
+	k->addr[1] = 0;
+	k->addr[2] = bpf_htonl(0xffff);
+	k->addr[3] = p->saddr[0];
+}
+
+/* Which of XT_FANOUT_BITS a destination port or address sets. */
+static __always_inline __u32 state_hash(const struct xt_state_cfg *cfg,
+					const struct xt_pkt *p, __u32 kind)
+{
+	__u32 x;
+
+	if (kind == XT_ST_DPORTS)
+		x = p->dport;
+	else
+		x = p->daddr[0] ^ p->daddr[1] ^ p->daddr[2] ^ p->daddr[3];
+	return ((x ^ cfg->hash_seed) * 0x9e3779b1U) >> 25;	/* 7 bits */
+}
+
+/* Start new windows that are due; the one just ended becomes prev. */
+static __always_inline void state_roll(const struct xt_state_cfg *cfg,
+				       struct xt_src_state *st, __u64 now)
+{
+	/*
+	 * Another CPU may have started the window with a later clock read
+	 * than ours: a start in our future is age 0, not a huge age that
+	 * would end the window it just began.
+	 */
+	__s64 rate_age = now - st->rate_start;
+	__s64 fan_age = now - st->fan_start;
+	int rate_new = rate_age >= (__s64)XT_RATE_WINDOW_NS;
+	int fan_new = fan_age >= (__s64)cfg->fan_window_ns;
+	int k;
+
+	if (!rate_new && !fan_new)
+		return;
+	for (k = 0; k < XT_MAX_STATEFUL; k++) {
+		struct xt_src_slot *s = &st->s[k];
+		__u32 kind = cfg->kind[k];
+		__s64 age;
+
+		if (kind == XT_ST_PPS || kind == XT_ST_BPS) {
+			if (!rate_new)
+				continue;
+			age = rate_age;
+		} else {
+			if (!fan_new)
+				continue;
+			age = fan_age;
+			s->seen[0] = 0;
+			s->seen[1] = 0;
+		}
+		/* A window that ended long ago says nothing about now. */
+		s->prev = age < 2 * (__s64)(kind <= XT_ST_BPS ?
+					    XT_RATE_WINDOW_NS :
+					    cfg->fan_window_ns) ? s->cur : 0;
+		s->cur = 0;
+	}
+	if (rate_new)
+		st->rate_start = now;
+	if (fan_new)
+		st->fan_start = now;
+}
+
+/*
+ * Apply the rate and fan-out conditions of the stateful rules in m (whose
+ * stateless conditions held): count the packet in each of their slots,
+ * then keep a rule only if its count has reached its limit, in this window
+ * or the one before.  One table lookup per packet, two helper calls more
+ * for a source not in the table.  If the table cannot give an entry, the
+ * stateful rules do not match: the packet is never dropped for it.
+ */
+static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
+					 __u32 gen, const struct xt_pkt *p,
+					 __u64 m)
+{
+	const struct xt_state_cfg *cfg = &rs->st;
+	struct xt_src_state *st;
+	struct xt_src_key key;
+	void *tab;
+	__u64 now;
+	int k;
+
+	tab = bpf_map_lookup_elem(&xt_state, &gen);
+	if (!tab)
+		return m & ~rs->stateful;
+	now = cfg_clock_user ? xt_clock_ns : bpf_ktime_get_coarse_ns();
+	state_key(cfg, p, &key);
+	st = bpf_map_lookup_elem(tab, &key);
+	if (!st) {
+		__u32 zero = 0;
+		void *fresh = bpf_map_lookup_elem(&xt_state_zero, &zero);
+
+		if (!fresh)
+			return m & ~rs->stateful;
+		/* LRU: inserting into a full table evicts the oldest. */
+		bpf_map_update_elem(tab, &key, fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(tab, &key);
+		if (!st)
+			return m & ~rs->stateful;
+	}
+	if (st->epoch != cfg->epoch) {
+		__builtin_memset(st->s, 0, sizeof(st->s));
+		st->epoch = cfg->epoch;
+		st->rate_start = now;
+		st->fan_start = now;
+	}
+	state_roll(cfg, st, now);
+
+	for (k = 0; k < XT_MAX_STATEFUL; k++) {
+		struct xt_src_slot *s = &st->s[k];
+		__u64 bit = 1ULL << (cfg->rule[k] & (XT_MAX_RULES - 1));
+		__u32 kind = cfg->kind[k], h;
+		__u64 *w, b;
+
+		if (k >= cfg->n)
+			break;
+		if (!(m & bit))
+			continue;
+		if (kind == XT_ST_PPS) {
+			s->cur++;
+		} else if (kind == XT_ST_BPS) {
+			s->cur = s->cur + p->len < s->cur ? ~0U :
+				 s->cur + p->len;
+		} else {
+			h = state_hash(cfg, p, kind);
+			w = &s->seen[(h >> 6) & 1];
+			b = 1ULL << (h & 63);
+			if (!(*w & b)) {
+				*w |= b;
+				s->cur++;
+			}
+		}
+		if (s->cur < cfg->limit[k] && s->prev < cfg->limit[k])
+			m &= ~bit;
+	}
+	return m;
+}
+
 /* The active ruleset and its generation, or NULL (never, once loaded). */
 static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 {
@@ -384,6 +576,7 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 {
 	const struct xt_ruleset *rs;
 	__u32 gen = 0;
+	__u64 m;
 
 	if (!p || !v)
 		return 0;
@@ -393,7 +586,22 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 	rs = ruleset_active(&gen);
 	if (!rs)
 		return 0;
-	classify_score(rs, classify_rules(rs, gen, p), v, hits);
+	m = classify_rules(rs, gen, p);
+	/*
+	 * An allowlist rule wins over everything: class 0, score 0, never
+	 * dropped, and the source's state is left alone.  The tag and the
+	 * hit counters show the exempt rules that matched.
+	 */
+	if (m & rs->exempt) {
+		classify_score(rs, m & rs->exempt, v, hits);
+		v->score = 0;
+		v->class_id = 0;
+		return 0;
+	}
+	/* Stateless packets (the usual case) stop at this test. */
+	if (m & rs->stateful)
+		m = state_apply(rs, gen, p, m);
+	classify_score(rs, m, v, hits);
 	return rs->drop_threshold;
 }
 

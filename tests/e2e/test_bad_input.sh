@@ -126,12 +126,12 @@ refused 2 "Error: --mark-value: 'mark' is not one of class, score, both" \
 
 # --- mark settings that cannot work
 refused 2 "Error: mark mask 0 leaves no bit to write" attach "$A" --mark-mask 0
-refused 2 "Error: mark mask 0x3 cannot hold class values (0-7, classes up to 7) shifted by 0 (needs 0x7)" \
+refused 2 "Error: mark mask 0x3 cannot hold class values (0-8, classes up to 8) shifted by 0 (needs 0xf)" \
 	attach "$A" --mark-mask 0x3 --mark-value class
-refused 2 "Error: mark mask 0x3f cannot hold both values (0-127, classes up to 7) shifted by 0 (needs 0x7f)" \
+refused 2 "Error: mark mask 0x3f cannot hold both values (0-143, classes up to 8) shifted by 0 (needs 0xff)" \
 	attach "$A" --mark-value both --mark-mask 0x3f
 # The value would be shifted out of the 32 bits of the mark.
-refused 2 "Error: mark mask 0xff000000 cannot hold class values (0-7, classes up to 7) shifted by 30 (needs 0x1c0000000)" \
+refused 2 "Error: mark mask 0xff000000 cannot hold class values (0-8, classes up to 8) shifted by 30 (needs 0x3c0000000)" \
 	attach "$A" --mark-mask 0xff000000 --mark-shift 30
 
 # --- rules files

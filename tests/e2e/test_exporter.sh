@@ -26,7 +26,7 @@ check "attach $IFR" 0 $?
 mac=$(ip netns exec "$RCV" cat /sys/class/net/"$IFR"/address)
 sent=$(ip netns exec "$SND" $PY tests/lib/scapy_send.py "$IFS_" "$mac" 2>/dev/null <<'EOF2'
 5 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="FPU")
-3 IP(src="198.18.0.1", dst="198.18.1.1")/UDP(sport=53, dport=40000)/Raw(b"x" * 20)
+3 IP(src="198.18.0.1", dst="198.18.1.1")/UDP(sport=53, dport=40000)/Raw(b"x" * 400)
 EOF2
 )
 check "scapy sent 8 frames" 8 "$sent"

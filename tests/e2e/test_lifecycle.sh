@@ -49,7 +49,7 @@ check "attach creates the pin directory" yes \
 	"$([ -d "$PINS/$B" ] && echo yes)"
 check "pin directory is mode 0700" 700 "$(stat -c %a "$PINS/$B")"
 check "pins as in user/pins.h" \
-	"tc_prog xdp_prog xt_active xt_bridge xt_cap xt_cap_ring xt_info xt_prefix xt_rules xt_tc_stats xt_xdp_stats" \
+	"tc_prog xdp_prog xt_active xt_bridge xt_cap xt_cap_ring xt_info xt_prefix xt_rules xt_state xt_tc_stats xt_xdp_stats" \
 	"$(ls "$PINS/$B" | sort | xargs)"
 check "TC filter at prio 100 handle 0x7854" 1 \
 	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 100 bpf chain 0 handle 0x7854 xdptag_tc')"
@@ -94,10 +94,10 @@ bad() {
 }
 bad "mask 0" "Error: mark mask 0 leaves no bit to write" --mark-mask 0
 bad "mask too small for both" \
-	"Error: mark mask 0x3f cannot hold both values (0-127, classes up to 7) shifted by 0 (needs 0x7f)" \
+	"Error: mark mask 0x3f cannot hold both values (0-143, classes up to 8) shifted by 0 (needs 0xff)" \
 	--mark-value both --mark-mask 0x3f
 bad "mask too small after shift" \
-	"Error: mark mask 0xff cannot hold class values (0-7, classes up to 7) shifted by 6 (needs 0x1c0)" \
+	"Error: mark mask 0xff cannot hold class values (0-8, classes up to 8) shifted by 6 (needs 0x3c0)" \
 	--mark-shift 6
 bad "shift 32" "Error: --mark-shift: '32' is not a number in 0-31" \
 	--mark-shift 32

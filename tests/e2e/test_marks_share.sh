@@ -31,7 +31,7 @@ table inet theirs {
 }
 NFT
 out=$(xt attach "$B" --mark-mask 0xf00 --mark-shift 8 2>&1)
-check "4-bit mask (0xf00, shift 8) holds the built-in classes 0-7" 0 $?
+check "4-bit mask (0xf00, shift 8) holds the built-in classes 0-8" 0 $?
 check "attach warns about the live nft rule inside the mask" \
 	"Warning: nftables rule in table inet theirs chain pre (handle 2) matches mark bits 0x00000300 inside xdptag's mask 0x00000f00" \
 	"$(grep '^Warning: nftables' <<<"$out")"

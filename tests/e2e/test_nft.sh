@@ -14,10 +14,10 @@ e2e_need "nft e2e" nft
 # bogon there, so each line lands in exactly one class.
 MIX='6 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="FPU")
 3 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=22, flags="S")
-2 IP(src="198.18.0.1", dst="198.18.1.1")/UDP(sport=123, dport=40000)
+2 IP(src="198.18.0.1", dst="198.18.1.1")/UDP(sport=123, dport=40000)/Raw(b"m" * 440)
 4 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="A")
 1 IP(src="192.0.2.7", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="A")'
-EXPECT="unclassified=4 bogon=1 scan=6 admin=3 reflection=2 fragment=0 anomaly=0 icmp-large=0"
+EXPECT="unclassified=4 bogon=1 scan=6 admin=3 reflection=2 fragment=0 anomaly=0 icmp-large=0 flood=0"
 
 # Counter values of table inet xdptag as "class=packets ..." in class order.
 nft_counts() {

@@ -76,7 +76,7 @@ expect "rules load" "$PINS" rules load "$IFA" "$tmp/rules.yaml"
 expect stats "$PINS" stats "$IFA"
 check "nobody's detach and rules load changed nothing" "$before" "$(state)"
 check "root still reads the rules attached" \
-	"  rules   default (18 rules)" \
+	"  rules   default (26 rules)" \
 	"$(ip netns exec "$RCV" "$XT" status "$IFA" | grep '^  rules')"
 
 check "pin root is mode 700" 700 "$(stat -c %a /sys/fs/bpf/xdptag)"

@@ -15,12 +15,13 @@ static inline struct xt_rule xt_test_rule(const char *name, uint8_t weight,
 	return r;
 }
 
-/* Parse s and append it; fails the test on a bad prefix. */
+/* Parse s ("!" in front: negated) and append it; fails on a bad prefix. */
 static inline void add_pfx(struct xt_prefixes *ps, const char *s)
 {
 	struct xt_prefix p;
 
-	assert_int_equal(xt_prefix_parse(s, &p), 0);
+	assert_int_equal(xt_prefix_parse(s + (s[0] == '!'), &p), 0);
+	p.neg = s[0] == '!';
 	assert_int_equal(xt_prefixes_add(ps, &p), 0);
 }
 

@@ -9,9 +9,11 @@
 # Everything created is removed by the EXIT trap, on failure too.
 
 # Hermetic mounts: as root, a test runs in a mount namespace of its own with
-# a bpffs of its own at /sys/fs/bpf (as systemd would mount it), whatever
-# this machine mounted.  Its pins, and what it mounts or unmounts, vanish
-# with it and never touch the machine's.
+# a new bpffs of its own at /sys/fs/bpf (as systemd would mount it), whatever
+# this machine mounted: a bpffs the machine has would otherwise be copied
+# into the namespace and shared.  Its pins, and what it mounts or unmounts,
+# vanish with it.  XT_OWN_MNTNS: 1 re-executed in the namespace, 2 its bpffs
+# is mounted (scripts it runs that source this file keep that one).
 if [ "$(id -u)" = 0 ] && [ -z "${XT_OWN_MNTNS:-}" ] &&
    command -v unshare >/dev/null; then
 	export XT_OWN_MNTNS=1
@@ -20,9 +22,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${XT_OWN_MNTNS:-}" ] &&
 	*) exec unshare -m --propagation private bash "${OLDPWD:-$PWD}/$0" "$@" ;;
 	esac
 fi
-if [ -n "${XT_OWN_MNTNS:-}" ] &&
-   [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+if [ "${XT_OWN_MNTNS:-}" = 1 ]; then
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf && export XT_OWN_MNTNS=2
 fi
 
 TAP_N=0

@@ -29,12 +29,37 @@ static inline struct xdptag *xh_open(int no_meta)
 	return xt_xdp_open_explain(no_meta);
 }
 
+/*
+ * The object with the state clock in the test's hands (cfg_clock_user):
+ * windows follow xh_clock(), never the wall clock.
+ */
+static inline struct xdptag *xh_open_clocked(void)
+{
+	struct xdptag *skel = xdptag__open();
+
+	if (!skel)
+		return NULL;
+	skel->rodata->cfg_explain = 1;
+	skel->rodata->cfg_clock_user = 1;
+	if (xdptag__load(skel)) {
+		xdptag__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static inline void xh_clock(struct xdptag *skel, __u64 ns)
+{
+	skel->bss->xt_clock_ns = ns;
+}
+
 static inline struct xt_rule_maps xh_maps(struct xdptag *skel)
 {
 	return (struct xt_rule_maps){
 		.rules = bpf_map__fd(skel->maps.xt_rules),
 		.active = bpf_map__fd(skel->maps.xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
+		.state = bpf_map__fd(skel->maps.xt_state),
 	};
 }
 

@@ -30,6 +30,7 @@ static struct xdptag_tc *tc_open(__u32 bridge, __u32 drop_at)
 		.rules = bpf_map__fd(skel->maps.xt_rules),
 		.active = bpf_map__fd(skel->maps.xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
+		.state = bpf_map__fd(skel->maps.xt_state),
 	};
 	assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
 	assert_int_equal(xt_compile(&r, 1, drop_at, &c, err, sizeof(err)), 0);

@@ -101,7 +101,7 @@ static void test_unknown_key_rule(void **state)
 		      "    class: scan\n"
 		      "    weight: 1\n"
 		      "    colour: red\n",
-		      "7:5: error: unknown key 'colour' in rule (known: name, description, class, weight, match)",
+		      "7:5: error: unknown key 'colour' in rule (known: name, description, class, weight, match, action)",
 		      NULL);
 }
 
@@ -110,8 +110,129 @@ static void test_unknown_key_match(void **state)
 	expect_errors(CLASSES
 		      "rules:\n"
 		      "  - { name: r, class: scan, weight: 1, match: { sprot: 22 } }\n",
-		      "4:49: error: unknown key 'sprot' in match (known: src, src_file, dst, dst_file, proto, sport, dport, tcp_flags, icmp_type, icmp_code, len, ttl, vlan, features)",
+		      "4:49: error: unknown key 'sprot' in match (known: src, src_file, dst, dst_file, proto, sport, dport, tcp_flags, icmp_type, icmp_code, len, ttl, vlan, features, rate, fanout)",
 		      NULL);
+}
+
+/* Every new key of issue 18 reports its own line and column. */
+static void test_new_key_errors(void **state)
+{
+	expect_errors(
+		"settings:\n"
+		"  state_sources: 0\n"
+		"  state_ipv6_prefix: 129\n"
+		CLASSES
+		"rules:\n"
+		"  - name: a\n"
+		"    action: allow\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"  - name: b\n"
+		"    action: exempt\n"
+		"    class: scan\n"
+		"    match: { dport: \"!x\", src: \"!10.0.0.0/33\" }\n"
+		"  - name: c\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match:\n"
+		"      rate: { pps: 1, bps: 2 }\n"
+		"  - name: d\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match:\n"
+		"      fanout: { dst_ports: 101, window: 3y }\n"
+		"  - name: e\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match: { rate: { pps: 5 }, fanout: { dst_addrs: 5 } }\n"
+		"  - name: f\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match: { fanout: { dst_addrs: 5, window: 3y } }\n"
+		"  - name: g\n"
+		"    class: scan\n"
+		"    weight: 1\n"
+		"    match: { rate: { pps: 5, burst: 2 }, ttl: \"!x\" }\n",
+		"2:18: error: state_sources 0: the per-source table needs at least one entry",
+		"3:22: error: state_ipv6_prefix 129 out of range 0-128",
+		"8:13: error: action 'allow': expected classify or exempt",
+		"13:12: error: an exempt rule has no class (it forces class 0, score 0)",
+		"14:21: error: bad port 'x'",
+		"14:32: error: bad prefix '!10.0.0.0/33'",
+		"19:13: error: rate: give exactly one of pps, bps",
+		"24:28: error: dst_ports 101 out of range 0-100",
+		"28:40: error: a rule has at most one of rate, fanout",
+		"32:46: error: window: bad duration '3y' (1ms to 1h, such as 10s or 500ms)",
+		"36:30: error: unknown key 'burst' in rate (known: pps, bps)",
+		"36:47: error: bad ttl 'x'",
+		NULL);
+}
+
+/* Fan-out rules of one ruleset share a window: the compiler says so. */
+static void test_fanout_window_mismatch(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path,
+		   CLASSES
+		   "rules:\n"
+		   "  - { name: a, class: scan, weight: 1,\n"
+		   "      match: { fanout: { dst_ports: 5, window: 10s } } }\n"
+		   "  - { name: b, class: scan, weight: 1,\n"
+		   "      match: { fanout: { dst_addrs: 5, window: 500ms } } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(got, ":6:5: error: rule 'b': every fan-out rule of a ruleset must use the same window"));
+	free(got);
+}
+
+/* Negation, allowlists and state settings, as parsed. */
+static void test_negation_exempt_state(void **state)
+{
+	static struct xt_rules_file rf;
+	const struct xt_rule *r;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path,
+		   "settings: { state_sources: 1000, state_ipv6_prefix: 48 }\n"
+		   CLASSES
+		   "rules:\n"
+		   "  - { name: ok, action: exempt, match: { src: 192.0.2.9 } }\n"
+		   "  - name: a\n"
+		   "    class: scan\n"
+		   "    weight: 1\n"
+		   "    match:\n"
+		   "      dst: [\"!224.0.0.0/4\"]\n"
+		   "      dport: [\"!53\", \"1-1000\"]\n"
+		   "      proto: \"!icmp\"\n"
+		   "      fanout: { dst_ports: 20, window: 500ms }\n"
+		   "  - { name: b, class: scan, weight: 1,\n"
+		   "      match: { rate: { bps: 100000 } } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.settings.state_sources, 1000);
+	assert_int_equal(rf.settings.state_v6_plen, 48);
+	assert_true(rf.rules[0].exempt);
+	r = &rf.rules[1];
+	assert_int_equal(r->dst.n, 1);
+	assert_true(r->dst.p[0].neg);
+	assert_int_equal(r->dport.n, 2);
+	assert_true(r->dport.r[0].neg);
+	assert_int_equal(r->dport.r[0].lo, 53);
+	assert_false(r->dport.r[1].neg);
+	assert_true(r->proto.r[0].neg);
+	assert_int_equal(r->proto.r[0].lo, 1);
+	assert_int_equal(r->st_kind, XT_ST_DPORTS);
+	assert_int_equal(r->st_limit, 20);
+	assert_int_equal(r->st_window_ns, 500000000ULL);
+	assert_int_equal(rf.rules[2].st_kind, XT_ST_BPS);
+	assert_int_equal(rf.rules[2].st_limit, 100000);
+	xt_rules_file_free(&rf);
 }
 
 static void test_unknown_key_top(void **state)
@@ -969,6 +1090,9 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_rule),
 		cmocka_unit_test(test_unknown_key_match),
 		cmocka_unit_test(test_unknown_key_top),
+		cmocka_unit_test(test_new_key_errors),
+		cmocka_unit_test(test_fanout_window_mismatch),
+		cmocka_unit_test(test_negation_exempt_state),
 		cmocka_unit_test(test_bad_prefix),
 		cmocka_unit_test(test_port_out_of_range),
 		cmocka_unit_test(test_bad_range),

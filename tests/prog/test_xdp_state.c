@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Negation, allowlists and per-source state through the real XDP object,
+ * with the state clock set by the test (cfg_clock_user): rates and fan-out
+ * per source, their windows, the LRU table when full, what a hot swap
+ * keeps, and that packets no stateful rule can match never touch the table.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <unistd.h>
+#include "lib/rule_build.h"
+#include "lib/xdp_harness.h"
+#include "lib/pkt.h"
+
+#define SEC_NS	1000000000ULL
+
+static int setup(void **state)
+{
+	*state = xh_open_clocked();
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	xdptag__destroy(*state);
+	return 0;
+}
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return ntohl(a.s_addr);
+}
+
+/* IPv4: proto 6 TCP (flags), 17 UDP, 1 ICMP (dport = type). */
+static struct pkt v4(const char *src, const char *dst, uint8_t proto,
+		     uint16_t dport, uint8_t flags)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, proto, 64, 0, ip4(src), ip4(dst),
+		 proto == 6 ? 20 : 8);
+	if (proto == 6)
+		pkt_tcp(&p, 40000, dport, flags, 5);
+	else if (proto == 17)
+		pkt_udp(&p, 40000, dport, 0);
+	else
+		pkt_icmp(&p, dport, 0);
+	return p;
+}
+
+static struct pkt syn6(const char *src, const char *dst, uint16_t dport)
+{
+	struct pkt p = { 0 };
+
+	pkt_eth(&p, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_TCP, 64, src, dst, 20);
+	pkt_tcp(&p, 40000, dport, XT_TCP_SYN, 5);
+	return p;
+}
+
+static struct xh_result run(void **state, const struct pkt *p)
+{
+	struct xh_result r = xh_run(*state, p->b, p->len, 1);
+
+	assert_int_equal(r.err, 0);
+	return r;
+}
+
+/* The rules bitmap a packet leaves XDP with (it must pass tagged). */
+static __u64 rules_of(void **state, const struct pkt *p)
+{
+	struct xh_result r = run(state, p);
+
+	assert_int_equal(r.action, XDP_PASS);
+	assert_true(r.tagged);
+	return r.tag.rules;
+}
+
+static struct xt_rule rule(const char *name)
+{
+	return xt_test_rule(name, 10, 1);
+}
+
+/* Compile with a state table of `entries` sources, install, free. */
+static void load_sized(void **state, struct xt_rule *r, size_t n,
+		       unsigned int drop, uint32_t entries)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	struct xt_compiled c;
+	char err[256];
+	size_t i;
+
+	if (xt_compile(r, n, drop, &c, err, sizeof(err)))
+		fail_msg("compile: %s", err);
+	if (entries)
+		xt_state_size(c.rs, entries, XT_STATE_V6_PLEN);
+	assert_int_equal(xt_ruleset_install(&m, &c), 0);
+	xt_compiled_free(&c);
+	for (i = 0; i < n; i++)
+		xt_rule_free(&r[i]);
+}
+
+static void load(void **state, struct xt_rule *r, size_t n, unsigned int drop)
+{
+	load_sized(state, r, n, drop, 0);
+}
+
+/* The active generation's state table: fd (caller closes) or -1. */
+static int state_table(void **state)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	__u32 gen = xt_ruleset_active_gen(&m), id;
+
+	if (bpf_map_lookup_elem(m.state, &gen, &id))
+		return -1;
+	return bpf_map_get_fd_by_id(id);
+}
+
+static int state_entries(void **state)
+{
+	struct xt_src_key k, next, *prev = NULL;
+	int fd = state_table(state), n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
+/* ------------------------------------------------------------ negation --- */
+
+static void negated_ranges(void **state)
+{
+	struct xt_rule r[2] = { rule("not-dns"), rule("not-icmp-low-ttl") };
+	struct pkt p;
+
+	assert_int_equal(xt_ranges_add_not(&r[0].dport, 53, 53), 0);
+	assert_int_equal(xt_ranges_add_not(&r[0].dport, 5353, 5353), 0);
+	assert_int_equal(xt_ranges_add_not(&r[1].proto, 1, 1), 0);
+	assert_int_equal(xt_ranges_add(&r[1].ttl, 60, 70), 0);
+	assert_int_equal(xt_ranges_add_not(&r[1].ttl, 64, 64), 0);
+	load(state, r, 2, 0);
+
+	p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+	assert_int_equal(rules_of(state, &p), 0);	/* TTL 64 taken out */
+	p = v4("198.18.0.1", "198.18.0.2", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 0);
+	p = v4("198.18.0.1", "198.18.0.2", 17, 54, 0);
+	assert_int_equal(rules_of(state, &p), 1);
+	/* "!53" still implies ports: ICMP has none. */
+	p = v4("198.18.0.1", "198.18.0.2", 1, 8, 0);
+	assert_int_equal(rules_of(state, &p), 0);
+}
+
+static void negated_prefixes(void **state)
+{
+	struct xt_rule r[3] = { rule("not-mcast"), rule("ten-but-not-ten-one"),
+				rule("ten-one-two") };
+	struct pkt p;
+
+	add_pfx(&r[0].dst, "!224.0.0.0/4");
+	add_pfx(&r[0].dst, "!198.18.7.0/24");
+	add_pfx(&r[1].dst, "10.0.0.0/8");
+	add_pfx(&r[1].dst, "!10.1.0.0/16");
+	add_pfx(&r[1].dst, "!10.2.3.4");
+	/* An entry under the negated /16 must not bring rule 1 back. */
+	add_pfx(&r[2].dst, "10.1.2.0/24");
+	load(state, r, 3, 0);
+
+	p = v4("198.18.0.1", "198.18.0.2", 6, 80, XT_TCP_ACK);
+	assert_int_equal(rules_of(state, &p), 1);
+	p = v4("198.18.0.1", "224.0.0.251", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 0);
+	p = v4("198.18.0.1", "198.18.7.9", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 0);
+	p = v4("198.18.0.1", "10.9.0.1", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 1 | 2);
+	p = v4("198.18.0.1", "10.1.0.1", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 1);
+	p = v4("198.18.0.1", "10.1.2.3", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 1 | 4);
+	p = v4("198.18.0.1", "10.2.3.4", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 1);
+	p = v4("198.18.0.1", "10.2.3.5", 17, 5353, 0);
+	assert_int_equal(rules_of(state, &p), 1 | 2);
+	/* Only negated IPv4 prefixes: IPv6 addresses all match. */
+	p = syn6("fd00::1", "ff02::fb", 80);
+	assert_int_equal(rules_of(state, &p), 1);
+}
+
+/* ------------------------------------------------------------- exempt --- */
+
+/*
+ * An exempt rule wins over a heavier rule and over the drop threshold:
+ * class 0, score 0, passed, only the exempt bit in the tag and in the hit
+ * counters; the same packet from elsewhere is dropped.
+ */
+static void exempt_precedence(void **state)
+{
+	struct xt_rule r[2] = { xt_test_rule("heavy", 200, 2),
+				rule("trusted") };
+	struct pkt p;
+	struct xh_result res;
+	struct xt_xdp_stats st;
+
+	assert_int_equal(xt_ranges_add(&r[0].proto, 6, 6), 0);
+	add_pfx(&r[1].src, "198.18.9.9");
+	r[1].exempt = true;
+	load(state, r, 2, 100);
+
+	p = v4("198.18.9.9", "198.18.0.2", 6, 22, XT_TCP_SYN);
+	res = run(state, &p);
+	assert_int_equal(res.action, XDP_PASS);
+	assert_true(res.tagged);
+	assert_int_equal(res.tag.class_id, 0);
+	assert_int_equal(res.tag.score, 0);
+	assert_int_equal(res.tag.rules, 2);
+
+	p = v4("198.18.9.8", "198.18.0.2", 6, 22, XT_TCP_SYN);
+	res = run(state, &p);
+	assert_int_equal(res.action, XDP_DROP);
+
+	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(st.rule_hits[0], 1);
+	assert_int_equal(st.rule_hits[1], 1);
+	assert_int_equal(st.class_pkts[0], 1);
+	assert_int_equal(st.class_pkts[2], 1);
+}
+
+/* Exempt sources do not feed the state table either. */
+static void exempt_skips_state(void **state)
+{
+	struct xt_rule r[2] = { rule("rate"), rule("trusted") };
+	struct pkt p = v4("198.18.9.9", "198.18.0.2", 17, 53, 0);
+
+	r[0].st_kind = XT_ST_PPS;
+	r[0].st_limit = 1;
+	add_pfx(&r[1].src, "198.18.9.9");
+	r[1].exempt = true;
+	load(state, r, 2, 0);
+	assert_int_equal(rules_of(state, &p), 2);
+	assert_int_equal(state_entries(state), 0);
+}
+
+/* --------------------------------------------------------------- rate --- */
+
+/*
+ * pps 5: the fifth packet of a second matches; the next second matches
+ * from its first packet (the one before reached the rate); a second after
+ * a quiet one does not.
+ */
+static void rate_pps_windows(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	struct pkt p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+	struct pkt other = v4("198.18.0.3", "198.18.0.2", 17, 53, 0);
+	int i;
+
+	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 5;
+	load(state, &r, 1, 0);
+
+	xh_clock(*state, 10 * SEC_NS);
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(rules_of(state, &p), 1);
+	assert_int_equal(rules_of(state, &other), 0);	/* its own count */
+	xh_clock(*state, 11 * SEC_NS + SEC_NS / 2);
+	assert_int_equal(rules_of(state, &p), 1);
+	xh_clock(*state, 13 * SEC_NS + SEC_NS / 2 + 1);
+	assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(state_entries(state), 2);
+}
+
+static void rate_bps(void **state)
+{
+	struct xt_rule r = rule("bytes");
+	struct pkt p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+
+	r.st_kind = XT_ST_BPS;
+	r.st_limit = 3 * p.len;
+	load(state, &r, 1, 0);
+	xh_clock(*state, SEC_NS);
+	assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(rules_of(state, &p), 1);
+}
+
+/* ------------------------------------------------------------- fan-out --- */
+
+static struct xt_rule syn_fanout(const char *name, uint8_t kind,
+				 uint32_t limit)
+{
+	struct xt_rule r = rule(name);
+
+	r.ntcp = 1;
+	r.tcp[0] = (struct xt_tcp_cond){ .mask = XT_TCP_SYN | XT_TCP_ACK,
+					 .value = XT_TCP_SYN };
+	r.st_kind = kind;
+	r.st_limit = limit;
+	r.st_window_ns = 10 * SEC_NS;
+	return r;
+}
+
+/*
+ * dst_ports 10: nine distinct ports never reach it (a hash set holds at
+ * most as many bits as values), repeats of one port never do, twenty
+ * distinct ports do; another source has its own count.
+ */
+static void fanout_ports(void **state)
+{
+	struct xt_rule r = syn_fanout("scan", XT_ST_DPORTS, 10);
+	struct pkt p;
+	int port, first = 0;
+
+	load(state, &r, 1, 0);
+	xh_clock(*state, SEC_NS);
+	for (port = 0; port < 30; port++) {
+		p = v4("198.18.0.1", "198.18.0.2", 6, 7, XT_TCP_SYN);
+		assert_int_equal(rules_of(state, &p), 0);
+	}
+	for (port = 1; port <= 20; port++) {
+		__u64 m;
+
+		p = v4("198.18.0.1", "198.18.0.2", 6, 1000 + port, XT_TCP_SYN);
+		m = rules_of(state, &p);
+		if (port < 9)
+			assert_int_equal(m, 0);
+		if (m && !first)
+			first = port;
+	}
+	assert_in_range(first, 9, 20);
+	/* Within the window every further SYN matches, even to old ports. */
+	p = v4("198.18.0.1", "198.18.0.2", 6, 1001, XT_TCP_SYN);
+	assert_int_equal(rules_of(state, &p), 1);
+	/* Another source: its own count. */
+	p = v4("198.18.0.5", "198.18.0.2", 6, 1001, XT_TCP_SYN);
+	assert_int_equal(rules_of(state, &p), 0);
+	/* The next window knows the last one reached the limit ... */
+	xh_clock(*state, 12 * SEC_NS);
+	p = v4("198.18.0.1", "198.18.0.2", 6, 1001, XT_TCP_SYN);
+	assert_int_equal(rules_of(state, &p), 1);
+	/* ... the one after a quiet window does not. */
+	xh_clock(*state, 40 * SEC_NS);
+	assert_int_equal(rules_of(state, &p), 0);
+}
+
+/* dst_addrs over IPv6: the sources of one /64 share a count. */
+static void fanout_addrs_v6_prefix(void **state)
+{
+	struct xt_rule r = syn_fanout("sweep", XT_ST_DADDRS, 10);
+	char src[64], dst[64];
+	struct pkt p;
+	int i;
+
+	load(state, &r, 1, 0);
+	xh_clock(*state, SEC_NS);
+	for (i = 1; i <= 30; i++) {
+		snprintf(src, sizeof(src), "fd00:1:2:3::%x", i);
+		snprintf(dst, sizeof(dst), "fd00:9::%x", i);
+		p = syn6(src, dst, 443);
+		rules_of(state, &p);
+	}
+	p = syn6("fd00:1:2:3::ffff", "fd00:9::1", 443);
+	assert_int_equal(rules_of(state, &p), 1);
+	p = syn6("fd00:1:2:4::1", "fd00:9::1", 443);
+	assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(state_entries(state), 2);
+}
+
+/*
+ * Packets that no stateful rule's stateless conditions match never reach
+ * the table: a thousand established-looking ACKs from a thousand sources
+ * leave it empty.
+ */
+static void stateless_packets_skip_state(void **state)
+{
+	struct xt_rule r = syn_fanout("scan", XT_ST_DPORTS, 10);
+	char src[32];
+	struct pkt p;
+	int i;
+
+	load(state, &r, 1, 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
+		p = v4(src, "198.18.200.1", 6, 443, XT_TCP_ACK);
+		assert_int_equal(rules_of(state, &p), 0);
+	}
+	assert_int_equal(state_entries(state), 0);
+	p = v4("198.18.0.1", "198.18.200.1", 6, 443, XT_TCP_SYN);
+	rules_of(state, &p);
+	assert_int_equal(state_entries(state), 1);
+}
+
+/*
+ * A table of 8 sources and 500 sources in rotation: every packet is still
+ * classified (the oldest entries go, never the packet), the table never
+ * holds more than its size.
+ */
+static void full_table_evicts(void **state)
+{
+	struct xt_rule r = rule("any-rate");
+	char src[32];
+	struct pkt p;
+	int i, n;
+
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 1;
+	load_sized(state, &r, 1, 0, 8);
+	xh_clock(*state, SEC_NS);
+	for (i = 0; i < 500; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
+		p = v4(src, "198.18.200.1", 17, 53, 0);
+		assert_int_equal(rules_of(state, &p), 1);
+	}
+	n = state_entries(state);
+	assert_in_range(n, 1, 8);
+}
+
+/*
+ * Hot swap: the same stateful rules keep the table (and the counts); a
+ * changed limit gets a fresh table, so counting starts again.
+ */
+static void hot_swap_keeps_or_resets(void **state)
+{
+	struct xt_rule r;
+	struct pkt p;
+	int port, fd1, fd2;
+	struct bpf_map_info i1 = { 0 }, i2 = { 0 };
+	__u32 len = sizeof(i1);
+
+	r = syn_fanout("scan", XT_ST_DPORTS, 10);
+	load(state, &r, 1, 0);
+	xh_clock(*state, SEC_NS);
+	for (port = 1; port <= 40; port++) {
+		p = v4("198.18.0.1", "198.18.0.2", 6, port, XT_TCP_SYN);
+		rules_of(state, &p);
+	}
+	assert_int_equal(rules_of(state, &p), 1);
+	fd1 = state_table(state);
+
+	r = syn_fanout("scan", XT_ST_DPORTS, 10);
+	load(state, &r, 1, 0);
+	fd2 = state_table(state);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd1, &i1, &len), 0);
+	len = sizeof(i2);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd2, &i2, &len), 0);
+	assert_int_equal(i1.id, i2.id);
+	close(fd1);
+	close(fd2);
+	assert_int_equal(rules_of(state, &p), 1);
+
+	r = syn_fanout("scan", XT_ST_DPORTS, 11);
+	load(state, &r, 1, 0);
+	assert_int_equal(state_entries(state), 0);
+	assert_int_equal(rules_of(state, &p), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(negated_ranges), T(negated_prefixes), T(exempt_precedence),
+		T(exempt_skips_state), T(rate_pps_windows), T(rate_bps),
+		T(fanout_ports), T(fanout_addrs_v6_prefix),
+		T(stateless_packets_skip_state), T(full_table_evicts),
+		T(hot_swap_keeps_or_resets),
+	};
+
+	return cmocka_run_group_tests_name("xdp_state", tests, NULL, NULL);
+}
