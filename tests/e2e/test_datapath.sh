@@ -100,7 +100,14 @@ run() {
 	*) tagged=0 valid=0 nometa_n=$TOTAL ;;
 	esac
 	check "$label: xt_xdp_stats tagged" $tagged "$(pin_sum xt_xdp_stats tagged)"
-	check "$label: xt_tc_stats valid" $valid "$(pin_sum xt_tc_stats valid)"
+	got=$(pin_sum xt_tc_stats valid)
+	check "$label: xt_tc_stats valid" $valid "$got"
+	# Seen once under load: TC counted nothing.  Say what was attached.
+	[ "$got" = "$valid" ] || {
+		ip netns exec "$RCV" "$XT" status "$B"
+		ip netns exec "$RCV" bpftool net show dev "$B"
+	} 2>&1 | sed 's/^/# /'
+
 	check "$label: xt_tc_stats no_meta" $nometa_n "$(pin_sum xt_tc_stats no_meta)"
 	line=$(ip netns exec "$RCV" "$XT" status "$B" | grep bridge)
 	case $bridge in
