@@ -310,7 +310,6 @@ static int rules_load(int argc, char **argv)
 	struct xt_compiled c;
 	char abs[PATH_MAX];
 	int lock, ret = XT_EXIT_FAIL, err;
-	size_t i;
 
 	if (argc != 3) {
 		usage(stderr);
@@ -362,9 +361,6 @@ static int rules_load(int argc, char **argv)
 		goto out_pins;
 	}
 	xt_info_set_names(&info, &placed);
-	for (i = 0; i < placed.nrules; i++)
-		if (!strcmp(placed.rules[i].name, XT_FREE_SLOT))
-			info.rule_name[i][0] = '\0';
 	info.drop_threshold = placed.settings.drop_threshold;
 	if (!realpath(path, abs) || strlen(abs) >= sizeof(info.rules_path))
 		snprintf(abs, sizeof(abs), "%s", path);
