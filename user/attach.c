@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,85 @@ static int bpffs_ensure(void)
 	return 0;
 }
 
+/* Why the pins could not be used, for xt_pins_strerror(). */
+static struct {
+	int err;
+	char why[200];
+} pins_err;
+
+__attribute__((format(printf, 2, 3)))
+static int pins_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pins_err.why, sizeof(pins_err.why), fmt, ap);
+	va_end(ap);
+	pins_err.err = err;
+	return err;
+}
+
+const char *xt_pins_strerror(int err)
+{
+	return err == pins_err.err && pins_err.why[0] ? pins_err.why :
+							 strerror(-err);
+}
+
+/*
+ * The pin root decides which maps and programs every command acts on:
+ * whoever can write in it can swap one interface's pins for another's,
+ * whoever can open it can hold our flock on it, and whoever can write in
+ * its parent (without the sticky bit) can rename it away and put theirs
+ * in its place.  fd is XT_PIN_ROOT, opened without following a symlink.
+ * Returns 0, or -EPERM with the reason for xt_pins_strerror().
+ */
+static int pin_root_check(int fd)
+{
+	struct stat st, up;
+
+	if (fstat(fd, &st) || stat(BPFFS, &up))
+		return pins_fail(-errno, "cannot stat %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	if (st.st_uid != 0)
+		return pins_fail(-EPERM,
+				 "%s belongs to uid %u, not root: refusing it (remove it if nothing uses it)",
+				 XT_PIN_ROOT, st.st_uid);
+	if (st.st_mode & 077)
+		return pins_fail(-EPERM,
+				 "%s has mode %04o: other users could change its pins or hold its lock; refusing it (chmod 700 it)",
+				 XT_PIN_ROOT, st.st_mode & 07777);
+	if (up.st_uid != 0 ||
+	    ((up.st_mode & 022) && !(up.st_mode & S_ISVTX)))
+		return pins_fail(-EPERM,
+				 "%s (mode %04o, uid %u) lets other users rename %s: refusing it",
+				 BPFFS, up.st_mode & 07777, up.st_uid,
+				 XT_PIN_ROOT);
+	return 0;
+}
+
+/* Open XT_PIN_ROOT for reading and check it; an fd or -errno. */
+static int pin_root_open(void)
+{
+	int fd, err;
+
+	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		  O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ?
+		       pins_fail(-ENOTDIR, "%s is not a directory: refusing it",
+				 XT_PIN_ROOT) :
+		       pins_fail(-errno, "cannot open %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	err = pin_root_check(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int xt_lock(void)
 {
 	int fd, err = bpffs_ensure();
@@ -261,8 +341,12 @@ int xt_lock(void)
 		pr_err("cannot create %s: %s", XT_PIN_ROOT, strerror(errno));
 		return err;
 	}
-	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX)) {
+	fd = pin_root_open();
+	if (fd < 0) {
+		pr_err("%s", xt_pins_strerror(fd));
+		return fd;
+	}
+	if (flock(fd, LOCK_EX)) {
 		err = -errno;
 		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(errno));
 		if (fd >= 0)
@@ -324,6 +408,67 @@ void xt_pins_close(struct xt_pinned *p)
 	}
 }
 
+/*
+ * Read the entry of xt_info that describes the active generation.  A flip
+ * between the two reads of xt_active means the entry read may be an idle
+ * one being rewritten: read again.  Without xt_active (a directory whose
+ * attach was killed while pinning) both entries are the same.
+ */
+static int info_read(int info_fd, int active_fd, struct xt_attach_info *info)
+{
+	__u32 a = 0, b = 0, key;
+	int i, err;
+
+	for (i = 0; i < 16; i++) {
+		if (active_fd >= 0 && (err = xt_ruleset_flips(active_fd, &a)))
+			return err;
+		key = a & 1;
+		if (bpf_map_lookup_elem(info_fd, &key, info))
+			return -errno;
+		if (active_fd < 0)
+			return 0;
+		if ((err = xt_ruleset_flips(active_fd, &b)))
+			return err;
+		if (a == b)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Rewrite the active generation's entry of xt_info (attach and detach
+ * state changes; they hold the lock, so no flip can come in between).
+ */
+static int info_write_active(int info_fd, int active_fd,
+			     const struct xt_attach_info *info)
+{
+	__u32 flips = 0, key;
+	int err = active_fd >= 0 ? xt_ruleset_flips(active_fd, &flips) : 0;
+
+	if (err)
+		return err;
+	key = flips & 1;
+	return bpf_map_update_elem(info_fd, &key, info, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Pins under ifname must describe ifname: the ifindex they record is the
+ * interface's, or nobody's any more (the interface was deleted, perhaps
+ * made again under the name; status and detach say so).  An index that
+ * another interface holds means the pins were moved or tampered with.
+ */
+static int ifindex_check(const char *ifname, __u32 recorded)
+{
+	char other[IF_NAMESIZE];
+
+	if (if_nametoindex(ifname) == recorded ||
+	    !if_indextoname(recorded, other))
+		return 0;
+	return pins_fail(-EXDEV,
+			 "the pins of %s record ifindex %u, which is %s: refusing them",
+			 ifname, recorded, other);
+}
+
 int xt_pins_open(const char *ifname, struct xt_pinned *p)
 {
 	struct {
@@ -337,7 +482,6 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	};
 	char dir[DIR_LEN];
 	struct stat st;
-	__u32 zero = 0;
 	size_t i;
 	int err;
 
@@ -351,6 +495,10 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	err = bpffs_ensure();
 	if (err)
 		return err;
+	err = pin_root_open();
+	if (err < 0)
+		return err;
+	close(err);
 	pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &st))
 		return -errno;
@@ -361,10 +509,11 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 			goto fail;
 		}
 	}
-	if (bpf_map_lookup_elem(p->info, &zero, &p->info_val)) {
-		err = -errno;
+	err = info_read(p->info, p->active, &p->info_val);
+	if (!err)
+		err = ifindex_check(ifname, p->info_val.ifindex);
+	if (err)
 		goto fail;
-	}
 	return 0;
 fail:
 	xt_pins_close(p);
@@ -376,13 +525,6 @@ struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p)
 	return (struct xt_rule_maps){
 		.rules = p->rules, .active = p->active, .prefix = p->prefix,
 	};
-}
-
-int xt_info_write(int info_fd, const struct xt_attach_info *info)
-{
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(info_fd, &zero, info, BPF_ANY) ? -errno : 0;
 }
 
 void xt_info_set_names(struct xt_attach_info *info,
@@ -410,14 +552,21 @@ int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
 {
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
+	int n = 0, fd;
 
 	n = bpffs_ensure();
 	if (n)
 		return n;
-	d = opendir(XT_PIN_ROOT);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	fd = pin_root_open();
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
 		    strlen(de->d_name) >= IF_NAMESIZE)
@@ -478,15 +627,27 @@ struct attach_state {
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
 	char dir[DIR_LEN];	/* pin directory, "" until created */
-	int info_fd;
+	int info_fd, active_fd;
+	struct xt_attach_info *info;	/* what xt_info says */
 };
 
+/*
+ * Undo, in reverse order, what was done.  The pins go last: they are the
+ * record a later attach or detach undoes the rest by if we die in here.
+ */
 static void attach_undo(struct attach_state *st, unsigned int prio)
 {
 	int err;
 
-	if (st->dir[0] && pins_remove(st->dir))
-		pr_warn("could not remove all of %s", st->dir);
+	if (st->xdp_mode) {
+		err = xdp_swap(st->ifindex, st->old_fd,
+			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
+			       st->xdp_mode);
+		if (err)
+			pr_warn("could not %s the XDP program of %s: %s",
+				st->old_fd >= 0 ? "restore" : "remove",
+				st->ifname, strerror(-err));
+	}
 	if (st->tc_attached) {
 		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 			    .priority = prio);
@@ -504,15 +665,8 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 			pr_warn("could not remove the clsact qdisc of %s: %s",
 				st->ifname, strerror(-err));
 	}
-	if (st->xdp_mode) {
-		err = xdp_swap(st->ifindex, st->old_fd,
-			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
-			       st->xdp_mode);
-		if (err)
-			pr_warn("could not %s the XDP program of %s: %s",
-				st->old_fd >= 0 ? "restore" : "remove",
-				st->ifname, strerror(-err));
-	}
+	if (st->dir[0] && pins_remove(st->dir))
+		pr_warn("could not remove all of %s", st->dir);
 }
 
 /* Settings from the file, then the command line over them, then checked. */
@@ -687,9 +841,24 @@ static int tc_attach(struct attach_state *st, unsigned int prio)
 		    .prog_fd = bpf_program__fd(st->tc->progs.xdptag_tc));
 	int err;
 
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XT_TC_HANDLE, .priority = prio);
+
 	st->hook.sz = sizeof(st->hook);
 	st->hook.ifindex = st->ifindex;
 	st->hook.attach_point = BPF_TC_INGRESS;
+	/*
+	 * No clsact yet (the kernel says EINVAL for a filter of a missing
+	 * qdisc): record that it will be ours before making it, or a process
+	 * killed right after would leave it behind with no record.
+	 */
+	if (bpf_tc_query(&st->hook, &q) == -EINVAL) {
+		st->info->created_clsact = 1;
+		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		if (err) {
+			pr_err("cannot update xt_info: %s", strerror(-err));
+			return err;
+		}
+	}
 	/* -EEXIST: a clsact that is someone else's, which detach keeps. */
 	err = bpf_tc_hook_create(&st->hook);
 	if (err && err != -EEXIST) {
@@ -698,6 +867,14 @@ static int tc_attach(struct attach_state *st, unsigned int prio)
 		return err;
 	}
 	st->hook_created = !err;
+	if (st->info->created_clsact != st->hook_created) {
+		st->info->created_clsact = st->hook_created;
+		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		if (err) {
+			pr_err("cannot update xt_info: %s", strerror(-err));
+			return err;
+		}
+	}
 	err = bpf_tc_attach(&st->hook, &to);
 	if (err == -EEXIST) {
 		pr_err("%s already has a TC ingress filter at prio %u handle 0x%x; choose another --tc-prio",
@@ -719,6 +896,8 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		const char *name;
 		int fd;
 	} pins[] = {
+		/* First: a directory without it had nothing attached yet. */
+		{ "xt_info", -1 },
 		{ "xdp_prog", bpf_program__fd(st->xdp->progs.xdptag_xdp) },
 		{ "tc_prog", bpf_program__fd(st->tc->progs.xdptag_tc) },
 		{ "xt_rules", bpf_map__fd(st->xdp->maps.xt_rules) },
@@ -727,18 +906,25 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
 		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
-		{ "xt_info", -1 },
 	};
 	char dir[DIR_LEN], path[PATH_MAX + 16];
+	__u32 gen;
 	size_t i;
 
+	/* One entry per generation; both the same until a `rules load`. */
 	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_info",
-				     sizeof(__u32), sizeof(*info), 1, NULL);
-	if (st->info_fd < 0 || xt_info_write(st->info_fd, info)) {
+				     sizeof(__u32), sizeof(*info), 2, NULL);
+	if (st->info_fd < 0) {
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
 	}
-	pins[sizeof(pins) / sizeof(pins[0]) - 1].fd = st->info_fd;
+	for (gen = 0; gen < 2; gen++)
+		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
+			pr_err("cannot write the xt_info map: %s",
+			       strerror(errno));
+			return -errno;
+		}
+	pins[0].fd = st->info_fd;
 
 	pin_dir(st->ifname, dir, sizeof(dir));
 	if (mkdir(dir, 0700)) {
@@ -756,20 +942,21 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 	return 0;
 }
 
+static int leftovers_clear(const char *ifname, int ifindex,
+			   unsigned int prio);
+
 int xt_attach(const struct xt_attach_opts *o)
 {
 	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
-				   .info_fd = -1 };
+				   .info_fd = -1, .active_fd = -1 };
 	struct xt_attach_info *info = NULL;
 	struct xt_rules_file *rf = NULL;
 	struct xt_compiled comp = { 0 };
 	enum xt_mode mode = o->mode;
 	struct xt_rule_maps maps;
 	struct xt_settings s;
-	char dir[DIR_LEN];
-	int lock = -1, ret = XT_EXIT_USAGE;
+	int lock = -1, ret = XT_EXIT_USAGE, err;
 	bool rf_loaded = false;
-	struct stat sb;
 
 	if (ifname_check(o->ifname))
 		return XT_EXIT_USAGE;
@@ -790,6 +977,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		ret = XT_EXIT_FAIL;
 		goto out;
 	}
+	st.info = info;
 	if (xt_rules_file_load(o->rules_path, rf, stderr)) {
 		pr_err("cannot load rules from %s",
 		       o->rules_path ? o->rules_path : "the default ruleset");
@@ -810,13 +998,10 @@ int xt_attach(const struct xt_attach_opts *o)
 	lock = xt_lock();
 	if (lock < 0)
 		goto out;
-	pin_dir(o->ifname, dir, sizeof(dir));
-	if (!stat(dir, &sb)) {
-		pr_err("%s already has xdptag attached (detach first)",
-		       o->ifname);
-		ret = XT_EXIT_STATE;
+	/* Pins of an attach or detach that was killed: finish undoing it. */
+	ret = leftovers_clear(o->ifname, st.ifindex, o->tc_prio);
+	if (ret)
 		goto out;
-	}
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -832,17 +1017,14 @@ int xt_attach(const struct xt_attach_opts *o)
 		pr_err("cannot install the ruleset: %s", strerror(errno));
 		goto out;
 	}
+	st.active_fd = maps.active;
 
-	if (xdp_attach(&st, mode) || tc_attach(&st, o->tc_prio))
-		goto undo;
-
+	info->state = XT_STATE_ATTACHING;
 	info->ifindex = st.ifindex;
-	info->xdp_flags = st.xdp_mode;
 	info->xdp_prog_id = prog_id(bpf_program__fd(st.xdp->progs.xdptag_xdp));
 	info->tc_prog_id = prog_id(bpf_program__fd(st.tc->progs.xdptag_tc));
 	info->tc_handle = XT_TC_HANDLE;
 	info->tc_prio = o->tc_prio;
-	info->created_clsact = st.hook_created;
 	info->mark_mask = s.mark_mask;
 	info->mark_shift = s.mark_shift;
 	info->mark_value = s.mark_value;
@@ -861,8 +1043,21 @@ int xt_attach(const struct xt_attach_opts *o)
 				 "%.255s", o->rules_path);
 	}
 	xt_info_set_names(info, rf);
+	/*
+	 * Pins first, programs after: from here on, whenever this process
+	 * dies, the pins name what it may have attached.
+	 */
 	if (pins_create(&st, info))
 		goto undo;
+	if (xdp_attach(&st, mode) || tc_attach(&st, o->tc_prio))
+		goto undo;
+	info->state = XT_STATE_ATTACHED;
+	info->xdp_flags = st.xdp_mode;
+	err = info_write_active(st.info_fd, st.active_fd, info);
+	if (err) {
+		pr_err("cannot update xt_info: %s", strerror(-err));
+		goto undo;
+	}
 
 	printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress prio %u handle 0x%x (prog %u)\n",
 	       o->ifname, xt_mode_str(st.xdp_mode), info->xdp_prog_id,
@@ -921,8 +1116,13 @@ static int xdp_remove(const char *ifname, int ifindex,
 	return err;
 }
 
+/*
+ * Remove our TC filter (prio and handle of info, program tc_prog_id) and
+ * the clsact if we made it.  quiet: a missing filter is expected (undoing
+ * an interrupted attach or detach), not worth a warning.
+ */
 static int tc_remove(const char *ifname, int ifindex,
-		     const struct xt_attach_info *info)
+		     const struct xt_attach_info *info, bool quiet)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -934,8 +1134,9 @@ static int tc_remove(const char *ifname, int ifindex,
 
 	err = bpf_tc_query(&hook, &q);
 	if (err == -ENOENT || err == -EINVAL) {
-		pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
-			ifname, info->tc_prio, info->tc_handle);
+		if (!quiet)
+			pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
+				ifname, info->tc_prio, info->tc_handle);
 	} else if (err) {
 		pr_err("cannot query TC on %s: %s", ifname, strerror(-err));
 		return err;
@@ -962,10 +1163,232 @@ static int tc_remove(const char *ifname, int ifindex,
 	return 0;
 }
 
+/* --------------------------------------------------------- recovery --- */
+
+/*
+ * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
+ * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
+ */
+#define XT_XDP_PROG_NAME	"xdptag_xdp"
+#define XT_TC_PROG_NAME		"xdptag_tc"
+
+static bool prog_named(__u32 id, const char *name)
+{
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	bool ok;
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	ok = !bpf_obj_get_info_by_fd(fd, &pi, &len) && !strcmp(pi.name, name);
+	close(fd);
+	return ok;
+}
+
+static const __u32 xdp_modes[] = {
+	XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_HW_MODE,
+};
+
+/*
+ * Remove from ifindex the XDP program id (or, with id 0, any program
+ * named name), in whichever mode it runs.  Returns how many were removed,
+ * or -errno.
+ */
+static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
+			   const char *name)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err, fd, n = 0;
+	size_t i;
+
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		__u32 cur = xdp_slot_id(&q, xdp_modes[i]);
+
+		if (!cur || (id ? cur != id : !prog_named(cur, name)))
+			continue;
+		fd = bpf_prog_get_fd_by_id(cur);
+		if (fd < 0) {
+			pr_err("cannot open XDP program %u: %s", cur,
+			       strerror(errno));
+			return -errno;
+		}
+		/* Compare and swap: never remove what is not ours by now. */
+		err = xdp_swap(ifindex, -1, fd, xdp_modes[i]);
+		close(fd);
+		if (err) {
+			pr_err("cannot remove the XDP program from %s: %s",
+			       ifname, strerror(-err));
+			return err;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Remove our TC filter at prio if its program is named ours: 1, 0, -errno. */
+static int tc_remove_named(const char *ifname, int ifindex, unsigned int prio)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XT_TC_HANDLE, .priority = prio);
+	LIBBPF_OPTS(bpf_tc_opts, d, .handle = XT_TC_HANDLE, .priority = prio);
+	int err;
+
+	if (bpf_tc_query(&hook, &q) || !prog_named(q.prog_id, XT_TC_PROG_NAME))
+		return 0;
+	err = bpf_tc_detach(&hook, &d);
+	if (err) {
+		pr_err("cannot remove the TC filter from %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	return 1;
+}
+
+/*
+ * No pins for ifname, yet programs with our names on it: xdptag's
+ * orphans (an attach by an older build killed before it pinned, or pins
+ * kept in a mount namespace that is gone).  Remove them: the XDP program
+ * by name, our TC filter by handle and program name at the default prio
+ * and at prio.  A clsact they may have made is left (nothing says whose).
+ * Returns how many programs were removed, or -errno.
+ */
+static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
+{
+	int n, t = 0;
+
+	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME);
+	if (n < 0)
+		return n;
+	t = tc_remove_named(ifname, ifindex, XT_TC_PRIO_DEFAULT);
+	if (t >= 0 && prio != XT_TC_PRIO_DEFAULT) {
+		int t2 = tc_remove_named(ifname, ifindex, prio);
+
+		t = t2 < 0 ? t2 : t + t2;
+	}
+	return t < 0 ? t : n + t;
+}
+
+/* xt_info and xt_active of a pin directory, and the active entry. */
+struct pin_record {
+	int info_fd, active_fd;
+	struct xt_attach_info info;
+};
+
+static void record_close(struct pin_record *r)
+{
+	if (r->info_fd >= 0)
+		close(r->info_fd);
+	if (r->active_fd >= 0)
+		close(r->active_fd);
+	r->info_fd = r->active_fd = -1;
+}
+
+/* -ENOENT: no xt_info, so nothing was attached from this directory. */
+static int record_open(const char *dir, struct pin_record *r)
+{
+	int err;
+
+	r->active_fd = pin_get(dir, "xt_active");
+	r->info_fd = pin_get(dir, "xt_info");
+	if (r->info_fd < 0) {
+		err = -errno;
+		record_close(r);
+		return err;
+	}
+	err = info_read(r->info_fd, r->active_fd, &r->info);
+	if (err)
+		record_close(r);
+	return err;
+}
+
+/* Undo everything the record names on ifindex, then remove the pins. */
+static int record_undo(const char *ifname, int ifindex, const char *dir,
+		       const struct xt_attach_info *info)
+{
+	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0 ||
+	    tc_remove(ifname, ifindex, info, true))
+		return -1;
+	if (pins_remove(dir)) {
+		pr_err("cannot remove %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *state_verb(__u32 state)
+{
+	return state == XT_STATE_DETACHING ? "detach" : "attach";
+}
+
+/*
+ * Before attaching: anything a killed attach or detach left on ifname is
+ * undone.  XT_EXIT_OK to go on, or the exit status (message printed).
+ */
+static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio)
+{
+	struct pin_record r = { -1, -1 };
+	char dir[DIR_LEN];
+	struct stat sb;
+	int err;
+
+	pin_dir(ifname, dir, sizeof(dir));
+	if (stat(dir, &sb)) {
+		err = orphans_clear(ifname, ifindex, prio);
+		if (err < 0)
+			return XT_EXIT_FAIL;
+		if (err)
+			printf("Removed xdptag programs left on %s without pins\n",
+			       ifname);
+		return XT_EXIT_OK;
+	}
+	err = record_open(dir, &r);
+	if (err == -ENOENT) {
+		/* Killed between mkdir and the first pin. */
+		printf("Removed the incomplete pins of %s\n", ifname);
+		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	record_close(&r);
+	err = ifindex_check(ifname, r.info.ifindex);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		return XT_EXIT_FAIL;
+	}
+	if (r.info.state == XT_STATE_ATTACHED) {
+		pr_err("%s already has xdptag attached (detach first)", ifname);
+		return XT_EXIT_STATE;
+	}
+	if (r.info.ifindex != (__u32)ifindex) {
+		/* A deleted interface's: nothing of it is on this one. */
+		printf("Removed the pins of a deleted interface %s\n", ifname);
+		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	if (record_undo(ifname, ifindex, dir, &r.info))
+		return XT_EXIT_FAIL;
+	printf("Undid an interrupted %s of %s\n", state_verb(r.info.state),
+	       ifname);
+	return XT_EXIT_OK;
+}
+
 int xt_detach(const char *ifname)
 {
-	struct xt_pinned *p = NULL;
+	struct pin_record r = { -1, -1 };
 	char dir[DIR_LEN];
+	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
 
 	if (ifname_check(ifname))
@@ -973,32 +1396,62 @@ int xt_detach(const char *ifname)
 	lock = xt_lock();
 	if (lock < 0)
 		return XT_EXIT_FAIL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto out;
 	pin_dir(ifname, dir, sizeof(dir));
-	err = xt_pins_open(ifname, p);
-	if (err == -ENOENT && access(dir, F_OK)) {
-		pr_err("%s has no xdptag attached", ifname);
-		ret = XT_EXIT_STATE;
+	ifindex = if_nametoindex(ifname);
+	if (stat(dir, &sb)) {
+		err = ifindex ? orphans_clear(ifname, ifindex,
+					      XT_TC_PRIO_DEFAULT) : 0;
+		if (err > 0) {
+			printf("Removed xdptag programs left on %s without pins\n",
+			       ifname);
+			ret = XT_EXIT_OK;
+		} else if (!err) {
+			pr_err("%s has no xdptag attached", ifname);
+			ret = XT_EXIT_STATE;
+		}
 		goto out;
 	}
-	if (err) {
-		/* A half-made directory (a killed attach): clear it away. */
-		pr_warn("pins of %s are incomplete (%s); removing them",
-			ifname, strerror(-err));
+	err = record_open(dir, &r);
+	if (err == -ENOENT) {
+		/* Killed between mkdir and the first pin: nothing attached. */
+		printf("Removed the incomplete pins of %s\n", ifname);
 		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
-	ifindex = if_nametoindex(ifname);
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	err = ifindex_check(ifname, r.info.ifindex);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		goto out;
+	}
 	/* Same name, another index: a new interface that is not ours. */
-	if (!ifindex || (__u32)ifindex != p->info_val.ifindex) {
+	if (!ifindex || (__u32)ifindex != r.info.ifindex) {
 		printf("%s no longer exists; removed its pins\n", ifname);
 		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
-	if (xdp_remove(ifname, ifindex, &p->info_val) ||
-	    tc_remove(ifname, ifindex, &p->info_val))
+	if (r.info.state != XT_STATE_ATTACHED) {
+		if (!record_undo(ifname, ifindex, dir, &r.info)) {
+			printf("Detached xdptag from %s (an interrupted %s, now undone)\n",
+			       ifname, state_verb(r.info.state));
+			ret = XT_EXIT_OK;
+		}
+		goto out;
+	}
+	/* Say so first: if we die below, the next attach or detach ends it. */
+	r.info.state = XT_STATE_DETACHING;
+	err = info_write_active(r.info_fd, r.active_fd, &r.info);
+	if (err) {
+		pr_err("cannot update xt_info of %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	if (xdp_remove(ifname, ifindex, &r.info) ||
+	    tc_remove(ifname, ifindex, &r.info, false))
 		goto out;
 	if (pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
@@ -1007,9 +1460,7 @@ int xt_detach(const char *ifname)
 	printf("Detached xdptag from %s\n", ifname);
 	ret = XT_EXIT_OK;
 out:
-	if (p)
-		xt_pins_close(p);
-	free(p);
+	record_close(&r);
 	xt_unlock(lock);
 	return ret;
 }

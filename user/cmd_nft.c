@@ -200,7 +200,7 @@ static int src_pinned(const char *ifname, struct nft_src *src)
 	}
 	if (err) {
 		pr_err("%s: cannot open pins under %s: %s", ifname,
-		       XT_PIN_ROOT, strerror(-err));
+		       XT_PIN_ROOT, xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
@@ -252,7 +252,7 @@ int cmd_nft(int argc, char **argv)
 			n = 0;
 		if (n < 0) {
 			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       strerror(-n));
+			       xt_pins_strerror(n));
 			rc = XT_EXIT_FAIL;
 			goto out;
 		}

@@ -88,7 +88,7 @@ static int open_ifaces(const char *ifname, struct iface **out, int *n)
 			cnt = 0;	/* nothing was ever attached */
 		if (cnt < 0) {
 			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       strerror(-cnt));
+			       xt_pins_strerror(cnt));
 			free(names);
 			return XT_EXIT_FAIL;
 		}
@@ -117,7 +117,7 @@ static int open_ifaces(const char *ifname, struct iface **out, int *n)
 				       names[i]);
 			else
 				pr_err("%s: cannot open pins under %s: %s",
-				       names[i], XT_PIN_ROOT, strerror(-err));
+				       names[i], XT_PIN_ROOT, xt_pins_strerror(err));
 			while (i--)
 				xt_pins_close(&ifs[i].pins);
 			free(ifs);
