@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
@@ -329,6 +330,71 @@ static int pin_root_open(void)
 	return fd;
 }
 
+/* Effective uid of pid, or -1. */
+static long uid_of(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned int ruid, euid;
+	long uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2) {
+			uid = euid;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
+/*
+ * Take the flock on the pin root, waiting only for root: a process of
+ * another user can hold it only through a descriptor it opened while the
+ * directory was open to it (pin_root_check() refuses that now), and it
+ * would keep every xdptag command waiting for as long as it likes.
+ * /proc/locks names the holder of an flock.
+ */
+static int lock_take(int fd)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	char line[256];
+	struct stat st;
+	long uid;
+	FILE *f;
+	int pid;
+
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK || fstat(fd, &st))
+		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	f = fopen("/proc/locks", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d: FLOCK %*s %*s %d %x:%x:%lu", &pid, &maj,
+			   &min, &ino) != 4 || ino != st.st_ino ||
+		    maj != major(st.st_dev) || min != minor(st.st_dev))
+			continue;
+		uid = uid_of(pid);
+		if (uid > 0) {
+			fclose(f);
+			return pins_fail(-EPERM,
+					 "%s is locked by pid %d of uid %ld, not root: refusing to wait for it",
+					 XT_PIN_ROOT, pid, uid);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (flock(fd, LOCK_EX))
+		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	return 0;
+}
+
 int xt_lock(void)
 {
 	int fd, err = bpffs_ensure();
@@ -346,11 +412,10 @@ int xt_lock(void)
 		pr_err("%s", xt_pins_strerror(fd));
 		return fd;
 	}
-	if (flock(fd, LOCK_EX)) {
-		err = -errno;
-		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	err = lock_take(fd);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		close(fd);
 		return err;
 	}
 	return fd;
