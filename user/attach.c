@@ -429,7 +429,11 @@ void xt_unlock(int fd)
 
 /* ------------------------------------------------------------- pins --- */
 
-/* Remove every pin in dir, then dir: what detach and a failed attach do. */
+/*
+ * Remove every pin in dir, then dir: what detach and a failed attach do.
+ * xt_info goes last: until then, a process killed in here leaves the
+ * record of what it was doing.
+ */
 static int pins_remove(const char *dir)
 {
 	char path[PATH_MAX];
@@ -440,14 +444,18 @@ static int pins_remove(const char *dir)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "xt_info"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (unlink(path) && errno != ENOENT)
 			err = -errno;
 	}
 	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
+	snprintf(path, sizeof(path), "%s/xt_info", dir);
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err && rmdir(dir) && errno != ENOENT)
 		err = -errno;
 	return err;
 }
@@ -569,6 +577,12 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 		return -errno;
 	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
 		*pins[i].fd = pin_get(dir, pins[i].name);
+		if (*pins[i].fd < 0 && errno == ENOENT && !access(dir, F_OK)) {
+			err = pins_fail(-ESTALE,
+					"the pins of %s are incomplete: an attach or detach was interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
+					ifname, ifname);
+			goto fail;
+		}
 		if (*pins[i].fd < 0) {
 			err = -errno;
 			goto fail;

@@ -89,7 +89,8 @@ struct xt_pinned {
  * generation's entry).  Returns 0, -ENOENT if nothing is attached under
  * that name, or another -errno (and closes what it opened): -EPERM for a
  * pin root that is not root's alone, -EXDEV for pins that record the
- * ifindex of another interface.  An interface that no longer exists is not
+ * ifindex of another interface, -ESTALE for a directory missing some pins
+ * (an attach or detach was killed).  An interface that no longer exists is not
  * an error (info_val.ifindex then differs from the name's).
  */
 int xt_pins_open(const char *ifname, struct xt_pinned *p);

@@ -102,7 +102,7 @@ static int open_ifaces(const char *ifname, struct iface **out, int *n)
 	}
 	for (i = 0; i < cnt; i++) {
 		err = xt_pins_open(names[i], &ifs[i].pins);
-		if (err == -ENOENT && !ifname) {
+		if ((err == -ENOENT || err == -ESTALE) && !ifname) {
 			/* Detached between listing and opening: skip it. */
 			memmove(&names[i], &names[i + 1],
 				(cnt - i - 1) * IF_NAMESIZE);

@@ -72,7 +72,15 @@ strace_kill() {
 		return 1
 	fi
 	kill -KILL "$xpid"
+	# strace would hold the dying process until the delay is over: it
+	# goes too (xdptag cannot run another instruction with SIGKILL
+	# pending), and init reaps xdptag.
+	kill -KILL "$spid"
 	wait "$spid" 2>/dev/null
+	for _ in $(seq 100); do
+		[ -e "/proc/$xpid" ] || break
+		sleep 0.05
+	done
 	return 0
 }
 
@@ -159,6 +167,9 @@ on_exit kill "$SPID"
 if strace_kill "$SPID" "$TMP/st4" 'unlink('; then
 	ok "detach killed while removing pins"
 	check "programs already gone" " 0" "$(xdp_id) $(tc_ours)"
+	check "status says so" \
+		"Error: cannot read the pins of $B: the pins of $B are incomplete: an attach or detach was interrupted (the next 'xdptag attach' or 'xdptag detach' of $B finishes it)" \
+		"$(X status "$B" 2>&1)"
 	out=$(X attach "$B" --mode generic --rules "$TMP/b.yaml" 2>&1)
 	check "the next attach: exit 0" 0 $?
 	check "the next attach: attached" 1 "$(grep -c '^Attached' <<<"$out")"
