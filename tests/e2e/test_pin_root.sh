@@ -11,12 +11,13 @@
 # interface's ifindex.
 #
 # The test runs in a private mount namespace with its own bpffs, and runs
-# xdptag with nsenter --net, which keeps that mount namespace.
+# xdptag with nsenter --net, which keeps that mount namespace.  "nobody"
+# is uid and gid 65534 through setpriv (no passwd entry needed).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-e2e_need "pin root" unshare nsenter runuser flock timeout ip
+e2e_need "pin root" unshare nsenter setpriv flock timeout ip
 if [ -z "${XT_PIN_ROOT_PRIVATE:-}" ]; then
 	trap - EXIT
 	exec unshare -m --propagation private \
@@ -25,6 +26,7 @@ fi
 mount -t bpf bpf /sys/fs/bpf || { not_ok "private bpffs"; finish; }
 chmod 1777 /sys/fs/bpf
 ROOT=/sys/fs/bpf/xdptag
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 TMP=$(mktemp -d /tmp/xt-pin-root.XXXXXX)
 on_exit rm -rf "$TMP"
 
@@ -49,9 +51,9 @@ xdp_id() {
 }
 
 # 1. nobody made the pin root first.
-runuser -u nobody -- mkdir "$ROOT"
-check "nobody could create $ROOT (the bpffs is 1777)" nobody \
-	"$(stat -c %U "$ROOT" 2>/dev/null)"
+"${NOBODY[@]}" mkdir "$ROOT"
+check "nobody could create $ROOT (the bpffs is 1777)" 65534 \
+	"$(stat -c %u "$ROOT" 2>/dev/null)"
 why="$ROOT belongs to uid 65534, not root: refusing it (remove it if nothing uses it)"
 out=$(X attach "$B" --rules "$TMP/one.yaml" 2>&1)
 check "attach into nobody's pin root: exit 1" 1 $?
@@ -69,9 +71,9 @@ out=$(X attach "$B" --rules "$TMP/one.yaml" 2>&1)
 check "attach $B: exit 0" 0 $?
 out=$(X attach "$C" --rules "$TMP/two.yaml" 2>&1)
 check "attach $C: exit 0" 0 $?
-check "the pin root is root's, mode 700" "root 700" \
-	"$(stat -c '%U %a' "$ROOT")"
-out=$(runuser -u nobody -- flock -n "$ROOT" true 2>&1)
+check "the pin root is root's, mode 700" "0 700" \
+	"$(stat -c '%u %a' "$ROOT")"
+out=$("${NOBODY[@]}" flock -n "$ROOT" true 2>&1)
 check "nobody cannot open it to take the lock" \
 	"flock: cannot open lock file $ROOT: Permission denied" "$out"
 
@@ -79,7 +81,7 @@ check "nobody cannot open it to take the lock" \
 #    another user (through a descriptor opened while it was open to them)
 #    is never waited for.
 chmod 755 "$ROOT"
-setpriv --reuid=nobody --regid=nogroup --clear-groups $PY -c '
+"${NOBODY[@]}" $PY -c '
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.flock(fd, fcntl.LOCK_EX)
