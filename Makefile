@@ -51,7 +51,7 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
-	test-kernels fuzz clean
+	test-kernels test-fresh fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules
@@ -162,6 +162,11 @@ bench: all $(BENCH_BPF) $(BENCH_BINS)
 
 test-kernels: all
 	$(Q)tests/vm/run.sh
+
+# The README's two commands on a pristine Debian 12 root (mmdebstrap), from
+# a fresh clone of HEAD: what CI relies on to catch a missing install step.
+test-fresh:
+	$(Q)tests/fresh/run.sh
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
