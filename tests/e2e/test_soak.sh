@@ -195,7 +195,12 @@ while [ $kills -lt "$KILLS" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]
 	[ $rc = 137 ] || { s=$(state); continue; }	# it had finished
 	kills=$((kills + 1))
 	s=$(state)
-	SEEN["${cmd%% *}->${s%% *}"]=$((${SEEN["${cmd%% *}->${s%% *}"]:-0} + 1))
+	# A killed load leaves the old ruleset or the new one: which?
+	k="${cmd%% *}->${s%% *}"
+	[ "$cmd" = "load ${s#attached }" ] && k+=" (the new rules)"
+	[ "${cmd%% *}" = load ] && [ "$cmd" != "load ${s#attached }" ] &&
+		k+=" (the old rules)"
+	SEEN[$k]=$((${SEEN[$k]:-0} + 1))
 	case $s in
 	BAD*) bad=$((bad + 1))
 	      echo "# kill $kills: $cmd after $ms ms: $s" ;;
