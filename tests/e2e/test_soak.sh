@@ -83,12 +83,13 @@ hits() {
 		jq -r '.interfaces[0].rules[] | "\(.name) \(.hits)"' | sort
 }
 rules_hit() {
-	local a b i
+	local i out
+	# Files, not <(...): the 6.1 VM has no /dev/fd.
 	for i in 1 2 3 4; do
-		a=$(hits)
+		hits >"$TMP/hits.a"
 		sleep 0.2
-		b=$(hits)
-		out=$(join <(echo "$a") <(echo "$b") |
+		hits >"$TMP/hits.b"
+		out=$(join "$TMP/hits.a" "$TMP/hits.b" |
 			awk '$3 > $2 { printf "%s%s", s, $1; s = " " }')
 		[ -n "$out" ] && { echo "$out"; return; }
 	done
