@@ -33,10 +33,12 @@ BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
 XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
-LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -lm
+LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
 
-BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o
-SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h
+BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o \
+	    $(BUILD)/xdptag_live.bpf.o
+SKELS	 := $(BUILD)/xdptag.skel.h $(BUILD)/xdptag_tc.skel.h \
+	    $(BUILD)/xdptag_live.skel.h
 
 # Every user/*.c but the entry point goes into a library the tests link.
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -47,17 +49,20 @@ BIN	 := $(BUILD)/xdptag
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(PROG_SRCS))
+# Helpers the e2e tests run (tests/tools/): not tests themselves.
+TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
 	test-kernels test-fresh fuzz clean
 
-all: $(BIN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
+all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
+$(BUILD)/xdptag_live.bpf.o: bpf/live/xdptag_live.bpf.c
 $(BPF_OBJS):
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
@@ -92,6 +97,11 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # Fuzzing: the BPF parser header compiled for user space under libFuzzer.
 # Alignment is not checked: headers after a 14-byte Ethernet header are

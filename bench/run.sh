@@ -3,7 +3,8 @@
 #
 # `make bench`: per-packet cost in BPF_PROG_TEST_RUN, then CPU cost per
 # received packet through a veth pair between two namespaces, then the
-# replay rate, then one summary table (docs/performance.md explains it).
+# replay and capture rates, then one summary table (docs/performance.md
+# explains it).
 #
 #   BUILD=build bench/run.sh            everything, under 10 minutes
 #   ROUNDS=5 SECS=1 CPU=0 PROG_ROUNDS=5 PROG_REPEAT=10000000   the defaults
@@ -41,7 +42,8 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
-rm -f "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt "$OUT"/scaling.dat
+rm -f "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt "$OUT"/capture.txt \
+	"$OUT"/scaling.dat
 export BUILD
 # A receiver (APID) or the reply sink (SPID) still holding its interface
 # if we stop half-way.
@@ -247,6 +249,13 @@ if [ -z "$ONLY" ] && [ -f bench/replay_rate.sh ]; then
 	echo "== replay rate (bench/replay_rate.sh)"
 	bash bench/replay_rate.sh >"$OUT/replay.txt" 2>&1 ||
 		echo "# replay_rate.sh failed: see $OUT/replay.txt"
+fi
+
+# ---------------------------------------------------------------- capture --
+if [ -z "$ONLY" ] && [ -f bench/capture_rate.sh ]; then
+	echo "== capture rate (bench/capture_rate.sh)"
+	bash bench/capture_rate.sh >"$OUT/capture.txt" 2>&1 ||
+		echo "# capture_rate.sh failed: see $OUT/capture.txt"
 fi
 
 /usr/bin/python3 bench/summary.py "$OUT"

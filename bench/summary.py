@@ -6,6 +6,7 @@
 # RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
 # round (same moment, same noise) and the median over rounds is reported.
 import os
+import re
 import statistics
 import sys
 
@@ -193,6 +194,23 @@ if os.path.exists(p):
     print("\n-- replay rate (bench/replay_rate.sh)")
     for line in open(p):
         print("  " + line.rstrip())
+        m = re.search(r"^replay_rate .* ratio=([0-9.]+)", line)
+        if m:
+            v = float(m.group(1))
+            rows.append(("replay --json vs tshark -T fields (median)",
+                         f"{v:.1f}x", ">= 15x", "ok" if v >= 15 else "MISSED"))
+
+p = os.path.join(out, "capture.txt")
+if os.path.exists(p):
+    print("\n-- capture rate (bench/capture_rate.sh)")
+    for line in open(p):
+        print("  " + line.rstrip())
+        m = re.search(r"^capture_rate rate=([0-9]+) .*sampled_per_s=([0-9]+) "
+                      r"lost=(-?[0-9]+)", line)
+        if m and m.group(1) != "0":
+            ok = int(m.group(2)) >= 100000 and m.group(3) == "0"
+            rows.append(("capture: sampled/s, none of them lost",
+                         m.group(2), ">= 100000", "ok" if ok else "MISSED"))
 
 print("\n-- targets")
 for what, val, lim, ok in rows:

@@ -111,10 +111,21 @@ static inline __u32 xt_mark_apply(__u32 old, __u32 value, __u32 mask,
 	return (old & ~mask) | ((value << (shift & 31)) & mask);
 }
 
-/* Smallest value that does not fit in the mark field for a setting. */
+/*
+ * The largest value a setting produces when the ruleset's classes go up to
+ * max_class: the mark field is sized from the ruleset, not from the byte
+ * (the built-in classes 0-7 fit in 3 bits).
+ */
+static inline __u32 xt_mark_value_top(__u32 what, __u32 max_class)
+{
+	return what == XT_MARK_BOTH ? (max_class & 0xff) << 4 | 0xf :
+	       what == XT_MARK_BAND ? 0xf : max_class & 0xff;
+}
+
+/* The largest value a setting can produce with any ruleset. */
 static inline __u32 xt_mark_value_max(__u32 what)
 {
-	return what == XT_MARK_BOTH ? 0xfff : what == XT_MARK_BAND ? 0xf : 0xff;
+	return xt_mark_value_top(what, 0xff);
 }
 
 /* ------------------------------------------------------------- rules --- */
@@ -274,7 +285,9 @@ struct xt_tc_stats {
 	__u64 marked;		/* skb->mark written */
 	__u64 classified;	/* classified at TC (bridge tc, or auto fallback) */
 	__u64 dropped;		/* TC_ACT_SHOT above the drop threshold (tc) */
-	__u64 pad;
+	__u64 seen_segs;	/* packets TC saw, a GRO-merged skb counted
+				   once per segment: compared with the
+				   packets XDP passed, it tells whether TC ran */
 };
 
 /*
@@ -333,6 +346,74 @@ struct xt_explain {
 	__u8  l3_ok;		/* the IP header was complete */
 	__u8  pad;
 	__u64 rules;
+};
+
+/* ------------------------------------------------------------ capture --- */
+
+/*
+ * `xdptag capture` (docs/capture.md).  The XDP stage reads one flag per
+ * packet (xt_cap.cfg.on); only while a capture runs does it test the
+ * packet against the filter, apply the per-second limit and copy the
+ * first snaplen bytes with the verdict into the xt_cap_ring ring buffer.
+ * The capturing process writes cfg through a memory mapping of xt_cap and
+ * reads st from it; the program writes only st.
+ */
+#define XT_CAP_SNAP_MAX	2048	/* a power of 2 (bpf/xdp/capture.h) */
+
+enum xt_cap_flag {
+	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */
+	XT_CAP_DROPPED	= 1 << 1,	/* only packets the stage drops */
+};
+
+struct xt_cap_cfg {
+	__u32 on;		/* nonzero: a capture is running */
+	__u32 owner;		/* its process id, for a stale flag's owner */
+	__u32 snaplen;		/* bytes of each packet, 1-XT_CAP_SNAP_MAX */
+	__u32 rate;		/* packets per second at most, 0: no limit */
+	__u32 flags;		/* enum xt_cap_flag */
+	__u8  class_id;		/* with XT_CAP_CLASS */
+	__u8  min_score;	/* score at least this */
+	__u16 pad;
+	__u64 rules;		/* any of these rules matched; 0: any packet */
+};
+
+/* Written by the program (atomic adds: every CPU shares one entry). */
+struct xt_cap_state {
+	__u64 win;		/* the one-second window win_n counts in */
+	__u64 win_n;		/* packets sampled, or refused, in win */
+	__u64 matched;		/* packets that passed the filter */
+	__u64 sampled;		/* records submitted to the ring */
+	__u64 rate_limited;	/* matched, over the per-second limit */
+	__u64 ring_full;	/* matched, no room in the ring */
+};
+
+struct xt_cap {
+	struct xt_cap_cfg cfg;
+	struct xt_cap_state st;
+};
+
+/* One ring-buffer record: the verdict, then the packet's first bytes. */
+struct xt_cap_rec {
+	__u64 ts_ns;		/* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	__u64 rules;		/* matched rule bitmap */
+	__u32 wire_len;		/* frame length the program saw */
+	__u32 cap_len;		/* bytes in data */
+	__u8  score;
+	__u8  class_id;
+	__u8  action;		/* XDP verdict */
+	__u8  tagged;		/* the tag went into the metadata */
+	__u16 features;		/* enum xt_feature */
+	__u16 pad;
+	__u8  data[XT_CAP_SNAP_MAX];
+};
+
+/* What `replay --live`'s observer saw of a packet at TC, after xdptag. */
+struct xt_live_rec {
+	__u32 len;		/* skb->len */
+	__u32 mark;		/* skb->mark after xdptag's TC stage */
+	__u32 tagged;		/* a valid tag of ours in the metadata */
+	__u32 pad;
+	struct xdptag_tag tag;
 };
 
 #endif /* XDPTAG_H */

@@ -24,7 +24,9 @@
 #include "xdptag_tc.skel.h"
 #include "attach.h"
 #include "bpffs.h"
+#include "hooks.h"
 #include "mark_owners.h"
+#include "mark_rules.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -111,9 +113,10 @@ int xt_bridge_parse(const char *s, __u32 *bridge)
 	return name_index(bridge_names, XT_BRIDGE_AUTO + 1, s, bridge);
 }
 
-int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
-		  size_t errlen)
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen)
 {
+	__u32 top = xt_mark_value_top(what, max_class), bits = top;
 	__u64 need;
 
 	if (what > XT_MARK_BOTH) {
@@ -130,12 +133,17 @@ int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
 		return -EINVAL;
 	}
 	/* Every value the setting can produce must survive the mask, or two
-	 * classes would share a mark without anyone noticing. */
-	need = (__u64)xt_mark_value_max(what) << shift;
+	 * classes would share a mark without anyone noticing: every bit up
+	 * to the top value's highest one. */
+	bits |= bits >> 1;
+	bits |= bits >> 2;
+	bits |= bits >> 4;
+	bits |= bits >> 8;
+	need = (__u64)bits << shift;
 	if (need > 0xffffffffULL || (need & mask) != need) {
 		snprintf(err, errlen,
-			 "mark mask 0x%x cannot hold %s values (0-%u) shifted by %u (needs 0x%llx)",
-			 mask, xt_mark_value_str(what), xt_mark_value_max(what),
+			 "mark mask 0x%x cannot hold %s values (0-%u, classes up to %u) shifted by %u (needs 0x%llx)",
+			 mask, xt_mark_value_str(what), top, max_class & 0xff,
 			 shift, (unsigned long long)need);
 		return -EINVAL;
 	}
@@ -157,6 +165,16 @@ static int ifname_check(const char *ifname)
 static void pin_dir(const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", XT_PIN_ROOT, ifname);
+}
+
+/*
+ * Where attach --force keeps the pins of the attachment it replaces until
+ * the new one is ATTACHED.  No interface name has a ':' (so xt_pins_list
+ * skips it), and bpffs refuses names with a '.'.
+ */
+static void old_path(const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/:old-%s", XT_PIN_ROOT, ifname);
 }
 
 /* ------------------------------------------------------------- lock --- */
@@ -557,7 +575,8 @@ int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
 		return -errno;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+		if (de->d_name[0] == '.' || de->d_name[0] == ':' ||
+		    de->d_type != DT_DIR ||
 		    strlen(de->d_name) >= IF_NAMESIZE)
 			continue;
 		if (n < max)
@@ -615,6 +634,11 @@ struct attach_state {
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
+	bool clsact_inherited;	/* the replaced xdptag made the clsact */
+	__u32 tc_how;		/* XT_TC_CLS or XT_TC_TCX once chosen */
+	int link_fd;		/* the tcx link, or -1 */
+	bool tc_replaced;	/* cls: took over the old xdptag's filter */
+	int old_tc_fd;		/* ... whose program the undo puts back */
 	char dir[DIR_LEN];	/* pin directory, "" until created */
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
@@ -623,21 +647,28 @@ struct attach_state {
 /*
  * Undo, in reverse order, what was done.  The pins go last: they are the
  * record a later attach or detach undoes the rest by if we die in here.
+ * The XDP program goes back (or away) after the TC stage: with --force, a
+ * replaced XDP program found on the interface again tells the next attach
+ * or detach that nothing else of ours is left (replace_clear()).
  */
 static void attach_undo(struct attach_state *st, unsigned int prio)
 {
 	int err;
 
-	if (st->xdp_mode) {
-		err = xdp_swap(st->ifindex, st->old_fd,
-			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
-			       st->xdp_mode);
+	if (st->link_fd >= 0 && bpf_link_detach(st->link_fd))
+		pr_warn("could not remove our tcx link from %s: %s",
+			st->ifname, strerror(errno));
+	if (st->tc_replaced) {
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
+			    .priority = prio, .flags = BPF_TC_F_REPLACE,
+			    .prog_fd = st->old_tc_fd);
+
+		err = st->old_tc_fd < 0 ? -ENOENT :
+		      bpf_tc_attach(&st->hook, &to);
 		if (err)
-			pr_warn("could not %s the XDP program of %s: %s",
-				st->old_fd >= 0 ? "restore" : "remove",
+			pr_warn("could not give the TC filter of %s back to the old xdptag: %s",
 				st->ifname, strerror(-err));
-	}
-	if (st->tc_attached) {
+	} else if (st->tc_attached) {
 		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 			    .priority = prio);
 
@@ -652,6 +683,15 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 		err = bpf_tc_hook_destroy(&st->hook);
 		if (err)
 			pr_warn("could not remove the clsact qdisc of %s: %s",
+				st->ifname, strerror(-err));
+	}
+	if (st->xdp_mode) {
+		err = xdp_swap(st->ifindex, st->old_fd,
+			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
+			       st->xdp_mode);
+		if (err)
+			pr_warn("could not %s the XDP program of %s: %s",
+				st->old_fd >= 0 ? "restore" : "remove",
 				st->ifname, strerror(-err));
 	}
 	if (st->dir[0] && pins_remove(st->dir))
@@ -674,13 +714,14 @@ static int settings_merge(const struct xt_attach_opts *o,
 			f->has_mark_value ? f->mark_value : XT_MARK_CLASS;
 	s->drop_threshold = c->has_drop_threshold ? c->drop_threshold :
 			    f->has_drop_threshold ? f->drop_threshold : 0;
-	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value, err,
-			  sizeof(err))) {
+	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value,
+			  xt_rules_file_max_class(rf), err, sizeof(err))) {
 		pr_err("%s", err);
 		return -EINVAL;
 	}
 	/* Our writes stay inside the mask; theirs may not stay outside it. */
 	xt_mark_owners_warn(s->mark_mask, stderr);
+	xt_mark_rules_warn(s->mark_mask, stderr);
 	if (s->drop_threshold > 255) {
 		pr_err("drop threshold %u is out of range (0-255)",
 		       s->drop_threshold);
@@ -750,6 +791,22 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
+/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
+static bool xdp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      !strcmp(info.name, "xdp_dispatcher");
+	close(fd);
+	return yes;
+}
+
 /*
  * What is on the interface now.  Without --force any XDP program is
  * refused; with it, the program is replaced in the mode it runs in.
@@ -771,6 +828,12 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
+	if (!o->force && xdp_is_dispatcher(id)) {
+		/* docs/coexistence.md: xdptag does not join it (yet). */
+		pr_err("%s has libxdp's multiprog dispatcher (id %u): xdptag cannot run as one of its programs; --force would replace the dispatcher and every program in it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
 	if (!o->force) {
 		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
 		       st->ifname, id);
@@ -823,15 +886,52 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 	return 0;
 }
 
-static int tc_attach(struct attach_state *st, unsigned int prio)
+/*
+ * tcx: one link, first in the list, so that programs which end the chain
+ * (TCX_PASS, as Cilium's do) cannot hide xdptag; it returns TCX_NEXT
+ * (TC_ACT_UNSPEC, the same value) so theirs still run after it.
+ */
+static int tcx_attach(struct attach_state *st, bool asked)
+{
+	char path[PATH_MAX + 16];
+	int fd = xt_tcx_attach(bpf_program__fd(st->tc->progs.xdptag_tc),
+			       st->ifindex);
+
+	if (fd < 0) {
+		pr_err("cannot attach the TC stage to %s through tcx: %s%s",
+		       st->ifname, strerror(-fd),
+		       asked && fd == -EINVAL ?
+		       " (tcx needs kernel 6.6 or later; try --tc-attach cls)" :
+		       "");
+		return fd;
+	}
+	st->link_fd = fd;
+	st->tc_how = XT_TC_TCX;
+	/*
+	 * The link would go with our fd: the pin keeps it attached, and is
+	 * what the next attach or detach finds if we die after this.  Dead
+	 * before it, the link went with us.
+	 */
+	snprintf(path, sizeof(path), "%s/tc_link", st->dir);
+	if (bpf_obj_pin(fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* cls_bpf: replace says the filter at prio/handle is the old xdptag's. */
+static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 {
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 		    .priority = prio,
+		    .flags = replace ? BPF_TC_F_REPLACE : 0,
 		    .prog_fd = bpf_program__fd(st->tc->progs.xdptag_tc));
 	int err;
 
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XT_TC_HANDLE, .priority = prio);
 
+	st->tc_how = XT_TC_CLS;
 	st->hook.sz = sizeof(st->hook);
 	st->hook.ifindex = st->ifindex;
 	st->hook.attach_point = BPF_TC_INGRESS;
@@ -856,8 +956,10 @@ static int tc_attach(struct attach_state *st, unsigned int prio)
 		return err;
 	}
 	st->hook_created = !err;
-	if (st->info->created_clsact != st->hook_created) {
-		st->info->created_clsact = st->hook_created;
+	if (st->info->created_clsact !=
+	    (st->hook_created || st->clsact_inherited)) {
+		st->info->created_clsact = st->hook_created ||
+					   st->clsact_inherited;
 		err = info_write_active(st->info_fd, st->active_fd, st->info);
 		if (err) {
 			pr_err("cannot update xt_info: %s", strerror(-err));
@@ -876,7 +978,24 @@ static int tc_attach(struct attach_state *st, unsigned int prio)
 		return err;
 	}
 	st->tc_attached = true;
+	st->tc_replaced = replace;
 	return 0;
+}
+
+/* The TC stage, through tcx or cls_bpf as st->tc_how (chosen) says. */
+static int tc_stage_attach(struct attach_state *st,
+			   const struct xt_attach_opts *o,
+			   const struct xt_attach_info *old)
+{
+	bool replace;
+
+	if (st->tc_how == XT_TC_TCX)
+		return tcx_attach(st, o->tc_attach == XT_TC_TCX);
+	replace = old && old->tc_attach == XT_TC_CLS &&
+		  old->tc_prio == o->tc_prio && old->tc_handle == XT_TC_HANDLE;
+	if (replace)
+		st->old_tc_fd = bpf_prog_get_fd_by_id(old->tc_prog_id);
+	return tc_attach(st, o->tc_prio, replace);
 }
 
 static int pins_create(struct attach_state *st, struct xt_attach_info *info)
@@ -895,6 +1014,8 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
 		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
+		{ XT_PIN_CAP, bpf_map__fd(st->xdp->maps.xt_cap) },
+		{ XT_PIN_CAP_RING, bpf_map__fd(st->xdp->maps.xt_cap_ring) },
 	};
 	char dir[DIR_LEN], path[PATH_MAX + 16];
 	__u32 gen;
@@ -932,20 +1053,106 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 }
 
 static int leftovers_clear(const char *ifname, int ifindex,
-			   unsigned int prio);
+			   unsigned int prio, bool force);
+
+/* Another program runs before the TC stage and may end the chain. */
+static void hooks_check(const struct attach_state *st,
+			const struct xt_attach_info *info)
+{
+	struct xt_hooks *h = calloc(1, sizeof(*h));
+
+	if (h && !xt_hooks_list(st->ifindex, info->xdp_prog_id,
+				info->tc_prog_id, info->tc_attach,
+				info->tc_prio, h))
+		xt_hooks_warn(h, st->ifname);
+	free(h);
+}
+
+/*
+ * --force on an interface xdptag is attached to already (an older xdptag,
+ * maybe with its cls_bpf filter): read the old attachment so that the new
+ * one replaces its XDP program and TC filter instead of refusing.  Pins of
+ * an interface that is gone are stale: removed.  Returns 0 with *old set
+ * when there is an attachment to replace, else 0 with *old NULL or -errno.
+ */
+static int old_open(const char *ifname, const char *dir, int ifindex,
+		    struct xt_pinned **old)
+{
+	struct xt_pinned *p = calloc(1, sizeof(*p));
+	int err;
+
+	*old = NULL;
+	if (!p)
+		return -ENOMEM;
+	err = xt_pins_open(ifname, p);
+	if (err || p->info_val.ifindex != (__u32)ifindex) {
+		if (!err)
+			xt_pins_close(p);
+		free(p);
+		pr_info("Removing stale pins of %s", ifname);
+		return pins_remove(dir);
+	}
+	xt_pins_close(p);
+	*old = p;
+	return 0;
+}
+
+static int tc_remove(const char *ifname, int ifindex,
+		     const struct xt_attach_info *info, bool quiet,
+		     bool keep_clsact);
+static int tcx_remove(const char *ifname, const char *dir,
+		      const struct xt_attach_info *info, bool quiet);
+
+/*
+ * Once the new attachment is ATTACHED, what is left of the old one (its
+ * XDP program was replaced in place): its TC stage, unless the new cls
+ * filter took over its slot (then it runs the new program, and quiet is
+ * expected), and its pins in old_dir.  A clsact the old one made stays
+ * when the new TC stage is cls too: the new record owns it.
+ */
+static int old_finish(const char *ifname, int ifindex,
+		      const struct xt_attach_info *old, const char *old_dir,
+		      __u32 new_how, bool quiet)
+{
+	if (old->tc_attach == XT_TC_TCX)
+		tcx_remove(ifname, old_dir, old, quiet);
+	else
+		tc_remove(ifname, ifindex, old, quiet, new_how == XT_TC_CLS);
+	if (pins_remove(old_dir)) {
+		pr_err("cannot remove %s: %s", old_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the new attachment is in place: what is left of the old one. */
+static void old_remove(const struct attach_state *st,
+		       const struct xt_attach_info *old, const char *old_dir)
+{
+	old_finish(st->ifname, st->ifindex, old, old_dir, st->tc_how,
+		   st->tc_replaced);
+	printf("Replaced the xdptag attachment of %s (TC stage was %s)\n",
+	       st->ifname, xt_tc_attach_str(old->tc_attach));
+}
 
 int xt_attach(const struct xt_attach_opts *o)
 {
 	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
-				   .info_fd = -1, .active_fd = -1 };
+				   .info_fd = -1, .active_fd = -1, .link_fd = -1,
+				   .old_tc_fd = -1 };
+	struct xt_pinned *old = NULL;
+	char old_dir[DIR_LEN + 8];
+	bool moved = false;
 	struct xt_attach_info *info = NULL;
 	struct xt_rules_file *rf = NULL;
 	struct xt_compiled comp = { 0 };
 	enum xt_mode mode = o->mode;
 	struct xt_rule_maps maps;
 	struct xt_settings s;
+	char dir[DIR_LEN];
 	int lock = -1, ret = XT_EXIT_USAGE, err;
 	bool rf_loaded = false;
+	struct stat sb;
 
 	if (ifname_check(o->ifname))
 		return XT_EXIT_USAGE;
@@ -988,9 +1195,15 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (lock < 0)
 		goto out;
 	/* Pins of an attach or detach that was killed: finish undoing it. */
-	ret = leftovers_clear(o->ifname, st.ifindex, o->tc_prio);
+	ret = leftovers_clear(o->ifname, st.ifindex, o->tc_prio, o->force);
 	if (ret)
 		goto out;
+	ret = XT_EXIT_FAIL;
+	/* Only --force gets here with pins, of a finished attach. */
+	pin_dir(o->ifname, dir, sizeof(dir));
+	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
+		goto out;
+	old_path(o->ifname, old_dir, sizeof(old_dir));
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -1009,11 +1222,20 @@ int xt_attach(const struct xt_attach_opts *o)
 	st.active_fd = maps.active;
 
 	info->state = XT_STATE_ATTACHING;
+	st.tc_how = o->tc_attach;
+	if (st.tc_how == XT_TC_AUTO)
+		st.tc_how = xt_tcx_supported(st.ifindex) ? XT_TC_TCX : XT_TC_CLS;
 	info->ifindex = st.ifindex;
 	info->xdp_prog_id = prog_id(bpf_program__fd(st.xdp->progs.xdptag_xdp));
 	info->tc_prog_id = prog_id(bpf_program__fd(st.tc->progs.xdptag_tc));
-	info->tc_handle = XT_TC_HANDLE;
-	info->tc_prio = o->tc_prio;
+	info->tc_attach = st.tc_how;
+	if (st.tc_how == XT_TC_CLS) {
+		info->tc_handle = XT_TC_HANDLE;
+		info->tc_prio = o->tc_prio;
+		/* A clsact the old attachment made is ours to remove too. */
+		st.clsact_inherited = old && old->info_val.created_clsact;
+		info->created_clsact = st.clsact_inherited;
+	}
 	info->mark_mask = s.mark_mask;
 	info->mark_shift = s.mark_shift;
 	info->mark_value = s.mark_value;
@@ -1033,12 +1255,23 @@ int xt_attach(const struct xt_attach_opts *o)
 	}
 	xt_info_set_names(info, rf);
 	/*
+	 * --force over an attached xdptag: its pins go aside first, still
+	 * saying ATTACHED, so that the next attach or detach finds both
+	 * records if we die (leftovers_clear: replace_clear).
+	 */
+	if (old && rename(dir, old_dir)) {
+		pr_err("cannot move %s aside: %s", dir, strerror(errno));
+		goto out;
+	}
+	moved = old != NULL;
+	/*
 	 * Pins first, programs after: from here on, whenever this process
 	 * dies, the pins name what it may have attached.
 	 */
 	if (pins_create(&st, info))
 		goto undo;
-	if (xdp_attach(&st, mode) || tc_attach(&st, o->tc_prio))
+	if (xdp_attach(&st, mode) ||
+	    tc_stage_attach(&st, o, old ? &old->info_val : NULL))
 		goto undo;
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.xdp_mode;
@@ -1047,15 +1280,33 @@ int xt_attach(const struct xt_attach_opts *o)
 		pr_err("cannot update xt_info: %s", strerror(-err));
 		goto undo;
 	}
+	if (old)
+		old_remove(&st, &old->info_val, old_dir);
 
-	printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress prio %u handle 0x%x (prog %u)\n",
-	       o->ifname, xt_mode_str(st.xdp_mode), info->xdp_prog_id,
-	       o->tc_prio, XT_TC_HANDLE, info->tc_prog_id);
+	if (st.tc_how == XT_TC_TCX)
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress through tcx, first (prog %u)\n",
+		       o->ifname, xt_mode_str(st.xdp_mode),
+		       info->xdp_prog_id, info->tc_prog_id);
+	else
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
+		       o->ifname, xt_mode_str(st.xdp_mode),
+		       info->xdp_prog_id, o->tc_prio, XT_TC_HANDLE,
+		       info->tc_prog_id);
+	hooks_check(&st, info);
 	ret = XT_EXIT_OK;
 	goto out;
 undo:
 	attach_undo(&st, o->tc_prio);
+	/* Dead before this, the next attach or detach moves it back. */
+	if (moved && rename(old_dir, dir))
+		pr_warn("could not move %s back to %s: %s", old_dir, dir,
+			strerror(errno));
 out:
+	if (st.link_fd >= 0)
+		close(st.link_fd);	/* pinned, or detached by the undo */
+	if (st.old_tc_fd >= 0)
+		close(st.old_tc_fd);
+	free(old);
 	if (st.info_fd >= 0)
 		close(st.info_fd);
 	if (st.old_fd >= 0)
@@ -1106,12 +1357,43 @@ static int xdp_remove(const char *ifname, int ifindex,
 }
 
 /*
+ * Detach the tcx link pinned in dir.  quiet: a missing link is expected
+ * (undoing an interrupted attach or detach), not worth a warning.
+ */
+static int tcx_remove(const char *ifname, const char *dir,
+		      const struct xt_attach_info *info, bool quiet)
+{
+	struct bpf_link_info li = { 0 };
+	__u32 len = sizeof(li);
+	int fd = pin_get(dir, "tc_link");
+
+	if (fd < 0) {
+		if (!quiet)
+			pr_warn("the tcx link of %s is gone", ifname);
+		return 0;
+	}
+	/* Detach, not only unpin: someone may hold another fd of it. */
+	if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
+	    li.prog_id != info->tc_prog_id)
+		pr_warn("the tcx link of %s runs prog %u, not xdptag's %u; detached anyway (it is xdptag's link)",
+			ifname, li.prog_id, info->tc_prog_id);
+	if (bpf_link_detach(fd) && errno != ENOLINK && errno != ENOENT)
+		pr_warn("cannot detach the tcx link of %s: %s (unpinning it)",
+			ifname, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/*
  * Remove our TC filter (prio and handle of info, program tc_prog_id) and
- * the clsact if we made it.  quiet: a missing filter is expected (undoing
- * an interrupted attach or detach), not worth a warning.
+ * the clsact if we made it, unless keep_clsact (a new attachment took the
+ * clsact over).  quiet: a missing filter or one running another program
+ * is expected (undoing an interrupted attach, detach or replace), not
+ * worth a warning.
  */
 static int tc_remove(const char *ifname, int ifindex,
-		     const struct xt_attach_info *info, bool quiet)
+		     const struct xt_attach_info *info, bool quiet,
+		     bool keep_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -1130,8 +1412,9 @@ static int tc_remove(const char *ifname, int ifindex,
 		pr_err("cannot query TC on %s: %s", ifname, strerror(-err));
 		return err;
 	} else if (q.prog_id != info->tc_prog_id) {
-		pr_warn("the TC filter at prio %u handle 0x%x on %s is not xdptag's any more; left in place",
-			info->tc_prio, info->tc_handle, ifname);
+		if (!quiet)
+			pr_warn("the TC filter at prio %u handle 0x%x on %s is not xdptag's any more; left in place",
+				info->tc_prio, info->tc_handle, ifname);
 	} else {
 		err = bpf_tc_detach(&hook, &d);
 		if (err) {
@@ -1140,7 +1423,7 @@ static int tc_remove(const char *ifname, int ifindex,
 			return err;
 		}
 	}
-	if (info->created_clsact) {
+	if (info->created_clsact && !keep_clsact) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		err = bpf_tc_hook_destroy(&hook);
 		if (err && err != -ENOENT && err != -EINVAL) {
@@ -1150,6 +1433,15 @@ static int tc_remove(const char *ifname, int ifindex,
 		}
 	}
 	return 0;
+}
+
+/* Remove the TC stage info records: the tcx link pinned in dir, or cls. */
+static int tc_stage_remove(const char *ifname, int ifindex, const char *dir,
+			   const struct xt_attach_info *info, bool quiet)
+{
+	if (info->tc_attach == XT_TC_TCX)
+		return tcx_remove(ifname, dir, info, quiet);
+	return tc_remove(ifname, ifindex, info, quiet, false);
 }
 
 /* --------------------------------------------------------- recovery --- */
@@ -1247,17 +1539,25 @@ static int tc_remove_named(const char *ifname, int ifindex, unsigned int prio)
  * No pins for ifname, yet programs with our names on it: xdptag's
  * orphans (an attach by an older build killed before it pinned, or pins
  * kept in a mount namespace that is gone).  Remove them: the XDP program
- * by name, our TC filter by handle and program name at the default prio
- * and at prio.  A clsact they may have made is left (nothing says whose).
- * Returns how many programs were removed, or -errno.
+ * by name, a tcx link of a program with our name, our TC filter by handle
+ * and program name at the default prio and at prio.  A clsact they may
+ * have made is left (nothing says whose).  Returns how many programs were
+ * removed, or -errno.
  */
 static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
 {
-	int n, t = 0;
+	int n, x, t = 0;
 
 	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME);
 	if (n < 0)
 		return n;
+	x = xt_tcx_detach_named(ifindex, XT_TC_PROG_NAME);
+	if (x < 0) {
+		pr_err("cannot detach the tcx links of %s: %s", ifname,
+		       strerror(-x));
+		return x;
+	}
+	n += x;
 	t = tc_remove_named(ifname, ifindex, XT_TC_PRIO_DEFAULT);
 	if (t >= 0 && prio != XT_TC_PRIO_DEFAULT) {
 		int t2 = tc_remove_named(ifname, ifindex, prio);
@@ -1300,12 +1600,18 @@ static int record_open(const char *dir, struct pin_record *r)
 	return err;
 }
 
-/* Undo everything the record names on ifindex, then remove the pins. */
+/*
+ * Undo everything the record names on ifindex, then remove the pins.
+ * keep_clsact: the clsact may be the replaced attachment's (--force).
+ */
 static int record_undo(const char *ifname, int ifindex, const char *dir,
-		       const struct xt_attach_info *info)
+		       const struct xt_attach_info *info, bool keep_clsact)
 {
-	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0 ||
-	    tc_remove(ifname, ifindex, info, true))
+	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0)
+		return -1;
+	if (info->tc_attach == XT_TC_TCX ?
+	    tcx_remove(ifname, dir, info, true) :
+	    tc_remove(ifname, ifindex, info, true, keep_clsact))
 		return -1;
 	if (pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
@@ -1320,16 +1626,109 @@ static const char *state_verb(__u32 state)
 }
 
 /*
- * Before attaching: anything a killed attach or detach left on ifname is
- * undone.  XT_EXIT_OK to go on, or the exit status (message printed).
+ * An attach --force killed while it replaced an attachment: the old pins
+ * are aside in ":old-IFNAME" (still saying ATTACHED), the new ones, if
+ * any, in IFNAME.  A new record ATTACHED: only the old TC stage and pins
+ * were left to remove; finish that.  Otherwise the new one is undone, and
+ * the old one moved back if its XDP program is still on the interface
+ * (the new one never replaced it, or its undo put it back after the TC
+ * stage), else undone too.  Afterwards IFNAME holds an ATTACHED record or
+ * nothing.  *acted: something was done (message printed).  Returns
+ * XT_EXIT_OK or XT_EXIT_FAIL.
  */
-static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio)
+static int replace_clear(const char *ifname, int ifindex, bool *acted)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct pin_record r = { -1, -1 }, o = { -1, -1 };
+	char dir[DIR_LEN], odir[DIR_LEN + 8];
+	struct stat sb;
+	int err, oerr;
+
+	*acted = false;
+	old_path(ifname, odir, sizeof(odir));
+	if (stat(odir, &sb))
+		return XT_EXIT_OK;
+	*acted = true;
+	pin_dir(ifname, dir, sizeof(dir));
+	err = stat(dir, &sb) ? -ENOENT : record_open(dir, &r);
+	record_close(&r);
+	/* A complete record is moved aside; xt_info is the last pin gone. */
+	oerr = record_open(odir, &o);
+	record_close(&o);
+	if (!err && r.info.state == XT_STATE_ATTACHED) {
+		if (oerr == -ENOENT ? pins_remove(odir) :
+		    oerr ? oerr : old_finish(ifname, ifindex, &o.info, odir,
+					     r.info.tc_attach, true)) {
+			pr_err("cannot clear %s", odir);
+			return XT_EXIT_FAIL;
+		}
+		printf("Finished replacing the xdptag attachment of %s\n",
+		       ifname);
+		return XT_EXIT_OK;
+	}
+	if (oerr) {
+		pr_err("cannot read the pins of %s: %s", odir, strerror(-oerr));
+		return XT_EXIT_FAIL;
+	}
+	if (!err) {
+		/* The new one's clsact may be the old one's: kept for it. */
+		if (record_undo(ifname, ifindex, dir, &r.info,
+				o.info.tc_attach == XT_TC_CLS &&
+				o.info.created_clsact))
+			return XT_EXIT_FAIL;
+	} else if (err == -ENOENT && !stat(dir, &sb)) {
+		/* Killed between mkdir and the first pin. */
+		if (pins_remove(dir))
+			return XT_EXIT_FAIL;
+	} else if (err != -ENOENT) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	if (!ifindex || o.info.ifindex != (__u32)ifindex) {
+		printf("Removed the pins of a deleted interface %s\n", ifname);
+		return pins_remove(odir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	if (xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+		if (rename(odir, dir)) {
+			pr_err("cannot move %s back to %s: %s", odir, dir,
+			       strerror(errno));
+			return XT_EXIT_FAIL;
+		}
+		printf("Undid an interrupted attach --force of %s; the attachment it was replacing stays\n",
+		       ifname);
+		return XT_EXIT_OK;
+	}
+	if (record_undo(ifname, ifindex, odir, &o.info, false))
+		return XT_EXIT_FAIL;
+	printf("Undid an interrupted attach --force of %s, and removed the attachment it was replacing\n",
+	       ifname);
+	return XT_EXIT_OK;
+}
+
+/*
+ * Before attaching: anything a killed attach or detach left on ifname is
+ * undone.  An attachment that is complete is refused unless force (the
+ * caller replaces it).  XT_EXIT_OK to go on, or the exit status (message
+ * printed).
+ */
+static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
+			   bool force)
 {
 	struct pin_record r = { -1, -1 };
 	char dir[DIR_LEN];
 	struct stat sb;
+	bool acted;
 	int err;
 
+	err = replace_clear(ifname, ifindex, &acted);
+	if (err)
+		return err;
 	pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &sb)) {
 		err = orphans_clear(ifname, ifindex, prio);
@@ -1357,8 +1756,11 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio)
 		pr_err("%s", xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
+	if (r.info.state == XT_STATE_ATTACHED && force)
+		return XT_EXIT_OK;
 	if (r.info.state == XT_STATE_ATTACHED) {
-		pr_err("%s already has xdptag attached (detach first)", ifname);
+		pr_err("%s already has xdptag attached (detach first, or --force to replace it)",
+		       ifname);
 		return XT_EXIT_STATE;
 	}
 	if (r.info.ifindex != (__u32)ifindex) {
@@ -1366,7 +1768,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio)
 		printf("Removed the pins of a deleted interface %s\n", ifname);
 		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
-	if (record_undo(ifname, ifindex, dir, &r.info))
+	if (record_undo(ifname, ifindex, dir, &r.info, false))
 		return XT_EXIT_FAIL;
 	printf("Undid an interrupted %s of %s\n", state_verb(r.info.state),
 	       ifname);
@@ -1379,6 +1781,7 @@ int xt_detach(const char *ifname)
 	char dir[DIR_LEN];
 	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
+	bool acted;
 
 	if (ifname_check(ifname))
 		return XT_EXIT_USAGE;
@@ -1387,6 +1790,9 @@ int xt_detach(const char *ifname)
 		return XT_EXIT_FAIL;
 	pin_dir(ifname, dir, sizeof(dir));
 	ifindex = if_nametoindex(ifname);
+	/* An interrupted attach --force first: then one record, or none. */
+	if (replace_clear(ifname, ifindex, &acted))
+		goto out;
 	if (stat(dir, &sb)) {
 		err = ifindex ? orphans_clear(ifname, ifindex,
 					      XT_TC_PRIO_DEFAULT) : 0;
@@ -1394,6 +1800,8 @@ int xt_detach(const char *ifname)
 			printf("Removed xdptag programs left on %s without pins\n",
 			       ifname);
 			ret = XT_EXIT_OK;
+		} else if (!err && acted) {
+			ret = XT_EXIT_OK;	/* replace_clear said what */
 		} else if (!err) {
 			pr_err("%s has no xdptag attached", ifname);
 			ret = XT_EXIT_STATE;
@@ -1424,7 +1832,7 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	if (r.info.state != XT_STATE_ATTACHED) {
-		if (!record_undo(ifname, ifindex, dir, &r.info)) {
+		if (!record_undo(ifname, ifindex, dir, &r.info, false)) {
 			printf("Detached xdptag from %s (an interrupted %s, now undone)\n",
 			       ifname, state_verb(r.info.state));
 			ret = XT_EXIT_OK;
@@ -1440,7 +1848,7 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	if (xdp_remove(ifname, ifindex, &r.info) ||
-	    tc_remove(ifname, ifindex, &r.info, false))
+	    tc_stage_remove(ifname, ifindex, dir, &r.info, false))
 		goto out;
 	if (pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));

@@ -15,7 +15,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: xdptag replay [--rules FILE] [--mark-mask M] [--mark-shift S]\n"
 		"                     [--mark-value { class | score | both }]\n"
-		"                     [--json] [--limit N] CAPTURE\n"
+		"                     [--json] [--limit N] [--jobs N]\n"
+		"                     [--live [--nft FILE] [--live-iface NAME]] CAPTURE\n"
 		"\n"
 		"Runs every frame of CAPTURE (pcap or pcapng, Ethernet) through the\n"
 		"XDP program with BPF_PROG_TEST_RUN and the TC stage's mark logic.\n"
@@ -27,7 +28,16 @@ static void usage(FILE *f)
 		"  --mark-shift S      shift of the value within the mark (0-31)\n"
 		"  --mark-value V      class, score (band 0-15) or both\n"
 		"  --json              JSON Lines output (docs/replay.md)\n"
-		"  --limit N           stop after N frames\n");
+		"  --limit N           stop after N frames\n"
+		"  --jobs N            test runs at once (1-%d; default: one per CPU)\n"
+		"  --live              also send each frame through the real receive\n"
+		"                      path: a veth in a throwaway network namespace\n"
+		"                      with both stages and nftables; reports per\n"
+		"                      frame the verdict at XDP and the mark at TC\n"
+		"  --nft FILE          --live: this nftables ruleset (default: the\n"
+		"                      'xdptag nft' one, in a netdev ingress chain)\n"
+		"  --live-iface NAME   --live: name of the veth (default xtlive0)\n",
+		XT_REPLAY_MAX_JOBS);
 }
 
 static int parse_u32(const char *opt, const char *s, __u32 *v)
@@ -54,6 +64,10 @@ int cmd_replay(int argc, char **argv)
 		{ "mark-value", required_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "live", no_argument, NULL, 'L' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "nft", required_argument, NULL, 'N' },
+		{ "live-iface", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -94,6 +108,24 @@ int cmd_replay(int argc, char **argv)
 				return XT_EXIT_USAGE;
 			o.limit = limit;
 			break;
+		case 'L':
+			o.live = true;
+			break;
+		case 'J':
+			if (parse_u32("--jobs", optarg, &o.jobs))
+				return XT_EXIT_USAGE;
+			if (o.jobs < 1 || o.jobs > XT_REPLAY_MAX_JOBS) {
+				pr_err("--jobs: %u is not from 1 to %d", o.jobs,
+				       XT_REPLAY_MAX_JOBS);
+				return XT_EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			o.nft_path = optarg;
+			break;
+		case 'I':
+			o.live_iface = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return XT_EXIT_OK;
@@ -106,7 +138,15 @@ int cmd_replay(int argc, char **argv)
 		return XT_EXIT_USAGE;
 	}
 	o.capture = argv[optind];
+	if ((o.nft_path || o.live_iface) && !o.live) {
+		pr_err("replay: --nft and --live-iface go with --live");
+		return XT_EXIT_USAGE;
+	}
 	if (xt_privs_check("replay", XT_PRIV_LOAD))
+		return XT_EXIT_FAIL;
+	/* Namespaces of its own (unshare) take CAP_SYS_ADMIN, as detach's
+	 * program lookups do. */
+	if (o.live && xt_privs_check("replay --live", XT_PRIV_DETACH))
 		return XT_EXIT_FAIL;
 	return xt_replay(&o);
 }

@@ -17,6 +17,7 @@ int cmd_nft(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 const struct xt_cmd xt_cmds[] = {
 	/* Subcommands are added here, one line each. */
@@ -29,6 +30,7 @@ const struct xt_cmd xt_cmds[] = {
 	{ "rules", cmd_rules, "check, show or hot-swap a rules file" },
 	{ "probe", cmd_probe, "tell whether metadata reaches TC on an interface" },
 	{ "exporter", cmd_exporter, "serve the counters to Prometheus over HTTP" },
+	{ "capture", cmd_capture, "sample classified packets into pcapng" },
 	{ NULL, NULL, NULL },
 };
 

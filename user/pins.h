@@ -4,10 +4,13 @@
  *
  *   /sys/fs/bpf/xdptag/IFNAME/
  *     xdp_prog, tc_prog          the two programs
+ *     tc_link                    the tcx link (tc_attach tcx only)
  *     xt_rules, xt_active,       the classifier's maps (bpf/lib/classify.h)
  *     xt_prefix
  *     xt_xdp_stats, xt_tc_stats  per-CPU counters
  *     xt_bridge                  the auto bridge mode's switch
+ *     xt_cap, xt_cap_ring        `xdptag capture`: its switch and filter,
+ *                                and the ring buffer of sampled packets
  *     xt_info                    struct xt_attach_info, one entry per
  *                                ruleset generation (xt_active)
  *
@@ -26,6 +29,8 @@
 #include "xdptag.h"
 
 #define XT_PIN_ROOT	"/sys/fs/bpf/xdptag"
+#define XT_PIN_CAP	"xt_cap"
+#define XT_PIN_CAP_RING	"xt_cap_ring"
 #define XT_CLASS_NAME_MAX	32
 #define XT_RULE_NAME_MAX	48
 
@@ -53,8 +58,8 @@ struct xt_attach_info {
 	__u32 xdp_flags;	/* XDP_FLAGS_SKB_MODE / DRV_MODE / HW_MODE used */
 	__u32 xdp_prog_id;
 	__u32 tc_prog_id;
-	__u32 tc_handle;
-	__u32 tc_prio;
+	__u32 tc_handle;	/* cls only */
+	__u32 tc_prio;		/* cls only */
 	__u32 created_clsact;	/* 1: detach removes the clsact qdisc */
 	__u32 mark_mask;
 	__u32 mark_shift;
@@ -63,6 +68,9 @@ struct xt_attach_info {
 	__u32 nrules;
 	__u32 bridge;		/* enum xt_bridge */
 	__u32 state;		/* enum xt_attach_state */
+	__u32 tc_attach;	/* enum xt_tc_attach (hooks.h); 0, cls, in
+				   pins of xdptag before tcx support */
+	__u32 pad;		/* attached_at 8-aligned, no hidden hole */
 	__u64 attached_at;	/* CLOCK_REALTIME seconds */
 	char rules_path[256];	/* "" for the built-in default ruleset */
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];

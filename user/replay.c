@@ -7,6 +7,8 @@
  * program wrote.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,42 +29,58 @@
 #include "log.h"
 #include "pins.h"
 #include "replay.h"
+#include "replay_live.h"
 #include "rules.h"
 #include "rules_file.h"
 #include "ruleset_load.h"
 #include "stats.h"
 
 /*
- * Room for what a test run copies back: metadata, then the frame.  Frames
- * beyond a page go into fragments, up to MAX_SKB_FRAGS pages (about 70 KB);
- * larger ones fail with ENOMEM before the program runs.  A buffer that is
- * too small makes the run fail with ENOSPC *after* the program counted the
- * frame, so it must hold the largest frame the kernel accepts.
+ * A frame the test run refuses as too long (ENOMEM/E2BIG: more than one
+ * page plus MAX_SKB_FRAGS fragment pages, about 70 KB) is run on its
+ * leading bytes instead.  The program is not xdp.frags: even for frames the
+ * run accepts it sees only the linear part, the first page less head- and
+ * tailroom (4096 - 256 - 320 = 3520 bytes on x86-64), as it would behind a
+ * driver.  Cutting to that length hands it exactly the same view.
  */
-#define XT_RUN_OUT_MAX	(XDPTAG_TAG_LEN + (1 << 17))
+#define XT_RUN_CUT	3520
 
-/* The test run alone: verdict and tag, not the explain record. */
+/* Room for what a test run copies back of the largest frame it accepts. */
+#define XT_RUN_OUT_MAX	(XDPTAG_TAG_LEN + (1 << 17))
+/* Frames up to this length fit in the linear part on any kernel. */
+#define XT_RUN_LINEAR	2048
+
+/*
+ * The test run alone: verdict and tag, not the explain record.  Neither
+ * ctx_in nor ctx_out: without them the run starts with an empty metadata
+ * area and copies no context back.  For a frame in one page, data_out is
+ * only as long as a tag: the kernel copies that much, fails the call with
+ * ENOSPC after the program ran, and reports the whole output size,
+ * metadata plus frame, in data_size_out; the metadata length is that minus
+ * the input length.  Copying the frame back cost a tenth of replay's time.
+ * A frame that may get fragments (above XT_RUN_LINEAR) needs room for all
+ * of them (the kernel gives up before writing the verdict when they do not
+ * fit), so it gets a buffer for the largest frame the run accepts.
+ */
 static int xdp_run_tag(int prog_fd, const void *pkt, __u32 len, int repeat,
 		       struct xt_run_result *r)
 {
 	/* Static: 128 KB is too much for a stack. */
-	static unsigned char out[XT_RUN_OUT_MAX];
-	/* Metadata starts empty: data_meta == data == 0, data_end = len. */
-	struct xdp_md ctx_in = { .data_end = len }, ctx_out = { 0 };
+	static unsigned char big[XT_RUN_OUT_MAX];
+	struct xdptag_tag small;
+	void *out = len > XT_RUN_LINEAR ? (void *)big : (void *)&small;
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = pkt, .data_size_in = len,
-		.data_out = out, .data_size_out = sizeof(out),
-		.ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
-		.ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		.data_out = out,
+		.data_size_out = len > XT_RUN_LINEAR ? sizeof(big) : sizeof(small),
 		.repeat = repeat);
 
 	r->err = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (r->err)
-		r->err = -errno;
+		r->err = errno == ENOSPC && out == &small ? 0 : -errno;
 	r->action = opts.retval;
 	r->tagged = 0;
-	/* data_out holds metadata then packet; ctx_out.data is the meta size. */
-	if (!r->err && ctx_out.data == XDPTAG_TAG_LEN) {
+	if (!r->err && opts.data_size_out == len + XDPTAG_TAG_LEN) {
 		memcpy(&r->tag, out, sizeof(r->tag));
 		r->tagged = 1;
 	}
@@ -108,17 +126,17 @@ enum skip_reason {
 	SKIP_LINKTYPE,		/* not Ethernet */
 	SKIP_EMPTY,		/* zero captured bytes */
 	SKIP_SHORT,		/* shorter than an Ethernet header: refused */
-	SKIP_TOO_LONG,		/* above the test-run limit: not run */
 	SKIP_ERROR,		/* the test run failed otherwise */
 	SKIP_NR,
 };
 
 static const char *const skip_names[SKIP_NR] = {
-	"link_type", "empty", "short", "too_long", "error",
+	"link_type", "empty", "short", "error",
 };
 
 struct replay_sum {
 	unsigned long long read, run, tagged, malformed, dropped, skipped;
+	unsigned long long cut;	/* run on their leading XT_RUN_CUT bytes */
 	unsigned long long skip[SKIP_NR];
 	int last_err;		/* errno of the last SKIP_ERROR */
 	bool truncated;		/* the capture ended mid-record */
@@ -127,43 +145,44 @@ struct replay_sum {
 /*
  * One frame's JSON line is built in memory and written at once: at a few
  * hundred thousand frames a second, a dozen fprintf calls per frame cost
- * more than the test run itself.
+ * more than the test run itself.  Literals are copied with their length
+ * known at compile time, and the class and rule names are escaped once, up
+ * front (struct jnames), not per frame.
  */
 struct jline {
 	char b[4096];
 	size_t n;
 };
 
-static void jl_raw(struct jline *j, const char *s)
+static void jl_mem(struct jline *j, const char *s, size_t l)
 {
-	size_t l = strlen(s);
-
 	if (l > sizeof(j->b) - j->n)
 		l = sizeof(j->b) - j->n;
 	memcpy(j->b + j->n, s, l);
 	j->n += l;
 }
 
+#define jl_lit(j, lit)	jl_mem((j), "" lit, sizeof(lit) - 1)
+
 static void jl_u(struct jline *j, unsigned long long v)
 {
 	char t[24];
 	int i = sizeof(t);
 
-	t[--i] = 0;
 	do {
 		t[--i] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	jl_raw(j, t + i);
+	jl_mem(j, t + i, sizeof(t) - i);
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void jl_str(struct jline *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	char esc[7] = "\\u00";
+	char esc[6] = "\\u00";
 
-	jl_raw(j, "\"");
+	jl_lit(j, "\"");
 	for (; *s && j->n < sizeof(j->b) - 8; s++) {
 		unsigned char ch = *s;
 
@@ -173,33 +192,39 @@ static void jl_str(struct jline *j, const char *s)
 		} else if (ch < 0x20 || ch == 0x7f) {
 			esc[4] = hex[ch >> 4];
 			esc[5] = hex[ch & 15];
-			esc[6] = 0;
-			jl_raw(j, esc);
+			jl_mem(j, esc, sizeof(esc));
 		} else {
 			j->b[j->n++] = ch;
 		}
 	}
-	jl_raw(j, "\"");
+	jl_lit(j, "\"");
 }
 
-static const char *l3_name(__u16 eth_proto)
-{
-	switch (eth_proto) {
-	case ETH_P_IP:
-		return "ipv4";
-	case ETH_P_IPV6:
-		return "ipv6";
-	case ETH_P_ARP:
-		return "arp";
-	}
-	return "other";
-}
-
-static const char *const l4_names[] = {
-	[XT_L4_NONE] = "none", [XT_L4_TCP] = "tcp", [XT_L4_UDP] = "udp",
-	[XT_L4_ICMP] = "icmp", [XT_L4_ICMPV6] = "icmpv6",
-	[XT_L4_OTHER] = "other",
+/* A name as a JSON string, quotes included, built once. */
+struct jname {
+	char *s;
+	size_t n;
 };
+
+struct jnames {
+	struct jname class[XT_MAX_CLASSES];
+	struct jname rule[XT_MAX_RULES];
+	struct jname feature[16];
+	struct jname action[5];
+};
+
+static int jname_set(struct jname *n, const char *s)
+{
+	struct jline j = { .n = 0 };
+
+	jl_str(&j, s);
+	n->s = malloc(j.n);
+	if (!n->s)
+		return -ENOMEM;
+	memcpy(n->s, j.b, j.n);
+	n->n = j.n;
+	return 0;
+}
 
 static const char *class_name(const struct xt_rules_file *rf, unsigned int id)
 {
@@ -210,109 +235,294 @@ static const char *class_name(const struct xt_rules_file *rf, unsigned int id)
 	return id ? NULL : "unclassified";
 }
 
+static void jnames_free(struct jnames *jn)
+{
+	size_t i;
+
+	if (!jn)
+		return;
+	for (i = 0; i < sizeof(*jn) / sizeof(struct jname); i++)
+		free(((struct jname *)jn)[i].s);
+	free(jn);
+}
+
+/* The class name, or its number as a string if the file names none. */
+static struct jnames *jnames_new(const struct xt_rules_file *rf)
+{
+	struct jnames *jn = calloc(1, sizeof(*jn));
+	char num[8];
+	unsigned int i;
+	int err = !jn;
+
+	for (i = 0; !err && i < XT_MAX_CLASSES; i++) {
+		const char *cn = class_name(rf, i);
+
+		snprintf(num, sizeof(num), "%u", i);
+		err = jname_set(&jn->class[i], cn ? cn : num);
+	}
+	for (i = 0; !err && i < rf->nrules && i < XT_MAX_RULES; i++)
+		err = jname_set(&jn->rule[i], rf->rules[i].name);
+	for (i = 0; !err && xt_feature_names[i] && i < 16; i++)
+		err = jname_set(&jn->feature[i], xt_feature_names[i]);
+	for (i = 0; !err && i < 5; i++)
+		err = jname_set(&jn->action[i], xt_action_names[i]);
+	if (err) {
+		jnames_free(jn);
+		return NULL;
+	}
+	return jn;
+}
+
+static void jl_name(struct jline *j, const struct jname *n)
+{
+	jl_mem(j, n->s, n->n);
+}
+
+/* A bit set as a JSON array of the names of its bits. */
+static void jl_bits(struct jline *j, __u64 bits, const struct jname *names,
+		    unsigned int nnames)
+{
+	int first = 1;
+
+	jl_lit(j, "[");
+	while (bits) {
+		unsigned int i = __builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		if (i >= nnames || !names[i].s)
+			continue;
+		if (!first)
+			jl_lit(j, ",");
+		jl_name(j, &names[i]);
+		first = 0;
+	}
+	jl_lit(j, "]");
+}
+
+static const char *l3_name(__u16 eth_proto)
+{
+	switch (eth_proto) {
+	case ETH_P_IP:
+		return "\"ipv4\"";
+	case ETH_P_IPV6:
+		return "\"ipv6\"";
+	case ETH_P_ARP:
+		return "\"arp\"";
+	}
+	return "\"other\"";
+}
+
+static const char *const l4_names[] = {
+	[XT_L4_NONE] = "\"none\"", [XT_L4_TCP] = "\"tcp\"",
+	[XT_L4_UDP] = "\"udp\"", [XT_L4_ICMP] = "\"icmp\"",
+	[XT_L4_ICMPV6] = "\"icmpv6\"", [XT_L4_OTHER] = "\"other\"",
+};
+
+static void jl_cstr(struct jline *j, const char *s)
+{
+	jl_mem(j, s, strlen(s));
+}
+
+/* What replay knows of a frame besides the program's record. */
+struct frame_info {
+	unsigned long long n;	/* frame number, from 1 */
+	__u32 len;		/* captured length */
+	bool cut;		/* run on its leading XT_RUN_CUT bytes */
+};
+
 /*
  * One JSON object per frame, from the explain record the program wrote on
  * every verdict (a dropped frame carries no tag, but was parsed and scored
  * all the same).  The mark is null for a dropped frame: it never reaches
  * TC.
  */
-static void frame_json(FILE *f, unsigned long long n, __u32 len,
+static bool live_agrees(const struct xt_run_result *r,
+			const struct xt_live_result *lr,
+			const struct xt_settings *s);
+static void live_json(struct jline *j, const struct xt_run_result *r,
+		      const struct xt_live_result *lr,
+		      const struct jnames *jn, const struct xt_settings *s);
+
+static void frame_json(struct jline *jp, const struct frame_info *fi,
 		       const struct xt_run_result *r,
-		       const struct xt_rules_file *rf,
-		       const struct xt_settings *s)
+		       const struct xt_live_result *lr,
+		       const struct jnames *jn, const struct xt_settings *s)
 {
 	const struct xt_explain *e = &r->ex;
 	const struct xdptag_tag view = {
 		.score = e->score, .class_id = e->class_id,
 	};
-	const struct xdptag_tag *t = &view;
 	__u16 feat = e->features;
 	bool ports;
 	struct jline j;
-	const char *cn;
-	int i, first;
 
 	j.n = 0;
-	jl_raw(&j, "{\"frame\":");
-	jl_u(&j, n);
-	jl_raw(&j, ",\"len\":");
-	jl_u(&j, len);
-	jl_raw(&j, ",\"verdict\":");
-	if (r->action < 5) {
-		jl_str(&j, xt_action_names[r->action]);
-	} else {
-		jl_raw(&j, "\"");
-		jl_u(&j, r->action);
-		jl_raw(&j, "\"");
-	}
-	jl_raw(&j, r->tagged ? ",\"tagged\":true" : ",\"tagged\":false");
-	jl_raw(&j, ",\"score\":");
-	jl_u(&j, t->score);
-	jl_raw(&j, ",\"class\":");
-	cn = class_name(rf, t->class_id);
-	if (cn) {
-		jl_str(&j, cn);
-	} else {
-		jl_raw(&j, "\"");
-		jl_u(&j, t->class_id);
-		jl_raw(&j, "\"");
-	}
-	jl_raw(&j, ",\"rules\":[");
-	for (i = 0, first = 1; i < XT_MAX_RULES; i++) {
-		if (!(e->rules & (1ULL << i)) || (size_t)i >= rf->nrules)
-			continue;
-		if (!first)
-			jl_raw(&j, ",");
-		jl_str(&j, rf->rules[i].name);
-		first = 0;
-	}
-	jl_raw(&j, "],\"mark\":");
-	if (r->action == XDP_DROP)
-		jl_raw(&j, "null");
+	jl_lit(&j, "{\"frame\":");
+	jl_u(&j, fi->n);
+	jl_lit(&j, ",\"len\":");
+	jl_u(&j, fi->len);
+	jl_lit(&j, ",\"seen_len\":");
+	jl_u(&j, e->len);
+	if (fi->cut)
+		jl_lit(&j, ",\"truncated_for_run\":true");
 	else
-		jl_u(&j, xt_mark_apply(0, xt_mark_value(t, s->mark_value),
-				       s->mark_mask, s->mark_shift));
-	jl_raw(&j, ",\"features\":[");
-	for (i = 0, first = 1; xt_feature_names[i]; i++) {
-		if (!(feat & (1u << i)))
-			continue;
-		if (!first)
-			jl_raw(&j, ",");
-		jl_str(&j, xt_feature_names[i]);
-		first = 0;
+		jl_lit(&j, ",\"truncated_for_run\":false");
+	jl_lit(&j, ",\"verdict\":");
+	if (r->action < 5) {
+		jl_name(&j, &jn->action[r->action]);
+	} else {
+		jl_lit(&j, "\"");
+		jl_u(&j, r->action);
+		jl_lit(&j, "\"");
 	}
-	jl_raw(&j, "]");
-	jl_raw(&j, ",\"vlans\":");
+	if (r->tagged)
+		jl_lit(&j, ",\"tagged\":true");
+	else
+		jl_lit(&j, ",\"tagged\":false");
+	jl_lit(&j, ",\"score\":");
+	jl_u(&j, e->score);
+	jl_lit(&j, ",\"class\":");
+	jl_name(&j, &jn->class[e->class_id]);
+	jl_lit(&j, ",\"rules\":");
+	jl_bits(&j, e->rules, jn->rule, XT_MAX_RULES);
+	jl_lit(&j, ",\"mark\":");
+	if (r->action == XDP_DROP)
+		jl_lit(&j, "null");
+	else
+		jl_u(&j, xt_mark_apply(0, xt_mark_value(&view, s->mark_value),
+				       s->mark_mask, s->mark_shift));
+	jl_lit(&j, ",\"features\":");
+	jl_bits(&j, feat, jn->feature, 16);
+	jl_lit(&j, ",\"vlans\":");
 	jl_u(&j, e->vlans);
-	jl_raw(&j, ",\"l3\":\"");
-	jl_raw(&j, l3_name(e->eth_proto));
-	jl_raw(&j, "\",\"ip_proto\":");
+	jl_lit(&j, ",\"l3\":");
+	jl_cstr(&j, l3_name(e->eth_proto));
+	jl_lit(&j, ",\"ip_proto\":");
 	if (e->l3_ok)
 		jl_u(&j, e->ip_proto);
 	else
-		jl_raw(&j, "null");
-	jl_raw(&j, ",\"l4\":\"");
-	jl_raw(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
-		   l4_names[e->l4] : "other");
+		jl_lit(&j, "null");
+	jl_lit(&j, ",\"l4\":");
+	jl_cstr(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
+		    l4_names[e->l4] : "\"other\"");
 	ports = e->l4_ok && (e->l4 == XT_L4_TCP || e->l4 == XT_L4_UDP);
 	if (ports) {
-		jl_raw(&j, "\",\"sport\":");
+		jl_lit(&j, ",\"sport\":");
 		jl_u(&j, e->sport);
-		jl_raw(&j, ",\"dport\":");
+		jl_lit(&j, ",\"dport\":");
 		jl_u(&j, e->dport);
 	} else {
-		jl_raw(&j, "\",\"sport\":null,\"dport\":null");
+		jl_lit(&j, ",\"sport\":null,\"dport\":null");
 	}
-	jl_raw(&j, ",\"tcp_flags\":");
+	jl_lit(&j, ",\"tcp_flags\":");
 	if (ports && e->l4 == XT_L4_TCP)
 		jl_u(&j, e->tcp_flags);
 	else
-		jl_raw(&j, "null");
-	jl_raw(&j, feat & XT_F_FRAGMENT ? ",\"fragment\":true" :
-					  ",\"fragment\":false");
-	jl_raw(&j, feat & XT_F_MALFORMED ? ",\"malformed\":true}\n" :
-					   ",\"malformed\":false}\n");
-	fwrite(j.b, 1, j.n, f);
+		jl_lit(&j, "null");
+	if (feat & XT_F_FRAGMENT)
+		jl_lit(&j, ",\"fragment\":true");
+	else
+		jl_lit(&j, ",\"fragment\":false");
+	if (feat & XT_F_MALFORMED)
+		jl_lit(&j, ",\"malformed\":true");
+	else
+		jl_lit(&j, ",\"malformed\":false");
+	if (lr)
+		live_json(&j, r, lr, jn, s);
+	jl_lit(&j, "}\n");
+	memcpy(jp->b, j.b, j.n);
+	jp->n = j.n;
+}
+
+/* ------------------------------------------------------------- live --- */
+
+static __u32 mark_of(__u8 score, __u8 class_id, const struct xt_settings *s)
+{
+	const struct xdptag_tag t = { .score = score, .class_id = class_id };
+
+	return xt_mark_apply(0, xt_mark_value(&t, s->mark_value),
+			     s->mark_mask, s->mark_shift);
+}
+
+/* Why a live frame did not make it through, or NULL. */
+static const char *live_why(const struct xt_live_result *lr, char *buf,
+			    size_t len)
+{
+	if (!lr->injected) {
+		snprintf(buf, len, "not injected: %s", strerror(-lr->err));
+		return buf;
+	}
+	if (!lr->at_xdp && lr->over_mtu)
+		return "longer than the veth's MTU allows: dropped before XDP";
+	if (!lr->at_xdp)
+		return "not seen at XDP (lost before the XDP stage)";
+	if (lr->xdp.action == XDP_DROP)
+		return "dropped at XDP: score at or above the drop threshold";
+	if (lr->xdp.action != XDP_PASS)
+		return "XDP verdict other than pass";
+	if (!lr->at_tc)
+		return "passed XDP, not seen at TC";
+	return NULL;
+}
+
+/* Live verdict and mark equal to the test run's prediction. */
+static bool live_agrees(const struct xt_run_result *r,
+			const struct xt_live_result *lr,
+			const struct xt_settings *s)
+{
+	if (!lr->at_xdp || lr->xdp.action != r->action ||
+	    lr->xdp.score != r->ex.score || lr->xdp.class_id != r->ex.class_id ||
+	    lr->xdp.rules != r->ex.rules)
+		return false;
+	if (r->action == XDP_DROP)
+		return !lr->at_tc;
+	return lr->at_tc && lr->tc.tagged &&
+	       lr->tc.mark == mark_of(r->ex.score, r->ex.class_id, s);
+}
+
+static void live_json(struct jline *j, const struct xt_run_result *r,
+		      const struct xt_live_result *lr,
+		      const struct jnames *jn, const struct xt_settings *s)
+{
+	char buf[96];
+	const char *why = live_why(lr, buf, sizeof(buf));
+
+	jl_lit(j, ",\"live\":{\"injected\":");
+	jl_cstr(j, lr->injected ? "true" : "false");
+	jl_lit(j, ",\"sent_len\":");
+	jl_u(j, lr->sent_len);
+	jl_lit(j, ",\"at_xdp\":");
+	jl_cstr(j, lr->at_xdp ? "true" : "false");
+	if (lr->at_xdp) {
+		jl_lit(j, ",\"verdict\":");
+		if (lr->xdp.action < 5)
+			jl_name(j, &jn->action[lr->xdp.action]);
+		else
+			jl_lit(j, "\"?\"");
+		jl_lit(j, ",\"score\":");
+		jl_u(j, lr->xdp.score);
+		jl_lit(j, ",\"class\":");
+		jl_name(j, &jn->class[lr->xdp.class_id]);
+		jl_lit(j, ",\"rules\":");
+		jl_bits(j, lr->xdp.rules, jn->rule, XT_MAX_RULES);
+	}
+	jl_lit(j, ",\"at_tc\":");
+	jl_cstr(j, lr->at_tc ? "true" : "false");
+	jl_lit(j, ",\"tc_tagged\":");
+	jl_cstr(j, lr->at_tc && lr->tc.tagged ? "true" : "false");
+	jl_lit(j, ",\"mark\":");
+	if (lr->at_tc)
+		jl_u(j, lr->tc.mark);
+	else
+		jl_lit(j, "null");
+	jl_lit(j, ",\"why\":");
+	if (why)
+		jl_str(j, why);
+	else
+		jl_lit(j, "null");
+	jl_lit(j, ",\"agrees\":");
+	jl_cstr(j, live_agrees(r, lr, s) ? "true" : "false");
+	jl_lit(j, "}");
 }
 
 static void summary_json(FILE *f, const struct replay_sum *sum,
@@ -322,9 +532,10 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 
 	fprintf(f, "{\"summary\":true,\"frames\":%llu,\"run\":%llu,"
 		"\"tagged\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
+		"\"truncated_for_run\":%llu,"
 		"\"skipped\":%llu,\"skipped_by_reason\":{",
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
-		sum->skipped);
+		sum->cut, sum->skipped);
 	for (i = 0; i < SKIP_NR; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", skip_names[i],
 			sum->skip[i]);
@@ -347,8 +558,70 @@ static void summary_text(FILE *f, const struct replay_sum *sum)
 		if (sum->skip[i])
 			fprintf(f, "  skipped %-10s %llu\n", skip_names[i],
 				sum->skip[i]);
+	if (sum->cut)
+		fprintf(f, "  run on their first %d bytes (too long for a test run) %llu\n",
+			XT_RUN_CUT, sum->cut);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
+}
+
+/* What --live saw, over the whole capture. */
+struct live_sum {
+	unsigned long long injected, at_xdp, at_tc, dropped, lost, agree,
+			   disagree;
+	struct xt_nft_counter nft[64];
+	int nnft;		/* counters read, or -errno */
+};
+
+static void live_count(struct live_sum *ls, const struct xt_run_result *r,
+		       const struct xt_live_result *lr,
+		       const struct xt_settings *s)
+{
+	ls->injected += lr->injected;
+	ls->at_xdp += lr->at_xdp;
+	ls->at_tc += lr->at_tc;
+	ls->dropped += lr->at_xdp && lr->xdp.action == XDP_DROP;
+	ls->lost += lr->injected && (!lr->at_xdp ||
+		    (lr->xdp.action == XDP_PASS && !lr->at_tc));
+	if (live_agrees(r, lr, s))
+		ls->agree++;
+	else
+		ls->disagree++;
+}
+
+static void live_summary_json(FILE *f, const struct live_sum *ls)
+{
+	struct jline j = { .n = 0 };
+	int i;
+
+	fprintf(f, "{\"live_summary\":true,\"injected\":%llu,\"at_xdp\":%llu,"
+		"\"at_tc\":%llu,\"dropped_at_xdp\":%llu,\"lost\":%llu,"
+		"\"agree\":%llu,\"disagree\":%llu,\"nft_counters\":[",
+		ls->injected, ls->at_xdp, ls->at_tc, ls->dropped, ls->lost,
+		ls->agree, ls->disagree);
+	for (i = 0; i < ls->nnft; i++) {
+		j.n = 0;
+		jl_str(&j, ls->nft[i].name);
+		fprintf(f, "%s{\"name\":%.*s,\"packets\":%llu,\"bytes\":%llu}",
+			i ? "," : "", (int)j.n, j.b, ls->nft[i].packets,
+			ls->nft[i].bytes);
+	}
+	fprintf(f, "]}\n");
+}
+
+static void live_summary_text(FILE *f, const struct live_sum *ls)
+{
+	int i;
+
+	fprintf(f, "\nreplay --live: %llu injected, %llu at XDP, %llu at TC, "
+		"%llu dropped at XDP, %llu lost; %llu agree with the test run, "
+		"%llu do not\n", ls->injected, ls->at_xdp, ls->at_tc,
+		ls->dropped, ls->lost, ls->agree, ls->disagree);
+	if (ls->nnft > 0)
+		fprintf(f, "nftables counters:\n");
+	for (i = 0; i < ls->nnft; i++)
+		fprintf(f, "  %12llu packets %14llu bytes  %s\n",
+			ls->nft[i].packets, ls->nft[i].bytes, ls->nft[i].name);
 }
 
 /* The names and settings the histogram printer reads, as attach stores them. */
@@ -396,37 +669,499 @@ static void progress(pcap_t *p, off_t size, unsigned long long n)
 		fprintf(stderr, "\r%llu frames", n);
 }
 
+/*
+ * The program's clock during replay.  Per-source state (rates, fan-out)
+ * must see the capture's time, not the wall clock: before each run, set()
+ * hands the frame's capture timestamp to whatever the loaded object reads
+ * its time from.  The XDP stage has no such state yet, so no clock is
+ * plugged in (set is NULL); docs/replay.md, "Per-source state", says what
+ * the datapath side needs.
+ */
+struct replay_clock {
+	void (*set)(struct replay_clock *c, __u64 ts_ns);
+	void *ctx;
+};
+
+/* The capture's timestamp in ns (the file is opened at ns precision). */
+static __u64 frame_ts_ns(const struct pcap_pkthdr *h)
+{
+	return (__u64)h->ts.tv_sec * 1000000000ULL + (__u64)h->ts.tv_usec;
+}
+
 static void frame_skip(struct replay_sum *sum, enum skip_reason why)
 {
 	sum->skip[why]++;
 	sum->skipped++;
 }
 
+/* What every frame's run shares, read-only. */
+struct replay_env {
+	const struct jnames *jn;
+	const struct xt_settings *s;
+	bool json, ether;
+	struct xt_live *live;		/* --live: sequential only */
+	struct live_sum *lsum;
+	struct replay_clock *clock;
+};
+
+/*
+ * One runner: a loaded copy of the XDP object with its own explain record
+ * (every other map is shared with the first copy), so runners on
+ * different threads never read each other's record.
+ */
+struct replay_worker {
+	const struct replay_env *env;
+	struct xdptag *skel;
+	int prog_fd;
+	volatile const struct xt_explain *ex;
+	__u32 seq;
+};
+
+/* Run one frame; count it in sum; its JSON line (if any) into j. */
+static void frame_replay(struct replay_worker *w, unsigned long long n,
+			 const struct pcap_pkthdr *h, const u_char *data,
+			 struct replay_sum *sum, struct jline *j)
+{
+	const struct replay_env *env = w->env;
+	struct xt_run_result r;
+	struct xt_live_result lr;
+	struct frame_info fi;
+
+	j->n = 0;
+	if (!env->ether) {
+		frame_skip(sum, SKIP_LINKTYPE);
+		return;
+	}
+	if (!h->caplen) {
+		frame_skip(sum, SKIP_EMPTY);
+		return;
+	}
+	if (h->caplen < ETH_HLEN) {
+		frame_skip(sum, SKIP_SHORT);
+		return;
+	}
+	fi.n = n;
+	fi.len = h->caplen;
+	fi.cut = false;
+	if (env->clock && env->clock->set)
+		env->clock->set(env->clock, frame_ts_ns(h));
+	xdp_run_tag(w->prog_fd, data, h->caplen, 1, &r);
+	if (r.err == -ENOMEM || r.err == -E2BIG) {
+		/* Beyond what the run takes: the program's view. */
+		fi.cut = true;
+		xdp_run_tag(w->prog_fd, data, XT_RUN_CUT, 1, &r);
+	}
+	if (r.err) {
+		frame_skip(sum, SKIP_ERROR);
+		sum->last_err = -r.err;
+		return;
+	}
+	if (env->json || env->live) {
+		/* The test run returned: the kernel wrote it already. */
+		memcpy(&r.ex, (const void *)w->ex, sizeof(r.ex));
+		if (r.ex.seq == w->seq) {
+			/* The program left before writing the record. */
+			frame_skip(sum, SKIP_ERROR);
+			sum->last_err = EPROTO;
+			return;
+		}
+		w->seq = r.ex.seq;
+	}
+	sum->run++;
+	sum->cut += fi.cut;
+	sum->tagged += r.tagged;
+	sum->dropped += r.action == XDP_DROP;
+	if (env->live) {
+		xt_live_frame(env->live, data,
+			      fi.cut ? XT_RUN_CUT : h->caplen, &lr);
+		live_count(env->lsum, &r, &lr, env->s);
+	}
+	if (env->json)
+		frame_json(j, &fi, &r, env->live ? &lr : NULL, env->jn,
+			   env->s);
+}
+
+static void sum_add(struct replay_sum *t, const struct replay_sum *a)
+{
+	int i;
+
+	t->run += a->run;
+	t->tagged += a->tagged;
+	t->dropped += a->dropped;
+	t->skipped += a->skipped;
+	t->cut += a->cut;
+	for (i = 0; i < SKIP_NR; i++)
+		t->skip[i] += a->skip[i];
+	if (a->last_err)
+		t->last_err = a->last_err;
+}
+
+/* A copy of the loaded object sharing every map but the explain record. */
+static struct xdptag *skel_twin(struct xdptag *first)
+{
+	struct xdptag *skel = xdptag__open();
+	struct bpf_map *map;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->cfg_explain = 1;
+	bpf_object__for_each_map(map, skel->obj) {
+		struct bpf_map *twin;
+
+		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain)
+			continue;
+		twin = bpf_object__find_map_by_name(first->obj,
+						    bpf_map__name(map));
+		if (twin && bpf_map__reuse_fd(map, bpf_map__fd(twin)))
+			goto fail;
+	}
+	map = skel->maps.xt_explain;
+	bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_MMAPABLE);
+	if (xdptag__load(skel))
+		goto fail;
+	return skel;
+fail:
+	xdptag__destroy(skel);
+	return NULL;
+}
+
+static int worker_init(struct replay_worker *w, const struct replay_env *env,
+		       struct xdptag *skel)
+{
+	w->env = env;
+	w->skel = skel;
+	w->prog_fd = bpf_program__fd(skel->progs.xdptag_xdp);
+	w->seq = 0;
+	w->ex = mmap(NULL, sizeof(*w->ex), PROT_READ, MAP_SHARED,
+		     bpf_map__fd(skel->maps.xt_explain), 0);
+	if (w->ex == MAP_FAILED) {
+		w->ex = NULL;
+		pr_err("mapping the explain record: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void worker_fini(struct replay_worker *w)
+{
+	if (w->ex)
+		munmap((void *)w->ex, sizeof(*w->ex));
+	w->ex = NULL;
+}
+
+/*
+ * Parallel replay.  The main thread reads frames into batches and writes
+ * the batches' output in capture order; workers, one per CPU, each with
+ * its own copy of the program, run whole batches.  A test run is one
+ * syscall on one CPU: with a second CPU, two run at once.
+ */
+#define BATCH_FRAMES	1024
+
+enum { B_FREE, B_READY, B_BUSY, B_DONE };
+
+struct batch {
+	int state;
+	unsigned long long first;	/* frame number of the first */
+	unsigned int n;
+	struct pcap_pkthdr hdr[BATCH_FRAMES];
+	size_t off[BATCH_FRAMES];
+	unsigned char *data;
+	size_t used, cap;
+	char *out;
+	size_t olen, ocap;
+	struct replay_sum sum;
+};
+
+struct pool {
+	struct xdptag *first;		/* the object the twins copy */
+	const struct replay_env *env;
+	pthread_mutex_t mu;
+	pthread_cond_t ready, done;
+	struct batch *b;
+	unsigned int nb;
+	unsigned long long filled, taken;	/* batches, counted from 0 */
+	bool eof;
+	int oom;
+};
+
+struct pool_worker {
+	struct pool *pool;
+	struct replay_worker w;		/* w.skel NULL: load a twin first */
+	struct xdptag *twin;		/* loaded by this worker */
+	pthread_t tid;
+};
+
+static int buf_grow(void *pp, size_t *cap, size_t need)
+{
+	char **p = pp;
+	size_t c = *cap ? *cap : 1 << 16;
+	char *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*p, c);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+static void batch_run(struct pool *pl, struct replay_worker *w,
+		      struct batch *b)
+{
+	struct jline j;
+	unsigned int i;
+
+	memset(&b->sum, 0, sizeof(b->sum));
+	b->olen = 0;
+	for (i = 0; i < b->n; i++) {
+		frame_replay(w, b->first + i, &b->hdr[i], b->data + b->off[i],
+			     &b->sum, &j);
+		if (!j.n)
+			continue;
+		if (buf_grow(&b->out, &b->ocap, b->olen + j.n)) {
+			pl->oom = 1;
+			continue;
+		}
+		memcpy(b->out + b->olen, j.b, j.n);
+		b->olen += j.n;
+	}
+}
+
+static void *pool_work(void *arg)
+{
+	struct pool_worker *pw = arg;
+	struct pool *pl = pw->pool;
+
+	/*
+	 * The copies load here, while the first runner already runs: the
+	 * verifier's time is not added to replay's start.  A copy that does
+	 * not load leaves its share to the others.
+	 */
+	if (!pw->w.skel) {
+		pw->twin = skel_twin(pl->first);
+		if (!pw->twin || worker_init(&pw->w, pl->env, pw->twin))
+			return NULL;
+	}
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		struct batch *b;
+
+		while (pl->taken == pl->filled && !pl->eof)
+			pthread_cond_wait(&pl->ready, &pl->mu);
+		if (pl->taken == pl->filled)
+			break;
+		b = &pl->b[pl->taken++ % pl->nb];
+		b->state = B_BUSY;
+		pthread_mutex_unlock(&pl->mu);
+		batch_run(pl, &pw->w, b);
+		pthread_mutex_lock(&pl->mu);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&pl->done);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+/* Wait for batch k, write its output, count it, free the slot. */
+static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
+			struct replay_sum *sum)
+{
+	struct batch *b = &pl->b[k % pl->nb];
+
+	pthread_mutex_lock(&pl->mu);
+	while (b->state != B_DONE)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	pthread_mutex_unlock(&pl->mu);
+	if (b->olen)
+		fwrite(b->out, 1, b->olen, out);
+	sum_add(sum, &b->sum);
+	b->state = B_FREE;
+}
+
+struct reader {
+	pcap_t *p;
+	const char *capture;
+	unsigned long long limit;
+	bool tty;
+	off_t size;
+};
+
+/*
+ * Read the next frame into the sum's count; 1 got one, 0 end (or limit),
+ * and on a read error the capture is marked truncated.
+ */
+static int reader_next(struct reader *rd, struct replay_sum *sum,
+		       struct pcap_pkthdr **h, const u_char **data)
+{
+	int rc;
+
+	if (rd->limit && sum->read >= rd->limit)
+		return 0;
+	rc = pcap_next_ex(rd->p, h, data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc != 1) {
+		pr_warn("%s: %s after frame %llu", rd->capture,
+			pcap_geterr(rd->p), sum->read);
+		sum->truncated = true;
+		return 0;
+	}
+	sum->read++;
+	if (rd->tty && !(sum->read & 0xffff))
+		progress(rd->p, rd->size, sum->read);
+	return 1;
+}
+
+static int replay_parallel(struct reader *rd, struct replay_worker *w0,
+			   int nw, FILE *out, struct replay_sum *sum)
+{
+	struct pool pl = { .nb = 2 * nw + 2, .first = w0->skel,
+			   .env = w0->env };
+	struct pool_worker *pw;
+	unsigned long long k, w = 0;
+	int i, started = 0, err = 0;
+	bool end = false;
+
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.ready, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	pl.b = calloc(pl.nb, sizeof(*pl.b));
+	pw = calloc(nw, sizeof(*pw));
+	if (!pl.b || !pw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		pw[i].pool = &pl;
+		if (!i)
+			pw[i].w = *w0;
+		if (pthread_create(&pw[i].tid, NULL, pool_work, &pw[i])) {
+			err = -errno;
+			break;
+		}
+		started++;
+	}
+	for (k = 0; !end && !err && started; k++) {
+		struct batch *b = &pl.b[k % pl.nb];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+
+		/* The slot's previous batch goes out first, in order. */
+		if (k >= pl.nb)
+			pool_retire(&pl, w++, out, sum);
+		b->n = 0;
+		b->used = 0;
+		b->first = sum->read + 1;
+		while (b->n < BATCH_FRAMES) {
+			if (!reader_next(rd, sum, &h, &data)) {
+				end = true;
+				break;
+			}
+			if (buf_grow(&b->data, &b->cap, b->used + h->caplen)) {
+				err = -ENOMEM;
+				end = true;
+				break;
+			}
+			memcpy(b->data + b->used, data, h->caplen);
+			b->hdr[b->n] = *h;
+			b->off[b->n++] = b->used;
+			b->used += h->caplen;
+		}
+		pthread_mutex_lock(&pl.mu);
+		b->state = B_READY;
+		pl.filled++;
+		pthread_cond_signal(&pl.ready);
+		pthread_mutex_unlock(&pl.mu);
+	}
+	pthread_mutex_lock(&pl.mu);
+	pl.eof = true;
+	pthread_cond_broadcast(&pl.ready);
+	pthread_mutex_unlock(&pl.mu);
+	for (; w < pl.filled; w++)
+		pool_retire(&pl, w, out, sum);
+	for (i = 0; i < started; i++)
+		pthread_join(pw[i].tid, NULL);
+	if (pl.oom)
+		err = -ENOMEM;
+	if (!started && !err)
+		err = -EAGAIN;
+out:
+	for (i = 1; pw && i < nw; i++) {
+		worker_fini(&pw[i].w);
+		xdptag__destroy(pw[i].twin);
+	}
+	if (pl.b)
+		for (i = 0; i < (int)pl.nb; i++) {
+			free(pl.b[i].data);
+			free(pl.b[i].out);
+		}
+	free(pl.b);
+	free(pw);
+	pthread_cond_destroy(&pl.ready);
+	pthread_cond_destroy(&pl.done);
+	pthread_mutex_destroy(&pl.mu);
+	return err;
+}
+
+/* Runners: the CPUs this process may use, at most XT_REPLAY_MAX_JOBS. */
+static int replay_jobs(unsigned int want)
+{
+	cpu_set_t set;
+	int n;
+
+	if (want)
+		return want;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > XT_REPLAY_MAX_JOBS ? XT_REPLAY_MAX_JOBS : n;
+}
+
 int xt_replay(const struct xt_replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct xt_rules_file *rf = NULL;
+	struct jnames *jn = NULL;
 	struct xdptag *skel = NULL;
 	struct replay_sum sum = { 0 };
 	struct xt_settings s;
 	struct xt_counters *cnt = NULL;
 	struct xt_attach_info *ai = NULL;
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	struct replay_env env = { 0 };
+	struct replay_worker w0 = { 0 };
+	struct reader rd;
 	struct stat st;
 	pcap_t *p = NULL;
-	bool ether, tty;
-	volatile const struct xt_explain *ex = NULL;
-	__u32 seq = 0;
-	int prog_fd;
+	bool tty;
+	int nw = 0;
+	struct xt_live *live = NULL;
+	struct live_sum *lsum = NULL;
+	struct replay_clock clock = { .set = NULL };
+	FILE *cf;
 	FILE *out = o->out ? o->out : stdout;
 	int ret = XT_EXIT_FAIL, rc;
 
 	/* Bad input first, before anything is loaded. */
-	p = pcap_open_offline_with_tstamp_precision(o->capture,
-						     PCAP_TSTAMP_PRECISION_NANO,
-						     errbuf);
+	/*
+	 * Our own stream, with a 1 MB buffer set before libpcap reads: its
+	 * default 4 KB one costs a read syscall every few frames.  libpcap
+	 * closes the stream with the handle.
+	 */
+	cf = fopen(o->capture, "re");
+	if (cf)
+		setvbuf(cf, NULL, _IOFBF, 1 << 20);
+	p = cf ? pcap_fopen_offline_with_tstamp_precision(cf,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf) : NULL;
 	if (!p) {
+		if (!cf)	/* worded as libpcap words it */
+			snprintf(errbuf, sizeof(errbuf), "%s: %s", o->capture,
+				 strerror(errno));
+		else
+			fclose(cf);
 		pr_err("%s: not a readable capture: %s", o->capture, errbuf);
 		return XT_EXIT_USAGE;
 	}
@@ -452,13 +1187,17 @@ int xt_replay(const struct xt_replay_opts *o)
 		s.mark_shift = o->mark_shift;
 	if (o->has_mark_value)
 		s.mark_value = o->mark_value;
-	if (xt_mark_check(s.mark_mask, s.mark_shift, s.mark_value, errbuf,
-			  sizeof(errbuf))) {
+	if (xt_mark_check(s.mark_mask, s.mark_shift, s.mark_value,
+			  xt_rules_file_max_class(rf), errbuf, sizeof(errbuf))) {
 		pr_err("%s", errbuf);
 		ret = XT_EXIT_USAGE;
 		goto out;
 	}
 
+	if ((o->json || o->live) && !(jn = jnames_new(rf))) {
+		pr_err("out of memory");
+		goto out;
+	}
 	skel = xt_xdp_open_explain(0);
 	if (!skel) {
 		pr_err("loading the XDP program failed (are you root? -v says more)%s",
@@ -468,74 +1207,55 @@ int xt_replay(const struct xt_replay_opts *o)
 	if (rules_install(skel, rf))
 		goto out;
 
-	prog_fd = bpf_program__fd(skel->progs.xdptag_xdp);
-	ex = mmap(NULL, sizeof(*ex), PROT_READ, MAP_SHARED,
-		  bpf_map__fd(skel->maps.xt_explain), 0);
-	if (ex == MAP_FAILED) {
-		pr_err("mapping the explain record: %s", strerror(errno));
-		ex = NULL;
-		goto out;
+	if (o->live) {
+		struct xt_live_opts lo = {
+			.ifname = o->live_iface ? o->live_iface : "xtlive0",
+			.rules_path = o->rules_path, .set = &s,
+			.nft_path = o->nft_path, .ai = ai,
+		};
+
+		lsum = calloc(1, sizeof(*lsum));
+		info_fill(ai, rf, &s, o->rules_path);
+		if (!lsum || !(live = xt_live_setup(&lo)))
+			goto out;
 	}
 
-	ether = pcap_datalink(p) == DLT_EN10MB;
+	/* A line per frame: write in large blocks unless someone watches. */
+	if (o->json && !isatty(fileno(out)))
+		setvbuf(out, NULL, _IOFBF, 1 << 20);
+	env.jn = jn;
+	env.s = &s;
+	env.json = o->json;
+	env.ether = pcap_datalink(p) == DLT_EN10MB;
+	env.live = live;
+	env.lsum = lsum;
+	env.clock = &clock;
 	tty = isatty(STDERR_FILENO);
 	if (fstat(fileno(pcap_file(p)), &st))
 		st.st_size = 0;
+	rd = (struct reader){ .p = p, .capture = o->capture, .limit = o->limit,
+			      .tty = tty, .size = st.st_size };
 
-	while (!o->limit || sum.read < o->limit) {
-		struct xt_run_result r;
+	/* --live and a clock want one frame after the other. */
+	nw = live || clock.set ? 1 : replay_jobs(o->jobs);
+	if (worker_init(&w0, &env, skel))
+		goto out;
+	if (nw > 1) {
+		rc = replay_parallel(&rd, &w0, nw, out, &sum);
+		if (rc) {
+			pr_err("replay: %s", strerror(-rc));
+			goto out;
+		}
+	} else {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		struct jline j;
 
-		rc = pcap_next_ex(p, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
-			break;
-		if (rc != 1) {
-			pr_warn("%s: %s after frame %llu", o->capture,
-				pcap_geterr(p), sum.read);
-			sum.truncated = true;
-			break;
+		while (reader_next(&rd, &sum, &h, &data)) {
+			frame_replay(&w0, sum.read, h, data, &sum, &j);
+			if (j.n)
+				fwrite(j.b, 1, j.n, out);
 		}
-		sum.read++;
-		if (tty && !(sum.read & 0xffff))
-			progress(p, st.st_size, sum.read);
-		if (!ether) {
-			frame_skip(&sum, SKIP_LINKTYPE);
-			continue;
-		}
-		if (!h->caplen) {
-			frame_skip(&sum, SKIP_EMPTY);
-			continue;
-		}
-		if (h->caplen < ETH_HLEN) {
-			frame_skip(&sum, SKIP_SHORT);
-			continue;
-		}
-		xdp_run_tag(prog_fd, data, h->caplen, 1, &r);
-		if (r.err) {
-			/* The kernel's limit on test input: not run. */
-			if (r.err == -ENOMEM || r.err == -E2BIG) {
-				frame_skip(&sum, SKIP_TOO_LONG);
-			} else {
-				frame_skip(&sum, SKIP_ERROR);
-				sum.last_err = -r.err;
-			}
-			continue;
-		}
-		if (o->json) {
-			/* The test run returned: the kernel wrote it already. */
-			memcpy(&r.ex, (const void *)ex, sizeof(r.ex));
-			if (r.ex.seq == seq) {
-				/* The program left before writing the record. */
-				frame_skip(&sum, SKIP_ERROR);
-				sum.last_err = EPROTO;
-				continue;
-			}
-			seq = r.ex.seq;
-		}
-		sum.run++;
-		sum.tagged += r.tagged;
-		sum.dropped += r.action == XDP_DROP;
-		if (o->json)
-			frame_json(out, sum.read, h->caplen, &r, rf, &s);
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
@@ -551,18 +1271,30 @@ int xt_replay(const struct xt_replay_opts *o)
 	/* Not from the tags: a dropped frame has none, the counter counts it. */
 	sum.malformed = cnt->xdp.malformed;
 	info_fill(ai, rf, &s, o->rules_path);
+	if (live) {
+		lsum->nnft = xt_live_nft_counters(live, lsum->nft, 64);
+		if (lsum->nnft < 0)
+			pr_warn("reading nftables' counters: %s",
+				strerror(-lsum->nnft));
+	}
 	if (o->json) {
 		summary_json(out, &sum, cnt);
+		if (live)
+			live_summary_json(out, lsum);
 	} else {
 		xt_stats_print(out, XT_FMT_TABLE, o->capture, cnt, NULL, 0,
 			       ai);
 		summary_text(out, &sum);
+		if (live)
+			live_summary_text(out, lsum);
 	}
 	fflush(out);
 	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL : XT_EXIT_OK;
 out:
-	if (ex)
-		munmap((void *)ex, sizeof(*ex));
+	worker_fini(&w0);
+	xt_live_free(live);
+	free(lsum);
+	jnames_free(jn);
 	xt_rules_file_free(rf);
 out_nofree:
 	xdptag__destroy(skel);

@@ -35,6 +35,8 @@ int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
 /* Open and load the XDP skeleton, explain record on; NULL on failure. */
 struct xdptag *xt_xdp_open_explain(int no_meta);
 
+#define XT_REPLAY_MAX_JOBS	8
+
 struct xt_replay_opts {
 	const char *capture;
 	const char *rules_path;		/* NULL: built-in default ruleset */
@@ -42,6 +44,10 @@ struct xt_replay_opts {
 	bool has_mark_mask, has_mark_shift, has_mark_value;
 	bool json;			/* JSON Lines instead of histograms */
 	unsigned long long limit;	/* stop after this many frames; 0: all */
+	unsigned int jobs;		/* test runs at once; 0: one per CPU */
+	bool live;			/* also through the real receive path */
+	const char *nft_path;		/* --live: ruleset; NULL: xdptag nft's */
+	const char *live_iface;		/* --live: the pipeline's veth name */
 	FILE *out;
 };
 

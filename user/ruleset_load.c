@@ -81,7 +81,7 @@ out:
  * in the kernel, and XDP and TC programs run inside RCU read-side sections,
  * so on return no program still holds a pointer into the old generation.
  */
-static int rcu_wait(void)
+int xt_rcu_wait(void)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
 		return 0;
@@ -118,7 +118,7 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 	a.gen = flips + 1;
 	if (bpf_map_update_elem(m->active, &zero, &a, BPF_ANY))
 		return -errno;
-	rcu_wait();
+	xt_rcu_wait();
 	/* No program can still reach the old table: free it. */
 	if (bpf_map_delete_elem(m->prefix, &old) && errno != ENOENT)
 		return -errno;

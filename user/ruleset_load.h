@@ -36,6 +36,12 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 			     const struct xt_compiled *c, int info_fd,
 			     const struct xt_attach_info *info);
 
+/*
+ * Wait until no XDP or TC program can still be running with what it read
+ * before the call (an RCU grace period).  Returns 0.
+ */
+int xt_rcu_wait(void);
+
 /* The generation packets use now, or -errno. */
 int xt_ruleset_active_gen(const struct xt_rule_maps *m);
 

@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "classify.h"
+#include "capture.h"
 
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */
 const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
@@ -105,7 +106,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	struct xt_xdp_stats *st;
 	__u32 action = XDP_PASS;
 	__u32 zero = 0;
-	int drop_at;
+	int drop_at, tagged = 0;
 
 	st = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
 	if (!st)
@@ -123,13 +124,16 @@ int xdptag_xdp(struct xdp_md *ctx)
 		action = XDP_DROP;
 	else if (tag_write(ctx, &p, &v))
 		st->meta_fail++;	/* pass untagged: never drop for it */
-	else
+	else {
 		st->tagged++;
+		tagged = 1;
+	}
 
 	count_verdict(st, &v, &p);
 	st->action[action]++;
 	if (cfg_explain)
 		explain_write(&p, &v, action);
+	capture(ctx, &p, &v, action, tagged);
 	return action;
 }
 

@@ -151,7 +151,8 @@ command_for() {
 }
 argv_of() {
 	case $1 in
-	attach) ARGV=(attach "$B" --mode generic --rules "$2") ;;
+	# cls: the states above are read with tc(8), which sees no tcx.
+	attach) ARGV=(attach "$B" --mode generic --tc-attach cls --rules "$2") ;;
 	load) ARGV=(rules load "$B" "$2") ;;
 	detach) ARGV=(detach "$B") ;;
 	esac

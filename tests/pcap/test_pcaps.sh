@@ -16,6 +16,32 @@ replay_compare features "features:"
 
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
+
+# Every frame with an Ethernet header is classified: frames too long for a
+# test run on their leading bytes; only frames of fewer than 14 bytes are
+# skipped.  The Ethernet captures, merged, against tshark's frame lengths.
+mapfile -t eth < <(capinfos -T -r -E "${caps[@]}" | awk -F'\t' '$2 == "ether" { print $1 }')
+mergecap -F pcap -a -w "$TMP/all.pcap" "${eth[@]}"
+lens=$(tshark -n -r "$TMP/all.pcap" -T fields -e frame.cap_len 2>/dev/null)
+total=$(wc -l <<<"$lens")
+short=$(awk '$1 < 14' <<<"$lens" | wc -l)
+# A test run takes a page (3,520 bytes on x86-64) and MAX_SKB_FRAGS (17)
+# fragment pages.
+long=$(awk '$1 > 3520 + 17 * 4096' <<<"$lens" | wc -l)
+"$XT" replay --json --jobs 1 "$TMP/all.pcap" >"$TMP/j1.json"
+"$XT" replay --json --jobs 2 "$TMP/all.pcap" >"$TMP/j2.json"
+check "--jobs 2 writes what --jobs 1 writes, byte for byte" "" \
+	"$(cmp "$TMP/j1.json" "$TMP/j2.json" 2>&1)"
+sum=$(tail -1 "$TMP/j2.json")
+check "all $total frames of ${#eth[@]} Ethernet captures: every one with an Ethernet header run" \
+	"\"frames\":$total,\"run\":$((total - short))" \
+	"$(grep -o '"frames":[0-9]*,"run":[0-9]*' <<<"$sum")"
+check "... the $long frames beyond what a test run takes run on their leading bytes" \
+	"\"truncated_for_run\":$long" \
+	"$(grep -o '"truncated_for_run":[0-9]*' <<<"$sum")"
+check "... only the $short without an Ethernet header skipped, no error" \
+	"$short 0 0" \
+	"$(grep -o '"skipped":[0-9]*' <<<"$sum" | cut -d: -f2) $(grep -o '"link_type":[0-9]*' <<<"$sum" | cut -d: -f2) $(grep -o '"error":[0-9]*' <<<"$sum" | cut -d: -f2)"
 # A small TCP capture: the file format must not change a frame.
 ref=$PCAPS/dns_tcp.pcap
 [ -f "$ref" ] || ref=${caps[0]}
