@@ -58,7 +58,7 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 	test-kernels test-fresh fuzz clean
 
 all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
-	$(BUILD)/fuzz/fuzz_rules
+	$(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
@@ -125,12 +125,31 @@ $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 		$(FUZZ_RULES_SRCS) \
 		-lyaml -o $@
 
+# The prefix-file reader, through the same loader.
+FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c \
+		    user/rules_default.c
+$(BUILD)/fuzz/fuzz_prefix_file: $(FUZZ_PREFIX_SRCS) rules/default.yaml Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_PREFIX_SRCS) \
+		-lyaml -o $@
+
+# The quoting of names in `xdptag nft`.
+FUZZ_NFT_SRCS := fuzz/fuzz_nft.c user/nft_quote.c
+$(BUILD)/fuzz/fuzz_nft: $(FUZZ_NFT_SRCS) Makefile
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wall -Werror -D_GNU_SOURCE -Iuser \
+		$(FUZZ_NFT_SRCS) -o $@
+
 $(BUILD)/fuzz/pcap_seeds: fuzz/pcap_seeds.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) $< -lpcap -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules
+fuzz: $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules \
+	$(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 	$(Q)BUILD=$(BUILD) fuzz/run.sh
 
 deps:
@@ -155,6 +174,28 @@ BENCH_BPF  := $(patsubst bench/bpf/%.bpf.c,$(BUILD)/bench/bpf/%.bpf.o,\
 		$(wildcard bench/bpf/*.bpf.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
+# Variants of the XDP stage, each with one suspect cost left out or added
+# (bpf/xdp/xdptag.bpf.c says what each flag does): name, then its flags.
+# xt_bench measures every one in the peer tier, beside the shipped object.
+BENCH_VARIANT_FLAGS_meta-call := -DXT_BENCH_META_CALL
+BENCH_VARIANT_FLAGS_no-stats  := -DXT_BENCH_NO_STATS
+BENCH_VARIANT_FLAGS_no-pfx    := -DXT_BENCH_NO_PFX
+BENCH_VARIANT_FLAGS_v6-inline := -DXT_BENCH_V6_INLINE
+BENCH_VARIANT_FLAGS_pfx-hash2 := -DXT_BENCH_PFX_HASH2
+BENCH_VARIANT_FLAGS_pfx-call2 := -DXT_BENCH_PFX_CALL2
+BENCH_VARIANT_FLAGS_parse-only := -DXT_BENCH_PARSE_ONLY
+BENCH_VARIANT_FLAGS_no-classify := -DXT_BENCH_NO_CLASSIFY
+BENCH_VARIANTS := $(sort $(patsubst BENCH_VARIANT_FLAGS_%,%,\
+		    $(filter BENCH_VARIANT_FLAGS_%,$(.VARIABLES))))
+BENCH_BPF  += $(patsubst %,$(BUILD)/bench/bpf/xdptag-%.bpf.o,$(BENCH_VARIANTS))
+
+# Before the generic rule: make takes the first pattern that matches.
+$(BUILD)/bench/bpf/xdptag-%.bpf.o: bpf/xdp/xdptag.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_VARIANT_FLAGS_$*) -MF $(@:.o=.d) \
+		-c $< -o $@
+
 $(BUILD)/bench/bpf/%.bpf.o: bench/bpf/%.bpf.c
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
@@ -165,10 +206,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) -Itests \
 		$(if $(wildcard user/rules_file.c),-DXT_HAVE_RULES_FILE) \
+		-DXT_PEER_DIR='"/usr/lib/$(shell $(CC) -dumpmachine)/bpf"' \
 		$< $(LIB) $(LDLIBS) -o $@
 
 bench: all $(BENCH_BPF) $(BENCH_BINS)
-	$(Q)BUILD=$(BUILD) bench/run.sh
+	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" bench/run.sh
 
 test-kernels: all
 	$(Q)tests/vm/run.sh

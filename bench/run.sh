@@ -1,14 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# `make bench`: per-packet cost in BPF_PROG_TEST_RUN, then CPU cost per
-# received packet through a veth pair between two namespaces, then the
-# replay and capture rates, then one summary table (docs/performance.md
-# explains it).
+# `make bench`: per-packet cost in BPF_PROG_TEST_RUN, beside the peer
+# (xdp-tools' xdp-filter) and alone, then CPU cost per received packet
+# through a veth pair between two namespaces, then the replay and capture
+# rates, then one summary table (docs/performance.md explains it).
 #
-#   BUILD=build bench/run.sh            everything, under 10 minutes
+#   BUILD=build bench/run.sh            everything, about 12 minutes
 #   ROUNDS=5 SECS=1 CPU=0 PROG_ROUNDS=5 PROG_REPEAT=10000000   the defaults
-#   ONLY=prog|veth                      one part only
+#   PEER_ROUNDS=11 PEER_REPEAT=1000000  the peer tier's
+#   XT_VARIANTS="no-pfx ..."            the variant builds the peer tier
+#                                       measures too (make bench: all)
+#   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
+#                                       xdptag with too (one row each)
+#   ONLY=peer|prog|veth                 one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only
 #   RX_STACK=rst|noroute|otherhost      what the receiving host does with
@@ -27,6 +32,8 @@ SECS=${SECS:-1}
 CPU=${CPU:-0}
 PROG_ROUNDS=${PROG_ROUNDS:-5}
 PROG_REPEAT=${PROG_REPEAT:-10000000}
+PEER_ROUNDS=${PEER_ROUNDS:-11}
+PEER_REPEAT=${PEER_REPEAT:-1000000}
 ONLY=${ONLY:-}
 SRC=${SRC:-}
 NAMES=${NAMES:-}
@@ -42,8 +49,8 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
-rm -f "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt "$OUT"/capture.txt \
-	"$OUT"/scaling.dat
+rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt \
+	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
 # A receiver (APID) or the reply sink (SPID) still holding its interface
 # if we stop half-way.
@@ -54,6 +61,14 @@ on_exit '[ -n "$APID" ] && kill -TERM "$APID"'
 : "$APID"	# read by the exit handler only
 # shellcheck disable=SC2016
 on_exit '[ -n "$SPID" ] && kill -TERM "$SPID"'
+
+# ------------------------------------------------------------------ peer --
+if [ -z "$ONLY" ] || [ "$ONLY" = peer ]; then
+	echo "== per-packet cost beside xdp-filter (BPF_PROG_TEST_RUN," \
+	     "$PEER_ROUNDS rounds x $PEER_REPEAT; variants: ${XT_VARIANTS:-none})"
+	XT_VARIANTS=${XT_VARIANTS:-} "$XB" peer "$PEER_ROUNDS" "$PEER_REPEAT" \
+		>"$OUT/peer.txt" || die "peer bench failed"
+fi
 
 # ------------------------------------------------------------------ prog --
 if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then

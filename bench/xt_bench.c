@@ -6,6 +6,11 @@
  *	per-packet cost in BPF_PROG_TEST_RUN: the XDP stage on a packet mix
  *	against a null XDP program, the TC stage against a null TC program,
  *	and the XDP stage as prefixes and rules grow
+ *   xt_bench peer [ROUNDS [REPEAT]]
+ *	per-packet cost in BPF_PROG_TEST_RUN beside the peer, xdp-tools'
+ *	xdp-filter: the mix through null, xdp-filter, xdptag and xdptag's
+ *	variant builds (named in XT_VARIANTS), with small tables and with
+ *	100,000 entries, and xdptag with the rules files in XT_PEER_RULES
  *   xt_bench attach IFNAME MODE [RULES PREFIXES]
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
  *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
@@ -121,20 +126,24 @@ static void rules_builtin(struct bench_rules *b)
 	b->n = r - b->r + 1;
 }
 
-static void rules_default(struct bench_rules *b)
+/* A rules file, or the built-in default rules (path NULL). */
+static int rules_default(struct bench_rules *b, const char *path)
 {
 #ifdef XT_HAVE_RULES_FILE
 	static struct xt_rules_file f;
 
-	if (!xt_rules_file_load(NULL, &f, stderr)) {
+	if (!xt_rules_file_load(path, &f, stderr)) {
 		memcpy(b->r, f.rules, f.nrules * sizeof(f.rules[0]));
 		b->n = f.nrules;
 		b->from_file = 1;
-		return;	/* f keeps owning the lists; freed at exit */
+		return 0; /* f keeps owning the lists; freed at exit */
 	}
+	if (path)
+		return -EINVAL;
 	pr_warn("built-in default rules did not load; using the bench's");
 #endif
 	rules_builtin(b);
+	return 0;
 }
 
 /*
@@ -196,14 +205,15 @@ static int rules_blocklist(struct bench_rules *b, int n)
 	return 0;
 }
 
-static int rules_make(struct bench_rules *b, int nrules, int npfx)
+static int rules_make(struct bench_rules *b, const char *path, int nrules,
+		      int npfx)
 {
 	memset(b, 0, sizeof(*b));
 	if (nrules)
 		rules_synthetic(b, nrules > XT_MAX_RULES - 1 ?
 				XT_MAX_RULES - 1 : nrules);
-	else
-		rules_default(b);
+	else if (rules_default(b, path))
+		return -EINVAL;
 	if (npfx > 0 && rules_blocklist(b, npfx)) {
 		pr_err("no rule slot left for the blocklist");
 		return -ENOSPC;
@@ -357,7 +367,40 @@ static int prog_fd_from(const char *obj, struct bpf_object **o)
 	return bpf_program__fd(p);
 }
 
-static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
+static double mono(void);
+
+/*
+ * Compile and install b as the CLI does; for rulesets with prefixes, print
+ * what the table takes and how long compiling and installing took.
+ */
+static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b,
+		       int npfx, int drop_at)
+{
+	struct xt_compiled c;
+	double t0 = mono(), t1, t2;
+	char err[256];
+	int ret;
+
+	if (xt_compile(b->r, b->n, drop_at, &c, err, sizeof(err))) {
+		pr_err("compile: %s", err);
+		return -EINVAL;
+	}
+	t1 = mono();
+	ret = xt_ruleset_install(m, &c);
+	t2 = mono();
+	if (npfx > 0)
+		printf("# ruleset with %d prefixes: %zu entries, %zu slots"
+		       " (%.1f MiB), compile %.2f s, install %.2f s\n", npfx,
+		       c.nentries, c.nslots,
+		       c.nslots * sizeof(struct xt_pfx_slot) / 1048576.0,
+		       t1 - t0, t2 - t1);
+	xt_compiled_free(&c);
+	return ret;
+}
+
+/* The XDP stage with rules from path (NULL: the default rules). */
+static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
+					int drop_at)
 {
 	struct bench_rules b;
 	struct xdptag *skel = xdptag__open();
@@ -367,8 +410,12 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 		pr_err("cannot load the XDP stage: %s", strerror(errno));
 		exit(1);
 	}
-	if (rules_make(&b, nrules, npfx) ||
-	    xh_rules(skel, b.r, b.n, drop_at)) {
+	if (rules_make(&b, path, nrules, npfx) ||
+	    ruleset_put(&(struct xt_rule_maps){
+				.rules = bpf_map__fd(skel->maps.xt_rules),
+				.active = bpf_map__fd(skel->maps.xt_active),
+				.prefix = bpf_map__fd(skel->maps.xt_prefix) },
+			&b, npfx, drop_at)) {
 		pr_err("cannot install the bench ruleset");
 		exit(1);
 	}
@@ -376,6 +423,11 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);
 	return skel;
+}
+
+static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
+{
+	return xdptag_load_rules(NULL, nrules, npfx, drop_at);
 }
 
 /* The tag must be there and right once before timing means anything. */
@@ -389,16 +441,17 @@ static void check_tag(struct xdptag *skel, const struct pkt *p,
 		pr_err("%s: no tag (err %d, action %u)", what, r.err, r.action);
 		exit(1);
 	}
-	printf("# %-16s tag: score %u class %u rules 0x%llx features 0x%x\n",
+	printf("# %-24s tag: score %u class %u rules 0x%llx features 0x%x\n",
 	       what, r.tag.score, r.tag.class_id,
 	       (unsigned long long)r.tag.rules, r.tag.features);
 }
 
-enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_R1, SC_R16, SC_R64,
-       NSCALE };
+enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_PFX1M, SC_R1, SC_R16,
+       SC_R64, NSCALE };
 static const struct { const char *name; int rules, pfx; } scale[NSCALE] = {
 	{ "pfx-10", 0, 10 }, { "pfx-1000", 0, 1000 },
 	{ "pfx-10000", 0, 10000 }, { "pfx-100000", 0, 100000 },
+	{ "pfx-1000000", 0, 1000000 },
 	{ "rules-1", 1, 0 }, { "rules-16", 16, 0 }, { "rules-64", 64, 0 },
 };
 
@@ -526,6 +579,371 @@ static int cmd_prog(int argc, char **argv)
 	for (k = 0; k < NSCALE; k++)
 		xdptag__destroy(sk[k]);
 	xdptag__destroy(def);
+	return 0;
+}
+
+/* ------------------------------------------------------------- peer --- */
+
+/*
+ * The peer: xdp-tools' xdp-filter, the XDP filter a user would pick
+ * instead, from the object Debian ships in libxdp1: deny mode, every
+ * feature (Ethernet, IPv4, IPv6, TCP and UDP port lookups).  Its maps are
+ * filled with entries that match none of the mix's frames, so every frame
+ * takes its longest path (every lookup, then the default verdict: drop).
+ */
+#ifndef XT_PEER_DIR
+#define XT_PEER_DIR "/usr/lib/x86_64-linux-gnu/bpf"
+#endif
+#define PEER_OBJ	XT_PEER_DIR "/xdpfilt_dny_all.o"
+/* Map value flags, xdp-tools' xdp-filter/common_kern_user.h. */
+#define XDPFILT_SRC	(1 << 0)
+#define XDPFILT_DST	(1 << 1)
+#define XDPFILT_TCP	(1 << 2)
+#define XDPFILT_UDP	(1 << 3)
+
+/* Every address of the mix's IPv4 frames (pkt_mix): never a peer entry. */
+static int mix_addr4(uint32_t a)
+{
+	return a == 0x0a010203 || a == 0xc000020a || a == 0xc0000235 ||
+	       a == 0x0a000001;
+}
+
+static int peer_fill(struct bpf_object *o, int naddr, int nport)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fa = bpf_object__find_map_fd_by_name(o, "filter_ipv4");
+	int fp = bpf_object__find_map_fd_by_name(o, "filter_ports");
+	__u64 v[ncpu];
+	int i;
+
+	if (fa < 0 || fp < 0)
+		return -ENOENT;
+	for (i = 0; i < ncpu; i++)
+		v[i] = XDPFILT_SRC | XDPFILT_DST;
+	rnd_state = BENCH_SEED + 1;
+	for (i = 0; i < naddr;) {
+		uint32_t a = rnd();
+		__u32 key = htonl(a);
+
+		if (mix_addr4(a))
+			continue;
+		/* Duplicates are skipped: exactly naddr distinct entries. */
+		if (bpf_map_update_elem(fa, &key, v, BPF_NOEXIST) == 0)
+			i++;
+		else if (errno != EEXIST)
+			return -errno;
+	}
+	for (i = 0; i < ncpu; i++)
+		v[i] = XDPFILT_SRC | XDPFILT_DST | XDPFILT_TCP | XDPFILT_UDP;
+	/* Ports 10000 and up: none of the mix's (22, 53, 80, 443, 40000). */
+	for (i = 0; i < nport; i++) {
+		__u32 key = htons(10000 + i);	/* the port as the packet has it */
+
+		if (bpf_map_update_elem(fp, &key, v, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Load xdp-filter's object with libbpf, its maps unpinned (as shipped they
+ * are pinned by name in the bpffs root), filter_ipv4 grown to naddr if it
+ * is smaller (10,000 as shipped: xdp-filter itself cannot hold 100,000).
+ */
+static struct bpf_object *peer_load(int naddr, int nport, int *fd)
+{
+	struct bpf_object *o = bpf_object__open_file(PEER_OBJ, NULL);
+	struct bpf_map *m;
+	int err;
+
+	if (!o) {
+		pr_err("cannot open %s: %s (apt-get install libxdp1)", PEER_OBJ,
+		       strerror(errno));
+		exit(1);
+	}
+	bpf_object__for_each_map(m, o) {
+		bpf_map__set_pin_path(m, NULL);
+		if (!strcmp(bpf_map__name(m), "filter_ipv4") &&
+		    bpf_map__max_entries(m) < (__u32)naddr)
+			bpf_map__set_max_entries(m, naddr);
+	}
+	err = bpf_object__load(o);
+	if (!err)
+		err = peer_fill(o, naddr, nport);
+	if (err) {
+		pr_err("xdp-filter (%s): %s", PEER_OBJ, strerror(-err));
+		exit(1);
+	}
+	*fd = bpf_program__fd(bpf_object__next_program(o, NULL));
+	return o;
+}
+
+/*
+ * An xdptag object other than the skeleton's (a bench variant build from
+ * bench/bpf/), with the bench ruleset installed as the CLI installs it.
+ */
+static struct bpf_object *variant_load(const char *variant, int npfx,
+				       int *fd)
+{
+	char path[512];
+	struct bpf_object *o;
+	struct xt_rule_maps m;
+	struct bench_rules b;
+
+	snprintf(path, sizeof(path), "%s/bench/bpf/xdptag-%s.bpf.o",
+		 build_dir(), variant);
+	o = bpf_object__open_file(path, NULL);
+	if (!o || bpf_object__load(o)) {
+		pr_err("cannot load %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
+	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
+	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
+	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
+		pr_err("%s: cannot install the bench ruleset", path);
+		exit(1);
+	}
+	if (!b.from_file)
+		for (size_t i = 0; i < b.n; i++)
+			xt_rule_free(&b.r[i]);
+	*fd = bpf_program__fd(bpf_object__next_program(o, NULL));
+	return o;
+}
+
+/*
+ * The peer tier's programs.  Each xdptag row is compared with the peer
+ * row of its set (the same table sizes); one more program is one more
+ * row here (a stateful ruleset, another peer).
+ */
+enum peer_kind { PK_NULL, PK_PEER, PK_XDPTAG, PK_VARIANT };
+
+struct peer_row {
+	char name[48];
+	enum peer_kind kind;
+	int set;		/* 0: small tables; 1: 100,000 entries */
+	const char *variant;	/* PK_VARIANT: the build's name */
+	const char *rules;	/* PK_XDPTAG: a rules file, NULL: default */
+	int fd;
+	struct bpf_object *obj;
+	struct xdptag *skel;
+};
+
+#define PEER_SETS	2
+#define PEER_MAXROWS	32
+static const struct {
+	const char *sfx;	/* row name suffix */
+	int naddr, nport;	/* the peer's IPv4 addresses and ports */
+	int npfx;		/* xdptag's prefixes (with the default rules) */
+} peer_sets[PEER_SETS] = {
+	{ "", 0, 0, 0 },
+	{ "-100k", 100000, 1000, 100000 },
+};
+
+static int peer_rows(struct peer_row *rows)
+{
+	char *vs = getenv("XT_VARIANTS"), *save = NULL, *v;
+	char *rf = getenv("XT_PEER_RULES");
+	int n = 0, s;
+
+	vs = strdup(vs ? vs : "");
+	rows[n++] = (struct peer_row){ .name = "null", .kind = PK_NULL };
+	for (s = 0; s < PEER_SETS; s++) {
+		struct peer_row *r = &rows[n++];
+
+		*r = (struct peer_row){ .kind = PK_PEER, .set = s };
+		snprintf(r->name, sizeof(r->name), "xdp-filter%s",
+			 peer_sets[s].sfx);
+		r = &rows[n++];
+		*r = (struct peer_row){ .kind = PK_XDPTAG, .set = s };
+		snprintf(r->name, sizeof(r->name), "xdptag%s",
+			 peer_sets[s].sfx);
+	}
+	for (v = strtok_r(vs, " ", &save); v && n + PEER_SETS <= PEER_MAXROWS;
+	     v = strtok_r(NULL, " ", &save))
+		for (s = 0; s < PEER_SETS; s++) {
+			struct peer_row *r = &rows[n++];
+
+			*r = (struct peer_row){ .kind = PK_VARIANT, .set = s,
+						.variant = strdup(v) };
+			snprintf(r->name, sizeof(r->name), "xdptag-%s%s", v,
+				 peer_sets[s].sfx);
+		}
+	free(vs);
+	/*
+	 * XT_PEER_RULES="a.yaml b.yaml": xdptag with each of these rulesets
+	 * instead of the default rules (a stateful ruleset: one more row),
+	 * against the peer with small tables.
+	 */
+	rf = strdup(rf ? rf : "");
+	for (v = strtok_r(rf, " ", &save); v && n < PEER_MAXROWS;
+	     v = strtok_r(NULL, " ", &save)) {
+		struct peer_row *r = &rows[n++];
+		const char *base = strrchr(v, '/') ? strrchr(v, '/') + 1 : v;
+
+		*r = (struct peer_row){ .kind = PK_XDPTAG, .set = 0,
+					.rules = strdup(v) };
+		snprintf(r->name, sizeof(r->name), "xdptag-%.*s",
+			 (int)strcspn(base, "."), base);
+	}
+	free(rf);
+	return n;
+}
+
+/*
+ * One test run of r on p: xdptag must pass the frame; the peer must not
+ * (in deny mode XDP_PASS means an entry matched: a short path).  The
+ * peer's verdicts are printed: it aborts on frames its parser refuses.
+ */
+static void peer_check(const struct peer_row *r, const struct pkt *p,
+		       const char *what)
+{
+	static const char *const act[] = { "aborted", "drop", "pass", "tx",
+					   "redirect" };
+	struct xdp_md ctx = { .data_end = p->len };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b,
+		    .data_size_in = p->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int peer = r->kind == PK_PEER;
+
+	if (bpf_prog_test_run_opts(r->fd, &o)) {
+		pr_err("%s on %s: %s", r->name, what, strerror(errno));
+		exit(1);
+	}
+	if ((o.retval == XDP_PASS) == peer) {
+		pr_err("%s on %s: returned %u", r->name, what, o.retval);
+		exit(1);
+	}
+	if (peer)
+		printf("# %-22s %-14s verdict %s\n", r->name, what,
+		       o.retval < 5 ? act[o.retval] : "?");
+}
+
+static int gcd(int a, int b)
+{
+	return b ? gcd(b, a % b) : a;
+}
+
+/*
+ * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
+ * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
+ * CPU 0; per frame and for the mix, the median ns and the per-round ratios
+ * to the peer and to null, and the added ns over null.
+ */
+static int cmd_peer(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 11;
+	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
+	struct peer_row rows[PEER_MAXROWS];
+	int peer_of[PEER_SETS] = { 0 };
+	int nrows, i, k, r, j, n, stride;
+	struct pkt mix[NPKT];
+	double *t;
+	cpu_set_t cpu;
+
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu))
+		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pkt_mix(mix);
+	nrows = peer_rows(rows);
+	for (k = 0; k < nrows; k++) {
+		struct peer_row *w = &rows[k];
+		int set = w->set;
+
+		switch (w->kind) {
+		case PK_NULL:
+			w->fd = prog_fd_from("null_xdp", &w->obj);
+			break;
+		case PK_PEER:
+			w->obj = peer_load(peer_sets[set].naddr,
+					   peer_sets[set].nport, &w->fd);
+			peer_of[set] = k;
+			break;
+		case PK_XDPTAG:
+			w->skel = xdptag_load_rules(w->rules, 0,
+						    peer_sets[set].npfx, 0);
+			w->fd = bpf_program__fd(w->skel->progs.xdptag_xdp);
+			break;
+		case PK_VARIANT:
+			w->obj = variant_load(w->variant, peer_sets[set].npfx,
+					      &w->fd);
+			break;
+		}
+		/*
+		 * Every frame takes the path it is meant to: xdptag passes
+		 * (tags checked below), the peer's lookups all miss and its
+		 * deny-mode default drops.
+		 */
+		for (i = 0; i < NPKT; i++)
+			peer_check(w, &mix[i], mix_names[i]);
+		if (w->kind == PK_XDPTAG)
+			for (i = 0; i < NPKT; i++) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "%s %s", w->name,
+					 mix_names[i]);
+				check_tag(w->skel, &mix[i], what);
+			}
+	}
+
+	n = nrows * NPKT;
+	t = calloc((size_t)rounds * n, sizeof(double));
+	/* A stride prime to n visits every run once, neighbours apart. */
+	for (stride = 7; gcd(stride, n) != 1; stride++)
+		;
+	for (r = 0; r < rounds; r++) {
+		/* A different order each round: drift hits every row alike. */
+		for (j = 0; j < n; j++) {
+			int v = (j * stride + r * 13) % n;
+
+			k = v / NPKT;
+			i = v % NPKT;
+			t[(size_t)r * n + v] = run_ns(rows[k].fd, mix[i].b,
+						      mix[i].len, repeat, 1);
+		}
+		fprintf(stderr, "# peer round %d/%d\n", r + 1, rounds);
+	}
+
+	/* Frame NPKT is the mix: the mean of the six, per round. */
+	for (k = 0; k < nrows; k++) {
+		int pk = peer_of[rows[k].set];
+
+		for (i = 0; i <= NPKT; i++) {
+			double x[rounds], nul[rounds], vp[rounds], vn[rounds];
+			double add[rounds];
+
+			for (r = 0; r < rounds; r++) {
+				double *row = t + (size_t)r * n;
+				double a = 0, z = 0, pe = 0;
+				int lo = i < NPKT ? i : 0;
+				int hi = i < NPKT ? i + 1 : NPKT;
+
+				for (j = lo; j < hi; j++) {
+					a += row[k * NPKT + j] / (hi - lo);
+					z += row[j] / (hi - lo);	/* null: row 0 */
+					pe += row[pk * NPKT + j] / (hi - lo);
+				}
+				x[r] = a;
+				nul[r] = z;
+				vp[r] = a / pe;
+				vn[r] = a / z;
+				add[r] = a - z;
+			}
+			printf("peer %-22s %-14s ns %6.2f null %6.2f vs-peer %5.2f"
+			       " vs-null %5.2f added %6.2f\n", rows[k].name,
+			       i < NPKT ? mix_names[i] : "mix",
+			       median(x, rounds), median(nul, rounds),
+			       median(vp, rounds), median(vn, rounds),
+			       median(add, rounds));
+		}
+	}
+	for (k = 0; k < nrows; k++) {
+		if (rows[k].skel)
+			xdptag__destroy(rows[k].skel);
+		bpf_object__close(rows[k].obj);
+	}
+	free(t);
 	return 0;
 }
 
@@ -1022,7 +1440,7 @@ static int cmd_nft(int argc, char **argv)
 		pr_err("usage: xt_bench nft IFNAME [RULES PREFIXES]");
 		return 2;
 	}
-	if (rules_make(&b, nrules, npfx))
+	if (rules_make(&b, NULL, nrules, npfx))
 		return 1;
 	n = b.n;
 	for (i = 0; i < n; i++)
@@ -1077,6 +1495,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	if (argc > 1 && !strcmp(argv[1], "prog"))
 		return cmd_prog(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "peer"))
+		return cmd_peer(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "gen"))
@@ -1085,6 +1505,6 @@ int main(int argc, char **argv)
 		return cmd_gro(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "nft"))
 		return cmd_nft(argc - 1, argv + 1);
-	pr_err("usage: xt_bench {prog|attach|gen|gro|nft} ... (see the source)");
+	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft} ... (see the source)");
 	return 2;
 }

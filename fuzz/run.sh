@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# make fuzz: run each fuzzer (parse, rules; both by default) for
+# make fuzz: run each fuzzer (parse, rules, prefix, nft; all by default) for
 # FUZZ_SECONDS (default 60), regressions first, and fail on any crash,
 # sanitizer report, hang or broken invariant.  Findings are left in
 # $BUILD/fuzz/ as crash-*, timeout-* or leak-* files: copy them to the
@@ -10,6 +10,10 @@
 #          captures, fuzz/regressions/
 #   rules  the rules-file loader; seeds: the rules files in the tree,
 #          fuzz/rules_seeds/, fuzz/regressions-rules/
+#   prefix the prefix-file reader; seeds: the prefix files in the tree,
+#          fuzz/regressions-prefix/
+#   nft    the quoting of interface names in `xdptag nft`; seeds:
+#          fuzz/regressions-nft/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -39,7 +43,7 @@ fuzz() {
 	 exit "${PIPESTATUS[0]}")
 }
 
-for t in "${@:-parse rules}"; do
+for t in "${@:-parse rules prefix nft}"; do
 	for t in $t; do
 		mkdir -p "$corpus/$t"
 		case $t in
@@ -58,9 +62,17 @@ for t in "${@:-parse rules}"; do
 			fuzz rules fuzz_rules fuzz/regressions-rules \
 				-max_len=4096 -timeout=5 -rss_limit_mb=1024
 			;;
+		prefix)
+			cp tests/unit/rules/*.txt "$corpus/prefix"/
+			fuzz prefix fuzz_prefix_file fuzz/regressions-prefix \
+				-max_len=4096 -timeout=5 -rss_limit_mb=1024
+			;;
+		nft)
+			fuzz nft fuzz_nft fuzz/regressions-nft -max_len=64
+			;;
 		*)
 			echo "fuzz/run.sh: unknown fuzzer '$t'" \
-				"(parse, rules)" >&2
+				"(parse, rules, prefix, nft)" >&2
 			exit 2
 			;;
 		esac

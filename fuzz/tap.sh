@@ -2,7 +2,7 @@
 # The body of tests/unit/test_fuzz_*.sh, one per fuzzer.  Source it after
 # tests/lib/tap.sh, with BUILD set, from the top of the tree:
 #
-#   fuzz_tap NAME      NAME as fuzz/run.sh knows it (parse, rules)
+#   fuzz_tap NAME      NAME as fuzz/run.sh knows it (parse, rules, prefix, nft)
 #
 # Two results: every regression input once, then a short fuzzing run
 # (FUZZ_SECONDS, default 10; make fuzz runs longer).
@@ -12,6 +12,8 @@ fuzz_tap() {
 	case $name in
 	parse) bin=fuzz_parse reg=fuzz/regressions ;;
 	rules) bin=fuzz_rules reg=fuzz/regressions-rules ;;
+	prefix) bin=fuzz_prefix_file reg=fuzz/regressions-prefix ;;
+	nft) bin=fuzz_nft reg=fuzz/regressions-nft ;;
 	esac
 	if [ ! -x "$BUILD/fuzz/$bin" ]; then
 		skip_test "$name fuzz" "$BUILD/fuzz/$bin not built"

@@ -158,7 +158,7 @@ static inline __u32 xt_mark_value_max(__u32 what)
 #define XT_L1_BITS	16
 #define XT_L1_SLOTS	(1 << XT_L1_BITS)
 #define XT_MAX_LEVELS	14	/* /24, /32, ... /128 */
-#define XT_MAX_PREFIX_ENTRIES	(1 << 19)	/* per ruleset, after expansion */
+#define XT_MAX_PREFIX_ENTRIES	(1 << 20)	/* per ruleset, after expansion */
 
 enum xt_dir { XT_SRC = 0, XT_DST = 1 };
 
@@ -178,7 +178,7 @@ struct xt_l1 {
  * ruleset, in the xt_prefix array of maps.
  */
 #define XT_PFX_MAX_PROBE	8
-#define XT_PFX_MAX_SLOTS	(1 << 21)
+#define XT_PFX_MAX_SLOTS	(1 << 22)
 #define XT_PFX_USED		(1U << 31)
 #define XT_PFX_BUCKET		8	/* slots per map element */
 
@@ -201,9 +201,11 @@ struct xt_pfx_bucket {
 };
 
 /* What a slot is for besides its address: length, direction, family. */
+#define XT_PFX_V6	(1U << 9)
 static inline __u32 xt_pfx_meta(__u32 plen, __u32 dir, __u32 v6)
 {
-	return XT_PFX_USED | (v6 & 1) << 9 | (dir & 1) << 8 | (plen & 0xff);
+	return XT_PFX_USED | (v6 ? XT_PFX_V6 : 0) | (dir & 1) << 8 |
+	       (plen & 0xff);
 }
 
 /*
@@ -218,9 +220,12 @@ static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
 	__u64 h = ((__u64)seed << 32 | meta) * k;
 
 	h = (h ^ addr[0]) * k;
-	h = (h ^ addr[1]) * k;
-	h = (h ^ addr[2]) * k;
-	h = (h ^ addr[3]) * k;
+	/* An IPv4 key is one word (the rest is zero): hash only that. */
+	if (meta & XT_PFX_V6) {
+		h = (h ^ addr[1]) * k;
+		h = (h ^ addr[2]) * k;
+		h = (h ^ addr[3]) * k;
+	}
 	return h >> 32;
 }
 

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "attach.h"
@@ -26,6 +28,22 @@
 #define MAX_IFACES	64
 #define LISTEN_DEFAULT	"127.0.0.1:9435"
 #define PROM_CTYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * Connection bounds (docs/exporter.md): idle or trickling clients must not
+ * starve a scrape.  epoll has no FD_SETSIZE (1024) ceiling as select()
+ * has; a client address holds at most PER_IP connections, everyone
+ * together at most MAX_CONNS (fewer if RLIMIT_NOFILE cannot be raised);
+ * a connection idle for TIMEOUT_S seconds is closed.
+ */
+#define MAX_CONNS	4000
+#define PER_IP		32
+#define TIMEOUT_S	10
+#define SPARE_FDS	64	/* pins, maps, the listener, stdio */
+/* A flood of connections must not overflow the accept queue and have a
+ * scrape's SYN dropped while the server thread catches up (the kernel caps
+ * it at net.core.somaxconn). */
+#define BACKLOG		4096
 
 static const char exporter_usage[] =
 	"Usage: xdptag exporter [--listen ADDR:PORT]\n"
@@ -89,6 +107,38 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 }
 
 /*
+ * Pins whose interface is gone (deleted, or the name now another device's)
+ * hold the last counters forever: leave them out of the scrape, and say so
+ * once per name on stderr.
+ */
+static bool iface_gone(const struct xt_pinned *p)
+{
+	static char warned[MAX_IFACES][IF_NAMESIZE];
+	unsigned int ifindex = if_nametoindex(p->ifname);
+	int i, free_slot = -1;
+
+	for (i = 0; i < MAX_IFACES; i++) {
+		if (!strcmp(warned[i], p->ifname))
+			break;
+		if (!warned[i][0] && free_slot < 0)
+			free_slot = i;
+	}
+	if (ifindex && ifindex == p->info_val.ifindex) {
+		if (i < MAX_IFACES)	/* back again: warn if it goes again */
+			warned[i][0] = '\0';
+		return false;
+	}
+	if (i == MAX_IFACES) {
+		pr_warn("%s: interface no longer exists; its counters are left out (run 'xdptag detach %s' to remove its pins)",
+			p->ifname, p->ifname);
+		if (free_slot >= 0)
+			snprintf(warned[free_slot], IF_NAMESIZE, "%s",
+				 p->ifname);
+	}
+	return true;
+}
+
+/*
  * One exposition of every attached interface into a malloc'd buffer.  An
  * interface detached between listing and reading is left out, not an error.
  */
@@ -111,7 +161,7 @@ static int metrics_render(char **buf, size_t *len)
 	for (i = 0; i < n; i++) {
 		if (xt_pins_open(names[i], &pins[k]))
 			continue;
-		if (xt_counters_read(pins[k].xdp_stats, pins[k].tc_stats,
+		if (iface_gone(&pins[k]) || xt_counters_read(pins[k].xdp_stats, pins[k].tc_stats,
 				     &now[k])) {
 			xt_pins_close(&pins[k]);
 			continue;
@@ -187,6 +237,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return reply(conn, MHD_HTTP_OK, buf, len, true, PROM_CTYPE);
 }
 
+/*
+ * Room for MAX_CONNS connections: raise the soft RLIMIT_NOFILE as far as
+ * needed and allowed; with less, fewer connections (MHD refuses the rest
+ * at once instead of failing in accept()).
+ */
+static unsigned int conn_budget(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAX_CONNS + SPARE_FDS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024 - SPARE_FDS;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return MAX_CONNS;
+	return rl.rlim_cur > 2 * SPARE_FDS ? rl.rlim_cur - SPARE_FDS :
+					     SPARE_FDS;
+}
+
 int cmd_exporter(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -199,6 +272,7 @@ int cmd_exporter(int argc, char **argv)
 	union sockaddr_any addr;
 	struct MHD_Daemon *d;
 	unsigned int flags;
+	unsigned int max_conns;
 	sigset_t set;
 	int c, sig, n;
 
@@ -246,12 +320,19 @@ int cmd_exporter(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (addr.sa.sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	max_conns = conn_budget();
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_SOCK_ADDR, &addr.sa,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+			     MHD_OPTION_CONNECTION_LIMIT, max_conns,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     (unsigned int)PER_IP,
+			     MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned int)TIMEOUT_S,
+			     MHD_OPTION_LISTEN_BACKLOG_SIZE,
+			     (unsigned int)BACKLOG,
 			     MHD_OPTION_END);
 	if (!d) {
 		pr_err("cannot listen on %s: %s", listen, strerror(errno));

@@ -15,6 +15,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "nft_quote.h"
 #include "privs.h"
 #include "nft.h"
 #include "rules_file.h"
@@ -91,7 +92,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		      bool netdev)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
-	char iif[IF_NAMESIZE + 16];
+	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
 	char (*seen)[sizeof(m[0].counter)];
 	int s, i, n, k, nseen = 0;
 
@@ -143,9 +144,10 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "iifname \"%s\" ",
-				 src[s].ifname);
+		/* nft_check() made sure the name can be written. */
+		if (src[s].ifname[0] &&
+		    !xt_nft_string(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "iifname %s ", word);
 		for (i = 0; i < n; i++)
 			fprintf(f, "\t\t%smeta mark & 0x%08x == 0x%08x "
 				   "counter name \"%s\" comment \"%s\"\n",
@@ -162,8 +164,9 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "-i %s ", src[s].ifname);
+		if (src[s].ifname[0] &&
+		    !xt_shell_word(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "-i %s ", word);
 		for (i = 0; i < n; i++)
 			fprintf(f, "# iptables -t mangle -A PREROUTING %s"
 				   "-m mark --mark 0x%x/0x%x -m comment "
@@ -172,6 +175,36 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	}
 	fprintf(f, "# Class 0 also matches packets xdptag did not tag (mark "
 		   "bits left as they were).\n");
+}
+
+/*
+ * Refuse what cannot be printed literally: an interface name nft would read
+ * as something else, a class name (from the pins) that is no identifier.
+ */
+static int nft_check(const struct nft_src *src, int nsrc)
+{
+	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
+	char word[4 * IF_NAMESIZE + 8], shown[4 * XT_NAME_MAX + 8];
+	int s, i, n;
+
+	for (s = 0; s < nsrc; s++) {
+		const char *ifn = src[s].ifname;
+
+		if (ifn[0] && xt_nft_string(ifn, word, sizeof(word))) {
+			pr_err("interface name '%s' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface",
+			       xt_escaped(ifn, shown, sizeof(shown)));
+			return XT_EXIT_USAGE;
+		}
+		n = nft_matches(&src[s].info, m);
+		for (i = 0; i < n; i++)
+			if (!xt_nft_ident_ok(m[i].counter)) {
+				pr_err("%s: class name '%s' is not a plain name (pins damaged?)",
+				       ifn, xt_escaped(m[i].counter, shown,
+						       sizeof(shown)));
+				return XT_EXIT_FAIL;
+			}
+	}
+	return 0;
 }
 
 int xt_nft_ruleset(FILE *f, const char *ifname,
@@ -183,6 +216,10 @@ int xt_nft_ruleset(FILE *f, const char *ifname,
 		return -ENOMEM;
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
 	src->info = *info;
+	if (nft_check(src, 1)) {
+		free(src);
+		return -EINVAL;
+	}
 	nft_print(f, src, 1, netdev);
 	free(src);
 	return 0;
@@ -203,7 +240,7 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
 	static const char *const restore =
 		"meta mark set meta mark & 0x%08x | 0x%08x comment \"restore %s\"\n";
-	char iif[IF_NAMESIZE + 16];
+	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
 	int s, i, n;
 
 	fprintf(f,
@@ -218,9 +255,10 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "iifname \"%s\" ",
-				 src[s].ifname);
+		/* nft_check() made sure the name can be written. */
+		if (src[s].ifname[0] &&
+		    !xt_nft_string(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "iifname %s ", word);
 		for (i = 0; i < n; i++)
 			if (m[i].value)
 				fprintf(f,
@@ -256,8 +294,9 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 		__u32 k = src[s].info.mark_mask;
 
 		iif[0] = '\0';
-		if (src[s].ifname[0])
-			snprintf(iif, sizeof(iif), "-i %s ", src[s].ifname);
+		if (src[s].ifname[0] &&
+		    !xt_shell_word(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), "-i %s ", word);
 		fprintf(f,
 			"# iptables -t mangle -A PREROUTING %s-m conntrack --ctstate NEW -m mark ! --mark 0/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
 			iif, k, k, k);
@@ -383,6 +422,8 @@ int cmd_nft(int argc, char **argv)
 			n = 1;
 		}
 	}
+	if (!rc)
+		rc = nft_check(src, n);
 	if (!rc)
 		nft_print(stdout, src, n, false);
 	if (!rc && connmark)

@@ -54,6 +54,25 @@ static int rules_check(int argc, char **argv)
 
 /* ---------------------------------------------------------------- show --- */
 
+/*
+ * A description is any YAML string: "\e[2J" in it would clear the reader's
+ * terminal.  Control characters, C0 and C1 (U+0080-U+009F), are printed
+ * as escapes; the rest of UTF-8 as it is (the loader checked it).
+ */
+static void print_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			printf("\\u%04x", *++p);
+		else
+			putchar(*p);
+	}
+}
+
 static const char *proto_name(uint32_t p)
 {
 	switch (p) {
@@ -134,8 +153,11 @@ static void print_rule(const struct xt_rules_file *f, size_t slot)
 
 	printf("  %2zu  %-24s class %u (%s) weight %u\n", slot, r->name,
 	       r->class_id, cn ? cn : "?", r->weight);
-	if (f->descr[slot])
-		printf("      %-10s%s\n", "descr", f->descr[slot]);
+	if (f->descr[slot]) {
+		printf("      %-10s", "descr");
+		print_text(f->descr[slot]);
+		printf("\n");
+	}
 	print_prefixes("src", &r->src);
 	print_prefixes("dst", &r->dst);
 	print_ranges("proto", &r->proto, true);

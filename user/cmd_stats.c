@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
@@ -44,8 +45,18 @@ static void usage(FILE *f)
 
 struct iface {
 	struct xt_pinned pins;
+	__u32 stats_id;			/* the XDP counters map's id */
+	bool has_prev;			/* prev is of the same maps */
 	struct xt_counters now, prev;
 };
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
 
 static double mono_now(void)
 {
@@ -67,7 +78,12 @@ static void nap(double s)
 		;
 }
 
-static int open_ifaces(const char *ifname, struct iface **out, int *n)
+/*
+ * Open the pins of ifname, or of every attached interface.  watching: an
+ * interface not attached (any more) is left out, not an error.
+ */
+static int open_ifaces(const char *ifname, bool watching, struct iface **out,
+		       int *n)
 {
 	char (*names)[IF_NAMESIZE];
 	struct iface *ifs;
@@ -102,7 +118,10 @@ static int open_ifaces(const char *ifname, struct iface **out, int *n)
 	}
 	for (i = 0; i < cnt; i++) {
 		err = xt_pins_open(names[i], &ifs[i].pins);
-		if ((err == -ENOENT || err == -ESTALE) && !ifname) {
+		if (!err)
+			ifs[i].stats_id = map_id(ifs[i].pins.xdp_stats);
+		if ((err == -ENOENT || err == -ESTALE) &&
+		    (!ifname || watching)) {
 			/* Detached between listing and opening: skip it. */
 			memmove(&names[i], &names[i + 1],
 				(cnt - i - 1) * IF_NAMESIZE);
@@ -128,6 +147,38 @@ static int open_ifaces(const char *ifname, struct iface **out, int *n)
 	free(names);
 	*out = ifs;
 	*n = cnt;
+	return 0;
+}
+
+/*
+ * Between samples of --watch: open the pins again, so that an interface
+ * detached and attached again is followed to its new maps (the old ones
+ * would read zero forever), one attached meanwhile appears and one
+ * detached goes.  Rates need two samples of the same maps.
+ */
+static int reopen_ifaces(const char *ifname, struct iface **ifs, int *n)
+{
+	struct iface *nifs;
+	int i, j, nn, ret;
+
+	ret = open_ifaces(ifname, true, &nifs, &nn);
+	if (ret)
+		return ret;
+	for (i = 0; i < nn; i++) {
+		for (j = 0; j < *n; j++)
+			if (!strcmp((*ifs)[j].pins.ifname, nifs[i].pins.ifname))
+				break;
+		if (j < *n && (*ifs)[j].stats_id == nifs[i].stats_id &&
+		    nifs[i].stats_id) {
+			nifs[i].now = (*ifs)[j].now;
+			nifs[i].has_prev = true;
+		}
+	}
+	for (j = 0; j < *n; j++)
+		xt_pins_close(&(*ifs)[j].pins);
+	free(*ifs);
+	*ifs = nifs;
+	*n = nn;
 	return 0;
 }
 
@@ -205,20 +256,14 @@ int cmd_stats(int argc, char **argv)
 
 	if (xt_privs_check("stats", XT_PRIV_PINS))
 		return XT_EXIT_FAIL;
-	ret = open_ifaces(ifname, &ifs, &n);
+	ret = open_ifaces(ifname, false, &ifs, &n);
 	if (ret)
 		return ret < 0 ? XT_EXIT_FAIL : ret;
-	s = calloc(n ? n : 1, sizeof(*s));
+	s = calloc(MAX_IFACES, sizeof(*s));
 	if (!s) {
 		rc = XT_EXIT_FAIL;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		s[i] = (struct xt_stats_sample){
-			.ifname = ifs[i].pins.ifname,
-			.now = &ifs[i].now,
-			.names = &ifs[i].pins.info_val,
-		};
 
 	/* Redraw in place only on a terminal; pipes get one sample after
 	 * another, as a log. */
@@ -234,18 +279,32 @@ int cmd_stats(int argc, char **argv)
 			nap(watch);
 		if (stop)
 			break;
+		if (k && reopen_ifaces(ifname, &ifs, &n)) {
+			rc = XT_EXIT_FAIL;
+			break;
+		}
 		if (sample(ifs, n)) {
 			rc = XT_EXIT_FAIL;
 			break;
 		}
 		t_now = mono_now();
-		for (i = 0; i < n; i++)
-			s[i].prev = k ? &ifs[i].prev : NULL;
+		for (i = 0; i < n && i < MAX_IFACES; i++) {
+			s[i] = (struct xt_stats_sample){
+				.ifname = ifs[i].pins.ifname,
+				.now = &ifs[i].now,
+				.prev = ifs[i].has_prev ? &ifs[i].prev : NULL,
+				.names = &ifs[i].pins.info_val,
+			};
+			ifs[i].has_prev = true;
+		}
 		if (redraw)
 			printf("\033[H\033[2J");
 		else if (k && fmt == XT_FMT_TABLE)
 			printf("\n");
-		if (!n && fmt == XT_FMT_TABLE)
+		if (!n && fmt == XT_FMT_TABLE && ifname)
+			printf("%s: xdptag is not attached (any more); "
+			       "watching for it\n", ifname);
+		else if (!n && fmt == XT_FMT_TABLE)
 			printf("No interface attached (try 'xdptag attach "
 			       "IFACE').\n");
 		else

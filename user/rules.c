@@ -292,15 +292,51 @@ static int u8cmp(const void *a, const void *b)
 }
 
 /*
+ * IPv4 markers: when the ruleset has /24 entries, every /32 entry gets the
+ * /24 above it too (an entry of no rule of its own where no prefix made
+ * one; the push-down below gives it the covering rules), so the datapath
+ * stops at a /24 miss: one probe instead of two for an address under no
+ * long prefix, the common case in a blocklist (docs/performance.md).
+ * Markers do not count against XT_MAX_PREFIX_ENTRIES.
+ */
+static int pfx_markers(struct cc *cc)
+{
+	size_t i, n = cc->nent;
+	int has24 = 0;
+
+	for (i = 0; i < n && !has24; i++)
+		has24 = cc->ent[i].key.family == 4 && cc->ent[i].key.plen == 24;
+	for (i = 0; has24 && i < n; i++) {
+		struct xt_pfx_key k = cc->ent[i].key;
+		struct xt_pfx_entry *e;
+
+		if (k.family != 4 || k.plen != 32)
+			continue;
+		k.plen = 24;
+		k.addr[3] = 0;
+		e = grow(cc->ent, cc->nent, sizeof(*e));
+		if (!e)
+			return cc_err(cc, "out of memory");
+		cc->ent = e;
+		memset(&e[cc->nent], 0, sizeof(*e));
+		e[cc->nent++].key = k;
+	}
+	return 0;
+}
+
+/*
  * Merge duplicate entries, then push down: each entry's bitmap takes the
  * rules of the direct-table slot and of every shorter entry covering it, so
  * the deepest hit in a lookup is the whole answer; covering entries learn
  * that longer ones exist below them.
  */
-static void pfx_finish(struct cc *cc)
+static int pfx_finish(struct cc *cc)
 {
 	struct xt_ruleset *rs = cc->rs;
 	size_t i, n = 0;
+
+	if (pfx_markers(cc))
+		return -ENOMEM;
 
 	/* No prefix at all leaves ent NULL, which qsort must not be given. */
 	if (cc->nent)
@@ -342,6 +378,7 @@ static void pfx_finish(struct cc *cc)
 	}
 	qsort(rs->v4_levels, rs->v4_nlevels, 1, u8cmp);
 	qsort(rs->v6_levels, rs->v6_nlevels, 1, u8cmp);
+	return 0;
 }
 
 /* ---------------------------------------------------- the slot table --- */
@@ -593,7 +630,8 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	for (i = 0; i < nrules; i++)
 		if (!rules[i].vacant && rule_compile(&cc, &rules[i], i))
 			goto fail;
-	pfx_finish(&cc);
+	if (pfx_finish(&cc))
+		goto fail;
 	out->rs = cc.rs;
 	out->entries = cc.ent;
 	out->nentries = cc.nent;

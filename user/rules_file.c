@@ -6,11 +6,13 @@
  * run of `xdptag rules check` shows all that is wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 #include "pins.h"
 #include "rules_file.h"
@@ -20,7 +22,7 @@
 /* One message, kept until the whole file is checked, then sorted. */
 struct msg {
 	size_t line, col, seq;	/* where in the rules file, for the order */
-	char *text;
+	char text[512];		/* not malloc'd: "out of memory" must show */
 };
 
 struct ctx {
@@ -34,6 +36,11 @@ struct ctx {
 	const yaml_mark_t *in_file;	/* reading a prefix file named here */
 	yaml_mark_t rule_mark[XT_MAX_RULES];
 	yaml_mark_t rules_mark;
+	size_t nprefixes;	/* all rules so far, for XT_MAX_PREFIXES */
+	/* Short prefixes (up to /16) already in the list seen_ps, by family,
+	 * as bit (1 << plen | first plen bits): see prefix_add(). */
+	struct xt_prefixes *seen_ps;
+	uint64_t seen[2][(2 << XT_L1_BITS) / 64];
 };
 
 /*
@@ -47,24 +54,22 @@ static void err_at(struct ctx *c, const char *file, const yaml_mark_t *m,
 {
 	const yaml_mark_t *key = c->in_file ? c->in_file : m;
 	struct msg *e;
-	size_t len = 0;
-	FILE *out;
 	va_list ap;
+	int n;
 
 	if (++c->nerr > MAX_ERRORS)
 		return;
 	e = &c->msgs[c->nerr - 1];
-	*e = (struct msg){ .line = key->line, .col = key->column,
-			   .seq = c->nerr };
-	out = open_memstream(&e->text, &len);
-	if (!out)
+	e->line = key->line;
+	e->col = key->column;
+	e->seq = c->nerr;
+	n = snprintf(e->text, sizeof(e->text), "%s:%zu:%zu: error: ",
+		     file ? file : c->label, m->line + 1, m->column + 1);
+	if (n < 0 || (size_t)n >= sizeof(e->text))
 		return;
-	fprintf(out, "%s:%zu:%zu: error: ", file ? file : c->label,
-		m->line + 1, m->column + 1);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vsnprintf(e->text + n, sizeof(e->text) - n, fmt, ap);
 	va_end(ap);
-	fclose(out);
 }
 
 static int msg_cmp(const void *a, const void *b)
@@ -83,11 +88,8 @@ static void err_flush(struct ctx *c)
 	unsigned int i, n = c->nerr < MAX_ERRORS ? c->nerr : MAX_ERRORS;
 
 	qsort(c->msgs, n, sizeof(c->msgs[0]), msg_cmp);
-	for (i = 0; i < n; i++) {
-		if (c->msgs[i].text)
-			fprintf(c->errf, "%s\n", c->msgs[i].text);
-		free(c->msgs[i].text);
-	}
+	for (i = 0; i < n; i++)
+		fprintf(c->errf, "%s\n", c->msgs[i].text);
 	if (c->nerr > MAX_ERRORS)
 		fprintf(c->errf, "%s: error: %u more errors not shown\n",
 			c->label, c->nerr - MAX_ERRORS);
@@ -115,6 +117,87 @@ static const char *node_kind(const yaml_node_t *n)
 	default:
 		return "a value";
 	}
+}
+
+/* ----------------------------------------------------- bounded input --- */
+
+/*
+ * Read all of path into a NUL-terminated buffer of at most max bytes.  Only
+ * a regular file ends for sure: a FIFO without a writer blocks, one fed by
+ * `yes` never ends, nor does a device such as /dev/zero.  O_NONBLOCK keeps
+ * open() itself from waiting for a FIFO's writer.  A file that grows while
+ * it is read is refused at max all the same.  On error, why says what.
+ */
+static int read_bounded(const char *path, size_t max, char **out,
+			size_t *outlen, char *why, size_t whylen)
+{
+	size_t len = 0, cap;
+	struct stat st;
+	char *buf, *nb;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s", strerror(EISDIR));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max)
+		goto too_big;
+	cap = st.st_size + 1;		/* one more: EOF is seen at once */
+	buf = malloc(cap + 1);
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		goto fail;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap > max)
+				break;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				snprintf(why, whylen, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			free(buf);
+			goto fail;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	if (len > max) {
+		free(buf);
+		goto too_big;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+too_big:
+	snprintf(why, whylen, "larger than %zu bytes (the limit)", max);
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /* ------------------------------------------------------------ values --- */
@@ -327,12 +410,107 @@ static int ranges_item(struct ctx *c, yaml_node_t *n, void *arg)
 	return range_item(c, n, a->fd, a->rg);
 }
 
+static int range_cmp(const void *a, const void *b)
+{
+	const struct xt_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
 static int parse_ranges(struct ctx *c, const char *key, yaml_node_t *n,
 			const struct field *fd, struct xt_ranges *rg)
 {
 	struct ranges_arg a = { fd, rg };
+	uint64_t width = 0;
+	size_t i, k;
+	int ret;
 
-	return each_item(c, key, n, ranges_item, &a);
+	ret = each_item(c, key, n, ranges_item, &a);
+	/*
+	 * The compiler writes each value of each range: a long list of wide,
+	 * overlapping ranges would cost it billions of writes.  Such a list
+	 * is sorted and its overlaps merged, so it costs at most one write per
+	 * value; any other list is left as written.
+	 */
+	for (i = 0; i < rg->n; i++)
+		width += (uint64_t)rg->r[i].hi - rg->r[i].lo + 1;
+	if (width <= (uint64_t)fd->max + 1)
+		return ret;
+	qsort(rg->r, rg->n, sizeof(rg->r[0]), range_cmp);
+	for (i = 1, k = 0; i < rg->n; i++) {
+		if (rg->r[i].lo <= rg->r[k].hi) {
+			if (rg->r[i].hi > rg->r[k].hi)
+				rg->r[k].hi = rg->r[i].hi;
+		} else {
+			rg->r[++k] = rg->r[i];
+		}
+	}
+	rg->n = k + 1;
+	return ret;
+}
+
+static void short_seen_bit(struct ctx *c, const struct xt_prefix *p,
+			   uint64_t **word, uint64_t *bit)
+{
+	uint32_t idx = (1U << p->plen) |
+		       ((uint32_t)p->addr[0] << 8 | p->addr[1]) >>
+		       (XT_L1_BITS - p->plen);
+
+	*word = &c->seen[p->family == 6][idx / 64];
+	*bit = 1ULL << (idx % 64);
+}
+
+/* Forget the short prefixes of the list seen last (before it is freed). */
+static void short_seen_reset(struct ctx *c)
+{
+	uint64_t *w, b;
+	size_t i;
+
+	for (i = 0; c->seen_ps && i < c->seen_ps->n; i++)
+		if (c->seen_ps->p[i].plen <= XT_L1_BITS) {
+			short_seen_bit(c, &c->seen_ps->p[i], &w, &b);
+			*w &= ~b;
+		}
+	c->seen_ps = NULL;
+}
+
+/*
+ * Append p to ps, within the limit on prefixes.  A prefix of up to /16
+ * costs the compiler one write per /16 it covers (65,536 for a /0), so a
+ * duplicate of one already in the list is dropped: with that, a list costs
+ * at most 17 x 65,536 writes per family however long it is.  Longer
+ * prefixes cost at most 128 table entries each, which the compiler caps.
+ * Returns 0, or -1 with the error recorded at n.
+ */
+static int prefix_add(struct ctx *c, yaml_node_t *n, struct xt_prefixes *ps,
+		      const struct xt_prefix *p)
+{
+	uint64_t *w, b;
+
+	if (++c->nprefixes > XT_MAX_PREFIXES) {
+		if (c->nprefixes == XT_MAX_PREFIXES + 1)
+			err(c, n, "more than %d prefixes in all rules (limit)",
+			    XT_MAX_PREFIXES);
+		return -1;
+	}
+	if (p->plen <= XT_L1_BITS) {
+		if (c->seen_ps != ps) {
+			/* Clear only what the previous list set. */
+			short_seen_reset(c);
+			c->seen_ps = ps;
+		}
+		short_seen_bit(c, p, &w, &b);
+		if (*w & b)
+			return 0;
+		*w |= b;
+	}
+	if (xt_prefixes_add(ps, p)) {
+		err(c, n, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static int prefix_item(struct ctx *c, yaml_node_t *n, void *arg)
@@ -343,76 +521,96 @@ static int prefix_item(struct ctx *c, yaml_node_t *n, void *arg)
 		err(c, n, "bad prefix '%s'", scalar(n));
 		return -EINVAL;
 	}
-	if (xt_prefixes_add(arg, &p)) {
-		err(c, n, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
+	return prefix_add(c, n, arg, &p) ? -EINVAL : 0;
 }
 
 /*
- * A prefix file: one prefix per line, '#' comments, blank lines.  Errors
- * name the prefix file and its line, so they are found where they are.
+ * Up to 40 bytes of s for an error message, anything not printable ASCII
+ * as '?': a line of a prefix file may hold anything, terminal escapes too.
+ */
+static const char *printable(const char *s, size_t len, char *buf,
+			     size_t size)
+{
+	size_t i, n = len < 40 ? len : 40;
+
+	if (n > size - 4)
+		n = size - 4;
+	for (i = 0; i < n; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	strcpy(buf + n, len > n ? "..." : "");
+	return buf;
+}
+
+/*
+ * A prefix file: one prefix per line, '#' comments, blank lines; lines of
+ * any length (a long comment is a comment to its end).  Errors name the
+ * prefix file and its line, so they are found where they are.
  */
 static int prefix_file(struct ctx *c, yaml_node_t *n, void *arg)
 {
-	char path[512], line[256], *s, *e;
+	char path[512], why[128], shown[48], *buf, *line, *s, *e, *eol;
 	const char *name = scalar(n);
 	unsigned int lineno = 0;
 	struct xt_prefix p;
-	struct stat st;
+	size_t len, nread = 0;
 	yaml_mark_t m;
 	int ret = 0;
-	FILE *fp;
 
 	if (name[0] == '/' || !c->dir[0])
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", c->dir, name);
-	fp = fopen(path, "r");
-	if (!fp) {
-		err(c, n, "cannot read prefix file '%s': %s", path,
-		    strerror(errno));
-		return -EINVAL;
-	}
-	/* A device such as /dev/zero never ends: reading it would hang. */
-	if (fstat(fileno(fp), &st) ||
-	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
-		err(c, n, "cannot read prefix file '%s': not a regular file",
-		    path);
-		fclose(fp);
+	if (read_bounded(path, XT_PREFIX_FILE_MAX_BYTES, &buf, &len, why,
+			 sizeof(why))) {
+		err(c, n, "cannot read prefix file '%s': %s", path, why);
 		return -EINVAL;
 	}
 	c->in_file = &n->start_mark;
-	while (fgets(line, sizeof(line), fp)) {
-		lineno++;
+	for (line = buf; line < buf + len; line = eol + 1) {
 		s = line;
+		eol = memchr(s, '\n', buf + len - s);
+		if (!eol)
+			eol = buf + len;
+		lineno++;
+		m = (yaml_mark_t){ .line = lineno - 1 };
+		if (memchr(s, '\0', eol - s)) {
+			err_at(c, path, &m, "NUL character in the line");
+			ret = -EINVAL;
+			continue;
+		}
+		*eol = '\0';
 		while (*s == ' ' || *s == '\t')
 			s++;
 		e = strchr(s, '#');
 		if (!e)
-			e = s + strcspn(s, "\r\n");
+			e = eol;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-				 e[-1] == '\r' || e[-1] == '\n'))
+				 e[-1] == '\r'))
 			e--;
 		*e = '\0';
 		if (!*s)
 			continue;
+		m.column = s - line;
 		if (xt_prefix_parse(s, &p)) {
-			m = (yaml_mark_t){ .line = lineno - 1,
-					   .column = s - line };
-			err_at(c, path, &m, "bad prefix '%s'", s);
+			err_at(c, path, &m, "bad prefix '%s'",
+			       printable(s, e - s, shown, sizeof(shown)));
 			ret = -EINVAL;
 			continue;
 		}
-		if (xt_prefixes_add(arg, &p)) {
-			err(c, n, "out of memory");
-			ret = -ENOMEM;
+		if (prefix_add(c, n, arg, &p)) {
+			ret = -EINVAL;
 			break;
 		}
+		nread++;
 	}
 	c->in_file = NULL;
-	fclose(fp);
+	/* No prefix would leave the list empty, which means any address. */
+	if (!ret && !nread) {
+		err(c, n, "prefix file '%s' has no prefixes (omit the key to match any address)",
+		    path);
+		ret = -EINVAL;
+	}
+	free(buf);
 	return ret;
 }
 
@@ -843,6 +1041,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n)
 			    XT_MAX_RULES);
 			/* Still check it, so its own errors show too. */
 			parse_rule(c, rn, &extra, &descr);
+			short_seen_reset(c);	/* extra's lists go now */
 			xt_rule_free(&extra);
 			free(descr);
 			continue;
@@ -1011,49 +1210,298 @@ void xt_rules_file_place(const struct xt_rules_file *f,
 	snprintf(out->path, sizeof(out->path), "%s", f->path);
 }
 
+/* ------------------------------------------------------- YAML loader --- */
+
+/* Line and column (1-based, in characters) of byte off of buf. */
+static yaml_mark_t mark_of_offset(const char *buf, size_t len, size_t off)
+{
+	yaml_mark_t m = { .index = off };
+	size_t i;
+
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			m.column++;
+		}
+	}
+	return m;
+}
+
+/*
+ * Build the YAML document from parser events instead of libyaml's loader,
+ * so that the limits of rules_file.h hold as the input is read: nesting
+ * depth (libyaml's scanner is quadratic in it), anchors and aliases, and
+ * the number of nodes with every alias expanded, which is what the checks
+ * below walk (64 rules sharing one huge anchored list walk it 64 times).
+ */
+struct loader {
+	struct ctx *c;
+	yaml_parser_t parser;
+	yaml_document_t *doc;
+	const char *buf;
+	size_t len;
+	struct frame {
+		int id;
+		int key;		/* mapping: key waiting for its value */
+		size_t nodes;		/* so far, aliases expanded */
+	} stack[XT_YAML_MAX_DEPTH];
+	int depth;
+	struct {
+		char *name;
+		int id;
+	} anchor[XT_YAML_MAX_ANCHORS];
+	int nanchors, naliases;
+	size_t *nodes_of;	/* by node id: its size; 0 while still open */
+	size_t cap;
+	size_t nodes;		/* the whole document, aliases expanded */
+	yaml_mark_t last;	/* of the last event: where memory ran out */
+};
+
+static int ld_fail(struct loader *l, const yaml_mark_t *m, const char *what)
+{
+	err_at(l->c, NULL, m, "%s", what);
+	return -1;
+}
+
+static int ld_count(struct loader *l, const yaml_mark_t *m, size_t n)
+{
+	char msg[128];
+
+	l->nodes += n;
+	if (l->nodes <= XT_YAML_MAX_NODES)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "more than %d values, lists and mappings with aliases expanded (limit)",
+		 XT_YAML_MAX_NODES);
+	return ld_fail(l, m, msg);
+}
+
+/* A new node: its marks, its anchor, room for its size. */
+static int ld_node(struct loader *l, int id, const yaml_event_t *ev,
+		   const yaml_char_t *anchor)
+{
+	yaml_node_t *n = id ? yaml_document_get_node(l->doc, id) : NULL;
+	size_t *ns;
+	char msg[64];
+
+	if (!n)
+		return ld_fail(l, &ev->start_mark, "out of memory");
+	n->start_mark = ev->start_mark;
+	n->end_mark = ev->end_mark;
+	if ((size_t)id >= l->cap) {
+		ns = realloc(l->nodes_of, 2 * (id + 1) * sizeof(*ns));
+		if (!ns)
+			return ld_fail(l, &ev->start_mark, "out of memory");
+		memset(ns + l->cap, 0, (2 * (id + 1) - l->cap) * sizeof(*ns));
+		l->nodes_of = ns;
+		l->cap = 2 * (id + 1);
+	}
+	if (!anchor)
+		return 0;
+	if (l->nanchors == XT_YAML_MAX_ANCHORS) {
+		snprintf(msg, sizeof(msg), "more than %d anchors (limit)",
+			 XT_YAML_MAX_ANCHORS);
+		return ld_fail(l, &ev->start_mark, msg);
+	}
+	l->anchor[l->nanchors].name = strdup((const char *)anchor);
+	if (!l->anchor[l->nanchors].name)
+		return ld_fail(l, &ev->start_mark, "out of memory");
+	l->anchor[l->nanchors++].id = id;
+	return 0;
+}
+
+/* A finished node of size nodes goes into the collection being read. */
+static int ld_attach(struct loader *l, int id, size_t nodes,
+		     const yaml_mark_t *m)
+{
+	struct frame *f;
+	int ok = 1;
+
+	if (!l->depth)
+		return 0;	/* the root: node 1 */
+	f = &l->stack[l->depth - 1];
+	f->nodes += nodes;
+	if (yaml_document_get_node(l->doc, f->id)->type == YAML_SEQUENCE_NODE) {
+		ok = yaml_document_append_sequence_item(l->doc, f->id, id);
+	} else if (!f->key) {
+		f->key = id;
+	} else {
+		ok = yaml_document_append_mapping_pair(l->doc, f->id, f->key,
+							id);
+		f->key = 0;
+	}
+	return ok ? 0 : ld_fail(l, m, "out of memory");
+}
+
+static int ld_alias(struct loader *l, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	char msg[128];
+	int i;
+
+	if (++l->naliases > XT_YAML_MAX_ALIASES) {
+		snprintf(msg, sizeof(msg), "more than %d aliases (limit)",
+			 XT_YAML_MAX_ALIASES);
+		return ld_fail(l, &ev->start_mark, msg);
+	}
+	for (i = l->nanchors - 1; i >= 0; i--)
+		if (!strcmp(l->anchor[i].name, name))
+			break;
+	if (i < 0)
+		return ld_fail(l, &ev->start_mark, "YAML: alias to an unknown anchor");
+	if (!l->nodes_of[l->anchor[i].id])
+		return ld_fail(l, &ev->start_mark,
+			       "YAML: alias to a list or mapping that contains it");
+	if (ld_count(l, &ev->start_mark, l->nodes_of[l->anchor[i].id]))
+		return -1;
+	return ld_attach(l, l->anchor[i].id, l->nodes_of[l->anchor[i].id],
+			 &ev->start_mark);
+}
+
+static int ld_event(struct loader *l, yaml_event_t *ev)
+{
+	yaml_document_t *d = l->doc;
+	struct frame *f;
+	char msg[64];
+	int id;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		/* "\0" is valid YAML, but names and prefixes are C strings. */
+		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+			err_at(l->c, NULL, &ev->start_mark,
+			       "NUL character (\\0) in a value");
+		id = yaml_document_add_scalar(d, NULL, ev->data.scalar.value,
+					      ev->data.scalar.length,
+					      ev->data.scalar.style);
+		if (ld_node(l, id, ev, ev->data.scalar.anchor) ||
+		    ld_count(l, &ev->start_mark, 1))
+			return -1;
+		l->nodes_of[id] = 1;
+		return ld_attach(l, id, 1, &ev->start_mark);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (l->depth == XT_YAML_MAX_DEPTH) {
+			snprintf(msg, sizeof(msg),
+				 "lists and mappings nested deeper than %d (limit)",
+				 XT_YAML_MAX_DEPTH);
+			return ld_fail(l, &ev->start_mark, msg);
+		}
+		if (ev->type == YAML_SEQUENCE_START_EVENT)
+			id = yaml_document_add_sequence(d, NULL,
+					ev->data.sequence_start.style);
+		else
+			id = yaml_document_add_mapping(d, NULL,
+					ev->data.mapping_start.style);
+		if (ld_node(l, id, ev, ev->type == YAML_SEQUENCE_START_EVENT ?
+			    ev->data.sequence_start.anchor :
+			    ev->data.mapping_start.anchor) ||
+		    ld_count(l, &ev->start_mark, 1))
+			return -1;
+		l->stack[l->depth++] = (struct frame){ .id = id, .nodes = 1 };
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		f = &l->stack[--l->depth];
+		yaml_document_get_node(d, f->id)->end_mark = ev->end_mark;
+		l->nodes_of[f->id] = f->nodes;
+		return ld_attach(l, f->id, f->nodes, &ev->start_mark);
+	case YAML_ALIAS_EVENT:
+		return ld_alias(l, ev);
+	default:
+		return 0;
+	}
+}
+
+/* Report a parser error where it is, reader errors included. */
+static void ld_parser_error(struct loader *l)
+{
+	yaml_parser_t *p = &l->parser;
+	yaml_mark_t m = p->problem_mark;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		err_at(l->c, NULL, &l->last, "out of memory");
+		return;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader knows only the byte offset of the problem. */
+		m = mark_of_offset(l->buf, l->len, p->problem_offset);
+		if (p->problem_value >= 0)
+			err_at(l->c, NULL, &m, "YAML: %s (byte 0x%02x)",
+			       p->problem ? p->problem : "input error",
+			       (unsigned int)p->problem_value);
+		else
+			err_at(l->c, NULL, &m, "YAML: %s",
+			       p->problem ? p->problem : "input error");
+		return;
+	}
+	err_at(l->c, NULL, &m, "YAML: %s%s%s",
+	       p->problem ? p->problem : "syntax error",
+	       p->context ? " " : "", p->context ? p->context : "");
+}
+
+/*
+ * Load the first document of buf into doc.  Errors are recorded in c;
+ * returns -1 on any (doc is then empty, nothing else allocated).
+ */
+static int doc_parse(struct ctx *c, const char *buf, size_t len,
+		     yaml_document_t *doc)
+{
+	struct loader l = { .c = c, .doc = doc, .buf = buf, .len = len };
+	yaml_mark_t start = { 0 };
+	yaml_event_t ev;
+	int ret = 0, i;
+	bool end;
+
+	if (!yaml_document_initialize(doc, NULL, NULL, NULL, 1, 1))
+		return ld_fail(&l, &start, "out of memory");
+	if (!yaml_parser_initialize(&l.parser)) {
+		yaml_document_delete(doc);
+		return ld_fail(&l, &start, "out of memory");
+	}
+	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf,
+				     len);
+	do {
+		if (!yaml_parser_parse(&l.parser, &ev)) {
+			ld_parser_error(&l);
+			ret = -1;
+			break;
+		}
+		l.last = ev.start_mark;
+		ret = ld_event(&l, &ev);
+		end = ev.type == YAML_DOCUMENT_END_EVENT ||
+		      ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	} while (!ret && !end);
+	yaml_parser_delete(&l.parser);
+	for (i = 0; i < l.nanchors; i++)
+		free(l.anchor[i].name);
+	free(l.nodes_of);
+	if (ret) {
+		yaml_document_delete(doc);
+		memset(doc, 0, sizeof(*doc));
+	}
+	return ret;
+}
+
 static int doc_load(struct ctx *c, const char *path, yaml_document_t *doc)
 {
-	yaml_parser_t parser;
-	struct stat st;
-	FILE *fp = NULL;
-	int ret = 0;
+	char why[128], *buf;
+	size_t len;
+	int ret;
 
-	if (!yaml_parser_initialize(&parser)) {
-		fprintf(c->errf, "%s: error: out of memory\n", c->label);
-		return -ENOMEM;
+	if (!path)
+		return doc_parse(c, xt_default_yaml, strlen(xt_default_yaml),
+				 doc);
+	if (read_bounded(path, XT_RULES_FILE_MAX_BYTES, &buf, &len, why,
+			 sizeof(why))) {
+		fprintf(c->errf, "%s: error: cannot read: %s\n", c->label, why);
+		return -1;
 	}
-	if (path) {
-		fp = fopen(path, "r");
-		/* fopen opens a directory; libyaml would say "input error". */
-		if (fp && !fstat(fileno(fp), &st) && S_ISDIR(st.st_mode)) {
-			fclose(fp);
-			fp = NULL;
-			errno = EISDIR;
-		}
-		if (!fp) {
-			fprintf(c->errf, "%s: error: cannot read: %s\n",
-				c->label, strerror(errno));
-			yaml_parser_delete(&parser);
-			return -EINVAL;
-		}
-		yaml_parser_set_input_file(&parser, fp);
-	} else {
-		yaml_parser_set_input_string(&parser,
-			(const unsigned char *)xt_default_yaml,
-			strlen(xt_default_yaml));
-	}
-	if (!yaml_parser_load(&parser, doc)) {
-		fprintf(c->errf, "%s:%zu:%zu: error: YAML: %s%s%s\n", c->label,
-			parser.problem_mark.line + 1,
-			parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "syntax error",
-			parser.context ? " " : "",
-			parser.context ? parser.context : "");
-		ret = -EINVAL;
-	}
-	yaml_parser_delete(&parser);
-	if (fp)
-		fclose(fp);
+	ret = doc_parse(c, buf, len, doc);
+	free(buf);
 	return ret;
 }
 
@@ -1073,8 +1521,10 @@ int xt_rules_file_load(const char *path, struct xt_rules_file *out,
 	if (path && (slash = strrchr(path, '/')))
 		snprintf(c.dir, sizeof(c.dir), "%.*s",
 			 slash == path ? 1 : (int)(slash - path), path);
-	if (doc_load(&c, path, &doc))
+	if (doc_load(&c, path, &doc)) {
+		err_flush(&c);
 		return -EINVAL;
+	}
 	c.doc = &doc;
 	c.f = out;
 	parse_root(&c);

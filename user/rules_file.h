@@ -10,6 +10,22 @@
 #include "pins.h"
 #include "rules.h"
 
+/*
+ * Bounds on what a rules file may make xdptag read and build, checked as
+ * the input is read, so that any file is accepted or refused in bounded
+ * time and memory (docs/robustness.md, "Limits").  Rules files and prefix
+ * files must be regular files.
+ */
+#define XT_RULES_FILE_MAX_BYTES		(4 << 20)	/* the YAML file */
+#define XT_PREFIX_FILE_MAX_BYTES	(32 << 20)	/* each src_file/dst_file */
+#define XT_YAML_MAX_DEPTH		32	/* nested lists and mappings */
+#define XT_YAML_MAX_ANCHORS		256
+#define XT_YAML_MAX_ALIASES		4096
+#define XT_YAML_MAX_NODES		(1 << 19)	/* aliases expanded */
+#define XT_MAX_PREFIXES			XT_MAX_PREFIX_ENTRIES /* all rules, files
+							 * included, aliases
+							 * expanded */
+
 /* Global settings; each has a flag saying whether the file set it. */
 struct xt_settings {
 	uint32_t mark_mask;		/* default 0xff */

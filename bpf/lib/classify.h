@@ -116,14 +116,34 @@ struct xt_pfx_query {
  * Find q's key in table tab: 1 when found (q->bits and q->longer filled),
  * 0 if not.  User space placed every key within XT_PFX_MAX_PROBE slots of
  * its home and left at least half the slots empty, so a miss usually ends
- * at the first empty slot.
+ * at the first empty slot.  v6 is a constant: an IPv4 key is one word
+ * (the meta says which family, so the other three need no compare).
  */
-static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
+static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q,
+				    const int v6)
 {
 	__u32 h = xt_pfx_hash(q->key, q->meta, q->seed) & q->mask;
-	__u32 b = h / XT_PFX_BUCKET, off = h % XT_PFX_BUCKET;
-	const struct xt_pfx_bucket *bk = bpf_map_lookup_elem(tab, &b);
+	__u32 b, off;
+	const struct xt_pfx_bucket *bk;
 	int j;
+
+#ifdef XT_BENCH_PFX_HASH2	/* bench variant: the hash twice */
+	{
+		__u32 h2 = xt_pfx_hash(q->key, q->meta, q->seed ^ 1);
+
+		xt_barrier_var(h2);
+		h ^= h2 == 0x12345678;
+	}
+#endif
+	b = h / XT_PFX_BUCKET;
+	off = h % XT_PFX_BUCKET;
+#ifdef XT_BENCH_PFX_CALL2	/* bench variant: the table lookup twice */
+	bk = bpf_map_lookup_elem(tab, &b);
+	xt_barrier_var(bk);
+	if (!bk)
+		return 0;
+#endif
+	bk = bpf_map_lookup_elem(tab, &b);
 
 	for (j = 0; j < XT_PFX_MAX_PROBE; j++) {
 		const struct xt_pfx_slot *s;
@@ -139,8 +159,9 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
 		if (!s->meta)
 			return 0;
 		if (s->meta == q->meta && s->addr[0] == q->key[0] &&
-		    s->addr[1] == q->key[1] && s->addr[2] == q->key[2] &&
-		    s->addr[3] == q->key[3]) {
+		    (!v6 || (s->addr[1] == q->key[1] &&
+			     s->addr[2] == q->key[2] &&
+			     s->addr[3] == q->key[3]))) {
 			q->bits = s->bits;
 			q->longer = s->longer;
 			return 1;
@@ -155,7 +176,12 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q)
  * the verifier's work; checked once here, it costs a call per length.
  * IPv4 has only /24 and /32 and stays inline, where it is cheapest.
  */
-__noinline int xt_pfx_find6(struct xt_pfx_query *q)
+#ifdef XT_BENCH_V6_INLINE	/* bench variant: xdptag.bpf.c */
+static __always_inline
+#else
+__noinline
+#endif
+int xt_pfx_find6(struct xt_pfx_query *q)
 {
 	__u32 gen;
 	void *tab;
@@ -164,7 +190,7 @@ __noinline int xt_pfx_find6(struct xt_pfx_query *q)
 		return 0;
 	gen = q->gen;
 	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
-	return tab ? pfx_find(tab, q) : 0;
+	return tab ? pfx_find(tab, q, 1) : 0;
 }
 
 static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
@@ -172,9 +198,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 {
 	const struct xt_l1 *l1 = &rs->pfx[v6 & 1][dir & 1];
 	__u32 top = bpf_ntohl(addr[0]) >> (32 - XT_L1_BITS);
-	struct xt_pfx_query q = {
-		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
-	};
+	struct xt_pfx_query q;
 	__u64 bits;
 	void *tab;
 	int i;
@@ -185,6 +209,13 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	bits = l1->bits[top];
 	if (!((l1->longer[top / 64] >> (top % 64)) & 1))
 		return bits;
+#ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
+	return bits;
+#endif
+	/* Filled only here: most addresses end above, without a probe. */
+	q = (struct xt_pfx_query){
+		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+	};
 
 	/*
 	 * Probe every length in use, shortest first: a miss at one length
@@ -210,12 +241,19 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	if (!tab)
 		return bits;
 	for (i = 0; i < 2; i++) {	/* /24, /32 */
+		__u32 plen;
+
 		if (i >= rs->v4_nlevels)
 			break;
-		pfx_mask(q.key, addr, rs->v4_levels[i]);
-		q.meta = xt_pfx_meta(rs->v4_levels[i], dir, 0);
-		if (!pfx_find(tab, &q))
-			continue;
+		plen = rs->v4_levels[i];
+		/* One word: key[1..3] stay zero, as in the table. */
+		q.key[0] = plen >= 32 ? addr[0] :
+			   addr[0] & bpf_htonl(~0U << (32 - (plen & 31)));
+		q.meta = xt_pfx_meta(plen, dir, 0);
+		/* No /24, no /32 below it: user space put a /24 marker
+		 * above every /32 (pfx_markers() in user/rules.c). */
+		if (!pfx_find(tab, &q, 0))
+			break;
 		bits = q.bits;
 		if (!q.longer)
 			break;

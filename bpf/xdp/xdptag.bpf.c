@@ -8,6 +8,23 @@
 #include "classify.h"
 #include "capture.h"
 
+/*
+ * Bench variants (bench/xt_bench.c, docs/performance.md "Where the time
+ * goes"): the Makefile builds extra copies of this program with one of
+ * these defined, each leaving out or adding one suspect cost.  The shipped
+ * object defines none.
+ *   XT_BENCH_META_CALL	call bpf_xdp_adjust_meta() on every packet, as
+ *			production does, even where the test run's repeat
+ *			left our tag in place to rewrite
+ *   XT_BENCH_NO_STATS	no per-CPU counter updates
+ *   XT_BENCH_PARSE_ONLY	parse, then pass: no classifier, tag, counters
+ *   XT_BENCH_NO_CLASSIFY	parse and write an empty tag: no classifier
+ *   XT_BENCH_NO_PFX	(classify.h) no prefix table probes
+ *   XT_BENCH_V6_INLINE	(classify.h) the IPv6 probe inlined, not called
+ *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
+ *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
+ */
+
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */
 const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
 const volatile __u8 cfg_no_meta;	/* act as a driver without metadata */
@@ -42,6 +59,18 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	if ((void *)(tag + 1) <= data)
 		reuse = tag->magic == XDPTAG_MAGIC &&
 			tag->len == XDPTAG_TAG_LEN && (void *)(tag + 1) == data;
+#ifdef XT_BENCH_META_CALL
+	if (reuse) {
+		/* Same helper, same checks; moves nothing. */
+		err = bpf_xdp_adjust_meta(ctx, 0);
+		if (err)
+			return err;
+		data = (void *)(long)ctx->data;
+		tag = (void *)(long)ctx->data_meta;
+		if ((void *)(tag + 1) > data)
+			return -22;
+	}
+#endif
 	if (!reuse) {
 		err = bpf_xdp_adjust_meta(ctx, -(int)sizeof(*tag));
 		if (err)
@@ -119,6 +148,22 @@ int xdptag_xdp(struct xdp_md *ctx)
 	}
 
 	parse_packet(data, data_end, &p);
+#ifdef XT_BENCH_PARSE_ONLY
+	xt_barrier_var(p.features);
+	return XDP_PASS;
+#endif
+#ifdef XT_BENCH_NO_CLASSIFY
+	xt_barrier_var(p.features);
+	tag_write(ctx, &p, &v);
+	return XDP_PASS;
+#endif
+#ifdef XT_BENCH_NO_STATS
+	drop_at = xt_classify(&p, &v, NULL);
+	if (drop_at > 0 && v.score >= drop_at)
+		return XDP_DROP;
+	tag_write(ctx, &p, &v);
+	return XDP_PASS;
+#endif
 	drop_at = xt_classify(&p, &v, (struct xt_hits *)st->rule_hits);
 	if (drop_at > 0 && v.score >= drop_at)
 		action = XDP_DROP;

@@ -95,6 +95,72 @@ check "score mark: nft counters per band equal packets sent" \
 	"band_0=9 band_2=1 band_8=6" \
 	"$(nft_counts "$RCV" | tr ' ' '\n' | grep -v '=0$' | xargs)"
 
+# Hostile interface names (any byte but '/', ':', whitespace; at most 15):
+# a name nft cannot take literally is refused, any other is printed so
+# that nft reads it back as exactly that name, and the iptables comment
+# quotes it as one shell word.  A veth named lo"drop;# used to give
+# `iifname "lo" drop;#...`.
+ns_new HOST
+HOSTILE=()
+hostile_cleanup() {
+	local n
+	for n in "${HOSTILE[@]}"; do
+		ip netns exec "$HOST" "$XT" detach "$n"
+	done
+}
+on_exit hostile_cleanup
+# hostile NAME: a veth named NAME in $HOST with xdptag attached.
+hostile() {
+	ip -n "$HOST" link add "$1" type veth peer name "hp${#HOSTILE[@]}" &&
+	ip -n "$HOST" link set "$1" up &&
+	HOSTILE+=("$1") &&
+	ip netns exec "$HOST" "$XT" attach "$1" >/dev/null 2>&1
+}
+for name in 'lo"drop;#' 'eth*' $'e\e[2Jx' 'b\x'; do
+	if ! hostile "$name"; then
+		not_ok "attach to a veth named $(printf %q "$name")"
+		continue
+	fi
+	err=$(ip netns exec "$HOST" "$XT" nft "$name" 2>&1 >/dev/null)
+	rc=$?
+	shown=$(printf '%s' "$name" | sed 's/\\/\\x5c/; s/\x1b/\\x1b/')
+	check "nft refuses interface $(printf %q "$name"): status" 2 $rc
+	check "nft refuses interface $(printf %q "$name"): message" \
+		"Error: interface name '$shown' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface" \
+		"$err"
+	ip netns exec "$HOST" "$XT" detach "$name" >/dev/null 2>&1
+done
+# Without IFACE, one bad name refuses the whole ruleset.
+ip netns exec "$HOST" "$XT" attach 'lo"drop;#' >/dev/null 2>&1
+ip netns exec "$HOST" "$XT" nft >/dev/null 2>&1
+check "nft (all interfaces) with one hostile name: status 2" 2 $?
+ip netns exec "$HOST" "$XT" detach 'lo"drop;#' >/dev/null 2>&1
+name="a;b#c\$(id)'q*x"
+if hostile "$name"; then
+	out=$(ip netns exec "$HOST" "$XT" nft "$name" 2>&1)
+	check "nft of interface $(printf %q "$name"): status" 0 $?
+	if err=$(ip netns exec "$HOST" nft -f - <<<"$out" 2>&1); then
+		ok "nft -f loads the ruleset of $(printf %q "$name")"
+	else
+		not_ok "nft -f loads the ruleset of $(printf %q "$name")" "$err"
+	fi
+	check "nft reads iifname back as the very name" "$name" \
+		"$(ip netns exec "$HOST" nft -j list chain inet xdptag prerouting |
+		   $PY -c '
+import json, sys
+names = set()
+for o in json.load(sys.stdin)["nftables"]:
+    for e in o.get("rule", {}).get("expr", []):
+        m = e.get("match")
+        if m and m["left"].get("meta", {}).get("key") == "iifname":
+            names.add(m["right"])
+print(*sorted(names))')"
+	word=$(grep -m1 '^# iptables' <<<"$out" | sed 's/.*PREROUTING -i //; s/ -m mark.*//')
+	eval "set -- $word"
+	check "iptables comment: the name is one shell word" "1 $name" \
+		"$# $1"
+	ip netns exec "$HOST" nft delete table inet xdptag
+fi
 
 "$XT" nft nosuch0 >/dev/null 2>&1
 check "nft of an interface not attached: exit 3" 3 $?

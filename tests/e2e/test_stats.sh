@@ -116,6 +116,36 @@ kill -INT "$pid"
 wait "$pid"
 check "SIGINT stops --watch with status 0" 0 $?
 
+# --watch follows a detach and a new attach to the new pins (it used to
+# read the old maps forever), with no rate across the two.
+watch=$(mktemp)
+on_exit rm -f "$watch"
+ip netns exec "$RCV" "$XT" stats "$IFR" --json --watch 0.2 >"$watch" &
+pid=$!
+on_exit kill "$pid"
+for _ in $(seq 100); do [ -s "$watch" ] && break; sleep 0.1; done
+ip netns exec "$RCV" "$XT" detach "$IFR" >/dev/null
+sleep 0.5
+ip netns exec "$RCV" "$XT" attach "$IFR" >/dev/null
+ip netns exec "$SND" $PY tests/lib/scapy_send.py "$IFS_" "$mac" >/dev/null 2>&1 <<'EOF'
+3 IP(src="198.18.0.1", dst="198.18.1.1")/TCP(sport=40000, dport=80, flags="FPU")
+EOF
+sleep 0.6
+kill -INT "$pid"
+wait "$pid"
+got=$($PY -c '
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+seen = [[i["packets"] for i in d["interfaces"]] for d in docs]
+# 14 before the detach, nothing while detached, then the new maps: 3.
+gone = [] in seen
+last = docs[-1]["interfaces"][0]
+new = [d["interfaces"][0] for d in docs if d["interfaces"] and
+       d["interfaces"][0]["packets"] != 14]
+print(seen[0], gone, last["packets"], "rate" in new[0])' "$watch" 2>&1)
+check "--watch across detach and attach: old, none, new counters; no rate at the change" \
+	"[14] True 3 False" "$got"
+
 ip netns exec "$RCV" "$XT" stats nosuch0 >/dev/null 2>&1
 check "stats of an interface not attached: exit 3" 3 $?
 check "its error message" \

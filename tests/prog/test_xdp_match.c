@@ -446,6 +446,37 @@ static void prefixes_beyond_16(void **state)
 	expect(state, &p, 0, 0, 0);
 }
 
+/*
+ * A /32 whose /24 no prefix names, in a ruleset that has /24s (even in the
+ * other direction): the probe at /24 must find the compiler's marker and
+ * go on to /32, or the /32 is never seen.
+ */
+static void prefix_32_without_its_24(void **state)
+{
+	static const unsigned char w[] = { 1, 2, 4 };
+	static const unsigned char cls[] = { 1, 2, 3 };
+	struct xt_rule r[3];
+	struct pkt p;
+
+	any_rules(r, 3, w, cls);
+	add_pfx(&r[0].dst, "192.0.2.0/24");
+	add_pfx(&r[1].src, "198.51.100.7/32");
+	add_pfx(&r[2].src, "10.0.0.0/8");
+	add_pfx(&r[2].src, "10.9.8.7/32");
+	load(state, r, 3, 0);
+
+	p = tcp4("198.51.100.7", "203.0.113.1");
+	expect(state, &p, 0x2, 2, 2);
+	p = tcp4("198.51.100.8", "203.0.113.1");	/* the marker's /24 */
+	expect(state, &p, 0, 0, 0);
+	p = tcp4("10.9.8.7", "192.0.2.1");	/* /8 pushed into the /32 */
+	expect(state, &p, 0x5, 5, 3);
+	p = tcp4("10.9.8.6", "192.0.2.1");	/* /8 only, through the marker */
+	expect(state, &p, 0x5, 5, 3);
+	p = tcp4("10.9.9.9", "203.0.113.1");	/* no marker: the /8 alone */
+	expect(state, &p, 0x4, 4, 3);
+}
+
 static void prefixes_v6_48_128(void **state)
 {
 	static const unsigned char w[] = { 1, 2, 4 };
@@ -704,7 +735,8 @@ int main(void)
 		T(icmp_type_code), T(length_range), T(ttl_range), T(vlan_id),
 		T(features_set_clear), T(score_capped), T(class_of_heaviest),
 		T(drop_threshold), T(prefixes_beyond_16),
-		T(prefixes_v6_48_128), T(prefix_table_every_entry),
+		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
+		T(prefix_table_every_entry),
 		T(ruleset_swap_purges),
 		T(names_flip_with_rules),
 		T(counters_exact),

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "rules_file.h"
@@ -248,11 +250,11 @@ static void test_prefix_limit(void **state)
 	FILE *f;
 	int i;
 
-	/* Each /17 expands to 128 /24 entries: 4097 of them exceed 2^19. */
+	/* Each /17 expands to 128 /24 entries: 8193 of them exceed 2^20. */
 	snprintf(list, sizeof(list), "%s/many.txt", tmpdir);
 	f = fopen(list, "w");
 	assert_non_null(f);
-	for (i = 0; i < 4097; i++)
+	for (i = 0; i < 8193; i++)
 		fprintf(f, "%d.%d.%d.0/17\n", 1 + i / 512, (i / 2) % 256,
 			(i % 2) * 128);
 	fclose(f);
@@ -261,7 +263,7 @@ static void test_prefix_limit(void **state)
 		 "  - { name: ok, class: scan, weight: 1 }\n"
 		 "  - { name: big, class: scan, weight: 1, match: { src_file: many.txt } }\n");
 	expect_errors(yaml,
-		      "4:3: error: prefixes expand to more than 524288 table entries (limit)",
+		      "4:3: error: prefixes expand to more than 1048576 table entries (limit)",
 		      NULL);
 }
 
@@ -737,6 +739,279 @@ static void test_error_cap(void **state)
 	free(got);
 }
 
+/* ------------------------------------------------------------ limits --- */
+
+static void write_bytes(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* Load the temp file; assert it fails with exactly want (path prefixed). */
+static void expect_load_error(const char *want)
+{
+	static struct xt_rules_file rf;
+	char full[1024], *got;
+	int ret;
+
+	snprintf(full, sizeof(full), "%s:%s\n", tmpfile_path, want);
+	got = load(tmpfile_path, &rf, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(rf.nrules, 0);
+	assert_string_equal(got, full);
+	free(got);
+}
+
+/*
+ * A comment line longer than any buffer stays a comment: read with
+ * fgets(256), the tail of this one ("0.0.0.0/0") was taken as a prefix.
+ */
+static void test_long_comment_line(void **state)
+{
+	static struct xt_rules_file rf;
+	char list[128], *got;
+	FILE *f;
+	int i, ret;
+
+	snprintf(list, sizeof(list), "%s/long.txt", tmpdir);
+	f = fopen(list, "w");
+	assert_non_null(f);
+	fputs("# ", f);
+	for (i = 0; i < 300; i++)
+		fputc('x', f);
+	fputs(" 0.0.0.0/0\n192.0.2.0/24\n", f);
+	fclose(f);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: long.txt } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.rules[0].src.n, 1);
+	assert_prefix(&rf.rules[0].src.p[0], "192.0.2.0/24");
+	xt_rules_file_free(&rf);
+}
+
+/* A long line that is not a comment is one bad prefix, at its line. */
+static void test_long_bad_line(void **state)
+{
+	char list[128], want[256];
+	FILE *f;
+	int i;
+
+	snprintf(list, sizeof(list), "%s/long.txt", tmpdir);
+	f = fopen(list, "w");
+	assert_non_null(f);
+	fputs("192.0.2.0/24\n  ", f);
+	for (i = 0; i < 100000; i++)
+		fputc('1', f);
+	fputs("\n\033[31m\n", f);
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "%s/long.txt:2:3: error: bad prefix '1111111111111111111111111111111111111111...'\n"
+		 "%s/long.txt:3:1: error: bad prefix '?[31m'\n", tmpdir, tmpdir);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: long.txt } }\n");
+	{
+		static struct xt_rules_file rf;
+		char *got;
+		int ret;
+
+		got = load(tmpfile_path, &rf, &ret);
+		assert_int_equal(ret, -EINVAL);
+		assert_string_equal(got, want);
+		free(got);
+	}
+}
+
+/* Reader errors are placed at their line, not at 1:1. */
+static void test_reader_error_position(void **state)
+{
+	static const char bad_utf8[] = CLASSES "rules:\n  - { name: r\xff }\n";
+	static const char nul[] = CLASSES "rules: []\n  \0\n";
+
+	write_bytes(tmpfile_path, bad_utf8, sizeof(bad_utf8) - 1);
+	expect_load_error("4:14: error: YAML: invalid leading UTF-8 octet (byte 0xff)");
+	write_bytes(tmpfile_path, nul, sizeof(nul) - 1);
+	expect_load_error("4:3: error: YAML: control characters are not allowed (byte 0x00)");
+}
+
+/* "\0" is valid YAML, but would cut a name short without a word. */
+static void test_nul_escape(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: \"ok\\0evil\", class: scan, weight: 1 }\n",
+		      "4:13: error: NUL character (\\0) in a value", NULL);
+}
+
+static void test_nesting_limit(void **state)
+{
+	char yaml[256];
+	int i;
+
+	/* The file's mapping is one level: 31 lists in it are read (then the
+	 * file ends too early), the 32nd is one too many. */
+	strcpy(yaml, "rules: ");
+	for (i = 1; i < XT_YAML_MAX_DEPTH; i++)
+		strcat(yaml, "[");
+	write_file(tmpfile_path, yaml);
+	expect_load_error("2:1: error: YAML: did not find expected node content while parsing a flow node");
+	strcat(yaml, "[");
+	write_file(tmpfile_path, yaml);
+	expect_load_error("1:39: error: lists and mappings nested deeper than 32 (limit)");
+}
+
+/* Aliases: counted, expanded sizes counted, no alias into itself. */
+static void test_alias_limits(void **state)
+{
+	char *yaml, *p;
+	int i;
+
+	yaml = malloc(64 * 1024);
+	assert_non_null(yaml);
+	p = yaml + sprintf(yaml, "a: &a [x]\nb: [");
+	for (i = 0; i <= XT_YAML_MAX_ALIASES; i++)
+		p += sprintf(p, "*a,");
+	strcpy(p, "x]\n");
+	write_file(tmpfile_path, yaml);
+	expect_load_error("2:12293: error: more than 4096 aliases (limit)");
+
+	/* Each level doubles: 20 levels of two aliases are 2^20 nodes. */
+	p = yaml + sprintf(yaml, "l0: &l0 [x, x]\n");
+	for (i = 1; i <= 20; i++)
+		p += sprintf(p, "l%d: &l%d [*l%d, *l%d]\n", i, i, i - 1,
+			     i - 1);
+	write_file(tmpfile_path, yaml);
+	expect_load_error("18:12: error: more than 524288 values, lists and mappings with aliases expanded (limit)");
+
+	write_file(tmpfile_path, "a: &a [x, *a]\n");
+	expect_load_error("1:11: error: YAML: alias to a list or mapping that contains it");
+	write_file(tmpfile_path, "a: [x, *b]\n");
+	expect_load_error("1:8: error: YAML: alias to an unknown anchor");
+	free(yaml);
+}
+
+static void test_prefix_count_limit(void **state)
+{
+	char list[128], want[128];
+	FILE *f;
+	int i;
+
+	/* Duplicates count too: the limit is on what is read. */
+	snprintf(list, sizeof(list), "%s/many.txt", tmpdir);
+	f = fopen(list, "w");
+	assert_non_null(f);
+	for (i = 0; i <= XT_MAX_PREFIXES; i++)
+		fputs("0.0.0.0/0\n", f);
+	fclose(f);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src: 10.0.0.0/8, src_file: many.txt } }\n");
+	snprintf(want, sizeof(want),
+		 "4:76: error: more than %d prefixes in all rules (limit)",
+		 XT_MAX_PREFIXES);
+	expect_load_error(want);
+}
+
+/* Short duplicates are dropped (each /0 costs the compiler 65,536 writes). */
+static void test_short_prefix_duplicates(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src: [0.0.0.0/0, 10.0.0.0/8, 0.0.0.0/0, 10.1.2.3/8, 192.0.2.0/24, 192.0.2.0/24, \"::/0\"],\n"
+		   "      dst: [0.0.0.0/0, 10.0.0.0/8] } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.rules[0].src.n, 5);
+	assert_prefix(&rf.rules[0].src.p[0], "0.0.0.0/0");
+	assert_prefix(&rf.rules[0].src.p[1], "10.0.0.0/8");
+	assert_prefix(&rf.rules[0].src.p[2], "192.0.2.0/24");
+	assert_prefix(&rf.rules[0].src.p[3], "192.0.2.0/24");
+	assert_prefix(&rf.rules[0].src.p[4], "::/0");
+	/* Another list starts afresh. */
+	assert_int_equal(rf.rules[0].dst.n, 2);
+	xt_rules_file_free(&rf);
+}
+
+/* Wide overlapping ranges are merged; a plain list is left as written. */
+static void test_range_merge(void **state)
+{
+	static struct xt_rules_file rf;
+	const struct xt_ranges *d, *s;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { dport: [\"1-65535\", \"0-65535\", \"100-200\", 7],\n"
+		   "      sport: [443, 22, 22] } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	d = &rf.rules[0].dport;
+	assert_int_equal(d->n, 1);
+	assert_int_equal(d->r[0].lo, 0);
+	assert_int_equal(d->r[0].hi, 65535);
+	s = &rf.rules[0].sport;
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->r[0].lo, 443);
+	assert_int_equal(s->r[1].lo, 22);
+	xt_rules_file_free(&rf);
+}
+
+/* Only regular files, of bounded size; a FIFO neither blocks nor hangs. */
+static void test_file_kinds_and_sizes(void **state)
+{
+	char path[128], want[256], *big;
+	size_t n = XT_RULES_FILE_MAX_BYTES + 1;
+
+	big = malloc(n);
+	assert_non_null(big);
+	memset(big, '#', n);
+	write_bytes(tmpfile_path, big, n);
+	free(big);
+	expect_load_error(" error: cannot read: larger than 4194304 bytes (the limit)");
+
+	snprintf(path, sizeof(path), "%s/fifo.txt", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: fifo.txt } }\n");
+	snprintf(want, sizeof(want),
+		 "4:59: error: cannot read prefix file '%s': not a regular file",
+		 path);
+	expect_load_error(want);
+
+	assert_int_equal(unlink(tmpfile_path), 0);
+	assert_int_equal(mkfifo(tmpfile_path, 0600), 0);
+	expect_load_error(" error: cannot read: not a regular file");
+	assert_int_equal(unlink(tmpfile_path), 0);
+
+	snprintf(path, sizeof(path), "%s/big.txt", tmpdir);
+	assert_int_equal(truncate(path, 0) && creat(path, 0600) < 0, 0);
+	assert_int_equal(truncate(path, XT_PREFIX_FILE_MAX_BYTES + 1), 0);
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: big.txt } }\n");
+	snprintf(want, sizeof(want),
+		 "4:59: error: cannot read prefix file '%s': larger than 33554432 bytes (the limit)",
+		 path);
+	expect_load_error(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +1049,16 @@ int main(void)
 		cmocka_unit_test(test_big_prefix_file),
 		cmocka_unit_test(test_place_slots),
 		cmocka_unit_test(test_place_two_vacated),
+		cmocka_unit_test(test_long_comment_line),
+		cmocka_unit_test(test_long_bad_line),
+		cmocka_unit_test(test_reader_error_position),
+		cmocka_unit_test(test_nul_escape),
+		cmocka_unit_test(test_nesting_limit),
+		cmocka_unit_test(test_alias_limits),
+		cmocka_unit_test(test_prefix_count_limit),
+		cmocka_unit_test(test_short_prefix_duplicates),
+		cmocka_unit_test(test_range_merge),
+		cmocka_unit_test(test_file_kinds_and_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
