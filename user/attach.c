@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -165,7 +167,161 @@ static void pin_dir(const char *ifname, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", XT_PIN_ROOT, ifname);
 }
 
+/*
+ * Where attach --force keeps the pins of the attachment it replaces until
+ * the new one is ATTACHED.  No interface name has a ':' (so xt_pins_list
+ * skips it), and bpffs refuses names with a '.'.
+ */
+static void old_path(const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/:old-%s", XT_PIN_ROOT, ifname);
+}
+
 /* ------------------------------------------------------------- lock --- */
+
+/* Why the pins could not be used, for xt_pins_strerror(). */
+static struct {
+	int err;
+	char why[200];
+} pins_err;
+
+__attribute__((format(printf, 2, 3)))
+static int pins_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pins_err.why, sizeof(pins_err.why), fmt, ap);
+	va_end(ap);
+	pins_err.err = err;
+	return err;
+}
+
+const char *xt_pins_strerror(int err)
+{
+	return err == pins_err.err && pins_err.why[0] ? pins_err.why :
+							 strerror(-err);
+}
+
+/*
+ * The pin root decides which maps and programs every command acts on:
+ * whoever can write in it can swap one interface's pins for another's,
+ * whoever can open it can hold our flock on it, and whoever can write in
+ * its parent (without the sticky bit) can rename it away and put theirs
+ * in its place.  fd is XT_PIN_ROOT, opened without following a symlink.
+ * Returns 0, or -EPERM with the reason for xt_pins_strerror().
+ */
+static int pin_root_check(int fd)
+{
+	struct stat st, up;
+
+	if (fstat(fd, &st) || stat(XT_BPFFS, &up))
+		return pins_fail(-errno, "cannot stat %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	if (st.st_uid != 0)
+		return pins_fail(-EPERM,
+				 "%s belongs to uid %u, not root: refusing it (remove it if nothing uses it)",
+				 XT_PIN_ROOT, st.st_uid);
+	if (st.st_mode & 077)
+		return pins_fail(-EPERM,
+				 "%s has mode %04o: other users could change its pins or hold its lock; refusing it (chmod 700 it)",
+				 XT_PIN_ROOT, st.st_mode & 07777);
+	if (up.st_uid != 0 ||
+	    ((up.st_mode & 022) && !(up.st_mode & S_ISVTX)))
+		return pins_fail(-EPERM,
+				 "%s (mode %04o, uid %u) lets other users rename %s: refusing it",
+				 XT_BPFFS, up.st_mode & 07777, up.st_uid,
+				 XT_PIN_ROOT);
+	return 0;
+}
+
+/* Open XT_PIN_ROOT for reading and check it; an fd or -errno. */
+static int pin_root_open(void)
+{
+	int fd, err;
+
+	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		  O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ?
+		       pins_fail(-ENOTDIR, "%s is not a directory: refusing it",
+				 XT_PIN_ROOT) :
+		       pins_fail(-errno, "cannot open %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	err = pin_root_check(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Effective uid of pid, or -1. */
+static long uid_of(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned int ruid, euid;
+	long uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2) {
+			uid = euid;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
+/*
+ * Take the flock on the pin root, waiting only for root: a process of
+ * another user can hold it only through a descriptor it opened while the
+ * directory was open to it (pin_root_check() refuses that now), and it
+ * would keep every xdptag command waiting for as long as it likes.
+ * /proc/locks names the holder of an flock.
+ */
+static int lock_take(int fd)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	char line[256];
+	struct stat st;
+	long uid;
+	FILE *f;
+	int pid;
+
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK || fstat(fd, &st))
+		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	f = fopen("/proc/locks", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d: FLOCK %*s %*s %d %x:%x:%lu", &pid, &maj,
+			   &min, &ino) != 4 || ino != st.st_ino ||
+		    maj != major(st.st_dev) || min != minor(st.st_dev))
+			continue;
+		uid = uid_of(pid);
+		if (uid > 0) {
+			fclose(f);
+			return pins_fail(-EPERM,
+					 "%s is locked by pid %d of uid %ld, not root: refusing to wait for it",
+					 XT_PIN_ROOT, pid, uid);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (flock(fd, LOCK_EX))
+		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
+				 strerror(errno));
+	return 0;
+}
 
 int xt_lock(void)
 {
@@ -179,12 +335,15 @@ int xt_lock(void)
 		pr_err("cannot create %s: %s", XT_PIN_ROOT, strerror(errno));
 		return err;
 	}
-	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		err = -errno;
-		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	fd = pin_root_open();
+	if (fd < 0) {
+		pr_err("%s", xt_pins_strerror(fd));
+		return fd;
+	}
+	err = lock_take(fd);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		close(fd);
 		return err;
 	}
 	return fd;
@@ -198,7 +357,11 @@ void xt_unlock(int fd)
 
 /* ------------------------------------------------------------- pins --- */
 
-/* Remove every pin in dir, then dir: what detach and a failed attach do. */
+/*
+ * Remove every pin in dir, then dir: what detach and a failed attach do.
+ * xt_info goes last: until then, a process killed in here leaves the
+ * record of what it was doing.
+ */
 static int pins_remove(const char *dir)
 {
 	char path[PATH_MAX];
@@ -209,14 +372,18 @@ static int pins_remove(const char *dir)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "xt_info"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (unlink(path) && errno != ENOENT)
 			err = -errno;
 	}
 	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
+	snprintf(path, sizeof(path), "%s/xt_info", dir);
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err && rmdir(dir) && errno != ENOENT)
 		err = -errno;
 	return err;
 }
@@ -242,6 +409,67 @@ void xt_pins_close(struct xt_pinned *p)
 	}
 }
 
+/*
+ * Read the entry of xt_info that describes the active generation.  A flip
+ * between the two reads of xt_active means the entry read may be an idle
+ * one being rewritten: read again.  Without xt_active (a directory whose
+ * attach was killed while pinning) both entries are the same.
+ */
+static int info_read(int info_fd, int active_fd, struct xt_attach_info *info)
+{
+	__u32 a = 0, b = 0, key;
+	int i, err;
+
+	for (i = 0; i < 16; i++) {
+		if (active_fd >= 0 && (err = xt_ruleset_flips(active_fd, &a)))
+			return err;
+		key = a & 1;
+		if (bpf_map_lookup_elem(info_fd, &key, info))
+			return -errno;
+		if (active_fd < 0)
+			return 0;
+		if ((err = xt_ruleset_flips(active_fd, &b)))
+			return err;
+		if (a == b)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Rewrite the active generation's entry of xt_info (attach and detach
+ * state changes; they hold the lock, so no flip can come in between).
+ */
+static int info_write_active(int info_fd, int active_fd,
+			     const struct xt_attach_info *info)
+{
+	__u32 flips = 0, key;
+	int err = active_fd >= 0 ? xt_ruleset_flips(active_fd, &flips) : 0;
+
+	if (err)
+		return err;
+	key = flips & 1;
+	return bpf_map_update_elem(info_fd, &key, info, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Pins under ifname must describe ifname: the ifindex they record is the
+ * interface's, or nobody's any more (the interface was deleted, perhaps
+ * made again under the name; status and detach say so).  An index that
+ * another interface holds means the pins were moved or tampered with.
+ */
+static int ifindex_check(const char *ifname, __u32 recorded)
+{
+	char other[IF_NAMESIZE];
+
+	if (if_nametoindex(ifname) == recorded ||
+	    !if_indextoname(recorded, other))
+		return 0;
+	return pins_fail(-EXDEV,
+			 "the pins of %s record ifindex %u, which is %s: refusing them",
+			 ifname, recorded, other);
+}
+
 int xt_pins_open(const char *ifname, struct xt_pinned *p)
 {
 	struct {
@@ -256,7 +484,6 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	};
 	char dir[DIR_LEN];
 	struct stat st;
-	__u32 zero = 0;
 	size_t i;
 	int err;
 
@@ -270,20 +497,31 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	err = xt_bpffs_find(false);
 	if (err)
 		return err;
+	err = pin_root_open();
+	if (err < 0)
+		return err;
+	close(err);
 	pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &st))
 		return -errno;
 	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
 		*pins[i].fd = pin_get(dir, pins[i].name);
+		if (*pins[i].fd < 0 && errno == ENOENT && !access(dir, F_OK)) {
+			err = pins_fail(-ESTALE,
+					"the pins of %s are incomplete: an attach or detach was interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
+					ifname, ifname);
+			goto fail;
+		}
 		if (*pins[i].fd < 0) {
 			err = -errno;
 			goto fail;
 		}
 	}
-	if (bpf_map_lookup_elem(p->info, &zero, &p->info_val)) {
-		err = -errno;
+	err = info_read(p->info, p->active, &p->info_val);
+	if (!err)
+		err = ifindex_check(ifname, p->info_val.ifindex);
+	if (err)
 		goto fail;
-	}
 	return 0;
 fail:
 	xt_pins_close(p);
@@ -296,13 +534,6 @@ struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p)
 		.rules = p->rules, .active = p->active, .prefix = p->prefix,
 		.state = p->state,
 	};
-}
-
-int xt_info_write(int info_fd, const struct xt_attach_info *info)
-{
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(info_fd, &zero, info, BPF_ANY) ? -errno : 0;
 }
 
 void xt_info_set_names(struct xt_attach_info *info,
@@ -330,14 +561,21 @@ int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
 {
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
+	int n = 0, fd;
 
 	n = xt_bpffs_find(false);
 	if (n)
 		return n == -ENOENT ? 0 : n;
-	d = opendir(XT_PIN_ROOT);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	fd = pin_root_open();
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || de->d_name[0] == ':' ||
 		    de->d_type != DT_DIR ||
@@ -398,20 +636,27 @@ struct attach_state {
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
+	bool clsact_inherited;	/* the replaced xdptag made the clsact */
 	__u32 tc_how;		/* XT_TC_CLS or XT_TC_TCX once chosen */
 	int link_fd;		/* the tcx link, or -1 */
 	bool tc_replaced;	/* cls: took over the old xdptag's filter */
 	int old_tc_fd;		/* ... whose program the undo puts back */
 	char dir[DIR_LEN];	/* pin directory, "" until created */
-	int info_fd;
+	int info_fd, active_fd;
+	struct xt_attach_info *info;	/* what xt_info says */
 };
 
+/*
+ * Undo, in reverse order, what was done.  The pins go last: they are the
+ * record a later attach or detach undoes the rest by if we die in here.
+ * The XDP program goes back (or away) after the TC stage: with --force, a
+ * replaced XDP program found on the interface again tells the next attach
+ * or detach that nothing else of ours is left (replace_clear()).
+ */
 static void attach_undo(struct attach_state *st, unsigned int prio)
 {
 	int err;
 
-	if (st->dir[0] && pins_remove(st->dir))
-		pr_warn("could not remove all of %s", st->dir);
 	if (st->link_fd >= 0 && bpf_link_detach(st->link_fd))
 		pr_warn("could not remove our tcx link from %s: %s",
 			st->ifname, strerror(errno));
@@ -451,6 +696,8 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 				st->old_fd >= 0 ? "restore" : "remove",
 				st->ifname, strerror(-err));
 	}
+	if (st->dir[0] && pins_remove(st->dir))
+		pr_warn("could not remove all of %s", st->dir);
 }
 
 /* Settings from the file, then the command line over them, then checked. */
@@ -648,6 +895,7 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
  */
 static int tcx_attach(struct attach_state *st, bool asked)
 {
+	char path[PATH_MAX + 16];
 	int fd = xt_tcx_attach(bpf_program__fd(st->tc->progs.xdptag_tc),
 			       st->ifindex);
 
@@ -661,6 +909,16 @@ static int tcx_attach(struct attach_state *st, bool asked)
 	}
 	st->link_fd = fd;
 	st->tc_how = XT_TC_TCX;
+	/*
+	 * The link would go with our fd: the pin keeps it attached, and is
+	 * what the next attach or detach finds if we die after this.  Dead
+	 * before it, the link went with us.
+	 */
+	snprintf(path, sizeof(path), "%s/tc_link", st->dir);
+	if (bpf_obj_pin(fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -673,10 +931,25 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 		    .prog_fd = bpf_program__fd(st->tc->progs.xdptag_tc));
 	int err;
 
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XT_TC_HANDLE, .priority = prio);
+
 	st->tc_how = XT_TC_CLS;
 	st->hook.sz = sizeof(st->hook);
 	st->hook.ifindex = st->ifindex;
 	st->hook.attach_point = BPF_TC_INGRESS;
+	/*
+	 * No clsact yet (the kernel says EINVAL for a filter of a missing
+	 * qdisc): record that it will be ours before making it, or a process
+	 * killed right after would leave it behind with no record.
+	 */
+	if (bpf_tc_query(&st->hook, &q) == -EINVAL) {
+		st->info->created_clsact = 1;
+		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		if (err) {
+			pr_err("cannot update xt_info: %s", strerror(-err));
+			return err;
+		}
+	}
 	/* -EEXIST: a clsact that is someone else's, which detach keeps. */
 	err = bpf_tc_hook_create(&st->hook);
 	if (err && err != -EEXIST) {
@@ -685,6 +958,16 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 		return err;
 	}
 	st->hook_created = !err;
+	if (st->info->created_clsact !=
+	    (st->hook_created || st->clsact_inherited)) {
+		st->info->created_clsact = st->hook_created ||
+					   st->clsact_inherited;
+		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		if (err) {
+			pr_err("cannot update xt_info: %s", strerror(-err));
+			return err;
+		}
+	}
 	err = bpf_tc_attach(&st->hook, &to);
 	if (err == -EEXIST) {
 		pr_err("%s already has a TC ingress filter at prio %u handle 0x%x; choose another --tc-prio",
@@ -701,17 +984,14 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 	return 0;
 }
 
-/* The TC stage, through tcx or cls_bpf as o->tc_attach says. */
+/* The TC stage, through tcx or cls_bpf as st->tc_how (chosen) says. */
 static int tc_stage_attach(struct attach_state *st,
 			   const struct xt_attach_opts *o,
 			   const struct xt_attach_info *old)
 {
-	__u32 how = o->tc_attach;
 	bool replace;
 
-	if (how == XT_TC_AUTO)
-		how = xt_tcx_supported(st->ifindex) ? XT_TC_TCX : XT_TC_CLS;
-	if (how == XT_TC_TCX)
+	if (st->tc_how == XT_TC_TCX)
 		return tcx_attach(st, o->tc_attach == XT_TC_TCX);
 	replace = old && old->tc_attach == XT_TC_CLS &&
 		  old->tc_prio == o->tc_prio && old->tc_handle == XT_TC_HANDLE;
@@ -726,6 +1006,8 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		const char *name;
 		int fd;
 	} pins[] = {
+		/* First: a directory without it had nothing attached yet. */
+		{ "xt_info", -1 },
 		{ "xdp_prog", bpf_program__fd(st->xdp->progs.xdptag_xdp) },
 		{ "tc_prog", bpf_program__fd(st->tc->progs.xdptag_tc) },
 		{ "xt_rules", bpf_map__fd(st->xdp->maps.xt_rules) },
@@ -737,18 +1019,25 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
 		{ XT_PIN_CAP, bpf_map__fd(st->xdp->maps.xt_cap) },
 		{ XT_PIN_CAP_RING, bpf_map__fd(st->xdp->maps.xt_cap_ring) },
-		{ "xt_info", -1 },
 	};
 	char dir[DIR_LEN], path[PATH_MAX + 16];
+	__u32 gen;
 	size_t i;
 
+	/* One entry per generation; both the same until a `rules load`. */
 	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_info",
-				     sizeof(__u32), sizeof(*info), 1, NULL);
-	if (st->info_fd < 0 || xt_info_write(st->info_fd, info)) {
+				     sizeof(__u32), sizeof(*info), 2, NULL);
+	if (st->info_fd < 0) {
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
 	}
-	pins[sizeof(pins) / sizeof(pins[0]) - 1].fd = st->info_fd;
+	for (gen = 0; gen < 2; gen++)
+		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
+			pr_err("cannot write the xt_info map: %s",
+			       strerror(errno));
+			return -errno;
+		}
+	pins[0].fd = st->info_fd;
 
 	pin_dir(st->ifname, dir, sizeof(dir));
 	if (mkdir(dir, 0700)) {
@@ -763,14 +1052,11 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 			return -errno;
 		}
 	}
-	/* The link would go with our fd: the pin keeps it attached. */
-	snprintf(path, sizeof(path), "%s/tc_link", dir);
-	if (st->link_fd >= 0 && bpf_obj_pin(st->link_fd, path)) {
-		pr_err("cannot pin %s: %s", path, strerror(errno));
-		return -errno;
-	}
 	return 0;
 }
+
+static int leftovers_clear(const char *ifname, int ifindex,
+			   unsigned int prio, bool force);
 
 /* Another program runs before the TC stage and may end the chain. */
 static void hooks_check(const struct attach_state *st,
@@ -815,21 +1101,39 @@ static int old_open(const char *ifname, const char *dir, int ifindex,
 }
 
 static int tc_remove(const char *ifname, int ifindex,
-		     const struct xt_attach_info *info, bool keep_clsact);
+		     const struct xt_attach_info *info, bool quiet,
+		     bool keep_clsact);
 static int tcx_remove(const char *ifname, const char *dir,
-		      const struct xt_attach_info *info);
+		      const struct xt_attach_info *info, bool quiet);
+
+/*
+ * Once the new attachment is ATTACHED, what is left of the old one (its
+ * XDP program was replaced in place): its TC stage, unless the new cls
+ * filter took over its slot (then it runs the new program, and quiet is
+ * expected), and its pins in old_dir.  A clsact the old one made stays
+ * when the new TC stage is cls too: the new record owns it.
+ */
+static int old_finish(const char *ifname, int ifindex,
+		      const struct xt_attach_info *old, const char *old_dir,
+		      __u32 new_how, bool quiet)
+{
+	if (old->tc_attach == XT_TC_TCX)
+		tcx_remove(ifname, old_dir, old, quiet);
+	else
+		tc_remove(ifname, ifindex, old, quiet, new_how == XT_TC_CLS);
+	if (pins_remove(old_dir)) {
+		pr_err("cannot remove %s: %s", old_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /* After the new attachment is in place: what is left of the old one. */
 static void old_remove(const struct attach_state *st,
 		       const struct xt_attach_info *old, const char *old_dir)
 {
-	if (old->tc_attach == XT_TC_TCX)
-		tcx_remove(st->ifname, old_dir, old);
-	else if (!st->tc_replaced)
-		tc_remove(st->ifname, st->ifindex, old,
-			  st->tc_how == XT_TC_CLS);
-	if (pins_remove(old_dir))
-		pr_warn("could not remove all of %s", old_dir);
+	old_finish(st->ifname, st->ifindex, old, old_dir, st->tc_how,
+		   st->tc_replaced);
 	printf("Replaced the xdptag attachment of %s (TC stage was %s)\n",
 	       st->ifname, xt_tc_attach_str(old->tc_attach));
 }
@@ -837,10 +1141,11 @@ static void old_remove(const struct attach_state *st,
 int xt_attach(const struct xt_attach_opts *o)
 {
 	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
-				   .info_fd = -1, .link_fd = -1,
+				   .info_fd = -1, .active_fd = -1, .link_fd = -1,
 				   .old_tc_fd = -1 };
 	struct xt_pinned *old = NULL;
 	char old_dir[DIR_LEN + 8];
+	bool moved = false;
 	struct xt_attach_info *info = NULL;
 	struct xt_rules_file *rf = NULL;
 	struct xt_compiled comp = { 0 };
@@ -848,7 +1153,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	struct xt_rule_maps maps;
 	struct xt_settings s;
 	char dir[DIR_LEN];
-	int lock = -1, ret = XT_EXIT_USAGE;
+	int lock = -1, ret = XT_EXIT_USAGE, err;
 	bool rf_loaded = false;
 	struct stat sb;
 
@@ -871,6 +1176,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		ret = XT_EXIT_FAIL;
 		goto out;
 	}
+	st.info = info;
 	if (xt_rules_file_load(o->rules_path, rf, stderr)) {
 		pr_err("cannot load rules from %s",
 		       o->rules_path ? o->rules_path : "the default ruleset");
@@ -891,19 +1197,16 @@ int xt_attach(const struct xt_attach_opts *o)
 	lock = xt_lock();
 	if (lock < 0)
 		goto out;
-	pin_dir(o->ifname, dir, sizeof(dir));
-	if (!stat(dir, &sb) && !o->force) {
-		pr_err("%s already has xdptag attached (detach first, or --force to replace it)",
-		       o->ifname);
-		ret = XT_EXIT_STATE;
+	/* Pins of an attach or detach that was killed: finish undoing it. */
+	ret = leftovers_clear(o->ifname, st.ifindex, o->tc_prio, o->force);
+	if (ret)
 		goto out;
-	}
+	ret = XT_EXIT_FAIL;
+	/* Only --force gets here with pins, of a finished attach. */
+	pin_dir(o->ifname, dir, sizeof(dir));
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
-	/* While it is replaced: no interface name has a ':' (so
-	 * xt_pins_list skips it), and bpffs refuses names with a '.'. */
-	snprintf(old_dir, sizeof(old_dir), "%s/:old-%s", XT_PIN_ROOT,
-		 o->ifname);
+	old_path(o->ifname, old_dir, sizeof(old_dir));
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -920,13 +1223,13 @@ int xt_attach(const struct xt_attach_opts *o)
 		pr_err("cannot install the ruleset: %s", strerror(errno));
 		goto out;
 	}
+	st.active_fd = maps.active;
 
-	if (xdp_attach(&st, mode) ||
-	    tc_stage_attach(&st, o, old ? &old->info_val : NULL))
-		goto undo;
-
+	info->state = XT_STATE_ATTACHING;
+	st.tc_how = o->tc_attach;
+	if (st.tc_how == XT_TC_AUTO)
+		st.tc_how = xt_tcx_supported(st.ifindex) ? XT_TC_TCX : XT_TC_CLS;
 	info->ifindex = st.ifindex;
-	info->xdp_flags = st.xdp_mode;
 	info->xdp_prog_id = prog_id(bpf_program__fd(st.xdp->progs.xdptag_xdp));
 	info->tc_prog_id = prog_id(bpf_program__fd(st.tc->progs.xdptag_tc));
 	info->tc_attach = st.tc_how;
@@ -934,8 +1237,8 @@ int xt_attach(const struct xt_attach_opts *o)
 		info->tc_handle = XT_TC_HANDLE;
 		info->tc_prio = o->tc_prio;
 		/* A clsact the old attachment made is ours to remove too. */
-		info->created_clsact = st.hook_created ||
-			(old && old->info_val.created_clsact);
+		st.clsact_inherited = old && old->info_val.created_clsact;
+		info->created_clsact = st.clsact_inherited;
 	}
 	info->mark_mask = s.mark_mask;
 	info->mark_shift = s.mark_shift;
@@ -955,16 +1258,31 @@ int xt_attach(const struct xt_attach_opts *o)
 				 "%.255s", o->rules_path);
 	}
 	xt_info_set_names(info, rf);
+	/*
+	 * --force over an attached xdptag: its pins go aside first, still
+	 * saying ATTACHED, so that the next attach or detach finds both
+	 * records if we die (leftovers_clear: replace_clear).
+	 */
 	if (old && rename(dir, old_dir)) {
 		pr_err("cannot move %s aside: %s", dir, strerror(errno));
-		goto undo;
-	}
-	if (pins_create(&st, info)) {
-		attach_undo(&st, o->tc_prio);
-		if (old && rename(old_dir, dir))
-			pr_warn("could not move %s back to %s: %s", old_dir,
-				dir, strerror(errno));
 		goto out;
+	}
+	moved = old != NULL;
+	/*
+	 * Pins first, programs after: from here on, whenever this process
+	 * dies, the pins name what it may have attached.
+	 */
+	if (pins_create(&st, info))
+		goto undo;
+	if (xdp_attach(&st, mode) ||
+	    tc_stage_attach(&st, o, old ? &old->info_val : NULL))
+		goto undo;
+	info->state = XT_STATE_ATTACHED;
+	info->xdp_flags = st.xdp_mode;
+	err = info_write_active(st.info_fd, st.active_fd, info);
+	if (err) {
+		pr_err("cannot update xt_info: %s", strerror(-err));
+		goto undo;
 	}
 	if (old)
 		old_remove(&st, &old->info_val, old_dir);
@@ -983,6 +1301,10 @@ int xt_attach(const struct xt_attach_opts *o)
 	goto out;
 undo:
 	attach_undo(&st, o->tc_prio);
+	/* Dead before this, the next attach or detach moves it back. */
+	if (moved && rename(old_dir, dir))
+		pr_warn("could not move %s back to %s: %s", old_dir, dir,
+			strerror(errno));
 out:
 	if (st.link_fd >= 0)
 		close(st.link_fd);	/* pinned, or detached by the undo */
@@ -1038,15 +1360,20 @@ static int xdp_remove(const char *ifname, int ifindex,
 	return err;
 }
 
+/*
+ * Detach the tcx link pinned in dir.  quiet: a missing link is expected
+ * (undoing an interrupted attach or detach), not worth a warning.
+ */
 static int tcx_remove(const char *ifname, const char *dir,
-		      const struct xt_attach_info *info)
+		      const struct xt_attach_info *info, bool quiet)
 {
 	struct bpf_link_info li = { 0 };
 	__u32 len = sizeof(li);
 	int fd = pin_get(dir, "tc_link");
 
 	if (fd < 0) {
-		pr_warn("the tcx link of %s is gone", ifname);
+		if (!quiet)
+			pr_warn("the tcx link of %s is gone", ifname);
 		return 0;
 	}
 	/* Detach, not only unpin: someone may hold another fd of it. */
@@ -1061,8 +1388,16 @@ static int tcx_remove(const char *ifname, const char *dir,
 	return 0;
 }
 
+/*
+ * Remove our TC filter (prio and handle of info, program tc_prog_id) and
+ * the clsact if we made it, unless keep_clsact (a new attachment took the
+ * clsact over).  quiet: a missing filter or one running another program
+ * is expected (undoing an interrupted attach, detach or replace), not
+ * worth a warning.
+ */
 static int tc_remove(const char *ifname, int ifindex,
-		     const struct xt_attach_info *info, bool keep_clsact)
+		     const struct xt_attach_info *info, bool quiet,
+		     bool keep_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -1074,14 +1409,16 @@ static int tc_remove(const char *ifname, int ifindex,
 
 	err = bpf_tc_query(&hook, &q);
 	if (err == -ENOENT || err == -EINVAL) {
-		pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
-			ifname, info->tc_prio, info->tc_handle);
+		if (!quiet)
+			pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
+				ifname, info->tc_prio, info->tc_handle);
 	} else if (err) {
 		pr_err("cannot query TC on %s: %s", ifname, strerror(-err));
 		return err;
 	} else if (q.prog_id != info->tc_prog_id) {
-		pr_warn("the TC filter at prio %u handle 0x%x on %s is not xdptag's any more; left in place",
-			info->tc_prio, info->tc_handle, ifname);
+		if (!quiet)
+			pr_warn("the TC filter at prio %u handle 0x%x on %s is not xdptag's any more; left in place",
+				info->tc_prio, info->tc_handle, ifname);
 	} else {
 		err = bpf_tc_detach(&hook, &d);
 		if (err) {
@@ -1102,46 +1439,420 @@ static int tc_remove(const char *ifname, int ifindex,
 	return 0;
 }
 
+/* Remove the TC stage info records: the tcx link pinned in dir, or cls. */
+static int tc_stage_remove(const char *ifname, int ifindex, const char *dir,
+			   const struct xt_attach_info *info, bool quiet)
+{
+	if (info->tc_attach == XT_TC_TCX)
+		return tcx_remove(ifname, dir, info, quiet);
+	return tc_remove(ifname, ifindex, info, quiet, false);
+}
+
+/* --------------------------------------------------------- recovery --- */
+
+/*
+ * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
+ * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
+ */
+#define XT_XDP_PROG_NAME	"xdptag_xdp"
+#define XT_TC_PROG_NAME		"xdptag_tc"
+
+static bool prog_named(__u32 id, const char *name)
+{
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	bool ok;
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	ok = !bpf_obj_get_info_by_fd(fd, &pi, &len) && !strcmp(pi.name, name);
+	close(fd);
+	return ok;
+}
+
+static const __u32 xdp_modes[] = {
+	XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_HW_MODE,
+};
+
+/*
+ * Remove from ifindex the XDP program id (or, with id 0, any program
+ * named name), in whichever mode it runs.  Returns how many were removed,
+ * or -errno.
+ */
+static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
+			   const char *name)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err, fd, n = 0;
+	size_t i;
+
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		__u32 cur = xdp_slot_id(&q, xdp_modes[i]);
+
+		if (!cur || (id ? cur != id : !prog_named(cur, name)))
+			continue;
+		fd = bpf_prog_get_fd_by_id(cur);
+		if (fd < 0) {
+			pr_err("cannot open XDP program %u: %s", cur,
+			       strerror(errno));
+			return -errno;
+		}
+		/* Compare and swap: never remove what is not ours by now. */
+		err = xdp_swap(ifindex, -1, fd, xdp_modes[i]);
+		close(fd);
+		if (err) {
+			pr_err("cannot remove the XDP program from %s: %s",
+			       ifname, strerror(-err));
+			return err;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Remove our TC filter at prio if its program is named ours: 1, 0, -errno. */
+static int tc_remove_named(const char *ifname, int ifindex, unsigned int prio)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XT_TC_HANDLE, .priority = prio);
+	LIBBPF_OPTS(bpf_tc_opts, d, .handle = XT_TC_HANDLE, .priority = prio);
+	int err;
+
+	if (bpf_tc_query(&hook, &q) || !prog_named(q.prog_id, XT_TC_PROG_NAME))
+		return 0;
+	err = bpf_tc_detach(&hook, &d);
+	if (err) {
+		pr_err("cannot remove the TC filter from %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	return 1;
+}
+
+/*
+ * No pins for ifname, yet programs with our names on it: xdptag's
+ * orphans (an attach by an older build killed before it pinned, or pins
+ * kept in a mount namespace that is gone).  Remove them: the XDP program
+ * by name, a tcx link of a program with our name, our TC filter by handle
+ * and program name at the default prio and at prio.  A clsact they may
+ * have made is left (nothing says whose).  Returns how many programs were
+ * removed, or -errno.
+ */
+static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
+{
+	int n, x, t = 0;
+
+	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME);
+	if (n < 0)
+		return n;
+	x = xt_tcx_detach_named(ifindex, XT_TC_PROG_NAME);
+	if (x < 0) {
+		pr_err("cannot detach the tcx links of %s: %s", ifname,
+		       strerror(-x));
+		return x;
+	}
+	n += x;
+	t = tc_remove_named(ifname, ifindex, XT_TC_PRIO_DEFAULT);
+	if (t >= 0 && prio != XT_TC_PRIO_DEFAULT) {
+		int t2 = tc_remove_named(ifname, ifindex, prio);
+
+		t = t2 < 0 ? t2 : t + t2;
+	}
+	return t < 0 ? t : n + t;
+}
+
+/* xt_info and xt_active of a pin directory, and the active entry. */
+struct pin_record {
+	int info_fd, active_fd;
+	struct xt_attach_info info;
+};
+
+static void record_close(struct pin_record *r)
+{
+	if (r->info_fd >= 0)
+		close(r->info_fd);
+	if (r->active_fd >= 0)
+		close(r->active_fd);
+	r->info_fd = r->active_fd = -1;
+}
+
+/* -ENOENT: no xt_info, so nothing was attached from this directory. */
+static int record_open(const char *dir, struct pin_record *r)
+{
+	int err;
+
+	r->active_fd = pin_get(dir, "xt_active");
+	r->info_fd = pin_get(dir, "xt_info");
+	if (r->info_fd < 0) {
+		err = -errno;
+		record_close(r);
+		return err;
+	}
+	err = info_read(r->info_fd, r->active_fd, &r->info);
+	if (err)
+		record_close(r);
+	return err;
+}
+
+/*
+ * Undo everything the record names on ifindex, then remove the pins.
+ * keep_clsact: the clsact may be the replaced attachment's (--force).
+ */
+static int record_undo(const char *ifname, int ifindex, const char *dir,
+		       const struct xt_attach_info *info, bool keep_clsact)
+{
+	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0)
+		return -1;
+	if (info->tc_attach == XT_TC_TCX ?
+	    tcx_remove(ifname, dir, info, true) :
+	    tc_remove(ifname, ifindex, info, true, keep_clsact))
+		return -1;
+	if (pins_remove(dir)) {
+		pr_err("cannot remove %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *state_verb(__u32 state)
+{
+	return state == XT_STATE_DETACHING ? "detach" : "attach";
+}
+
+/*
+ * An attach --force killed while it replaced an attachment: the old pins
+ * are aside in ":old-IFNAME" (still saying ATTACHED), the new ones, if
+ * any, in IFNAME.  A new record ATTACHED: only the old TC stage and pins
+ * were left to remove; finish that.  Otherwise the new one is undone, and
+ * the old one moved back if its XDP program is still on the interface
+ * (the new one never replaced it, or its undo put it back after the TC
+ * stage), else undone too.  Afterwards IFNAME holds an ATTACHED record or
+ * nothing.  *acted: something was done (message printed).  Returns
+ * XT_EXIT_OK or XT_EXIT_FAIL.
+ */
+static int replace_clear(const char *ifname, int ifindex, bool *acted)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct pin_record r = { -1, -1 }, o = { -1, -1 };
+	char dir[DIR_LEN], odir[DIR_LEN + 8];
+	struct stat sb;
+	int err, oerr;
+
+	*acted = false;
+	old_path(ifname, odir, sizeof(odir));
+	if (stat(odir, &sb))
+		return XT_EXIT_OK;
+	*acted = true;
+	pin_dir(ifname, dir, sizeof(dir));
+	err = stat(dir, &sb) ? -ENOENT : record_open(dir, &r);
+	record_close(&r);
+	/* A complete record is moved aside; xt_info is the last pin gone. */
+	oerr = record_open(odir, &o);
+	record_close(&o);
+	if (!err && r.info.state == XT_STATE_ATTACHED) {
+		if (oerr == -ENOENT ? pins_remove(odir) :
+		    oerr ? oerr : old_finish(ifname, ifindex, &o.info, odir,
+					     r.info.tc_attach, true)) {
+			pr_err("cannot clear %s", odir);
+			return XT_EXIT_FAIL;
+		}
+		printf("Finished replacing the xdptag attachment of %s\n",
+		       ifname);
+		return XT_EXIT_OK;
+	}
+	if (oerr) {
+		pr_err("cannot read the pins of %s: %s", odir, strerror(-oerr));
+		return XT_EXIT_FAIL;
+	}
+	if (!err) {
+		/* The new one's clsact may be the old one's: kept for it. */
+		if (record_undo(ifname, ifindex, dir, &r.info,
+				o.info.tc_attach == XT_TC_CLS &&
+				o.info.created_clsact))
+			return XT_EXIT_FAIL;
+	} else if (err == -ENOENT && !stat(dir, &sb)) {
+		/* Killed between mkdir and the first pin. */
+		if (pins_remove(dir))
+			return XT_EXIT_FAIL;
+	} else if (err != -ENOENT) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	if (!ifindex || o.info.ifindex != (__u32)ifindex) {
+		printf("Removed the pins of a deleted interface %s\n", ifname);
+		return pins_remove(odir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	if (xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+		if (rename(odir, dir)) {
+			pr_err("cannot move %s back to %s: %s", odir, dir,
+			       strerror(errno));
+			return XT_EXIT_FAIL;
+		}
+		printf("Undid an interrupted attach --force of %s; the attachment it was replacing stays\n",
+		       ifname);
+		return XT_EXIT_OK;
+	}
+	if (record_undo(ifname, ifindex, odir, &o.info, false))
+		return XT_EXIT_FAIL;
+	printf("Undid an interrupted attach --force of %s, and removed the attachment it was replacing\n",
+	       ifname);
+	return XT_EXIT_OK;
+}
+
+/*
+ * Before attaching: anything a killed attach or detach left on ifname is
+ * undone.  An attachment that is complete is refused unless force (the
+ * caller replaces it).  XT_EXIT_OK to go on, or the exit status (message
+ * printed).
+ */
+static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
+			   bool force)
+{
+	struct pin_record r = { -1, -1 };
+	char dir[DIR_LEN];
+	struct stat sb;
+	bool acted;
+	int err;
+
+	err = replace_clear(ifname, ifindex, &acted);
+	if (err)
+		return err;
+	pin_dir(ifname, dir, sizeof(dir));
+	if (stat(dir, &sb)) {
+		err = orphans_clear(ifname, ifindex, prio);
+		if (err < 0)
+			return XT_EXIT_FAIL;
+		if (err)
+			printf("Removed xdptag programs left on %s without pins\n",
+			       ifname);
+		return XT_EXIT_OK;
+	}
+	err = record_open(dir, &r);
+	if (err == -ENOENT) {
+		/* Killed between mkdir and the first pin. */
+		printf("Removed the incomplete pins of %s\n", ifname);
+		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	record_close(&r);
+	err = ifindex_check(ifname, r.info.ifindex);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		return XT_EXIT_FAIL;
+	}
+	if (r.info.state == XT_STATE_ATTACHED && force)
+		return XT_EXIT_OK;
+	if (r.info.state == XT_STATE_ATTACHED) {
+		pr_err("%s already has xdptag attached (detach first, or --force to replace it)",
+		       ifname);
+		return XT_EXIT_STATE;
+	}
+	if (r.info.ifindex != (__u32)ifindex) {
+		/* A deleted interface's: nothing of it is on this one. */
+		printf("Removed the pins of a deleted interface %s\n", ifname);
+		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
+	if (record_undo(ifname, ifindex, dir, &r.info, false))
+		return XT_EXIT_FAIL;
+	printf("Undid an interrupted %s of %s\n", state_verb(r.info.state),
+	       ifname);
+	return XT_EXIT_OK;
+}
+
 int xt_detach(const char *ifname)
 {
-	struct xt_pinned *p = NULL;
+	struct pin_record r = { -1, -1 };
 	char dir[DIR_LEN];
+	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
+	bool acted;
 
 	if (ifname_check(ifname))
 		return XT_EXIT_USAGE;
 	lock = xt_lock();
 	if (lock < 0)
 		return XT_EXIT_FAIL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto out;
 	pin_dir(ifname, dir, sizeof(dir));
-	err = xt_pins_open(ifname, p);
-	if (err == -ENOENT && access(dir, F_OK)) {
-		pr_err("%s has no xdptag attached", ifname);
-		ret = XT_EXIT_STATE;
+	ifindex = if_nametoindex(ifname);
+	/* An interrupted attach --force first: then one record, or none. */
+	if (replace_clear(ifname, ifindex, &acted))
+		goto out;
+	if (stat(dir, &sb)) {
+		err = ifindex ? orphans_clear(ifname, ifindex,
+					      XT_TC_PRIO_DEFAULT) : 0;
+		if (err > 0) {
+			printf("Removed xdptag programs left on %s without pins\n",
+			       ifname);
+			ret = XT_EXIT_OK;
+		} else if (!err && acted) {
+			ret = XT_EXIT_OK;	/* replace_clear said what */
+		} else if (!err) {
+			pr_err("%s has no xdptag attached", ifname);
+			ret = XT_EXIT_STATE;
+		}
 		goto out;
 	}
-	if (err) {
-		/* A half-made directory (a killed attach): clear it away. */
-		pr_warn("pins of %s are incomplete (%s); removing them",
-			ifname, strerror(-err));
+	err = record_open(dir, &r);
+	if (err == -ENOENT) {
+		/* Killed between mkdir and the first pin: nothing attached. */
+		printf("Removed the incomplete pins of %s\n", ifname);
 		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
-	ifindex = if_nametoindex(ifname);
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	err = ifindex_check(ifname, r.info.ifindex);
+	if (err) {
+		pr_err("%s", xt_pins_strerror(err));
+		goto out;
+	}
 	/* Same name, another index: a new interface that is not ours. */
-	if (!ifindex || (__u32)ifindex != p->info_val.ifindex) {
+	if (!ifindex || (__u32)ifindex != r.info.ifindex) {
 		printf("%s no longer exists; removed its pins\n", ifname);
 		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
-	if (xdp_remove(ifname, ifindex, &p->info_val))
+	if (r.info.state != XT_STATE_ATTACHED) {
+		if (!record_undo(ifname, ifindex, dir, &r.info, false)) {
+			printf("Detached xdptag from %s (an interrupted %s, now undone)\n",
+			       ifname, state_verb(r.info.state));
+			ret = XT_EXIT_OK;
+		}
 		goto out;
-	if (p->info_val.tc_attach == XT_TC_TCX ?
-	    tcx_remove(ifname, dir, &p->info_val) :
-	    tc_remove(ifname, ifindex, &p->info_val, false))
+	}
+	/* Say so first: if we die below, the next attach or detach ends it. */
+	r.info.state = XT_STATE_DETACHING;
+	err = info_write_active(r.info_fd, r.active_fd, &r.info);
+	if (err) {
+		pr_err("cannot update xt_info of %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	if (xdp_remove(ifname, ifindex, &r.info) ||
+	    tc_stage_remove(ifname, ifindex, dir, &r.info, false))
 		goto out;
 	if (pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
@@ -1150,9 +1861,7 @@ int xt_detach(const char *ifname)
 	printf("Detached xdptag from %s\n", ifname);
 	ret = XT_EXIT_OK;
 out:
-	if (p)
-		xt_pins_close(p);
-	free(p);
+	record_close(&r);
 	xt_unlock(lock);
 	return ret;
 }

@@ -89,18 +89,22 @@ struct xt_pinned {
 };
 
 /*
- * Open every map pinned for ifname and read xt_info.  Returns 0, -ENOENT if
- * nothing is attached under that name, or another -errno (and closes what
- * it opened).  Does not check that the interface still exists.
+ * Open every map pinned for ifname and read xt_info (the active
+ * generation's entry).  Returns 0, -ENOENT if nothing is attached under
+ * that name, or another -errno (and closes what it opened): -EPERM for a
+ * pin root that is not root's alone, -EXDEV for pins that record the
+ * ifindex of another interface, -ESTALE for a directory missing some pins
+ * (an attach or detach was killed).  An interface that no longer exists is not
+ * an error (info_val.ifindex then differs from the name's).
  */
 int xt_pins_open(const char *ifname, struct xt_pinned *p);
 void xt_pins_close(struct xt_pinned *p);
 
+/* What went wrong in xt_pins_open() or xt_pins_list(): one line. */
+const char *xt_pins_strerror(int err);
+
 /* The classifier maps in the form xt_ruleset_install() takes. */
 struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p);
-
-/* Rewrite xt_info (e.g. after `rules load`); 0 or -errno. */
-int xt_info_write(int info_fd, const struct xt_attach_info *info);
 
 /* Copy class and rule names and the rule count of f into info. */
 void xt_info_set_names(struct xt_attach_info *info,
@@ -108,7 +112,8 @@ void xt_info_set_names(struct xt_attach_info *info,
 
 /*
  * Names of the attached interfaces (directories under XT_PIN_ROOT), sorted.
- * Fills at most max names; returns how many there are, or -errno.
+ * Fills at most max names; returns how many there are, or -errno
+ * (xt_pins_strerror() says why).
  */
 int xt_pins_list(char (*names)[IF_NAMESIZE], int max);
 

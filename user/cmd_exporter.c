@@ -309,7 +309,7 @@ int cmd_exporter(int argc, char **argv)
 	 */
 	n = xt_pins_list(names, 1);
 	if (n < 0 && n != -ENOENT) {
-		pr_err("cannot list %s: %s", XT_PIN_ROOT, strerror(-n));
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(n));
 		return XT_EXIT_FAIL;
 	}
 

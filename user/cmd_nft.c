@@ -177,6 +177,19 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		   "bits left as they were).\n");
 }
 
+/* An interface name nft would read as something else: refused. */
+static int nft_ifname_check(const char *ifn)
+{
+	char word[4 * IF_NAMESIZE + 8], shown[4 * XT_NAME_MAX + 8];
+
+	if (ifn[0] && xt_nft_string(ifn, word, sizeof(word))) {
+		pr_err("interface name '%s' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface",
+		       xt_escaped(ifn, shown, sizeof(shown)));
+		return XT_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /*
  * Refuse what cannot be printed literally: an interface name nft would read
  * as something else, a class name (from the pins) that is no identifier.
@@ -184,17 +197,14 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 static int nft_check(const struct nft_src *src, int nsrc)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
-	char word[4 * IF_NAMESIZE + 8], shown[4 * XT_NAME_MAX + 8];
+	char shown[4 * XT_NAME_MAX + 8];
 	int s, i, n;
 
 	for (s = 0; s < nsrc; s++) {
 		const char *ifn = src[s].ifname;
 
-		if (ifn[0] && xt_nft_string(ifn, word, sizeof(word))) {
-			pr_err("interface name '%s' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface",
-			       xt_escaped(ifn, shown, sizeof(shown)));
+		if (nft_ifname_check(ifn))
 			return XT_EXIT_USAGE;
-		}
 		n = nft_matches(&src[s].info, m);
 		for (i = 0; i < n; i++)
 			if (!xt_nft_ident_ok(m[i].counter)) {
@@ -347,7 +357,7 @@ static int src_pinned(const char *ifname, struct nft_src *src)
 	}
 	if (err) {
 		pr_err("%s: cannot open pins under %s: %s", ifname,
-		       XT_PIN_ROOT, strerror(-err));
+		       XT_PIN_ROOT, xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
@@ -406,12 +416,17 @@ int cmd_nft(int argc, char **argv)
 			n = 0;
 		if (n < 0) {
 			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       strerror(-n));
+			       xt_pins_strerror(n));
 			rc = XT_EXIT_FAIL;
 			goto out;
 		}
 		if (n > MAX_IFACES)
 			n = MAX_IFACES;
+		/* One bad name refuses the whole ruleset, before any pins
+		 * are read (those of another network namespace's interface
+		 * may fail the ifindex check here). */
+		for (i = 0; i < n && !rc; i++)
+			rc = nft_ifname_check(names[i]);
 		for (i = 0; i < n && !rc; i++)
 			rc = src_pinned(names[i], &src[i]);
 		if (!n) {

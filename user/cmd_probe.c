@@ -224,7 +224,7 @@ int cmd_probe(int argc, char **argv)
 	}
 	if (err) {
 		pr_err("cannot open the pins of %s: %s", o.ifname,
-		       strerror(-err));
+		       xt_pins_strerror(err));
 		ret = XT_EXIT_FAIL;
 		goto out;
 	}

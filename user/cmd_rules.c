@@ -354,7 +354,6 @@ static int rules_load(int argc, char **argv)
 	struct xt_compiled c;
 	char abs[PATH_MAX], errbuf[160];
 	int lock, ret = XT_EXIT_FAIL, err;
-	size_t i;
 
 	if (argc != 3) {
 		usage(stderr);
@@ -366,11 +365,9 @@ static int rules_load(int argc, char **argv)
 		return XT_EXIT_FAIL;
 	if (load_file(path, &f))
 		return XT_EXIT_USAGE;
-	lock = xt_lock();
-	if (lock < 0) {
-		pr_err("cannot lock %s: %s", XT_PIN_ROOT, strerror(-lock));
+	lock = xt_lock();	/* says why it failed */
+	if (lock < 0)
 		goto out_file;
-	}
 	err = xt_pins_open(ifname, &p);
 	if (err) {
 		if (err == -ENOENT)
@@ -378,11 +375,23 @@ static int rules_load(int argc, char **argv)
 			       ifname, ifname);
 		else
 			pr_err("%s: cannot open pins: %s", ifname,
-			       strerror(-err));
+			       xt_pins_strerror(err));
 		ret = err == -ENOENT ? XT_EXIT_STATE : XT_EXIT_FAIL;
 		goto out_lock;
 	}
 	info = p.info_val;
+	if (info.state != XT_STATE_ATTACHED) {
+		pr_err("%s: an attach or detach of it was interrupted (run 'xdptag detach %s' or attach it again)",
+		       ifname, ifname);
+		ret = XT_EXIT_STATE;
+		goto out_pins;
+	}
+	if (info.ifindex != if_nametoindex(ifname)) {
+		pr_err("%s: the interface xdptag was attached to no longer exists (run 'xdptag detach %s')",
+		       ifname, ifname);
+		ret = XT_EXIT_STATE;
+		goto out_pins;
+	}
 	if (marks_same(&f.settings, &info, ifname)) {
 		ret = XT_EXIT_USAGE;
 		goto out_pins;
@@ -407,26 +416,18 @@ static int rules_load(int argc, char **argv)
 		ret = XT_EXIT_USAGE;
 		goto out_pins;
 	}
-	maps = xt_pinned_rule_maps(&p);
-	err = xt_ruleset_install(&maps, &c);
-	xt_compiled_free(&c);
-	if (err) {
-		pr_err("%s: cannot install ruleset: %s", ifname, strerror(-err));
-		goto out_pins;
-	}
+	/* What names the new generation goes in with it, before the flip. */
 	xt_info_set_names(&info, &placed);
-	for (i = 0; i < placed.nrules; i++)
-		if (!strcmp(placed.rules[i].name, XT_FREE_SLOT))
-			info.rule_name[i][0] = '\0';
 	info.drop_threshold = placed.settings.drop_threshold;
 	if (!realpath(path, abs) || strlen(abs) >= sizeof(info.rules_path))
 		snprintf(abs, sizeof(abs), "%s", path);
 	snprintf(info.rules_path, sizeof(info.rules_path), "%.*s",
 		 (int)sizeof(info.rules_path) - 1, abs);
-	err = xt_info_write(p.info, &info);
+	maps = xt_pinned_rule_maps(&p);
+	err = xt_ruleset_install_named(&maps, &c, p.info, &info);
+	xt_compiled_free(&c);
 	if (err) {
-		pr_err("%s: ruleset installed but xt_info not updated: %s",
-		       ifname, strerror(-err));
+		pr_err("%s: cannot install ruleset: %s", ifname, strerror(-err));
 		goto out_pins;
 	}
 	printf("%s: loaded %s, %zu rules\n", ifname, path, f.nrules);

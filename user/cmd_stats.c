@@ -104,7 +104,7 @@ static int open_ifaces(const char *ifname, bool watching, struct iface **out,
 			cnt = 0;	/* nothing was ever attached */
 		if (cnt < 0) {
 			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       strerror(-cnt));
+			       xt_pins_strerror(cnt));
 			free(names);
 			return XT_EXIT_FAIL;
 		}
@@ -120,7 +120,8 @@ static int open_ifaces(const char *ifname, bool watching, struct iface **out,
 		err = xt_pins_open(names[i], &ifs[i].pins);
 		if (!err)
 			ifs[i].stats_id = map_id(ifs[i].pins.xdp_stats);
-		if (err == -ENOENT && (!ifname || watching)) {
+		if ((err == -ENOENT || err == -ESTALE) &&
+		    (!ifname || watching)) {
 			/* Detached between listing and opening: skip it. */
 			memmove(&names[i], &names[i + 1],
 				(cnt - i - 1) * IF_NAMESIZE);
@@ -135,7 +136,7 @@ static int open_ifaces(const char *ifname, bool watching, struct iface **out,
 				       names[i]);
 			else
 				pr_err("%s: cannot open pins under %s: %s",
-				       names[i], XT_PIN_ROOT, strerror(-err));
+				       names[i], XT_PIN_ROOT, xt_pins_strerror(err));
 			while (i--)
 				xt_pins_close(&ifs[i].pins);
 			free(ifs);

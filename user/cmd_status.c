@@ -104,6 +104,10 @@ static void iface_print(const struct xt_pinned *p)
 	if (!ifindex || ifindex != i->ifindex)
 		printf(" interface no longer exists (run 'xdptag detach %s' to remove its pins)",
 		       p->ifname);
+	else if (i->state != XT_STATE_ATTACHED)
+		printf(" %s in progress or interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
+		       i->state == XT_STATE_DETACHING ? "detach" : "attach",
+		       p->ifname);
 	printf("\n  xdp     %s mode, prog %u\n", xt_mode_str(i->xdp_flags),
 	       i->xdp_prog_id);
 	if (i->tc_attach == XT_TC_TCX)
@@ -151,7 +155,7 @@ static int status_one(const char *ifname)
 	}
 	if (err) {
 		pr_err("cannot read the pins of %s: %s", ifname,
-		       strerror(-err));
+		       xt_pins_strerror(err));
 		free(p);
 		return XT_EXIT_FAIL;
 	}
@@ -182,7 +186,7 @@ int cmd_status(int argc, char **argv)
 
 	n = xt_pins_list(names, MAX_IFACES);
 	if (n < 0) {
-		pr_err("cannot list %s: %s", XT_PIN_ROOT, strerror(-n));
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(n));
 		return XT_EXIT_FAIL;
 	}
 	if (!n)

@@ -83,6 +83,52 @@ static void prog_name(__u32 id, char *buf, size_t len)
 	close(fd);
 }
 
+int xt_tcx_detach_named(int ifindex, const char *name)
+{
+	struct bpf_link_info li;
+	__u32 ids[32], id = 0, len;
+	char pname[32];
+	int i, n, fd, found = 0, done = 0;
+
+	n = tcx_ids(ifindex, ids, 32);
+	if (n < 0)
+		return n == -EINVAL ? 0 : n;	/* no tcx: nothing there */
+	for (i = 0; i < n; i++) {
+		prog_name(ids[i], pname, sizeof(pname));
+		found += !strcmp(pname, name);
+	}
+	if (!found)
+		return 0;
+	/*
+	 * libbpf 1.1's query gives no link ids: walk the links.  tcx's part
+	 * of bpf_link_info (ifindex, attach_type) sits where netns's
+	 * (netns_ino, attach_type) does, which 6.1's headers know.
+	 */
+	while (!bpf_link_get_next_id(id, &id)) {
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&li, 0, sizeof(li));
+		len = sizeof(li);
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
+		    li.type == XT_BPF_LINK_TYPE_TCX &&
+		    li.netns.netns_ino == (__u32)ifindex &&
+		    li.netns.attach_type == XT_BPF_TCX_INGRESS) {
+			prog_name(li.prog_id, pname, sizeof(pname));
+			if (!strcmp(pname, name)) {
+				if (bpf_link_detach(fd)) {
+					n = -errno;
+					close(fd);
+					return n;
+				}
+				done++;
+			}
+		}
+		close(fd);
+	}
+	return done;
+}
+
 static struct xt_hook_prog *hook_add(struct xt_hooks *h,
 				     enum xt_hook_kind kind, __u32 id)
 {

@@ -23,6 +23,7 @@
 #define XT_BPF_F_BEFORE		(1U << 3)
 #define XT_TCX_NEXT		(-1)	/* == TC_ACT_UNSPEC */
 #define XT_TCX_PASS		0	/* == TC_ACT_OK */
+#define XT_BPF_LINK_TYPE_TCX	11	/* enum bpf_link_type */
 
 /* How the TC stage is attached; stored in xt_attach_info.tc_attach. */
 enum xt_tc_attach {
@@ -42,6 +43,13 @@ bool xt_tcx_supported(int ifindex);
  * Returns the link fd or -errno.
  */
 int xt_tcx_attach(int prog_fd, int ifindex);
+
+/*
+ * Detach every tcx ingress link of ifindex whose program is named name
+ * (xdptag's orphans: no pin says which link is ours).  Returns how many,
+ * 0 on kernels without tcx, or -errno.
+ */
+int xt_tcx_detach_named(int ifindex, const char *name);
 
 enum xt_hook_kind { XT_HOOK_XDP, XT_HOOK_TCX, XT_HOOK_CLS };
 

@@ -767,8 +767,9 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 		return cc_err(&cc, "drop threshold %u: scores go up to 255",
 			      drop_threshold);
 	for (i = 0; i < nrules; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(rules[i].name, rules[j].name))
+		for (j = 0; j < i && !rules[i].vacant; j++)
+			if (!rules[j].vacant &&
+			    !strcmp(rules[i].name, rules[j].name))
 				return cc_err(&cc, "two rules named '%s'",
 					      rules[i].name);
 
@@ -782,8 +783,9 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	}
 	cc.rs->nrules = nrules;
 	cc.rs->drop_threshold = drop_threshold;
+	/* A vacant slot has its bit nowhere: it never matches. */
 	for (i = 0; i < nrules; i++)
-		if (rule_compile(&cc, &rules[i], i))
+		if (!rules[i].vacant && rule_compile(&cc, &rules[i], i))
 			goto fail;
 	if (!cc.rs->st.fan_window_ns)
 		cc.rs->st.fan_window_ns = XT_FANOUT_WINDOW_NS;

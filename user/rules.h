@@ -49,6 +49,12 @@ struct xt_tcp_cond {
 
 struct xt_rule {
 	char name[XT_NAME_MAX];
+	/*
+	 * Not a rule: a slot kept empty by a hot swap (a removed rule's, so no
+	 * other rule inherits its counter).  It has no name, takes no part in
+	 * the name check and matches nothing; the other fields are ignored.
+	 */
+	bool vacant;
 	uint8_t weight;
 	uint8_t class_id;
 	struct xt_prefixes src, dst;

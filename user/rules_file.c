@@ -1284,8 +1284,8 @@ int xt_rules_file_compile(const struct xt_rules_file *f,
 /*
  * Hot swap keeps per-rule counters with their rules: a rule whose name is
  * in old[] keeps that slot.  New rules take slots never used before first,
- * then slots vacated by removed rules.  Holes get a rule that cannot match
- * (IPv4 and IPv6 at once, weight 0).
+ * then slots vacated by removed rules.  Holes are vacant (struct xt_rule):
+ * no rule, no name, never a match.
  */
 void xt_rules_file_place(const struct xt_rules_file *f,
 			 const char (*old)[XT_RULE_NAME_MAX], size_t old_n,
@@ -1337,8 +1337,7 @@ void xt_rules_file_place(const struct xt_rules_file *f,
 	for (j = 0; j < n; j++) {
 		if (placed[j])
 			continue;
-		snprintf(out->rules[j].name, XT_NAME_MAX, "%s", XT_FREE_SLOT);
-		out->rules[j].feat_set = XT_F_IPV4 | XT_F_IPV6;
+		out->rules[j].vacant = true;
 	}
 	out->nrules = n;
 	out->nclasses = f->nclasses;

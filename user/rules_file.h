@@ -78,11 +78,10 @@ int xt_rules_file_compile(const struct xt_rules_file *f,
 /*
  * Lay f's rules out in slots for a hot swap over a ruleset whose slot i
  * held rule old[i] ("" = free): rules keep their slot by name, new ones
- * take never-used slots first, then vacated ones; holes hold a rule named
- * XT_FREE_SLOT that never matches.  out is a shallow copy: its rules'
+ * take never-used slots first, then vacated ones; holes are vacant (no
+ * rule, no name: struct xt_rule).  out is a shallow copy: its rules'
  * lists and descriptions belong to f (free f, never out).
  */
-#define XT_FREE_SLOT	"(free)"
 void xt_rules_file_place(const struct xt_rules_file *f,
 			 const char (*old)[XT_RULE_NAME_MAX], size_t old_n,
 			 struct xt_rules_file *out);

@@ -7,16 +7,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "pins.h"
 #include "ruleset_load.h"
 
-int xt_ruleset_active_gen(const struct xt_rule_maps *m)
+int xt_ruleset_flips(int active_fd, __u32 *flips)
 {
 	struct xt_active a = { 0 };
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(m->active, &zero, &a))
+	if (bpf_map_lookup_elem(active_fd, &zero, &a))
 		return -errno;
-	return a.gen & 1;
+	*flips = a.gen;
+	return 0;
+}
+
+int xt_ruleset_active_gen(const struct xt_rule_maps *m)
+{
+	__u32 flips = 0;
+	int err = xt_ruleset_flips(m->active, &flips);
+
+	return err ? err : (int)(flips & 1);
 }
 
 /*
@@ -131,15 +141,18 @@ int xt_rcu_wait(void)
 	return 0;
 }
 
-int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c)
+int xt_ruleset_install_named(const struct xt_rule_maps *m,
+			     const struct xt_compiled *c, int info_fd,
+			     const struct xt_attach_info *info)
 {
 	struct xt_active a = { 0 };
-	__u32 zero = 0, next;
-	int old, err;
+	__u32 zero = 0, next, old, flips = 0;
+	int err;
 
-	old = xt_ruleset_active_gen(m);
-	if (old < 0)
-		return old;
+	err = xt_ruleset_flips(m->active, &flips);
+	if (err)
+		return err;
+	old = flips & 1;
 	next = !old;
 
 	/* Replaces leftovers of an interrupted install, too. */
@@ -151,8 +164,11 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 		return err;
 	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))
 		return -errno;
+	if (info && bpf_map_update_elem(info_fd, &next, info, BPF_ANY))
+		return -errno;
 
-	a.gen = next;
+	/* The commit point: one 8-byte write; everything above is idle. */
+	a.gen = flips + 1;
 	if (bpf_map_update_elem(m->active, &zero, &a, BPF_ANY))
 		return -errno;
 	xt_rcu_wait();
@@ -163,4 +179,9 @@ int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c
 	if (bpf_map_delete_elem(m->state, &old) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c)
+{
+	return xt_ruleset_install_named(m, c, -1, NULL);
 }

@@ -21,8 +21,24 @@ struct xt_rule_maps {
  * the new generation when c's state epoch and size equal the old one's,
  * else c gets an empty one (none without stateful rules).
  * Returns 0 or -errno.
+ *
+ * The flip is the commit point: a process killed before it leaves the old
+ * ruleset in use, one killed after it the new one (and at worst the old
+ * generation's prefix table, which the next install replaces).
  */
 int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
+
+/*
+ * The same, with what names the ruleset (rule and class names, its file:
+ * struct xt_attach_info in user/pins.h): info is written to the idle
+ * generation's entry of the map info_fd before the flip, so the names in
+ * the active generation's entry always describe the rules packets meet,
+ * whenever the process dies.
+ */
+struct xt_attach_info;
+int xt_ruleset_install_named(const struct xt_rule_maps *m,
+			     const struct xt_compiled *c, int info_fd,
+			     const struct xt_attach_info *info);
 
 /*
  * Wait until no XDP or TC program can still be running with what it read
@@ -32,5 +48,11 @@ int xt_rcu_wait(void);
 
 /* The generation packets use now, or -errno. */
 int xt_ruleset_active_gen(const struct xt_rule_maps *m);
+
+/*
+ * xt_active counts flips (the datapath uses its lowest bit): the count,
+ * for readers that must notice a flip between two reads.  0 or -errno.
+ */
+int xt_ruleset_flips(int active_fd, __u32 *flips);
 
 #endif

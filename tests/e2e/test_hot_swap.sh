@@ -129,6 +129,31 @@ before=$(nft_count c2)
 send n 5 >/dev/null
 check "refused load left ruleset B in place" $((before + 5)) "$(nft_count c2)"
 
+# Two rules removed (or renamed) at once vacate two slots: the load must
+# work, and the new rule counts in its own slot.  B (udp-any, udp-5555) is
+# loaded now; D renames both.
+cat >"$TMP/d.yaml" <<'EOF'
+classes: [ { id: 1, name: one }, { id: 2, name: two } ]
+rules:
+  - { name: renamed, class: one, weight: 10, match: { proto: udp, dport: 5555 } }
+EOF
+err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/d.yaml" 2>&1)
+check "two rules vacated at once: load exits 0" 0 $?
+check "two rules vacated at once: its line" \
+	"$B: loaded $TMP/d.yaml, 1 rules" "$err"
+before=$(nft_count c1)
+send n 5 >/dev/null
+check "the renamed rule classifies (class 1)" $((before + 5)) "$(nft_count c1)"
+check "stats: the renamed rule in a fresh slot, with the 5 hits" "2 renamed 5" \
+	"$(ip netns exec "$RCV" "$XT" stats "$B" --json | $PY -c '
+import json, sys
+r = json.load(sys.stdin)["interfaces"][0]["rules"]
+print(" ".join(str(x[k]) for x in r if x["name"] == "renamed"
+               for k in ("slot", "name", "hits")))')"
+# And back: both old names return.
+err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/b.yaml" 2>&1)
+check "and back to two rules: load exits 0" 0 $?
+
 err=$(ip netns exec "$RCV" "$XT" rules load "${XT_ID}n" "$TMP/a.yaml" 2>&1)
 check "not attached: exit 3" 3 $?
 check "not attached: message" \

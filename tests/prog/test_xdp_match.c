@@ -13,6 +13,7 @@
 #include "lib/rule_build.h"
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
+#include "pins.h"
 
 #define W	10	/* weight of the rule under test */
 #define C	1	/* and its class */
@@ -635,6 +636,53 @@ static void ruleset_swap_purges(void **state)
 	hit(state, &in_old);
 }
 
+/*
+ * What names a ruleset goes in with it: xt_ruleset_install_named() writes
+ * the names into the idle generation's entry of an xt_info map before the
+ * flip, so the entry xt_active selects always names the rules packets
+ * meet (issue 13: a load killed after the flip left the old names).
+ * xt_active counts flips; the datapath uses its lowest bit.
+ */
+static void names_flip_with_rules(void **state)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	struct pkt ssh = v4("10.0.0.1", "10.0.0.2", 6, 40000, 22, 0x02, 64);
+	static struct xt_attach_info info, got;
+	const char *names[] = { "ssh-a", "ssh-b", "ssh-c" };
+	struct xt_compiled c;
+	__u32 flips, before, key, i;
+	struct xt_rule r;
+	char err[256];
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_info", sizeof(__u32),
+			    sizeof(info), 2, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(xt_ruleset_flips(m.active, &before), 0);
+	for (i = 0; i < 3; i++) {
+		r = rule(names[i]);
+		assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
+		assert_int_equal(xt_compile(&r, 1, 0, &c, err, sizeof(err)), 0);
+		xt_rule_free(&r);
+		snprintf(info.rule_name[0], XT_RULE_NAME_MAX, "%s", names[i]);
+		assert_int_equal(xt_ruleset_install_named(&m, &c, fd, &info), 0);
+		xt_compiled_free(&c);
+
+		assert_int_equal(xt_ruleset_flips(m.active, &flips), 0);
+		assert_int_equal(flips, before + i + 1);
+		assert_int_equal(xt_ruleset_active_gen(&m), (int)(flips & 1));
+		key = flips & 1;
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &got), 0);
+		assert_string_equal(got.rule_name[0], names[i]);
+		/* The idle entry still names the previous ruleset. */
+		key = !key;
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &got), 0);
+		assert_string_equal(got.rule_name[0], i ? names[i - 1] : "");
+		hit(state, &ssh);
+	}
+	close(fd);
+}
+
 static void counters_exact(void **state)
 {
 	struct xt_rule r[2] = { rule("ssh"), rule("tcp") };
@@ -690,6 +738,7 @@ int main(void)
 		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
 		T(prefix_table_every_entry),
 		T(ruleset_swap_purges),
+		T(names_flip_with_rules),
 		T(counters_exact),
 	};
 

@@ -6,6 +6,8 @@
  *
  *   tcx_attach NETNS IFACE OBJ PROG PIN first|last   prints the prog id
  *   tcx_attach NETNS IFACE probe      exit 0 if the kernel has tcx, else 2
+ *   tcx_attach NETNS IFACE count NAME prints how many tcx ingress programs
+ *                                     are named NAME (0 without tcx)
  *
  * It joins the network namespace itself (setns) rather than run under
  * `ip netns exec`, which would hide the bpffs the pin goes to.
@@ -23,6 +25,28 @@
 
 #define XT_BPF_F_AFTER	(1U << 4)
 
+static int count_named(int ifindex, const char *name)
+{
+	__u32 ids[64], i, n = 0;
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = 64);
+
+	if (!bpf_prog_query_opts(ifindex, XT_BPF_TCX_INGRESS, &q))
+		for (i = 0; i < q.prog_cnt && i < 64; i++) {
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+			int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+			if (fd < 0)
+				continue;
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    !strcmp(info.name, name))
+				n++;
+			close(fd);
+		}
+	printf("%u\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
@@ -33,9 +57,10 @@ int main(int argc, char **argv)
 	char path[256];
 	int ns, ifindex, fd;
 
-	if (argc != 4 && argc != 7) {
+	if (argc != 4 && argc != 5 && argc != 7) {
 		fprintf(stderr, "usage: tcx_attach NETNS IFACE OBJ PROG PIN first|last\n"
-				"       tcx_attach NETNS IFACE probe\n");
+				"       tcx_attach NETNS IFACE probe\n"
+				"       tcx_attach NETNS IFACE count NAME\n");
 		return 1;
 	}
 	snprintf(path, sizeof(path), "/run/netns/%s", argv[1]);
@@ -51,6 +76,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4)
 		return xt_tcx_supported(ifindex) ? 0 : 2;
+	if (argc == 5)
+		return count_named(ifindex, argv[4]);
 	obj = bpf_object__open_file(argv[3], NULL);
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "cannot load %s\n", argv[3]);

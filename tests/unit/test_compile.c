@@ -368,6 +368,30 @@ static void limits(void **state)
 	compile_err(r, 1, 256, "drop threshold 256: scores go up to 255");
 }
 
+/*
+ * Vacant slots (what a hot swap leaves where rules were removed) are not
+ * rules: any number of them compile, with no name check, and their bits
+ * are nowhere, wildcard or not.
+ */
+static void vacant_slots(void **state)
+{
+	struct xt_rule r[4] = { rule("x"), rule(""), rule("x"), rule("y") };
+	struct xt_compiled c;
+	size_t i;
+
+	r[1].vacant = true;
+	r[2].vacant = true;
+	compile_ok(r, 4, &c);
+	assert_int_equal(c.rs->nrules, 4);
+	for (i = 0; i < XT_PORT_SLOTS; i++)
+		assert_int_equal(c.rs->dport[i], 0x9);
+	for (i = 0; i < XT_F_SLOTS; i++)
+		assert_int_equal(c.rs->features[i], 0x9);
+	assert_int_equal(c.rs->no_addr, 0x9);
+	assert_int_equal(c.rs->weight[1] | c.rs->weight[2], 0);
+	xt_compiled_free(&c);
+}
+
 static void prefix_parse(void **state)
 {
 	static const char *const bad[] = {
@@ -417,6 +441,7 @@ int main(void)
 		cmocka_unit_test(v6_levels_sorted),
 		cmocka_unit_test(prefix_table_large),
 		cmocka_unit_test(limits),
+		cmocka_unit_test(vacant_slots),
 		cmocka_unit_test(prefix_parse),
 	};
 

@@ -9,6 +9,7 @@
 #   XT_VM_KERNEL      regex of the kernel package (default: newest 6.1 cloud)
 #   XT_VM_TIERS       tests/run.sh tiers to run (default "prog pcap e2e")
 #   XT_VM_TIMEOUT     seconds the whole VM run may take (default 600)
+#   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
 #   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
 #   XT_VM_KEEP=1      keep the work directory (initramfs, console log)
 #
@@ -238,6 +239,7 @@ BUILD='$BUILD'
 XT_TIERS='$TIERS'
 XT_MODULES='$(echo $MODULES)'
 XT_SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
+XT_SOAK_SECONDS='${XT_SOAK_SECONDS:-30}'
 EOF
 
 (cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) |
