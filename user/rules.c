@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "rules_file.h"	/* XT_FREE_SLOT */
 
 const char *const xt_feature_names[] = {
 	"vlan", "ipv4", "ipv6", "arp", "ip_options", "ipv6_ext", "fragment",
@@ -577,9 +578,11 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	if (drop_threshold > 255)
 		return cc_err(&cc, "drop threshold %u: scores go up to 255",
 			      drop_threshold);
+	/* Free slots of a hot swap (XT_FREE_SLOT) share their name. */
 	for (i = 0; i < nrules; i++)
 		for (j = 0; j < i; j++)
-			if (!strcmp(rules[i].name, rules[j].name))
+			if (!strcmp(rules[i].name, rules[j].name) &&
+			    strcmp(rules[i].name, XT_FREE_SLOT))
 				return cc_err(&cc, "two rules named '%s'",
 					      rules[i].name);
 
