@@ -72,7 +72,8 @@ MAN	:= $(BUILD)/man/xdptag.8
 UNITS	:= $(BUILD)/systemd/xdptag@.service $(BUILD)/systemd/xdptag-exporter.service
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
-	test-kernels fuzz clean xdptag install uninstall deb test-service
+	test-kernels test-fresh fuzz clean xdptag install uninstall deb \
+	test-service
 
 all: $(BIN) $(MAN) $(UNITS) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules
@@ -233,6 +234,11 @@ bench: all $(BENCH_BPF) $(BENCH_BINS)
 
 test-kernels: all
 	$(Q)tests/vm/run.sh
+
+# The README's two commands on a pristine Debian 12 root (mmdebstrap), from
+# a fresh clone of HEAD: what CI relies on to catch a missing install step.
+test-fresh:
+	$(Q)tests/fresh/run.sh
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

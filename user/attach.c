@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +14,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xdptag.skel.h"
 #include "xdptag_tc.skel.h"
 #include "attach.h"
+#include "bpffs.h"
 #include "mark_owners.h"
 #include "cmd.h"
 #include "log.h"
 
-#define BPFFS	"/sys/fs/bpf"
 /* XT_PIN_ROOT/IFNAME always fits. */
 #define DIR_LEN	64
 
@@ -163,95 +159,9 @@ static void pin_dir(const char *ifname, char *buf, size_t len)
 
 /* ------------------------------------------------------------- lock --- */
 
-static bool is_bpffs(const char *path)
-{
-	struct statfs st;
-
-	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
-}
-
-static pid_t ppid_of(pid_t pid)
-{
-	char path[64], line[128];
-	pid_t ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
-			break;
-	fclose(f);
-	return ppid;
-}
-
-/*
- * `ip netns exec` runs us in a private mount namespace with a fresh /sys
- * and no bpffs: pins made there would vanish with the process, and no
- * other xdptag would find them.  Join the mount namespace of the nearest
- * ancestor that sees a bpffs at /sys/fs/bpf (the shell that ran ip netns
- * exec), and keep the working directory, which setns moves to the root.
- */
-static int mntns_join_ancestor(void)
-{
-	char path[64];
-	struct stat self, st;
-	pid_t pid = getppid();
-	int i, ns, cwd, err;
-
-	if (stat("/proc/self/ns/mnt", &self))
-		return -errno;
-	for (i = 0; i < 64 && pid > 0; i++, pid = ppid_of(pid)) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-		if (stat(path, &st) ||
-		    (st.st_ino == self.st_ino && st.st_dev == self.st_dev))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/root" BPFFS, pid);
-		if (is_bpffs(path))
-			break;
-	}
-	if (i == 64 || pid <= 0)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	err = ns < 0 || setns(ns, CLONE_NEWNS) ? -errno : 0;
-	if (!err && cwd >= 0 && fchdir(cwd))
-		pr_warn("cannot return to the working directory: %s",
-			strerror(errno));
-	if (ns >= 0)
-		close(ns);
-	if (cwd >= 0)
-		close(cwd);
-	if (!err)
-		pr_debug("using the bpffs of the mount namespace of pid %d",
-			 pid);
-	return err;
-}
-
-static int bpffs_ensure(void)
-{
-	static bool done;
-
-	if (done || is_bpffs(BPFFS) || !mntns_join_ancestor()) {
-		done = true;
-		return 0;
-	}
-	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-		int err = -errno;
-
-		pr_err("cannot mount bpffs at %s: %s", BPFFS, strerror(errno));
-		return err;
-	}
-	done = true;
-	return 0;
-}
-
 int xt_lock(void)
 {
-	int fd, err = bpffs_ensure();
+	int fd, err = xt_bpffs_find(true);
 
 	if (err)
 		return err;
@@ -348,7 +258,7 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	    ifname[0] == '.' || !ifname[0])
 		return -EINVAL;
 	strcpy(p->ifname, ifname);
-	err = bpffs_ensure();
+	err = xt_bpffs_find(false);
 	if (err)
 		return err;
 	pin_dir(ifname, dir, sizeof(dir));
@@ -412,9 +322,9 @@ int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
 	DIR *d;
 	int n = 0;
 
-	n = bpffs_ensure();
+	n = xt_bpffs_find(false);
 	if (n)
-		return n;
+		return n == -ENOENT ? 0 : n;
 	d = opendir(XT_PIN_ROOT);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "attach.h"
+#include "bpffs.h"
 #include "stats.h"
 #include "cmd.h"
 #include "log.h"
@@ -99,6 +100,9 @@ static void iface_print(const struct xt_pinned *p)
 	uptime_print(i->attached_at);
 	printf("\n");
 	bridge_print(p);
+	printf("  pins    %s/%s in ", XT_PIN_ROOT, p->ifname);
+	xt_bpffs_where_print(stdout);
+	printf("\n");
 }
 
 static int status_one(const char *ifname)

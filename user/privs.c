@@ -7,7 +7,8 @@
  * applies the Spectre restrictions and refuses our programs); the netlink
  * attach takes CAP_NET_ADMIN; BPF_PROG_GET_FD_BY_ID (detach checks the
  * program on the interface is still ours) takes CAP_SYS_ADMIN, as do
- * mounting bpffs and joining a mount namespace under `ip netns exec`.
+ * mounting bpffs and joining a mount namespace under `ip netns exec` (which
+ * also takes CAP_SYS_CHROOT: the join keeps the ancestor's root, user/bpffs.c).
  */
 #include <errno.h>
 #include <stdbool.h>

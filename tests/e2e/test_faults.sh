@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Faults around an attachment: the interface vanishes under it, bpffs is
-# not mounted, two attaches race, TC attach fails halfway, and a signal
-# ends `stats --watch` on a terminal.  Each leaves a state that status,
+# Faults around an attachment: the interface vanishes under it, two
+# attaches race, TC attach fails halfway, and a signal ends `stats --watch`
+# on a terminal (bpffs not mounted: test_bpffs.sh).  Each leaves a state that status,
 # detach and the kernel agree on (docs/robustness.md).
 set -u
 cd "$(dirname "$0")/../.."
@@ -11,12 +11,16 @@ cd "$(dirname "$0")/../.."
 PREMARK=$PWD/$BUILD/tests/bpf/premark.bpf.o
 PINS=/sys/fs/bpf/xdptag
 
-e2e_need "faults" "$PREMARK" unshare
+e2e_need "faults" "$PREMARK"
 
 ns_new NS
 A=${XT_ID}a
 B=${XT_ID}b
+# Each case starts from a new veth pair and no pins, whatever the case
+# before it left: one failure must not make the next cases fail.
 new_pair() {
+	ip -n "$NS" link del "$A" 2>/dev/null
+	rm -rf "${PINS:?}/$A"
 	veth_pair "$A" "$NS" "$B" "$NS" || { not_ok "veth pair"; finish; }
 }
 new_pair
@@ -60,27 +64,6 @@ check "status afterwards: not attached" \
 	"3 Error: $A has no xdptag attached" "$RC $ERR"
 new_pair
 
-# --- bpffs not mounted.  Under ip netns exec, attach joins the mount
-# namespace of the nearest ancestor that has bpffs: pins land there.
-out=$(unshare -m --propagation private sh -c \
-	"umount /sys/fs/bpf && stat -f -c %T /sys/fs/bpf &&
-	 ip netns exec $NS $XT attach $A >/dev/null; echo \$?" 2>&1)
-check "bpffs unmounted here, mounted in an ancestor: attach joins it" \
-	"sysfs 0 yes" "$(xargs <<<"$out") $(has_pins)"
-run detach "$A"
-check "... and a normal detach finds the pins" "0 no" "$RC $(has_pins)"
-# No ancestor with bpffs (a new PID namespace hides them): attach mounts
-# its own, private to that mount namespace, and detach there finds it.
-out=$(ip netns exec "$NS" unshare -m -p -f --mount-proc \
-	--propagation private sh -c \
-	"umount /sys/fs/bpf 2>/dev/null; stat -f -c %T /sys/fs/bpf;
-	 $XT attach $A >/dev/null; echo \$?; stat -f -c %T /sys/fs/bpf;
-	 ls /sys/fs/bpf/xdptag; $XT detach $A >/dev/null; echo \$?" 2>&1)
-check "no bpffs anywhere: attach mounts one, detach uses it" \
-	"sysfs 0 bpf_fs $A 0" "$(xargs <<<"$out")"
-check "... nothing of it in the machine's bpffs" no "$(has_pins)"
-check "... and nothing left on the interface" "" "$(xdp_ids)$(tc_ids)"
-
 # --- two attaches at once: one wins, one is refused, never half of each
 rounds=5 good=0
 for i in $(seq $rounds); do
@@ -116,6 +99,8 @@ check "two concurrent attaches, $rounds rounds: one wins, one gets status 3" \
 	$rounds $good
 check "after the races: nothing left" "no" "$(xdp_ids)$(tc_ids)$(has_pins)"
 
+new_pair
+
 # --- TC attach fails halfway: the XDP half is rolled back
 tc -n "$NS" qdisc add dev "$A" clsact
 tc -n "$NS" filter add dev "$A" ingress pref 100 handle 0x7854 bpf da \
@@ -141,6 +126,8 @@ n_u32=$(tc -n "$NS" filter show dev "$A" ingress |
 	grep -c 'u32 chain 0 fh 800::800')
 check "... clsact and the u32 filter still there" "1 1" "$n_clsact $n_u32"
 tc -n "$NS" qdisc del dev "$A" clsact
+
+new_pair
 
 # --- a signal during stats --watch on a terminal shows the cursor again
 run attach "$A"

@@ -8,6 +8,23 @@
 #   finish                            exit status: 1 if anything failed
 # Everything created is removed by the EXIT trap, on failure too.
 
+# Hermetic mounts: as root, a test runs in a mount namespace of its own with
+# a bpffs of its own at /sys/fs/bpf (as systemd would mount it), whatever
+# this machine mounted.  Its pins, and what it mounts or unmounts, vanish
+# with it and never touch the machine's.
+if [ "$(id -u)" = 0 ] && [ -z "${XT_OWN_MNTNS:-}" ] &&
+   command -v unshare >/dev/null; then
+	export XT_OWN_MNTNS=1
+	case $0 in
+	/*) exec unshare -m --propagation private bash "$0" "$@" ;;
+	*) exec unshare -m --propagation private bash "${OLDPWD:-$PWD}/$0" "$@" ;;
+	esac
+fi
+if [ -n "${XT_OWN_MNTNS:-}" ] &&
+   [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+fi
+
 TAP_N=0
 TAP_FAILED=0
 XT_NS=()
