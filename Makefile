@@ -69,13 +69,13 @@ TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
 MAN	:= $(BUILD)/man/xdptag.8
-UNITS	:= $(BUILD)/systemd/xdptag@.service $(BUILD)/systemd/xdptag-exporter.service
+UNITS	:= xdptag@.service xdptag-exporter.service
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e demo bench \
 	test-kernels test-fresh fuzz clean xdptag install uninstall deb \
 	test-service
 
-all: $(BIN) $(MAN) $(UNITS) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
+all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
@@ -114,19 +114,14 @@ $(BIN): $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(XT_CFLAGS) $(XT_LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The binary, its man page and units: what make install and the package
-# need, without the tests' and fuzzers' build dependencies.
-xdptag: $(BIN) $(MAN) $(UNITS)
+# The binary and its man page: what make install and the package need,
+# without the tests' and fuzzers' build dependencies.
+xdptag: $(BIN) $(MAN)
 
 $(MAN): dist/man/xdptag.8.scd debian/changelog
 	$(call msg,SCDOC,$@)
 	@mkdir -p $(@D)
 	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | $(SCDOC) > $@
-
-$(BUILD)/systemd/%: dist/systemd/%.in Makefile
-	$(call msg,GEN,$@)
-	@mkdir -p $(@D)
-	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
 
 install: xdptag
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -135,7 +130,11 @@ install: xdptag
 	$(Q)install -D -m 0644 dist/bash-completion/xdptag \
 		$(DESTDIR)$(COMPLETIONDIR)/xdptag
 	$(Q)install -d $(DESTDIR)$(UNITDIR)
-	$(Q)install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	$(Q)for u in $(UNITS); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' dist/systemd/$$u.in \
+			> $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	$(Q)install -D -m 0644 dist/examples/IFACE.yaml \
 		$(DESTDIR)$(DOCDIR)/examples/IFACE.yaml
 	$(Q)install -D -m 0644 rules/default.yaml \
@@ -145,7 +144,7 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/xdptag $(DESTDIR)$(MANDIR)/man8/xdptag.8 \
 		$(DESTDIR)$(COMPLETIONDIR)/xdptag \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
 		$(DESTDIR)$(DOCDIR)/examples/IFACE.yaml \
 		$(DESTDIR)$(DATADIR)/xdptag/default.yaml
 	$(Q)rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
