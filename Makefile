@@ -152,11 +152,17 @@ uninstall:
 
 # xdptag_VERSION_amd64.deb in $(BUILD)/deb, built by dpkg-buildpackage from
 # a copy of the tree (debian/ writes its stamps and staging there).
-deb:
+DEB	:= $(BUILD)/deb/xdptag_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+DEB_SRCS := $(shell find Makefile debian dist include bpf user rules -type f \
+		! -name '*~' 2>/dev/null)
+
+deb: $(DEB)
+
+$(DEB): $(DEB_SRCS) scripts/deb.sh
 	$(Q)BUILD=$(BUILD) scripts/deb.sh
 
 # The package under systemd in a Debian 12 VM (tests/service/run.sh).
-test-service: deb
+test-service: $(DEB)
 	$(Q)BUILD=$(BUILD) tests/service/run.sh
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)

@@ -17,12 +17,15 @@ N=$(cat "$STATE/n" 2>/dev/null || echo 0)
 PHASE=$(cat "$STATE/phase" 2>/dev/null || echo 1)
 
 say() { echo "XT-SVC: $*" >/dev/console; }
-ok() { N=$((N + 1)); echo "$N" >"$STATE/n"; say "ok $N - $1"; }
+# Seconds since the VM booted, for the log of a slow step.
+up() { cut -d. -f1 /proc/uptime; }
+ok() { N=$((N + 1)); echo "$N" >"$STATE/n"; say "ok $N - $1"; say "# uptime $(up)s"; }
 not_ok() {
 	N=$((N + 1)); echo "$N" >"$STATE/n"
 	say "not ok $N - $1"
 	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 20 |
 		while IFS= read -r l; do say "#   $l"; done
+	say "# uptime $(up)s"
 	return 0
 }
 check() {
@@ -196,7 +199,9 @@ check "marked class 6 by the file again" "0 11" "$(counters)"
 
 # Purge while attached: the package's prerm must detach.
 out=$(t 180 apt-get purge -y -q xdptag 2>&1)
-check "apt purge xdptag" "0 " "$? $(dpkg-query -W -f='${Status}' xdptag 2>/dev/null)"
+rc=$?
+check "apt purge xdptag" "0 " "$rc $(dpkg-query -W -f='${Status}' xdptag 2>/dev/null)"
+[ "$rc" = 0 ] || say "# $(tail -n 5 <<<"$out" | tr '\n' '|')"
 check "nothing attached after purge" "0 0 0" "$(attached)"
 check "no pin directory left" no "$([ -e /sys/fs/bpf/xdptag ] || echo no)"
 rm -f /root/xdptag_*.deb
