@@ -48,7 +48,7 @@ BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
 XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
-LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -lm
+LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
 # dpkg-buildflags' hardening (fortify, relro, bindnow) when a package is built.
 XT_CFLAGS += $(CPPFLAGS)
 XT_LDFLAGS := $(LDFLAGS)
@@ -65,6 +65,8 @@ BIN	 := $(BUILD)/xdptag
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(PROG_SRCS))
+# Helpers the e2e tests run (tests/tools/): not tests themselves.
+TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
@@ -75,7 +77,7 @@ UNITS	:= xdptag@.service xdptag-exporter.service
 	test-kernels test-fresh fuzz clean xdptag install uninstall deb \
 	test-service
 
-all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
+all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
 	$(BUILD)/fuzz/fuzz_rules
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
@@ -169,6 +171,11 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(XT_CFLAGS) $(XT_LDFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(XT_CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # Fuzzing: the BPF parser header compiled for user space under libFuzzer.
 # Alignment is not checked: headers after a 14-byte Ethernet header are

@@ -111,10 +111,21 @@ static inline __u32 xt_mark_apply(__u32 old, __u32 value, __u32 mask,
 	return (old & ~mask) | ((value << (shift & 31)) & mask);
 }
 
-/* Smallest value that does not fit in the mark field for a setting. */
+/*
+ * The largest value a setting produces when the ruleset's classes go up to
+ * max_class: the mark field is sized from the ruleset, not from the byte
+ * (the built-in classes 0-7 fit in 3 bits).
+ */
+static inline __u32 xt_mark_value_top(__u32 what, __u32 max_class)
+{
+	return what == XT_MARK_BOTH ? (max_class & 0xff) << 4 | 0xf :
+	       what == XT_MARK_BAND ? 0xf : max_class & 0xff;
+}
+
+/* The largest value a setting can produce with any ruleset. */
 static inline __u32 xt_mark_value_max(__u32 what)
 {
-	return what == XT_MARK_BOTH ? 0xfff : what == XT_MARK_BAND ? 0xf : 0xff;
+	return xt_mark_value_top(what, 0xff);
 }
 
 /* ------------------------------------------------------------- rules --- */
@@ -274,7 +285,9 @@ struct xt_tc_stats {
 	__u64 marked;		/* skb->mark written */
 	__u64 classified;	/* classified at TC (bridge tc, or auto fallback) */
 	__u64 dropped;		/* TC_ACT_SHOT above the drop threshold (tc) */
-	__u64 pad;
+	__u64 seen_segs;	/* packets TC saw, a GRO-merged skb counted
+				   once per segment: compared with the
+				   packets XDP passed, it tells whether TC ran */
 };
 
 /*

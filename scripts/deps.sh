@@ -8,8 +8,8 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libcmocka-dev libyaml-dev libpcap-dev libmicrohttpd-dev iproute2 nftables
 iptables tshark python3-scapy tcpreplay prometheus curl gnuplot-nox
 qemu-system-x86 busybox-static cpio kmod libclang-rt-14-dev strace procps
-jq libcap2-bin mmdebstrap dpkg-dev debhelper lintian scdoc bash-completion
-e2fsprogs"
+jq libcap2-bin mmdebstrap libjansson-dev dpkg-dev debhelper lintian scdoc
+bash-completion e2fsprogs"
 
 missing=""
 for p in $PKGS; do

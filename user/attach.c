@@ -22,7 +22,9 @@
 #include "xdptag_tc.skel.h"
 #include "attach.h"
 #include "bpffs.h"
+#include "hooks.h"
 #include "mark_owners.h"
+#include "mark_rules.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -109,9 +111,10 @@ int xt_bridge_parse(const char *s, __u32 *bridge)
 	return name_index(bridge_names, XT_BRIDGE_AUTO + 1, s, bridge);
 }
 
-int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
-		  size_t errlen)
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen)
 {
+	__u32 top = xt_mark_value_top(what, max_class), bits = top;
 	__u64 need;
 
 	if (what > XT_MARK_BOTH) {
@@ -128,12 +131,17 @@ int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
 		return -EINVAL;
 	}
 	/* Every value the setting can produce must survive the mask, or two
-	 * classes would share a mark without anyone noticing. */
-	need = (__u64)xt_mark_value_max(what) << shift;
+	 * classes would share a mark without anyone noticing: every bit up
+	 * to the top value's highest one. */
+	bits |= bits >> 1;
+	bits |= bits >> 2;
+	bits |= bits >> 4;
+	bits |= bits >> 8;
+	need = (__u64)bits << shift;
 	if (need > 0xffffffffULL || (need & mask) != need) {
 		snprintf(err, errlen,
-			 "mark mask 0x%x cannot hold %s values (0-%u) shifted by %u (needs 0x%llx)",
-			 mask, xt_mark_value_str(what), xt_mark_value_max(what),
+			 "mark mask 0x%x cannot hold %s values (0-%u, classes up to %u) shifted by %u (needs 0x%llx)",
+			 mask, xt_mark_value_str(what), top, max_class & 0xff,
 			 shift, (unsigned long long)need);
 		return -EINVAL;
 	}
@@ -329,7 +337,8 @@ int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+		if (de->d_name[0] == '.' || de->d_name[0] == ':' ||
+		    de->d_type != DT_DIR ||
 		    strlen(de->d_name) >= IF_NAMESIZE)
 			continue;
 		if (n < max)
@@ -387,6 +396,10 @@ struct attach_state {
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
+	__u32 tc_how;		/* XT_TC_CLS or XT_TC_TCX once chosen */
+	int link_fd;		/* the tcx link, or -1 */
+	bool tc_replaced;	/* cls: took over the old xdptag's filter */
+	int old_tc_fd;		/* ... whose program the undo puts back */
 	char dir[DIR_LEN];	/* pin directory, "" until created */
 	int info_fd;
 };
@@ -397,7 +410,20 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 
 	if (st->dir[0] && pins_remove(st->dir))
 		pr_warn("could not remove all of %s", st->dir);
-	if (st->tc_attached) {
+	if (st->link_fd >= 0 && bpf_link_detach(st->link_fd))
+		pr_warn("could not remove our tcx link from %s: %s",
+			st->ifname, strerror(errno));
+	if (st->tc_replaced) {
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
+			    .priority = prio, .flags = BPF_TC_F_REPLACE,
+			    .prog_fd = st->old_tc_fd);
+
+		err = st->old_tc_fd < 0 ? -ENOENT :
+		      bpf_tc_attach(&st->hook, &to);
+		if (err)
+			pr_warn("could not give the TC filter of %s back to the old xdptag: %s",
+				st->ifname, strerror(-err));
+	} else if (st->tc_attached) {
 		LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 			    .priority = prio);
 
@@ -441,13 +467,14 @@ static int settings_merge(const struct xt_attach_opts *o,
 			f->has_mark_value ? f->mark_value : XT_MARK_CLASS;
 	s->drop_threshold = c->has_drop_threshold ? c->drop_threshold :
 			    f->has_drop_threshold ? f->drop_threshold : 0;
-	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value, err,
-			  sizeof(err))) {
+	if (xt_mark_check(s->mark_mask, s->mark_shift, s->mark_value,
+			  xt_rules_file_max_class(rf), err, sizeof(err))) {
 		pr_err("%s", err);
 		return -EINVAL;
 	}
 	/* Our writes stay inside the mask; theirs may not stay outside it. */
 	xt_mark_owners_warn(s->mark_mask, stderr);
+	xt_mark_rules_warn(s->mark_mask, stderr);
 	if (s->drop_threshold > 255) {
 		pr_err("drop threshold %u is out of range (0-255)",
 		       s->drop_threshold);
@@ -517,6 +544,22 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
+/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
+static bool xdp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      !strcmp(info.name, "xdp_dispatcher");
+	close(fd);
+	return yes;
+}
+
 /*
  * What is on the interface now.  Without --force any XDP program is
  * refused; with it, the program is replaced in the mode it runs in.
@@ -538,6 +581,12 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
+	if (!o->force && xdp_is_dispatcher(id)) {
+		/* docs/coexistence.md: xdptag does not join it (yet). */
+		pr_err("%s has libxdp's multiprog dispatcher (id %u): xdptag cannot run as one of its programs; --force would replace the dispatcher and every program in it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
 	if (!o->force) {
 		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
 		       st->ifname, id);
@@ -590,13 +639,39 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 	return 0;
 }
 
-static int tc_attach(struct attach_state *st, unsigned int prio)
+/*
+ * tcx: one link, first in the list, so that programs which end the chain
+ * (TCX_PASS, as Cilium's do) cannot hide xdptag; it returns TCX_NEXT
+ * (TC_ACT_UNSPEC, the same value) so theirs still run after it.
+ */
+static int tcx_attach(struct attach_state *st, bool asked)
+{
+	int fd = xt_tcx_attach(bpf_program__fd(st->tc->progs.xdptag_tc),
+			       st->ifindex);
+
+	if (fd < 0) {
+		pr_err("cannot attach the TC stage to %s through tcx: %s%s",
+		       st->ifname, strerror(-fd),
+		       asked && fd == -EINVAL ?
+		       " (tcx needs kernel 6.6 or later; try --tc-attach cls)" :
+		       "");
+		return fd;
+	}
+	st->link_fd = fd;
+	st->tc_how = XT_TC_TCX;
+	return 0;
+}
+
+/* cls_bpf: replace says the filter at prio/handle is the old xdptag's. */
+static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 {
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = XT_TC_HANDLE,
 		    .priority = prio,
+		    .flags = replace ? BPF_TC_F_REPLACE : 0,
 		    .prog_fd = bpf_program__fd(st->tc->progs.xdptag_tc));
 	int err;
 
+	st->tc_how = XT_TC_CLS;
 	st->hook.sz = sizeof(st->hook);
 	st->hook.ifindex = st->ifindex;
 	st->hook.attach_point = BPF_TC_INGRESS;
@@ -620,7 +695,27 @@ static int tc_attach(struct attach_state *st, unsigned int prio)
 		return err;
 	}
 	st->tc_attached = true;
+	st->tc_replaced = replace;
 	return 0;
+}
+
+/* The TC stage, through tcx or cls_bpf as o->tc_attach says. */
+static int tc_stage_attach(struct attach_state *st,
+			   const struct xt_attach_opts *o,
+			   const struct xt_attach_info *old)
+{
+	__u32 how = o->tc_attach;
+	bool replace;
+
+	if (how == XT_TC_AUTO)
+		how = xt_tcx_supported(st->ifindex) ? XT_TC_TCX : XT_TC_CLS;
+	if (how == XT_TC_TCX)
+		return tcx_attach(st, o->tc_attach == XT_TC_TCX);
+	replace = old && old->tc_attach == XT_TC_CLS &&
+		  old->tc_prio == o->tc_prio && old->tc_handle == XT_TC_HANDLE;
+	if (replace)
+		st->old_tc_fd = bpf_prog_get_fd_by_id(old->tc_prog_id);
+	return tc_attach(st, o->tc_prio, replace);
 }
 
 static int pins_create(struct attach_state *st, struct xt_attach_info *info)
@@ -663,13 +758,84 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 			return -errno;
 		}
 	}
+	/* The link would go with our fd: the pin keeps it attached. */
+	snprintf(path, sizeof(path), "%s/tc_link", dir);
+	if (st->link_fd >= 0 && bpf_obj_pin(st->link_fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -errno;
+	}
 	return 0;
+}
+
+/* Another program runs before the TC stage and may end the chain. */
+static void hooks_check(const struct attach_state *st,
+			const struct xt_attach_info *info)
+{
+	struct xt_hooks *h = calloc(1, sizeof(*h));
+
+	if (h && !xt_hooks_list(st->ifindex, info->xdp_prog_id,
+				info->tc_prog_id, info->tc_attach,
+				info->tc_prio, h))
+		xt_hooks_warn(h, st->ifname);
+	free(h);
+}
+
+/*
+ * --force on an interface xdptag is attached to already (an older xdptag,
+ * maybe with its cls_bpf filter): read the old attachment so that the new
+ * one replaces its XDP program and TC filter instead of refusing.  Pins of
+ * an interface that is gone are stale: removed.  Returns 0 with *old set
+ * when there is an attachment to replace, else 0 with *old NULL or -errno.
+ */
+static int old_open(const char *ifname, const char *dir, int ifindex,
+		    struct xt_pinned **old)
+{
+	struct xt_pinned *p = calloc(1, sizeof(*p));
+	int err;
+
+	*old = NULL;
+	if (!p)
+		return -ENOMEM;
+	err = xt_pins_open(ifname, p);
+	if (err || p->info_val.ifindex != (__u32)ifindex) {
+		if (!err)
+			xt_pins_close(p);
+		free(p);
+		pr_info("Removing stale pins of %s", ifname);
+		return pins_remove(dir);
+	}
+	xt_pins_close(p);
+	*old = p;
+	return 0;
+}
+
+static int tc_remove(const char *ifname, int ifindex,
+		     const struct xt_attach_info *info, bool keep_clsact);
+static int tcx_remove(const char *ifname, const char *dir,
+		      const struct xt_attach_info *info);
+
+/* After the new attachment is in place: what is left of the old one. */
+static void old_remove(const struct attach_state *st,
+		       const struct xt_attach_info *old, const char *old_dir)
+{
+	if (old->tc_attach == XT_TC_TCX)
+		tcx_remove(st->ifname, old_dir, old);
+	else if (!st->tc_replaced)
+		tc_remove(st->ifname, st->ifindex, old,
+			  st->tc_how == XT_TC_CLS);
+	if (pins_remove(old_dir))
+		pr_warn("could not remove all of %s", old_dir);
+	printf("Replaced the xdptag attachment of %s (TC stage was %s)\n",
+	       st->ifname, xt_tc_attach_str(old->tc_attach));
 }
 
 int xt_attach(const struct xt_attach_opts *o)
 {
 	struct attach_state st = { .ifname = o->ifname, .old_fd = -1,
-				   .info_fd = -1 };
+				   .info_fd = -1, .link_fd = -1,
+				   .old_tc_fd = -1 };
+	struct xt_pinned *old = NULL;
+	char old_dir[DIR_LEN + 8];
 	struct xt_attach_info *info = NULL;
 	struct xt_rules_file *rf = NULL;
 	struct xt_compiled comp = { 0 };
@@ -721,12 +887,18 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (lock < 0)
 		goto out;
 	pin_dir(o->ifname, dir, sizeof(dir));
-	if (!stat(dir, &sb)) {
-		pr_err("%s already has xdptag attached (detach first)",
+	if (!stat(dir, &sb) && !o->force) {
+		pr_err("%s already has xdptag attached (detach first, or --force to replace it)",
 		       o->ifname);
 		ret = XT_EXIT_STATE;
 		goto out;
 	}
+	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
+		goto out;
+	/* While it is replaced: no interface name has a ':' (so
+	 * xt_pins_list skips it), and bpffs refuses names with a '.'. */
+	snprintf(old_dir, sizeof(old_dir), "%s/:old-%s", XT_PIN_ROOT,
+		 o->ifname);
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -743,16 +915,22 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto out;
 	}
 
-	if (xdp_attach(&st, mode) || tc_attach(&st, o->tc_prio))
+	if (xdp_attach(&st, mode) ||
+	    tc_stage_attach(&st, o, old ? &old->info_val : NULL))
 		goto undo;
 
 	info->ifindex = st.ifindex;
 	info->xdp_flags = st.xdp_mode;
 	info->xdp_prog_id = prog_id(bpf_program__fd(st.xdp->progs.xdptag_xdp));
 	info->tc_prog_id = prog_id(bpf_program__fd(st.tc->progs.xdptag_tc));
-	info->tc_handle = XT_TC_HANDLE;
-	info->tc_prio = o->tc_prio;
-	info->created_clsact = st.hook_created;
+	info->tc_attach = st.tc_how;
+	if (st.tc_how == XT_TC_CLS) {
+		info->tc_handle = XT_TC_HANDLE;
+		info->tc_prio = o->tc_prio;
+		/* A clsact the old attachment made is ours to remove too. */
+		info->created_clsact = st.hook_created ||
+			(old && old->info_val.created_clsact);
+	}
 	info->mark_mask = s.mark_mask;
 	info->mark_shift = s.mark_shift;
 	info->mark_value = s.mark_value;
@@ -771,17 +949,40 @@ int xt_attach(const struct xt_attach_opts *o)
 				 "%.255s", o->rules_path);
 	}
 	xt_info_set_names(info, rf);
-	if (pins_create(&st, info))
+	if (old && rename(dir, old_dir)) {
+		pr_err("cannot move %s aside: %s", dir, strerror(errno));
 		goto undo;
+	}
+	if (pins_create(&st, info)) {
+		attach_undo(&st, o->tc_prio);
+		if (old && rename(old_dir, dir))
+			pr_warn("could not move %s back to %s: %s", old_dir,
+				dir, strerror(errno));
+		goto out;
+	}
+	if (old)
+		old_remove(&st, &old->info_val, old_dir);
 
-	printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress prio %u handle 0x%x (prog %u)\n",
-	       o->ifname, xt_mode_str(st.xdp_mode), info->xdp_prog_id,
-	       o->tc_prio, XT_TC_HANDLE, info->tc_prog_id);
+	if (st.tc_how == XT_TC_TCX)
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress through tcx, first (prog %u)\n",
+		       o->ifname, xt_mode_str(st.xdp_mode),
+		       info->xdp_prog_id, info->tc_prog_id);
+	else
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
+		       o->ifname, xt_mode_str(st.xdp_mode),
+		       info->xdp_prog_id, o->tc_prio, XT_TC_HANDLE,
+		       info->tc_prog_id);
+	hooks_check(&st, info);
 	ret = XT_EXIT_OK;
 	goto out;
 undo:
 	attach_undo(&st, o->tc_prio);
 out:
+	if (st.link_fd >= 0)
+		close(st.link_fd);	/* pinned, or detached by the undo */
+	if (st.old_tc_fd >= 0)
+		close(st.old_tc_fd);
+	free(old);
 	if (st.info_fd >= 0)
 		close(st.info_fd);
 	if (st.old_fd >= 0)
@@ -831,8 +1032,31 @@ static int xdp_remove(const char *ifname, int ifindex,
 	return err;
 }
 
+static int tcx_remove(const char *ifname, const char *dir,
+		      const struct xt_attach_info *info)
+{
+	struct bpf_link_info li = { 0 };
+	__u32 len = sizeof(li);
+	int fd = pin_get(dir, "tc_link");
+
+	if (fd < 0) {
+		pr_warn("the tcx link of %s is gone", ifname);
+		return 0;
+	}
+	/* Detach, not only unpin: someone may hold another fd of it. */
+	if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
+	    li.prog_id != info->tc_prog_id)
+		pr_warn("the tcx link of %s runs prog %u, not xdptag's %u; detached anyway (it is xdptag's link)",
+			ifname, li.prog_id, info->tc_prog_id);
+	if (bpf_link_detach(fd) && errno != ENOLINK && errno != ENOENT)
+		pr_warn("cannot detach the tcx link of %s: %s (unpinning it)",
+			ifname, strerror(errno));
+	close(fd);
+	return 0;
+}
+
 static int tc_remove(const char *ifname, int ifindex,
-		     const struct xt_attach_info *info)
+		     const struct xt_attach_info *info, bool keep_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -860,7 +1084,7 @@ static int tc_remove(const char *ifname, int ifindex,
 			return err;
 		}
 	}
-	if (info->created_clsact) {
+	if (info->created_clsact && !keep_clsact) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		err = bpf_tc_hook_destroy(&hook);
 		if (err && err != -ENOENT && err != -EINVAL) {
@@ -907,8 +1131,11 @@ int xt_detach(const char *ifname)
 		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
-	if (xdp_remove(ifname, ifindex, &p->info_val) ||
-	    tc_remove(ifname, ifindex, &p->info_val))
+	if (xdp_remove(ifname, ifindex, &p->info_val))
+		goto out;
+	if (p->info_val.tc_attach == XT_TC_TCX ?
+	    tcx_remove(ifname, dir, &p->info_val) :
+	    tc_remove(ifname, ifindex, &p->info_val, false))
 		goto out;
 	if (pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));

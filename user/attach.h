@@ -28,8 +28,10 @@ struct xt_attach_opts {
 	const char *ifname;
 	const char *rules_path;		/* NULL: the built-in default ruleset */
 	enum xt_mode mode;
-	bool force;			/* replace another XDP program */
+	bool force;			/* replace another XDP program, or
+					   the xdptag attached to ifname */
 	unsigned int tc_prio;		/* 1-65535 */
+	__u32 tc_attach;		/* enum xt_tc_attach: set it, 0 is cls */
 	__u32 bridge;			/* enum xt_bridge */
 	bool no_meta;			/* XDP acts as if adjust_meta failed */
 	/* Command-line settings; each has_* overrides the rules file's. */
@@ -49,11 +51,12 @@ int xt_mark_value_parse(const char *s, __u32 *what);
 
 /*
  * Check mark settings: mask nonzero, shift <= 31, and every value the
- * setting can produce fits under mask after the shift.  On error writes a
- * one-line reason into err and returns -EINVAL.
+ * setting can produce with classes 0..max_class (the highest class a rule
+ * of the ruleset gives) fits under mask after the shift.  On error writes
+ * a one-line reason into err and returns -EINVAL.
  */
-int xt_mark_check(__u32 mask, __u32 shift, __u32 what, char *err,
-		  size_t errlen);
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen);
 
 /*
  * Attach both stages to o->ifname, install the ruleset and pin everything.

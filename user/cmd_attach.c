@@ -7,6 +7,7 @@
 #include <string.h>
 #include "attach.h"
 #include "cmd.h"
+#include "hooks.h"
 #include "log.h"
 #include "privs.h"
 
@@ -15,7 +16,7 @@ static const char attach_usage[] =
 	"                    [--rules FILE] [--mark-mask MASK] [--mark-shift N]\n"
 	"                    [--mark-value {class|score|both}] [--drop-above N]\n"
 	"                    [--bridge {meta|tc|auto}] [--force] [--tc-prio PRIO]\n"
-	"                    [--no-meta]\n"
+	"                    [--tc-attach {auto|tcx|cls}] [--no-meta]\n"
 	"\n"
 	"  --mode M         XDP mode (default auto: native, else generic)\n"
 	"  --rules FILE     rules file (default: the built-in ruleset)\n"
@@ -26,10 +27,14 @@ static const char attach_usage[] =
 	"  --bridge B       where to classify: meta (XDP tags, TC reads; default),\n"
 	"                   tc (TC classifies: drivers without metadata), auto\n"
 	"                   (meta until TC sees a packet without its tag, then tc)\n"
-	"  --force          replace an XDP program already on IFACE\n"
+	"  --force          replace an XDP program already on IFACE, or the\n"
+	"                   xdptag attached to it (an older one's cls_bpf filter)\n"
 	"  --no-meta        XDP behaves as on a driver without metadata support\n"
 	"                   (bpf_xdp_adjust_meta fails): for testing --bridge\n"
-	"  --tc-prio PRIO   priority of the TC ingress filter, 1-65535 (default 100)\n"
+	"  --tc-attach H    TC stage through tcx (kernel 6.6+: first in the list,\n"
+	"                   before Cilium's programs) or cls (a cls_bpf filter);\n"
+	"                   default auto: tcx where the kernel has it\n"
+	"  --tc-prio PRIO   priority of the cls_bpf filter, 1-65535 (default 100)\n"
 	"Options override the rules file's settings.\n";
 
 static const char detach_usage[] = "Usage: xdptag detach IFACE\n";
@@ -52,7 +57,7 @@ static int num_parse(const char *opt, const char *s, unsigned long max,
 }
 
 enum { O_MODE = 256, O_RULES, O_MASK, O_SHIFT, O_VALUE, O_DROP, O_FORCE,
-       O_PRIO, O_BRIDGE, O_NO_META };
+       O_PRIO, O_BRIDGE, O_NO_META, O_TC_ATTACH };
 
 static const struct option attach_opts[] = {
 	{ "mode", required_argument, NULL, O_MODE },
@@ -65,13 +70,15 @@ static const struct option attach_opts[] = {
 	{ "tc-prio", required_argument, NULL, O_PRIO },
 	{ "bridge", required_argument, NULL, O_BRIDGE },
 	{ "no-meta", no_argument, NULL, O_NO_META },
+	{ "tc-attach", required_argument, NULL, O_TC_ATTACH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 int cmd_attach(int argc, char **argv)
 {
-	struct xt_attach_opts o = { .tc_prio = XT_TC_PRIO_DEFAULT };
+	struct xt_attach_opts o = { .tc_prio = XT_TC_PRIO_DEFAULT,
+				    .tc_attach = XT_TC_AUTO };
 	struct xt_settings *s = &o.set;
 	__u32 prio;
 	int c;
@@ -125,6 +132,13 @@ int cmd_attach(int argc, char **argv)
 		case O_BRIDGE:
 			if (xt_bridge_parse(optarg, &o.bridge)) {
 				pr_err("--bridge: '%s' is not one of meta, tc, auto",
+				       optarg);
+				return XT_EXIT_USAGE;
+			}
+			break;
+		case O_TC_ATTACH:
+			if (xt_tc_attach_parse(optarg, &o.tc_attach)) {
+				pr_err("--tc-attach: '%s' is not one of auto, tcx, cls",
 				       optarg);
 				return XT_EXIT_USAGE;
 			}

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * xdptag nft [IFACE]
+ * xdptag nft [--connmark] [IFACE]
  *
  * Prints an nftables ruleset that matches each class (or score band, with
  * mark_value score) by the mark the TC stage writes, with a named counter
  * per class, followed by the iptables equivalent as comments.  The ruleset
  * lives in a table of its own and only counts: its chain accepts everything,
- * so loading it changes no verdict.
+ * so loading it changes no verdict.  With --connmark, a second table
+ * carries each connection's class in ct mark (docs/marks.md).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -164,6 +165,90 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc)
 		   "bits left as they were).\n");
 }
 
+/*
+ * --connmark: the class of a connection's first packet saved into ct mark
+ * under the mask, restored into the mark of its later packets and of the
+ * replies (prerouting for those that arrive, output for local ones).  One
+ * rule per class with constants: nftables 1.0.6 (Debian 12) refuses the
+ * one-rule form 'ct mark set ct mark & ~M | meta mark & M' ("Right hand
+ * side of binary operation (|) must be constant").  Value 0 (class 0,
+ * unclassified) is neither saved nor restored: restoring it would clear
+ * the bits of connections xdptag never saw.
+ */
+static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
+{
+	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
+	static const char *const restore =
+		"meta mark set meta mark & 0x%08x | 0x%08x comment \"restore %s\"\n";
+	char iif[IF_NAMESIZE + 16];
+	int s, i, n;
+
+	fprintf(f,
+		"\n# --connmark: each connection's class in ct mark.  The first packet (ct state\n"
+		"# new) saves its class; later packets and replies get it back.  One rule per\n"
+		"# class: nftables 1.0.6 (Debian 12) cannot merge a masked mark into ct mark in\n"
+		"# one rule ('ct mark set ct mark & ~M | meta mark & M' is refused: the right\n"
+		"# side of '|' must be a constant).  Class 0 is not carried.\n"
+		"table inet xdptag_connmark\ndelete table inet xdptag_connmark\n\n"
+		"table inet xdptag_connmark {\n\tchain prerouting {\n"
+		"\t\ttype filter hook prerouting priority mangle; policy accept;\n");
+	for (s = 0; s < nsrc; s++) {
+		n = nft_matches(&src[s].info, m);
+		iif[0] = '\0';
+		if (src[s].ifname[0])
+			snprintf(iif, sizeof(iif), "iifname \"%s\" ",
+				 src[s].ifname);
+		for (i = 0; i < n; i++)
+			if (m[i].value)
+				fprintf(f,
+					"\t\tct state new %smeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x comment \"save %s\"\n",
+					iif, m[i].mask, m[i].value, ~m[i].mask,
+					m[i].value, m[i].what);
+	}
+	for (s = 0; s < nsrc; s++) {
+		n = nft_matches(&src[s].info, m);
+		for (i = 0; i < n; i++) {
+			if (!m[i].value)
+				continue;
+			fprintf(f, "\t\tct state != new ct mark & 0x%08x == 0x%08x ",
+				m[i].mask, m[i].value);
+			fprintf(f, restore, ~m[i].mask, m[i].value, m[i].what);
+		}
+	}
+	/* type route: a changed mark reroutes the reply (ip rule fwmark). */
+	fprintf(f, "\t}\n\n\tchain output {\n"
+		   "\t\ttype route hook output priority mangle; policy accept;\n");
+	for (s = 0; s < nsrc; s++) {
+		n = nft_matches(&src[s].info, m);
+		for (i = 0; i < n; i++) {
+			if (!m[i].value)
+				continue;
+			fprintf(f, "\t\tct mark & 0x%08x == 0x%08x ", m[i].mask,
+				m[i].value);
+			fprintf(f, restore, ~m[i].mask, m[i].value, m[i].what);
+		}
+	}
+	fprintf(f, "\t}\n}\n\n# The same with iptables (ip6tables likewise):\n");
+	for (s = 0; s < nsrc; s++) {
+		__u32 k = src[s].info.mark_mask;
+
+		iif[0] = '\0';
+		if (src[s].ifname[0])
+			snprintf(iif, sizeof(iif), "-i %s ", src[s].ifname);
+		fprintf(f,
+			"# iptables -t mangle -A PREROUTING %s-m conntrack --ctstate NEW -m mark ! --mark 0/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
+			iif, k, k, k);
+	}
+	for (s = 0; s < nsrc; s++) {
+		__u32 k = src[s].info.mark_mask;
+
+		fprintf(f,
+			"# iptables -t mangle -A PREROUTING -m conntrack ! --ctstate NEW -m connmark ! --mark 0/0x%x -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n"
+			"# iptables -t mangle -A OUTPUT -m connmark ! --mark 0/0x%x -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n",
+			k, k, k, k, k, k);
+	}
+}
+
 /* Nothing attached: the default ruleset's classes and settings. */
 static int src_default(struct nft_src *src)
 {
@@ -214,16 +299,23 @@ int cmd_nft(int argc, char **argv)
 	char (*names)[IF_NAMESIZE] = NULL;
 	struct nft_src *src = NULL;
 	const char *ifname = NULL;
+	bool connmark = false;
 	int i, n = 0, rc = XT_EXIT_OK;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: xdptag nft [IFACE]\n"
+			printf("Usage: xdptag nft [--connmark] [IFACE]\n"
 			       "  Print an nftables ruleset counting packets "
 			       "by xdptag class (nft -f -).\n"
 			       "  Without IFACE: every attached interface, or "
-			       "the default rules if none.\n");
+			       "the default rules if none.\n"
+			       "  --connmark: also carry each connection's "
+			       "class in ct mark to its later\n"
+			       "  packets and its replies.\n");
 			return XT_EXIT_OK;
+		} else if (!strcmp(argv[i], "--connmark")) {
+			connmark = true;
+			continue;
 		} else if (argv[i][0] == '-' || ifname) {
 			pr_err("nft: unexpected argument '%s' (try 'xdptag "
 			       "nft --help')", argv[i]);
@@ -270,6 +362,8 @@ int cmd_nft(int argc, char **argv)
 	}
 	if (!rc)
 		nft_print(stdout, src, n);
+	if (!rc && connmark)
+		connmark_print(stdout, src, n);
 out:
 	free(names);
 	free(src);

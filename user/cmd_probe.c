@@ -18,6 +18,7 @@
 #include <linux/bpf.h>
 #include "attach.h"
 #include "cmd.h"
+#include "hooks.h"
 #include "log.h"
 #include "privs.h"
 #include "stats.h"
@@ -150,9 +151,12 @@ static const struct option probe_opts[] = {
 int cmd_probe(int argc, char **argv)
 {
 	struct xt_attach_opts o = { .tc_prio = XT_TC_PRIO_DEFAULT,
+				    .tc_attach = XT_TC_AUTO,
 				    .bridge = XT_BRIDGE_META };
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct xt_counters start, end;
+	struct xt_counters start, end, diff;
+	struct xt_hooks *h = NULL;
+	size_t j;
 	struct bridge_delta d;
 	unsigned long secs = 5, k;
 	struct xt_pinned p;
@@ -234,6 +238,14 @@ int cmd_probe(int argc, char **argv)
 		ret = XT_EXIT_FAIL;
 		goto out_pins;
 	}
+	h = calloc(1, sizeof(*h));
+	if (h && !xt_hooks_list(if_nametoindex(o.ifname),
+				p.info_val.xdp_prog_id, p.info_val.tc_prog_id,
+				p.info_val.tc_attach, p.info_val.tc_prio, h)) {
+		printf("Other programs on the ingress hooks of %s, in run order:\n",
+		       o.ifname);
+		xt_hooks_print(h, "  ", stdout);
+	}
 	printf("Watching %s for %lu s: send traffic to it now\n", o.ifname,
 	       secs);
 	fflush(stdout);
@@ -246,12 +258,18 @@ int cmd_probe(int argc, char **argv)
 		ret = XT_EXIT_FAIL;
 		goto out_pins;
 	}
+	/* Both counter structs are __u64 only: the window's difference. */
+	for (j = 0; j < sizeof(end) / sizeof(__u64); j++)
+		((__u64 *)&diff)[j] = ((__u64 *)&end)[j] -
+				      ((__u64 *)&start)[j];
+	xt_bridge_health(&diff, p.info_val.bridge, h, "", stdout);
 	ret = -1;
 out_pins:
 	xt_pins_close(&p);
 out:
 	if (ours && xt_detach(o.ifname) != XT_EXIT_OK)
 		return XT_EXIT_FAIL;
+	free(h);
 	if (ret == -1)
 		ret = verdict(o.ifname, xt_mode_str(p.info_val.xdp_flags),
 			      p.info_val.bridge, k, &d);

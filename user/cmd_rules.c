@@ -311,7 +311,7 @@ int xt_rules_swap(const char *ifname, const char *path)
 	struct xt_rule_maps maps;
 	struct xt_pinned p;
 	struct xt_compiled c;
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], errbuf[160];
 	int lock, ret = XT_EXIT_FAIL, err;
 	size_t i;
 
@@ -335,6 +335,15 @@ int xt_rules_swap(const char *ifname, const char *path)
 	}
 	info = p.info_val;
 	if (marks_same(&f.settings, &info, ifname)) {
+		ret = XT_EXIT_USAGE;
+		goto out_pins;
+	}
+	/* The mark field was sized from the attached ruleset's classes. */
+	if (xt_mark_check(info.mark_mask, info.mark_shift, info.mark_value,
+			  xt_rules_file_max_class(&f), errbuf,
+			  sizeof(errbuf))) {
+		pr_err("%s: %s (detach and attach again with a wider --mark-mask)",
+		       path, errbuf);
 		ret = XT_EXIT_USAGE;
 		goto out_pins;
 	}

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "attach.h"
 #include "bpffs.h"
+#include "hooks.h"
 #include "stats.h"
 #include "cmd.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static void uptime_print(__u64 since)
 }
 
 /* Bridge mode, and the share of tagged packets TC found with a valid tag. */
-static void bridge_print(const struct xt_pinned *p)
+static void bridge_print(const struct xt_pinned *p, const struct xt_hooks *h)
 {
 	__u32 mode = p->info_val.bridge;
 	struct xt_counters *c = calloc(1, sizeof(*c));
@@ -71,13 +72,33 @@ static void bridge_print(const struct xt_pinned *p)
 		       100.0 * c->tc.valid / c->xdp.tagged,
 		       (unsigned long long)c->tc.valid,
 		       (unsigned long long)c->xdp.tagged);
+	if (!xt_bridge_health(c, mode, h, "  health  ", stdout))
+		printf("  health  ok: TC saw every packet XDP passed%s\n",
+		       mode == XT_BRIDGE_TC ? "" : ", tags intact");
 	free(c);
+}
+
+/* Everyone else on the interface's ingress hooks, in run order. */
+static void others_print(const struct xt_attach_info *i, unsigned int ifindex,
+			 struct xt_hooks *h)
+{
+	int err = xt_hooks_list(ifindex, i->xdp_prog_id, i->tc_prog_id,
+				i->tc_attach, i->tc_prio, h);
+
+	if (err) {
+		printf("  others  cannot list: %s\n", strerror(-err));
+		h->n = 0;
+		return;
+	}
+	printf("  others  (other programs on the ingress hooks, in run order)\n");
+	xt_hooks_print(h, "          ", stdout);
 }
 
 static void iface_print(const struct xt_pinned *p)
 {
 	const struct xt_attach_info *i = &p->info_val;
 	unsigned int ifindex = if_nametoindex(p->ifname);
+	struct xt_hooks *h;
 
 	printf("%s:", p->ifname);
 	if (!ifindex || ifindex != i->ifindex)
@@ -85,9 +106,13 @@ static void iface_print(const struct xt_pinned *p)
 		       p->ifname);
 	printf("\n  xdp     %s mode, prog %u\n", xt_mode_str(i->xdp_flags),
 	       i->xdp_prog_id);
-	printf("  tc      ingress prio %u handle 0x%x, prog %u%s\n",
-	       i->tc_prio, i->tc_handle, i->tc_prog_id,
-	       i->created_clsact ? " (clsact created by xdptag)" : "");
+	if (i->tc_attach == XT_TC_TCX)
+		printf("  tc      tcx ingress link, placed first, prog %u\n",
+		       i->tc_prog_id);
+	else
+		printf("  tc      cls_bpf ingress prio %u handle 0x%x, prog %u%s\n",
+		       i->tc_prio, i->tc_handle, i->tc_prog_id,
+		       i->created_clsact ? " (clsact created by xdptag)" : "");
 	printf("  rules   %s (%u rules)\n",
 	       i->rules_path[0] ? i->rules_path : "default", i->nrules);
 	printf("  mark    mask 0x%x shift %u value %s; ", i->mark_mask,
@@ -99,7 +124,11 @@ static void iface_print(const struct xt_pinned *p)
 	printf("  uptime  ");
 	uptime_print(i->attached_at);
 	printf("\n");
-	bridge_print(p);
+	h = calloc(1, sizeof(*h));
+	if (h && ifindex && ifindex == i->ifindex)
+		others_print(i, ifindex, h);
+	bridge_print(p, h);
+	free(h);
 	printf("  pins    %s/%s in ", XT_PIN_ROOT, p->ifname);
 	xt_bpffs_where_print(stdout);
 	printf("\n");

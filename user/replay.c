@@ -452,8 +452,8 @@ int xt_replay(const struct xt_replay_opts *o)
 		s.mark_shift = o->mark_shift;
 	if (o->has_mark_value)
 		s.mark_value = o->mark_value;
-	if (xt_mark_check(s.mark_mask, s.mark_shift, s.mark_value, errbuf,
-			  sizeof(errbuf))) {
+	if (xt_mark_check(s.mark_mask, s.mark_shift, s.mark_value,
+			  xt_rules_file_max_class(rf), errbuf, sizeof(errbuf))) {
 		pr_err("%s", errbuf);
 		ret = XT_EXIT_USAGE;
 		goto out;

@@ -897,6 +897,17 @@ void xt_rules_file_free(struct xt_rules_file *f)
 	f->marks = NULL;
 }
 
+unsigned int xt_rules_file_max_class(const struct xt_rules_file *f)
+{
+	unsigned int top = 0;
+	size_t i;
+
+	for (i = 0; i < f->nrules; i++)
+		if (f->rules[i].class_id > top)
+			top = f->rules[i].class_id;
+	return top;
+}
+
 const char *xt_class_name(const struct xt_rules_file *f, unsigned int id)
 {
 	size_t i;

@@ -72,6 +72,9 @@ void xt_rules_file_place(const struct xt_rules_file *f,
 /* rules/default.yaml, NUL-terminated (user/rules_default.c). */
 extern const char xt_default_yaml[];
 
+/* The highest class id a rule of f gives (0: none but unclassified). */
+unsigned int xt_rules_file_max_class(const struct xt_rules_file *f);
+
 /* Name of class id, or NULL if the file declares no such class. */
 const char *xt_class_name(const struct xt_rules_file *f, unsigned int id);
 

@@ -111,21 +111,60 @@ static __always_inline int untagged(struct __sk_buff *skb,
 	return tc_classify(skb, st, count);
 }
 
+/* Metadata lengths in front of the tag that tag_find() looks through. */
+#define XT_TC_META_SCAN	8
+
+/*
+ * Where xdptag's tag is in [meta, data): at data_meta, where the XDP stage
+ * writes it (over nothing, or in front of what an XDP program that ran
+ * before it left), or immediately before data when an XDP program that ran
+ * after it grew the area in front of the tag (bpf_xdp_adjust_meta() moves
+ * data_meta, never data).  The caller checked meta + tag <= data.  Returns
+ * the place that holds our magic, version and length, or NULL.
+ */
+static __always_inline struct xdptag_tag *tag_find(void *meta, void *data)
+{
+	struct xdptag_tag *t = meta;
+	int i;
+
+	if (t->magic == XDPTAG_MAGIC && t->version == XDPTAG_VERSION &&
+	    t->len == XDPTAG_TAG_LEN)
+		return t;
+	/* Constant offsets, 4 bytes apart (metadata lengths are multiples of
+	 * 4): the verifier tracks no variable offset from data_meta. */
+#pragma unroll
+	for (i = 1; i <= XT_TC_META_SCAN; i++) {
+		t = meta + 4 * i;
+		if ((void *)(t + 1) > data)
+			return NULL;
+		if ((void *)(t + 1) < data)
+			continue;
+		if (t->magic == XDPTAG_MAGIC && t->version == XDPTAG_VERSION &&
+		    t->len == XDPTAG_TAG_LEN)
+			return t;
+		return NULL;
+	}
+	return NULL;
+}
+
 /*
  * Returns TC_ACT_UNSPEC (but for drops in tc mode): xdptag only annotates,
  * so filters after it and the default path see the packet as they would.
+ * Under tcx the same value is TCX_NEXT: the programs after it still run.
  */
 SEC("tc")
 int xdptag_tc(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
-	struct xdptag_tag *tag = (void *)(long)skb->data_meta;
+	struct xdptag_tag *tag = (void *)(long)skb->data_meta, *found;
 	struct xt_tc_stats *st;
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&xt_tc_stats, &zero);
 	if (!st)
 		return TC_ACT_UNSPEC;
+	/* XDP saw each segment GRO merged into this skb. */
+	st->seen_segs += skb->gso_segs > 1 ? skb->gso_segs : 1;
 
 	/* One call site for untagged(): each inlined copy of the parser
 	 * costs the verifier a full walk of its paths. */
@@ -133,12 +172,11 @@ int xdptag_tc(struct __sk_buff *skb)
 		st->no_meta++;
 	else if ((void *)(tag + 1) > data)
 		st->short_meta++;
-	else if (tag->magic != XDPTAG_MAGIC ||
-		 tag->version != XDPTAG_VERSION || tag->len != XDPTAG_TAG_LEN)
+	else if (!(found = tag_find(tag, data)))
 		st->foreign++;
 	else {
 		st->valid++;
-		mark_write(skb, tag, st);
+		mark_write(skb, found, st);
 		return TC_ACT_UNSPEC;
 	}
 	return untagged(skb, st);

@@ -61,4 +61,37 @@ int meta_short(struct xdp_md *ctx)
 	return meta_put(ctx, &t, 8);
 }
 
+/*
+ * A valid tag (class 0x33), then 8 bytes in front of it, as an XDP program
+ * that ran after xdptag's and used the metadata area too would leave it:
+ * the tag is immediately before data, not at data_meta.
+ */
+SEC("xdp")
+int meta_outer(struct xdp_md *ctx)
+{
+	struct xdptag_tag t = {
+		.magic = XDPTAG_MAGIC, .version = XDPTAG_VERSION,
+		.len = XDPTAG_TAG_LEN, .class_id = 0x33, .score = 0xff,
+	};
+	__u64 theirs = 0x1122334455667788ULL;
+
+	meta_put(ctx, &t, sizeof(t));
+	return meta_put(ctx, &theirs, sizeof(theirs));
+}
+
+/* 8 bytes of another program's metadata, then a valid tag in front of
+ * them: xdptag's XDP stage running after that program. */
+SEC("xdp")
+int meta_inner(struct xdp_md *ctx)
+{
+	struct xdptag_tag t = {
+		.magic = XDPTAG_MAGIC, .version = XDPTAG_VERSION,
+		.len = XDPTAG_TAG_LEN, .class_id = 0x34, .score = 0xff,
+	};
+	__u64 theirs = 0x1122334455667788ULL;
+
+	meta_put(ctx, &theirs, sizeof(theirs));
+	return meta_put(ctx, &t, sizeof(t));
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -126,13 +126,13 @@ refused 2 "Error: --mark-value: 'mark' is not one of class, score, both" \
 
 # --- mark settings that cannot work
 refused 2 "Error: mark mask 0 leaves no bit to write" attach "$A" --mark-mask 0
-refused 2 "Error: mark mask 0xf cannot hold class values (0-255) shifted by 0 (needs 0xff)" \
-	attach "$A" --mark-mask 0xf --mark-value class
-refused 2 "Error: mark mask 0xff cannot hold both values (0-4095) shifted by 0 (needs 0xfff)" \
-	attach "$A" --mark-value both
+refused 2 "Error: mark mask 0x3 cannot hold class values (0-7, classes up to 7) shifted by 0 (needs 0x7)" \
+	attach "$A" --mark-mask 0x3 --mark-value class
+refused 2 "Error: mark mask 0x3f cannot hold both values (0-127, classes up to 7) shifted by 0 (needs 0x7f)" \
+	attach "$A" --mark-value both --mark-mask 0x3f
 # The value would be shifted out of the 32 bits of the mark.
-refused 2 "Error: mark mask 0xff000000 cannot hold class values (0-255) shifted by 28 (needs 0xff0000000)" \
-	attach "$A" --mark-mask 0xff000000 --mark-shift 28
+refused 2 "Error: mark mask 0xff000000 cannot hold class values (0-7, classes up to 7) shifted by 30 (needs 0x1c0000000)" \
+	attach "$A" --mark-mask 0xff000000 --mark-shift 30
 
 # --- rules files
 bad_rules /nonexistent "missing rules file" attach "$A" --rules /nonexistent

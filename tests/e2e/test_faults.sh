@@ -68,9 +68,9 @@ new_pair
 rounds=5 good=0
 for i in $(seq $rounds); do
 	e1=$(mktemp) e2=$(mktemp)
-	xt attach "$A" >/dev/null 2>"$e1" &
+	xt attach "$A" --tc-attach cls >/dev/null 2>"$e1" &
 	p1=$!
-	xt attach "$A" >/dev/null 2>"$e2" &
+	xt attach "$A" --tc-attach cls >/dev/null 2>"$e2" &
 	p2=$!
 	wait $p1; r1=$?
 	wait $p2; r2=$?
@@ -83,7 +83,7 @@ for i in $(seq $rounds); do
 	state="$(xdp_ids | wc -l) $(tc_ids | wc -l) $(has_pins)"
 	if [ "$rcs" != "0 3" ]; then
 		not_ok "race $i: exit statuses" "expected '0 3', got '$rcs'"
-	elif [ "$loser" != "Error: $A already has xdptag attached (detach first)" ]; then
+	elif [ "$loser" != "Error: $A already has xdptag attached (detach first, or --force to replace it)" ]; then
 		not_ok "race $i: the loser's message" "$loser"
 	elif [ "$state" != "1 1 yes" ]; then
 		not_ok "race $i: one XDP prog, one TC filter, pins" "$state"
@@ -105,7 +105,7 @@ new_pair
 tc -n "$NS" qdisc add dev "$A" clsact
 tc -n "$NS" filter add dev "$A" ingress pref 100 handle 0x7854 bpf da \
 	obj "$PREMARK" sec tc
-run attach "$A"
+run attach "$A" --tc-attach cls
 check "someone else's filter in our slot: status and message" \
 	"1 Error: $A already has a TC ingress filter at prio 100 handle 0x7854; choose another --tc-prio" \
 	"$RC $ERR"
@@ -116,7 +116,7 @@ tc -n "$NS" filter del dev "$A" ingress pref 100
 # A u32 filter at the priority: the kernel refuses a bpf one beside it.
 tc -n "$NS" filter add dev "$A" ingress pref 200 u32 match u32 0 0 \
 	flowid 1:1
-run attach "$A" --tc-prio 200
+run attach "$A" --tc-prio 200 --tc-attach cls
 check "a u32 filter at --tc-prio: status and message" \
 	"1 Error: cannot attach the TC filter to $A at prio 200: Invalid argument" \
 	"$RC $ERR"

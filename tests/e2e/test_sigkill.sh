@@ -16,8 +16,10 @@ lab_pair
 OUT=$(mktemp)
 on_exit rm -f "$OUT"
 
-# exit_group is delayed 20 s: long enough to be killed inside it.
-ip netns exec "$RCV" strace -f -o /dev/null \
+# exit_group is delayed 20 s: long enough to be killed inside it.  Only
+# xdptag's own (no -f): attach runs nft and iptables-save, whose exits
+# must not wait.
+ip netns exec "$RCV" strace -o /dev/null \
 	-e inject=exit_group:delay_enter=20000000 \
 	"$XT" attach "$B" --rules "$RULES" >"$OUT" 2>&1 &
 SPID=$!

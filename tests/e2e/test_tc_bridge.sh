@@ -6,7 +6,9 @@
 # value kinds, next to another filter's mark bit (tests/bpf/premark); then
 # other XDP programs (tests/bpf/meta_writer) leave foreign and short
 # metadata, which the TC stage must count and leave the mark alone.  Marks
-# are read back by nftables counters in the receiving namespace.
+# are read back by nftables counters in the receiving namespace.  The TC
+# stage is a cls_bpf filter here, after premark's at prio 10, on every
+# kernel (the tcx order is tests/e2e/test_coexist.sh's).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -105,7 +107,7 @@ run_case() {
 
 	out=$(ip netns exec "$RCV" "$XT" attach "$IFB" --rules \
 		"$TMP/rules.yaml" --mark-mask "$mask" --mark-shift "$shift" \
-		--mark-value "$value" "$@" 2>&1)
+		--mark-value "$value" --tc-attach cls "$@" 2>&1)
 	rc=$?
 	check "$name: attach" 0 "$rc"
 	if [ "$rc" != 0 ]; then
@@ -180,5 +182,21 @@ for e in "${expect[@]}"; do
 	check "$prog: $N echo requests keep mark 0x80000000" "$N $N" \
 		"$(nft_counts)"
 	check "$prog: TC counters" "${e#*:}" "$(tc_stats)"
+done
+# Another program's 8 bytes of metadata in front of our tag (it ran after
+# xdptag's XDP stage), or behind it (before): the tag is found either way.
+expect=("meta_outer:0x80000033:$((2 * N)) 0 $((2 * N)) $N $((2 * N))"
+	"meta_inner:0x80000034:$((3 * N)) 0 $((2 * N)) $N $((3 * N))")
+for e in "${expect[@]}"; do
+	IFS=: read -r prog mark counts <<<"$e"
+	if ! xdp_swap "$prog"; then
+		not_ok "$prog: replace the XDP program"
+		continue
+	fi
+	nft_arm "$mark"
+	pings
+	check "$prog: $N echo requests get mark $mark" "$N $N" \
+		"$(nft_counts)"
+	check "$prog: TC counters" "$counts" "$(tc_stats)"
 done
 finish

@@ -4,12 +4,14 @@
  * exhaustively over a few masks, shifts and starting marks: the contract
  * with other users of skb->mark is that bits outside the mask never move.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include "xdptag.h"
+#include "attach.h"
 
 static const __u32 starts[] = { 0, 0xffffffff, 0x12345678, 0xdeadbeef };
 
@@ -94,6 +96,37 @@ static void both_under_mask(void **state)
 	assert_int_equal(xt_mark_apply(0xcafe000f, v, 0xff0, 4), 0xcafe023f);
 }
 
+/* The field is sized from the ruleset's highest class, not from 255. */
+static void field_sized_from_ruleset(void **state)
+{
+	char err[160];
+
+	/* The built-in classes 0-7 in a 4-bit field at bits 8-11. */
+	assert_int_equal(xt_mark_check(0xf00, 8, XT_MARK_CLASS, 7, err,
+				       sizeof(err)), 0);
+	assert_int_equal(xt_mark_check(0xf, 0, XT_MARK_CLASS, 15, err,
+				       sizeof(err)), 0);
+	/* Class 16 needs a fifth bit. */
+	assert_int_equal(xt_mark_check(0xf00, 8, XT_MARK_CLASS, 16, err,
+				       sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+		"mark mask 0xf00 cannot hold class values (0-16, classes up to 16) shifted by 8 (needs 0x1f00)");
+	/* Class 5 needs bits 0-2 (class 3 = 0b011 is below it). */
+	assert_int_equal(xt_mark_check(0x5, 0, XT_MARK_CLASS, 5, err,
+				       sizeof(err)), -EINVAL);
+	/* both: class 7 << 4 | band: 7 bits. */
+	assert_int_equal(xt_mark_check(0x7f0, 4, XT_MARK_BOTH, 7, err,
+				       sizeof(err)), 0);
+	assert_int_equal(xt_mark_check(0x3f0, 4, XT_MARK_BOTH, 7, err,
+				       sizeof(err)), -EINVAL);
+	/* score bands need 4 bits whatever the classes. */
+	assert_int_equal(xt_mark_check(0x7, 0, XT_MARK_BAND, 1, err,
+				       sizeof(err)), -EINVAL);
+	assert_int_equal(xt_mark_check(0xf, 0, XT_MARK_BAND, 200, err,
+				       sizeof(err)), 0);
+	assert_int_equal(xt_mark_value_top(XT_MARK_BOTH, 7), 0x7f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -101,6 +134,7 @@ int main(void)
 		cmocka_unit_test(exact_values),
 		cmocka_unit_test(value_kinds),
 		cmocka_unit_test(both_under_mask),
+		cmocka_unit_test(field_sized_from_ruleset),
 	};
 
 	return cmocka_run_group_tests_name("mark", tests, NULL, NULL);

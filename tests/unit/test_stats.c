@@ -92,7 +92,7 @@ static void sum_tc_percpu(void **state)
 	assert_int_equal(sum.marked, 11);
 	assert_int_equal(sum.dropped, 4);
 	assert_int_equal(sum.classified, 0);
-	assert_int_equal(sum.pad, 0);
+	assert_int_equal(sum.seen_segs, 0);
 }
 
 /* A known state: 6 unclassified packets, 4 scans, one rule. */

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The ingress hooks of an interface: attaching the TC stage through tcx,
+ * and listing every other program that shares XDP, tcx or clsact with
+ * xdptag, in the order the kernel runs them (hooks.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "hooks.h"
+#include "log.h"
+#include "stats.h"
+
+static const char *const tc_attach_names[] = {
+	[XT_TC_CLS] = "cls", [XT_TC_TCX] = "tcx", [XT_TC_AUTO] = "auto",
+};
+
+const char *xt_tc_attach_str(__u32 how)
+{
+	return how <= XT_TC_AUTO ? tc_attach_names[how] : "?";
+}
+
+int xt_tc_attach_parse(const char *s, __u32 *how)
+{
+	__u32 i;
+
+	for (i = 0; i <= XT_TC_AUTO; i++)
+		if (!strcmp(s, tc_attach_names[i])) {
+			*how = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The ids of ifindex's tcx ingress programs, in run order; count or -errno
+ * (-EINVAL on kernels without tcx: the attach type is unknown there). */
+static int tcx_ids(int ifindex, __u32 *ids, __u32 max)
+{
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = max);
+
+	if (bpf_prog_query_opts(ifindex, XT_BPF_TCX_INGRESS, &q))
+		return -errno;
+	return q.prog_cnt < max ? q.prog_cnt : max;
+}
+
+bool xt_tcx_supported(int ifindex)
+{
+	__u32 ids[1];
+
+	return tcx_ids(ifindex, ids, 1) >= 0;
+}
+
+int xt_tcx_attach(int prog_fd, int ifindex)
+{
+	/* libbpf 1.1's bpf_link_create passes flags through for attach types
+	 * it does not know; relative_fd 0 with BPF_F_BEFORE means "first". */
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XT_BPF_F_BEFORE);
+	int fd = bpf_link_create(prog_fd, ifindex, XT_BPF_TCX_INGRESS, &lo);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void prog_name(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, len, "?");
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(buf, len, "%s", info.name[0] ? info.name : "-");
+	close(fd);
+}
+
+static struct xt_hook_prog *hook_add(struct xt_hooks *h,
+				     enum xt_hook_kind kind, __u32 id)
+{
+	struct xt_hook_prog *p;
+
+	if (h->n >= (int)(sizeof(h->p) / sizeof(h->p[0])))
+		return NULL;
+	p = &h->p[h->n++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->id = id;
+	if (id)
+		prog_name(id, p->name, sizeof(p->name));
+	return p;
+}
+
+static int xdp_list(int ifindex, __u32 xdp_id, struct xt_hooks *h)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	const struct {
+		__u32 *id;
+		__u32 mode;
+	} slots[] = {
+		{ &q.hw_prog_id, XDP_FLAGS_HW_MODE },
+		{ &q.drv_prog_id, XDP_FLAGS_DRV_MODE },
+		{ &q.skb_prog_id, XDP_FLAGS_SKB_MODE },
+	};
+	struct xt_hook_prog *p;
+	size_t i;
+	int err;
+
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		if (!*slots[i].id)
+			continue;
+		p = hook_add(h, XT_HOOK_XDP, *slots[i].id);
+		if (!p)
+			break;
+		p->order = slots[i].mode;
+		p->ours = *slots[i].id == xdp_id;
+		p->before = true;	/* every XDP mode runs before TC */
+	}
+	return 0;
+}
+
+static int tcx_list(int ifindex, __u32 tc_id, __u32 tc_how,
+		    struct xt_hooks *h)
+{
+	__u32 ids[32];
+	int n, i, ours = -1;
+	struct xt_hook_prog *p;
+
+	n = tcx_ids(ifindex, ids, 32);
+	if (n == -EINVAL)
+		return 0;	/* no tcx in this kernel */
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		if (tc_how == XT_TC_TCX && ids[i] == tc_id)
+			ours = i;
+	for (i = 0; i < n; i++) {
+		p = hook_add(h, XT_HOOK_TCX, ids[i]);
+		if (!p)
+			break;
+		p->order = i + 1;
+		p->ours = i == ours;
+		/* Every tcx program runs before the clsact chain. */
+		p->before = tc_how == XT_TC_TCX ? i < ours : true;
+	}
+	return 0;
+}
+
+/* Attributes of one rtattr block into tb[0..max]. */
+static void rta_parse(struct rtattr *rta, int len, struct rtattr **tb,
+		      int max)
+{
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type <= max)
+			tb[rta->rta_type] = rta;
+}
+
+static void cls_add(const struct tcmsg *t, int len, __u32 tc_id,
+		    __u32 tc_how, __u32 tc_prio, struct xt_hooks *h)
+{
+	struct rtattr *tb[TCA_MAX + 1], *opt[TCA_BPF_MAX + 1];
+	struct xt_hook_prog *p;
+	__u32 id = 0, prio = TC_H_MAJ(t->tcm_info) >> 16;
+
+	/* Each priority's chain head comes with handle 0: not a filter. */
+	if (!t->tcm_handle)
+		return;
+	rta_parse(TCA_RTA(t), len, tb, TCA_MAX);
+	if (!tb[TCA_KIND])
+		return;
+	memset(opt, 0, sizeof(opt));
+	if (!strcmp(RTA_DATA(tb[TCA_KIND]), "bpf") && tb[TCA_OPTIONS]) {
+		rta_parse(RTA_DATA(tb[TCA_OPTIONS]),
+			  RTA_PAYLOAD(tb[TCA_OPTIONS]), opt, TCA_BPF_MAX);
+		if (opt[TCA_BPF_ID])
+			id = *(__u32 *)RTA_DATA(opt[TCA_BPF_ID]);
+	}
+	p = hook_add(h, XT_HOOK_CLS, id);
+	if (!p)
+		return;
+	if (!id)
+		snprintf(p->name, sizeof(p->name), "%s",
+			 (char *)RTA_DATA(tb[TCA_KIND]));
+	p->order = prio;
+	p->handle = t->tcm_handle;
+	p->direct_action = opt[TCA_BPF_FLAGS] &&
+		(*(__u32 *)RTA_DATA(opt[TCA_BPF_FLAGS]) & TCA_BPF_FLAG_ACT_DIRECT);
+	p->ours = tc_how == XT_TC_CLS && id && id == tc_id;
+	p->before = tc_how == XT_TC_CLS && !p->ours && prio < tc_prio;
+}
+
+/* Dump the clsact ingress filters over rtnetlink (tc filter show). */
+static int cls_list(int ifindex, __u32 tc_id, __u32 tc_how, __u32 tc_prio,
+		    struct xt_hooks *h)
+{
+	struct {
+		struct nlmsghdr n;
+		struct tcmsg t;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETTFILTER,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.n.nlmsg_seq = 1,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+		.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+	};
+	static char buf[65536];
+	struct nlmsghdr *n;
+	int fd, len, err = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			err = -errno;
+			break;
+		}
+		if (!len)
+			break;
+		for (n = (void *)buf; NLMSG_OK(n, (__u32)len);
+		     n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(n);
+
+				/* No clsact qdisc: nothing to list. */
+				err = e->error == -EINVAL ||
+				      e->error == -ENOENT ? 0 : e->error;
+				done = true;
+				break;
+			}
+			if (n->nlmsg_type != RTM_NEWTFILTER)
+				continue;
+			cls_add(NLMSG_DATA(n),
+				n->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)),
+				tc_id, tc_how, tc_prio, h);
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
+		  __u32 tc_prio, struct xt_hooks *h)
+{
+	int err;
+
+	h->n = 0;
+	err = xdp_list(ifindex, xdp_id, h);
+	if (!err)
+		err = tcx_list(ifindex, tc_id, tc_how, h);
+	if (!err)
+		err = cls_list(ifindex, tc_id, tc_how, tc_prio, h);
+	return err;
+}
+
+static const char *xdp_mode_name(__u32 mode)
+{
+	return mode == XDP_FLAGS_DRV_MODE ? "native" :
+	       mode == XDP_FLAGS_SKB_MODE ? "generic" : "offload";
+}
+
+static void hook_describe(const struct xt_hook_prog *p, char *buf,
+			  size_t len)
+{
+	char id[32] = "";
+
+	if (p->id)
+		snprintf(id, sizeof(id), " prog %u", p->id);
+	switch (p->kind) {
+	case XT_HOOK_XDP:
+		snprintf(buf, len, "xdp %s%s %s", xdp_mode_name(p->order), id,
+			 p->name);
+		break;
+	case XT_HOOK_TCX:
+		snprintf(buf, len, "tcx ingress #%u%s %s", p->order, id,
+			 p->name);
+		break;
+	case XT_HOOK_CLS:
+		snprintf(buf, len, "tc ingress prio %u handle 0x%x %s%s%s%s",
+			 p->order, p->handle, p->id ? "bpf" : p->name, id,
+			 p->id ? " " : "", p->id ? p->name : "");
+		if (p->id && p->direct_action)
+			snprintf(buf + strlen(buf), len - strlen(buf), " da");
+		break;
+	}
+}
+
+void xt_hooks_print(const struct xt_hooks *h, const char *indent, FILE *f)
+{
+	char d[128];
+	int i, n = 0;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->p[i].ours)
+			continue;
+		hook_describe(&h->p[i], d, sizeof(d));
+		fprintf(f, "%s%s: runs %s xdptag's TC stage\n", indent, d,
+			h->p[i].before ? "before" : "after");
+		n++;
+	}
+	if (!n)
+		fprintf(f, "%snone\n", indent);
+}
+
+int xt_hooks_before(const struct xt_hooks *h)
+{
+	int i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		n += !h->p[i].ours && h->p[i].before &&
+		     h->p[i].kind != XT_HOOK_XDP;
+	return n;
+}
+
+int xt_hooks_warn(const struct xt_hooks *h, const char *ifname)
+{
+	const struct xt_hook_prog *p;
+	bool tcx = false;
+	char d[128];
+	int i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		tcx |= h->p[i].ours && h->p[i].kind == XT_HOOK_TCX;
+
+	for (i = 0; i < h->n; i++) {
+		p = &h->p[i];
+		/* XDP is xdptag's own or was refused: only TC hooks here. */
+		if (p->ours || !p->before || p->kind == XT_HOOK_XDP)
+			continue;
+		hook_describe(p, d, sizeof(d));
+		if (p->kind == XT_HOOK_TCX)
+			pr_warn("%s: %s runs before xdptag's TC stage: packets it ends with TCX_PASS, TCX_DROP or TCX_REDIRECT (as Cilium's do) are never marked; %s",
+				ifname, d, tcx ?
+				"detach and attach xdptag again to be first" :
+				"attach with --tc-attach tcx");
+		else if (p->id && p->direct_action)
+			pr_warn("%s: %s runs before xdptag's TC filter: packets it returns TC_ACT_OK, SHOT or REDIRECT for are never marked; use a lower --tc-prio or --tc-attach tcx",
+				ifname, d);
+		else
+			pr_warn("%s: %s runs before xdptag's TC filter: packets it matches take its action and are never marked; use a lower --tc-prio or --tc-attach tcx",
+				ifname, d);
+		n++;
+	}
+	return n;
+}
+
+/* The first program that runs before xdptag's TC stage, described. */
+static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; h && i < h->n; i++)
+		if (!h->p[i].ours && h->p[i].before &&
+		    h->p[i].kind != XT_HOOK_XDP) {
+			hook_describe(&h->p[i], buf, len);
+			return true;
+		}
+	return false;
+}
+
+int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
+		     const struct xt_hooks *h, const char *indent, FILE *f)
+{
+	__u64 passed = c->xdp.action[XDP_PASS];
+	__u64 bad = c->tc.no_meta + c->tc.foreign + c->tc.short_meta;
+	__u64 seen = c->tc.seen_segs;
+	__u64 untagged = passed > c->xdp.tagged ? passed - c->xdp.tagged : 0;
+	__u64 not_run, lost;
+	char d[128];
+	int sick = 0;
+
+	/* A few packets between the two stages while we read are normal.
+	 * seen counts GRO-merged segments: merging is no loss. */
+	not_run = passed > seen ? passed - seen : 0;
+	if (not_run > 2 && not_run * 100 > passed) {
+		fprintf(f, "%sTC stage did not run for %llu of %llu packets XDP passed",
+			indent, (unsigned long long)not_run,
+			(unsigned long long)passed);
+		if (first_before(h, d, sizeof(d)))
+			fprintf(f, "; likely cause: %s runs before it and ends the chain\n",
+				d);
+		else
+			fprintf(f, "; no other TC program runs before it: packets dropped between XDP and TC (see /proc/net/softnet_stat)\n");
+		sick = 1;
+	}
+	/* Untagged passes (meta_fail, tc bridge) reach TC without a tag by
+	 * design: only tagged packets can lose one. */
+	if (bridge == XT_BRIDGE_TC || c->xdp.tagged == 0)
+		return sick;
+	lost = bad > untagged ? bad - untagged : 0;
+	if (lost > 2 && lost * 100 > c->xdp.tagged) {
+		fprintf(f, "%smetadata was lost for %llu of %llu tagged packets that reached TC (%llu without metadata, %llu foreign, %llu short)",
+			indent, (unsigned long long)lost,
+			(unsigned long long)c->xdp.tagged,
+			(unsigned long long)c->tc.no_meta,
+			(unsigned long long)c->tc.foreign,
+			(unsigned long long)c->tc.short_meta);
+		if (c->tc.foreign + c->tc.short_meta > c->tc.no_meta)
+			fprintf(f, "; likely cause: another program wrote its own metadata after xdptag's tag (an XDP program after it, or a TC program before it)\n");
+		else
+			fprintf(f, "; likely cause: the driver or a kernel path between XDP and TC drops metadata (use --bridge auto or tc)\n");
+		sick = 1;
+	}
+	return sick;
+}
