@@ -28,12 +28,30 @@ endif
 # compiler between the two.
 ARCH_INC = /usr/include/$(shell $(CC) -dumpmachine)
 
+# The version lives in debian/changelog's first line and nowhere else.
+VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, " "); print $$2; exit }' debian/changelog)
+
+# make install: Debian's layout under PREFIX, staged under DESTDIR.  Units
+# go where systemd looks: /lib/systemd/system for PREFIX=/usr (Debian 12's
+# debhelper puts them there), else PREFIX/lib/systemd/system.
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+DOCDIR	?= $(DATADIR)/doc/xdptag
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
+SCDOC	?= scdoc
+
 BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
 	      -idirafter $(ARCH_INC) -MMD -MP
 XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
 LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
+# dpkg-buildflags' hardening (fortify, relro, bindnow) when a package is built.
+XT_CFLAGS += $(CPPFLAGS)
+XT_LDFLAGS := $(LDFLAGS)
 
 BPF_OBJS := $(BUILD)/xdptag.bpf.o $(BUILD)/xdptag_tc.bpf.o \
 	    $(BUILD)/xdptag_live.bpf.o
@@ -54,11 +72,16 @@ TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,\
 		$(wildcard tests/bpf/*.bpf.c))
 
-.PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo \
-	bench test-kernels test-fresh fuzz clean
+MAN	:= $(BUILD)/man/xdptag.8
+UNITS	:= xdptag@.service xdptag-exporter.service
 
-all: $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse $(BUILD)/fuzz/pcap_seeds \
-	$(BUILD)/fuzz/fuzz_rules $(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
+.PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo \
+	bench test-kernels test-fresh fuzz clean xdptag install uninstall deb \
+	test-service
+
+all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse \
+	$(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules \
+	$(BUILD)/fuzz/fuzz_prefix_file $(BUILD)/fuzz/fuzz_nft
 
 $(BUILD)/xdptag.bpf.o: bpf/xdp/xdptag.bpf.c
 $(BUILD)/xdptag_tc.bpf.o: bpf/tc/xdptag_tc.bpf.c
@@ -89,14 +112,69 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# `xdptag --version` prints VERSION.
+$(BUILD)/user/main.o: XT_CFLAGS += -DXT_VERSION='"$(VERSION)"'
+$(BUILD)/user/main.o: debian/changelog
+
 $(BIN): $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(XT_CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(XT_CFLAGS) $(XT_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The binary and its man page: what make install and the package need,
+# without the tests' and fuzzers' build dependencies.
+xdptag: $(BIN) $(MAN)
+
+$(MAN): dist/man/xdptag.8.scd debian/changelog
+	$(call msg,SCDOC,$@)
+	@mkdir -p $(@D)
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | $(SCDOC) > $@
+
+install: xdptag
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/xdptag
+	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/xdptag.8
+	$(Q)install -D -m 0644 dist/bash-completion/xdptag \
+		$(DESTDIR)$(COMPLETIONDIR)/xdptag
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)for u in $(UNITS); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' dist/systemd/$$u.in \
+			> $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	$(Q)install -D -m 0644 dist/examples/IFACE.yaml \
+		$(DESTDIR)$(DOCDIR)/examples/IFACE.yaml
+	$(Q)install -D -m 0644 rules/default.yaml \
+		$(DESTDIR)$(DATADIR)/xdptag/default.yaml
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/xdptag $(DESTDIR)$(MANDIR)/man8/xdptag.8 \
+		$(DESTDIR)$(COMPLETIONDIR)/xdptag \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(DOCDIR)/examples/IFACE.yaml \
+		$(DESTDIR)$(DATADIR)/xdptag/default.yaml
+	$(Q)rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(DATADIR)/xdptag 2>/dev/null || true
+
+# xdptag_VERSION_amd64.deb in $(BUILD)/deb, built by dpkg-buildpackage from
+# a copy of the tree (debian/ writes its stamps and staging there).
+DEB	:= $(BUILD)/deb/xdptag_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+DEB_SRCS := $(shell find Makefile debian dist include bpf user rules -type f \
+		! -name '*~' 2>/dev/null)
+
+deb: $(DEB)
+
+$(DEB): $(DEB_SRCS) scripts/deb.sh
+	$(Q)BUILD=$(BUILD) scripts/deb.sh
+
+# The package under systemd in a Debian 12 VM (tests/service/run.sh).
+test-service: $(DEB)
+	$(Q)BUILD=$(BUILD) tests/service/run.sh
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(XT_CFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(XT_CFLAGS) $(XT_LDFLAGS) -Itests $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 	$(call msg,CC,$@)

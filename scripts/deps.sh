@@ -9,7 +9,8 @@ libcmocka-dev libyaml-dev libpcap-dev libmicrohttpd-dev iproute2 nftables
 iptables tshark python3-scapy tcpreplay prometheus curl gnuplot-nox
 qemu-system-x86 busybox-static cpio kmod libclang-rt-14-dev strace procps
 jq libcap2-bin mmdebstrap libjansson-dev libxdp1 nmap hping3 dnsmasq-base
-dropbear-bin openssh-client"
+dropbear-bin openssh-client dpkg-dev debhelper lintian scdoc bash-completion
+e2fsprogs"
 
 missing=""
 for p in $PKGS; do

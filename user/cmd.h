@@ -28,6 +28,13 @@ struct xt_cmd {
 extern const struct xt_cmd xt_cmds[];
 
 /*
+ * Hot-swap the rules file path (NULL: the built-in ruleset) into attached
+ * ifname, as `rules load` does (user/cmd_rules.c); prints one line on
+ * success.  Returns an enum xt_exit.
+ */
+int xt_rules_swap(const char *ifname, const char *path);
+
+/*
  * getopt_long's two error returns, reported alike by every subcommand
  * (option strings start with ':' so that a missing value is told apart).
  */

@@ -344,10 +344,13 @@ static int marks_same(const struct xt_settings *s,
 	return 0;
 }
 
-static int rules_load(int argc, char **argv)
+/*
+ * Swap path (NULL: the built-in ruleset) into attached ifname: shared by
+ * `rules load` and `service reload`.  Returns an enum xt_exit.
+ */
+int xt_rules_swap(const char *ifname, const char *path)
 {
 	static struct xt_rules_file f, placed;
-	const char *ifname, *path;
 	struct xt_attach_info info;
 	struct xt_rule_maps maps;
 	struct xt_pinned p;
@@ -355,14 +358,6 @@ static int rules_load(int argc, char **argv)
 	char abs[PATH_MAX], errbuf[160];
 	int lock, ret = XT_EXIT_FAIL, err;
 
-	if (argc != 3) {
-		usage(stderr);
-		return XT_EXIT_USAGE;
-	}
-	ifname = argv[1];
-	path = argv[2];
-	if (xt_privs_check("rules load", XT_PRIV_PINS))
-		return XT_EXIT_FAIL;
 	if (load_file(path, &f))
 		return XT_EXIT_USAGE;
 	lock = xt_lock();	/* says why it failed */
@@ -412,14 +407,17 @@ static int rules_load(int argc, char **argv)
 			    info.nrules < XT_MAX_RULES ? info.nrules :
 							 XT_MAX_RULES, &placed);
 	if (xt_rules_file_compile(&placed, &c, stderr)) {
-		pr_err("invalid rules file '%s'", path);
+		pr_err("invalid rules file '%s'", path ? path : "default");
 		ret = XT_EXIT_USAGE;
 		goto out_pins;
 	}
 	/* What names the new generation goes in with it, before the flip. */
 	xt_info_set_names(&info, &placed);
 	info.drop_threshold = placed.settings.drop_threshold;
-	if (!realpath(path, abs) || strlen(abs) >= sizeof(info.rules_path))
+	if (!path)
+		abs[0] = '\0';		/* status shows "default" */
+	else if (!realpath(path, abs) ||
+		 strlen(abs) >= sizeof(info.rules_path))
 		snprintf(abs, sizeof(abs), "%s", path);
 	snprintf(info.rules_path, sizeof(info.rules_path), "%.*s",
 		 (int)sizeof(info.rules_path) - 1, abs);
@@ -430,7 +428,8 @@ static int rules_load(int argc, char **argv)
 		pr_err("%s: cannot install ruleset: %s", ifname, strerror(-err));
 		goto out_pins;
 	}
-	printf("%s: loaded %s, %zu rules\n", ifname, path, f.nrules);
+	printf("%s: loaded %s, %zu rules\n", ifname,
+	       path ? path : "the built-in ruleset", f.nrules);
 	ret = XT_EXIT_OK;
 out_pins:
 	xt_pins_close(&p);
@@ -439,6 +438,17 @@ out_lock:
 out_file:
 	xt_rules_file_free(&f);
 	return ret;
+}
+
+static int rules_load(int argc, char **argv)
+{
+	if (argc != 3) {
+		usage(stderr);
+		return XT_EXIT_USAGE;
+	}
+	if (xt_privs_check("rules load", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
+	return xt_rules_swap(argv[1], argv[2]);
 }
 
 int cmd_rules(int argc, char **argv)

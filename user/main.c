@@ -18,6 +18,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_service(int argc, char **argv);
 
 const struct xt_cmd xt_cmds[] = {
 	/* Subcommands are added here, one line each. */
@@ -31,6 +32,7 @@ const struct xt_cmd xt_cmds[] = {
 	{ "probe", cmd_probe, "tell whether metadata reaches TC on an interface" },
 	{ "exporter", cmd_exporter, "serve the counters to Prometheus over HTTP" },
 	{ "capture", cmd_capture, "sample classified packets into pcapng" },
+	{ "service", cmd_service, "start, reload or stop IFACE as xdptag@IFACE.service does" },
 	{ NULL, NULL, NULL },
 };
 
@@ -39,7 +41,8 @@ static void usage(FILE *f)
 	const struct xt_cmd *c;
 
 	fprintf(f, "Usage: xdptag [-v|-vv] COMMAND [ARGS...]\n"
-		   "       xdptag COMMAND --help\n\nCommands:\n");
+		   "       xdptag COMMAND --help\n"
+		   "       xdptag --version\n\nCommands:\n");
 	for (c = xt_cmds; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
@@ -54,7 +57,11 @@ int main(int argc, char **argv)
 			xt_verbose = 1;
 		else if (!strcmp(argv[i], "-vv"))
 			xt_verbose = 2;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (!strcmp(argv[i], "--version")) {
+			/* XT_VERSION: debian/changelog's, by the Makefile. */
+			printf("xdptag %s\n", XT_VERSION);
+			return XT_EXIT_OK;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return XT_EXIT_OK;
 		} else {

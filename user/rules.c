@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "rules_file.h"
 
 const char *const xt_feature_names[] = {
 	"vlan", "ipv4", "ipv6", "arp", "ip_options", "ipv6_ext", "fragment",

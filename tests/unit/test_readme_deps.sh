@@ -11,7 +11,7 @@ para=$(awk '/^Packages \(Debian 12/ { on = 1 } on && /^$/ { exit } on' \
 	README.md)
 missing=""
 for p in $pkgs; do
-	grep -qE "(^|[ ,(])$p([ ,.)]|$)" <<<"$para" || missing+="$p "
+	grep -qE "(^|[ ,(])$p([ ,.;)]|$)" <<<"$para" || missing+="$p "
 done
 check "README's package list names every package of scripts/deps.sh" "" \
 	"${missing% }"

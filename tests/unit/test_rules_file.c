@@ -749,6 +749,13 @@ static void test_place_slots(void **state)
 	assert_true(out.rules[0].vacant);
 	assert_string_equal(out.rules[0].name, "");
 	assert_string_equal(out.rules[3].name, "c");
+	/* Three free slots, one name: still a ruleset that compiles. */
+	{
+		static struct xt_compiled c;
+
+		assert_int_equal(xt_rules_file_compile(&out, &c, stderr), 0);
+		xt_compiled_free(&c);
+	}
 
 	/* All 64 slots used before: a new rule reuses a vacated one. */
 	{
