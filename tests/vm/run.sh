@@ -8,7 +8,7 @@
 #   BUILD             build directory to test (default build)
 #   XT_VM_KERNEL      regex of the kernel package (default: newest 6.1 cloud)
 #   XT_VM_TIERS       tests/run.sh tiers to run (default "prog pcap e2e")
-#   XT_VM_TIMEOUT     seconds the whole VM run may take (default 600)
+#   XT_VM_TIMEOUT     seconds the whole VM run may take (default 1800)
 #   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
 #   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
 #   XT_VM_KEEP=1      keep the work directory (initramfs, console log)
@@ -21,7 +21,7 @@ BUILD=${BUILD:-build}
 CACHE=${XDG_CACHE_HOME:-/var/cache}/xdptag
 KPKG_RE=${XT_VM_KERNEL:-linux-image-6\.1\.0-[0-9]+-cloud-amd64}
 TIERS=${XT_VM_TIERS:-prog pcap e2e}
-VM_TIMEOUT=${XT_VM_TIMEOUT:-600}
+VM_TIMEOUT=${XT_VM_TIMEOUT:-1800}
 ACCEL=${XT_VM_ACCEL:-tcg}
 
 # Loaded at boot; the rest of the copied tree loads on demand by alias.
