@@ -61,11 +61,7 @@ NFT
 }
 
 # "all class5 other" echo requests since nft_arm
-nft_counts() {
-	ip netns exec "$RCV" nft -j list chain ip xtc pre |
-	jq -r '[.nftables[] | select(.rule) | .rule.expr[] |
-		select(.counter) | .counter.packets] | join(" ")'
-}
+nft_counts() { nft_counters "$RCV" chain ip xtc pre; }
 
 # pings_count: arm the counters, send N echo requests, print the counts.
 pings_count() {

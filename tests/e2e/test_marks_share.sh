@@ -70,9 +70,7 @@ table inet xtcount {
 NFT
 }
 counts() {
-	ip netns exec "$RCV" nft -j list table inet xtcount |
-	jq -r '[.nftables[] | select(.rule) | .rule.expr[] |
-		select(.counter) | .counter.packets] | join(" ")'
+	nft_counters "$RCV" table inet xtcount
 }
 fetch() {
 	ip netns exec "$SND" curl -s -o /dev/null -w '%{http_code}' \

@@ -79,11 +79,7 @@ table ip xtb {
 NFT
 }
 
-nft_counts() {
-	ip netns exec "$RCV" nft -j list chain ip xtb pre |
-	jq -r '[.nftables[] | select(.rule) | .rule.expr[] |
-		select(.counter) | .counter.packets] | join(" ")'
-}
+nft_counts() { nft_counters "$RCV" chain ip xtb pre; }
 
 pings() {
 	local sent

@@ -16,6 +16,15 @@ struct pkt {
 	uint32_t len;
 };
 
+/* A dotted IPv4 address in host order, as the frame builders take it. */
+static inline uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return ntohl(a.s_addr);
+}
+
 static inline void pkt_put(struct pkt *p, const void *d, uint32_t n)
 {
 	memcpy(p->b + p->len, d, n);

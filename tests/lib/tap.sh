@@ -98,6 +98,16 @@ e2e_need() {
 	done
 }
 
+# nft_counters NS WHAT...: the packet counts of the counters in what
+# `nft -j list WHAT...` shows in namespace NS, in rule order.
+nft_counters() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" nft -j list "$@" |
+	jq -r '[.nftables[] | select(.rule) | .rule.expr[] |
+		select(.counter) | .counter.packets] | join(" ")'
+}
+
 # lab_pair: namespaces SND and RCV joined by veth A (in SND) and B (in
 # RCV), IPv6 off in both (its autoconfiguration packets would change every
 # count), xdptag detached from B at exit, BMAC set to B's address.

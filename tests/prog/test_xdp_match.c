@@ -31,14 +31,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return ntohl(a.s_addr);
-}
-
 /* IPv4/L4 frame; proto 6 TCP, 17 UDP, 1 ICMP (sport/dport = type/code). */
 static struct pkt v4(const char *src, const char *dst, uint8_t proto,
 		     uint16_t sport, uint16_t dport, uint8_t flags, uint8_t ttl)
