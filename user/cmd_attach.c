@@ -17,6 +17,7 @@ static const char attach_usage[] =
 	"                    [--mark-value {class|score|both}] [--drop-above N]\n"
 	"                    [--bridge {meta|tc|auto}] [--force] [--tc-prio PRIO]\n"
 	"                    [--tc-attach {auto|tcx|cls}] [--no-meta]\n"
+	"                    [--xdp-multiprog]\n"
 	"\n"
 	"  --mode M         XDP mode (default auto: native, else generic)\n"
 	"  --rules FILE     rules file (default: the built-in ruleset)\n"
@@ -35,6 +36,8 @@ static const char attach_usage[] =
 	"                   before Cilium's programs) or cls (a cls_bpf filter);\n"
 	"                   default auto: tcx where the kernel has it\n"
 	"  --tc-prio PRIO   priority of the cls_bpf filter, 1-65535 (default 100)\n"
+	"  --xdp-multiprog  XDP as one program of libxdp's dispatcher, made if\n"
+	"                   IFACE has none (joined by default when it has one)\n"
 	"Options override the rules file's settings.\n";
 
 static const char detach_usage[] = "Usage: xdptag detach IFACE\n";
@@ -57,7 +60,7 @@ static int num_parse(const char *opt, const char *s, unsigned long max,
 }
 
 enum { O_MODE = 256, O_RULES, O_MASK, O_SHIFT, O_VALUE, O_DROP, O_FORCE,
-       O_PRIO, O_BRIDGE, O_NO_META, O_TC_ATTACH };
+       O_PRIO, O_BRIDGE, O_NO_META, O_TC_ATTACH, O_XDP_MULTIPROG };
 
 static const struct option attach_opts[] = {
 	{ "mode", required_argument, NULL, O_MODE },
@@ -71,6 +74,7 @@ static const struct option attach_opts[] = {
 	{ "bridge", required_argument, NULL, O_BRIDGE },
 	{ "no-meta", no_argument, NULL, O_NO_META },
 	{ "tc-attach", required_argument, NULL, O_TC_ATTACH },
+	{ "xdp-multiprog", no_argument, NULL, O_XDP_MULTIPROG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,6 +132,9 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case O_NO_META:
 			o.no_meta = true;
+			break;
+		case O_XDP_MULTIPROG:
+			o.xdp_multiprog = true;
 			break;
 		case O_BRIDGE:
 			if (xt_bridge_parse(optarg, &o.bridge)) {
