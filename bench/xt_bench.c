@@ -26,6 +26,11 @@
  *	turn GRO on (what `ethtool -K IFNAME gro on` does; no ethtool here)
  *   xt_bench nft IFNAME [RULES PREFIXES]
  *	print the nftables netdev-ingress equivalent of the same ruleset
+ *   xt_bench ids ROUNDS REPEAT ID ID...
+ *	per-packet cost in BPF_PROG_TEST_RUN of XDP programs already loaded,
+ *	by id, on the bench frame, interleaved round by round: median ns of
+ *	each, and each one's ratio to the first (xdptag alone against libxdp's
+ *	dispatcher running xdptag: tests/e2e/test_libxdp.sh)
  *
  * RULES 0 means the built-in default rules; 1, 16 or 64 a synthetic set of
  * that many rules.  PREFIXES > 0 appends a blocklist rule with that many
@@ -1490,6 +1495,48 @@ static int cmd_nft(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------- ids --- */
+
+#define IDS_MAX		4
+#define IDS_ROUNDS_MAX	101
+
+static int cmd_ids(int argc, char **argv)
+{
+	double ns[IDS_MAX][IDS_ROUNDS_MAX], med[IDS_MAX];
+	int fd[IDS_MAX], n = argc - 3, rounds, repeat, r, i;
+	struct pkt p;
+
+	if (argc < 5 || n > IDS_MAX) {
+		pr_err("usage: xt_bench ids ROUNDS REPEAT ID ID... (at most %d)",
+		       IDS_MAX);
+		return 2;
+	}
+	rounds = atoi(argv[1]);
+	repeat = atoi(argv[2]);
+	if (rounds < 1 || rounds > IDS_ROUNDS_MAX || repeat < 1) {
+		pr_err("ROUNDS 1-%d, REPEAT > 0", IDS_ROUNDS_MAX);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		fd[i] = bpf_prog_get_fd_by_id(atoi(argv[3 + i]));
+		if (fd[i] < 0) {
+			pr_err("program %s: %s", argv[3 + i], strerror(errno));
+			return 1;
+		}
+	}
+	pkt_bench(&p);
+	/* Interleaved: a burst of load from elsewhere hits every program. */
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			ns[i][r] = run_ns(fd[i], p.b, p.len, repeat, 1);
+	for (i = 0; i < n; i++) {
+		med[i] = median(ns[i], rounds);
+		printf("prog %s: %.1f ns/packet, ratio %.3f\n", argv[3 + i],
+		       med[i], med[i] / med[0]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	libbpf_set_print(NULL);
@@ -1505,6 +1552,8 @@ int main(int argc, char **argv)
 		return cmd_gro(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "nft"))
 		return cmd_nft(argc - 1, argv + 1);
-	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft} ... (see the source)");
+	if (argc > 1 && !strcmp(argv[1], "ids"))
+		return cmd_ids(argc - 1, argv + 1);
+	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft|ids} ... (see the source)");
 	return 2;
 }
