@@ -19,11 +19,7 @@ N=5
 
 e2e_need "libxdp e2e" "$META" xdp-filter xdp-loader nsenter nft jq
 lab_pair
-ip -n "$SND" addr add 10.199.0.1/24 dev "$A"
-ip -n "$RCV" addr add 10.199.0.2/24 dev "$B"
-AMAC=$(ip -n "$SND" -br link show "$A" | awk '{print $3}')
-ip -n "$SND" neigh replace 10.199.0.2 lladdr "$BMAC" dev "$A" nud permanent
-ip -n "$RCV" neigh replace 10.199.0.1 lladdr "$AMAC" dev "$B" nud permanent
+lab_ip4 10.199.0
 
 TMP=$(mktemp -d)
 on_exit rm -rf "$TMP"
