@@ -73,6 +73,23 @@ int xt_mp_present(int ifindex)
 	return yes;
 }
 
+bool xt_mp_has(int ifindex, __u32 id)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+
+	mp_setup();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	if (!xdp_multiprog__is_legacy(mp))
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_program__id(p) == id)
+				break;
+	xdp_multiprog__close(mp);
+	return p != NULL;
+}
+
 static __u32 mode_to_flags(enum xdp_attach_mode m)
 {
 	return m == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :

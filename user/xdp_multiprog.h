@@ -36,6 +36,9 @@ int xt_mp_present(int ifindex);
 int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		 __u32 xdp_flags, __u32 *mode_flags);
 
+/* Whether the dispatcher of ifindex runs the program id. */
+bool xt_mp_has(int ifindex, __u32 id);
+
 /*
  * Remove from the dispatcher of ifindex the program id (or, with id 0,
  * every program named name); the other programs keep running.  Returns
