@@ -44,7 +44,7 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	},
 	[XT_PIN_TC_LINK] = {
 		"tc_link", XT_PIN_LINK, XT_PIN_OBJ_TC, NULL, XT_PIN_TCX_ONLY,
-		0, "the tcx link (TC stage through tcx only)",
+		0, "the tcx link that keeps `tc_prog` attached",
 	},
 	[XT_PIN_RULES] = {
 		"xt_rules", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
