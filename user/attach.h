@@ -2,8 +2,8 @@
 /*
  * Attaching the pipeline to an interface and detaching it (attach.c): the
  * transaction that makes the pins (user/pins.h) and attaches both stages,
- * or undoes what an interrupted one left.  Includes what its callers
- * need with it: the pins, the lock and the settings' names.
+ * or undoes what an interrupted one left; the names of the settings.
+ * Includes what its callers need with it: the pins and the lock.
  */
 #ifndef XDPTAG_ATTACH_H
 #define XDPTAG_ATTACH_H
@@ -14,11 +14,17 @@
 #include "pins.h"
 #include "rules_file.h"
 #include "ruleset_load.h"
-#include "settings.h"
 
 /* Our TC filter: one fixed handle, priority 100 unless --tc-prio says. */
 #define XT_TC_HANDLE		0x7854
 #define XT_TC_PRIO_DEFAULT	100
+
+enum xt_mode {
+	XT_MODE_AUTO = 0,	/* native, falling back to generic */
+	XT_MODE_NATIVE,
+	XT_MODE_GENERIC,
+	XT_MODE_OFFLOAD,
+};
 
 struct xt_attach_opts {
 	const char *ifname;
@@ -33,6 +39,26 @@ struct xt_attach_opts {
 	/* Command-line settings; each has_* overrides the rules file's. */
 	struct xt_settings set;
 };
+
+/* "auto" etc. to enum xt_mode: 0 or -EINVAL. */
+int xt_mode_parse(const char *s, enum xt_mode *mode);
+/* "native", "generic", "offload" or "none" for XDP_FLAGS_*_MODE. */
+const char *xt_mode_str(__u32 xdp_flags);
+/* "meta", "tc", "auto" for enum xt_bridge; parse returns 0 or -EINVAL. */
+const char *xt_bridge_str(__u32 bridge);
+int xt_bridge_parse(const char *s, __u32 *bridge);
+/* "class", "score", "both"; parse returns 0 or -EINVAL. */
+const char *xt_mark_value_str(__u32 what);
+int xt_mark_value_parse(const char *s, __u32 *what);
+
+/*
+ * Check mark settings: mask nonzero, shift <= 31, and every value the
+ * setting can produce with classes 0..max_class (the highest class a rule
+ * of the ruleset gives) fits under mask after the shift.  On error writes
+ * a one-line reason into err and returns -EINVAL.
+ */
+int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
+		  char *err, size_t errlen);
 
 /*
  * Attach both stages to o->ifname, install the ruleset and pin everything.

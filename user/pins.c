@@ -95,7 +95,8 @@ static int *pinned_fd(struct xt_pinned *p, const struct xt_pin_desc *d)
 
 /* ------------------------------------------------------------ paths --- */
 
-bool xt_pin_ifname_ok(const char *ifname)
+/* A name that can be a directory under XT_PIN_ROOT (no '/', no '.'...). */
+static bool ifname_ok(const char *ifname)
 {
 	size_t n = strlen(ifname);
 
@@ -405,7 +406,7 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 		if (d->open_at)
 			*pinned_fd(p, d) = -1;
 	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
-	if (!xt_pin_ifname_ok(ifname))
+	if (!ifname_ok(ifname))
 		return -EINVAL;
 	err = xt_bpffs_find(false);
 	if (err)

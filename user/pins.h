@@ -176,8 +176,6 @@ void xt_info_set_names(struct xt_attach_info *info,
 
 /* ---- For attach, detach and the lock (attach.c, lock.c) ---- */
 
-/* A name that can be a directory under XT_PIN_ROOT (no '/', no '.'...). */
-bool xt_pin_ifname_ok(const char *ifname);
 /* XT_PIN_ROOT/IFNAME, and where attach --force keeps the pins it replaces
  * until the new ones say ATTACHED (":old-IFNAME", no interface's name). */
 void xt_pin_dir(const char *ifname, char *buf, size_t len);
