@@ -165,7 +165,7 @@ static int scrape_add(struct xt_pinned *p, int err, void *arg)
 			return ENOMEM;
 		sc->now = more;
 	}
-	if (xt_counters_read(p->xdp_stats, p->tc_stats, &sc->now[sc->n]))
+	if (xt_counters_read(p->cls_stats, p->tc_stats, &sc->now[sc->n]))
 		return 0;
 	xt_pins_take(&sc->pins[sc->n++], p);
 	return 0;

@@ -117,7 +117,7 @@ static int iface_add(struct xt_pinned *p, int err, void *arg)
 	}
 	memset(&o->ifs[o->n], 0, sizeof(o->ifs[0]));
 	xt_pins_take(&o->ifs[o->n].pins, p);
-	o->ifs[o->n].stats_id = map_id(o->ifs[o->n].pins.xdp_stats);
+	o->ifs[o->n].stats_id = map_id(o->ifs[o->n].pins.cls_stats);
 	o->n++;
 	return 0;
 }
@@ -194,7 +194,7 @@ static int sample(struct iface *ifs, int n)
 
 	for (i = 0; i < n; i++) {
 		ifs[i].prev = ifs[i].now;
-		err = xt_counters_read(ifs[i].pins.xdp_stats,
+		err = xt_counters_read(ifs[i].pins.cls_stats,
 				       ifs[i].pins.tc_stats, &ifs[i].now);
 		if (err) {
 			pr_err("%s: cannot read counters: %s",

@@ -63,10 +63,10 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 		"xt_state", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(state), "per generation, the per-source state table",
 	},
-	[XT_PIN_XDP_STATS] = {
-		"xt_xdp_stats", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
-		OPENED(xdp_stats),
-		"per-CPU counters of the classifying stage (sum over CPUs)",
+	[XT_PIN_CLS_STATS] = {
+		"xt_cls_stats", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
+		OPENED(cls_stats),
+		"per-CPU counters of classification, by whichever stage classifies (sum over CPUs)",
 	},
 	[XT_PIN_TC_STATS] = {
 		"xt_tc_stats", XT_PIN_MAP, XT_PIN_OBJ_TC, NULL, XT_PIN_ALWAYS,

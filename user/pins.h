@@ -38,7 +38,7 @@ enum xt_pin {
 	XT_PIN_ACTIVE,
 	XT_PIN_PREFIX,
 	XT_PIN_STATE,
-	XT_PIN_XDP_STATS,
+	XT_PIN_CLS_STATS,
 	XT_PIN_TC_STATS,
 	XT_PIN_BRIDGE,
 	XT_PIN_CAP,
@@ -121,7 +121,7 @@ struct xt_pinned {
 	char ifname[IF_NAMESIZE];	/* first: offset 0 is no fd */
 	int rules, active, prefix;	/* classifier maps */
 	int state;			/* per-source state tables */
-	int xdp_stats, tc_stats;	/* per-CPU counters */
+	int cls_stats, tc_stats;	/* per-CPU counters */
 	int info;			/* xt_info map */
 	int bridge;			/* xt_bridge map */
 	struct xt_attach_info info_val;	/* its content at open time */
