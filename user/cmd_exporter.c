@@ -141,8 +141,10 @@ static bool iface_gone(const struct xt_pinned *p)
 
 /* The interfaces of one scrape, with their counters. */
 struct scrape {
-	struct xt_pinned *pins;
-	struct xt_counters *now;
+	struct scraped {
+		struct xt_pinned pins;
+		struct xt_counters now;
+	} *ifs;
 	int n, cap;
 };
 
@@ -150,24 +152,20 @@ struct scrape {
 static int scrape_add(struct xt_pinned *p, int err, void *arg)
 {
 	struct scrape *sc = arg;
-	void *more;
+	struct scraped *more;
 
 	if (err || iface_gone(p))
 		return 0;
 	if (sc->n == sc->cap) {
 		sc->cap = sc->cap ? 2 * sc->cap : 4;
-		more = realloc(sc->pins, sc->cap * sizeof(*sc->pins));
+		more = realloc(sc->ifs, sc->cap * sizeof(*more));
 		if (!more)
 			return ENOMEM;
-		sc->pins = more;
-		more = realloc(sc->now, sc->cap * sizeof(*sc->now));
-		if (!more)
-			return ENOMEM;
-		sc->now = more;
+		sc->ifs = more;
 	}
-	if (xt_counters_read(p->cls_stats, p->tc_stats, &sc->now[sc->n]))
+	if (xt_counters_read(p->cls_stats, p->tc_stats, &sc->ifs[sc->n].now))
 		return 0;
-	xt_pins_take(&sc->pins[sc->n++], p);
+	xt_pins_take(&sc->ifs[sc->n++].pins, p);
 	return 0;
 }
 
@@ -188,9 +186,9 @@ static int metrics_render(char **buf, size_t *len)
 		err = -ENOMEM;
 	for (i = 0; !err && i < sc.n; i++)
 		s[i] = (struct xt_stats_sample){
-			.ifname = sc.pins[i].ifname,
-			.now = &sc.now[i],
-			.names = &sc.pins[i].info_val,
+			.ifname = sc.ifs[i].pins.ifname,
+			.now = &sc.ifs[i].now,
+			.names = &sc.ifs[i].pins.info_val,
 		};
 	f = err ? NULL : open_memstream(buf, len);
 	if (!err && !f)
@@ -201,9 +199,8 @@ static int metrics_render(char **buf, size_t *len)
 			err = -errno;
 	}
 	for (i = 0; i < sc.n; i++)
-		xt_pins_close(&sc.pins[i]);
-	free(sc.pins);
-	free(sc.now);
+		xt_pins_close(&sc.ifs[i].pins);
+	free(sc.ifs);
 	free(s);
 	return err;
 }
