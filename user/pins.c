@@ -27,6 +27,7 @@
 
 _Static_assert(offsetof(struct xt_pinned, ifname) == 0,
 	       "open_at 0 must mean: not opened");
+_Static_assert(XT_PIN_INFO == 0, "xt_info is made first, removed last");
 
 const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_INFO] = {
@@ -270,15 +271,23 @@ static int pin_unlink(const char *dir, const char *name)
 int xt_pins_remove(const char *dir)
 {
 	const char *record = xt_pin_table[XT_PIN_INFO].name;
+	const struct xt_pin_desc *d;
 	struct dirent *de;
-	DIR *d = opendir(dir);
 	int err = 0, e;
+	DIR *dd;
 
-	if (!d)
+	/* The table's pins in the reverse of the order attach made them. */
+	for (d = xt_pin_table + XT_PIN_NR - 1; d > xt_pin_table; d--) {
+		e = pin_unlink(dir, d->name);
+		if (e)
+			err = e;
+	}
+	/* Then any other name: pins of another xdptag version (a renamed
+	 * map) would keep the directory from going. */
+	dd = opendir(dir);
+	if (!dd)
 		return errno == ENOENT ? 0 : -errno;
-	/* Every name, not only the table's: pins of another xdptag version
-	 * would keep the directory from going. */
-	while ((de = readdir(d))) {
+	while ((de = readdir(dd))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, record))
 			continue;
@@ -286,7 +295,7 @@ int xt_pins_remove(const char *dir)
 		if (e)
 			err = e;
 	}
-	closedir(d);
+	closedir(dd);
 	if (!err)
 		err = pin_unlink(dir, record);
 	if (!err && rmdir(dir) && errno != ENOENT)

@@ -13,7 +13,7 @@ XDPPASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
 PINS=/sys/fs/bpf/xdptag
 PINTABLE=$PWD/$BUILD/tests/tools/pin_table
 
-e2e_need "lifecycle" "$PREMARK" "$XDPPASS" "$PINTABLE"
+e2e_need "lifecycle" "$PREMARK" "$XDPPASS" "$PINTABLE" bpftool
 
 lab_pair
 
@@ -72,6 +72,10 @@ run attach "$B"
 check "attach twice: exit status" 3 $RC
 check "attach twice: message" \
 	"Error: $B already has xdptag attached (detach first, or --force to replace it)" "$OUT"
+# A pin of another xdptag version (a map since renamed) goes with the rest.
+bpftool map pin pinned "$PINS/$B/xt_tc_stats" "$PINS/$B/xt_old_name"
+check "a pin the table does not name is in the directory" yes \
+	"$([ -e "$PINS/$B/xt_old_name" ] && echo yes)"
 run detach "$B"
 check "detach exits 0" 0 $RC
 check "detach message" "Detached xdptag from $B" "$OUT"
