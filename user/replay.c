@@ -812,7 +812,7 @@ static void state_count(struct state_sum *ss, unsigned long long n,
  */
 static void state_stamp(struct state_sum *ss, unsigned long long n, __u64 ts)
 {
-	if (n > 1 && ts < ss->last_ts) {
+	if (ts < ss->last_ts) {
 		if (!ss->backwards++)
 			ss->first_back = n;
 		return;

@@ -49,7 +49,8 @@ struct xt_replay_opts {
 	bool has_mark_mask, has_mark_shift, has_mark_value;
 	bool json;			/* JSON Lines instead of histograms */
 	unsigned long long limit;	/* stop after this many frames; 0: all */
-	unsigned int jobs;		/* test runs at once; 0: one per CPU */
+	unsigned int jobs;		/* test runs at once; 0: one per CPU;
+				 * 1 for rules with rate or fan-out */
 	bool live;			/* also through the real receive path */
 	const char *nft_path;		/* --live: ruleset; NULL: xdptag nft's */
 	const char *live_iface;		/* --live: the pipeline's veth name */
