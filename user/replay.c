@@ -1393,7 +1393,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		pr_warn("%llu frames are stamped before an earlier frame (the first: frame %llu): they ran in capture order, in their source's current window",
 			state->backwards, state->first_back);
 
-	rc = xt_counters_read(bpf_map__fd(skel->maps.xt_xdp_stats), -1, cnt);
+	rc = xt_counters_read(bpf_map__fd(skel->maps.xt_cls_stats), -1, cnt);
 	if (rc) {
 		pr_err("reading the program's counters: %s", strerror(-rc));
 		goto out;
