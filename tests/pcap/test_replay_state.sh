@@ -21,7 +21,14 @@ epoch=$("$XT" rules show | sed -n 's/.*, epoch \([0-9a-f]*\)$/\1/p')
 check "rules show prints the built-in rules' state epoch" 16 "${#epoch}"
 exp=$($PY tests/pcap/replay_state.py make "$TMP" "$epoch") ||
 	{ not_ok "captures made" "$exp"; finish; }
+# val KEY TEXT: KEY's value in TEXT; vals TEXT KEY...: theirs, on a line.
 val() { sed -n "s/^$1=//p" <<<"$2"; }
+vals() {
+	local t=$1 k out=()
+	shift
+	for k; do out+=("$(val "$k" "$t")"); done
+	echo "${out[*]}"
+}
 at=$(val fast_fires_at_frame "$exp")
 nflag=$(val fast_flagged "$exp")
 
@@ -38,17 +45,17 @@ check "fast scan: syn-fanout-ports first holds at frame $at (SYN $(val fast_fire
 	"$at" "$(val fast_first_fanout "$got")"
 check "... and on each of its $nflag SYNs from there on, class scan" \
 	"$nflag $nflag 0" \
-	"$(val fast_fanout "$got") $(val fast_scan "$got") $(val fast_gap_after_first "$got")"
+	"$(vals "$got" fast_fanout fast_scan fast_gap_after_first)"
 # The same SYNs 15 s apart: one per 10 s window.  On the wall clock all
 # 40 would fall in one window and the rule would hold from the 10th.
 check "spread scan (the same 40 SYNs over 10 minutes): never detected" \
 	"40 none 0" \
-	"$(val spread_frames "$got") $(val spread_first_fanout "$got") $(val spread_nonzero "$got")"
+	"$(vals "$got" spread_frames spread_first_fanout spread_nonzero)"
 check "benign traffic of a third source: 240 frames, none classified" \
-	"240 0" "$(val benign_frames "$got") $(val benign_nonzero "$got")"
+	"240 0" "$(vals "$got" benign_frames benign_nonzero)"
 check "summary: one runner, capture clock, syn-fanout-ports $nflag frames from frame $at, no other stateful rule held, no stamp backwards" \
 	"1 capture $nflag $at 0 0" \
-	"$(val summary_runners "$got") $(val summary_clock "$got") $(val summary_fanout "$got") $(val summary_others_held "$got") $(val summary_backwards "$got")"
+	"$(vals "$got" summary_runners summary_clock summary_fanout summary_others_held summary_backwards)"
 
 "$XT" replay --json "$TMP/scan.pcap" >"$TMP/2.json" 2>/dev/null
 check "a second run writes the same, byte for byte" "" \
@@ -83,7 +90,7 @@ rat=$(val reversed_fires_at_frame "$exp")
 got=$($PY tests/pcap/replay_state.py facts "$TMP/r.json")
 check "reversed spread scan: detected from frame $rat, on every frame after it" \
 	"$rat 0" \
-	"$(val spread_first_fanout "$got") $(val spread_gap_after_first "$got")"
+	"$(vals "$got" spread_first_fanout spread_gap_after_first)"
 check "... 39 frames stamped backwards in the summary, and a warning" \
 	"39 Warning: 39 frames are stamped before an earlier frame (the first: frame 2): they ran in capture order, in their source's current window" \
 	"$(val summary_backwards "$got") $(cat "$TMP/r.err")"
@@ -102,9 +109,9 @@ check "replay --live of the scan capture exits 0" "0" "$?"
 got=$($PY tests/pcap/replay_state.py facts "$TMP/l.json")
 check "live: the fast scan from frame $at, as in the test run, all agree" \
 	"$at $nflag 0 none" \
-	"$(val fast_live_first_fanout "$got") $(val fast_live_fanout "$got") $(val fast_disagree "$got")"
+	"$(vals "$got" fast_live_first_fanout fast_live_fanout fast_disagree)"
 check "live: the spread scan from frame $wat (kernel clock); those $nflag frames disagree" \
 	"$wat $nflag $nflag $wat" \
-	"$(val spread_live_first_fanout "$got") $(val spread_live_fanout "$got") $(val spread_disagree "$got")"
+	"$(vals "$got" spread_live_first_fanout spread_live_fanout spread_disagree)"
 check "live: benign traffic agrees" "0 none" "$(val benign_disagree "$got")"
 finish
