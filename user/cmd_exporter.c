@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,10 +21,10 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "num.h"
 #include "privs.h"
 #include "stats.h"
 
-#define MAX_IFACES	64
 #define LISTEN_DEFAULT	"127.0.0.1:9435"
 #define PROM_CTYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -45,15 +44,6 @@
  * it at net.core.somaxconn). */
 #define BACKLOG		4096
 
-static const char exporter_usage[] =
-	"Usage: xdptag exporter [--listen ADDR:PORT]\n"
-	"\n"
-	"Serves GET /metrics (Prometheus text format) for every interface\n"
-	"xdptag is attached to, until SIGINT or SIGTERM.\n"
-	"\n"
-	"  --listen A   IPv4 ADDR:PORT or [IPv6]:PORT, numeric\n"
-	"               (default " LISTEN_DEFAULT ": loopback only)\n";
-
 union sockaddr_any {
 	struct sockaddr sa;
 	struct sockaddr_in in;
@@ -66,9 +56,8 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *ps;
 	bool v6 = s[0] == '[';
-	unsigned long port;
+	unsigned long long port;
 	size_t n;
-	char *end;
 
 	memset(a, 0, sizeof(*a));
 	if (v6) {
@@ -89,9 +78,7 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 		return -EINVAL;
 	memcpy(host, s, n);
 	host[n] = '\0';
-	errno = 0;
-	port = strtoul(ps, &end, 10);
-	if (!*ps || *end || errno || ps[0] == '-' || !port || port > 65535)
+	if (xt_num_parse(ps, 65535, &port) || !port)
 		return -EINVAL;
 	if (!v6 && inet_pton(AF_INET, host, &a->in.sin_addr) == 1) {
 		a->in.sin_family = AF_INET;
@@ -113,22 +100,22 @@ static int listen_parse(const char *s, union sockaddr_any *a)
  */
 static bool iface_gone(const struct xt_pinned *p)
 {
-	static char warned[MAX_IFACES][IF_NAMESIZE];
+	static char warned[XT_MAX_IFACES][IF_NAMESIZE];
 	unsigned int ifindex = if_nametoindex(p->ifname);
 	int i, free_slot = -1;
 
-	for (i = 0; i < MAX_IFACES; i++) {
+	for (i = 0; i < XT_MAX_IFACES; i++) {
 		if (!strcmp(warned[i], p->ifname))
 			break;
 		if (!warned[i][0] && free_slot < 0)
 			free_slot = i;
 	}
 	if (ifindex && ifindex == p->info_val.ifindex) {
-		if (i < MAX_IFACES)	/* back again: warn if it goes again */
+		if (i < XT_MAX_IFACES)	/* back again: warn if it goes again */
 			warned[i][0] = '\0';
 		return false;
 	}
-	if (i == MAX_IFACES) {
+	if (i == XT_MAX_IFACES) {
 		pr_warn("%s: interface no longer exists; its counters are left out (run 'xdptag detach %s' to remove its pins)",
 			p->ifname, p->ifname);
 		if (free_slot >= 0)
@@ -144,20 +131,20 @@ static bool iface_gone(const struct xt_pinned *p)
  */
 static int metrics_render(char **buf, size_t *len)
 {
-	static char names[MAX_IFACES][IF_NAMESIZE];
-	static struct xt_pinned pins[MAX_IFACES];
-	static struct xt_counters now[MAX_IFACES];
-	struct xt_stats_sample s[MAX_IFACES];
+	static char names[XT_MAX_IFACES][IF_NAMESIZE];
+	static struct xt_pinned pins[XT_MAX_IFACES];
+	static struct xt_counters now[XT_MAX_IFACES];
+	struct xt_stats_sample s[XT_MAX_IFACES];
 	int i, n, k = 0, err = 0;
 	FILE *f;
 
-	n = xt_pins_list(names, MAX_IFACES);
+	n = xt_pins_list(names, XT_MAX_IFACES);
 	if (n == -ENOENT)
 		n = 0;
 	if (n < 0)
 		return n;
-	if (n > MAX_IFACES)
-		n = MAX_IFACES;
+	if (n > XT_MAX_IFACES)
+		n = XT_MAX_IFACES;
 	for (i = 0; i < n; i++) {
 		if (xt_pins_open(names[i], &pins[k]))
 			continue;
@@ -260,41 +247,21 @@ static unsigned int conn_budget(void)
 					     SPARE_FDS;
 }
 
-int cmd_exporter(int argc, char **argv)
+struct exporter_cfg {
+	const char *listen;
+};
+
+static int exporter_run(void *cfg)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *listen = LISTEN_DEFAULT;
+	const char *listen = ((const struct exporter_cfg *)cfg)->listen;
 	char names[1][IF_NAMESIZE];
 	union sockaddr_any addr;
 	struct MHD_Daemon *d;
 	unsigned int flags;
 	unsigned int max_conns;
 	sigset_t set;
-	int c, sig, n;
+	int sig, n;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen = optarg;
-			break;
-		case 'h':
-			fputs(exporter_usage, stdout);
-			return XT_EXIT_OK;
-		default:
-			return xt_opt_error("exporter", c, argv);
-		}
-	}
-	if (optind != argc) {
-		pr_err("unexpected argument '%s' (try 'xdptag exporter --help')",
-		       argv[optind]);
-		return XT_EXIT_USAGE;
-	}
 	if (listen_parse(listen, &addr)) {
 		pr_err("--listen: '%s' is not IPv4 ADDR:PORT or [IPv6]:PORT",
 		       listen);
@@ -345,3 +312,26 @@ int cmd_exporter(int argc, char **argv)
 	MHD_stop_daemon(d);
 	return XT_EXIT_OK;
 }
+
+static const struct exporter_cfg exporter_defaults = {
+	.listen = LISTEN_DEFAULT,
+};
+
+static const struct xt_opt exporter_opts[] = {
+	XT_OPTION(XT_OPT_STRING, "listen", struct exporter_cfg, listen,
+		  .metavar = "A",
+		  .help = "IPv4 ADDR:PORT or [IPv6]:PORT, numeric\n"
+			  "(default " LISTEN_DEFAULT ": loopback only)"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_exporter = {
+	.name = "exporter",
+	.summary = "serve the counters to Prometheus over HTTP",
+	.run = exporter_run,
+	.opts = exporter_opts,
+	.cfg_size = sizeof(struct exporter_cfg),
+	.defaults = &exporter_defaults,
+	.doc = "Serves GET /metrics (Prometheus text format) for every interface\n"
+	       "xdptag is attached to, until SIGINT or SIGTERM.\n",
+};

@@ -20,7 +20,6 @@
 #include "nft.h"
 #include "rules_file.h"
 
-#define MAX_IFACES	64
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One interface's mark layout and names; ifname "" matches any interface. */
@@ -336,10 +335,10 @@ static int src_default(struct nft_src *src)
 	memset(src, 0, sizeof(*src));
 	xt_info_set_names(&src->info, rf);
 	st = &rf->settings;
-	src->info.mark_mask = st->has_mark_mask ? st->mark_mask : 0xff;
-	src->info.mark_shift = st->has_mark_shift ? st->mark_shift : 0;
-	src->info.mark_value = st->has_mark_value ? st->mark_value :
-				XT_MARK_CLASS;
+	/* The loader put the defaults in where the file is silent. */
+	src->info.mark_mask = st->mark_mask;
+	src->info.mark_shift = st->mark_shift;
+	src->info.mark_value = st->mark_value;
 	xt_rules_file_free(rf);
 	free(rf);
 	return 0;
@@ -366,38 +365,22 @@ static int src_pinned(const char *ifname, struct nft_src *src)
 	return 0;
 }
 
-int cmd_nft(int argc, char **argv)
+struct nft_cfg {
+	const char *ifname;		/* NULL: every attached interface */
+	bool connmark;
+};
+
+static int nft_run(void *cfg)
 {
+	const struct nft_cfg *c = cfg;
 	char (*names)[IF_NAMESIZE] = NULL;
 	struct nft_src *src = NULL;
-	const char *ifname = NULL;
-	bool connmark = false;
+	const char *ifname = c->ifname;
+	bool connmark = c->connmark;
 	int i, n = 0, rc = XT_EXIT_OK;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: xdptag nft [--connmark] [IFACE]\n"
-			       "  Print an nftables ruleset counting packets "
-			       "by xdptag class (nft -f -).\n"
-			       "  Without IFACE: every attached interface, or "
-			       "the default rules if none.\n"
-			       "  --connmark: also carry each connection's "
-			       "class in ct mark to its later\n"
-			       "  packets and its replies.\n");
-			return XT_EXIT_OK;
-		} else if (!strcmp(argv[i], "--connmark")) {
-			connmark = true;
-			continue;
-		} else if (argv[i][0] == '-' || ifname) {
-			pr_err("nft: unexpected argument '%s' (try 'xdptag "
-			       "nft --help')", argv[i]);
-			return XT_EXIT_USAGE;
-		}
-		ifname = argv[i];
-	}
-
-	src = calloc(MAX_IFACES, sizeof(*src));
-	names = calloc(MAX_IFACES, IF_NAMESIZE);
+	src = calloc(XT_MAX_IFACES, sizeof(*src));
+	names = calloc(XT_MAX_IFACES, IF_NAMESIZE);
 	if (!src || !names) {
 		rc = XT_EXIT_FAIL;
 		goto out;
@@ -411,7 +394,7 @@ int cmd_nft(int argc, char **argv)
 		rc = src_pinned(ifname, &src[0]);
 		n = 1;
 	} else {
-		n = xt_pins_list(names, MAX_IFACES);
+		n = xt_pins_list(names, XT_MAX_IFACES);
 		if (n == -ENOENT)
 			n = 0;
 		if (n < 0) {
@@ -420,8 +403,8 @@ int cmd_nft(int argc, char **argv)
 			rc = XT_EXIT_FAIL;
 			goto out;
 		}
-		if (n > MAX_IFACES)
-			n = MAX_IFACES;
+		if (n > XT_MAX_IFACES)
+			n = XT_MAX_IFACES;
 		/* One bad name refuses the whole ruleset, before any pins
 		 * are read (those of another network namespace's interface
 		 * may fail the ifindex check here). */
@@ -448,3 +431,22 @@ out:
 	free(src);
 	return rc;
 }
+
+static const struct xt_opt nft_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", struct nft_cfg, ifname,
+	       .optional = true, .what = "at most one interface"),
+	XT_OPTION(XT_OPT_FLAG, "connmark", struct nft_cfg, connmark,
+		  .help = "also carry each connection's class in ct mark to its\n"
+			  "later packets and its replies"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_nft = {
+	.name = "nft",
+	.summary = "print an nftables ruleset matching the marks",
+	.run = nft_run,
+	.opts = nft_opts,
+	.cfg_size = sizeof(struct nft_cfg),
+	.doc = "Print an nftables ruleset counting packets by xdptag class (nft -f -).\n"
+	       "Without IFACE: every attached interface, or the default rules if none.\n",
+};

@@ -14,11 +14,7 @@
 #include "log.h"
 #include "privs.h"
 
-#define MAX_IFACES	256
 
-static const char status_usage[] =
-	"Usage: xdptag status [IFACE]\n"
-	"Shows every interface xdptag is attached to, or only IFACE.\n";
 
 static void uptime_print(__u64 since)
 {
@@ -165,33 +161,29 @@ static int status_one(const char *ifname)
 	return XT_EXIT_OK;
 }
 
-int cmd_status(int argc, char **argv)
+struct status_cfg {
+	const char *ifname;		/* NULL: every attached interface */
+};
+
+static int status_run(void *cfg)
 {
-	static char names[MAX_IFACES][IF_NAMESIZE];
+	const struct status_cfg *c = cfg;
+	static char names[XT_MAX_IFACES][IF_NAMESIZE];
 	int n, i, ret = XT_EXIT_OK, r;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") ||
-			  !strcmp(argv[1], "-h"))) {
-		fputs(status_usage, stdout);
-		return XT_EXIT_OK;
-	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		pr_err("expected at most one interface (try 'xdptag status --help')");
-		return XT_EXIT_USAGE;
-	}
 	if (xt_privs_check("status", XT_PRIV_PINS))
 		return XT_EXIT_FAIL;
-	if (argc == 2)
-		return status_one(argv[1]);
+	if (c->ifname)
+		return status_one(c->ifname);
 
-	n = xt_pins_list(names, MAX_IFACES);
+	n = xt_pins_list(names, XT_MAX_IFACES);
 	if (n < 0) {
 		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(n));
 		return XT_EXIT_FAIL;
 	}
 	if (!n)
 		printf("No interface has xdptag attached\n");
-	for (i = 0; i < n && i < MAX_IFACES; i++) {
+	for (i = 0; i < n && i < XT_MAX_IFACES; i++) {
 		if (i)
 			printf("\n");
 		r = status_one(names[i]);
@@ -200,3 +192,18 @@ int cmd_status(int argc, char **argv)
 	}
 	return ret;
 }
+
+static const struct xt_opt status_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", struct status_cfg, ifname,
+	       .optional = true, .what = "at most one interface"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_status = {
+	.name = "status",
+	.summary = "show attached interfaces and bridge health",
+	.run = status_run,
+	.opts = status_opts,
+	.cfg_size = sizeof(struct status_cfg),
+	.doc = "Shows every interface xdptag is attached to, or only IFACE.\n",
+};

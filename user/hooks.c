@@ -20,27 +20,6 @@
 #include "log.h"
 #include "stats.h"
 
-static const char *const tc_attach_names[] = {
-	[XT_TC_CLS] = "cls", [XT_TC_TCX] = "tcx", [XT_TC_AUTO] = "auto",
-};
-
-const char *xt_tc_attach_str(__u32 how)
-{
-	return how <= XT_TC_AUTO ? tc_attach_names[how] : "?";
-}
-
-int xt_tc_attach_parse(const char *s, __u32 *how)
-{
-	__u32 i;
-
-	for (i = 0; i <= XT_TC_AUTO; i++)
-		if (!strcmp(s, tc_attach_names[i])) {
-			*how = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 /* The ids of ifindex's tcx ingress programs, in run order; count or -errno
  * (-EINVAL on kernels without tcx: the attach type is unknown there). */
 static int tcx_ids(int ifindex, __u32 *ids, __u32 max)

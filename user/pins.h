@@ -29,6 +29,8 @@
 #include "xdptag.h"
 
 #define XT_PIN_ROOT	"/sys/fs/bpf/xdptag"
+/* Attached interfaces one listing of XT_PIN_ROOT holds, for every command. */
+#define XT_MAX_IFACES	256
 #define XT_PIN_CAP	"xt_cap"
 #define XT_PIN_CAP_RING	"xt_cap_ring"
 #define XT_CLASS_NAME_MAX	32
