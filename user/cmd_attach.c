@@ -70,15 +70,11 @@ static const struct xt_opt attach_opts[] = {
 };
 #undef A
 
-const struct xt_cmd xt_cmd_attach = {
-	.name = "attach",
-	.summary = "attach the pipeline to an interface",
-	.run = attach_run,
-	.opts = attach_opts,
-	.cfg_size = sizeof(struct xt_attach_opts),
+const struct xt_cmd xt_cmd_attach = XT_COMMAND("attach",
+	"attach the pipeline to an interface",
+	attach_run, attach_opts, struct xt_attach_opts,
 	.defaults = &attach_defaults,
-	.doc = "Options override the rules file's settings.\n",
-};
+	.doc = "Options override the rules file's settings.\n");
 
 struct detach_cfg {
 	const char *ifname;
@@ -99,10 +95,6 @@ static const struct xt_opt detach_opts[] = {
 	XT_OPT_TABLE_END,
 };
 
-const struct xt_cmd xt_cmd_detach = {
-	.name = "detach",
-	.summary = "remove the pipeline from an interface",
-	.run = detach_run,
-	.opts = detach_opts,
-	.cfg_size = sizeof(struct detach_cfg),
-};
+const struct xt_cmd xt_cmd_detach = XT_COMMAND("detach",
+	"remove the pipeline from an interface",
+	detach_run, detach_opts, struct detach_cfg);

@@ -52,14 +52,10 @@ static const struct xt_opt capture_opts[] = {
 };
 #undef C
 
-const struct xt_cmd xt_cmd_capture = {
-	.name = "capture",
-	.summary = "sample classified packets into pcapng",
-	.run = capture_run,
-	.opts = capture_opts,
-	.cfg_size = sizeof(struct xt_capture_opts),
+const struct xt_cmd xt_cmd_capture = XT_COMMAND("capture",
+	"sample classified packets into pcapng",
+	capture_run, capture_opts, struct xt_capture_opts,
 	.defaults = &capture_defaults,
 	.doc = "Samples packets the XDP stage of IFACE classified, with their verdict,\n"
 	       "and writes them as pcapng; each packet's comment holds class, score,\n"
-	       "rules and mark.  Conditions given must all hold.\n",
-};
+	       "rules and mark.  Conditions given must all hold.\n");

@@ -325,13 +325,9 @@ static const struct xt_opt exporter_opts[] = {
 	XT_OPT_TABLE_END,
 };
 
-const struct xt_cmd xt_cmd_exporter = {
-	.name = "exporter",
-	.summary = "serve the counters to Prometheus over HTTP",
-	.run = exporter_run,
-	.opts = exporter_opts,
-	.cfg_size = sizeof(struct exporter_cfg),
+const struct xt_cmd xt_cmd_exporter = XT_COMMAND("exporter",
+	"serve the counters to Prometheus over HTTP",
+	exporter_run, exporter_opts, struct exporter_cfg,
 	.defaults = &exporter_defaults,
 	.doc = "Serves GET /metrics (Prometheus text format) for every interface\n"
-	       "xdptag is attached to, until SIGINT or SIGTERM.\n",
-};
+	       "xdptag is attached to, until SIGINT or SIGTERM.\n");

@@ -441,12 +441,8 @@ static const struct xt_opt nft_opts[] = {
 	XT_OPT_TABLE_END,
 };
 
-const struct xt_cmd xt_cmd_nft = {
-	.name = "nft",
-	.summary = "print an nftables ruleset matching the marks",
-	.run = nft_run,
-	.opts = nft_opts,
-	.cfg_size = sizeof(struct nft_cfg),
+const struct xt_cmd xt_cmd_nft = XT_COMMAND("nft",
+	"print an nftables ruleset matching the marks",
+	nft_run, nft_opts, struct nft_cfg,
 	.doc = "Print an nftables ruleset counting packets by xdptag class (nft -f -).\n"
-	       "Without IFACE: every attached interface, or the default rules if none.\n",
-};
+	       "Without IFACE: every attached interface, or the default rules if none.\n");

@@ -239,16 +239,12 @@ static const struct xt_opt probe_opts[] = {
 };
 #undef P
 
-const struct xt_cmd xt_cmd_probe = {
-	.name = "probe",
-	.summary = "tell whether metadata reaches TC on an interface",
-	.run = probe_run,
-	.opts = probe_opts,
-	.cfg_size = sizeof(struct probe_cfg),
+const struct xt_cmd xt_cmd_probe = XT_COMMAND("probe",
+	"tell whether metadata reaches TC on an interface",
+	probe_run, probe_opts, struct probe_cfg,
 	.defaults = &probe_defaults,
 	.doc = "Attaches xdptag to IFACE for N seconds (default 5), watches whether\n"
 	       "the tags XDP writes reach TC while traffic flows, detaches and says\n"
 	       "which --bridge to attach with.  Exit 0 with a verdict, 4 when no\n"
 	       "traffic was seen.  If xdptag is attached already, judges from its\n"
-	       "live counters instead.\n",
-};
+	       "live counters instead.\n");

@@ -55,15 +55,11 @@ static const struct xt_opt replay_opts[] = {
 };
 #undef R
 
-const struct xt_cmd xt_cmd_replay = {
-	.name = "replay",
-	.summary = "run a capture through the XDP program",
-	.run = replay_run,
-	.opts = replay_opts,
-	.cfg_size = sizeof(struct xt_replay_opts),
+const struct xt_cmd xt_cmd_replay = XT_COMMAND("replay",
+	"run a capture through the XDP program",
+	replay_run, replay_opts, struct xt_replay_opts,
 	.doc = "Runs every frame of CAPTURE (pcap or pcapng, Ethernet) through the\n"
 	       "XDP program with BPF_PROG_TEST_RUN and the TC stage's mark logic.\n"
 	       "Prints the histograms of 'xdptag stats' and what was skipped, or\n"
 	       "with --json one JSON object per frame and a summary object.\n"
-	       "Options override the rules file's settings.\n",
-};
+	       "Options override the rules file's settings.\n");

@@ -451,35 +451,23 @@ static const struct xt_opt load_opts[] = {
 };
 #undef R
 
-static const struct xt_cmd rules_check_cmd = {
-	.name = "check",
-	.summary = "validate FILE (syntax, names, limits); touches nothing",
-	.run = rules_check, .opts = check_opts,
-	.cfg_size = sizeof(struct rules_cfg),
-};
+static const struct xt_cmd rules_check_cmd = XT_COMMAND("check",
+	"validate FILE (syntax, names, limits); touches nothing",
+	rules_check, check_opts, struct rules_cfg);
 
-static const struct xt_cmd rules_show_cmd = {
-	.name = "show",
-	.summary = "print FILE (default: the built-in ruleset) as compiled:\n"
-		   "rules by slot, prefix entries, table occupancy",
-	.run = rules_show, .opts = show_opts,
-	.cfg_size = sizeof(struct rules_cfg),
-};
+static const struct xt_cmd rules_show_cmd = XT_COMMAND("show",
+	"print FILE (default: the built-in ruleset) as compiled:\n"
+	"rules by slot, prefix entries, table occupancy",
+	rules_show, show_opts, struct rules_cfg);
 
-static const struct xt_cmd rules_load_cmd = {
-	.name = "load",
-	.summary = "replace the ruleset of attached IFACE without a gap;\n"
-		   "rules keep their slot (and counters) by name",
-	.run = rules_load, .opts = load_opts,
-	.cfg_size = sizeof(struct rules_cfg),
-};
+static const struct xt_cmd rules_load_cmd = XT_COMMAND("load",
+	"replace the ruleset of attached IFACE without a gap;\n"
+	"rules keep their slot (and counters) by name",
+	rules_load, load_opts, struct rules_cfg);
 
 static const struct xt_cmd *const rules_cmds[] = {
 	&rules_check_cmd, &rules_show_cmd, &rules_load_cmd, NULL,
 };
 
-const struct xt_cmd xt_cmd_rules = {
-	.name = "rules",
-	.summary = "check, show or hot-swap a rules file",
-	.subs = rules_cmds,
-};
+const struct xt_cmd xt_cmd_rules = XT_GROUP("rules",
+	"check, show or hot-swap a rules file", rules_cmds);

@@ -157,38 +157,27 @@ static const struct xt_opt iface_opts[] = {
 };
 #undef S
 
-static const struct xt_cmd start_cmd = {
-	.name = "start",
-	.summary = "attach IFACE with /etc/xdptag/IFACE.yaml, or the built-in\n"
-		   "ruleset if that file does not exist; if IFACE is already\n"
-		   "attached and intact, keep it and load the rules into it",
-	.run = service_start, .opts = start_opts,
-	.cfg_size = sizeof(struct service_cfg),
-};
+static const struct xt_cmd start_cmd = XT_COMMAND("start",
+	"attach IFACE with /etc/xdptag/IFACE.yaml, or the built-in\n"
+	"ruleset if that file does not exist; if IFACE is already\n"
+	"attached and intact, keep it and load the rules into it",
+	service_start, start_opts, struct service_cfg);
 
-static const struct xt_cmd reload_cmd = {
-	.name = "reload",
-	.summary = "load the same file (or the built-in ruleset) into IFACE\n"
-		   "without a gap; a bad file changes nothing",
-	.run = service_reload, .opts = iface_opts,
-	.cfg_size = sizeof(struct service_cfg),
-};
+static const struct xt_cmd reload_cmd = XT_COMMAND("reload",
+	"load the same file (or the built-in ruleset) into IFACE\n"
+	"without a gap; a bad file changes nothing",
+	service_reload, iface_opts, struct service_cfg);
 
-static const struct xt_cmd stop_cmd = {
-	.name = "stop",
-	.summary = "detach IFACE; nothing attached is not an error",
-	.run = service_stop, .opts = iface_opts,
-	.cfg_size = sizeof(struct service_cfg),
-};
+static const struct xt_cmd stop_cmd = XT_COMMAND("stop",
+	"detach IFACE; nothing attached is not an error",
+	service_stop, iface_opts, struct service_cfg);
 
 static const struct xt_cmd *const service_cmds[] = {
 	&start_cmd, &reload_cmd, &stop_cmd, NULL,
 };
 
-const struct xt_cmd xt_cmd_service = {
-	.name = "service",
-	.summary = "start, reload or stop IFACE as xdptag@IFACE.service does",
-	.subs = service_cmds,
+const struct xt_cmd xt_cmd_service = XT_GROUP("service",
+	"start, reload or stop IFACE as xdptag@IFACE.service does",
+	service_cmds,
 	.doc = "ATTACH-OPTIONS are those of 'xdptag attach' (--mode, --bridge, ...).\n"
-	       "XDPTAG_CONFIG_DIR replaces /etc/xdptag.\n",
-};
+	       "XDPTAG_CONFIG_DIR replaces /etc/xdptag.\n");

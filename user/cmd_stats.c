@@ -299,11 +299,7 @@ static const struct xt_opt stats_opts[] = {
 };
 #undef S
 
-const struct xt_cmd xt_cmd_stats = {
-	.name = "stats",
-	.summary = "print counters: table, JSON or Prometheus",
-	.run = stats_run,
-	.opts = stats_opts,
-	.cfg_size = sizeof(struct stats_cfg),
-	.doc = "Counters of IFACE, or of every attached interface.\n",
-};
+const struct xt_cmd xt_cmd_stats = XT_COMMAND("stats",
+	"print counters: table, JSON or Prometheus",
+	stats_run, stats_opts, struct stats_cfg,
+	.doc = "Counters of IFACE, or of every attached interface.\n");

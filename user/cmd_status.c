@@ -199,11 +199,7 @@ static const struct xt_opt status_opts[] = {
 	XT_OPT_TABLE_END,
 };
 
-const struct xt_cmd xt_cmd_status = {
-	.name = "status",
-	.summary = "show attached interfaces and bridge health",
-	.run = status_run,
-	.opts = status_opts,
-	.cfg_size = sizeof(struct status_cfg),
-	.doc = "Shows every interface xdptag is attached to, or only IFACE.\n",
-};
+const struct xt_cmd xt_cmd_status = XT_COMMAND("status",
+	"show attached interfaces and bridge health",
+	status_run, status_opts, struct status_cfg,
+	.doc = "Shows every interface xdptag is attached to, or only IFACE.\n");

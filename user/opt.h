@@ -85,6 +85,15 @@ struct xt_cmd {
 	const char *doc;	/* help text after the synopsis */
 };
 
+/* Command NAME: run RUN on config struct CFG, filled through table OPTS. */
+#define XT_COMMAND(name_, summary_, run_, opts_, cfg, ...)		\
+	{ .name = (name_), .summary = (summary_), .run = (run_),	\
+	  .opts = (opts_), .cfg_size = sizeof(cfg), __VA_ARGS__ }
+
+/* Group NAME: one of the NULL-terminated table SUBS. */
+#define XT_GROUP(name_, summary_, subs_, ...)				\
+	{ .name = (name_), .summary = (summary_), .subs = (subs_), __VA_ARGS__ }
+
 /* The top level's commands, in main.c. */
 extern const struct xt_cmd *const xt_cmds[];
 
