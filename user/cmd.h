@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Subcommands.  Each takes the arguments after its name (argv[0] is the
- * subcommand) and returns the process exit status (docs/cli.md lists them).
+ * Subcommands: each is a struct xt_cmd (user/opt.h) in its user/cmd_*.c,
+ * run through the option layer; it returns the process exit status
+ * (docs/cli.md lists them).
  */
 #ifndef XDPTAG_CMD_H
 #define XDPTAG_CMD_H

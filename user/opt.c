@@ -92,12 +92,13 @@ static int opt_store(const struct xt_opt *o, const char *s, void *cfg)
 		store_uint(field, o->size, e);
 		break;
 	case XT_OPT_DURATION:
-		/* Decimal seconds with a fraction: the number syntax has no
-		 * fractions, so this is strtod with its corners cut off. */
+		/* Decimal seconds, a fraction allowed: digits and one dot,
+		 * so strtod's signs, exponents, hex, inf and nan are out. */
 		errno = 0;
 		d = strtod(s, &end);
 		if (errno || end == s || *end || !(d > 0) ||
-		    d > (double)o->max || !strchr("0123456789.", s[0])) {
+		    d > (double)o->max || strspn(s, "0123456789.") != strlen(s) ||
+		    (strchr(s, '.') && strchr(s, '.') != strrchr(s, '.'))) {
 			pr_err("%s: '%s' is not a number of seconds above 0 and at most %llu",
 			       label, s, o->max);
 			return -EINVAL;
