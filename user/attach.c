@@ -41,15 +41,14 @@ static const __u32 mode_flags[] = {
 	[XT_MODE_OFFLOAD] = XDP_FLAGS_HW_MODE,
 };
 
-/* The words of enum xt_mode are in user/names.c; these are the flags'. */
+/* The word of the mode XDP_FLAGS_*_MODE in xdp_flags asks for. */
 const char *xt_mode_str(__u32 xdp_flags)
 {
-	if (xdp_flags & XDP_FLAGS_DRV_MODE)
-		return "native";
-	if (xdp_flags & XDP_FLAGS_SKB_MODE)
-		return "generic";
-	if (xdp_flags & XDP_FLAGS_HW_MODE)
-		return "offload";
+	enum xt_mode m;
+
+	for (m = XT_MODE_NATIVE; m <= XT_MODE_OFFLOAD; m++)
+		if (xdp_flags & mode_flags[m])
+			return xt_name_str(xt_mode_names, m);
 	return "none";
 }
 

@@ -81,12 +81,6 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 	return n;
 }
 
-static const char *value_kind(__u32 v)
-{
-	return v == XT_MARK_BAND ? "score" : v == XT_MARK_BOTH ? "both" :
-	       "class";
-}
-
 static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		      bool netdev)
 {
@@ -108,7 +102,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		fprintf(f, "# %s: mark_value %s, mark_mask 0x%x, mark_shift "
 			   "%u\n", src[s].ifname[0] ? src[s].ifname :
 			"any interface (default rules)",
-			value_kind(in->mark_value), in->mark_mask,
+			xt_mark_value_str(in->mark_value), in->mark_mask,
 			in->mark_shift);
 	}
 	/* Declaring then deleting makes the load work whether or not the

@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"	/* xt_mode_str */
 #include "hooks.h"
 #include "log.h"
 #include "stats.h"
@@ -303,12 +304,6 @@ int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
 	return err;
 }
 
-static const char *xdp_mode_name(__u32 mode)
-{
-	return mode == XDP_FLAGS_DRV_MODE ? "native" :
-	       mode == XDP_FLAGS_SKB_MODE ? "generic" : "offload";
-}
-
 static void hook_describe(const struct xt_hook_prog *p, char *buf,
 			  size_t len)
 {
@@ -318,7 +313,7 @@ static void hook_describe(const struct xt_hook_prog *p, char *buf,
 		snprintf(id, sizeof(id), " prog %u", p->id);
 	switch (p->kind) {
 	case XT_HOOK_XDP:
-		snprintf(buf, len, "xdp %s%s %s", xdp_mode_name(p->order), id,
+		snprintf(buf, len, "xdp %s%s %s", xt_mode_str(p->order), id,
 			 p->name);
 		break;
 	case XT_HOOK_TCX:
