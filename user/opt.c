@@ -229,8 +229,10 @@ static int cmd_parse(const struct xt_cmd *c, const char *path, int argc,
 				given[o - c->opts] = true;
 			if (o->type == XT_OPT_FLAG) {
 				if (value) {
-					pr_err("option '%.*s' takes no value",
-					       (int)(strchr(a, '=') - a), a);
+					char label[48];
+
+					pr_err("option '%s' takes no value",
+					       opt_label(o, label, sizeof(label)));
 					return XT_EXIT_USAGE;
 				}
 				store_uint((char *)cfg + o->off, o->size,
