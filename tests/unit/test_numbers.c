@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include "cmd.h"
 #include "rules_file.h"
+#include "unit/stderr_catch.h"
 
 #define LEADING_ZERO "has a leading zero: write decimal without it, or hex with 0x"
 
@@ -44,42 +45,30 @@ static const struct xt_cmd num_cmd = {
 	.cfg_size = sizeof(struct num_cfg),
 };
 
-/* Run f(arg) with stderr caught into buf. */
-static void catch_stderr(char *buf, size_t len, int (*f)(const char *, __u32 *),
-			 const char *arg, __u32 *v, int *ret)
-{
-	FILE *tmp = tmpfile();
-	int saved = dup(2);
-	size_t n;
+struct num_try {
+	const char *text;
+	__u32 v;
+};
 
-	assert_non_null(tmp);
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
-	*ret = f(arg, v);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, len - 1, tmp);
-	buf[n] = '\0';
-	fclose(tmp);
-}
-
-static int cli(const char *text, __u32 *v)
+/* The text as the value of --n. */
+static int cli(void *arg)
 {
-	char *argv[] = { "num", "--n", (char *)text, NULL };
+	struct num_try *t = arg;
+	char *argv[] = { "num", "--n", (char *)t->text, NULL };
 	int ret;
 
 	ran_with = 0xdeadbeef;
 	ret = xt_cmd_run(&num_cmd, "num", 3, argv);
-	*v = ran_with;
+	t->v = ran_with;
 	return ret;
 }
 
 static char rules_path[] = "/tmp/xt-numbers-XXXXXX";
 
-static int rules(const char *text, __u32 *v)
+/* The text as a rules file's mark_mask. */
+static int rules(void *arg)
 {
+	struct num_try *t = arg;
 	static struct xt_rules_file rf;
 	FILE *f = fopen(rules_path, "w");
 	int ret;
@@ -87,11 +76,11 @@ static int rules(const char *text, __u32 *v)
 	assert_non_null(f);
 	fprintf(f, "settings:\n  mark_mask: %s\nclasses: [{id: 1, name: a}]\n"
 		   "rules: [{name: r, class: a, weight: 1, match: {proto: tcp}}]\n",
-		text);
+		t->text);
 	fclose(f);
 	ret = xt_rules_file_load(rules_path, &rf, stderr);
 	if (!ret) {
-		*v = rf.settings.mark_mask;
+		t->v = rf.settings.mark_mask;
 		xt_rules_file_free(&rf);
 	}
 	return ret;
@@ -133,10 +122,12 @@ static void same_in_both(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct num_case *c = &cases[i];
+		struct num_try ct = { c->text }, ft = { c->text };
 
-		catch_stderr(cli_err, sizeof(cli_err), cli, c->text, &cv, &cret);
-		catch_stderr(file_err, sizeof(file_err), rules, c->text, &fv,
-			     &fret);
+		cret = stderr_catch(cli_err, sizeof(cli_err), cli, &ct);
+		fret = stderr_catch(file_err, sizeof(file_err), rules, &ft);
+		cv = ct.v;
+		fv = ft.v;
 		/* cmocka prints only the failed line: say which text. */
 		if ((cret == 0) != c->ok || (fret == 0) != c->ok)
 			print_message("'%s': cli %d %s| file %d %s\n", c->text,

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "attach.h"	/* enum xt_mode */
 #include "cmd.h"
+#include "unit/stderr_catch.h"
 
 struct t_cfg {
 	const char *ifname;
@@ -63,33 +64,30 @@ static const struct xt_opt t_opts[] = {
 static const struct xt_cmd t_cmd = XT_COMMAND("t", "a test command", t_run,
 	t_opts, struct t_cfg, .doc = "Some doc.\n");
 
-/* Run t_cmd on the words (NULL-terminated); *err gets its stderr. */
+struct words {
+	int argc;
+	char *argv[32];
+};
+
+static int run_words(void *arg)
+{
+	struct words *w = arg;
+
+	memset(&got, 0, sizeof(got));
+	return xt_cmd_run(&t_cmd, "t", w->argc, w->argv);
+}
+
+/* Run t_cmd on the words (NULL-terminated); err gets its stderr. */
 static int run(char *err, size_t len, ...)
 {
-	char *argv[32] = { "t" };
-	int argc = 1, ret, saved = dup(2);
-	FILE *tmp = tmpfile();
+	struct words w = { 1, { "t" } };
 	va_list ap;
-	size_t n;
 
 	va_start(ap, len);
-	while ((argv[argc] = va_arg(ap, char *)))
-		argc++;
+	while ((w.argv[w.argc] = va_arg(ap, char *)))
+		w.argc++;
 	va_end(ap);
-	memset(&got, 0, sizeof(got));
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
-	ret = xt_cmd_run(&t_cmd, "t", argc, argv);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(err, 1, len - 1, tmp);
-	err[n] = '\0';
-	if (n && err[n - 1] == '\n')
-		err[n - 1] = '\0';
-	fclose(tmp);
-	return ret;
+	return stderr_catch(err, len, run_words, &w);
 }
 
 static void stores(void **state)
