@@ -18,9 +18,9 @@ struct xt_name {
 
 /* Each ends with { NULL }. */
 extern const struct xt_name xt_mode_names[];		/* enum xt_mode */
-extern const struct xt_name xt_mark_value_names[];	/* enum xt_mark_value */
-extern const struct xt_name xt_bridge_names[];		/* enum xt_bridge */
-extern const struct xt_name xt_tc_attach_names[];	/* enum xt_tc_attach */
+extern const struct xt_name xt_mark_value_names[];	/* xt_mark_value */
+extern const struct xt_name xt_bridge_names[];		/* xt_bridge */
+extern const struct xt_name xt_tc_attach_names[];	/* xt_tc_attach */
 
 /* s's value into *val: 0, or -EINVAL if s is not in t. */
 int xt_name_parse(const struct xt_name *t, const char *s, __u32 *val);

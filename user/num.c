@@ -52,8 +52,8 @@ const char *xt_num_why(int err, unsigned long long min, unsigned long long max,
 		       char *buf, size_t len)
 {
 	if (err == -EDOM)
-		snprintf(buf, len,
-			 "has a leading zero: write decimal without it, or hex with 0x");
+		snprintf(buf, len, "has a leading zero: %s",
+			 "write decimal without it, or hex with 0x");
 	else
 		snprintf(buf, len, "is not a number in %llu-%llu", min, max);
 	return buf;

@@ -60,7 +60,19 @@ static const char *opt_label(const struct xt_opt *o, char *buf, size_t len)
 	return buf;
 }
 
-/* Parse s as o's value into cfg: 0, or -EINVAL after an error line. */
+/* "option '--name' WHY": one error line, exit status 2. */
+static int opt_error(const struct xt_opt *o, const char *why)
+{
+	char label[48];
+
+	pr_err("option '%s' %s", opt_label(o, label, sizeof(label)), why);
+	return XT_EXIT_USAGE;
+}
+
+/*
+ * Parse s as o's value into cfg (a flag has none: NULL): 0, or -EINVAL
+ * after an error line.
+ */
 static int opt_store(const struct xt_opt *o, const char *s, void *cfg)
 {
 	char *field = (char *)cfg + o->off, label[48], buf[160];
@@ -72,6 +84,9 @@ static int opt_store(const struct xt_opt *o, const char *s, void *cfg)
 
 	opt_label(o, label, sizeof(label));
 	switch (o->type) {
+	case XT_OPT_FLAG:
+		store_uint(field, o->size, o->set ? o->set : 1);
+		break;
 	case XT_OPT_UINT:
 		err = xt_num_parse(s, o->max, &v);
 		if (err || v < o->min) {
@@ -97,8 +112,9 @@ static int opt_store(const struct xt_opt *o, const char *s, void *cfg)
 		errno = 0;
 		d = strtod(s, &end);
 		if (errno || end == s || *end || !(d > 0) ||
-		    d > (double)o->max || strspn(s, "0123456789.") != strlen(s) ||
-		    (strchr(s, '.') && strchr(s, '.') != strrchr(s, '.'))) {
+		    d > (double)o->max ||
+		    strspn(s, "0123456789.") != strlen(s) ||
+		    strchr(s, '.') != strrchr(s, '.')) {
 			pr_err("%s: '%s' is not a number of seconds above 0 and at most %llu",
 			       label, s, o->max);
 			return -EINVAL;
@@ -227,27 +243,12 @@ static int cmd_parse(const struct xt_cmd *c, const char *path, int argc,
 			}
 			if (o - c->opts < 64)
 				given[o - c->opts] = true;
-			if (o->type == XT_OPT_FLAG) {
-				if (value) {
-					char label[48];
-
-					pr_err("option '%s' takes no value",
-					       opt_label(o, label, sizeof(label)));
-					return XT_EXIT_USAGE;
-				}
-				store_uint((char *)cfg + o->off, o->size,
-					   o->set ? o->set : 1);
-				if (o->has)
-					*(bool *)((char *)cfg + o->has_off) = true;
-				continue;
-			}
-			if (!value) {
-				if (i + 1 == argc) {
-					pr_err("option '%s' needs a value", a);
-					return XT_EXIT_USAGE;
-				}
+			if (o->type == XT_OPT_FLAG && value)
+				return opt_error(o, "takes no value");
+			if (o->type != XT_OPT_FLAG && !value && i + 1 == argc)
+				return opt_error(o, "needs a value");
+			if (o->type != XT_OPT_FLAG && !value)
 				value = argv[++i];
-			}
 			if (opt_store(o, value, cfg))
 				return XT_EXIT_USAGE;
 			continue;
@@ -263,14 +264,15 @@ static int cmd_parse(const struct xt_cmd *c, const char *path, int argc,
 		if (is_positional(pos) && !pos->optional &&
 		    pos->type != XT_OPT_REST)
 			return args_error(c->opts, path, NULL);
-	for (o = c->opts; o->type; o++)
-		if (o->required && !given[o - c->opts]) {
-			char label[48];
+	for (o = c->opts; o->type; o++) {
+		char label[48];
 
-			pr_err("option '%s' is required (try 'xdptag %s --help')",
-			       opt_label(o, label, sizeof(label)), path);
-			return XT_EXIT_USAGE;
-		}
+		if (!o->required || given[o - c->opts])
+			continue;
+		pr_err("option '%s' is required (try 'xdptag %s --help')",
+		       opt_label(o, label, sizeof(label)), path);
+		return XT_EXIT_USAGE;
+	}
 	return 0;
 }
 

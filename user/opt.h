@@ -20,8 +20,8 @@ enum xt_opt_type {
 	XT_OPT_END = 0,		/* ends the table */
 	XT_OPT_FLAG,		/* no value: stores .set (default 1) */
 	XT_OPT_UINT,		/* user/num.h's syntax, in [.min, .max] */
-	XT_OPT_ENUM,		/* a word of .names, .allowed ones: its value */
-	XT_OPT_IFNAME,		/* an interface name the kernel could have */
+	XT_OPT_ENUM,		/* a word of .names (.allowed): its value */
+	XT_OPT_IFNAME,		/* a name the kernel could give a device */
 	XT_OPT_DURATION,	/* seconds (double), a fraction allowed, in
 				 * (0, .max] */
 	XT_OPT_FILE,		/* a path, not checked until it is opened */
@@ -45,7 +45,7 @@ struct xt_opt {
 	unsigned long long min, max;
 	unsigned long long set;	/* FLAG: the value stored (0 means 1) */
 	const struct xt_name *names;	/* ENUM: the shared name table */
-	__u32 allowed;		/* ENUM: bit (1 << value) per word offered;
+	__u32 allowed;		/* ENUM: bit 1 << value per word offered,
 				 * 0: all */
 	size_t count_off;	/* LIST, REST */
 	const char *what;	/* positional, in "expected one interface" */
@@ -63,8 +63,9 @@ struct xt_opt {
 #define XT_OPTION(type_, name_, cfg, m, ...) \
 	{ .type = (type_), .name = (name_), XT_FIELD(cfg, m), __VA_ARGS__ }
 /* A positional argument shown as METAVAR. */
-#define XT_ARG(type_, metavar_, cfg, m, ...) \
-	{ .type = (type_), .metavar = (metavar_), XT_FIELD(cfg, m), __VA_ARGS__ }
+#define XT_ARG(type_, metavar_, cfg, m, ...)			\
+	{ .type = (type_), .metavar = (metavar_), XT_FIELD(cfg, m),	\
+	  __VA_ARGS__ }
 #define XT_OPT_TABLE_END { .type = XT_OPT_END }
 
 /* A number as text, for help strings: XT_STR(XT_MARK_MASK_DEFAULT). */
