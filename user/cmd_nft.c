@@ -338,11 +338,9 @@ static int src_default(struct nft_src *src)
 	return 0;
 }
 
-static int src_pinned(const char *ifname, struct nft_src *src)
+/* Why the pins of ifname could not be read: an exit status, 0 if they could. */
+static int src_error(const char *ifname, int err)
 {
-	struct xt_pinned p;
-	int err = xt_pins_open(ifname, &p);
-
 	if (err == -ENOENT) {
 		pr_err("%s: xdptag is not attached (try 'xdptag attach %s')",
 		       ifname, ifname);
@@ -353,10 +351,79 @@ static int src_pinned(const char *ifname, struct nft_src *src)
 		       XT_PIN_ROOT, xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
+	return 0;
+}
+
+static int src_pinned(const char *ifname, struct nft_src *src)
+{
+	struct xt_pinned p;
+	int err = xt_pins_open(ifname, &p);
+
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
 	src->info = p.info_val;
 	xt_pins_close(&p);
+	return src_error(ifname, err);
+}
+
+/* Every attached interface, read before any is judged. */
+struct src_all {
+	struct nft_src *src;
+	int *err;		/* xt_pins_open()'s, per source */
+	int n, cap;
+};
+
+static int src_add(struct xt_pinned *p, int err, void *arg)
+{
+	struct src_all *a = arg;
+	void *more;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 4;
+		more = realloc(a->src, a->cap * sizeof(*a->src));
+		if (!more)
+			return XT_EXIT_FAIL;
+		a->src = more;
+		more = realloc(a->err, a->cap * sizeof(*a->err));
+		if (!more)
+			return XT_EXIT_FAIL;
+		a->err = more;
+	}
+	snprintf(a->src[a->n].ifname, IF_NAMESIZE, "%s", p->ifname);
+	a->src[a->n].info = p->info_val;
+	a->err[a->n++] = err;
 	return 0;
+}
+
+/*
+ * The sources of every attached interface into *src (malloc'd), or of the
+ * default rules if none: 0 or an exit status (message printed).
+ */
+static int src_attached(struct nft_src **src, int *n)
+{
+	struct src_all a = { 0 };
+	int i, rc;
+
+	rc = xt_pins_foreach(src_add, &a);
+	if (rc < 0) {
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(rc));
+		rc = XT_EXIT_FAIL;
+	}
+	/* One bad name refuses the whole ruleset, before any pins are
+	 * judged (those of another network namespace's interface may fail
+	 * the ifindex check). */
+	for (i = 0; i < a.n && !rc; i++)
+		rc = nft_ifname_check(a.src[i].ifname);
+	for (i = 0; i < a.n && !rc; i++)
+		rc = src_error(a.src[i].ifname, a.err[i]);
+	if (!rc && !a.n) {
+		a.src = calloc(1, sizeof(*a.src));
+		rc = !a.src || src_default(&a.src[0]) ? XT_EXIT_FAIL : 0;
+		a.n = 1;
+	}
+	free(a.err);
+	*src = a.src;
+	*n = a.n;
+	return rc;
 }
 
 struct nft_cfg {
@@ -367,52 +434,20 @@ struct nft_cfg {
 static int nft_run(void *cfg)
 {
 	const struct nft_cfg *c = cfg;
-	char (*names)[IF_NAMESIZE] = NULL;
 	struct nft_src *src = NULL;
 	const char *ifname = c->ifname;
 	bool connmark = c->connmark;
-	int i, n = 0, rc = XT_EXIT_OK;
+	int n = 0, rc = XT_EXIT_OK;
 
-	src = calloc(XT_MAX_IFACES, sizeof(*src));
-	names = calloc(XT_MAX_IFACES, IF_NAMESIZE);
-	if (!src || !names) {
-		rc = XT_EXIT_FAIL;
-		goto out;
-	}
 	/* Both forms read the pins (all of them to list them). */
-	if (xt_privs_check("nft", XT_PRIV_PINS)) {
-		rc = XT_EXIT_FAIL;
-		goto out;
-	}
+	if (xt_privs_check("nft", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
 	if (ifname) {
-		rc = src_pinned(ifname, &src[0]);
+		src = calloc(1, sizeof(*src));
+		rc = src ? src_pinned(ifname, &src[0]) : XT_EXIT_FAIL;
 		n = 1;
 	} else {
-		n = xt_pins_list(names, XT_MAX_IFACES);
-		if (n == -ENOENT)
-			n = 0;
-		if (n < 0) {
-			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       xt_pins_strerror(n));
-			rc = XT_EXIT_FAIL;
-			goto out;
-		}
-		if (n > XT_MAX_IFACES)
-			n = XT_MAX_IFACES;
-		/* One bad name refuses the whole ruleset, before any pins
-		 * are read (those of another network namespace's interface
-		 * may fail the ifindex check here). */
-		for (i = 0; i < n && !rc; i++)
-			rc = nft_ifname_check(names[i]);
-		for (i = 0; i < n && !rc; i++)
-			rc = src_pinned(names[i], &src[i]);
-		if (!n) {
-			if (src_default(&src[0])) {
-				rc = XT_EXIT_FAIL;
-				goto out;
-			}
-			n = 1;
-		}
+		rc = src_attached(&src, &n);
 	}
 	if (!rc)
 		rc = nft_check(src, n);
@@ -420,8 +455,6 @@ static int nft_run(void *cfg)
 		nft_print(stdout, src, n, false);
 	if (!rc && connmark)
 		connmark_print(stdout, src, n);
-out:
-	free(names);
 	free(src);
 	return rc;
 }
