@@ -194,8 +194,8 @@ $(BUILD)/fuzz/fuzz_parse: fuzz/fuzz_parse.c Makefile
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d $< -o $@
 
 # The rules-file loader and compiler, no BPF: libyaml is fuzzed with them.
-FUZZ_RULES_SRCS := fuzz/fuzz_rules.c user/rules_file.c user/rules.c \
-		   user/rules_default.c
+FUZZ_RULES_SRCS := fuzz/fuzz_rules.c user/rules_file.c user/rules.c user/num.c \
+		   user/names.c user/rules_default.c
 $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
@@ -204,8 +204,8 @@ $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 		-lyaml -o $@
 
 # The prefix-file reader, through the same loader.
-FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c \
-		    user/rules_default.c
+FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c user/num.c \
+		    user/names.c user/rules_default.c
 $(BUILD)/fuzz/fuzz_prefix_file: $(FUZZ_PREFIX_SRCS) rules/default.yaml Makefile
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)

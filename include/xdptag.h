@@ -83,6 +83,9 @@ struct xdptag_tag {
 /* --------------------------------------------------------------- marks --- */
 
 /* What the TC stage folds into skb->mark. */
+/* The bits of skb->mark xdptag writes unless told otherwise. */
+#define XT_MARK_MASK_DEFAULT	0xff
+
 enum xt_mark_value {
 	XT_MARK_CLASS = 0,	/* class id (0-255) */
 	XT_MARK_BAND  = 1,	/* score band (0-15) */

@@ -1289,9 +1289,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		ret = XT_EXIT_USAGE;
 		goto out_nofree;
 	}
-	s = rf->settings;
-	if (!s.has_mark_mask)
-		s.mark_mask = 0xff;
+	s = rf->settings;	/* the loader's defaults where it is silent */
 	if (o->has_mark_mask)
 		s.mark_mask = o->mark_mask;
 	if (o->has_mark_shift)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "names.h"
 #include "stats.h"
 
 const char *const xt_action_names[5] = {
@@ -189,10 +190,10 @@ static const char *fmt_rate(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* The words are user/names.c's, as everywhere. */
 static const char *mark_value_name(__u32 v)
 {
-	return v == XT_MARK_BAND ? "score" : v == XT_MARK_BOTH ? "both" :
-	       "class";
+	return xt_mark_value_str(v);
 }
 
 #define BAR_WIDTH	40
