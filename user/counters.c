@@ -71,6 +71,10 @@ const struct xt_counter_desc xt_counter_descs[] = {
 	{ "malformed", "xdptag_xdp_malformed_total",
 	  "Packets with a truncated or inconsistent header.",
 	  XDP(malformed), .table = "malformed packets" },
+	{ "fragments", "xdptag_xdp_fragments_total",
+	  "IP fragments (IPv4 or IPv6); those after the first have no ports "
+	  "to match.",
+	  XDP(fragments), .table = "IP fragments" },
 };
 
 const size_t xt_counter_ndescs =

@@ -60,7 +60,7 @@ static void sum_xdp_percpu(void **state)
 		cpus[c].band[15] = c;
 		cpus[c].rule_hits[63] = 7;
 		cpus[c].action[XDP_DROP] = 100 * c;
-		cpus[c].pad = 0;
+		cpus[c].fragments = 2;
 		cpus[c].malformed = 1;
 	}
 	xt_percpu_sum(cpus, sizeof(cpus[0]), 3, &sum);
@@ -71,6 +71,7 @@ static void sum_xdp_percpu(void **state)
 	assert_int_equal(sum.rule_hits[63], 21);
 	assert_int_equal(sum.action[XDP_DROP], 300);
 	assert_int_equal(sum.malformed, 3);
+	assert_int_equal(sum.fragments, 6);
 }
 
 static void sum_tc_percpu(void **state)
@@ -163,7 +164,8 @@ static void json_exact(void **state)
 		"{\"slot\":1,\"name\":\"ssh-new\",\"hits\":0}],"
 		"\"actions\":{\"aborted\":0,\"drop\":0,\"pass\":10,\"tx\":0,"
 		"\"redirect\":0},"
-		"\"xdp\":{\"tagged\":10,\"meta_fail\":0,\"malformed\":0},"
+		"\"xdp\":{\"tagged\":10,\"meta_fail\":0,\"malformed\":0,"
+		"\"fragments\":0},"
 		"\"tc\":{\"valid\":8,\"no_meta\":2,\"foreign\":0,"
 		"\"short_meta\":0,\"marked\":8,\"classified\":0,"
 		"\"dropped\":0},"
