@@ -87,42 +87,6 @@ void xt_json_key(struct xt_json *j, const char *k)
 	j->key = true;
 }
 
-static void open_(struct xt_json *j, const char *c)
-{
-	xt_json_sep(j);
-	xt_json_mem(j, c, 1);
-	if (j->depth < XT_JSON_DEPTH)
-		j->depth++;
-	j->more &= ~(1ULL << j->depth);
-}
-
-static void close_(struct xt_json *j, const char *c)
-{
-	if (j->depth)
-		j->depth--;
-	xt_json_mem(j, c, 1);
-}
-
-void xt_json_obj_open(struct xt_json *j)
-{
-	open_(j, "{");
-}
-
-void xt_json_obj_close(struct xt_json *j)
-{
-	close_(j, "}");
-}
-
-void xt_json_arr_open(struct xt_json *j)
-{
-	open_(j, "[");
-}
-
-void xt_json_arr_close(struct xt_json *j)
-{
-	close_(j, "]");
-}
-
 void xt_json_fixed(struct xt_json *j, double v, int decimals)
 {
 	char t[64];
@@ -130,25 +94,4 @@ void xt_json_fixed(struct xt_json *j, double v, int decimals)
 
 	xt_json_sep(j);
 	xt_json_mem(j, t, l < (int)sizeof(t) ? (size_t)l : sizeof(t) - 1);
-}
-
-void xt_json_bool(struct xt_json *j, bool v)
-{
-	xt_json_sep(j);
-	if (v)
-		xt_json_lit(j, "true");
-	else
-		xt_json_lit(j, "false");
-}
-
-void xt_json_null(struct xt_json *j)
-{
-	xt_json_sep(j);
-	xt_json_lit(j, "null");
-}
-
-void xt_json_raw(struct xt_json *j, const char *s, size_t l)
-{
-	xt_json_sep(j);
-	xt_json_mem(j, s, l);
 }

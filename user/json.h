@@ -65,39 +65,62 @@ static inline void xt_json_mem(struct xt_json *j, const char *s, size_t l)
 
 #define xt_json_lit(j, lit)	xt_json_mem((j), "" lit, sizeof(lit) - 1)
 
-/* The comma before an element, unless it is the value of a key. */
-static inline void xt_json_sep(struct xt_json *j)
+/* Whether the next element at this depth follows another (and so a comma). */
+static inline bool xt_json_more(struct xt_json *j)
 {
 	__u64 bit = 1ULL << j->depth;
+	bool more = j->more & bit;
 
-	if (j->key) {
-		j->key = false;
-		return;
-	}
-	if (j->more & bit)
-		xt_json_lit(j, ",");
 	j->more |= bit;
+	return more;
 }
 
-/* A key given with its quotes and colon ("\"name\":"), as the macro makes. */
-static inline void xt_json_key_raw(struct xt_json *j, const char *k, size_t l)
+/* The comma before a value, unless it is the value of a key. */
+static inline void xt_json_sep(struct xt_json *j)
 {
-	xt_json_sep(j);
-	xt_json_mem(j, k, l);
-	j->key = true;
+	if (j->key)
+		j->key = false;
+	else if (xt_json_more(j))
+		xt_json_lit(j, ",");
 }
 
-/* A key known at compile time: one copy, quotes and colon included. */
-#define xt_json_key_lit(j, k) \
-	xt_json_key_raw((j), "\"" k "\":", sizeof(k) + 2)
+/*
+ * A key known at compile time: its comma, quotes and colon are part of
+ * the literal, so the key is one copy.
+ */
+#define xt_json_key_lit(j, k)						\
+	do {								\
+		if (xt_json_more(j))					\
+			xt_json_lit((j), ",\"" k "\":");			\
+		else							\
+			xt_json_lit((j), "\"" k "\":");			\
+		(j)->key = true;					\
+	} while (0)
 
 /* Any key, escaped as a string is. */
 void xt_json_key(struct xt_json *j, const char *k);
 
-void xt_json_obj_open(struct xt_json *j);
-void xt_json_obj_close(struct xt_json *j);
-void xt_json_arr_open(struct xt_json *j);
-void xt_json_arr_close(struct xt_json *j);
+/* Nesting deeper than XT_JSON_DEPTH stays at that depth. */
+static inline void xt_json_open(struct xt_json *j, const char *c)
+{
+	xt_json_sep(j);
+	xt_json_mem(j, c, 1);
+	if (j->depth < XT_JSON_DEPTH)
+		j->depth++;
+	j->more &= ~(1ULL << j->depth);
+}
+
+static inline void xt_json_close(struct xt_json *j, const char *c)
+{
+	if (j->depth)
+		j->depth--;
+	xt_json_mem(j, c, 1);
+}
+
+#define xt_json_obj_open(j)	xt_json_open((j), "{")
+#define xt_json_obj_close(j)	xt_json_close((j), "}")
+#define xt_json_arr_open(j)	xt_json_open((j), "[")
+#define xt_json_arr_close(j)	xt_json_close((j), "]")
 
 /* Values. */
 static inline void xt_json_u64(struct xt_json *j, unsigned long long v)
@@ -113,12 +136,30 @@ static inline void xt_json_u64(struct xt_json *j, unsigned long long v)
 	xt_json_mem(j, t + i, sizeof(t) - i);
 }
 
+static inline void xt_json_bool(struct xt_json *j, bool v)
+{
+	xt_json_sep(j);
+	if (v)
+		xt_json_lit(j, "true");
+	else
+		xt_json_lit(j, "false");
+}
+
+static inline void xt_json_null(struct xt_json *j)
+{
+	xt_json_sep(j);
+	xt_json_lit(j, "null");
+}
+
+/* A value already in JSON (a string escaped once up front, a literal). */
+static inline void xt_json_raw(struct xt_json *j, const char *s, size_t l)
+{
+	xt_json_sep(j);
+	xt_json_mem(j, s, l);
+}
+
 /* A number with a fixed count of decimals, as "%.*f" prints it. */
 void xt_json_fixed(struct xt_json *j, double v, int decimals);
 void xt_json_str(struct xt_json *j, const char *s);
-void xt_json_bool(struct xt_json *j, bool v);
-void xt_json_null(struct xt_json *j);
-/* A value already in JSON (a string escaped once up front, a literal). */
-void xt_json_raw(struct xt_json *j, const char *s, size_t l);
 
 #endif /* XDPTAG_JSON_H */
