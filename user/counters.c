@@ -16,12 +16,12 @@ const char *const xt_action_names[5] = {
 const char *const xt_stage_names[XT_STAGE_NR] = { "xdp", "tc" };
 
 const struct xt_dim_info xt_dims[XT_DIM_NR] = {
-	[XT_DIM_NONE]	= { NULL, NULL, "XDP -> TC bridge", 1 },
-	[XT_DIM_CLASS]	= { "class", "classes", "class", XT_MAX_CLASSES },
-	[XT_DIM_BAND]	= { "band", "bands", "score band (score >> 4)",
+	[XT_DIM_NONE]	= { NULL, NULL, "XDP -> TC bridge", NULL, 1 },
+	[XT_DIM_CLASS]	= { "class", "classes", "class", "id", XT_MAX_CLASSES },
+	[XT_DIM_BAND]	= { "band", "bands", "score band (score >> 4)", "band",
 			    XT_BANDS },
-	[XT_DIM_RULE]	= { "rule", "rules", "top rules", XT_MAX_RULES },
-	[XT_DIM_ACTION]	= { "action", "actions", "XDP action", 5 },
+	[XT_DIM_RULE]	= { "rule", "rules", "top rules", "slot", XT_MAX_RULES },
+	[XT_DIM_ACTION]	= { "action", "actions", "XDP action", NULL, 5 },
 };
 
 #define XDP(f)	.off = offsetof(struct xt_counters, xdp.f), .stage = XT_STAGE_XDP

@@ -72,6 +72,7 @@ struct xt_dim_info {
 	const char *label;	/* Prometheus label, and the docs' name */
 	const char *json;	/* JSON array or object holding the entries */
 	const char *table;	/* heading of its section of the table */
+	const char *index;	/* JSON key of an entry's number */
 	unsigned int n;		/* entries */
 };
 

@@ -158,6 +158,18 @@ static inline void xt_json_raw(struct xt_json *j, const char *s, size_t l)
 	xt_json_mem(j, s, l);
 }
 
+/* A key known at compile time and its value, in one line. */
+#define xt_json_kv_u64(j, k, v)						\
+	do {								\
+		xt_json_key_lit(j, k);					\
+		xt_json_u64(j, v);					\
+	} while (0)
+#define xt_json_kv_bool(j, k, v)					\
+	do {								\
+		xt_json_key_lit(j, k);					\
+		xt_json_bool(j, v);					\
+	} while (0)
+
 /* A number with a fixed count of decimals, as "%.*f" prints it. */
 void xt_json_fixed(struct xt_json *j, double v, int decimals);
 void xt_json_str(struct xt_json *j, const char *s);

@@ -305,14 +305,10 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 
 	xt_json_init(j, NULL);
 	xt_json_obj_open(j);
-	xt_json_key_lit(j, "frame");
-	xt_json_u64(j, fi->n);
-	xt_json_key_lit(j, "len");
-	xt_json_u64(j, fi->len);
-	xt_json_key_lit(j, "seen_len");
-	xt_json_u64(j, e->len);
-	xt_json_key_lit(j, "truncated_for_run");
-	xt_json_bool(j, fi->cut);
+	xt_json_kv_u64(j, "frame", fi->n);
+	xt_json_kv_u64(j, "len", fi->len);
+	xt_json_kv_u64(j, "seen_len", e->len);
+	xt_json_kv_bool(j, "truncated_for_run", fi->cut);
 	xt_json_key_lit(j, "verdict");
 	if (r->action < 5) {
 		jl_name(j, &jn->action[r->action]);
@@ -322,10 +318,8 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 		snprintf(num, sizeof(num), "%u", r->action);
 		xt_json_str(j, num);
 	}
-	xt_json_key_lit(j, "tagged");
-	xt_json_bool(j, r->tagged);
-	xt_json_key_lit(j, "score");
-	xt_json_u64(j, e->score);
+	xt_json_kv_bool(j, "tagged", r->tagged);
+	xt_json_kv_u64(j, "score", e->score);
 	xt_json_key_lit(j, "class");
 	jl_name(j, &jn->class[e->class_id]);
 	xt_json_key_lit(j, "rules");
@@ -339,8 +333,7 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 					     s->mark_mask, s->mark_shift));
 	xt_json_key_lit(j, "features");
 	jl_bits(j, feat, jn->feature, 16);
-	xt_json_key_lit(j, "vlans");
-	xt_json_u64(j, e->vlans);
+	xt_json_kv_u64(j, "vlans", e->vlans);
 	xt_json_key_lit(j, "l3");
 	jl_cstr(j, l3_name(e->eth_proto));
 	xt_json_key_lit(j, "ip_proto");
@@ -367,10 +360,8 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 		xt_json_u64(j, e->tcp_flags);
 	else
 		xt_json_null(j);
-	xt_json_key_lit(j, "fragment");
-	xt_json_bool(j, feat & XT_F_FRAGMENT);
-	xt_json_key_lit(j, "malformed");
-	xt_json_bool(j, feat & XT_F_MALFORMED);
+	xt_json_kv_bool(j, "fragment", feat & XT_F_FRAGMENT);
+	xt_json_kv_bool(j, "malformed", feat & XT_F_MALFORMED);
 	if (lr)
 		live_json(j, r, lr, jn, s);
 	xt_json_obj_close(j);
@@ -432,29 +423,23 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
 
 	xt_json_key_lit(j, "live");
 	xt_json_obj_open(j);
-	xt_json_key_lit(j, "injected");
-	xt_json_bool(j, lr->injected);
-	xt_json_key_lit(j, "sent_len");
-	xt_json_u64(j, lr->sent_len);
-	xt_json_key_lit(j, "at_xdp");
-	xt_json_bool(j, lr->at_xdp);
+	xt_json_kv_bool(j, "injected", lr->injected);
+	xt_json_kv_u64(j, "sent_len", lr->sent_len);
+	xt_json_kv_bool(j, "at_xdp", lr->at_xdp);
 	if (lr->at_xdp) {
 		xt_json_key_lit(j, "verdict");
 		if (lr->xdp.action < 5)
 			jl_name(j, &jn->action[lr->xdp.action]);
 		else
 			xt_json_str(j, "?");
-		xt_json_key_lit(j, "score");
-		xt_json_u64(j, lr->xdp.score);
+		xt_json_kv_u64(j, "score", lr->xdp.score);
 		xt_json_key_lit(j, "class");
 		jl_name(j, &jn->class[lr->xdp.class_id]);
 		xt_json_key_lit(j, "rules");
 		jl_bits(j, lr->xdp.rules, jn->rule, XT_MAX_RULES);
 	}
-	xt_json_key_lit(j, "at_tc");
-	xt_json_bool(j, lr->at_tc);
-	xt_json_key_lit(j, "tc_tagged");
-	xt_json_bool(j, lr->at_tc && lr->tc.tagged);
+	xt_json_kv_bool(j, "at_tc", lr->at_tc);
+	xt_json_kv_bool(j, "tc_tagged", lr->at_tc && lr->tc.tagged);
 	xt_json_key_lit(j, "mark");
 	if (lr->at_tc)
 		xt_json_u64(j, lr->tc.mark);
@@ -465,61 +450,76 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
 		xt_json_str(j, why);
 	else
 		xt_json_null(j);
-	xt_json_key_lit(j, "agrees");
-	xt_json_bool(j, live_agrees(r, lr, s));
+	xt_json_kv_bool(j, "agrees", live_agrees(r, lr, s));
 	xt_json_obj_close(j);
+}
+
+/* Keys and their counts, in order, into the object open at j. */
+static void json_fields(struct xt_json *j, const char *const *keys,
+			const unsigned long long *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		xt_json_key(j, keys[i]);
+		xt_json_u64(j, v[i]);
+	}
 }
 
 /* A name-to-count object: "skipped_by_reason", "verdicts". */
 static void json_counts(struct xt_json *j, const char *const *names,
 			const unsigned long long *v, int n)
 {
-	int i;
-
 	xt_json_obj_open(j);
-	for (i = 0; i < n; i++) {
-		xt_json_key(j, names[i]);
-		xt_json_u64(j, v[i]);
-	}
+	json_fields(j, names, v, n);
 	xt_json_obj_close(j);
 }
+
+/* A summary line: {"FLAG":true, the keys and counts, what the caller adds. */
+static void summary_open(struct xt_json *j, FILE *f, const char *flag,
+			 const char *const *keys, const unsigned long long *v,
+			 int n)
+{
+	xt_json_init(j, f);
+	xt_json_obj_open(j);
+	xt_json_key(j, flag);
+	xt_json_bool(j, true);
+	json_fields(j, keys, v, n);
+}
+
+static void summary_close(struct xt_json *j)
+{
+	xt_json_obj_close(j);
+	xt_json_lit(j, "\n");
+	xt_json_flush(j);
+}
+
+/* The summary line's counts, in the order summary_json() gives them. */
+static const char *const sum_keys[] = {
+	"frames", "run", "tagged", "malformed", "dropped", "truncated_for_run",
+	"skipped",
+};
 
 static void summary_json(FILE *f, const struct replay_sum *sum,
 			 const struct xt_counters *c)
 {
-	struct xt_json j;
+	const unsigned long long v[] = {
+		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
+		sum->cut, sum->skipped,
+	};
 	unsigned long long act[5];
+	struct xt_json j;
 	int i;
 
 	for (i = 0; i < 5; i++)
 		act[i] = c->xdp.action[i];
-	xt_json_init(&j, f);
-	xt_json_obj_open(&j);
-	xt_json_key_lit(&j, "summary");
-	xt_json_bool(&j, true);
-	xt_json_key_lit(&j, "frames");
-	xt_json_u64(&j, sum->read);
-	xt_json_key_lit(&j, "run");
-	xt_json_u64(&j, sum->run);
-	xt_json_key_lit(&j, "tagged");
-	xt_json_u64(&j, sum->tagged);
-	xt_json_key_lit(&j, "malformed");
-	xt_json_u64(&j, sum->malformed);
-	xt_json_key_lit(&j, "dropped");
-	xt_json_u64(&j, sum->dropped);
-	xt_json_key_lit(&j, "truncated_for_run");
-	xt_json_u64(&j, sum->cut);
-	xt_json_key_lit(&j, "skipped");
-	xt_json_u64(&j, sum->skipped);
+	summary_open(&j, f, "summary", sum_keys, v, sizeof(v) / sizeof(v[0]));
 	xt_json_key_lit(&j, "skipped_by_reason");
 	json_counts(&j, skip_names, sum->skip, SKIP_NR);
 	xt_json_key_lit(&j, "verdicts");
 	json_counts(&j, xt_action_names, act, 5);
-	xt_json_key_lit(&j, "truncated");
-	xt_json_bool(&j, sum->truncated);
-	xt_json_obj_close(&j);
-	xt_json_lit(&j, "\n");
-	xt_json_flush(&j);
+	xt_json_kv_bool(&j, "truncated", sum->truncated);
+	summary_close(&j);
 }
 
 static void summary_text(FILE *f, const struct replay_sum *sum)
@@ -565,45 +565,35 @@ static void live_count(struct live_sum *ls, const struct xt_run_result *r,
 		ls->disagree++;
 }
 
+/* The live summary line's counts, in live_summary_json()'s order. */
+static const char *const live_sum_keys[] = {
+	"injected", "at_xdp", "at_tc", "dropped_at_xdp", "lost", "agree",
+	"disagree",
+};
+
 static void live_summary_json(FILE *f, const struct live_sum *ls)
 {
+	const unsigned long long v[] = {
+		ls->injected, ls->at_xdp, ls->at_tc, ls->dropped, ls->lost,
+		ls->agree, ls->disagree,
+	};
 	struct xt_json j;
 	int i;
 
-	xt_json_init(&j, f);
-	xt_json_obj_open(&j);
-	xt_json_key_lit(&j, "live_summary");
-	xt_json_bool(&j, true);
-	xt_json_key_lit(&j, "injected");
-	xt_json_u64(&j, ls->injected);
-	xt_json_key_lit(&j, "at_xdp");
-	xt_json_u64(&j, ls->at_xdp);
-	xt_json_key_lit(&j, "at_tc");
-	xt_json_u64(&j, ls->at_tc);
-	xt_json_key_lit(&j, "dropped_at_xdp");
-	xt_json_u64(&j, ls->dropped);
-	xt_json_key_lit(&j, "lost");
-	xt_json_u64(&j, ls->lost);
-	xt_json_key_lit(&j, "agree");
-	xt_json_u64(&j, ls->agree);
-	xt_json_key_lit(&j, "disagree");
-	xt_json_u64(&j, ls->disagree);
+	summary_open(&j, f, "live_summary", live_sum_keys, v,
+		     sizeof(v) / sizeof(v[0]));
 	xt_json_key_lit(&j, "nft_counters");
 	xt_json_arr_open(&j);
 	for (i = 0; i < ls->nnft; i++) {
 		xt_json_obj_open(&j);
 		xt_json_key_lit(&j, "name");
 		xt_json_str(&j, ls->nft[i].name);
-		xt_json_key_lit(&j, "packets");
-		xt_json_u64(&j, ls->nft[i].packets);
-		xt_json_key_lit(&j, "bytes");
-		xt_json_u64(&j, ls->nft[i].bytes);
+		xt_json_kv_u64(&j, "packets", ls->nft[i].packets);
+		xt_json_kv_u64(&j, "bytes", ls->nft[i].bytes);
 		xt_json_obj_close(&j);
 	}
 	xt_json_arr_close(&j);
-	xt_json_obj_close(&j);
-	xt_json_lit(&j, "\n");
-	xt_json_flush(&j);
+	summary_close(&j);
 }
 
 static void live_summary_text(FILE *f, const struct live_sum *ls)

@@ -475,29 +475,14 @@ static void json_entry_head(struct xt_json *j, const struct xt_stats_sample *s,
 {
 	char nb[32];
 
-	switch (dim) {
-	case XT_DIM_CLASS:
-		xt_json_key_lit(j, "id");
-		xt_json_u64(j, i);
+	xt_json_key(j, xt_dims[dim].index);
+	xt_json_u64(j, i);
+	if (dim == XT_DIM_BAND) {
+		xt_json_kv_u64(j, "min_score", i * 16);
+		xt_json_kv_u64(j, "max_score", i * 16 + 15);
+	} else {
 		xt_json_key_lit(j, "name");
-		xt_json_str(j, class_name(s->names, i, nb, sizeof(nb)));
-		break;
-	case XT_DIM_BAND:
-		xt_json_key_lit(j, "band");
-		xt_json_u64(j, i);
-		xt_json_key_lit(j, "min_score");
-		xt_json_u64(j, i * 16);
-		xt_json_key_lit(j, "max_score");
-		xt_json_u64(j, i * 16 + 15);
-		break;
-	case XT_DIM_RULE:
-		xt_json_key_lit(j, "slot");
-		xt_json_u64(j, i);
-		xt_json_key_lit(j, "name");
-		xt_json_str(j, rule_name(s->names, i, nb, sizeof(nb)));
-		break;
-	default:
-		break;
+		xt_json_str(j, dim_name(s->names, dim, i, nb, sizeof(nb)));
 	}
 }
 
@@ -592,6 +577,22 @@ static void json_counters(struct xt_json *j, const struct xt_stats_sample *s,
 	}
 }
 
+/* What the interface runs: the settings the table's first line shows. */
+static void json_ruleset(struct xt_json *j, const struct xt_attach_info *ni)
+{
+	xt_json_key_lit(j, "ruleset");
+	xt_json_obj_open(j);
+	xt_json_key_lit(j, "path");
+	xt_json_str(j, ni->rules_path);
+	xt_json_kv_u64(j, "nrules", ni->nrules);
+	xt_json_kv_u64(j, "mark_mask", ni->mark_mask);
+	xt_json_kv_u64(j, "mark_shift", ni->mark_shift);
+	xt_json_key_lit(j, "mark_value");
+	xt_json_str(j, mark_value_name(ni->mark_value));
+	xt_json_kv_u64(j, "drop_threshold", ni->drop_threshold);
+	xt_json_obj_close(j);
+}
+
 static void json_print(FILE *f, const struct xt_stats_sample *s, size_t n,
 		       double interval_s)
 {
@@ -611,23 +612,8 @@ static void json_print(FILE *f, const struct xt_stats_sample *s, size_t n,
 		xt_json_obj_open(j);
 		xt_json_key_lit(j, "ifname");
 		xt_json_str(j, s[i].ifname);
-		if (ni) {
-			xt_json_key_lit(j, "ruleset");
-			xt_json_obj_open(j);
-			xt_json_key_lit(j, "path");
-			xt_json_str(j, ni->rules_path);
-			xt_json_key_lit(j, "nrules");
-			xt_json_u64(j, ni->nrules);
-			xt_json_key_lit(j, "mark_mask");
-			xt_json_u64(j, ni->mark_mask);
-			xt_json_key_lit(j, "mark_shift");
-			xt_json_u64(j, ni->mark_shift);
-			xt_json_key_lit(j, "mark_value");
-			xt_json_str(j, mark_value_name(ni->mark_value));
-			xt_json_key_lit(j, "drop_threshold");
-			xt_json_u64(j, ni->drop_threshold);
-			xt_json_obj_close(j);
-		}
+		if (ni)
+			json_ruleset(j, ni);
 		json_counters(j, &s[i], s[i].now, 0);
 		if (s[i].prev && interval_s > 0) {
 			counters_delta(s[i].now, s[i].prev, &d);
