@@ -4,7 +4,7 @@
  * The table, JSON and Prometheus printers (stats.c) and the counter list in
  * docs/output.md (xt_counters_doc(), checked by
  * tests/unit/test_counters_doc.sh) all read it.  Adding a counter is a
- * field in struct xt_xdp_stats or xt_tc_stats (include/xdptag.h), its
+ * field in struct xt_cls_stats or xt_tc_stats (include/xdptag.h), its
  * increment in the BPF program, and one row in xt_counter_descs[]
  * (docs/architecture.md, "How to add a counter").
  */
@@ -16,7 +16,7 @@
 #include "xdptag.h"
 
 struct xt_counters {
-	struct xt_xdp_stats xdp;
+	struct xt_cls_stats xdp;
 	struct xt_tc_stats tc;
 };
 

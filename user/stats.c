@@ -47,12 +47,12 @@ int xt_percpu_read(int fd, size_t size, void *out)
 	return err;
 }
 
-int xt_counters_read(int xdp_stats_fd, int tc_stats_fd, struct xt_counters *out)
+int xt_counters_read(int cls_stats_fd, int tc_stats_fd, struct xt_counters *out)
 {
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = xt_percpu_read(xdp_stats_fd, sizeof(out->xdp), &out->xdp);
+	err = xt_percpu_read(cls_stats_fd, sizeof(out->xdp), &out->xdp);
 	if (!err && tc_stats_fd >= 0)
 		err = xt_percpu_read(tc_stats_fd, sizeof(out->tc), &out->tc);
 	return err;
