@@ -342,7 +342,7 @@ struct xt_cls_stats {
 	__u64 tagged;		/* tag written into metadata */
 	__u64 meta_fail;	/* bpf_xdp_adjust_meta refused: passed untagged */
 	__u64 malformed;	/* packets with XT_F_MALFORMED */
-	__u64 pad;
+	__u64 fragments;	/* packets with XT_F_FRAGMENT (was pad) */
 };
 
 /* Per-CPU, one entry, written by the TC stage. */

@@ -532,6 +532,8 @@ static __always_inline void count_verdict(struct xt_cls_stats *st,
 	st->band[XT_BAND(v->score)]++;
 	if (p->features & XT_F_MALFORMED)
 		st->malformed++;
+	if (p->features & XT_F_FRAGMENT)
+		st->fragments++;
 }
 
 /* Auto mode: has TC seen metadata go missing (then classify at TC)? */
