@@ -1065,12 +1065,12 @@ static int cmd_attach(int argc, char **argv)
 	sigwait(&ss, &sig);
 
 	if (skel) {
-		struct xt_xdp_stats *s;
+		struct xt_cls_stats *s;
 		int ncpu = libbpf_num_possible_cpus();
 		__u64 tagged = 0, drop = 0, pass = 0, zero = 0;
 
 		s = calloc(ncpu, sizeof(*s));
-		bpf_map_lookup_elem(bpf_map__fd(skel->maps.xt_xdp_stats),
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.xt_cls_stats),
 				    &zero, s);
 		for (int c = 0; c < ncpu; c++) {
 			tagged += s[c].tagged;

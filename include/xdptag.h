@@ -326,8 +326,11 @@ struct xt_active {
 
 /* ----------------------------------------------------------- counters --- */
 
-/* Per-CPU, one entry, written by the XDP stage; user space sums the CPUs. */
-struct xt_xdp_stats {
+/*
+ * Per-CPU, one entry, written by whichever stage classifies (bpf/lib/maps.h);
+ * user space sums the CPUs.
+ */
+struct xt_cls_stats {
 	__u64 class_pkts[XT_MAX_CLASSES];
 	__u64 class_bytes[XT_MAX_CLASSES];
 	__u64 band[XT_BANDS];

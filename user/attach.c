@@ -399,7 +399,7 @@ static int pin_get(const char *dir, const char *name)
 void xt_pins_close(struct xt_pinned *p)
 {
 	int *fds[] = { &p->rules, &p->active, &p->prefix, &p->state,
-		       &p->xdp_stats, &p->tc_stats, &p->info, &p->bridge };
+		       &p->cls_stats, &p->tc_stats, &p->info, &p->bridge };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -478,7 +478,7 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	} pins[] = {
 		{ &p->rules, "xt_rules" }, { &p->active, "xt_active" },
 		{ &p->prefix, "xt_prefix" }, { &p->state, "xt_state" },
-		{ &p->xdp_stats, "xt_xdp_stats" },
+		{ &p->cls_stats, "xt_cls_stats" },
 		{ &p->tc_stats, "xt_tc_stats" }, { &p->info, "xt_info" },
 		{ &p->bridge, "xt_bridge" },
 	};
@@ -1014,7 +1014,7 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		{ "xt_active", bpf_map__fd(st->xdp->maps.xt_active) },
 		{ "xt_prefix", bpf_map__fd(st->xdp->maps.xt_prefix) },
 		{ "xt_state", bpf_map__fd(st->xdp->maps.xt_state) },
-		{ "xt_xdp_stats", bpf_map__fd(st->xdp->maps.xt_xdp_stats) },
+		{ "xt_cls_stats", bpf_map__fd(st->xdp->maps.xt_cls_stats) },
 		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
 		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
 		{ XT_PIN_CAP, bpf_map__fd(st->xdp->maps.xt_cap) },

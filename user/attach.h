@@ -82,7 +82,7 @@ struct xt_pinned {
 	char ifname[IF_NAMESIZE];
 	int rules, active, prefix;	/* classifier maps */
 	int state;			/* per-source state tables */
-	int xdp_stats, tc_stats;	/* per-CPU counters */
+	int cls_stats, tc_stats;	/* per-CPU counters */
 	int info;			/* xt_info map */
 	int bridge;			/* xt_bridge map */
 	struct xt_attach_info info_val;	/* its content at open time */

@@ -161,7 +161,7 @@ static int metrics_render(char **buf, size_t *len)
 	for (i = 0; i < n; i++) {
 		if (xt_pins_open(names[i], &pins[k]))
 			continue;
-		if (iface_gone(&pins[k]) || xt_counters_read(pins[k].xdp_stats, pins[k].tc_stats,
+		if (iface_gone(&pins[k]) || xt_counters_read(pins[k].cls_stats, pins[k].tc_stats,
 				     &now[k])) {
 			xt_pins_close(&pins[k]);
 			continue;

@@ -89,7 +89,7 @@ static int sample_final(const struct xt_pinned *p,
 	int i, err;
 
 	for (i = 0; i < 10; i++) {
-		err = xt_counters_read(p->xdp_stats, p->tc_stats, end);
+		err = xt_counters_read(p->cls_stats, p->tc_stats, end);
 		if (err)
 			return err;
 		delta(start, end, d);
@@ -231,7 +231,7 @@ int cmd_probe(int argc, char **argv)
 	/* Interrupted, we still detach and judge from what was seen. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = xt_counters_read(p.xdp_stats, p.tc_stats, &start);
+	err = xt_counters_read(p.cls_stats, p.tc_stats, &start);
 	if (err) {
 		pr_err("cannot read the counters of %s: %s", o.ifname,
 		       strerror(-err));

@@ -119,7 +119,7 @@ static int open_ifaces(const char *ifname, bool watching, struct iface **out,
 	for (i = 0; i < cnt; i++) {
 		err = xt_pins_open(names[i], &ifs[i].pins);
 		if (!err)
-			ifs[i].stats_id = map_id(ifs[i].pins.xdp_stats);
+			ifs[i].stats_id = map_id(ifs[i].pins.cls_stats);
 		if ((err == -ENOENT || err == -ESTALE) &&
 		    (!ifname || watching)) {
 			/* Detached between listing and opening: skip it. */
@@ -188,7 +188,7 @@ static int sample(struct iface *ifs, int n)
 
 	for (i = 0; i < n; i++) {
 		ifs[i].prev = ifs[i].now;
-		err = xt_counters_read(ifs[i].pins.xdp_stats,
+		err = xt_counters_read(ifs[i].pins.cls_stats,
 				       ifs[i].pins.tc_stats, &ifs[i].now);
 		if (err) {
 			pr_err("%s: cannot read counters: %s",

@@ -44,7 +44,7 @@ static void bridge_print(const struct xt_pinned *p, const struct xt_hooks *h)
 	struct xt_bridge_state b = { 0 };
 	__u32 zero = 0;
 
-	if (!c || xt_counters_read(p->xdp_stats, p->tc_stats, c)) {
+	if (!c || xt_counters_read(p->cls_stats, p->tc_stats, c)) {
 		printf("  bridge  counters unreadable: %s\n", strerror(errno));
 		free(c);
 		return;

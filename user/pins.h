@@ -7,7 +7,7 @@
  *     tc_link                    the tcx link (tc_attach tcx only)
  *     xt_rules, xt_active,       the classifier's maps (bpf/lib/classify.h)
  *     xt_prefix, xt_state
- *     xt_xdp_stats, xt_tc_stats  per-CPU counters
+ *     xt_cls_stats, xt_tc_stats  per-CPU counters
  *     xt_bridge                  the auto bridge mode's switch
  *     xt_cap, xt_cap_ring        `xdptag capture`: its switch and filter,
  *                                and the ring buffer of sampled packets

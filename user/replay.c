@@ -1264,7 +1264,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		pr_warn("%llu frames failed to run: %s", sum.skip[SKIP_ERROR],
 			strerror(sum.last_err));
 
-	rc = xt_counters_read(bpf_map__fd(skel->maps.xt_xdp_stats), -1, cnt);
+	rc = xt_counters_read(bpf_map__fd(skel->maps.xt_cls_stats), -1, cnt);
 	if (rc) {
 		pr_err("reading the program's counters: %s", strerror(-rc));
 		goto out;

@@ -49,12 +49,12 @@ int xt_percpu_read(int fd, size_t size, void *out)
 	return err;
 }
 
-int xt_counters_read(int xdp_stats_fd, int tc_stats_fd, struct xt_counters *out)
+int xt_counters_read(int cls_stats_fd, int tc_stats_fd, struct xt_counters *out)
 {
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = xt_percpu_read(xdp_stats_fd, sizeof(out->xdp), &out->xdp);
+	err = xt_percpu_read(cls_stats_fd, sizeof(out->xdp), &out->xdp);
 	if (!err && tc_stats_fd >= 0)
 		err = xt_percpu_read(tc_stats_fd, sizeof(out->tc), &out->tc);
 	return err;
@@ -561,7 +561,7 @@ static const struct prom_scalar prom_scalars[] = {
 	  TC_OFF(dropped) },
 };
 
-/* One per-class family; off is where its array sits in xt_xdp_stats. */
+/* One per-class family; off is where its array sits in xt_cls_stats. */
 static void prom_per_class(FILE *f, const struct xt_stats_sample *s, size_t n,
 			   const char *name, const char *help, size_t off)
 {
@@ -590,10 +590,10 @@ static void prom_print(FILE *f, const struct xt_stats_sample *s, size_t n)
 
 	prom_per_class(f, s, n, "xdptag_class_packets_total",
 		       "Packets seen by the XDP stage, by class.",
-		       offsetof(struct xt_xdp_stats, class_pkts));
+		       offsetof(struct xt_cls_stats, class_pkts));
 	prom_per_class(f, s, n, "xdptag_class_bytes_total",
 		       "Bytes (frame lengths) seen by the XDP stage, by class.",
-		       offsetof(struct xt_xdp_stats, class_bytes));
+		       offsetof(struct xt_cls_stats, class_bytes));
 	prom_head(f, "xdptag_score_band_packets_total",
 		  "Packets by score band (score >> 4, 0-15).");
 	for (k = 0; k < n; k++)

@@ -16,7 +16,7 @@
 #include "pins.h"
 
 struct xt_counters {
-	struct xt_xdp_stats xdp;
+	struct xt_cls_stats xdp;
 	struct xt_tc_stats tc;
 };
 
@@ -41,7 +41,7 @@ int xt_percpu_read(int fd, size_t size, void *out);
  * Read and sum the counter maps.  tc_fd < 0 leaves out->tc zeroed (an XDP
  * object loaded alone, as replay does).  Returns 0 or -errno.
  */
-int xt_counters_read(int xdp_stats_fd, int tc_stats_fd,
+int xt_counters_read(int cls_stats_fd, int tc_stats_fd,
 		     struct xt_counters *out);
 
 /* One interface's sample, as the printers take it. */

@@ -8,7 +8,7 @@
  * holds longer prefixes one table probe (usually one array load) per prefix
  * length the ruleset uses.
  * Nothing here walks the rules or the prefixes, so the cost does not grow
- * with how many of them there are (docs/rules-engine.md, docs/performance.md).
+ * with how many of them there are (docs/architecture.md, "Classification design", docs/performance.md).
  */
 #ifndef XDPTAG_CLASSIFY_H
 #define XDPTAG_CLASSIFY_H
@@ -16,70 +16,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "parse.h"
-
-/* Two generations; user space fills the idle one, then flips xt_active. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct xt_ruleset);
-} xt_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_active);
-} xt_active SEC(".maps");
-
-/*
- * The prefix tables, one per generation (struct xt_pfx_slot), each sized by
- * user space to its ruleset: BPF_F_INNER_MAP lets tables of any size share
- * this slot.  A generation without prefixes beyond /16 has no table.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_ARRAY);
-		__uint(map_flags, BPF_F_INNER_MAP);
-		__uint(max_entries, 1);
-		/* Sizes, not types: clang leaves a type this deep as a
-		 * forward declaration, which libbpf cannot size. */
-		__uint(key_size, sizeof(__u32));
-		__uint(value_size, sizeof(struct xt_pfx_bucket));
-	});
-} xt_prefix SEC(".maps");
-
-/*
- * Per-source state, one LRU table per generation, created by user space
- * with the size the rules file asks for (user/ruleset_load.c).  A hot swap
- * whose stateful rules are unchanged hands the same table to the new
- * generation, so counts carry on; otherwise the new generation starts with
- * an empty one.  Any LRU size fits the slot: hash-type inner maps are
- * matched on type, key, value and flags, not on max_entries.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);
-		__uint(map_flags, BPF_F_NO_COMMON_LRU);
-		__uint(max_entries, 1);
-		__uint(key_size, sizeof(struct xt_src_key));
-		__uint(value_size, sizeof(struct xt_src_state));
-	});
-} xt_state SEC(".maps");
-
-/* A zeroed entry to insert from: the stack has no room for one. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_src_state);
-} xt_state_zero SEC(".maps");
+#include "maps.h"
 
 /*
  * The clock of the state windows.  Live traffic uses the coarse monotonic
@@ -94,30 +31,10 @@ struct {
 const volatile __u8 cfg_clock_user;
 __u64 xt_clock_ns;
 
-/* Sized view of xt_xdp_stats.rule_hits, for the global function's checks. */
+/* Sized view of xt_cls_stats.rule_hits, for the global function's checks. */
 struct xt_hits {
 	__u64 n[XT_MAX_RULES];
 };
-
-/*
- * Counters of the classifier, whichever stage runs it (per-CPU; user space
- * sums).  Named for the XDP stage, where it runs in the default mode; in
- * the tc bridge mode the TC program fills the same map.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_xdp_stats);
-} xt_xdp_stats SEC(".maps");
-
-/* The auto bridge mode's switch, shared by both stages. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_bridge_state);
-} xt_bridge SEC(".maps");
 
 struct xt_verdict {
 	__u64 rules;
@@ -606,7 +523,7 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 }
 
 /* Histogram counters for one classified packet. */
-static __always_inline void count_verdict(struct xt_xdp_stats *st,
+static __always_inline void count_verdict(struct xt_cls_stats *st,
 					  const struct xt_verdict *v,
 					  const struct xt_pkt *p)
 {

@@ -12,12 +12,8 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "xdptag.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 << 10);
-} xt_live_ring SEC(".maps");
+#define XT_OBJ_LIVE
+#include "maps.h"
 
 SEC("xdp")
 int xdptag_inject(struct xdp_md *ctx)

@@ -5,6 +5,7 @@
  * the tc and auto bridge modes it also classifies packets that arrive
  * without a tag, with the same classifier the XDP stage uses.
  */
+#define XT_OBJ_TC
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -19,13 +20,6 @@ const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */
 /* Bytes made linear before parsing at TC: room for VLANs, IPv6 and a few
  * extension headers; a chain running past it is parsed as truncated. */
 #define XT_TC_PULL	256
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_tc_stats);
-} xt_tc_stats SEC(".maps");
 
 static __always_inline void mark_write(struct __sk_buff *skb,
 				       const struct xdptag_tag *tag,
@@ -61,7 +55,7 @@ __noinline int tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
 static __always_inline int tc_classify(struct __sk_buff *skb,
 				       struct xt_tc_stats *st, int count)
 {
-	struct xt_xdp_stats *cs = NULL;
+	struct xt_cls_stats *cs = NULL;
 	struct xdptag_tag tag = {};
 	struct xt_verdict v = {};
 	struct xt_pkt p = {};
@@ -70,7 +64,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 
 	tc_parse(skb, &p);
 	if (count)
-		cs = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
+		cs = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	drop_at = xt_classify(&p, &v, cs ? (struct xt_hits *)cs->rule_hits :
 				     NULL);
 	st->classified++;

@@ -11,36 +11,6 @@
 #include <bpf/bpf_helpers.h>
 #include "classify.h"
 
-/* Mappable: the capturing process writes cfg and reads st in memory. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct xt_cap);
-} xt_cap SEC(".maps");
-
-/*
- * 4 MB: records take the header and the bytes kept, so this holds 50,000
- * records of small packets, 2,700 of 1,500-byte ones.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} xt_cap_ring SEC(".maps");
-
-/*
- * A record is built here, then copied into the ring at its real length:
- * bpf_ringbuf_reserve() takes only a constant size, which would make every
- * record as long as the longest.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_cap_rec);
-} xt_cap_scratch SEC(".maps");
-
 #define XT_NSEC_PER_SEC	1000000000ULL
 
 /* Does the packet pass the capture's filter (every condition given)? */

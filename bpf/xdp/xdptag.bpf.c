@@ -3,6 +3,7 @@
  * xdptag XDP stage: parse, classify, write the tag into the metadata area,
  * count, and pass (or drop above the configured score).
  */
+#define XT_OBJ_XDP
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "classify.h"
@@ -29,13 +30,6 @@
 const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
 const volatile __u8 cfg_no_meta;	/* act as a driver without metadata */
 const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_explain);
-} xt_explain SEC(".maps");
 
 /*
  * Make room for the tag and write it.  If the area already holds exactly a
@@ -132,12 +126,12 @@ int xdptag_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct xt_verdict v = {};
 	struct xt_pkt p = {};
-	struct xt_xdp_stats *st;
+	struct xt_cls_stats *st;
 	__u32 action = XDP_PASS;
 	__u32 zero = 0;
 	int drop_at, tagged = 0;
 
-	st = bpf_map_lookup_elem(&xt_xdp_stats, &zero);
+	st = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	if (!st)
 		return XDP_PASS;
 	/* In the tc bridge mode the TC stage classifies: only count here. */

@@ -88,8 +88,8 @@ run() {
 	for c in 0 1 2 3 4; do
 		got=$(nft_count $c)
 		check "$label: nft counter for class $c" "${SENT[$c]}" "$got"
-		got=$(pin_sum xt_xdp_stats "class_pkts[$c]")
-		check "$label: xt_xdp_stats class_pkts[$c]" "${SENT[$c]}" "$got"
+		got=$(pin_sum xt_cls_stats "class_pkts[$c]")
+		check "$label: xt_cls_stats class_pkts[$c]" "${SENT[$c]}" "$got"
 	done
 	# Where the tag went: in meta mode every packet crosses tagged; in
 	# tc mode none is tagged and TC classifies all; in auto mode without
@@ -99,7 +99,7 @@ run() {
 	meta) tagged=$TOTAL valid=$TOTAL nometa_n=0 ;;
 	*) tagged=0 valid=0 nometa_n=$TOTAL ;;
 	esac
-	check "$label: xt_xdp_stats tagged" $tagged "$(pin_sum xt_xdp_stats tagged)"
+	check "$label: xt_cls_stats tagged" $tagged "$(pin_sum xt_cls_stats tagged)"
 	got=$(pin_sum xt_tc_stats valid)
 	check "$label: xt_tc_stats valid" $valid "$got"
 	# Seen once under load: TC counted nothing.  Say what was attached.
@@ -122,8 +122,8 @@ run() {
 			"  bridge  tc; $TOTAL classified at TC; no tagged packets yet (0 of 0)" \
 			"$line" ;;
 	auto)
-		check "$label: xt_xdp_stats meta_fail" 1 \
-			"$(pin_sum xt_xdp_stats meta_fail)"
+		check "$label: xt_cls_stats meta_fail" 1 \
+			"$(pin_sum xt_cls_stats meta_fail)"
 		check "$label: xt_tc_stats classified" $TOTAL \
 			"$(pin_sum xt_tc_stats classified)"
 		check "$label: status shows the switch" \

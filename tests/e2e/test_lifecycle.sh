@@ -49,7 +49,7 @@ check "attach creates the pin directory" yes \
 	"$([ -d "$PINS/$B" ] && echo yes)"
 check "pin directory is mode 0700" 700 "$(stat -c %a "$PINS/$B")"
 check "pins as in user/pins.h" \
-	"tc_prog xdp_prog xt_active xt_bridge xt_cap xt_cap_ring xt_info xt_prefix xt_rules xt_state xt_tc_stats xt_xdp_stats" \
+	"tc_prog xdp_prog xt_active xt_bridge xt_cap xt_cap_ring xt_cls_stats xt_info xt_prefix xt_rules xt_state xt_tc_stats" \
 	"$(ls "$PINS/$B" | sort | xargs)"
 check "TC filter at prio 100 handle 0x7854" 1 \
 	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 100 bpf chain 0 handle 0x7854 xdptag_tc')"

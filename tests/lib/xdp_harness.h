@@ -94,9 +94,9 @@ static inline struct xh_result xh_run(struct xdptag *skel, const void *pkt,
 	return r;
 }
 
-static inline int xh_xdp_stats(struct xdptag *skel, struct xt_xdp_stats *st)
+static inline int xh_cls_stats(struct xdptag *skel, struct xt_cls_stats *st)
 {
-	return xt_percpu_read(bpf_map__fd(skel->maps.xt_xdp_stats),
+	return xt_percpu_read(bpf_map__fd(skel->maps.xt_cls_stats),
 			      sizeof(*st), st);
 }
 

@@ -108,7 +108,7 @@ static void meta_mode_leaves_untagged_alone(void **state)
 static void tc_mode_classifies_and_marks(void **state)
 {
 	struct xdptag_tc *skel = tc_open(XT_BRIDGE_TC, 0);
-	struct xt_xdp_stats xs;
+	struct xt_cls_stats xs;
 	struct xt_tc_stats ts;
 	__u32 mark = 0x80000000;
 	struct pkt p;
@@ -120,7 +120,7 @@ static void tc_mode_classifies_and_marks(void **state)
 	percpu_sum(bpf_map__fd(skel->maps.xt_tc_stats), &ts, sizeof(ts));
 	assert_int_equal(ts.classified, 1);
 	assert_int_equal(ts.marked, 1);
-	percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), &xs, sizeof(xs));
+	percpu_sum(bpf_map__fd(skel->maps.xt_cls_stats), &xs, sizeof(xs));
 	assert_int_equal(xs.class_pkts[3], 1);
 	assert_int_equal(xs.rule_hits[0], 1);
 	assert_int_equal(xs.band[XT_BAND(40)], 1);
@@ -146,7 +146,7 @@ static void auto_mode_switches_on_first_untagged(void **state)
 {
 	struct xdptag_tc *skel = tc_open(XT_BRIDGE_AUTO, 0);
 	struct xt_bridge_state b;
-	struct xt_xdp_stats xs;
+	struct xt_cls_stats xs;
 	__u32 zero = 0, mark = 0;
 	struct pkt p;
 
@@ -162,13 +162,13 @@ static void auto_mode_switches_on_first_untagged(void **state)
 	assert_true(b.switched_ns != 0);
 	assert_int_equal(b.trigger, 1);
 	/* XDP counted the trigger packet already: not counted again here */
-	percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), &xs, sizeof(xs));
+	percpu_sum(bpf_map__fd(skel->maps.xt_cls_stats), &xs, sizeof(xs));
 	assert_int_equal(xs.class_pkts[3], 0);
 
 	mark = 0;
 	assert_int_equal(tc_run(skel, &p, &mark), TC_ACT_UNSPEC);
 	assert_int_equal(mark, 3);
-	percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), &xs, sizeof(xs));
+	percpu_sum(bpf_map__fd(skel->maps.xt_cls_stats), &xs, sizeof(xs));
 	assert_int_equal(xs.class_pkts[3], 1);
 	xdptag_tc__destroy(skel);
 }
@@ -176,7 +176,7 @@ static void auto_mode_switches_on_first_untagged(void **state)
 static void xdp_tc_mode_only_counts(void **state)
 {
 	struct xdptag *skel = xdptag__open();
-	struct xt_xdp_stats xs;
+	struct xt_cls_stats xs;
 	struct xh_result res;
 	struct pkt p;
 
@@ -188,7 +188,7 @@ static void xdp_tc_mode_only_counts(void **state)
 	assert_int_equal(res.err, 0);
 	assert_int_equal(res.action, XDP_PASS);
 	assert_false(res.tagged);
-	percpu_sum(bpf_map__fd(skel->maps.xt_xdp_stats), &xs, sizeof(xs));
+	percpu_sum(bpf_map__fd(skel->maps.xt_cls_stats), &xs, sizeof(xs));
 	assert_int_equal(xs.action[XDP_PASS], 1);
 	assert_int_equal(xs.tagged, 0);
 	assert_int_equal(xs.class_pkts[0], 0);

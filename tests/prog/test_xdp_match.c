@@ -383,7 +383,7 @@ static void drop_threshold(void **state)
 {
 	static const unsigned char w[] = { 50 };
 	static const unsigned char cls[] = { 9 };
-	struct xt_xdp_stats st;
+	struct xt_cls_stats st;
 	struct xt_rule r[1];
 	struct pkt p = tcp4("10.0.0.1", "10.0.0.2");
 	struct xh_result res;
@@ -393,7 +393,7 @@ static void drop_threshold(void **state)
 	res = run(state, &p);
 	assert_int_equal(res.action, XDP_DROP);
 	assert_false(res.tagged);
-	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(xh_cls_stats(*state, &st), 0);
 	assert_int_equal(st.action[XDP_DROP], 1);
 	assert_int_equal(st.action[XDP_PASS], 0);
 	assert_int_equal(st.tagged, 0);
@@ -402,7 +402,7 @@ static void drop_threshold(void **state)
 	any_rules(r, 1, w, cls);
 	load(state, r, 1, 51);		/* 50 < 51: pass, tagged */
 	expect(state, &p, 1, 50, 9);
-	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(xh_cls_stats(*state, &st), 0);
 	assert_int_equal(st.action[XDP_DROP], 1);
 	assert_int_equal(st.action[XDP_PASS], 1);
 	assert_int_equal(st.tagged, 1);
@@ -681,7 +681,7 @@ static void counters_exact(void **state)
 	struct pkt ssh = v4("10.0.0.1", "10.0.0.2", 6, 40000, 22, 0x02, 64);
 	struct pkt web = v4("10.0.0.1", "10.0.0.2", 6, 40000, 80, 0x02, 64);
 	struct pkt dns = v4("10.0.0.1", "10.0.0.2", 17, 5353, 53, 0, 64);
-	struct xt_xdp_stats st;
+	struct xt_cls_stats st;
 	struct xh_result res;
 	int i;
 
@@ -700,7 +700,7 @@ static void counters_exact(void **state)
 	res = xh_run(*state, dns.b, dns.len, 4);	/* no rule */
 	assert_int_equal(res.err, 0);
 
-	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(xh_cls_stats(*state, &st), 0);
 	assert_int_equal(st.rule_hits[0], 3);
 	assert_int_equal(st.rule_hits[1], 5);
 	assert_int_equal(st.rule_hits[2], 0);

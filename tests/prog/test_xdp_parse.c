@@ -469,18 +469,18 @@ static void repeat_keeps_one_tag(void **state)
 			  .tcp_flags = 0x02, .l4 = XT_L4_TCP,
 			  .eth_proto = 0x0800, .sport = 1, .dport = 2,
 			  .ttl = 64 };
-	struct xt_xdp_stats before, after;
+	struct xt_cls_stats before, after;
 	struct xh_result r;
 
 	pkt_eth(&p, 0x0800);
 	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
 	pkt_tcp(&p, 1, 2, 0x02, 5);
-	assert_int_equal(xh_xdp_stats(skel, &before), 0);
+	assert_int_equal(xh_cls_stats(skel, &before), 0);
 	/* xh_run reports tagged only if the metadata is exactly 24 bytes */
 	r = xh_run(skel, p.b, p.len, 1000);
 	assert_int_equal(r.err, 0);
 	assert_true(r.tagged);
-	assert_int_equal(xh_xdp_stats(skel, &after), 0);
+	assert_int_equal(xh_cls_stats(skel, &after), 0);
 	assert_int_equal(after.tagged - before.tagged, 1000);
 	assert_int_equal(after.meta_fail - before.meta_fail, 0);
 	run_check(&p, &w);
@@ -490,7 +490,7 @@ static void no_meta_driver(void **state)
 {
 	struct xdptag *nm = xh_open(1);
 	struct xt_rule any = { .name = "any", .weight = 1 };
-	struct xt_xdp_stats st;
+	struct xt_cls_stats st;
 	struct xh_result r;
 	struct pkt p = { 0 };
 
@@ -503,7 +503,7 @@ static void no_meta_driver(void **state)
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.action, XDP_PASS);
 	assert_false(r.tagged);
-	assert_int_equal(xh_xdp_stats(nm, &st), 0);
+	assert_int_equal(xh_cls_stats(nm, &st), 0);
 	assert_int_equal(st.meta_fail, 1);
 	assert_int_equal(st.tagged, 0);
 	assert_int_equal(st.action[XDP_PASS], 1);

@@ -204,7 +204,7 @@ static void exempt_precedence(void **state)
 				rule("trusted") };
 	struct pkt p;
 	struct xh_result res;
-	struct xt_xdp_stats st;
+	struct xt_cls_stats st;
 
 	assert_int_equal(xt_ranges_add(&r[0].proto, 6, 6), 0);
 	add_pfx(&r[1].src, "198.18.9.9");
@@ -223,7 +223,7 @@ static void exempt_precedence(void **state)
 	res = run(state, &p);
 	assert_int_equal(res.action, XDP_DROP);
 
-	assert_int_equal(xh_xdp_stats(*state, &st), 0);
+	assert_int_equal(xh_cls_stats(*state, &st), 0);
 	assert_int_equal(st.rule_hits[0], 1);
 	assert_int_equal(st.rule_hits[1], 1);
 	assert_int_equal(st.class_pkts[0], 1);

@@ -50,7 +50,7 @@ static void assert_contains(const char *out, const char *s)
 
 static void sum_xdp_percpu(void **state)
 {
-	struct xt_xdp_stats cpus[3], sum;
+	struct xt_cls_stats cpus[3], sum;
 	int c;
 
 	memset(cpus, 0, sizeof(cpus));

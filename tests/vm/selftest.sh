@@ -57,7 +57,7 @@ run_mode() {
 		 sed -n 's/.*\(driver\|generic\) id \([0-9]*\).*/\2/p')
 	tc_id=$(ip netns exec "$NSB" bpftool net show dev vb |
 		sed -n 's/.*ingress.* id \([0-9]*\).*/\1/p')
-	xdp_map=$(prog_map_id "$xdp_id" xt_xdp_stats)
+	xdp_map=$(prog_map_id "$xdp_id" xt_cls_stats)
 	tc_map=$(prog_map_id "$tc_id" xt_tc_stats)
 	if [ -z "$xdp_map" ] || [ -z "$tc_map" ]; then
 		not_ok "$mode: counters found" \

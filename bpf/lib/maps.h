@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every map of xdptag's BPF objects, each with who writes it and who reads
+ * it.  docs/architecture.md ("Maps") describes the same maps for users;
+ * tests/unit/test_maps_doc.sh checks that the two name the same ones.
+ *
+ * A program defines which object it is before including this header:
+ *   XT_OBJ_XDP	bpf/xdp/xdptag.bpf.c		the XDP stage
+ *   XT_OBJ_TC	bpf/tc/xdptag_tc.bpf.c		the TC stage
+ *   XT_OBJ_LIVE	bpf/live/xdptag_live.bpf.c	replay --live's injector
+ * A map one object uses is defined only in that object: libbpf creates
+ * every map an object defines, used or not, and the TC stage has no use
+ * for a 4 MB capture ring.
+ *
+ * The classifier's maps are defined in both the XDP and the TC object
+ * (the TC stage classifies in the tc and auto bridge modes).  attach and
+ * replay make the TC object reuse the XDP object's (bpf_map__reuse_fd()),
+ * so the two stages share one of each; attach pins them per interface
+ * (user/pins.h).  Names say the stage only where one stage alone writes.
+ */
+#ifndef XDPTAG_MAPS_H
+#define XDPTAG_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "xdptag.h"
+
+#if defined(XT_OBJ_XDP) || defined(XT_OBJ_TC)
+
+/* ------------------------------------------------ the classifier's --- */
+
+/*
+ * The rulesets, two generations.
+ * Written by: user space (xt_ruleset_install(), user/ruleset_load.c) into
+ *   the idle generation, before it flips xt_active.
+ * Read by: the classifier, once per packet (ruleset_active()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xt_ruleset);
+} xt_rules SEC(".maps");
+
+/*
+ * A count of generation flips; its lowest bit is the generation in use.
+ * Written by: user space, the flip (one atomic store).
+ * Read by: the classifier, every packet.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_active);
+} xt_active SEC(".maps");
+
+/*
+ * The prefix tables, one per generation: an array of struct xt_pfx_bucket
+ * (XT_PFX_BUCKET slots each) sized by user space to its ruleset;
+ * BPF_F_INNER_MAP lets tables of any size share this slot.  A generation
+ * without prefixes beyond /16 has no table.
+ * Written by: user space (xt_compile(), user/rules.c), before the flip.
+ * Read by: the classifier, only for addresses whose /16 holds longer
+ *   prefixes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_ARRAY);
+		__uint(map_flags, BPF_F_INNER_MAP);
+		__uint(max_entries, 1);
+		/* Sizes, not types: clang leaves a type this deep as a
+		 * forward declaration, which libbpf cannot size. */
+		__uint(key_size, sizeof(__u32));
+		__uint(value_size, sizeof(struct xt_pfx_bucket));
+	});
+} xt_prefix SEC(".maps");
+
+/*
+ * Per-source state, one LRU table per generation, created by user space
+ * with the size the rules file asks for (user/ruleset_load.c).  A hot swap
+ * whose stateful rules are unchanged hands the same table to the new
+ * generation, so counts carry on; otherwise the new generation starts with
+ * an empty one.  Any LRU size fits the slot: hash-type inner maps are
+ * matched on type, key, value and flags, not on max_entries.
+ * Written by: the classifier, for packets whose stateless conditions
+ *   matched a rate or fan-out rule; user space creates the tables.
+ * Read by: the classifier (docs/detection.md).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);
+		__uint(map_flags, BPF_F_NO_COMMON_LRU);
+		__uint(max_entries, 1);
+		__uint(key_size, sizeof(struct xt_src_key));
+		__uint(value_size, sizeof(struct xt_src_state));
+	});
+} xt_state SEC(".maps");
+
+/*
+ * A zeroed entry to insert a new source from: the stack has no room for
+ * one.  Not pinned.
+ * Written by: nobody.  Read by: the classifier.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_src_state);
+} xt_state_zero SEC(".maps");
+
+/*
+ * The classifier's counters (per CPU; user space sums): per class, band
+ * and rule, actions, tags written.
+ * Written by: whichever stage classifies: XDP in the default (meta)
+ *   bridge mode, TC for the packets it classifies in the tc and auto
+ *   modes; hence the stage-neutral name.
+ * Read by: `xdptag stats`, `status`, `probe`, the exporter, replay, tests.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_cls_stats);
+} xt_cls_stats SEC(".maps");
+
+/*
+ * The auto bridge mode's switch: set when TC first sees a packet without a
+ * tag, after which TC classifies.
+ * Written by: the TC stage.  Read by: both stages.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_bridge_state);
+} xt_bridge SEC(".maps");
+
+#endif /* XT_OBJ_XDP || XT_OBJ_TC */
+
+#ifdef XT_OBJ_XDP
+
+/* -------------------------------------------------- the XDP stage's --- */
+
+/*
+ * Why the last packet got its verdict: per rule, which dimensions matched.
+ * Written by: XDP, only when loaded with cfg_explain (replay and tests;
+ *   production loads compile the store away).
+ * Read by: `xdptag replay`, tests/prog.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_explain);
+} xt_explain SEC(".maps");
+
+/*
+ * `xdptag capture`'s switch, filter and rate, and XDP's counters of what
+ * it sampled.  Mappable: the capturing process writes cfg and reads st in
+ * memory.
+ * Written by: `xdptag capture` (cfg); XDP (st).
+ * Read by: XDP, one flag per packet (bpf/xdp/capture.h); `xdptag capture`.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xt_cap);
+} xt_cap SEC(".maps");
+
+/*
+ * The sampled packets with their verdict.  4 MB: records take the header
+ * and the bytes kept, so this holds 50,000 records of small packets,
+ * 2,700 of 1,500-byte ones.
+ * Written by: XDP, only while a capture runs.
+ * Read by: `xdptag capture`, `replay --live` (docs/capture.md).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} xt_cap_ring SEC(".maps");
+
+/*
+ * A record is built here, then copied into the ring at its real length:
+ * bpf_ringbuf_reserve() takes only a constant size, which would make every
+ * record as long as the longest.  Not pinned.
+ * Written and read by: XDP, while a capture runs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_cap_rec);
+} xt_cap_scratch SEC(".maps");
+
+#endif /* XT_OBJ_XDP */
+
+#ifdef XT_OBJ_TC
+
+/* --------------------------------------------------- the TC stage's --- */
+
+/*
+ * What the TC stage found in front of each packet (valid tag, none,
+ * foreign, short) and did (marked, classified, dropped); per CPU.
+ * Written by: the TC stage.
+ * Read by: `xdptag stats`, `status` (bridge health), the exporter.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_tc_stats);
+} xt_tc_stats SEC(".maps");
+
+#endif /* XT_OBJ_TC */
+
+#ifdef XT_OBJ_LIVE
+
+/*
+ * What TC left in each injected frame (mark, tag), reported by the
+ * observer that runs after xdptag's TC stage.
+ * Written by: xdptag_observe (TC).  Read by: `replay --live`.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} xt_live_ring SEC(".maps");
+
+#endif /* XT_OBJ_LIVE */
+
+#endif
