@@ -290,6 +290,15 @@ static const char *const mix_names[NPKT] = {
 	"ipv4-fragment", "malformed",
 };
 
+/*
+ * 1: the frame meets the stateless conditions of a rate or fan-out rule
+ * of rules/default.yaml (a SYN, a bare ACK from a high port, UDP not from
+ * 443 or 4500), so it looks its source up in the state table; 0: it never
+ * touches state.  The stateful rows report the lookup's cost on the first
+ * kind and check that the second pays nothing (docs/performance.md).
+ */
+static const int mix_state[NPKT] = { 1, 1, 1, 1, 0, 0 };
+
 static void pkt_mix(struct pkt *m)
 {
 	struct pkt *p;
@@ -970,6 +979,34 @@ static int cmd_peer(int argc, char **argv)
 			       i < NPKT ? mix_names[i] : "mix",
 			       median(x, rounds), median(nul, rounds),
 			       median(vp, rounds), median(vn, rounds),
+			       median(add, rounds));
+		}
+	}
+	/*
+	 * What per-source state costs: each default-rules row against its
+	 * stateless twin of the same set, paired within a round.
+	 */
+	for (k = 0; k < nrows; k++) {
+		int sk;
+
+		if (rows[k].kind != PK_XDPTAG || rows[k].stateless ||
+		    rows[k].rules)
+			continue;
+		for (sk = 0; sk < nrows; sk++)
+			if (rows[sk].stateless && rows[sk].set == rows[k].set)
+				break;
+		if (sk == nrows)
+			continue;
+		for (i = 0; i < NPKT; i++) {
+			double add[rounds];
+
+			for (r = 0; r < rounds; r++) {
+				double *row = t + (size_t)r * n;
+
+				add[r] = row[k * NPKT + i] - row[sk * NPKT + i];
+			}
+			printf("state %-21s %-14s needs-state %d added %6.2f\n",
+			       rows[k].name, mix_names[i], mix_state[i],
 			       median(add, rounds));
 		}
 	}

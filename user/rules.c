@@ -669,6 +669,7 @@ static int state_add(struct cc *cc, const struct xt_rule *r, unsigned int i)
 	if (fan)
 		st->fan_window_ns = r->st_window_ns;
 	st->rule[st->n] = i;
+	st->slot_of[i] = st->n;
 	st->kind[st->n] = r->st_kind;
 	st->limit[st->n] = fan ? fanout_bits(r->st_limit) : r->st_limit;
 	st->n++;

@@ -410,16 +410,29 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	const struct xt_state_cfg *cfg = &rs->st;
 	struct xt_src_state *st;
 	struct xt_src_key key;
+	__u64 now, todo;
 	void *tab;
-	__u64 now;
-	int k;
+	int i;
 
 	tab = bpf_map_lookup_elem(&xt_state, &gen);
 	if (!tab)
 		return m & ~rs->stateful;
+#ifdef XT_BENCH_STATE_NO_CLOCK	/* bench variant: no clock read */
+	now = xt_clock_ns;
+#else
 	now = cfg_clock_user ? xt_clock_ns : bpf_ktime_get_coarse_ns();
+#endif
 	state_key(cfg, p, &key);
+#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: a fixed entry */
+	{
+		__u32 zero = 0;
+
+		xt_barrier_var(tab);
+		st = bpf_map_lookup_elem(&xt_state_zero, &zero);
+	}
+#else
 	st = bpf_map_lookup_elem(tab, &key);
+#endif
 	if (!st) {
 		__u32 zero = 0;
 		void *fresh = bpf_map_lookup_elem(&xt_state_zero, &zero);
@@ -432,7 +445,15 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 		if (!st)
 			return m & ~rs->stateful;
 	}
+#ifdef XT_BENCH_STATE_NO_COUNT	/* bench variant: lookup, no counting */
+	xt_barrier_var(st);
+	return m & ~rs->stateful;
+#endif
+#ifdef XT_BENCH_STATE_NO_LOOKUP	/* the zero entry stays as it is */
+	if (0) {
+#else
 	if (st->epoch != cfg->epoch) {
+#endif
 		__builtin_memset(st->s, 0, sizeof(st->s));
 		st->epoch = cfg->epoch;
 		st->rate_start = now;
@@ -440,16 +461,35 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	}
 	state_roll(cfg, st, now);
 
-	for (k = 0; k < XT_MAX_STATEFUL; k++) {
-		struct xt_src_slot *s = &st->s[k];
-		__u64 bit = 1ULL << (cfg->rule[k] & (XT_MAX_RULES - 1));
-		__u32 kind = cfg->kind[k], h;
-		__u64 *w, b;
+	/*
+	 * Only the stateful rules this packet matched (usually one to
+	 * three): walking all n slots to test each rule's bit cost about
+	 * 15 ns a stateful packet (docs/performance.md).
+	 */
+	todo = m & rs->stateful;
+	for (i = 0; i < XT_MAX_STATEFUL; i++) {
+		struct xt_src_slot *s;
+		__u32 idx, kind, k, h;
+		__u64 *w, b, bit;
 
+#ifdef XT_BENCH_STATE_ALL_SLOTS	/* bench variant: the walk it replaced */
+		k = i;
 		if (k >= cfg->n)
 			break;
-		if (!(m & bit))
+		idx = cfg->rule[k] & (XT_MAX_RULES - 1);
+		bit = 1ULL << idx;
+		if (!(todo & bit))
 			continue;
+#else
+		if (!todo)
+			break;
+		idx = xt_lowest_bit(todo) & (XT_MAX_RULES - 1);
+		todo &= todo - 1;
+		bit = 1ULL << idx;
+		k = cfg->slot_of[idx] & (XT_MAX_STATEFUL - 1);
+#endif
+		s = &st->s[k];
+		kind = cfg->kind[k];
 		if (kind == XT_ST_PPS) {
 			s->cur++;
 		} else if (kind == XT_ST_BPS) {
@@ -516,6 +556,9 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 		return 0;
 	}
 	/* Stateless packets (the usual case) stop at this test. */
+#ifdef XT_BENCH_STATE_SKIP	/* bench variant: stateful rules never hold */
+	m &= ~rs->stateful;
+#endif
 	if (m & rs->stateful)
 		m = state_apply(rs, gen, p, m);
 	classify_score(rs, m, v, hits);
