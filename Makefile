@@ -76,8 +76,8 @@ MAN	:= $(BUILD)/man/xdptag.8
 UNITS	:= xdptag@.service xdptag-exporter.service
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo \
-	bench test-kernels test-fresh fuzz clean xdptag install uninstall deb \
-	test-service
+	bench test-kernels test-kernel-6.1 test-kernel-6.12 test-fresh fuzz \
+	clean xdptag install uninstall deb test-service
 
 all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse \
 	$(BUILD)/fuzz/pcap_seeds $(BUILD)/fuzz/fuzz_rules \
@@ -295,8 +295,19 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 bench: all $(BENCH_BPF) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" bench/run.sh
 
-test-kernels: all
+# Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
+# kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from
+# bookworm-security, proves the tcx path and the datapath on a Debian kernel.
+KERNEL_6_12 = linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64
+TESTS_6_12 = tests/e2e/test_coexist.sh tests/e2e/test_datapath.sh
+
+test-kernels: test-kernel-6.1 test-kernel-6.12
+
+test-kernel-6.1: all
 	$(Q)tests/vm/run.sh
+
+test-kernel-6.12: all
+	$(Q)XT_VM_KERNEL='$(KERNEL_6_12)' XT_VM_TIERS='$(TESTS_6_12)' tests/vm/run.sh
 
 # The README's two commands on a pristine Debian 12 root (mmdebstrap), from
 # a fresh clone of HEAD: what CI relies on to catch a missing install step.

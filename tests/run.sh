@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Runs the test tiers and prints one summary line.  Usage:
-#   tests/run.sh [unit|prog|pcap|e2e|detect ...]  (default: all, in order)
+#   tests/run.sh [unit|prog|pcap|e2e|detect|tests/TIER/test_X.sh ...]
+#   (default: every tier, in order)
 #
 # Every test speaks TAP: "ok N - name", "not ok N - name", and "# SKIP" for a
 # test that cannot run here (counted as skipped, never as passed).  cmocka
@@ -61,6 +62,10 @@ for t in "${tiers[@]}"; do
 	case $t in
 	unit|prog) tier_bins "$t"; tier_scripts "$t" ;;
 	pcap|e2e|detect) tier_scripts "$t" ;;
+	tests/*/test_*.sh)	# one script, e.g. what a kernel run picks
+		[ -f "$t" ] || { echo "Error: no test $t" >&2; exit 2; }
+		t=${t#tests/}
+		run_one "${t%.sh}" bash "tests/$t" ;;
 	*) echo "Error: unknown tier '$t' (unit, prog, pcap, e2e, detect)" >&2; exit 2 ;;
 	esac
 done

@@ -7,7 +7,7 @@
 #
 #   BUILD             build directory to test (default build)
 #   XT_VM_KERNEL      regex of the kernel package (default: newest 6.1 cloud)
-#   XT_VM_TIERS       tests/run.sh tiers to run (default "prog pcap e2e")
+#   XT_VM_TIERS       tests/run.sh tiers or scripts (default "prog pcap e2e")
 #   XT_VM_TIMEOUT     seconds the whole VM run may take (default 1800)
 #   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
 #   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
@@ -206,11 +206,12 @@ if [ "$PYTHON" = 1 ]; then
 fi
 
 # Kernel modules: the chosen directories and everything they depend on
-# (modules.dep lists the whole closure on each line).
+# (modules.dep lists the whole closure on each line; 6.12 packages
+# compress them with xz, which kmod reads).
 MODROOT=lib/modules/$KVER
 (cd "$KX/$MODROOT" &&
 	for d in $MOD_DIRS; do
-		grep -E "^kernel/$d[:/]" modules.dep || true
+		grep -E "^kernel/$d(\.xz|\.zst)?[:/]" modules.dep || true
 	done | tr -d ':' | tr ' ' '\n' | grep . | sort -u) >"$WORK/modules"
 while read -r m; do
 	mkdir -p "$ROOT/$MODROOT/$(dirname "$m")"
