@@ -263,6 +263,25 @@ enum xt_state_kind {
 	XT_ST_DADDRS,		/* distinct destination addresses (hashed) */
 };
 
+/*
+ * A one-bit word's place in a 64-entry table: the top six bits of its
+ * product with a de Bruijn sequence are distinct for each of the 64 bits
+ * (BPF has no count-trailing-zeros instruction).
+ */
+#define XT_DEBRUIJN64	0x03f79d71b4cb0a89ULL
+static inline __u32 xt_bit_hash(__u64 bit)
+{
+	return (bit * XT_DEBRUIJN64) >> 58;
+}
+
+/* A stateful rule's slot, kind and limit (xt_state_cfg.by_bit). */
+struct xt_state_rule {
+	__u32 limit;		/* limit[slot] */
+	__u8  slot;		/* rule[slot] is this rule */
+	__u8  kind;		/* kind[slot] */
+	__u8  pad[2];
+};
+
 struct xt_state_cfg {
 	__u64 epoch;		/* layout id; entries of another epoch reset */
 	__u64 fan_window_ns;	/* fan-out window shared by the ruleset */
@@ -276,11 +295,13 @@ struct xt_state_cfg {
 	__u8  v6_plen;
 	__u8  pad[6];
 	/*
-	 * The inverse of rule[]: the stateful slot of each rule (of a rule
-	 * in xt_ruleset.stateful; 0 for the others).  The datapath visits
-	 * only the stateful rules a packet matched, not all n slots.
+	 * The same slots seen from the rules, for the datapath, which
+	 * visits only the stateful rules a packet matched: entry
+	 * xt_bit_hash(1 << r) describes rule r (if it is stateful), so the
+	 * rule's lowest set bit leads to its slot, kind and limit with one
+	 * load and no bit-index table.
 	 */
-	__u8  slot_of[XT_MAX_RULES];
+	struct xt_state_rule by_bit[XT_MAX_RULES];
 };
 
 /* The table's key: IPv4 as ::ffff:a.b.c.d, IPv6 masked to v6_plen. */
