@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Attach and detach the pipeline, and read an attached interface back from
- * its pins.  The pins under XT_PIN_ROOT/IFNAME are the only state: a later
- * process finds everything there, so attach must create them all or none.
+ * Attach and detach the pipeline, and undo what an interrupted attach or
+ * detach left.  The pins under XT_PIN_ROOT/IFNAME (user/pins.c) are the
+ * only state: a later process finds everything there, so attach must
+ * create them all or none.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,9 +25,6 @@
 #include "mark_rules.h"
 #include "cmd.h"
 #include "log.h"
-
-/* XT_PIN_ROOT/IFNAME always fits. */
-#define DIR_LEN	64
 
 /* ------------------------------------------------------------ names --- */
 
@@ -162,434 +155,6 @@ static int ifname_check(const char *ifname)
 	return 0;
 }
 
-static void pin_dir(const char *ifname, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", XT_PIN_ROOT, ifname);
-}
-
-/*
- * Where attach --force keeps the pins of the attachment it replaces until
- * the new one is ATTACHED.  No interface name has a ':' (so xt_pins_list
- * skips it), and bpffs refuses names with a '.'.
- */
-static void old_path(const char *ifname, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/:old-%s", XT_PIN_ROOT, ifname);
-}
-
-/* ------------------------------------------------------------- lock --- */
-
-/* Why the pins could not be used, for xt_pins_strerror(). */
-static struct {
-	int err;
-	char why[200];
-} pins_err;
-
-__attribute__((format(printf, 2, 3)))
-static int pins_fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pins_err.why, sizeof(pins_err.why), fmt, ap);
-	va_end(ap);
-	pins_err.err = err;
-	return err;
-}
-
-const char *xt_pins_strerror(int err)
-{
-	return err == pins_err.err && pins_err.why[0] ? pins_err.why :
-							 strerror(-err);
-}
-
-/*
- * The pin root decides which maps and programs every command acts on:
- * whoever can write in it can swap one interface's pins for another's,
- * whoever can open it can hold our flock on it, and whoever can write in
- * its parent (without the sticky bit) can rename it away and put theirs
- * in its place.  fd is XT_PIN_ROOT, opened without following a symlink.
- * Returns 0, or -EPERM with the reason for xt_pins_strerror().
- */
-static int pin_root_check(int fd)
-{
-	struct stat st, up;
-
-	if (fstat(fd, &st) || stat(XT_BPFFS, &up))
-		return pins_fail(-errno, "cannot stat %s: %s", XT_PIN_ROOT,
-				 strerror(errno));
-	if (st.st_uid != 0)
-		return pins_fail(-EPERM,
-				 "%s belongs to uid %u, not root: refusing it (remove it if nothing uses it)",
-				 XT_PIN_ROOT, st.st_uid);
-	if (st.st_mode & 077)
-		return pins_fail(-EPERM,
-				 "%s has mode %04o: other users could change its pins or hold its lock; refusing it (chmod 700 it)",
-				 XT_PIN_ROOT, st.st_mode & 07777);
-	if (up.st_uid != 0 ||
-	    ((up.st_mode & 022) && !(up.st_mode & S_ISVTX)))
-		return pins_fail(-EPERM,
-				 "%s (mode %04o, uid %u) lets other users rename %s: refusing it",
-				 XT_BPFFS, up.st_mode & 07777, up.st_uid,
-				 XT_PIN_ROOT);
-	return 0;
-}
-
-/* Open XT_PIN_ROOT for reading and check it; an fd or -errno. */
-static int pin_root_open(void)
-{
-	int fd, err;
-
-	fd = open(XT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		  O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
-	if (fd < 0)
-		return errno == ELOOP || errno == ENOTDIR ?
-		       pins_fail(-ENOTDIR, "%s is not a directory: refusing it",
-				 XT_PIN_ROOT) :
-		       pins_fail(-errno, "cannot open %s: %s", XT_PIN_ROOT,
-				 strerror(errno));
-	err = pin_root_check(fd);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Effective uid of pid, or -1. */
-static long uid_of(pid_t pid)
-{
-	char path[64], line[128];
-	unsigned int ruid, euid;
-	long uid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2) {
-			uid = euid;
-			break;
-		}
-	fclose(f);
-	return uid;
-}
-
-/*
- * Take the flock on the pin root, waiting only for root: a process of
- * another user can hold it only through a descriptor it opened while the
- * directory was open to it (pin_root_check() refuses that now), and it
- * would keep every xdptag command waiting for as long as it likes.
- * /proc/locks names the holder of an flock.
- */
-static int lock_take(int fd)
-{
-	unsigned int maj, min;
-	unsigned long ino;
-	char line[256];
-	struct stat st;
-	long uid;
-	FILE *f;
-	int pid;
-
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return 0;
-	if (errno != EWOULDBLOCK || fstat(fd, &st))
-		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
-				 strerror(errno));
-	f = fopen("/proc/locks", "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*d: FLOCK %*s %*s %d %x:%x:%lu", &pid, &maj,
-			   &min, &ino) != 4 || ino != st.st_ino ||
-		    maj != major(st.st_dev) || min != minor(st.st_dev))
-			continue;
-		uid = uid_of(pid);
-		if (uid > 0) {
-			fclose(f);
-			return pins_fail(-EPERM,
-					 "%s is locked by pid %d of uid %ld, not root: refusing to wait for it",
-					 XT_PIN_ROOT, pid, uid);
-		}
-	}
-	if (f)
-		fclose(f);
-	if (flock(fd, LOCK_EX))
-		return pins_fail(-errno, "cannot lock %s: %s", XT_PIN_ROOT,
-				 strerror(errno));
-	return 0;
-}
-
-int xt_lock(void)
-{
-	int fd, err = xt_bpffs_find(true);
-
-	if (err)
-		return err;
-	/* 0700: the pins give whoever opens them the counters and rules. */
-	if (mkdir(XT_PIN_ROOT, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_err("cannot create %s: %s", XT_PIN_ROOT, strerror(errno));
-		return err;
-	}
-	fd = pin_root_open();
-	if (fd < 0) {
-		pr_err("%s", xt_pins_strerror(fd));
-		return fd;
-	}
-	err = lock_take(fd);
-	if (err) {
-		pr_err("%s", xt_pins_strerror(err));
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-void xt_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);	/* drops the flock */
-}
-
-/* ------------------------------------------------------------- pins --- */
-
-/*
- * Remove every pin in dir, then dir: what detach and a failed attach do.
- * xt_info goes last: until then, a process killed in here leaves the
- * record of what it was doing.
- */
-static int pins_remove(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int err = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, "xt_info"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
-	closedir(d);
-	snprintf(path, sizeof(path), "%s/xt_info", dir);
-	if (!err && unlink(path) && errno != ENOENT)
-		err = -errno;
-	if (!err && rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
-}
-
-static int pin_get(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return bpf_obj_get(path);
-}
-
-void xt_pins_close(struct xt_pinned *p)
-{
-	int *fds[] = { &p->rules, &p->active, &p->prefix, &p->state,
-		       &p->cls_stats, &p->tc_stats, &p->info, &p->bridge };
-	size_t i;
-
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
-}
-
-/*
- * Read the entry of xt_info that describes the active generation.  A flip
- * between the two reads of xt_active means the entry read may be an idle
- * one being rewritten: read again.  Without xt_active (a directory whose
- * attach was killed while pinning) both entries are the same.
- */
-static int info_read(int info_fd, int active_fd, struct xt_attach_info *info)
-{
-	__u32 a = 0, b = 0, key;
-	int i, err;
-
-	for (i = 0; i < 16; i++) {
-		if (active_fd >= 0 && (err = xt_ruleset_flips(active_fd, &a)))
-			return err;
-		key = a & 1;
-		if (bpf_map_lookup_elem(info_fd, &key, info))
-			return -errno;
-		if (active_fd < 0)
-			return 0;
-		if ((err = xt_ruleset_flips(active_fd, &b)))
-			return err;
-		if (a == b)
-			return 0;
-	}
-	return -EAGAIN;
-}
-
-/*
- * Rewrite the active generation's entry of xt_info (attach and detach
- * state changes; they hold the lock, so no flip can come in between).
- */
-static int info_write_active(int info_fd, int active_fd,
-			     const struct xt_attach_info *info)
-{
-	__u32 flips = 0, key;
-	int err = active_fd >= 0 ? xt_ruleset_flips(active_fd, &flips) : 0;
-
-	if (err)
-		return err;
-	key = flips & 1;
-	return bpf_map_update_elem(info_fd, &key, info, BPF_ANY) ? -errno : 0;
-}
-
-/*
- * Pins under ifname must describe ifname: the ifindex they record is the
- * interface's, or nobody's any more (the interface was deleted, perhaps
- * made again under the name; status and detach say so).  An index that
- * another interface holds means the pins were moved or tampered with.
- */
-static int ifindex_check(const char *ifname, __u32 recorded)
-{
-	char other[IF_NAMESIZE];
-
-	if (if_nametoindex(ifname) == recorded ||
-	    !if_indextoname(recorded, other))
-		return 0;
-	return pins_fail(-EXDEV,
-			 "the pins of %s record ifindex %u, which is %s: refusing them",
-			 ifname, recorded, other);
-}
-
-int xt_pins_open(const char *ifname, struct xt_pinned *p)
-{
-	struct {
-		int *fd;
-		const char *name;
-	} pins[] = {
-		{ &p->rules, "xt_rules" }, { &p->active, "xt_active" },
-		{ &p->prefix, "xt_prefix" }, { &p->state, "xt_state" },
-		{ &p->cls_stats, "xt_cls_stats" },
-		{ &p->tc_stats, "xt_tc_stats" }, { &p->info, "xt_info" },
-		{ &p->bridge, "xt_bridge" },
-	};
-	char dir[DIR_LEN];
-	struct stat st;
-	size_t i;
-	int err;
-
-	memset(p, 0, sizeof(*p));
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-		*pins[i].fd = -1;
-	if (strlen(ifname) >= IF_NAMESIZE || strchr(ifname, '/') ||
-	    ifname[0] == '.' || !ifname[0])
-		return -EINVAL;
-	strcpy(p->ifname, ifname);
-	err = xt_bpffs_find(false);
-	if (err)
-		return err;
-	err = pin_root_open();
-	if (err < 0)
-		return err;
-	close(err);
-	pin_dir(ifname, dir, sizeof(dir));
-	if (stat(dir, &st))
-		return -errno;
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		*pins[i].fd = pin_get(dir, pins[i].name);
-		if (*pins[i].fd < 0 && errno == ENOENT && !access(dir, F_OK)) {
-			err = pins_fail(-ESTALE,
-					"the pins of %s are incomplete: an attach or detach was interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
-					ifname, ifname);
-			goto fail;
-		}
-		if (*pins[i].fd < 0) {
-			err = -errno;
-			goto fail;
-		}
-	}
-	err = info_read(p->info, p->active, &p->info_val);
-	if (!err)
-		err = ifindex_check(ifname, p->info_val.ifindex);
-	if (err)
-		goto fail;
-	return 0;
-fail:
-	xt_pins_close(p);
-	return err;
-}
-
-struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p)
-{
-	return (struct xt_rule_maps){
-		.rules = p->rules, .active = p->active, .prefix = p->prefix,
-		.state = p->state,
-	};
-}
-
-void xt_info_set_names(struct xt_attach_info *info,
-		       const struct xt_rules_file *f)
-{
-	size_t i;
-
-	memset(info->class_name, 0, sizeof(info->class_name));
-	memset(info->rule_name, 0, sizeof(info->rule_name));
-	for (i = 0; i < f->nclasses; i++)
-		snprintf(info->class_name[f->classes[i].id], XT_CLASS_NAME_MAX,
-			 "%s", f->classes[i].name);
-	for (i = 0; i < f->nrules && i < XT_MAX_RULES; i++)
-		snprintf(info->rule_name[i], XT_RULE_NAME_MAX, "%s",
-			 f->rules[i].name);
-	info->nrules = f->nrules;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-int xt_pins_list(char (*names)[IF_NAMESIZE], int max)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0, fd;
-
-	n = xt_bpffs_find(false);
-	if (n)
-		return n == -ENOENT ? 0 : n;
-	fd = pin_root_open();
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_name[0] == ':' ||
-		    de->d_type != DT_DIR ||
-		    strlen(de->d_name) >= IF_NAMESIZE)
-			continue;
-		if (n < max)
-			strcpy(names[n], de->d_name);
-		n++;
-	}
-	closedir(d);
-	qsort(names, n < max ? n : max, IF_NAMESIZE, name_cmp);
-	return n;
-}
-
 /* ----------------------------------------------------------- attach --- */
 
 static __u32 prog_id(int fd)
@@ -641,7 +206,7 @@ struct attach_state {
 	int link_fd;		/* the tcx link, or -1 */
 	bool tc_replaced;	/* cls: took over the old xdptag's filter */
 	int old_tc_fd;		/* ... whose program the undo puts back */
-	char dir[DIR_LEN];	/* pin directory, "" until created */
+	char dir[XT_PIN_DIR_LEN];	/* pin directory, "" until created */
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
 };
@@ -696,7 +261,7 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 				st->old_fd >= 0 ? "restore" : "remove",
 				st->ifname, strerror(-err));
 	}
-	if (st->dir[0] && pins_remove(st->dir))
+	if (st->dir[0] && xt_pins_remove(st->dir))
 		pr_warn("could not remove all of %s", st->dir);
 }
 
@@ -914,7 +479,8 @@ static int tcx_attach(struct attach_state *st, bool asked)
 	 * what the next attach or detach finds if we die after this.  Dead
 	 * before it, the link went with us.
 	 */
-	snprintf(path, sizeof(path), "%s/tc_link", st->dir);
+	snprintf(path, sizeof(path), "%s/%s", st->dir,
+		 xt_pin_table[XT_PIN_TC_LINK].name);
 	if (bpf_obj_pin(fd, path)) {
 		pr_err("cannot pin %s: %s", path, strerror(errno));
 		return -errno;
@@ -944,7 +510,7 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 	 */
 	if (bpf_tc_query(&st->hook, &q) == -EINVAL) {
 		st->info->created_clsact = 1;
-		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		err = xt_info_write_active(st->info_fd, st->active_fd, st->info);
 		if (err) {
 			pr_err("cannot update xt_info: %s", strerror(-err));
 			return err;
@@ -962,7 +528,7 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 	    (st->hook_created || st->clsact_inherited)) {
 		st->info->created_clsact = st->hook_created ||
 					   st->clsact_inherited;
-		err = info_write_active(st->info_fd, st->active_fd, st->info);
+		err = xt_info_write_active(st->info_fd, st->active_fd, st->info);
 		if (err) {
 			pr_err("cannot update xt_info: %s", strerror(-err));
 			return err;
@@ -1000,32 +566,15 @@ static int tc_stage_attach(struct attach_state *st,
 	return tc_attach(st, o->tc_prio, replace);
 }
 
+/* xt_info, then every pin of the table (user/pins.c) in st->dir. */
 static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 {
-	struct {
-		const char *name;
-		int fd;
-	} pins[] = {
-		/* First: a directory without it had nothing attached yet. */
-		{ "xt_info", -1 },
-		{ "xdp_prog", bpf_program__fd(st->xdp->progs.xdptag_xdp) },
-		{ "tc_prog", bpf_program__fd(st->tc->progs.xdptag_tc) },
-		{ "xt_rules", bpf_map__fd(st->xdp->maps.xt_rules) },
-		{ "xt_active", bpf_map__fd(st->xdp->maps.xt_active) },
-		{ "xt_prefix", bpf_map__fd(st->xdp->maps.xt_prefix) },
-		{ "xt_state", bpf_map__fd(st->xdp->maps.xt_state) },
-		{ "xt_cls_stats", bpf_map__fd(st->xdp->maps.xt_cls_stats) },
-		{ "xt_tc_stats", bpf_map__fd(st->tc->maps.xt_tc_stats) },
-		{ "xt_bridge", bpf_map__fd(st->xdp->maps.xt_bridge) },
-		{ XT_PIN_CAP, bpf_map__fd(st->xdp->maps.xt_cap) },
-		{ XT_PIN_CAP_RING, bpf_map__fd(st->xdp->maps.xt_cap_ring) },
-	};
-	char dir[DIR_LEN], path[PATH_MAX + 16];
+	char dir[XT_PIN_DIR_LEN];
 	__u32 gen;
-	size_t i;
 
 	/* One entry per generation; both the same until a `rules load`. */
-	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_info",
+	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
+				     xt_pin_table[XT_PIN_INFO].name,
 				     sizeof(__u32), sizeof(*info), 2, NULL);
 	if (st->info_fd < 0) {
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
@@ -1037,22 +586,13 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 			       strerror(errno));
 			return -errno;
 		}
-	pins[0].fd = st->info_fd;
-
-	pin_dir(st->ifname, dir, sizeof(dir));
+	xt_pin_dir(st->ifname, dir, sizeof(dir));
 	if (mkdir(dir, 0700)) {
 		pr_err("cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	strcpy(st->dir, dir);
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
-		if (bpf_obj_pin(pins[i].fd, path)) {
-			pr_err("cannot pin %s: %s", path, strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
+	return xt_pins_create(dir, st->xdp->obj, st->tc->obj, st->info_fd);
 }
 
 static int leftovers_clear(const char *ifname, int ifindex,
@@ -1093,7 +633,7 @@ static int old_open(const char *ifname, const char *dir, int ifindex,
 			xt_pins_close(p);
 		free(p);
 		pr_info("Removing stale pins of %s", ifname);
-		return pins_remove(dir);
+		return xt_pins_remove(dir);
 	}
 	xt_pins_close(p);
 	*old = p;
@@ -1121,7 +661,7 @@ static int old_finish(const char *ifname, int ifindex,
 		tcx_remove(ifname, old_dir, old, quiet);
 	else
 		tc_remove(ifname, ifindex, old, quiet, new_how == XT_TC_CLS);
-	if (pins_remove(old_dir)) {
+	if (xt_pins_remove(old_dir)) {
 		pr_err("cannot remove %s: %s", old_dir, strerror(errno));
 		return -1;
 	}
@@ -1144,7 +684,7 @@ int xt_attach(const struct xt_attach_opts *o)
 				   .info_fd = -1, .active_fd = -1, .link_fd = -1,
 				   .old_tc_fd = -1 };
 	struct xt_pinned *old = NULL;
-	char old_dir[DIR_LEN + 8];
+	char old_dir[XT_PIN_DIR_LEN + 8];
 	bool moved = false;
 	struct xt_attach_info *info = NULL;
 	struct xt_rules_file *rf = NULL;
@@ -1152,7 +692,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	enum xt_mode mode = o->mode;
 	struct xt_rule_maps maps;
 	struct xt_settings s;
-	char dir[DIR_LEN];
+	char dir[XT_PIN_DIR_LEN];
 	int lock = -1, ret = XT_EXIT_USAGE, err;
 	bool rf_loaded = false;
 	struct stat sb;
@@ -1203,10 +743,10 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto out;
 	ret = XT_EXIT_FAIL;
 	/* Only --force gets here with pins, of a finished attach. */
-	pin_dir(o->ifname, dir, sizeof(dir));
+	xt_pin_dir(o->ifname, dir, sizeof(dir));
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
-	old_path(o->ifname, old_dir, sizeof(old_dir));
+	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -1279,7 +819,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto undo;
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.xdp_mode;
-	err = info_write_active(st.info_fd, st.active_fd, info);
+	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));
 		goto undo;
@@ -1369,7 +909,7 @@ static int tcx_remove(const char *ifname, const char *dir,
 {
 	struct bpf_link_info li = { 0 };
 	__u32 len = sizeof(li);
-	int fd = pin_get(dir, "tc_link");
+	int fd = xt_pin_get(dir, XT_PIN_TC_LINK);
 
 	if (fd < 0) {
 		if (!quiet)
@@ -1454,8 +994,8 @@ static int tc_stage_remove(const char *ifname, int ifindex, const char *dir,
  * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
  * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
  */
-#define XT_XDP_PROG_NAME	"xdptag_xdp"
-#define XT_TC_PROG_NAME		"xdptag_tc"
+#define XT_XDP_PROG_NAME	xt_pin_table[XT_PIN_XDP_PROG].bpf_name
+#define XT_TC_PROG_NAME		xt_pin_table[XT_PIN_TC_PROG].bpf_name
 
 static bool prog_named(__u32 id, const char *name)
 {
@@ -1591,14 +1131,14 @@ static int record_open(const char *dir, struct pin_record *r)
 {
 	int err;
 
-	r->active_fd = pin_get(dir, "xt_active");
-	r->info_fd = pin_get(dir, "xt_info");
+	r->active_fd = xt_pin_get(dir, XT_PIN_ACTIVE);
+	r->info_fd = xt_pin_get(dir, XT_PIN_INFO);
 	if (r->info_fd < 0) {
 		err = -errno;
 		record_close(r);
 		return err;
 	}
-	err = info_read(r->info_fd, r->active_fd, &r->info);
+	err = xt_info_read(r->info_fd, r->active_fd, &r->info);
 	if (err)
 		record_close(r);
 	return err;
@@ -1617,7 +1157,7 @@ static int record_undo(const char *ifname, int ifindex, const char *dir,
 	    tcx_remove(ifname, dir, info, true) :
 	    tc_remove(ifname, ifindex, info, true, keep_clsact))
 		return -1;
-	if (pins_remove(dir)) {
+	if (xt_pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -1644,23 +1184,23 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct pin_record r = { -1, -1 }, o = { -1, -1 };
-	char dir[DIR_LEN], odir[DIR_LEN + 8];
+	char dir[XT_PIN_DIR_LEN], odir[XT_PIN_DIR_LEN + 8];
 	struct stat sb;
 	int err, oerr;
 
 	*acted = false;
-	old_path(ifname, odir, sizeof(odir));
+	xt_pin_dir_old(ifname, odir, sizeof(odir));
 	if (stat(odir, &sb))
 		return XT_EXIT_OK;
 	*acted = true;
-	pin_dir(ifname, dir, sizeof(dir));
+	xt_pin_dir(ifname, dir, sizeof(dir));
 	err = stat(dir, &sb) ? -ENOENT : record_open(dir, &r);
 	record_close(&r);
 	/* A complete record is moved aside; xt_info is the last pin gone. */
 	oerr = record_open(odir, &o);
 	record_close(&o);
 	if (!err && r.info.state == XT_STATE_ATTACHED) {
-		if (oerr == -ENOENT ? pins_remove(odir) :
+		if (oerr == -ENOENT ? xt_pins_remove(odir) :
 		    oerr ? oerr : old_finish(ifname, ifindex, &o.info, odir,
 					     r.info.tc_attach, true)) {
 			pr_err("cannot clear %s", odir);
@@ -1682,7 +1222,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 			return XT_EXIT_FAIL;
 	} else if (err == -ENOENT && !stat(dir, &sb)) {
 		/* Killed between mkdir and the first pin. */
-		if (pins_remove(dir))
+		if (xt_pins_remove(dir))
 			return XT_EXIT_FAIL;
 	} else if (err != -ENOENT) {
 		pr_err("cannot read the pins of %s: %s", ifname,
@@ -1691,7 +1231,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 	}
 	if (!ifindex || o.info.ifindex != (__u32)ifindex) {
 		printf("Removed the pins of a deleted interface %s\n", ifname);
-		return pins_remove(odir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		return xt_pins_remove(odir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
 	err = bpf_xdp_query(ifindex, 0, &q);
 	if (err) {
@@ -1725,7 +1265,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 			   bool force)
 {
 	struct pin_record r = { -1, -1 };
-	char dir[DIR_LEN];
+	char dir[XT_PIN_DIR_LEN];
 	struct stat sb;
 	bool acted;
 	int err;
@@ -1733,7 +1273,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 	err = replace_clear(ifname, ifindex, &acted);
 	if (err)
 		return err;
-	pin_dir(ifname, dir, sizeof(dir));
+	xt_pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &sb)) {
 		err = orphans_clear(ifname, ifindex, prio);
 		if (err < 0)
@@ -1747,7 +1287,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 	if (err == -ENOENT) {
 		/* Killed between mkdir and the first pin. */
 		printf("Removed the incomplete pins of %s\n", ifname);
-		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
 	if (err) {
 		pr_err("cannot read the pins of %s: %s", ifname,
@@ -1755,7 +1295,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		return XT_EXIT_FAIL;
 	}
 	record_close(&r);
-	err = ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
@@ -1770,7 +1310,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 	if (r.info.ifindex != (__u32)ifindex) {
 		/* A deleted interface's: nothing of it is on this one. */
 		printf("Removed the pins of a deleted interface %s\n", ifname);
-		return pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
 	if (record_undo(ifname, ifindex, dir, &r.info, false))
 		return XT_EXIT_FAIL;
@@ -1782,7 +1322,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 int xt_detach(const char *ifname)
 {
 	struct pin_record r = { -1, -1 };
-	char dir[DIR_LEN];
+	char dir[XT_PIN_DIR_LEN];
 	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
 	bool acted;
@@ -1792,7 +1332,7 @@ int xt_detach(const char *ifname)
 	lock = xt_lock();
 	if (lock < 0)
 		return XT_EXIT_FAIL;
-	pin_dir(ifname, dir, sizeof(dir));
+	xt_pin_dir(ifname, dir, sizeof(dir));
 	ifindex = if_nametoindex(ifname);
 	/* An interrupted attach --force first: then one record, or none. */
 	if (replace_clear(ifname, ifindex, &acted))
@@ -1816,7 +1356,7 @@ int xt_detach(const char *ifname)
 	if (err == -ENOENT) {
 		/* Killed between mkdir and the first pin: nothing attached. */
 		printf("Removed the incomplete pins of %s\n", ifname);
-		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		ret = xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
 	if (err) {
@@ -1824,7 +1364,7 @@ int xt_detach(const char *ifname)
 		       strerror(-err));
 		goto out;
 	}
-	err = ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
 		goto out;
@@ -1832,7 +1372,7 @@ int xt_detach(const char *ifname)
 	/* Same name, another index: a new interface that is not ours. */
 	if (!ifindex || (__u32)ifindex != r.info.ifindex) {
 		printf("%s no longer exists; removed its pins\n", ifname);
-		ret = pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+		ret = xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 		goto out;
 	}
 	if (r.info.state != XT_STATE_ATTACHED) {
@@ -1845,7 +1385,7 @@ int xt_detach(const char *ifname)
 	}
 	/* Say so first: if we die below, the next attach or detach ends it. */
 	r.info.state = XT_STATE_DETACHING;
-	err = info_write_active(r.info_fd, r.active_fd, &r.info);
+	err = xt_info_write_active(r.info_fd, r.active_fd, &r.info);
 	if (err) {
 		pr_err("cannot update xt_info of %s: %s", ifname,
 		       strerror(-err));
@@ -1854,7 +1394,7 @@ int xt_detach(const char *ifname)
 	if (xdp_remove(ifname, ifindex, &r.info) ||
 	    tc_stage_remove(ifname, ifindex, dir, &r.info, false))
 		goto out;
-	if (pins_remove(dir)) {
+	if (xt_pins_remove(dir)) {
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
 		goto out;
 	}

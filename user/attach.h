@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Attaching the pipeline to an interface, detaching it, and reading an
- * attached interface back from its pins (user/pins.h).  `attach`, `detach`
- * and `status` are built on this; `stats` and `rules load` use the pins half.
+ * Attaching the pipeline to an interface and detaching it (attach.c): the
+ * transaction that makes the pins (user/pins.h) and attaches both stages,
+ * or undoes what an interrupted one left; the names of the settings.
+ * Includes what its callers need with it: the pins and the lock.
  */
 #ifndef XDPTAG_ATTACH_H
 #define XDPTAG_ATTACH_H
 
 #include <stdbool.h>
 #include <net/if.h>
+#include "lock.h"
 #include "pins.h"
 #include "rules_file.h"
 #include "ruleset_load.h"
@@ -67,54 +69,5 @@ int xt_attach(const struct xt_attach_opts *o);
 
 /* Remove what xt_attach added.  Prints errors; returns an enum xt_exit. */
 int xt_detach(const char *ifname);
-
-/*
- * The global lock every command that creates or removes pins (or rewrites
- * xt_info) holds: an flock on the XT_PIN_ROOT directory (bpffs holds no
- * regular files).  Blocks until free; returns an fd for xt_unlock, or
- * -errno.  xt_lock also mounts bpffs and creates XT_PIN_ROOT if needed.
- */
-int xt_lock(void);
-void xt_unlock(int fd);
-
-/* File descriptors of an attached interface's pins, -1 when not open. */
-struct xt_pinned {
-	char ifname[IF_NAMESIZE];
-	int rules, active, prefix;	/* classifier maps */
-	int state;			/* per-source state tables */
-	int cls_stats, tc_stats;	/* per-CPU counters */
-	int info;			/* xt_info map */
-	int bridge;			/* xt_bridge map */
-	struct xt_attach_info info_val;	/* its content at open time */
-};
-
-/*
- * Open every map pinned for ifname and read xt_info (the active
- * generation's entry).  Returns 0, -ENOENT if nothing is attached under
- * that name, or another -errno (and closes what it opened): -EPERM for a
- * pin root that is not root's alone, -EXDEV for pins that record the
- * ifindex of another interface, -ESTALE for a directory missing some pins
- * (an attach or detach was killed).  An interface that no longer exists is not
- * an error (info_val.ifindex then differs from the name's).
- */
-int xt_pins_open(const char *ifname, struct xt_pinned *p);
-void xt_pins_close(struct xt_pinned *p);
-
-/* What went wrong in xt_pins_open() or xt_pins_list(): one line. */
-const char *xt_pins_strerror(int err);
-
-/* The classifier maps in the form xt_ruleset_install() takes. */
-struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p);
-
-/* Copy class and rule names and the rule count of f into info. */
-void xt_info_set_names(struct xt_attach_info *info,
-		       const struct xt_rules_file *f);
-
-/*
- * Names of the attached interfaces (directories under XT_PIN_ROOT), sorted.
- * Fills at most max names; returns how many there are, or -errno
- * (xt_pins_strerror() says why).
- */
-int xt_pins_list(char (*names)[IF_NAMESIZE], int max);
 
 #endif

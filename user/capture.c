@@ -186,15 +186,6 @@ static int cfg_build(const struct xt_capture_opts *o,
 	return 0;
 }
 
-/* Open a pin of the interface's directory (XT_PIN_ROOT/IFNAME/name). */
-static int cap_pin_get(const char *ifname, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", XT_PIN_ROOT, ifname, name);
-	return bpf_obj_get(path);
-}
-
 int xt_capture(const struct xt_capture_opts *o)
 {
 	struct xt_pinned pin;
@@ -230,8 +221,8 @@ int xt_capture(const struct xt_capture_opts *o)
 		ret = XT_EXIT_USAGE;
 		goto out;
 	}
-	cap_fd = cap_pin_get(o->ifname, XT_PIN_CAP);
-	ring_fd = cap_pin_get(o->ifname, XT_PIN_CAP_RING);
+	cap_fd = xt_pin_open(o->ifname, XT_PIN_CAP);
+	ring_fd = xt_pin_open(o->ifname, XT_PIN_CAP_RING);
 	if (cap_fd < 0 || ring_fd < 0) {
 		pr_err("%s: no capture maps pinned (attached by an older xdptag? detach and attach again)",
 		       o->ifname);

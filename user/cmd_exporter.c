@@ -25,7 +25,8 @@
 #include "privs.h"
 #include "stats.h"
 
-#define MAX_IFACES	64
+/* Gone interfaces remembered to warn about once; past it, warnings repeat. */
+#define WARNED_MAX	64
 #define LISTEN_DEFAULT	"127.0.0.1:9435"
 #define PROM_CTYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -113,22 +114,22 @@ static int listen_parse(const char *s, union sockaddr_any *a)
  */
 static bool iface_gone(const struct xt_pinned *p)
 {
-	static char warned[MAX_IFACES][IF_NAMESIZE];
+	static char warned[WARNED_MAX][IF_NAMESIZE];
 	unsigned int ifindex = if_nametoindex(p->ifname);
 	int i, free_slot = -1;
 
-	for (i = 0; i < MAX_IFACES; i++) {
+	for (i = 0; i < WARNED_MAX; i++) {
 		if (!strcmp(warned[i], p->ifname))
 			break;
 		if (!warned[i][0] && free_slot < 0)
 			free_slot = i;
 	}
 	if (ifindex && ifindex == p->info_val.ifindex) {
-		if (i < MAX_IFACES)	/* back again: warn if it goes again */
+		if (i < WARNED_MAX)	/* back again: warn if it goes again */
 			warned[i][0] = '\0';
 		return false;
 	}
-	if (i == MAX_IFACES) {
+	if (i == WARNED_MAX) {
 		pr_warn("%s: interface no longer exists; its counters are left out (run 'xdptag detach %s' to remove its pins)",
 			p->ifname, p->ifname);
 		if (free_slot >= 0)
@@ -138,51 +139,69 @@ static bool iface_gone(const struct xt_pinned *p)
 	return true;
 }
 
-/*
- * One exposition of every attached interface into a malloc'd buffer.  An
- * interface detached between listing and reading is left out, not an error.
- */
+/* The interfaces of one scrape, with their counters. */
+struct scrape {
+	struct scraped {
+		struct xt_pinned pins;
+		struct xt_counters now;
+	} *ifs;
+	int n, cap;
+};
+
+/* An interface detached between listing and reading is left out. */
+static int scrape_add(struct xt_pinned *p, int err, void *arg)
+{
+	struct scrape *sc = arg;
+	struct scraped *more;
+
+	if (err || iface_gone(p))
+		return 0;
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap ? 2 * sc->cap : 4;
+		more = realloc(sc->ifs, sc->cap * sizeof(*more));
+		if (!more)
+			return ENOMEM;
+		sc->ifs = more;
+	}
+	if (xt_counters_read(p->cls_stats, p->tc_stats, &sc->ifs[sc->n].now))
+		return 0;
+	xt_pins_take(&sc->ifs[sc->n++].pins, p);
+	return 0;
+}
+
+/* One exposition of every attached interface into a malloc'd buffer. */
 static int metrics_render(char **buf, size_t *len)
 {
-	static char names[MAX_IFACES][IF_NAMESIZE];
-	static struct xt_pinned pins[MAX_IFACES];
-	static struct xt_counters now[MAX_IFACES];
-	struct xt_stats_sample s[MAX_IFACES];
-	int i, n, k = 0, err = 0;
+	struct scrape sc = { 0 };
+	struct xt_stats_sample *s = NULL;
+	int i, err;
 	FILE *f;
 
-	n = xt_pins_list(names, MAX_IFACES);
-	if (n == -ENOENT)
-		n = 0;
-	if (n < 0)
-		return n;
-	if (n > MAX_IFACES)
-		n = MAX_IFACES;
-	for (i = 0; i < n; i++) {
-		if (xt_pins_open(names[i], &pins[k]))
-			continue;
-		if (iface_gone(&pins[k]) || xt_counters_read(pins[k].cls_stats, pins[k].tc_stats,
-				     &now[k])) {
-			xt_pins_close(&pins[k]);
-			continue;
-		}
-		s[k] = (struct xt_stats_sample){
-			.ifname = pins[k].ifname,
-			.now = &now[k],
-			.names = &pins[k].info_val,
+	err = xt_pins_foreach(scrape_add, &sc);
+	if (err > 0)
+		err = -err;
+	if (!err)
+		s = calloc(sc.n ? sc.n : 1, sizeof(*s));
+	if (!err && !s)
+		err = -ENOMEM;
+	for (i = 0; !err && i < sc.n; i++)
+		s[i] = (struct xt_stats_sample){
+			.ifname = sc.ifs[i].pins.ifname,
+			.now = &sc.ifs[i].now,
+			.names = &sc.ifs[i].pins.info_val,
 		};
-		k++;
-	}
-	f = open_memstream(buf, len);
-	if (!f)
+	f = err ? NULL : open_memstream(buf, len);
+	if (!err && !f)
 		err = -errno;
-	else {
-		xt_stats_print_many(f, XT_FMT_PROM, s, k, 0);
+	if (f) {
+		xt_stats_print_many(f, XT_FMT_PROM, s, sc.n, 0);
 		if (fclose(f))
 			err = -errno;
 	}
-	for (i = 0; i < k; i++)
-		xt_pins_close(&pins[i]);
+	for (i = 0; i < sc.n; i++)
+		xt_pins_close(&sc.ifs[i].pins);
+	free(sc.ifs);
+	free(s);
 	return err;
 }
 

@@ -20,7 +20,6 @@
 #include "nft.h"
 #include "rules_file.h"
 
-#define MAX_IFACES	64
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One interface's mark layout and names; ifname "" matches any interface. */
@@ -345,11 +344,9 @@ static int src_default(struct nft_src *src)
 	return 0;
 }
 
-static int src_pinned(const char *ifname, struct nft_src *src)
+/* Why the pins of ifname could not be read: an exit status, 0 if they could. */
+static int src_error(const char *ifname, int err)
 {
-	struct xt_pinned p;
-	int err = xt_pins_open(ifname, &p);
-
 	if (err == -ENOENT) {
 		pr_err("%s: xdptag is not attached (try 'xdptag attach %s')",
 		       ifname, ifname);
@@ -360,15 +357,83 @@ static int src_pinned(const char *ifname, struct nft_src *src)
 		       XT_PIN_ROOT, xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
+	return 0;
+}
+
+static int src_pinned(const char *ifname, struct nft_src *src)
+{
+	struct xt_pinned p;
+	int err = xt_pins_open(ifname, &p);
+
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
 	src->info = p.info_val;
 	xt_pins_close(&p);
+	return src_error(ifname, err);
+}
+
+/* Every attached interface, read before any is judged. */
+struct src_all {
+	struct nft_src *src;
+	int *err;		/* xt_pins_open()'s, per source */
+	int n, cap;
+};
+
+static int src_add(struct xt_pinned *p, int err, void *arg)
+{
+	struct src_all *a = arg;
+	void *more;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 4;
+		more = realloc(a->src, a->cap * sizeof(*a->src));
+		if (!more)
+			return XT_EXIT_FAIL;
+		a->src = more;
+		more = realloc(a->err, a->cap * sizeof(*a->err));
+		if (!more)
+			return XT_EXIT_FAIL;
+		a->err = more;
+	}
+	snprintf(a->src[a->n].ifname, IF_NAMESIZE, "%s", p->ifname);
+	a->src[a->n].info = p->info_val;
+	a->err[a->n++] = err;
 	return 0;
+}
+
+/*
+ * The sources of every attached interface into *src (malloc'd), or of the
+ * default rules if none: 0 or an exit status (message printed).
+ */
+static int src_attached(struct nft_src **src, int *n)
+{
+	struct src_all a = { 0 };
+	int i, rc;
+
+	rc = xt_pins_foreach(src_add, &a);
+	if (rc < 0) {
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(rc));
+		rc = XT_EXIT_FAIL;
+	}
+	/* One bad name refuses the whole ruleset, before any pins are
+	 * judged (those of another network namespace's interface may fail
+	 * the ifindex check). */
+	for (i = 0; i < a.n && !rc; i++)
+		rc = nft_ifname_check(a.src[i].ifname);
+	for (i = 0; i < a.n && !rc; i++)
+		rc = src_error(a.src[i].ifname, a.err[i]);
+	if (!rc && !a.n) {
+		a.src = calloc(1, sizeof(*a.src));
+		rc = !a.src || src_default(&a.src[0]) ? XT_EXIT_FAIL : 0;
+		a.n = 1;
+	}
+	free(a.err);
+	*src = a.src;
+	*n = a.n;
+	return rc;
 }
 
 int cmd_nft(int argc, char **argv)
 {
-	char (*names)[IF_NAMESIZE] = NULL;
 	struct nft_src *src = NULL;
 	const char *ifname = NULL;
 	bool connmark = false;
@@ -396,46 +461,15 @@ int cmd_nft(int argc, char **argv)
 		ifname = argv[i];
 	}
 
-	src = calloc(MAX_IFACES, sizeof(*src));
-	names = calloc(MAX_IFACES, IF_NAMESIZE);
-	if (!src || !names) {
-		rc = XT_EXIT_FAIL;
-		goto out;
-	}
 	/* Both forms read the pins (all of them to list them). */
-	if (xt_privs_check("nft", XT_PRIV_PINS)) {
-		rc = XT_EXIT_FAIL;
-		goto out;
-	}
+	if (xt_privs_check("nft", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
 	if (ifname) {
-		rc = src_pinned(ifname, &src[0]);
+		src = calloc(1, sizeof(*src));
+		rc = src ? src_pinned(ifname, &src[0]) : XT_EXIT_FAIL;
 		n = 1;
 	} else {
-		n = xt_pins_list(names, MAX_IFACES);
-		if (n == -ENOENT)
-			n = 0;
-		if (n < 0) {
-			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       xt_pins_strerror(n));
-			rc = XT_EXIT_FAIL;
-			goto out;
-		}
-		if (n > MAX_IFACES)
-			n = MAX_IFACES;
-		/* One bad name refuses the whole ruleset, before any pins
-		 * are read (those of another network namespace's interface
-		 * may fail the ifindex check here). */
-		for (i = 0; i < n && !rc; i++)
-			rc = nft_ifname_check(names[i]);
-		for (i = 0; i < n && !rc; i++)
-			rc = src_pinned(names[i], &src[i]);
-		if (!n) {
-			if (src_default(&src[0])) {
-				rc = XT_EXIT_FAIL;
-				goto out;
-			}
-			n = 1;
-		}
+		rc = src_attached(&src, &n);
 	}
 	if (!rc)
 		rc = nft_check(src, n);
@@ -443,8 +477,6 @@ int cmd_nft(int argc, char **argv)
 		nft_print(stdout, src, n, false);
 	if (!rc && connmark)
 		connmark_print(stdout, src, n);
-out:
-	free(names);
 	free(src);
 	return rc;
 }

@@ -75,14 +75,14 @@ static bool attach_intact(const char *ifname)
 /* A pin directory, complete or not (xt_pins_open finds bpffs first). */
 static bool pins_exist(const char *ifname)
 {
-	char dir[sizeof(XT_PIN_ROOT) + IF_NAMESIZE + 1];
+	char dir[XT_PIN_DIR_LEN];
 	struct xt_pinned p;
 
 	if (!xt_pins_open(ifname, &p)) {
 		xt_pins_close(&p);
 		return true;
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", XT_PIN_ROOT, ifname);
+	xt_pin_dir(ifname, dir, sizeof(dir));
 	return !access(dir, F_OK);
 }
 

@@ -21,8 +21,6 @@
 #include "privs.h"
 #include "stats.h"
 
-#define MAX_IFACES	64
-
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -78,75 +76,83 @@ static void nap(double s)
 		;
 }
 
+/* The interfaces open_ifaces() has opened so far. */
+struct opened {
+	const char *ifname;	/* the one asked for, or NULL: all */
+	bool watching;
+	struct iface *ifs;
+	int n, cap;
+};
+
+/*
+ * Keep p's pins, or say why they cannot be read.  Listing or watching, an
+ * interface not attached (any more) is left out, not an error.
+ */
+static int iface_add(struct xt_pinned *p, int err, void *arg)
+{
+	struct opened *o = arg;
+	struct iface *more;
+
+	if ((err == -ENOENT || err == -ESTALE) &&
+	    (!o->ifname || o->watching))
+		return 0;	/* detached between listing and opening */
+	if (err == -ENOENT) {
+		pr_err("%s: xdptag is not attached (try 'xdptag attach %s')",
+		       p->ifname, p->ifname);
+		return XT_EXIT_STATE;
+	}
+	if (err) {
+		pr_err("%s: cannot open pins under %s: %s", p->ifname,
+		       XT_PIN_ROOT, xt_pins_strerror(err));
+		return XT_EXIT_FAIL;
+	}
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 4;
+		more = realloc(o->ifs, o->cap * sizeof(*more));
+		if (!more) {
+			pr_err("out of memory");
+			return XT_EXIT_FAIL;
+		}
+		o->ifs = more;
+	}
+	memset(&o->ifs[o->n], 0, sizeof(o->ifs[0]));
+	xt_pins_take(&o->ifs[o->n].pins, p);
+	o->ifs[o->n].stats_id = map_id(o->ifs[o->n].pins.cls_stats);
+	o->n++;
+	return 0;
+}
+
 /*
  * Open the pins of ifname, or of every attached interface.  watching: an
- * interface not attached (any more) is left out, not an error.
+ * interface not attached (any more) is left out, not an error.  Returns 0
+ * or an exit status (message printed).
  */
 static int open_ifaces(const char *ifname, bool watching, struct iface **out,
 		       int *n)
 {
-	char (*names)[IF_NAMESIZE];
-	struct iface *ifs;
-	int i, cnt, err;
+	struct opened o = { .ifname = ifname, .watching = watching };
+	struct xt_pinned p;
+	int i, ret;
 
 	if (ifname) {
-		names = calloc(1, IF_NAMESIZE);
-		if (!names)
-			return -ENOMEM;
-		snprintf(names[0], IF_NAMESIZE, "%s", ifname);
-		cnt = 1;
+		ret = iface_add(&p, xt_pins_open(ifname, &p), &o);
+		xt_pins_close(&p);
 	} else {
-		names = calloc(MAX_IFACES, IF_NAMESIZE);
-		if (!names)
-			return -ENOMEM;
-		cnt = xt_pins_list(names, MAX_IFACES);
-		if (cnt == -ENOENT)
-			cnt = 0;	/* nothing was ever attached */
-		if (cnt < 0) {
+		ret = xt_pins_foreach(iface_add, &o);
+		if (ret < 0) {
 			pr_err("cannot list %s: %s", XT_PIN_ROOT,
-			       xt_pins_strerror(cnt));
-			free(names);
-			return XT_EXIT_FAIL;
-		}
-		if (cnt > MAX_IFACES)
-			cnt = MAX_IFACES;
-	}
-	ifs = calloc(cnt ? cnt : 1, sizeof(*ifs));
-	if (!ifs) {
-		free(names);
-		return -ENOMEM;
-	}
-	for (i = 0; i < cnt; i++) {
-		err = xt_pins_open(names[i], &ifs[i].pins);
-		if (!err)
-			ifs[i].stats_id = map_id(ifs[i].pins.cls_stats);
-		if ((err == -ENOENT || err == -ESTALE) &&
-		    (!ifname || watching)) {
-			/* Detached between listing and opening: skip it. */
-			memmove(&names[i], &names[i + 1],
-				(cnt - i - 1) * IF_NAMESIZE);
-			cnt--;
-			i--;
-			continue;
-		}
-		if (err) {
-			if (err == -ENOENT)
-				pr_err("%s: xdptag is not attached (try "
-				       "'xdptag attach %s')", names[i],
-				       names[i]);
-			else
-				pr_err("%s: cannot open pins under %s: %s",
-				       names[i], XT_PIN_ROOT, xt_pins_strerror(err));
-			while (i--)
-				xt_pins_close(&ifs[i].pins);
-			free(ifs);
-			free(names);
-			return err == -ENOENT ? XT_EXIT_STATE : XT_EXIT_FAIL;
+			       xt_pins_strerror(ret));
+			ret = XT_EXIT_FAIL;
 		}
 	}
-	free(names);
-	*out = ifs;
-	*n = cnt;
+	if (ret) {
+		for (i = 0; i < o.n; i++)
+			xt_pins_close(&o.ifs[i].pins);
+		free(o.ifs);
+		return ret;
+	}
+	*out = o.ifs;
+	*n = o.n;
 	return 0;
 }
 
@@ -258,12 +264,7 @@ int cmd_stats(int argc, char **argv)
 		return XT_EXIT_FAIL;
 	ret = open_ifaces(ifname, false, &ifs, &n);
 	if (ret)
-		return ret < 0 ? XT_EXIT_FAIL : ret;
-	s = calloc(MAX_IFACES, sizeof(*s));
-	if (!s) {
-		rc = XT_EXIT_FAIL;
-		goto out;
-	}
+		return ret;
 
 	/* Redraw in place only on a terminal; pipes get one sample after
 	 * another, as a log. */
@@ -288,7 +289,13 @@ int cmd_stats(int argc, char **argv)
 			break;
 		}
 		t_now = mono_now();
-		for (i = 0; i < n && i < MAX_IFACES; i++) {
+		free(s);
+		s = calloc(n ? n : 1, sizeof(*s));
+		if (!s) {
+			rc = XT_EXIT_FAIL;
+			break;
+		}
+		for (i = 0; i < n; i++) {
 			s[i] = (struct xt_stats_sample){
 				.ifname = ifs[i].pins.ifname,
 				.now = &ifs[i].now,
@@ -316,7 +323,6 @@ int cmd_stats(int argc, char **argv)
 	if (redraw)
 		printf("\033[?25h");
 	fflush(stdout);
-out:
 	free(s);
 	for (i = 0; i < n; i++)
 		xt_pins_close(&ifs[i].pins);

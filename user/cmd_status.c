@@ -14,8 +14,6 @@
 #include "log.h"
 #include "privs.h"
 
-#define MAX_IFACES	256
-
 static const char status_usage[] =
 	"Usage: xdptag status [IFACE]\n"
 	"Shows every interface xdptag is attached to, or only IFACE.\n";
@@ -138,37 +136,59 @@ static void iface_print(const struct xt_pinned *p)
 	printf("\n");
 }
 
+/* One interface's status from its pins, or why they cannot be read. */
+static int status_print(struct xt_pinned *p, int err)
+{
+	if (err == -ENOENT) {
+		pr_err("%s has no xdptag attached", p->ifname);
+		return XT_EXIT_STATE;
+	}
+	if (err) {
+		pr_err("cannot read the pins of %s: %s", p->ifname,
+		       xt_pins_strerror(err));
+		return XT_EXIT_FAIL;
+	}
+	iface_print(p);
+	return XT_EXIT_OK;
+}
+
 static int status_one(const char *ifname)
 {
 	struct xt_pinned *p = calloc(1, sizeof(*p));
-	int err;
+	int ret;
 
 	if (!p) {
 		pr_err("out of memory");
 		return XT_EXIT_FAIL;
 	}
-	err = xt_pins_open(ifname, p);
-	if (err == -ENOENT) {
-		pr_err("%s has no xdptag attached", ifname);
-		free(p);
-		return XT_EXIT_STATE;
-	}
-	if (err) {
-		pr_err("cannot read the pins of %s: %s", ifname,
-		       xt_pins_strerror(err));
-		free(p);
-		return XT_EXIT_FAIL;
-	}
-	iface_print(p);
+	ret = status_print(p, xt_pins_open(ifname, p));
 	xt_pins_close(p);
 	free(p);
-	return XT_EXIT_OK;
+	return ret;
+}
+
+struct status_all {
+	int n;		/* interfaces so far */
+	int ret;	/* the last error's exit status */
+};
+
+static int status_each(struct xt_pinned *p, int err, void *arg)
+{
+	struct status_all *a = arg;
+	int r;
+
+	if (a->n++)
+		printf("\n");
+	r = status_print(p, err);
+	if (r)
+		a->ret = r;
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
 {
-	static char names[MAX_IFACES][IF_NAMESIZE];
-	int n, i, ret = XT_EXIT_OK, r;
+	struct status_all all = { 0, XT_EXIT_OK };
+	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") ||
 			  !strcmp(argv[1], "-h"))) {
@@ -184,19 +204,12 @@ int cmd_status(int argc, char **argv)
 	if (argc == 2)
 		return status_one(argv[1]);
 
-	n = xt_pins_list(names, MAX_IFACES);
-	if (n < 0) {
-		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(n));
+	err = xt_pins_foreach(status_each, &all);
+	if (err < 0) {
+		pr_err("cannot list %s: %s", XT_PIN_ROOT, xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
-	if (!n)
+	if (!all.n)
 		printf("No interface has xdptag attached\n");
-	for (i = 0; i < n && i < MAX_IFACES; i++) {
-		if (i)
-			printf("\n");
-		r = status_one(names[i]);
-		if (r)
-			ret = r;
-	}
-	return ret;
+	return all.ret;
 }

@@ -1,38 +1,74 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * What an attached interface leaves in bpffs, the only state xdptag keeps:
- *
- *   /sys/fs/bpf/xdptag/IFNAME/
- *     xdp_prog, tc_prog          the two programs
- *     tc_link                    the tcx link (tc_attach tcx only)
- *     xt_rules, xt_active,       the classifier's maps (bpf/lib/classify.h)
- *     xt_prefix, xt_state
- *     xt_cls_stats, xt_tc_stats  per-CPU counters
- *     xt_bridge                  the auto bridge mode's switch
- *     xt_cap, xt_cap_ring        `xdptag capture`: its switch and filter,
- *                                and the ring buffer of sampled packets
- *     xt_info                    struct xt_attach_info, one entry per
- *                                ruleset generation (xt_active)
- *
- * Everything a later `xdptag` process needs (status, stats, rules load,
- * detach) is read back from there; nothing is kept elsewhere.
+ * one directory XT_PIN_ROOT/IFNAME whose pins xt_pin_table (user/pins.c)
+ * lists, and reading and writing them (pins.c).  Everything a later
+ * `xdptag` process needs (status, stats, rules load, detach) is read back
+ * from there; nothing is kept elsewhere.
  *
  * XT_PIN_ROOT must be root's, mode 0700, in a parent others cannot rename
  * it out of: whoever can write in it can swap two interfaces' pins, and
- * whoever can open it can hold the lock (an flock on it).  xt_info records
- * the ifindex, and every command checks it against the interface's name.
+ * whoever can open it can hold the lock (an flock on it, user/lock.c).
+ * xt_info records the ifindex, and every command checks it against the
+ * interface's name.
  */
 #ifndef XDPTAG_PINS_H
 #define XDPTAG_PINS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
 #include <linux/types.h>
 #include "xdptag.h"
+#include "ruleset_load.h"
 
 #define XT_PIN_ROOT	"/sys/fs/bpf/xdptag"
-#define XT_PIN_CAP	"xt_cap"
-#define XT_PIN_CAP_RING	"xt_cap_ring"
+/* XT_PIN_ROOT/IFNAME always fits. */
+#define XT_PIN_DIR_LEN	64
 #define XT_CLASS_NAME_MAX	32
 #define XT_RULE_NAME_MAX	48
+
+/* The pins of an interface's directory: xt_pin_table[] says what each is. */
+enum xt_pin {
+	XT_PIN_INFO,		/* first made, last removed: the record */
+	XT_PIN_XDP_PROG,
+	XT_PIN_TC_PROG,
+	XT_PIN_TC_LINK,
+	XT_PIN_RULES,
+	XT_PIN_ACTIVE,
+	XT_PIN_PREFIX,
+	XT_PIN_STATE,
+	XT_PIN_CLS_STATS,
+	XT_PIN_TC_STATS,
+	XT_PIN_BRIDGE,
+	XT_PIN_CAP,
+	XT_PIN_CAP_RING,
+	XT_PIN_NR,
+};
+
+enum xt_pin_kind { XT_PIN_MAP, XT_PIN_PROG, XT_PIN_LINK };
+
+/* Whose object the pinned fd comes from. */
+enum xt_pin_obj { XT_PIN_OBJ_XDP, XT_PIN_OBJ_TC, XT_PIN_OBJ_USER };
+
+/* When the pin exists in a complete directory. */
+enum xt_pin_when {
+	XT_PIN_ALWAYS,
+	XT_PIN_TCX_ONLY,	/* the TC stage went through tcx */
+};
+
+struct xt_pin_desc {
+	const char *name;	/* file name in the directory */
+	enum xt_pin_kind kind;
+	enum xt_pin_obj obj;
+	const char *bpf_name;	/* map or program in obj; NULL: name */
+	enum xt_pin_when when;
+	size_t open_at;		/* xt_pins_open keeps its fd at this offset
+				   of struct xt_pinned; 0: not opened */
+	const char *what;	/* one line, for docs/cli.md */
+};
+
+extern const struct xt_pin_desc xt_pin_table[XT_PIN_NR];
 
 /*
  * How far an attach or detach got (docs/robustness.md, crash consistency).
@@ -76,5 +112,109 @@ struct xt_attach_info {
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];
 	char rule_name[XT_MAX_RULES][XT_RULE_NAME_MAX];
 };
+
+/*
+ * File descriptors of an attached interface's pins (those of xt_pin_table
+ * with an open_at), -1 when not open.
+ */
+struct xt_pinned {
+	char ifname[IF_NAMESIZE];	/* first: offset 0 is no fd */
+	int rules, active, prefix;	/* classifier maps */
+	int state;			/* per-source state tables */
+	int cls_stats, tc_stats;	/* per-CPU counters */
+	int info;			/* xt_info map */
+	int bridge;			/* xt_bridge map */
+	struct xt_attach_info info_val;	/* its content at open time */
+};
+
+/*
+ * Open every map of xt_pin_table with an open_at for ifname and read
+ * xt_info (the active generation's entry).  Returns 0, -ENOENT if nothing
+ * is attached under that name, or another -errno (and closes what it
+ * opened): -EPERM for a pin root that is not root's alone, -EXDEV for pins
+ * that record the ifindex of another interface, -ESTALE for a directory
+ * missing some pins (an attach or detach was killed).  An interface that
+ * no longer exists is not an error (info_val.ifindex then differs from the
+ * name's).
+ */
+int xt_pins_open(const char *ifname, struct xt_pinned *p);
+void xt_pins_close(struct xt_pinned *p);
+/* Move the open pins of src to dst: closing src then closes nothing. */
+void xt_pins_take(struct xt_pinned *dst, struct xt_pinned *src);
+
+/* What went wrong in xt_pins_open(), xt_pins_list() or the lock: one line. */
+const char *xt_pins_strerror(int err);
+
+/* One pin of ifname's directory: an fd, or -1 with errno set. */
+int xt_pin_open(const char *ifname, enum xt_pin pin);
+
+/*
+ * Names of the attached interfaces (directories under XT_PIN_ROOT), sorted.
+ * Fills at most max names; returns how many there are, or -errno
+ * (xt_pins_strerror() says why).
+ */
+int xt_pins_list(char (*names)[IF_NAMESIZE], int max);
+
+/*
+ * Call fn for every attached interface, in name order, with its pins open
+ * (err 0; closed after fn returns unless fn took them, xt_pins_take()) or
+ * with the error of xt_pins_open() (p->ifname is set either way).  fn
+ * returns 0 to go on, or a positive value that stops the walk.  Returns
+ * that value, 0, or -errno when the interfaces cannot be listed
+ * (xt_pins_strerror() says why; no bpffs or no pin root is an empty list).
+ */
+typedef int (*xt_pins_fn)(struct xt_pinned *p, int err, void *arg);
+int xt_pins_foreach(xt_pins_fn fn, void *arg);
+
+/* The classifier maps in the form xt_ruleset_install() takes. */
+struct xt_rule_maps xt_pinned_rule_maps(const struct xt_pinned *p);
+
+/* Copy class and rule names and the rule count of f into info. */
+struct xt_rules_file;
+void xt_info_set_names(struct xt_attach_info *info,
+		       const struct xt_rules_file *f);
+
+/* ---- For attach, detach and the lock (attach.c, lock.c) ---- */
+
+/* XT_PIN_ROOT/IFNAME, and where attach --force keeps the pins it replaces
+ * until the new ones say ATTACHED (":old-IFNAME", no interface's name). */
+void xt_pin_dir(const char *ifname, char *buf, size_t len);
+void xt_pin_dir_old(const char *ifname, char *buf, size_t len);
+
+/* XT_PIN_ROOT opened for reading and checked (see above): fd or -errno. */
+int xt_pin_root_open(void);
+
+/* One pin of a directory: an fd, or -1 with errno set. */
+int xt_pin_get(const char *dir, enum xt_pin pin);
+
+/*
+ * Pin in dir every XT_PIN_ALWAYS pin of the table: programs and maps
+ * from the loaded objects xdp and tc, xt_info from info_fd, xt_info first.
+ * Prints errors; returns 0 or -errno (dir may then hold some).
+ */
+struct bpf_object;
+int xt_pins_create(const char *dir, struct bpf_object *xdp,
+		   struct bpf_object *tc, int info_fd);
+
+/*
+ * Remove every pin in dir, then dir: xt_info last, so that a process
+ * killed in here leaves the record of what it was doing.  0 or -errno.
+ */
+int xt_pins_remove(const char *dir);
+
+/*
+ * The entry of xt_info that describes the active generation (active_fd
+ * -1: entry 0, a directory whose attach was killed while pinning), and
+ * rewriting it (attach and detach hold the lock: no flip comes between).
+ */
+int xt_info_read(int info_fd, int active_fd, struct xt_attach_info *info);
+int xt_info_write_active(int info_fd, int active_fd,
+			 const struct xt_attach_info *info);
+
+/*
+ * Pins under ifname recording the ifindex of another interface: -EXDEV
+ * (xt_pins_strerror() says which), else 0.
+ */
+int xt_pins_ifindex_check(const char *ifname, __u32 recorded);
 
 #endif

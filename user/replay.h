@@ -32,8 +32,13 @@ struct xt_run_result {
 int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
 	       struct xt_run_result *r);
 
-/* Open and load the XDP skeleton, explain record on; NULL on failure. */
-struct xdptag *xt_xdp_open_explain(int no_meta);
+/*
+ * Open and load the XDP skeleton, explain record on; NULL on failure.  With
+ * clock_user, the per-source state windows run on the time written into
+ * skel->bss->xt_clock_ns before each run (bpf/lib/classify.h), not on the
+ * kernel's clock.
+ */
+struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user);
 
 #define XT_REPLAY_MAX_JOBS	8
 
@@ -44,7 +49,8 @@ struct xt_replay_opts {
 	bool has_mark_mask, has_mark_shift, has_mark_value;
 	bool json;			/* JSON Lines instead of histograms */
 	unsigned long long limit;	/* stop after this many frames; 0: all */
-	unsigned int jobs;		/* test runs at once; 0: one per CPU */
+	unsigned int jobs;		/* test runs at once; 0: one per CPU;
+				 * 1 for rules with rate or fan-out */
 	bool live;			/* also through the real receive path */
 	const char *nft_path;		/* --live: ruleset; NULL: xdptag nft's */
 	const char *live_iface;		/* --live: the pipeline's veth name */

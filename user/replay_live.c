@@ -262,21 +262,13 @@ static int on_tc(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int pin_get(const char *ifname, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", XT_PIN_ROOT, ifname, name);
-	return bpf_obj_get(path);
-}
-
 /* Sample every packet at the XDP stage: the capture switch, no filter. */
 static int sampler_on(struct xt_live *l, const char *ifname)
 {
 	struct xt_cap_cfg cfg = { .snaplen = 1, .owner = getpid() };
 
-	l->cap_fd = pin_get(ifname, XT_PIN_CAP);
-	l->ring_fd = pin_get(ifname, XT_PIN_CAP_RING);
+	l->cap_fd = xt_pin_open(ifname, XT_PIN_CAP);
+	l->ring_fd = xt_pin_open(ifname, XT_PIN_CAP_RING);
 	if (l->cap_fd < 0 || l->ring_fd < 0)
 		return -errno;
 	l->cap = mmap(NULL, sizeof(struct xt_cap), PROT_READ | PROT_WRITE,

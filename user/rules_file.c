@@ -1551,11 +1551,44 @@ static int ld_event(struct loader *l, yaml_event_t *ev)
 	}
 }
 
+/*
+ * libyaml's context of a syntax error ("while parsing a flow mapping") as
+ * " (flow mapping opened at 7:5)": the error is where the parser gave up,
+ * often lines after the bracket or quote left open, which is the line to
+ * fix.  A context at the error's own place has no other line to name.
+ */
+static const char *ld_context(const yaml_parser_t *p, char *buf, size_t len)
+{
+	static const char *const opened[] = {
+		"flow mapping", "flow sequence", "quoted scalar",
+	};
+	const char *what = p->context, *noun, *verb = "started";
+	size_t i;
+
+	if (!what)
+		return "";
+	/* "while parsing a flow node", "while scanning an anchor" */
+	if (!strncmp(what, "while ", 6) && strchr(what + 6, ' '))
+		what = strchr(what + 6, ' ') + 1;
+	noun = !strncmp(what, "a ", 2) ? what + 2 :
+	       !strncmp(what, "an ", 3) ? what + 3 : what;
+	for (i = 0; i < sizeof(opened) / sizeof(opened[0]); i++)
+		if (!strcmp(noun, opened[i]))
+			verb = "opened";
+	if (p->context_mark.index == p->problem_mark.index)
+		snprintf(buf, len, " (in %s)", what);
+	else
+		snprintf(buf, len, " (%s %s at %zu:%zu)", noun, verb,
+			 p->context_mark.line + 1, p->context_mark.column + 1);
+	return buf;
+}
+
 /* Report a parser error where it is, reader errors included. */
 static void ld_parser_error(struct loader *l)
 {
 	yaml_parser_t *p = &l->parser;
 	yaml_mark_t m = p->problem_mark;
+	char ctx[96];
 
 	if (p->error == YAML_MEMORY_ERROR) {
 		err_at(l->c, NULL, &l->last, "out of memory");
@@ -1573,9 +1606,9 @@ static void ld_parser_error(struct loader *l)
 			       p->problem ? p->problem : "input error");
 		return;
 	}
-	err_at(l->c, NULL, &m, "YAML: %s%s%s",
+	err_at(l->c, NULL, &m, "YAML: %s%s",
 	       p->problem ? p->problem : "syntax error",
-	       p->context ? " " : "", p->context ? p->context : "");
+	       ld_context(p, ctx, sizeof(ctx)));
 }
 
 /*

@@ -16,10 +16,11 @@ cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 OTHER=$PWD/$BUILD/tests/bpf/other_pass.bpf.o
 TCX=$PWD/$BUILD/tests/tools/tcx_attach
+PINTABLE=$PWD/$BUILD/tests/tools/pin_table
 DISPATCHER=$PWD/$BUILD/tests/bpf/xdp_dispatcher.bpf.o
 N=5
 
-e2e_need "coexistence e2e" "$OTHER" "$TCX" "$DISPATCHER" nft tc jq
+e2e_need "coexistence e2e" "$OTHER" "$TCX" "$PINTABLE" "$DISPATCHER" nft tc jq
 lab_pair
 ip -n "$SND" addr add 10.198.0.1/24 dev "$A"
 ip -n "$RCV" addr add 10.198.0.2/24 dev "$B"
@@ -100,6 +101,7 @@ tcx_cases=(
 	"tcx: cls_bpf filter at prio 10 returning TC_ACT_OK: marks written"
 	"tcx: --force replaces an older xdptag's cls_bpf attachment"
 	"tcx: attach --tc-attach cls warns about the tcx program"
+	"tcx: pins as xt_pin_table lists them for tcx"
 )
 if [ -z "$HAVE_TCX" ]; then
 	for c in "${tcx_cases[@]}"; do
@@ -112,6 +114,8 @@ else
 	grep -q 'TC ingress through tcx, first' <<<"$out" ||
 		echo "# $out"
 	check "${tcx_cases[0]}" "$N $N $N" "$(pings_count)"
+	check "${tcx_cases[9]}" "$("$PINTABLE" names tcx | sort | xargs)" \
+		"$(ls "/sys/fs/bpf/xdptag/$B" | sort | xargs)"
 	out=$(xt status "$B")
 	check "${tcx_cases[1]}" 1 \
 		"$(grep -Ec '^          tcx ingress #2 prog [0-9]+ other_pass: runs after xdptag' <<<"$out")"

@@ -26,7 +26,7 @@
 
 static inline struct xdptag *xh_open(int no_meta)
 {
-	return xt_xdp_open_explain(no_meta);
+	return xt_xdp_open_explain(no_meta, 0);
 }
 
 /*
@@ -35,17 +35,7 @@ static inline struct xdptag *xh_open(int no_meta)
  */
 static inline struct xdptag *xh_open_clocked(void)
 {
-	struct xdptag *skel = xdptag__open();
-
-	if (!skel)
-		return NULL;
-	skel->rodata->cfg_explain = 1;
-	skel->rodata->cfg_clock_user = 1;
-	if (xdptag__load(skel)) {
-		xdptag__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	return xt_xdp_open_explain(0, 1);
 }
 
 static inline void xh_clock(struct xdptag *skel, __u64 ns)

@@ -457,10 +457,55 @@ static void test_not_a_mapping(void **state)
 		      "3:8: error: rules: expected a list, not a mapping", NULL);
 }
 
+/*
+ * A syntax error names where the parser gave up and where the construct
+ * it was in began: for an unclosed bracket or quote, that is the line to
+ * fix, often far above the error.
+ */
 static void test_yaml_syntax(void **state)
 {
 	expect_errors("classes:\n  - { id: 1, name: scan\n",
-		      "3:1: error: YAML: did not find expected ',' or '}' while parsing a flow mapping",
+		      "3:1: error: YAML: did not find expected ',' or '}' (flow mapping opened at 2:5)",
+		      NULL);
+	/* The issue's case: a '{' opened on line 7, noticed on line 12. */
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: a\n"
+		      "    class: scan\n"
+		      "    weight: 1\n"
+		      "    match: { proto: tcp,\n"
+		      "      dport: 22,\n"
+		      "      flags: syn,\n"
+		      "      ttl: 64\n"
+		      "  - name: b\n"
+		      "    class: scan\n",
+		      "11:9: error: YAML: did not find expected ',' or '}' (flow mapping opened at 7:12)",
+		      NULL);
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: a\n"
+		      "    class: scan\n"
+		      "    match: { dport: [22, 23,\n"
+		      "      80 }\n",
+		      "7:10: error: YAML: did not find expected ',' or ']' (flow sequence opened at 6:21)",
+		      NULL);
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: \"a\n"
+		      "    class: scan\n",
+		      "6:1: error: YAML: found unexpected end of stream (quoted scalar opened at 4:11)",
+		      NULL);
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - name: a\n"
+		      "    class: scan\n"
+		      "   weight: 1\n",
+		      "6:4: error: YAML: did not find expected '-' indicator (block collection started at 4:3)",
+		      NULL);
+	expect_errors("settings:\n"
+		      "  mark_mask: 0xff\n"
+		      " mark_shift: 8\n",
+		      "3:2: error: YAML: did not find expected key (block mapping started at 1:1)",
 		      NULL);
 }
 
@@ -989,7 +1034,7 @@ static void test_nesting_limit(void **state)
 	for (i = 1; i < XT_YAML_MAX_DEPTH; i++)
 		strcat(yaml, "[");
 	write_file(tmpfile_path, yaml);
-	expect_load_error("2:1: error: YAML: did not find expected node content while parsing a flow node");
+	expect_load_error("2:1: error: YAML: did not find expected node content (in a flow node)");
 	strcat(yaml, "[");
 	write_file(tmpfile_path, yaml);
 	expect_load_error("1:39: error: lists and mappings nested deeper than 32 (limit)");
