@@ -194,8 +194,8 @@ $(BUILD)/fuzz/fuzz_parse: fuzz/fuzz_parse.c Makefile
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d $< -o $@
 
 # The rules-file loader and compiler, no BPF: libyaml is fuzzed with them.
-FUZZ_RULES_SRCS := fuzz/fuzz_rules.c user/rules_file.c user/rules.c \
-		   user/rules_default.c
+FUZZ_RULES_SRCS := fuzz/fuzz_rules.c user/rules_file.c user/rules.c user/num.c \
+		   user/names.c user/rules_default.c
 $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
@@ -204,8 +204,8 @@ $(BUILD)/fuzz/fuzz_rules: $(FUZZ_RULES_SRCS) rules/default.yaml Makefile
 		-lyaml -o $@
 
 # The prefix-file reader, through the same loader.
-FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c \
-		    user/rules_default.c
+FUZZ_PREFIX_SRCS := fuzz/fuzz_prefix_file.c user/rules_file.c user/rules.c user/num.c \
+		    user/names.c user/rules_default.c
 $(BUILD)/fuzz/fuzz_prefix_file: $(FUZZ_PREFIX_SRCS) rules/default.yaml Makefile
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
@@ -263,6 +263,11 @@ BENCH_VARIANT_FLAGS_pfx-hash2 := -DXT_BENCH_PFX_HASH2
 BENCH_VARIANT_FLAGS_pfx-call2 := -DXT_BENCH_PFX_CALL2
 BENCH_VARIANT_FLAGS_parse-only := -DXT_BENCH_PARSE_ONLY
 BENCH_VARIANT_FLAGS_no-classify := -DXT_BENCH_NO_CLASSIFY
+BENCH_VARIANT_FLAGS_st-no-clock := -DXT_BENCH_STATE_NO_CLOCK
+BENCH_VARIANT_FLAGS_st-no-lookup := -DXT_BENCH_STATE_NO_LOOKUP
+BENCH_VARIANT_FLAGS_st-no-count := -DXT_BENCH_STATE_NO_COUNT
+BENCH_VARIANT_FLAGS_st-skip := -DXT_BENCH_STATE_SKIP
+BENCH_VARIANT_FLAGS_st-all-slots := -DXT_BENCH_STATE_ALL_SLOTS
 BENCH_VARIANTS := $(sort $(patsubst BENCH_VARIANT_FLAGS_%,%,\
 		    $(filter BENCH_VARIANT_FLAGS_%,$(.VARIABLES))))
 BENCH_BPF  += $(patsubst %,$(BUILD)/bench/bpf/xdptag-%.bpf.o,$(BENCH_VARIANTS))

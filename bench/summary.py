@@ -27,10 +27,18 @@ def target(what, value, limit, le=True, fmt="{:.2f}"):
 # and the per-round ratios to the peer of the same table sizes and to null.
 peer = {}           # (program, frame) -> {"ns":, "null":, "vs-peer":, ...}
 peer_frames = []
+# What per-source state adds: the default rules against the same rules
+# without their rate and fan-out rules, per frame, paired per round.
+state = {}          # (program, frame) -> (needs state, added ns)
+# Frames that never touch state must cost the same: within this many ns,
+# the spread between two runs of one build in this tier.
+STATE_NOISE_NS = 1.5
 p = os.path.join(out, "peer.txt")
 if os.path.exists(p):
     for line in open(p):
         f = line.split()
+        if f and f[0] == "state":
+            state[(f[1], f[2])] = (f[4] == "1", float(f[6]))
         if not f or f[0] != "peer":
             continue
         peer[(f[1], f[2])] = {k: float(v) for k, v in zip(f[3::2], f[4::2])}
@@ -52,6 +60,18 @@ if os.path.exists(p):
             print(f"  {pr:<26}" +
                   "".join(f" {fmt.format(peer[(pr, fr)][key]):>13}"
                           for fr in peer_frames))
+    if state:
+        print("\n  added ns of per-source state (the default rules against"
+              " the same rules without\n  their rate and fan-out rules;"
+              " * frames that look their source up)")
+        sprogs = list(dict.fromkeys(k[0] for k in state))
+        sframes = [fr for fr in peer_frames if (sprogs[0], fr) in state]
+        print(f"  {'program':<26}" +
+              "".join(f" {(('*' if state[(sprogs[0], fr)][0] else '') + fr)[:13]:>13}"
+                      for fr in sframes))
+        for pr in sprogs:
+            print(f"  {pr:<26}" +
+                  "".join(f" {state[(pr, fr)][1]:>13.1f}" for fr in sframes))
     for sfx, what in (("", "small tables"),
                       ("-100k", "100,000 entries")):
         xt = "xdptag" + sfx
@@ -69,6 +89,25 @@ if os.path.exists(p):
         if (mc, "mix") in peer:
             rows.append(("  the same, adjust_meta every packet, mix",
                          f"{peer[(mc, 'mix')]['vs-peer']:.2f}", "(info)", ""))
+        sl = f"xdptag-stateless{sfx}"
+        if (sl, "mix") in peer:
+            worst = max(peer[(sl, fr)]["vs-peer"] for fr in peer_frames
+                        if fr != "mix")
+            rows.append(("  the same without the stateful rules, mix / "
+                         "worst frame",
+                         f"{peer[(sl, 'mix')]['vs-peer']:.2f} / "
+                         f"{worst:.2f}", "(info)", ""))
+        fr_state = [(fr, v) for (pr, fr), v in state.items() if pr == xt]
+        if fr_state:
+            need = [v[1] for fr, v in fr_state if v[0]]
+            none = [v[1] for fr, v in fr_state if not v[0]]
+            if need:
+                target(f"state lookup, added ns, worst frame needing "
+                       f"state, {what}", max(need), 15, fmt="{:.1f}")
+            if none:
+                target(f"state, |added ns| on frames needing none, {what}",
+                       max(abs(x) for x in none), STATE_NOISE_NS,
+                       fmt="{:.1f}")
 
 prog = {}
 p = os.path.join(out, "prog.txt")

@@ -216,6 +216,24 @@ static int rules_blocklist(struct bench_rules *b, int n)
 	return 0;
 }
 
+/*
+ * Leave out the rules with a rate or fan-out condition: the same ruleset
+ * without per-source state, the baseline of the state lookup's cost.
+ * Only rules of a file come here (their lists stay the file's to free).
+ */
+static void rules_stateless(struct bench_rules *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (!b->r[i].st_kind)
+			b->r[n++] = b->r[i];
+	b->n = n;
+}
+
+/* Set while a stateless row loads (peer_rows(): the "-stateless" rows). */
+static int bench_stateless;
+
 static int rules_make(struct bench_rules *b, const char *path, int nrules,
 		      int npfx)
 {
@@ -225,6 +243,8 @@ static int rules_make(struct bench_rules *b, const char *path, int nrules,
 				XT_MAX_RULES - 1 : nrules);
 	else if (rules_default(b, path))
 		return -EINVAL;
+	if (bench_stateless && b->from_file)
+		rules_stateless(b);
 	if (npfx > 0 && rules_blocklist(b, npfx)) {
 		pr_err("no rule slot left for the blocklist");
 		return -ENOSPC;
@@ -280,6 +300,15 @@ static const char *const mix_names[NPKT] = {
 	"ipv4-tcp-syn", "ipv4-udp", "ipv6-ext-tcp", "vlan-ipv4-tcp",
 	"ipv4-fragment", "malformed",
 };
+
+/*
+ * 1: the frame meets the stateless conditions of a rate or fan-out rule
+ * of rules/default.yaml (a SYN, a bare ACK from a high port, UDP not from
+ * 443 or 4500), so it looks its source up in the state table; 0: it never
+ * touches state.  The stateful rows report the lookup's cost on the first
+ * kind and check that the second pays nothing (docs/performance.md).
+ */
+static const int mix_state[NPKT] = { 1, 1, 1, 1, 0, 0 };
 
 static void pkt_mix(struct pkt *m)
 {
@@ -712,6 +741,7 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
 	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
 	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
+	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
 	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
@@ -736,13 +766,14 @@ struct peer_row {
 	int set;		/* 0: small tables; 1: 100,000 entries */
 	const char *variant;	/* PK_VARIANT: the build's name */
 	const char *rules;	/* PK_XDPTAG: a rules file, NULL: default */
+	int stateless;		/* PK_XDPTAG: its rules without the stateful */
 	int fd;
 	struct bpf_object *obj;
 	struct xdptag *skel;
 };
 
 #define PEER_SETS	2
-#define PEER_MAXROWS	32
+#define PEER_MAXROWS	40
 static const struct {
 	const char *sfx;	/* row name suffix */
 	int naddr, nport;	/* the peer's IPv4 addresses and ports */
@@ -769,6 +800,16 @@ static int peer_rows(struct peer_row *rows)
 		r = &rows[n++];
 		*r = (struct peer_row){ .kind = PK_XDPTAG, .set = s };
 		snprintf(r->name, sizeof(r->name), "xdptag%s",
+			 peer_sets[s].sfx);
+		/*
+		 * The default rules without their rate and fan-out rules:
+		 * what a state lookup adds, frame by frame, and that frames
+		 * needing no state pay nothing for it (docs/performance.md).
+		 */
+		r = &rows[n++];
+		*r = (struct peer_row){ .kind = PK_XDPTAG, .set = s,
+					.stateless = 1 };
+		snprintf(r->name, sizeof(r->name), "xdptag-stateless%s",
 			 peer_sets[s].sfx);
 	}
 	for (v = strtok_r(vs, " ", &save); v && n + PEER_SETS <= PEER_MAXROWS;
@@ -873,8 +914,10 @@ static int cmd_peer(int argc, char **argv)
 			peer_of[set] = k;
 			break;
 		case PK_XDPTAG:
+			bench_stateless = w->stateless;
 			w->skel = xdptag_load_rules(w->rules, 0,
 						    peer_sets[set].npfx, 0);
+			bench_stateless = 0;
 			w->fd = bpf_program__fd(w->skel->progs.xdptag_xdp);
 			break;
 		case PK_VARIANT:
@@ -947,6 +990,34 @@ static int cmd_peer(int argc, char **argv)
 			       i < NPKT ? mix_names[i] : "mix",
 			       median(x, rounds), median(nul, rounds),
 			       median(vp, rounds), median(vn, rounds),
+			       median(add, rounds));
+		}
+	}
+	/*
+	 * What per-source state costs: each default-rules row against its
+	 * stateless twin of the same set, paired within a round.
+	 */
+	for (k = 0; k < nrows; k++) {
+		int sk;
+
+		if (rows[k].kind != PK_XDPTAG || rows[k].stateless ||
+		    rows[k].rules)
+			continue;
+		for (sk = 0; sk < nrows; sk++)
+			if (rows[sk].stateless && rows[sk].set == rows[k].set)
+				break;
+		if (sk == nrows)
+			continue;
+		for (i = 0; i < NPKT; i++) {
+			double add[rounds];
+
+			for (r = 0; r < rounds; r++) {
+				double *row = t + (size_t)r * n;
+
+				add[r] = row[k * NPKT + i] - row[sk * NPKT + i];
+			}
+			printf("state %-21s %-14s needs-state %d added %6.2f\n",
+			       rows[k].name, mix_names[i], mix_state[i],
 			       median(add, rounds));
 		}
 	}

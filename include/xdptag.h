@@ -83,6 +83,9 @@ struct xdptag_tag {
 /* --------------------------------------------------------------- marks --- */
 
 /* What the TC stage folds into skb->mark. */
+/* The bits of skb->mark xdptag writes unless told otherwise. */
+#define XT_MARK_MASK_DEFAULT	0xff
+
 enum xt_mark_value {
 	XT_MARK_CLASS = 0,	/* class id (0-255) */
 	XT_MARK_BAND  = 1,	/* score band (0-15) */
@@ -220,11 +223,23 @@ static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
 	__u64 h = ((__u64)seed << 32 | meta) * k;
 
 	h = (h ^ addr[0]) * k;
-	/* An IPv4 key is one word (the rest is zero): hash only that. */
+	/*
+	 * Only the words the prefix length reaches: the rest of a key is
+	 * zero (an IPv4 key is one word, an IPv6 /32 too).  Each word is a
+	 * multiplication more on the probe's dependent chain: hashing all
+	 * four cost the /32 probe of an IPv6 packet about 3 ns
+	 * (docs/performance.md).  The length is in the meta, so keys that
+	 * share a meta are hashed alike.
+	 */
 	if (meta & XT_PFX_V6) {
-		h = (h ^ addr[1]) * k;
-		h = (h ^ addr[2]) * k;
-		h = (h ^ addr[3]) * k;
+		__u32 plen = meta & 0xff;
+
+		if (plen > 32)
+			h = (h ^ addr[1]) * k;
+		if (plen > 64)
+			h = (h ^ addr[2]) * k;
+		if (plen > 96)
+			h = (h ^ addr[3]) * k;
 	}
 	return h >> 32;
 }
@@ -251,6 +266,25 @@ enum xt_state_kind {
 	XT_ST_DADDRS,		/* distinct destination addresses (hashed) */
 };
 
+/*
+ * A one-bit word's place in a 64-entry table: the top six bits of its
+ * product with a de Bruijn sequence are distinct for each of the 64 bits
+ * (BPF has no count-trailing-zeros instruction).
+ */
+#define XT_DEBRUIJN64	0x03f79d71b4cb0a89ULL
+static inline __u32 xt_bit_hash(__u64 bit)
+{
+	return (bit * XT_DEBRUIJN64) >> 58;
+}
+
+/* A stateful rule's slot, kind and limit (xt_state_cfg.by_bit). */
+struct xt_state_rule {
+	__u32 limit;		/* limit[slot] */
+	__u8  slot;		/* rule[slot] is this rule */
+	__u8  kind;		/* kind[slot] */
+	__u8  pad[2];
+};
+
 struct xt_state_cfg {
 	__u64 epoch;		/* layout id; entries of another epoch reset */
 	__u64 fan_window_ns;	/* fan-out window shared by the ruleset */
@@ -263,6 +297,14 @@ struct xt_state_cfg {
 	__u8  n;		/* stateful slots in use */
 	__u8  v6_plen;
 	__u8  pad[6];
+	/*
+	 * The same slots seen from the rules, for the datapath, which
+	 * visits only the stateful rules a packet matched: entry
+	 * xt_bit_hash(1 << r) describes rule r (if it is stateful), so the
+	 * rule's lowest set bit leads to its slot, kind and limit with one
+	 * load and no bit-index table.
+	 */
+	struct xt_state_rule by_bit[XT_MAX_RULES];
 };
 
 /* The table's key: IPv4 as ::ffff:a.b.c.d, IPv6 masked to v6_plen. */
@@ -339,7 +381,7 @@ struct xt_cls_stats {
 	__u64 tagged;		/* tag written into metadata */
 	__u64 meta_fail;	/* bpf_xdp_adjust_meta refused: passed untagged */
 	__u64 malformed;	/* packets with XT_F_MALFORMED */
-	__u64 pad;
+	__u64 fragments;	/* packets with XT_F_FRAGMENT (was pad) */
 };
 
 /* Per-CPU, one entry, written by the TC stage. */

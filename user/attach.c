@@ -29,82 +29,21 @@
 
 /* ------------------------------------------------------------ names --- */
 
-static const char *const mode_names[] = {
-	[XT_MODE_AUTO] = "auto", [XT_MODE_NATIVE] = "native",
-	[XT_MODE_GENERIC] = "generic", [XT_MODE_OFFLOAD] = "offload",
-};
-
 static const __u32 mode_flags[] = {
 	[XT_MODE_AUTO] = 0, [XT_MODE_NATIVE] = XDP_FLAGS_DRV_MODE,
 	[XT_MODE_GENERIC] = XDP_FLAGS_SKB_MODE,
 	[XT_MODE_OFFLOAD] = XDP_FLAGS_HW_MODE,
 };
 
-int xt_mode_parse(const char *s, enum xt_mode *mode)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
-		if (!strcmp(s, mode_names[i])) {
-			*mode = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
+/* The word of the mode XDP_FLAGS_*_MODE in xdp_flags asks for. */
 const char *xt_mode_str(__u32 xdp_flags)
 {
-	if (xdp_flags & XDP_FLAGS_DRV_MODE)
-		return "native";
-	if (xdp_flags & XDP_FLAGS_SKB_MODE)
-		return "generic";
-	if (xdp_flags & XDP_FLAGS_HW_MODE)
-		return "offload";
+	enum xt_mode m;
+
+	for (m = XT_MODE_NATIVE; m <= XT_MODE_OFFLOAD; m++)
+		if (xdp_flags & mode_flags[m])
+			return xt_name_str(xt_mode_names, m);
 	return "none";
-}
-
-static const char *const value_names[] = {
-	[XT_MARK_CLASS] = "class", [XT_MARK_BAND] = "score",
-	[XT_MARK_BOTH] = "both",
-};
-
-static const char *const bridge_names[] = {
-	[XT_BRIDGE_META] = "meta", [XT_BRIDGE_TC] = "tc",
-	[XT_BRIDGE_AUTO] = "auto",
-};
-
-/* Index of s in names[0..n), or -EINVAL. */
-static int name_index(const char *const *names, __u32 n, const char *s,
-		      __u32 *out)
-{
-	__u32 i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, names[i])) {
-			*out = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-const char *xt_mark_value_str(__u32 what)
-{
-	return what <= XT_MARK_BOTH ? value_names[what] : "?";
-}
-
-int xt_mark_value_parse(const char *s, __u32 *what)
-{
-	return name_index(value_names, XT_MARK_BOTH + 1, s, what);
-}
-
-const char *xt_bridge_str(__u32 bridge)
-{
-	return bridge <= XT_BRIDGE_AUTO ? bridge_names[bridge] : "?";
-}
-
-int xt_bridge_parse(const char *s, __u32 *bridge)
-{
-	return name_index(bridge_names, XT_BRIDGE_AUTO + 1, s, bridge);
 }
 
 int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
@@ -147,13 +86,7 @@ int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
 /* Interface names become directory names: refuse what could escape. */
 static int ifname_check(const char *ifname)
 {
-	size_t n = strlen(ifname);
-
-	if (!n || n >= IF_NAMESIZE || strchr(ifname, '/') || ifname[0] == '.') {
-		pr_err("'%s' is not a valid interface name", ifname);
-		return -EINVAL;
-	}
-	return 0;
+	return xt_ifname_check(ifname);	/* the option layer's rule */
 }
 
 /* ----------------------------------------------------------- attach --- */
@@ -282,8 +215,8 @@ static int settings_merge(const struct xt_attach_opts *o,
 	const struct xt_settings *f = &rf->settings, *c = &o->set;
 	char err[160];
 
-	s->mark_mask = c->has_mark_mask ? c->mark_mask :
-		       f->has_mark_mask ? f->mark_mask : 0xff;
+	/* The loader put the defaults in where the file is silent. */
+	s->mark_mask = c->has_mark_mask ? c->mark_mask : f->mark_mask;
 	s->mark_shift = c->has_mark_shift ? c->mark_shift :
 			f->has_mark_shift ? f->mark_shift : 0;
 	s->mark_value = c->has_mark_value ? c->mark_value :
@@ -436,7 +369,7 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 		*mode = have;
 	} else if (*mode != have) {
 		pr_err("the XDP program on %s (id %u) runs in %s mode; --force replaces it only in that mode",
-		       st->ifname, id, mode_names[have]);
+		       st->ifname, id, xt_name_str(xt_mode_names, have));
 		return XT_EXIT_STATE;
 	}
 	st->old_fd = bpf_prog_get_fd_by_id(id);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <net/if.h>
+#include "names.h"
 #include "lock.h"
 #include "pins.h"
 #include "rules_file.h"
@@ -42,16 +43,8 @@ struct xt_attach_opts {
 	struct xt_settings set;
 };
 
-/* "auto" etc. to enum xt_mode: 0 or -EINVAL. */
-int xt_mode_parse(const char *s, enum xt_mode *mode);
 /* "native", "generic", "offload" or "none" for XDP_FLAGS_*_MODE. */
 const char *xt_mode_str(__u32 xdp_flags);
-/* "meta", "tc", "auto" for enum xt_bridge; parse returns 0 or -EINVAL. */
-const char *xt_bridge_str(__u32 bridge);
-int xt_bridge_parse(const char *s, __u32 *bridge);
-/* "class", "score", "both"; parse returns 0 or -EINVAL. */
-const char *xt_mark_value_str(__u32 what);
-int xt_mark_value_parse(const char *s, __u32 *what);
 
 /*
  * Check mark settings: mask nonzero, shift <= 31, and every value the

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "num.h"
 #include "attach.h"
 #include "capture.h"
 #include "cmd.h"
@@ -151,15 +152,14 @@ static int cfg_build(const struct xt_capture_opts *o,
 	if (o->dropped)
 		cfg->flags |= XT_CAP_DROPPED;
 	if (o->class) {
-		char *end;
-		unsigned long v = strtoul(o->class, &end, 0);
+		unsigned long long v;
 
 		for (i = 0; i < XT_MAX_CLASSES; i++)
 			if (!strncmp(ai->class_name[i], o->class,
 				     XT_CLASS_NAME_MAX))
 				break;
-		if (i == XT_MAX_CLASSES && !*end && end != o->class &&
-		    v < XT_MAX_CLASSES)
+		if (i == XT_MAX_CLASSES &&
+		    !xt_num_parse(o->class, XT_MAX_CLASSES - 1, &v))
 			i = v;
 		if (i == XT_MAX_CLASSES && !strcmp(o->class, "unclassified"))
 			i = 0;

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Subcommands.  Each takes the arguments after its name (argv[0] is the
- * subcommand) and returns the process exit status (docs/cli.md lists them).
+ * Subcommands: each is a struct xt_cmd (user/opt.h) in its user/cmd_*.c,
+ * run through the option layer; it returns the process exit status
+ * (docs/cli.md lists them).
  */
 #ifndef XDPTAG_CMD_H
 #define XDPTAG_CMD_H
 
-#include <getopt.h>
+#include <stdint.h>
+#include "xdptag.h"
 #include "log.h"
+#include "opt.h"
 
 /* Exit statuses, documented in docs/cli.md. */
 enum xt_exit {
@@ -18,14 +21,23 @@ enum xt_exit {
 	XT_EXIT_NO_VERDICT = 4,	/* probe: no traffic to judge by */
 };
 
-struct xt_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
-
-/* The table in main.c; help is generated from it. */
-extern const struct xt_cmd xt_cmds[];
+/*
+ * --mark-mask, --mark-shift and --mark-value, as attach and replay take
+ * them: option table rows into fields MASK, SHIFT, VALUE of config struct
+ * CFG, each with its bool "given" (HAS_*) beside it.
+ */
+#define XT_MARK_OPTIONS(cfg, mask, has_mask, shift, has_shift, value,	\
+			has_value)					\
+	XT_OPTION(XT_OPT_UINT, "mark-mask", cfg, mask, XT_HAS(cfg, has_mask), \
+		  .max = UINT32_MAX, .metavar = "MASK",			\
+		  .help = "bits of skb->mark xdptag may write (default "	\
+			  XT_STR(XT_MARK_MASK_DEFAULT) ")"),		\
+	XT_OPTION(XT_OPT_UINT, "mark-shift", cfg, shift,		\
+		  XT_HAS(cfg, has_shift), .max = 31, .metavar = "N",	\
+		  .help = "shift of the value inside the mask, 0-31 (default 0)"), \
+	XT_OPTION(XT_OPT_ENUM, "mark-value", cfg, value,		\
+		  XT_HAS(cfg, has_value), .names = xt_mark_value_names,	\
+		  .help = "class, score (band 0-15) or both (class<<4|band)")
 
 /*
  * Hot-swap the rules file path (NULL: the built-in ruleset) into attached
@@ -33,19 +45,5 @@ extern const struct xt_cmd xt_cmds[];
  * success.  Returns an enum xt_exit.
  */
 int xt_rules_swap(const char *ifname, const char *path);
-
-/*
- * getopt_long's two error returns, reported alike by every subcommand
- * (option strings start with ':' so that a missing value is told apart).
- */
-static inline int xt_opt_error(const char *cmd, int c, char **argv)
-{
-	if (c == ':')
-		pr_err("option '%s' needs a value", argv[optind - 1]);
-	else
-		pr_err("unknown option '%s' (try 'xdptag %s --help')",
-		       argv[optind - 1], cmd);
-	return XT_EXIT_USAGE;
-}
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "log.h"
+#include "num.h"
 #include "privs.h"
 #include "stats.h"
 
@@ -46,15 +46,6 @@
  * it at net.core.somaxconn). */
 #define BACKLOG		4096
 
-static const char exporter_usage[] =
-	"Usage: xdptag exporter [--listen ADDR:PORT]\n"
-	"\n"
-	"Serves GET /metrics (Prometheus text format) for every interface\n"
-	"xdptag is attached to, until SIGINT or SIGTERM.\n"
-	"\n"
-	"  --listen A   IPv4 ADDR:PORT or [IPv6]:PORT, numeric\n"
-	"               (default " LISTEN_DEFAULT ": loopback only)\n";
-
 union sockaddr_any {
 	struct sockaddr sa;
 	struct sockaddr_in in;
@@ -67,9 +58,8 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *ps;
 	bool v6 = s[0] == '[';
-	unsigned long port;
+	unsigned long long port;
 	size_t n;
-	char *end;
 
 	memset(a, 0, sizeof(*a));
 	if (v6) {
@@ -90,9 +80,7 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 		return -EINVAL;
 	memcpy(host, s, n);
 	host[n] = '\0';
-	errno = 0;
-	port = strtoul(ps, &end, 10);
-	if (!*ps || *end || errno || ps[0] == '-' || !port || port > 65535)
+	if (xt_num_parse(ps, 65535, &port) || !port)
 		return -EINVAL;
 	if (!v6 && inet_pton(AF_INET, host, &a->in.sin_addr) == 1) {
 		a->in.sin_family = AF_INET;
@@ -279,41 +267,21 @@ static unsigned int conn_budget(void)
 					     SPARE_FDS;
 }
 
-int cmd_exporter(int argc, char **argv)
+struct exporter_cfg {
+	const char *listen;
+};
+
+static int exporter_run(void *cfg)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *listen = LISTEN_DEFAULT;
+	const char *listen = ((const struct exporter_cfg *)cfg)->listen;
 	char names[1][IF_NAMESIZE];
 	union sockaddr_any addr;
 	struct MHD_Daemon *d;
 	unsigned int flags;
 	unsigned int max_conns;
 	sigset_t set;
-	int c, sig, n;
+	int sig, n;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen = optarg;
-			break;
-		case 'h':
-			fputs(exporter_usage, stdout);
-			return XT_EXIT_OK;
-		default:
-			return xt_opt_error("exporter", c, argv);
-		}
-	}
-	if (optind != argc) {
-		pr_err("unexpected argument '%s' (try 'xdptag exporter --help')",
-		       argv[optind]);
-		return XT_EXIT_USAGE;
-	}
 	if (listen_parse(listen, &addr)) {
 		pr_err("--listen: '%s' is not IPv4 ADDR:PORT or [IPv6]:PORT",
 		       listen);
@@ -364,3 +332,22 @@ int cmd_exporter(int argc, char **argv)
 	MHD_stop_daemon(d);
 	return XT_EXIT_OK;
 }
+
+static const struct exporter_cfg exporter_defaults = {
+	.listen = LISTEN_DEFAULT,
+};
+
+static const struct xt_opt exporter_opts[] = {
+	XT_OPTION(XT_OPT_STRING, "listen", struct exporter_cfg, listen,
+		  .metavar = "A",
+		  .help = "IPv4 ADDR:PORT or [IPv6]:PORT, numeric\n"
+			  "(default " LISTEN_DEFAULT ": loopback only)"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_exporter = XT_COMMAND("exporter",
+	"serve the counters to Prometheus over HTTP",
+	exporter_run, exporter_opts, struct exporter_cfg,
+	.defaults = &exporter_defaults,
+	.doc = "Serves GET /metrics (Prometheus text format) for every interface\n"
+	       "xdptag is attached to, until SIGINT or SIGTERM.\n");

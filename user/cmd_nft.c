@@ -81,12 +81,6 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 	return n;
 }
 
-static const char *value_kind(__u32 v)
-{
-	return v == XT_MARK_BAND ? "score" : v == XT_MARK_BOTH ? "both" :
-	       "class";
-}
-
 static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		      bool netdev)
 {
@@ -108,7 +102,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		fprintf(f, "# %s: mark_value %s, mark_mask 0x%x, mark_shift "
 			   "%u\n", src[s].ifname[0] ? src[s].ifname :
 			"any interface (default rules)",
-			value_kind(in->mark_value), in->mark_mask,
+			xt_mark_value_str(in->mark_value), in->mark_mask,
 			in->mark_shift);
 	}
 	/* Declaring then deleting makes the load work whether or not the
@@ -335,10 +329,10 @@ static int src_default(struct nft_src *src)
 	memset(src, 0, sizeof(*src));
 	xt_info_set_names(&src->info, rf);
 	st = &rf->settings;
-	src->info.mark_mask = st->has_mark_mask ? st->mark_mask : 0xff;
-	src->info.mark_shift = st->has_mark_shift ? st->mark_shift : 0;
-	src->info.mark_value = st->has_mark_value ? st->mark_value :
-				XT_MARK_CLASS;
+	/* The loader put the defaults in where the file is silent. */
+	src->info.mark_mask = st->mark_mask;
+	src->info.mark_shift = st->mark_shift;
+	src->info.mark_value = st->mark_value;
 	xt_rules_file_free(rf);
 	free(rf);
 	return 0;
@@ -432,34 +426,18 @@ static int src_attached(struct nft_src **src, int *n)
 	return rc;
 }
 
-int cmd_nft(int argc, char **argv)
-{
-	struct nft_src *src = NULL;
-	const char *ifname = NULL;
-	bool connmark = false;
-	int i, n = 0, rc = XT_EXIT_OK;
+struct nft_cfg {
+	const char *ifname;		/* NULL: every attached interface */
+	bool connmark;
+};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: xdptag nft [--connmark] [IFACE]\n"
-			       "  Print an nftables ruleset counting packets "
-			       "by xdptag class (nft -f -).\n"
-			       "  Without IFACE: every attached interface, or "
-			       "the default rules if none.\n"
-			       "  --connmark: also carry each connection's "
-			       "class in ct mark to its later\n"
-			       "  packets and its replies.\n");
-			return XT_EXIT_OK;
-		} else if (!strcmp(argv[i], "--connmark")) {
-			connmark = true;
-			continue;
-		} else if (argv[i][0] == '-' || ifname) {
-			pr_err("nft: unexpected argument '%s' (try 'xdptag "
-			       "nft --help')", argv[i]);
-			return XT_EXIT_USAGE;
-		}
-		ifname = argv[i];
-	}
+static int nft_run(void *cfg)
+{
+	const struct nft_cfg *c = cfg;
+	struct nft_src *src = NULL;
+	const char *ifname = c->ifname;
+	bool connmark = c->connmark;
+	int n = 0, rc = XT_EXIT_OK;
 
 	/* Both forms read the pins (all of them to list them). */
 	if (xt_privs_check("nft", XT_PRIV_PINS))
@@ -480,3 +458,18 @@ int cmd_nft(int argc, char **argv)
 	free(src);
 	return rc;
 }
+
+static const struct xt_opt nft_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", struct nft_cfg, ifname,
+	       .optional = true, .what = "at most one interface"),
+	XT_OPTION(XT_OPT_FLAG, "connmark", struct nft_cfg, connmark,
+		  .help = "also carry each connection's class in ct mark to its\n"
+			  "later packets and its replies"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_nft = XT_COMMAND("nft",
+	"print an nftables ruleset matching the marks",
+	nft_run, nft_opts, struct nft_cfg,
+	.doc = "Print an nftables ruleset counting packets by xdptag class (nft -f -).\n"
+	       "Without IFACE: every attached interface, or the default rules if none.\n");

@@ -8,7 +8,6 @@
  * the live counters instead and changes nothing.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,20 +21,6 @@
 #include "log.h"
 #include "privs.h"
 #include "stats.h"
-
-static const char probe_usage[] =
-	"Usage: xdptag probe IFACE [--mode {auto|native|generic}] [--seconds N]\n"
-	"                   [--no-meta]\n"
-	"\n"
-	"Attaches xdptag to IFACE for N seconds (default 5), watches whether\n"
-	"the tags XDP writes reach TC while traffic flows, detaches and says\n"
-	"which --bridge to attach with.  Exit 0 with a verdict, 4 when no\n"
-	"traffic was seen.  If xdptag is attached already, judges from its\n"
-	"live counters instead.\n"
-	"\n"
-	"  --mode M      XDP mode to probe (default auto: native, else generic)\n"
-	"  --seconds N   how long to watch, 1-3600 (default 5)\n"
-	"  --no-meta     XDP acts as on a driver without metadata (testing)\n";
 
 static volatile sig_atomic_t stop;
 
@@ -138,70 +123,25 @@ static int verdict(const char *ifname, const char *mode, __u32 bridge,
 	return XT_EXIT_OK;
 }
 
-enum { O_MODE = 256, O_SECONDS, O_NO_META };
-
-static const struct option probe_opts[] = {
-	{ "mode", required_argument, NULL, O_MODE },
-	{ "seconds", required_argument, NULL, O_SECONDS },
-	{ "no-meta", no_argument, NULL, O_NO_META },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+struct probe_cfg {
+	struct xt_attach_opts o;
+	unsigned long long secs;
 };
 
-int cmd_probe(int argc, char **argv)
+static int probe_run(void *cfg)
 {
-	struct xt_attach_opts o = { .tc_prio = XT_TC_PRIO_DEFAULT,
-				    .tc_attach = XT_TC_AUTO,
-				    .bridge = XT_BRIDGE_META };
+	struct probe_cfg *pc = cfg;
+	struct xt_attach_opts o = pc->o;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct xt_counters start, end, diff;
 	struct xt_hooks *h = NULL;
 	size_t j;
 	struct bridge_delta d;
-	unsigned long secs = 5, k;
+	unsigned long secs = pc->secs, k;
 	struct xt_pinned p;
 	bool ours = false;
-	char *endp;
-	int c, err, ret;
+	int err, ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", probe_opts, NULL)) != -1) {
-		switch (c) {
-		case O_MODE:
-			/* Offload has no TC stage on the NIC to probe. */
-			if (xt_mode_parse(optarg, &o.mode) ||
-			    o.mode == XT_MODE_OFFLOAD) {
-				pr_err("--mode: '%s' is not auto, native or generic",
-				       optarg);
-				return XT_EXIT_USAGE;
-			}
-			break;
-		case O_SECONDS:
-			errno = 0;
-			secs = strtoul(optarg, &endp, 10);
-			if (errno || *endp || optarg[0] == '-' || !secs ||
-			    secs > 3600) {
-				pr_err("--seconds: '%s' is not a number in 1-3600",
-				       optarg);
-				return XT_EXIT_USAGE;
-			}
-			break;
-		case O_NO_META:
-			o.no_meta = true;
-			break;
-		case 'h':
-			fputs(probe_usage, stdout);
-			return XT_EXIT_OK;
-		default:
-			return xt_opt_error("probe", c, argv);
-		}
-	}
-	if (optind != argc - 1) {
-		pr_err("expected one interface (try 'xdptag probe --help')");
-		return XT_EXIT_USAGE;
-	}
-	o.ifname = argv[optind];
 	/* Probe attaches and detaches: it needs the rights of both. */
 	if (xt_privs_check("probe", XT_PRIV_LOAD) ||
 	    xt_privs_check("probe", XT_PRIV_DETACH))
@@ -275,3 +215,39 @@ out:
 			      p.info_val.bridge, k, &d);
 	return ret;
 }
+
+static const struct probe_cfg probe_defaults = {
+	.o = { .tc_prio = XT_TC_PRIO_DEFAULT, .tc_attach = XT_TC_AUTO,
+	       .bridge = XT_BRIDGE_META },
+	.secs = 5,
+};
+
+#define P struct probe_cfg
+static const struct xt_opt probe_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", P, o.ifname, .what = "one interface"),
+	/* Offload has no TC stage on the NIC to probe. */
+	XT_OPTION(XT_OPT_ENUM, "mode", P, o.mode, .names = xt_mode_names,
+		  .allowed = 1u << XT_MODE_AUTO | 1u << XT_MODE_NATIVE |
+			     1u << XT_MODE_GENERIC,
+		  .help = "XDP mode to probe (default auto: native, else generic)"),
+	XT_OPTION(XT_OPT_UINT, "seconds", P, secs, .min = 1, .max = 3600,
+		  .metavar = "N",
+		  .help = "how long to watch, 1-3600 (default 5)"),
+	XT_OPTION(XT_OPT_ENUM, "tc-attach", P, o.tc_attach,
+		  .names = xt_tc_attach_names,
+		  .help = "how the TC stage attaches, as attach's (default auto)"),
+	XT_OPTION(XT_OPT_FLAG, "no-meta", P, o.no_meta,
+		  .help = "XDP acts as on a driver without metadata (testing)"),
+	XT_OPT_TABLE_END,
+};
+#undef P
+
+const struct xt_cmd xt_cmd_probe = XT_COMMAND("probe",
+	"tell whether metadata reaches TC on an interface",
+	probe_run, probe_opts, struct probe_cfg,
+	.defaults = &probe_defaults,
+	.doc = "Attaches xdptag to IFACE for N seconds (default 5), watches whether\n"
+	       "the tags XDP writes reach TC while traffic flows, detaches and says\n"
+	       "which --bridge to attach with.  Exit 0 with a verdict, 4 when no\n"
+	       "traffic was seen.  If xdptag is attached already, judges from its\n"
+	       "live counters instead.\n");

@@ -13,19 +13,11 @@
 #include "privs.h"
 #include "rules_file.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: xdptag rules check FILE\n"
-		"       xdptag rules show [FILE]\n"
-		"       xdptag rules load IFACE FILE\n"
-		"\n"
-		"  check   validate FILE (syntax, names, limits); touches nothing\n"
-		"  show    print FILE (default: the built-in ruleset) as compiled:\n"
-		"          rules by slot, prefix entries, table occupancy\n"
-		"  load    replace the ruleset of attached IFACE without a gap;\n"
-		"          rules keep their slot (and counters) by name\n");
-}
+/* What the three commands read from the command line. */
+struct rules_cfg {
+	const char *ifname;
+	const char *path;	/* NULL: the built-in ruleset (show) */
+};
 
 static int load_file(const char *path, struct xt_rules_file *f)
 {
@@ -36,17 +28,14 @@ static int load_file(const char *path, struct xt_rules_file *f)
 	return 0;
 }
 
-static int rules_check(int argc, char **argv)
+static int rules_check(void *cfg)
 {
+	const struct rules_cfg *rc = cfg;
 	struct xt_rules_file f;
 
-	if (argc != 2) {
-		usage(stderr);
+	if (load_file(rc->path, &f))
 		return XT_EXIT_USAGE;
-	}
-	if (load_file(argv[1], &f))
-		return XT_EXIT_USAGE;
-	printf("%s: ok, %zu rules, %zu classes\n", argv[1], f.nrules,
+	printf("%s: ok, %zu rules, %zu classes\n", rc->path, f.nrules,
 	       f.nclasses);
 	xt_rules_file_free(&f);
 	return XT_EXIT_OK;
@@ -283,18 +272,13 @@ static void print_compiled(const struct xt_compiled *c)
 	       XT_PORT_SLOTS - 1);
 }
 
-static int rules_show(int argc, char **argv)
+static int rules_show(void *cfg)
 {
-	static const char *const mv[] = { "class", "score", "both" };
-	const char *path = argc > 1 ? argv[1] : NULL;
+	const char *path = ((const struct rules_cfg *)cfg)->path;
 	struct xt_rules_file f;
 	struct xt_compiled c;
 	size_t i;
 
-	if (argc > 2) {
-		usage(stderr);
-		return XT_EXIT_USAGE;
-	}
 	if (load_file(path, &f))
 		return XT_EXIT_USAGE;
 	if (xt_rules_file_compile(&f, &c, stderr)) {
@@ -304,7 +288,8 @@ static int rules_show(int argc, char **argv)
 	printf("file: %s\n", f.path);
 	printf("settings: mark_mask 0x%x mark_shift %u mark_value %s drop_threshold %u\n",
 	       f.settings.mark_mask, f.settings.mark_shift,
-	       mv[f.settings.mark_value % 3], f.settings.drop_threshold);
+	       xt_mark_value_str(f.settings.mark_value),
+	       f.settings.drop_threshold);
 	printf("classes:");
 	for (i = 0; i < f.nclasses; i++)
 		printf(" %u=%s", f.classes[i].id, f.classes[i].name);
@@ -323,8 +308,6 @@ static int rules_show(int argc, char **argv)
 static int marks_same(const struct xt_settings *s,
 		      const struct xt_attach_info *info, const char *ifname)
 {
-	static const char *const mv[] = { "class", "score", "both" };
-
 	if (s->has_mark_mask && s->mark_mask != info->mark_mask) {
 		pr_err("rules file sets mark_mask 0x%x, %s is attached with 0x%x: marks are fixed at attach (detach and attach again to change them)",
 		       s->mark_mask, ifname, info->mark_mask);
@@ -337,8 +320,8 @@ static int marks_same(const struct xt_settings *s,
 	}
 	if (s->has_mark_value && s->mark_value != info->mark_value) {
 		pr_err("rules file sets mark_value %s, %s is attached with %s: marks are fixed at attach (detach and attach again to change them)",
-		       mv[s->mark_value % 3], ifname,
-		       mv[info->mark_value % 3]);
+		       xt_mark_value_str(s->mark_value), ifname,
+		       xt_mark_value_str(info->mark_value));
 		return -EINVAL;
 	}
 	return 0;
@@ -440,29 +423,51 @@ out_file:
 	return ret;
 }
 
-static int rules_load(int argc, char **argv)
+static int rules_load(void *cfg)
 {
-	if (argc != 3) {
-		usage(stderr);
-		return XT_EXIT_USAGE;
-	}
+	const struct rules_cfg *c = cfg;
+
 	if (xt_privs_check("rules load", XT_PRIV_PINS))
 		return XT_EXIT_FAIL;
-	return xt_rules_swap(argv[1], argv[2]);
+	return xt_rules_swap(c->ifname, c->path);
 }
 
-int cmd_rules(int argc, char **argv)
-{
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? XT_EXIT_USAGE : XT_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "check"))
-		return rules_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return rules_show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "load"))
-		return rules_load(argc - 1, argv + 1);
-	pr_err("unknown rules command '%s' (check, show or load)", argv[1]);
-	return XT_EXIT_USAGE;
-}
+#define R struct rules_cfg
+static const struct xt_opt check_opts[] = {
+	XT_ARG(XT_OPT_FILE, "FILE", R, path, .what = "one rules file"),
+	XT_OPT_TABLE_END,
+};
+
+static const struct xt_opt show_opts[] = {
+	XT_ARG(XT_OPT_FILE, "FILE", R, path, .optional = true,
+	       .what = "at most one rules file"),
+	XT_OPT_TABLE_END,
+};
+
+static const struct xt_opt load_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", R, ifname, .what = "one interface"),
+	XT_ARG(XT_OPT_FILE, "FILE", R, path, .what = "one rules file"),
+	XT_OPT_TABLE_END,
+};
+#undef R
+
+static const struct xt_cmd rules_check_cmd = XT_COMMAND("check",
+	"validate FILE (syntax, names, limits); touches nothing",
+	rules_check, check_opts, struct rules_cfg);
+
+static const struct xt_cmd rules_show_cmd = XT_COMMAND("show",
+	"print FILE (default: the built-in ruleset) as compiled:\n"
+	"rules by slot, prefix entries, table occupancy",
+	rules_show, show_opts, struct rules_cfg);
+
+static const struct xt_cmd rules_load_cmd = XT_COMMAND("load",
+	"replace the ruleset of attached IFACE without a gap;\n"
+	"rules keep their slot (and counters) by name",
+	rules_load, load_opts, struct rules_cfg);
+
+static const struct xt_cmd *const rules_cmds[] = {
+	&rules_check_cmd, &rules_show_cmd, &rules_load_cmd, NULL,
+};
+
+const struct xt_cmd xt_cmd_rules = XT_GROUP("rules",
+	"check, show or hot-swap a rules file", rules_cmds);

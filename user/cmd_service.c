@@ -23,21 +23,11 @@
 
 #define XT_CONFIG_DIR	"/etc/xdptag"
 
-int cmd_attach(int argc, char **argv);
-
-static const char service_usage[] =
-	"Usage: xdptag service start IFACE [ATTACH-OPTIONS]\n"
-	"       xdptag service reload IFACE\n"
-	"       xdptag service stop IFACE\n"
-	"\n"
-	"  start    attach IFACE with /etc/xdptag/IFACE.yaml, or the built-in\n"
-	"           ruleset if that file does not exist; if IFACE is already\n"
-	"           attached and intact, keep it and load the rules into it\n"
-	"  reload   load the same file (or the built-in ruleset) into IFACE\n"
-	"           without a gap; a bad file changes nothing\n"
-	"  stop     detach IFACE; nothing attached is not an error\n"
-	"ATTACH-OPTIONS are those of 'xdptag attach' (--mode, --bridge, ...).\n"
-	"XDPTAG_CONFIG_DIR replaces /etc/xdptag.\n";
+struct service_cfg {
+	const char *ifname;
+	char **rest;		/* start: attach's options */
+	int nrest;
+};
 
 /* DIR/IFACE.yaml into buf if it exists: the rules path, else NULL. */
 static const char *config_path(const char *ifname, char *buf, size_t len)
@@ -91,9 +81,18 @@ static bool pins_exist(const char *ifname)
 	return !access(dir, F_OK);
 }
 
-static int service_start(int argc, char **argv, const char *rules)
+/* DIR/IFACE.yaml if it exists, else NULL: the rules to start with. */
+static const char *rules_for(const char *ifname)
 {
-	const char *ifname = argv[1];
+	static char buf[4096];
+
+	return config_path(ifname, buf, sizeof(buf));
+}
+
+static int service_start(void *cfg)
+{
+	const struct service_cfg *c = cfg;
+	const char *ifname = c->ifname, *rules = rules_for(ifname);
 	char **av;
 	int i, n = 0, ret;
 
@@ -109,7 +108,7 @@ static int service_start(int argc, char **argv, const char *rules)
 		return XT_EXIT_FAIL;
 
 	/* `attach IFACE [--rules FILE] ATTACH-OPTIONS...` */
-	av = calloc(argc + 4, sizeof(*av));
+	av = calloc(c->nrest + 5, sizeof(*av));
 	if (!av) {
 		pr_err("out of memory");
 		return XT_EXIT_FAIL;
@@ -120,56 +119,70 @@ static int service_start(int argc, char **argv, const char *rules)
 		av[n++] = "--rules";
 		av[n++] = (char *)rules;
 	}
-	for (i = 2; i < argc; i++)
-		av[n++] = argv[i];
-	ret = cmd_attach(n, av);
+	for (i = 0; i < c->nrest; i++)
+		av[n++] = c->rest[i];
+	ret = xt_cmd_run(&xt_cmd_attach, "attach", n, av);
 	free(av);
 	return ret;
 }
 
-int cmd_service(int argc, char **argv)
+static int service_reload(void *cfg)
 {
-	char buf[4096];
-	const char *action, *ifname, *rules;
+	const char *ifname = ((const struct service_cfg *)cfg)->ifname;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") ||
-			  !strcmp(argv[1], "-h"))) {
-		fputs(service_usage, stdout);
+	if (xt_privs_check("service reload", XT_PRIV_PINS))
+		return XT_EXIT_FAIL;
+	return xt_rules_swap(ifname, rules_for(ifname));
+}
+
+static int service_stop(void *cfg)
+{
+	const char *ifname = ((const struct service_cfg *)cfg)->ifname;
+
+	if (xt_privs_check("service stop", XT_PRIV_DETACH))
+		return XT_EXIT_FAIL;
+	if (!pins_exist(ifname)) {
+		printf("%s: xdptag is not attached; nothing to detach\n",
+		       ifname);
 		return XT_EXIT_OK;
 	}
-	if (argc < 3) {
-		pr_err("expected an action and an interface (try 'xdptag service --help')");
-		return XT_EXIT_USAGE;
-	}
-	action = argv[1];
-	ifname = argv[2];
-	if (ifname[0] == '-' || strlen(ifname) >= IF_NAMESIZE) {
-		pr_err("'%s' is not an interface name", ifname);
-		return XT_EXIT_USAGE;
-	}
-	rules = config_path(ifname, buf, sizeof(buf));
-	if (!strcmp(action, "start"))
-		return service_start(argc - 1, argv + 1, rules);
-	if (argc != 3) {
-		pr_err("service %s takes only an interface (try 'xdptag service --help')",
-		       action);
-		return XT_EXIT_USAGE;
-	}
-	if (!strcmp(action, "reload")) {
-		if (xt_privs_check("service reload", XT_PRIV_PINS))
-			return XT_EXIT_FAIL;
-		return xt_rules_swap(ifname, rules);
-	}
-	if (!strcmp(action, "stop")) {
-		if (xt_privs_check("service stop", XT_PRIV_DETACH))
-			return XT_EXIT_FAIL;
-		if (!pins_exist(ifname)) {
-			printf("%s: xdptag is not attached; nothing to detach\n",
-			       ifname);
-			return XT_EXIT_OK;
-		}
-		return xt_detach(ifname);
-	}
-	pr_err("unknown service action '%s' (start, reload or stop)", action);
-	return XT_EXIT_USAGE;
+	return xt_detach(ifname);
 }
+
+#define S struct service_cfg
+static const struct xt_opt start_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", S, ifname, .what = "one interface"),
+	XT_ARG(XT_OPT_REST, "ATTACH-OPTIONS", S, rest, XT_COUNT(S, nrest)),
+	XT_OPT_TABLE_END,
+};
+
+static const struct xt_opt iface_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", S, ifname, .what = "one interface"),
+	XT_OPT_TABLE_END,
+};
+#undef S
+
+static const struct xt_cmd start_cmd = XT_COMMAND("start",
+	"attach IFACE with /etc/xdptag/IFACE.yaml, or the built-in\n"
+	"ruleset if that file does not exist; if IFACE is already\n"
+	"attached and intact, keep it and load the rules into it",
+	service_start, start_opts, struct service_cfg);
+
+static const struct xt_cmd reload_cmd = XT_COMMAND("reload",
+	"load the same file (or the built-in ruleset) into IFACE\n"
+	"without a gap; a bad file changes nothing",
+	service_reload, iface_opts, struct service_cfg);
+
+static const struct xt_cmd stop_cmd = XT_COMMAND("stop",
+	"detach IFACE; nothing attached is not an error",
+	service_stop, iface_opts, struct service_cfg);
+
+static const struct xt_cmd *const service_cmds[] = {
+	&start_cmd, &reload_cmd, &stop_cmd, NULL,
+};
+
+const struct xt_cmd xt_cmd_service = XT_GROUP("service",
+	"start, reload or stop IFACE as xdptag@IFACE.service does",
+	service_cmds,
+	.doc = "ATTACH-OPTIONS are those of 'xdptag attach' (--mode, --bridge, ...).\n"
+	       "XDPTAG_CONFIG_DIR replaces /etc/xdptag.\n");

@@ -28,19 +28,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: xdptag stats [IFACE] [--json | --prom] "
-		"[--watch SECONDS] [--count N]\n"
-		"  IFACE            one attached interface (default: all)\n"
-		"  --json           JSON (docs/output.md)\n"
-		"  --prom           Prometheus text exposition format\n"
-		"  --watch SECONDS  sample again every SECONDS, with rates\n"
-		"  --count N        stop after N samples (default: 1, or\n"
-		"                   until interrupted with --watch)\n");
-}
-
 struct iface {
 	struct xt_pinned pins;
 	__u32 stats_id;			/* the XDP counters map's id */
@@ -205,56 +192,26 @@ static int sample(struct iface *ifs, int n)
 	return 0;
 }
 
-int cmd_stats(int argc, char **argv)
+struct stats_cfg {
+	const char *ifname;		/* NULL: every attached interface */
+	__u32 fmt;			/* enum xt_fmt */
+	double watch;			/* seconds between samples; 0: once */
+	unsigned long long count;	/* samples; 0: until interrupted */
+};
+
+static int stats_run(void *cfg)
 {
-	enum xt_fmt fmt = XT_FMT_TABLE;
-	const char *ifname = NULL;
+	const struct stats_cfg *c = cfg;
+	enum xt_fmt fmt = c->fmt;
+	const char *ifname = c->ifname;
 	struct xt_stats_sample *s = NULL;
 	struct iface *ifs = NULL;
-	double watch = 0, t_prev = 0, t_now;
-	unsigned long count = 0, k;
+	double watch = c->watch, t_prev = 0, t_now;
+	unsigned long long count = c->count, k;
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool tty, redraw;
 	int i, n = 0, ret, rc = XT_EXIT_OK;
-	char *end;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			fmt = XT_FMT_JSON;
-		} else if (!strcmp(argv[i], "--prom")) {
-			fmt = XT_FMT_PROM;
-		} else if (!strcmp(argv[i], "--watch") && i + 1 < argc) {
-			errno = 0;
-			watch = strtod(argv[++i], &end);
-			if (errno || *end || !(watch > 0) || watch > 86400) {
-				pr_err("--watch: '%s' is not a number of "
-				       "seconds between 0 and 86400", argv[i]);
-				return XT_EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			errno = 0;
-			count = strtoul(argv[++i], &end, 10);
-			if (errno || *end || !count || argv[i][0] == '-') {
-				pr_err("--count: '%s' is not a positive number",
-				       argv[i]);
-				return XT_EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return XT_EXIT_OK;
-		} else if (argv[i][0] == '-') {
-			pr_err("stats: unknown or incomplete option '%s' "
-			       "(try 'xdptag stats --help')", argv[i]);
-			return XT_EXIT_USAGE;
-		} else if (!ifname) {
-			ifname = argv[i];
-		} else {
-			pr_err("stats: one interface at most, got '%s' and "
-			       "'%s'", ifname, argv[i]);
-			return XT_EXIT_USAGE;
-		}
-	}
 	if (count > 1 && !watch)
 		watch = 1;
 	if (!watch)
@@ -329,3 +286,27 @@ int cmd_stats(int argc, char **argv)
 	free(ifs);
 	return rc;
 }
+
+#define S struct stats_cfg
+static const struct xt_opt stats_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", S, ifname, .optional = true,
+	       .what = "at most one interface"),
+	XT_OPTION(XT_OPT_FLAG, "json", S, fmt, .set = XT_FMT_JSON,
+		  .help = "JSON (docs/output.md)"),
+	XT_OPTION(XT_OPT_FLAG, "prom", S, fmt, .set = XT_FMT_PROM,
+		  .help = "Prometheus text exposition format"),
+	XT_OPTION(XT_OPT_DURATION, "watch", S, watch, .max = 86400,
+		  .metavar = "SECONDS",
+		  .help = "sample again every SECONDS, with rates"),
+	XT_OPTION(XT_OPT_UINT, "count", S, count, .min = 1, .max = ~0ULL,
+		  .metavar = "N",
+		  .help = "stop after N samples (default: 1, or\n"
+			  "until interrupted with --watch)"),
+	XT_OPT_TABLE_END,
+};
+#undef S
+
+const struct xt_cmd xt_cmd_stats = XT_COMMAND("stats",
+	"print counters: table, JSON or Prometheus",
+	stats_run, stats_opts, struct stats_cfg,
+	.doc = "Counters of IFACE, or of every attached interface.\n");

@@ -15,10 +15,6 @@
 #include "xdp_multiprog.h"
 #include "privs.h"
 
-static const char status_usage[] =
-	"Usage: xdptag status [IFACE]\n"
-	"Shows every interface xdptag is attached to, or only IFACE.\n";
-
 static void uptime_print(__u64 since)
 {
 	time_t now = time(NULL);
@@ -186,24 +182,20 @@ static int status_each(struct xt_pinned *p, int err, void *arg)
 	return 0;
 }
 
-int cmd_status(int argc, char **argv)
+struct status_cfg {
+	const char *ifname;		/* NULL: every attached interface */
+};
+
+static int status_run(void *cfg)
 {
+	const struct status_cfg *c = cfg;
 	struct status_all all = { 0, XT_EXIT_OK };
 	int err;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") ||
-			  !strcmp(argv[1], "-h"))) {
-		fputs(status_usage, stdout);
-		return XT_EXIT_OK;
-	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		pr_err("expected at most one interface (try 'xdptag status --help')");
-		return XT_EXIT_USAGE;
-	}
 	if (xt_privs_check("status", XT_PRIV_PINS))
 		return XT_EXIT_FAIL;
-	if (argc == 2)
-		return status_one(argv[1]);
+	if (c->ifname)
+		return status_one(c->ifname);
 
 	err = xt_pins_foreach(status_each, &all);
 	if (err < 0) {
@@ -214,3 +206,14 @@ int cmd_status(int argc, char **argv)
 		printf("No interface has xdptag attached\n");
 	return all.ret;
 }
+
+static const struct xt_opt status_opts[] = {
+	XT_ARG(XT_OPT_IFNAME, "IFACE", struct status_cfg, ifname,
+	       .optional = true, .what = "at most one interface"),
+	XT_OPT_TABLE_END,
+};
+
+const struct xt_cmd xt_cmd_status = XT_COMMAND("status",
+	"show attached interfaces and bridge health",
+	status_run, status_opts, struct status_cfg,
+	.doc = "Shows every interface xdptag is attached to, or only IFACE.\n");

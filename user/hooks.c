@@ -16,30 +16,10 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"	/* xt_mode_str */
 #include "hooks.h"
 #include "log.h"
 #include "stats.h"
-
-static const char *const tc_attach_names[] = {
-	[XT_TC_CLS] = "cls", [XT_TC_TCX] = "tcx", [XT_TC_AUTO] = "auto",
-};
-
-const char *xt_tc_attach_str(__u32 how)
-{
-	return how <= XT_TC_AUTO ? tc_attach_names[how] : "?";
-}
-
-int xt_tc_attach_parse(const char *s, __u32 *how)
-{
-	__u32 i;
-
-	for (i = 0; i <= XT_TC_AUTO; i++)
-		if (!strcmp(s, tc_attach_names[i])) {
-			*how = i;
-			return 0;
-		}
-	return -EINVAL;
-}
 
 /* The ids of ifindex's tcx ingress programs, in run order; count or -errno
  * (-EINVAL on kernels without tcx: the attach type is unknown there). */
@@ -324,12 +304,6 @@ int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
 	return err;
 }
 
-static const char *xdp_mode_name(__u32 mode)
-{
-	return mode == XDP_FLAGS_DRV_MODE ? "native" :
-	       mode == XDP_FLAGS_SKB_MODE ? "generic" : "offload";
-}
-
 static void hook_describe(const struct xt_hook_prog *p, char *buf,
 			  size_t len)
 {
@@ -339,7 +313,7 @@ static void hook_describe(const struct xt_hook_prog *p, char *buf,
 		snprintf(id, sizeof(id), " prog %u", p->id);
 	switch (p->kind) {
 	case XT_HOOK_XDP:
-		snprintf(buf, len, "xdp %s%s %s", xdp_mode_name(p->order), id,
+		snprintf(buf, len, "xdp %s%s %s", xt_mode_str(p->order), id,
 			 p->name);
 		break;
 	case XT_HOOK_TCX:

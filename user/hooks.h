@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "names.h"
 
 /* From include/uapi/linux/bpf.h of 6.6 and later. */
 #define XT_BPF_TCX_INGRESS	46	/* enum bpf_attach_type */
@@ -32,8 +33,7 @@ enum xt_tc_attach {
 	XT_TC_AUTO = 2,		/* choice only: tcx where the kernel has it */
 };
 
-const char *xt_tc_attach_str(__u32 how);
-int xt_tc_attach_parse(const char *s, __u32 *how);
+/* Its words: xt_tc_attach_names, user/names.h. */
 
 /* Does the running kernel have tcx?  Asks for ifindex's tcx list. */
 bool xt_tcx_supported(int ifindex);

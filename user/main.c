@@ -1,50 +1,31 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * xdptag: entry point.  Global options, then a subcommand from the table
- * below; each subcommand lives in its own user/cmd_*.c file.
+ * below; each subcommand's own table (options, arguments, help) lives in
+ * its user/cmd_*.c file and runs through the option layer, user/opt.c.
  */
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
 #include "log.h"
 
-int cmd_replay(int argc, char **argv);
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_nft(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
-int cmd_probe(int argc, char **argv);
-int cmd_exporter(int argc, char **argv);
-int cmd_capture(int argc, char **argv);
-int cmd_service(int argc, char **argv);
-
-const struct xt_cmd xt_cmds[] = {
+const struct xt_cmd *const xt_cmds[] = {
 	/* Subcommands are added here, one line each. */
-	{ "replay", cmd_replay, "run a capture through the XDP program" },
-	{ "attach", cmd_attach, "attach the pipeline to an interface" },
-	{ "detach", cmd_detach, "remove the pipeline from an interface" },
-	{ "status", cmd_status, "show attached interfaces and bridge health" },
-	{ "stats", cmd_stats, "print counters: table, JSON or Prometheus" },
-	{ "nft", cmd_nft, "print an nftables ruleset matching the marks" },
-	{ "rules", cmd_rules, "check, show or hot-swap a rules file" },
-	{ "probe", cmd_probe, "tell whether metadata reaches TC on an interface" },
-	{ "exporter", cmd_exporter, "serve the counters to Prometheus over HTTP" },
-	{ "capture", cmd_capture, "sample classified packets into pcapng" },
-	{ "service", cmd_service, "start, reload or stop IFACE as xdptag@IFACE.service does" },
-	{ NULL, NULL, NULL },
+	&xt_cmd_replay, &xt_cmd_attach, &xt_cmd_detach, &xt_cmd_status,
+	&xt_cmd_stats, &xt_cmd_nft, &xt_cmd_rules, &xt_cmd_probe,
+	&xt_cmd_exporter, &xt_cmd_capture, &xt_cmd_service,
+	NULL,
 };
 
 static void usage(FILE *f)
 {
-	const struct xt_cmd *c;
+	const struct xt_cmd *const *c;
 
 	fprintf(f, "Usage: xdptag [-v|-vv] COMMAND [ARGS...]\n"
 		   "       xdptag COMMAND --help\n"
 		   "       xdptag --version\n\nCommands:\n");
-	for (c = xt_cmds; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	for (c = xt_cmds; *c; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
 }
 
 int main(int argc, char **argv)
@@ -52,6 +33,8 @@ int main(int argc, char **argv)
 	const struct xt_cmd *c;
 	int i = 1;
 
+	/* Global options are the few words before the command: -v is not
+	 * a command's option, so no table is needed to tell them apart. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v"))
 			xt_verbose = 1;
@@ -74,9 +57,10 @@ int main(int argc, char **argv)
 		return XT_EXIT_USAGE;
 	}
 	xt_log_setup();
-	for (c = xt_cmds; c->name; c++)
-		if (!strcmp(argv[i], c->name))
-			return c->fn(argc - i, argv + i);
-	pr_err("unknown command '%s' (try 'xdptag --help')", argv[i]);
-	return XT_EXIT_USAGE;
+	c = xt_cmd_find(xt_cmds, argv[i]);
+	if (!c) {
+		pr_err("unknown command '%s' (try 'xdptag --help')", argv[i]);
+		return XT_EXIT_USAGE;
+	}
+	return xt_cmd_run(c, c->name, argc - i, argv + i);
 }

@@ -33,6 +33,7 @@
 #include "rules.h"
 #include "rules_file.h"
 #include "ruleset_load.h"
+#include "json.h"
 #include "stats.h"
 
 /*
@@ -144,62 +145,12 @@ struct replay_sum {
 };
 
 /*
- * One frame's JSON line is built in memory and written at once: at a few
- * hundred thousand frames a second, a dozen fprintf calls per frame cost
- * more than the test run itself.  Literals are copied with their length
- * known at compile time, and the class and rule names are escaped once, up
- * front (struct jnames), not per frame.
+ * One frame's JSON line is built in memory (a bounded writer, json.h) and
+ * written at once: at a few hundred thousand frames a second, a dozen
+ * fprintf calls per frame cost more than the test run itself.  Keys are
+ * copied with their length known at compile time, and the class and rule
+ * names are escaped once, up front (struct jnames), not per frame.
  */
-struct jline {
-	char b[4096];
-	size_t n;
-};
-
-static void jl_mem(struct jline *j, const char *s, size_t l)
-{
-	if (l > sizeof(j->b) - j->n)
-		l = sizeof(j->b) - j->n;
-	memcpy(j->b + j->n, s, l);
-	j->n += l;
-}
-
-#define jl_lit(j, lit)	jl_mem((j), "" lit, sizeof(lit) - 1)
-
-static void jl_u(struct jline *j, unsigned long long v)
-{
-	char t[24];
-	int i = sizeof(t);
-
-	do {
-		t[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	jl_mem(j, t + i, sizeof(t) - i);
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void jl_str(struct jline *j, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	char esc[6] = "\\u00";
-
-	jl_lit(j, "\"");
-	for (; *s && j->n < sizeof(j->b) - 8; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\') {
-			j->b[j->n++] = '\\';
-			j->b[j->n++] = ch;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			esc[4] = hex[ch >> 4];
-			esc[5] = hex[ch & 15];
-			jl_mem(j, esc, sizeof(esc));
-		} else {
-			j->b[j->n++] = ch;
-		}
-	}
-	jl_lit(j, "\"");
-}
 
 /* A name as a JSON string, quotes included, built once. */
 struct jname {
@@ -216,9 +167,10 @@ struct jnames {
 
 static int jname_set(struct jname *n, const char *s)
 {
-	struct jline j = { .n = 0 };
+	struct xt_json j;
 
-	jl_str(&j, s);
+	xt_json_init(&j, NULL);
+	xt_json_str(&j, s);
 	n->s = malloc(j.n);
 	if (!n->s)
 		return -ENOMEM;
@@ -274,30 +226,25 @@ static struct jnames *jnames_new(const struct xt_rules_file *rf)
 	return jn;
 }
 
-static void jl_name(struct jline *j, const struct jname *n)
+static void jl_name(struct xt_json *j, const struct jname *n)
 {
-	jl_mem(j, n->s, n->n);
+	xt_json_raw(j, n->s, n->n);
 }
 
 /* A bit set as a JSON array of the names of its bits. */
-static void jl_bits(struct jline *j, __u64 bits, const struct jname *names,
+static void jl_bits(struct xt_json *j, __u64 bits, const struct jname *names,
 		    unsigned int nnames)
 {
-	int first = 1;
-
-	jl_lit(j, "[");
+	xt_json_arr_open(j);
 	while (bits) {
 		unsigned int i = __builtin_ctzll(bits);
 
 		bits &= bits - 1;
 		if (i >= nnames || !names[i].s)
 			continue;
-		if (!first)
-			jl_lit(j, ",");
 		jl_name(j, &names[i]);
-		first = 0;
 	}
-	jl_lit(j, "]");
+	xt_json_arr_close(j);
 }
 
 static const char *l3_name(__u16 eth_proto)
@@ -319,9 +266,10 @@ static const char *const l4_names[] = {
 	[XT_L4_ICMPV6] = "\"icmpv6\"", [XT_L4_OTHER] = "\"other\"",
 };
 
-static void jl_cstr(struct jline *j, const char *s)
+/* A literal JSON value ("\"tcp\"", "true"). */
+static void jl_cstr(struct xt_json *j, const char *s)
 {
-	jl_mem(j, s, strlen(s));
+	xt_json_raw(j, s, strlen(s));
 }
 
 /* What replay knows of a frame besides the program's record. */
@@ -340,11 +288,11 @@ struct frame_info {
 static bool live_agrees(const struct xt_run_result *r,
 			const struct xt_live_result *lr,
 			const struct xt_settings *s);
-static void live_json(struct jline *j, const struct xt_run_result *r,
+static void live_json(struct xt_json *j, const struct xt_run_result *r,
 		      const struct xt_live_result *lr,
 		      const struct jnames *jn, const struct xt_settings *s);
 
-static void frame_json(struct jline *jp, const struct frame_info *fi,
+static void frame_json(struct xt_json *j, const struct frame_info *fi,
 		       const struct xt_run_result *r,
 		       const struct xt_live_result *lr,
 		       const struct jnames *jn, const struct xt_settings *s)
@@ -355,84 +303,70 @@ static void frame_json(struct jline *jp, const struct frame_info *fi,
 	};
 	__u16 feat = e->features;
 	bool ports;
-	struct jline j;
 
-	j.n = 0;
-	jl_lit(&j, "{\"frame\":");
-	jl_u(&j, fi->n);
-	jl_lit(&j, ",\"len\":");
-	jl_u(&j, fi->len);
-	jl_lit(&j, ",\"seen_len\":");
-	jl_u(&j, e->len);
-	if (fi->cut)
-		jl_lit(&j, ",\"truncated_for_run\":true");
-	else
-		jl_lit(&j, ",\"truncated_for_run\":false");
-	jl_lit(&j, ",\"verdict\":");
+	xt_json_init(j, NULL);
+	xt_json_obj_open(j);
+	xt_json_kv_u64(j, "frame", fi->n);
+	xt_json_kv_u64(j, "len", fi->len);
+	xt_json_kv_u64(j, "seen_len", e->len);
+	xt_json_kv_bool(j, "truncated_for_run", fi->cut);
+	xt_json_key_lit(j, "verdict");
 	if (r->action < 5) {
-		jl_name(&j, &jn->action[r->action]);
+		jl_name(j, &jn->action[r->action]);
 	} else {
-		jl_lit(&j, "\"");
-		jl_u(&j, r->action);
-		jl_lit(&j, "\"");
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", r->action);
+		xt_json_str(j, num);
 	}
-	if (r->tagged)
-		jl_lit(&j, ",\"tagged\":true");
-	else
-		jl_lit(&j, ",\"tagged\":false");
-	jl_lit(&j, ",\"score\":");
-	jl_u(&j, e->score);
-	jl_lit(&j, ",\"class\":");
-	jl_name(&j, &jn->class[e->class_id]);
-	jl_lit(&j, ",\"rules\":");
-	jl_bits(&j, e->rules, jn->rule, XT_MAX_RULES);
-	jl_lit(&j, ",\"mark\":");
+	xt_json_kv_bool(j, "tagged", r->tagged);
+	xt_json_kv_u64(j, "score", e->score);
+	xt_json_key_lit(j, "class");
+	jl_name(j, &jn->class[e->class_id]);
+	xt_json_key_lit(j, "rules");
+	jl_bits(j, e->rules, jn->rule, XT_MAX_RULES);
+	xt_json_key_lit(j, "mark");
 	if (r->action == XDP_DROP)
-		jl_lit(&j, "null");
+		xt_json_null(j);
 	else
-		jl_u(&j, xt_mark_apply(0, xt_mark_value(&view, s->mark_value),
-				       s->mark_mask, s->mark_shift));
-	jl_lit(&j, ",\"features\":");
-	jl_bits(&j, feat, jn->feature, 16);
-	jl_lit(&j, ",\"vlans\":");
-	jl_u(&j, e->vlans);
-	jl_lit(&j, ",\"l3\":");
-	jl_cstr(&j, l3_name(e->eth_proto));
-	jl_lit(&j, ",\"ip_proto\":");
+		xt_json_u64(j, xt_mark_apply(0, xt_mark_value(&view,
+							      s->mark_value),
+					     s->mark_mask, s->mark_shift));
+	xt_json_key_lit(j, "features");
+	jl_bits(j, feat, jn->feature, 16);
+	xt_json_kv_u64(j, "vlans", e->vlans);
+	xt_json_key_lit(j, "l3");
+	jl_cstr(j, l3_name(e->eth_proto));
+	xt_json_key_lit(j, "ip_proto");
 	if (e->l3_ok)
-		jl_u(&j, e->ip_proto);
+		xt_json_u64(j, e->ip_proto);
 	else
-		jl_lit(&j, "null");
-	jl_lit(&j, ",\"l4\":");
-	jl_cstr(&j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
-		    l4_names[e->l4] : "\"other\"");
+		xt_json_null(j);
+	xt_json_key_lit(j, "l4");
+	jl_cstr(j, e->l4 < sizeof(l4_names) / sizeof(l4_names[0]) ?
+		   l4_names[e->l4] : "\"other\"");
 	ports = e->l4_ok && (e->l4 == XT_L4_TCP || e->l4 == XT_L4_UDP);
-	if (ports) {
-		jl_lit(&j, ",\"sport\":");
-		jl_u(&j, e->sport);
-		jl_lit(&j, ",\"dport\":");
-		jl_u(&j, e->dport);
-	} else {
-		jl_lit(&j, ",\"sport\":null,\"dport\":null");
-	}
-	jl_lit(&j, ",\"tcp_flags\":");
+	xt_json_key_lit(j, "sport");
+	if (ports)
+		xt_json_u64(j, e->sport);
+	else
+		xt_json_null(j);
+	xt_json_key_lit(j, "dport");
+	if (ports)
+		xt_json_u64(j, e->dport);
+	else
+		xt_json_null(j);
+	xt_json_key_lit(j, "tcp_flags");
 	if (ports && e->l4 == XT_L4_TCP)
-		jl_u(&j, e->tcp_flags);
+		xt_json_u64(j, e->tcp_flags);
 	else
-		jl_lit(&j, "null");
-	if (feat & XT_F_FRAGMENT)
-		jl_lit(&j, ",\"fragment\":true");
-	else
-		jl_lit(&j, ",\"fragment\":false");
-	if (feat & XT_F_MALFORMED)
-		jl_lit(&j, ",\"malformed\":true");
-	else
-		jl_lit(&j, ",\"malformed\":false");
+		xt_json_null(j);
+	xt_json_kv_bool(j, "fragment", feat & XT_F_FRAGMENT);
+	xt_json_kv_bool(j, "malformed", feat & XT_F_MALFORMED);
 	if (lr)
-		live_json(&j, r, lr, jn, s);
-	jl_lit(&j, "}\n");
-	memcpy(jp->b, j.b, j.n);
-	jp->n = j.n;
+		live_json(j, r, lr, jn, s);
+	xt_json_obj_close(j);
+	xt_json_lit(j, "\n");
 }
 
 /* ------------------------------------------------------------- live --- */
@@ -481,49 +415,44 @@ static bool live_agrees(const struct xt_run_result *r,
 	       lr->tc.mark == mark_of(r->ex.score, r->ex.class_id, s);
 }
 
-static void live_json(struct jline *j, const struct xt_run_result *r,
+static void live_json(struct xt_json *j, const struct xt_run_result *r,
 		      const struct xt_live_result *lr,
 		      const struct jnames *jn, const struct xt_settings *s)
 {
 	char buf[96];
 	const char *why = live_why(lr, buf, sizeof(buf));
 
-	jl_lit(j, ",\"live\":{\"injected\":");
-	jl_cstr(j, lr->injected ? "true" : "false");
-	jl_lit(j, ",\"sent_len\":");
-	jl_u(j, lr->sent_len);
-	jl_lit(j, ",\"at_xdp\":");
-	jl_cstr(j, lr->at_xdp ? "true" : "false");
+	xt_json_key_lit(j, "live");
+	xt_json_obj_open(j);
+	xt_json_kv_bool(j, "injected", lr->injected);
+	xt_json_kv_u64(j, "sent_len", lr->sent_len);
+	xt_json_kv_bool(j, "at_xdp", lr->at_xdp);
 	if (lr->at_xdp) {
-		jl_lit(j, ",\"verdict\":");
+		xt_json_key_lit(j, "verdict");
 		if (lr->xdp.action < 5)
 			jl_name(j, &jn->action[lr->xdp.action]);
 		else
-			jl_lit(j, "\"?\"");
-		jl_lit(j, ",\"score\":");
-		jl_u(j, lr->xdp.score);
-		jl_lit(j, ",\"class\":");
+			xt_json_str(j, "?");
+		xt_json_kv_u64(j, "score", lr->xdp.score);
+		xt_json_key_lit(j, "class");
 		jl_name(j, &jn->class[lr->xdp.class_id]);
-		jl_lit(j, ",\"rules\":");
+		xt_json_key_lit(j, "rules");
 		jl_bits(j, lr->xdp.rules, jn->rule, XT_MAX_RULES);
 	}
-	jl_lit(j, ",\"at_tc\":");
-	jl_cstr(j, lr->at_tc ? "true" : "false");
-	jl_lit(j, ",\"tc_tagged\":");
-	jl_cstr(j, lr->at_tc && lr->tc.tagged ? "true" : "false");
-	jl_lit(j, ",\"mark\":");
+	xt_json_kv_bool(j, "at_tc", lr->at_tc);
+	xt_json_kv_bool(j, "tc_tagged", lr->at_tc && lr->tc.tagged);
+	xt_json_key_lit(j, "mark");
 	if (lr->at_tc)
-		jl_u(j, lr->tc.mark);
+		xt_json_u64(j, lr->tc.mark);
 	else
-		jl_lit(j, "null");
-	jl_lit(j, ",\"why\":");
+		xt_json_null(j);
+	xt_json_key_lit(j, "why");
 	if (why)
-		jl_str(j, why);
+		xt_json_str(j, why);
 	else
-		jl_lit(j, "null");
-	jl_lit(j, ",\"agrees\":");
-	jl_cstr(j, live_agrees(r, lr, s) ? "true" : "false");
-	jl_lit(j, "}");
+		xt_json_null(j);
+	xt_json_kv_bool(j, "agrees", live_agrees(r, lr, s));
+	xt_json_obj_close(j);
 }
 
 /*
@@ -548,30 +477,39 @@ struct state_sum {
  * How the frames ran, and what the stateful rules did: per rule the frames
  * it held on and the first of them ("state" is null without such rules).
  */
-static void state_json(FILE *f, int runners, const struct state_sum *ss,
-		       const struct jnames *jn)
+static void state_json(struct xt_json *j, int runners,
+		       const struct state_sum *ss, const struct jnames *jn)
 {
-	int i, first = 1;
+	int i;
 
-	fprintf(f, ",\"runners\":%d,\"state\":", runners);
+	xt_json_kv_u64(j, "runners", runners);
+	xt_json_key_lit(j, "state");
 	if (!ss) {
-		fprintf(f, "null");
+		xt_json_null(j);
 		return;
 	}
-	fprintf(f, "{\"clock\":\"capture\",\"rules\":[");
+	xt_json_obj_open(j);
+	xt_json_key_lit(j, "clock");
+	xt_json_str(j, "capture");
+	xt_json_key_lit(j, "rules");
+	xt_json_arr_open(j);
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		if (!(ss->stateful >> i & 1))
 			continue;
-		fprintf(f, "%s{\"rule\":%.*s,\"frames\":%llu,\"first_frame\":",
-			first ? "" : ",", (int)jn->rule[i].n, jn->rule[i].s,
-			ss->held[i]);
+		xt_json_obj_open(j);
+		xt_json_key_lit(j, "rule");
+		jl_name(j, &jn->rule[i]);
+		xt_json_kv_u64(j, "frames", ss->held[i]);
+		xt_json_key_lit(j, "first_frame");
 		if (ss->first[i])
-			fprintf(f, "%llu}", ss->first[i]);
+			xt_json_u64(j, ss->first[i]);
 		else
-			fprintf(f, "null}");
-		first = 0;
+			xt_json_null(j);
+		xt_json_obj_close(j);
 	}
-	fprintf(f, "],\"stamped_backwards\":%llu}", ss->backwards);
+	xt_json_arr_close(j);
+	xt_json_kv_u64(j, "stamped_backwards", ss->backwards);
+	xt_json_obj_close(j);
 }
 
 static void state_text(FILE *f, int runners, const struct state_sum *ss,
@@ -599,28 +537,74 @@ static void state_text(FILE *f, int runners, const struct state_sum *ss,
 			ss->backwards, ss->first_back);
 }
 
+/* Keys and their counts, in order, into the object open at j. */
+static void json_fields(struct xt_json *j, const char *const *keys,
+			const unsigned long long *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		xt_json_key(j, keys[i]);
+		xt_json_u64(j, v[i]);
+	}
+}
+
+/* A name-to-count object: "skipped_by_reason", "verdicts". */
+static void json_counts(struct xt_json *j, const char *const *names,
+			const unsigned long long *v, int n)
+{
+	xt_json_obj_open(j);
+	json_fields(j, names, v, n);
+	xt_json_obj_close(j);
+}
+
+/* A summary line: {"FLAG":true, the keys and counts, what the caller adds. */
+static void summary_open(struct xt_json *j, FILE *f, const char *flag,
+			 const char *const *keys, const unsigned long long *v,
+			 int n)
+{
+	xt_json_init(j, f);
+	xt_json_obj_open(j);
+	xt_json_key(j, flag);
+	xt_json_bool(j, true);
+	json_fields(j, keys, v, n);
+}
+
+static void summary_close(struct xt_json *j)
+{
+	xt_json_obj_close(j);
+	xt_json_lit(j, "\n");
+	xt_json_flush(j);
+}
+
+/* The summary line's counts, in the order summary_json() gives them. */
+static const char *const sum_keys[] = {
+	"frames", "run", "tagged", "malformed", "dropped", "truncated_for_run",
+	"skipped",
+};
+
 static void summary_json(FILE *f, const struct replay_sum *sum,
 			 const struct xt_counters *c, int runners,
 			 const struct state_sum *ss, const struct jnames *jn)
 {
+	const unsigned long long v[] = {
+		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
+		sum->cut, sum->skipped,
+	};
+	unsigned long long act[5];
+	struct xt_json j;
 	int i;
 
-	fprintf(f, "{\"summary\":true,\"frames\":%llu,\"run\":%llu,"
-		"\"tagged\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
-		"\"truncated_for_run\":%llu,"
-		"\"skipped\":%llu,\"skipped_by_reason\":{",
-		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
-		sum->cut, sum->skipped);
-	for (i = 0; i < SKIP_NR; i++)
-		fprintf(f, "%s\"%s\":%llu", i ? "," : "", skip_names[i],
-			sum->skip[i]);
-	fprintf(f, "},\"verdicts\":{");
 	for (i = 0; i < 5; i++)
-		fprintf(f, "%s\"%s\":%llu", i ? "," : "", xt_action_names[i],
-			(unsigned long long)c->xdp.action[i]);
-	fprintf(f, "},\"truncated\":%s", sum->truncated ? "true" : "false");
-	state_json(f, runners, ss, jn);
-	fprintf(f, "}\n");
+		act[i] = c->xdp.action[i];
+	summary_open(&j, f, "summary", sum_keys, v, sizeof(v) / sizeof(v[0]));
+	xt_json_key_lit(&j, "skipped_by_reason");
+	json_counts(&j, skip_names, sum->skip, SKIP_NR);
+	xt_json_key_lit(&j, "verdicts");
+	json_counts(&j, xt_action_names, act, 5);
+	xt_json_kv_bool(&j, "truncated", sum->truncated);
+	state_json(&j, runners, ss, jn);
+	summary_close(&j);
 }
 
 static void summary_text(FILE *f, const struct replay_sum *sum, int runners,
@@ -669,24 +653,35 @@ static void live_count(struct live_sum *ls, const struct xt_run_result *r,
 		ls->disagree++;
 }
 
+/* The live summary line's counts, in live_summary_json()'s order. */
+static const char *const live_sum_keys[] = {
+	"injected", "at_xdp", "at_tc", "dropped_at_xdp", "lost", "agree",
+	"disagree",
+};
+
 static void live_summary_json(FILE *f, const struct live_sum *ls)
 {
-	struct jline j = { .n = 0 };
+	const unsigned long long v[] = {
+		ls->injected, ls->at_xdp, ls->at_tc, ls->dropped, ls->lost,
+		ls->agree, ls->disagree,
+	};
+	struct xt_json j;
 	int i;
 
-	fprintf(f, "{\"live_summary\":true,\"injected\":%llu,\"at_xdp\":%llu,"
-		"\"at_tc\":%llu,\"dropped_at_xdp\":%llu,\"lost\":%llu,"
-		"\"agree\":%llu,\"disagree\":%llu,\"nft_counters\":[",
-		ls->injected, ls->at_xdp, ls->at_tc, ls->dropped, ls->lost,
-		ls->agree, ls->disagree);
+	summary_open(&j, f, "live_summary", live_sum_keys, v,
+		     sizeof(v) / sizeof(v[0]));
+	xt_json_key_lit(&j, "nft_counters");
+	xt_json_arr_open(&j);
 	for (i = 0; i < ls->nnft; i++) {
-		j.n = 0;
-		jl_str(&j, ls->nft[i].name);
-		fprintf(f, "%s{\"name\":%.*s,\"packets\":%llu,\"bytes\":%llu}",
-			i ? "," : "", (int)j.n, j.b, ls->nft[i].packets,
-			ls->nft[i].bytes);
+		xt_json_obj_open(&j);
+		xt_json_key_lit(&j, "name");
+		xt_json_str(&j, ls->nft[i].name);
+		xt_json_kv_u64(&j, "packets", ls->nft[i].packets);
+		xt_json_kv_u64(&j, "bytes", ls->nft[i].bytes);
+		xt_json_obj_close(&j);
 	}
-	fprintf(f, "]}\n");
+	xt_json_arr_close(&j);
+	summary_close(&j);
 }
 
 static void live_summary_text(FILE *f, const struct live_sum *ls)
@@ -823,7 +818,7 @@ static void state_stamp(struct state_sum *ss, unsigned long long n, __u64 ts)
 /* Run one frame; count it in sum; its JSON line (if any) into j. */
 static void frame_replay(struct replay_worker *w, unsigned long long n,
 			 const struct pcap_pkthdr *h, const u_char *data,
-			 struct replay_sum *sum, struct jline *j)
+			 struct replay_sum *sum, struct xt_json *j)
 {
 	const struct replay_env *env = w->env;
 	struct xt_run_result r;
@@ -831,7 +826,7 @@ static void frame_replay(struct replay_worker *w, unsigned long long n,
 	struct frame_info fi;
 	__u64 ts;
 
-	j->n = 0;
+	j->n = 0;	/* no line unless the frame runs */
 	if (!env->ether) {
 		frame_skip(sum, SKIP_LINKTYPE);
 		return;
@@ -1022,7 +1017,7 @@ static int buf_grow(void *pp, size_t *cap, size_t need)
 static void batch_run(struct pool *pl, struct replay_worker *w,
 		      struct batch *b)
 {
-	struct jline j;
+	struct xt_json j;
 	unsigned int i;
 
 	memset(&b->sum, 0, sizeof(b->sum));
@@ -1289,9 +1284,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		ret = XT_EXIT_USAGE;
 		goto out_nofree;
 	}
-	s = rf->settings;
-	if (!s.has_mark_mask)
-		s.mark_mask = 0xff;
+	s = rf->settings;	/* the loader's defaults where it is silent */
 	if (o->has_mark_mask)
 		s.mark_mask = o->mark_mask;
 	if (o->has_mark_shift)
@@ -1382,7 +1375,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	} else {
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		struct jline j;
+		struct xt_json j;
 
 		while (reader_next(&rd, &sum, &h, &data)) {
 			frame_replay(&w0, sum.read, h, data, &sum, &j);

@@ -671,6 +671,9 @@ static int state_add(struct cc *cc, const struct xt_rule *r, unsigned int i)
 	st->rule[st->n] = i;
 	st->kind[st->n] = r->st_kind;
 	st->limit[st->n] = fan ? fanout_bits(r->st_limit) : r->st_limit;
+	st->by_bit[xt_bit_hash(1ULL << i)] = (struct xt_state_rule){
+		.limit = st->limit[st->n], .slot = st->n, .kind = r->st_kind,
+	};
 	st->n++;
 	cc->rs->stateful |= 1ULL << i;
 	return 0;

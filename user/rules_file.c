@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include "names.h"
+#include "num.h"
 #include "pins.h"
 #include "rules_file.h"
 
@@ -202,36 +204,34 @@ fail:
 
 /* ------------------------------------------------------------ values --- */
 
-/* Decimal or 0x hex, unsigned, nothing else (no sign, no spaces). */
+/* A 32-bit number in the one syntax of user/num.h: 0 or its -errno. */
 static int parse_u32(const char *s, uint32_t *v)
 {
 	unsigned long long x;
-	char *end;
-	int base = 10;
+	int err = xt_num_parse(s, UINT32_MAX, &x);
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s || !(base == 16 ? !!strchr("0123456789abcdefABCDEF", *s) :
-		     (*s >= '0' && *s <= '9')))
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, base);
-	if (errno || *end || x > 0xffffffffULL)
-		return -EINVAL;
-	*v = x;
-	return 0;
+	if (!err)
+		*v = x;
+	return err;
 }
 
 static int scalar_u32(struct ctx *c, yaml_node_t *n, const char *what,
 		      uint32_t max, uint32_t *v)
 {
+	char why[96];
+	int ret;
+
 	if (n->type != YAML_SCALAR_NODE) {
 		err(c, n, "%s: expected a number, not %s", what, node_kind(n));
 		return -EINVAL;
 	}
-	if (parse_u32(scalar(n), v)) {
+	ret = parse_u32(scalar(n), v);
+	if (ret == -EDOM) {
+		err(c, n, "%s: '%s' %s", what, scalar(n),
+		    xt_num_why(ret, 0, max, why, sizeof(why)));
+		return -EINVAL;
+	}
+	if (ret) {
 		err(c, n, "%s: bad number '%s'", what, scalar(n));
 		return -EINVAL;
 	}
@@ -838,15 +838,12 @@ static void parse_settings(struct ctx *c, yaml_node_t *n)
 		const char *m = v[2]->type == YAML_SCALAR_NODE ?
 				scalar(v[2]) : "";
 
-		if (!strcmp(m, "class"))
-			s->mark_value = XT_MARK_CLASS;
-		else if (!strcmp(m, "score"))
-			s->mark_value = XT_MARK_BAND;
-		else if (!strcmp(m, "both"))
-			s->mark_value = XT_MARK_BOTH;
-		else
-			err(c, v[2], "mark_value '%s': expected class, score or both",
-			    m);
+		char names[64];
+
+		if (xt_name_parse(xt_mark_value_names, m, &s->mark_value))
+			err(c, v[2], "mark_value '%s': expected %s", m,
+			    xt_names_join(xt_mark_value_names, 0, ", ", " or ",
+					  names, sizeof(names)));
 		s->has_mark_value = true;
 	}
 	if (v[3] && !scalar_u32(c, v[3], "drop_threshold", 255,
@@ -1684,7 +1681,7 @@ int xt_rules_file_load(const char *path, struct xt_rules_file *out,
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	out->settings.mark_mask = 0xff;
+	out->settings.mark_mask = XT_MARK_MASK_DEFAULT;
 	out->settings.mark_value = XT_MARK_CLASS;
 	out->settings.state_sources = XT_STATE_ENTRIES;
 	out->settings.state_v6_plen = XT_STATE_V6_PLEN;

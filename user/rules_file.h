@@ -28,7 +28,7 @@
 
 /* Global settings; each has a flag saying whether the file set it. */
 struct xt_settings {
-	uint32_t mark_mask;		/* default 0xff */
+	uint32_t mark_mask;		/* default XT_MARK_MASK_DEFAULT */
 	uint32_t mark_shift;		/* default 0 */
 	uint32_t mark_value;		/* enum xt_mark_value, default class */
 	uint32_t drop_threshold;	/* 0: never drop (default) */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Counters: collect (sum per-CPU values) and print as a table, JSON or
- * Prometheus text.  docs/output.md documents the JSON keys and the metric
- * names; keep them in step with the printers below.
+ * Prometheus text.  Which counters there are, their keys, metric names and
+ * help texts come from the counter table (counters.c); the printers below
+ * only lay them out.  docs/output.md documents the formats.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -10,11 +11,9 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "json.h"
+#include "names.h"
 #include "stats.h"
-
-const char *const xt_action_names[5] = {
-	"aborted", "drop", "pass", "tx", "redirect",
-};
 
 void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out)
 {
@@ -97,24 +96,64 @@ static bool rule_shown(const struct xt_stats_sample *s, unsigned int slot)
 			     s->names->rule_name[slot][0]));
 }
 
-static __u64 total_pkts(const struct xt_counters *c)
+/* Entry i of a dimension: listed for this sample? */
+static bool dim_shown(const struct xt_stats_sample *s, enum xt_ctr_dim dim,
+		      unsigned int i)
+{
+	if (dim == XT_DIM_CLASS)
+		return class_shown(s, i);
+	if (dim == XT_DIM_RULE)
+		return rule_shown(s, i);
+	return true;
+}
+
+/* Entry i of a dimension by name: the Prometheus label value. */
+static const char *dim_name(const struct xt_attach_info *names,
+			    enum xt_ctr_dim dim, unsigned int i, char *buf,
+			    size_t len)
+{
+	switch (dim) {
+	case XT_DIM_CLASS:
+		return class_name(names, i, buf, len);
+	case XT_DIM_RULE:
+		return rule_name(names, i, buf, len);
+	case XT_DIM_ACTION:
+		return xt_action_names[i];
+	default:
+		snprintf(buf, len, "%u", i);
+		return buf;
+	}
+}
+
+/* The first counter of a dimension: its table section's column. */
+static const struct xt_counter_desc *dim_first(enum xt_ctr_dim dim)
+{
+	size_t i;
+
+	for (i = 0; i < xt_counter_ndescs; i++)
+		if (xt_counter_descs[i].dim == dim)
+			return &xt_counter_descs[i];
+	return NULL;
+}
+
+/* An array counter summed over its entries. */
+static __u64 ctr_sum(const struct xt_counters *c,
+		     const struct xt_counter_desc *d)
 {
 	__u64 t = 0;
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < XT_MAX_CLASSES; i++)
-		t += c->xdp.class_pkts[i];
+	for (i = 0; i < xt_dims[d->dim].n; i++)
+		t += xt_counter_get(c, d, i);
 	return t;
 }
 
-static __u64 total_bytes(const struct xt_counters *c)
+/* All packets the XDP stage saw: what shares are of. */
+static __u64 total_pkts(const struct xt_counters *c)
 {
-	__u64 t = 0;
-	int i;
+	const struct xt_counter_desc *d = dim_first(XT_DIM_CLASS);
 
-	for (i = 0; i < XT_MAX_CLASSES; i++)
-		t += c->xdp.class_bytes[i];
-	return t;
+	return d ? ctr_sum(c, d) : 0;
 }
 
 /* now - prev, counter by counter; a counter that went back reads as 0. */
@@ -189,27 +228,212 @@ static const char *fmt_rate(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* How the table shows a unit: column width, format, rate column. */
+static const struct {
+	int width;
+	const char *(*fmt)(__u64 v, char *buf, size_t len);
+	const char *rate;	/* heading of the rate column */
+	unsigned int mult;	/* rate = delta * mult / seconds */
+} units[] = {
+	[XT_UNIT_PACKETS] = { 15, fmt_count, "pkt/s", 1 },
+	[XT_UNIT_BYTES] = { 11, fmt_bytes, "bit/s", 8 },
+};
+
+/* The words are user/names.c's, as everywhere. */
 static const char *mark_value_name(__u32 v)
 {
-	return v == XT_MARK_BAND ? "score" : v == XT_MARK_BOTH ? "both" :
-	       "class";
+	return xt_mark_value_str(v);
 }
 
 #define BAR_WIDTH	40
 static const char bar[BAR_WIDTH + 1] =
 	"########################################";
 
+/* One line of the class section: every per-class counter is a column. */
+static void table_class_row(FILE *f, const char *name,
+			    const struct xt_counters *c,
+			    const struct xt_counters *d, double interval_s,
+			    int id, __u64 total)
+{
+	const struct xt_counter_desc *first = dim_first(XT_DIM_CLASS);
+	char b[32];
+	size_t k;
+
+	fprintf(f, "  %-24s", name);
+	for (k = 0; k < xt_counter_ndescs; k++) {
+		const struct xt_counter_desc *m = &xt_counter_descs[k];
+
+		if (m->dim == XT_DIM_CLASS)
+			fprintf(f, " %*s", units[m->unit].width,
+				units[m->unit].fmt(id < 0 ? ctr_sum(c, m) :
+						   xt_counter_get(c, m, id),
+						   b, sizeof(b)));
+	}
+	if (id < 0)
+		fprintf(f, " %5.1f%%", total ? 100.0 : 0.0);
+	else
+		fprintf(f, " %5.1f%%",
+			100 * share(xt_counter_get(c, first, id), total));
+	for (k = 0; d && k < xt_counter_ndescs; k++) {
+		const struct xt_counter_desc *m = &xt_counter_descs[k];
+		__u64 v;
+
+		if (m->dim != XT_DIM_CLASS)
+			continue;
+		v = id < 0 ? ctr_sum(d, m) : xt_counter_get(d, m, id);
+		fprintf(f, " %9s", fmt_rate((double)v * units[m->unit].mult /
+					    interval_s, b, sizeof(b)));
+	}
+	fprintf(f, "\n");
+}
+
+static void table_classes(FILE *f, const struct xt_stats_sample *s,
+			  const struct xt_counters *d, double interval_s,
+			  __u64 total)
+{
+	char nb[32];
+	size_t k;
+	int i;
+
+	fprintf(f, "  %-24s", xt_dims[XT_DIM_CLASS].table);
+	for (k = 0; k < xt_counter_ndescs; k++)
+		if (xt_counter_descs[k].dim == XT_DIM_CLASS)
+			fprintf(f, " %*s", units[xt_counter_descs[k].unit].width,
+				xt_counter_descs[k].key);
+	fprintf(f, " %6s", "share");
+	for (k = 0; d && k < xt_counter_ndescs; k++)
+		if (xt_counter_descs[k].dim == XT_DIM_CLASS)
+			fprintf(f, " %9s", units[xt_counter_descs[k].unit].rate);
+	fprintf(f, "\n");
+	for (i = 0; i < XT_MAX_CLASSES; i++)
+		if (class_shown(s, i))
+			table_class_row(f, class_name(s->names, i, nb,
+						      sizeof(nb)),
+					s->now, d, interval_s, i, total);
+	table_class_row(f, "total", s->now, d, interval_s, -1, total);
+	fprintf(f, "\n");
+}
+
+static void table_bands(FILE *f, const struct xt_counters *c,
+			const struct xt_counter_desc *m, __u64 total)
+{
+	__u64 maxband = 0;
+	char b[32];
+	int i;
+
+	fprintf(f, "  %s\n", xt_dims[XT_DIM_BAND].table);
+	for (i = 0; i < XT_BANDS; i++)
+		if (xt_counter_get(c, m, i) > maxband)
+			maxband = xt_counter_get(c, m, i);
+	for (i = 0; i < XT_BANDS; i++) {
+		__u64 v = xt_counter_get(c, m, i);
+		/* Any nonzero band gets at least one mark, so it shows. */
+		int w = maxband ? (int)((v * BAR_WIDTH + maxband - 1) / maxband)
+				: 0;
+
+		fprintf(f, "  %2d %3d-%-3d |%.*s%*s| %15s %5.1f%%\n", i, i * 16,
+			i * 16 + 15, w, bar, BAR_WIDTH - w, "",
+			fmt_count(v, b, sizeof(b)), 100 * share(v, total));
+	}
+	fprintf(f, "\n");
+}
+
+static void table_rules(FILE *f, const struct xt_stats_sample *s,
+			const struct xt_counters *d, double interval_s,
+			const struct xt_counter_desc *m, __u64 total)
+{
+	const struct xt_counters *c = s->now;
+	char b[32], nb[32];
+	int order[XT_MAX_RULES];
+	int i, j, nr = 0;
+
+	for (i = 0; i < XT_MAX_RULES; i++)
+		if (xt_counter_get(c, m, i))
+			order[nr++] = i;
+	/* Insertion sort: 64 entries at most, stable by slot. */
+	for (i = 1; i < nr; i++)
+		for (j = i; j > 0 && xt_counter_get(c, m, order[j]) >
+				     xt_counter_get(c, m, order[j - 1]); j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	fprintf(f, "  %-24s %15s %6s", xt_dims[XT_DIM_RULE].table, m->key,
+		"share");
+	if (d) {
+		snprintf(b, sizeof(b), "%s/s", m->key);
+		fprintf(f, " %9s", b);
+	}
+	fprintf(f, "\n");
+	if (!nr)
+		fprintf(f, "  (no rule matched yet)\n");
+	for (i = 0; i < nr && i < 10; i++) {
+		int r = order[i];
+
+		fprintf(f, "  %-24s %15s %5.1f%%",
+			rule_name(s->names, r, nb, sizeof(nb)),
+			fmt_count(xt_counter_get(c, m, r), b, sizeof(b)),
+			100 * share(xt_counter_get(c, m, r), total));
+		if (d)
+			fprintf(f, " %9s",
+				fmt_rate(xt_counter_get(d, m, r) / interval_s,
+					 b, sizeof(b)));
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n");
+}
+
+static void table_actions(FILE *f, const struct xt_counters *c,
+			  const struct xt_counter_desc *m, __u64 total)
+{
+	char b[32];
+	int i;
+
+	fprintf(f, "  %-24s %15s %6s\n", xt_dims[XT_DIM_ACTION].table, m->key,
+		"share");
+	for (i = 0; i < 5; i++)
+		fprintf(f, "  %-24s %15s %5.1f%%\n", xt_action_names[i],
+			fmt_count(xt_counter_get(c, m, i), b, sizeof(b)),
+			100 * share(xt_counter_get(c, m, i), total));
+	fprintf(f, "\n");
+}
+
+/* The one-value counters that have a table row, in table order. */
+static void table_scalars(FILE *f, const struct xt_counters *c)
+{
+	char b[32];
+	size_t k;
+
+	fprintf(f, "  %-24s %15s\n", xt_dims[XT_DIM_NONE].table, "packets");
+	for (k = 0; k < xt_counter_ndescs; k++) {
+		const struct xt_counter_desc *m = &xt_counter_descs[k];
+		const struct xt_counter_desc *of;
+
+		if (m->dim != XT_DIM_NONE || !m->table)
+			continue;
+		fprintf(f, "  %-24s %15s", m->table,
+			units[m->unit].fmt(xt_counter_get(c, m, 0), b,
+					   sizeof(b)));
+		of = m->share_of ? xt_counter_find(m->share_of) : NULL;
+		if (of)
+			fprintf(f, " %5.1f%% of %s",
+				100 * share(xt_counter_get(c, m, 0),
+					    xt_counter_get(c, of, 0)),
+				of->key);
+		fprintf(f, "\n");
+	}
+}
+
 static void table_one(FILE *f, const struct xt_stats_sample *s,
 		      double interval_s)
 {
 	const struct xt_counters *c = s->now;
 	const struct xt_attach_info *ni = s->names;
+	const struct xt_counter_desc *m;
 	struct xt_counters d;
 	bool rates = s->prev && interval_s > 0;
-	__u64 total = total_pkts(c), maxband = 0;
-	char b1[32], b2[32], b3[32], nb[32];
-	int order[XT_MAX_RULES];
-	int i, j, nr = 0;
+	__u64 total = total_pkts(c);
 
 	if (rates)
 		counters_delta(c, s->prev, &d);
@@ -225,267 +449,189 @@ static void table_one(FILE *f, const struct xt_stats_sample *s,
 		fprintf(f, " (%u)", ni->drop_threshold);
 	fprintf(f, "\n\n");
 
-	fprintf(f, "  %-24s %15s %11s %6s", "class", "packets", "bytes",
-		"share");
-	if (rates)
-		fprintf(f, " %9s %9s", "pkt/s", "bit/s");
-	fprintf(f, "\n");
-	for (i = 0; i < XT_MAX_CLASSES; i++) {
-		if (!class_shown(s, i))
-			continue;
-		fprintf(f, "  %-24s %15s %11s %5.1f%%",
-			class_name(ni, i, nb, sizeof(nb)),
-			fmt_count(c->xdp.class_pkts[i], b1, sizeof(b1)),
-			fmt_bytes(c->xdp.class_bytes[i], b2, sizeof(b2)),
-			100 * share(c->xdp.class_pkts[i], total));
-		if (rates)
-			fprintf(f, " %9s %9s",
-				fmt_rate(d.xdp.class_pkts[i] / interval_s,
-					 b1, sizeof(b1)),
-				fmt_rate(d.xdp.class_bytes[i] * 8 / interval_s,
-					 b3, sizeof(b3)));
-		fprintf(f, "\n");
-	}
-	fprintf(f, "  %-24s %15s %11s %5.1f%%", "total",
-		fmt_count(total, b1, sizeof(b1)),
-		fmt_bytes(total_bytes(c), b2, sizeof(b2)), total ? 100.0 : 0.0);
-	if (rates)
-		fprintf(f, " %9s %9s",
-			fmt_rate(total_pkts(&d) / interval_s, b1, sizeof(b1)),
-			fmt_rate(total_bytes(&d) * 8 / interval_s, b3,
-				 sizeof(b3)));
-	fprintf(f, "\n\n");
-
-	fprintf(f, "  score band (score >> 4)\n");
-	for (i = 0; i < XT_BANDS; i++)
-		if (c->xdp.band[i] > maxband)
-			maxband = c->xdp.band[i];
-	for (i = 0; i < XT_BANDS; i++) {
-		__u64 v = c->xdp.band[i];
-		/* Any nonzero band gets at least one mark, so it shows. */
-		int w = maxband ? (int)((v * BAR_WIDTH + maxband - 1) / maxband)
-				: 0;
-
-		fprintf(f, "  %2d %3d-%-3d |%.*s%*s| %15s %5.1f%%\n", i, i * 16,
-			i * 16 + 15, w, bar, BAR_WIDTH - w, "",
-			fmt_count(v, b1, sizeof(b1)),
-			100 * share(v, total));
-	}
-	fprintf(f, "\n");
-
-	for (i = 0; i < XT_MAX_RULES; i++)
-		if (c->xdp.rule_hits[i])
-			order[nr++] = i;
-	/* Insertion sort: 64 entries at most, stable by slot. */
-	for (i = 1; i < nr; i++)
-		for (j = i; j > 0 && c->xdp.rule_hits[order[j]] >
-				     c->xdp.rule_hits[order[j - 1]]; j--) {
-			int t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	fprintf(f, "  %-24s %15s %6s", "top rules", "hits", "share");
-	if (rates)
-		fprintf(f, " %9s", "hits/s");
-	fprintf(f, "\n");
-	if (!nr)
-		fprintf(f, "  (no rule matched yet)\n");
-	for (i = 0; i < nr && i < 10; i++) {
-		int r = order[i];
-
-		fprintf(f, "  %-24s %15s %5.1f%%",
-			rule_name(ni, r, nb, sizeof(nb)),
-			fmt_count(c->xdp.rule_hits[r], b1, sizeof(b1)),
-			100 * share(c->xdp.rule_hits[r], total));
-		if (rates)
-			fprintf(f, " %9s",
-				fmt_rate(d.xdp.rule_hits[r] / interval_s, b1,
-					 sizeof(b1)));
-		fprintf(f, "\n");
-	}
-	fprintf(f, "\n");
-
-	fprintf(f, "  %-24s %15s %6s\n", "XDP action", "packets", "share");
-	for (i = 0; i < 5; i++)
-		fprintf(f, "  %-24s %15s %5.1f%%\n", xt_action_names[i],
-			fmt_count(c->xdp.action[i], b1, sizeof(b1)),
-			100 * share(c->xdp.action[i], total));
-	fprintf(f, "\n");
-
-	fprintf(f, "  %-24s %15s\n", "XDP -> TC bridge", "packets");
-	fprintf(f, "  %-24s %15s\n", "tagged at XDP",
-		fmt_count(c->xdp.tagged, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s %5.1f%% of tagged\n", "reached TC tagged",
-		fmt_count(c->tc.valid, b1, sizeof(b1)),
-		100 * share(c->tc.valid, c->xdp.tagged));
-	fprintf(f, "  %-24s %15s\n", "TC: no metadata",
-		fmt_count(c->tc.no_meta, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "TC: foreign metadata",
-		fmt_count(c->tc.foreign, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "TC: short metadata",
-		fmt_count(c->tc.short_meta, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "TC: classified at TC",
-		fmt_count(c->tc.classified, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "TC: dropped",
-		fmt_count(c->tc.dropped, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "adjust_meta failures",
-		fmt_count(c->xdp.meta_fail, b1, sizeof(b1)));
-	fprintf(f, "  %-24s %15s\n", "malformed packets",
-		fmt_count(c->xdp.malformed, b1, sizeof(b1)));
+	table_classes(f, s, rates ? &d : NULL, interval_s, total);
+	if ((m = dim_first(XT_DIM_BAND)))
+		table_bands(f, c, m, total);
+	if ((m = dim_first(XT_DIM_RULE)))
+		table_rules(f, s, rates ? &d : NULL, interval_s, m, total);
+	if ((m = dim_first(XT_DIM_ACTION)))
+		table_actions(f, c, m, total);
+	table_scalars(f, c);
 }
 
 /* -------------------------------------------------------------- JSON --- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* A count, or with div > 0 a rate (count / div) per second. */
-static void json_val(FILE *f, const char *key, __u64 v, double div)
+static void json_val(struct xt_json *j, __u64 v, double div)
 {
 	if (div > 0)
-		fprintf(f, "\"%s\":%.3f", key, (double)v / div);
+		xt_json_fixed(j, (double)v / div, 3);
 	else
-		fprintf(f, "\"%s\":%llu", key, (unsigned long long)v);
+		xt_json_u64(j, v);
+}
+
+/* The head of entry i of a dimension's array: what names the entry. */
+static void json_entry_head(struct xt_json *j, const struct xt_stats_sample *s,
+			    enum xt_ctr_dim dim, unsigned int i)
+{
+	char nb[32];
+
+	xt_json_key(j, xt_dims[dim].index);
+	xt_json_u64(j, i);
+	if (dim == XT_DIM_BAND) {
+		xt_json_kv_u64(j, "min_score", i * 16);
+		xt_json_kv_u64(j, "max_score", i * 16 + 15);
+	} else {
+		xt_json_key_lit(j, "name");
+		xt_json_str(j, dim_name(s->names, dim, i, nb, sizeof(nb)));
+	}
 }
 
 /*
  * The counters of one interface.  Called twice with the same shape: once
- * for the totals (div 0, with names and shares) and once for the rates over
- * the last interval (div = interval, c = the delta), so both read alike.
- * Which classes and rules appear is decided by the sample, not by c, so the
- * two lists match entry for entry.
+ * for the totals (div 0, with shares) and once for the rates over the last
+ * interval (div = interval, c = the delta), so both read alike.  Which
+ * classes and rules appear is decided by the sample, not by c, so the two
+ * lists match entry for entry.
  */
-static void json_counters(FILE *f, const struct xt_stats_sample *s,
+static void json_counters(struct xt_json *j, const struct xt_stats_sample *s,
 			  const struct xt_counters *c, double div)
 {
-	const struct xt_attach_info *ni = s->names;
+	const struct xt_counter_desc *first = dim_first(XT_DIM_CLASS);
 	bool totals = div <= 0;
 	__u64 total = total_pkts(c);
-	char nb[32];
-	int i, first;
+	char key[96];
+	unsigned int i;
+	size_t k;
+	int dim, st;
 
-	json_val(f, "packets", total, div);
-	fputc(',', f);
-	json_val(f, "bytes", total_bytes(c), div);
+	/* Per-class counters summed: all the XDP stage saw. */
+	for (k = 0; k < xt_counter_ndescs; k++)
+		if (xt_counter_descs[k].dim == XT_DIM_CLASS) {
+			xt_json_key(j, xt_counter_descs[k].key);
+			json_val(j, ctr_sum(c, &xt_counter_descs[k]), div);
+		}
 
-	fprintf(f, ",\"classes\":[");
-	for (i = 0, first = 1; i < XT_MAX_CLASSES; i++) {
-		if (!class_shown(s, i))
+	for (dim = XT_DIM_CLASS; dim < XT_DIM_NR; dim++) {
+		xt_json_key(j, xt_dims[dim].json);
+		if (dim == XT_DIM_ACTION) {
+			/* An object: its one counter by action name. */
+			const struct xt_counter_desc *m = dim_first(dim);
+
+			xt_json_obj_open(j);
+			for (i = 0; m && i < xt_dims[dim].n; i++) {
+				xt_json_key(j, xt_action_names[i]);
+				json_val(j, xt_counter_get(c, m, i), div);
+			}
+			xt_json_obj_close(j);
 			continue;
-		fprintf(f, "%s{\"id\":%d,\"name\":", first ? "" : ",", i);
-		json_str(f, class_name(ni, i, nb, sizeof(nb)));
-		fputc(',', f);
-		json_val(f, "packets", c->xdp.class_pkts[i], div);
-		fputc(',', f);
-		json_val(f, "bytes", c->xdp.class_bytes[i], div);
-		if (totals)
-			fprintf(f, ",\"share\":%.4f",
-				share(c->xdp.class_pkts[i], total));
-		fputc('}', f);
-		first = 0;
+		}
+		xt_json_arr_open(j);
+		for (i = 0; i < xt_dims[dim].n; i++) {
+			if (!dim_shown(s, dim, i))
+				continue;
+			xt_json_obj_open(j);
+			json_entry_head(j, s, dim, i);
+			for (k = 0; k < xt_counter_ndescs; k++)
+				if ((int)xt_counter_descs[k].dim == dim) {
+					xt_json_key(j, xt_counter_descs[k].key);
+					json_val(j, xt_counter_get(c,
+							&xt_counter_descs[k],
+							i), div);
+				}
+			if (totals && dim == XT_DIM_CLASS) {
+				xt_json_key_lit(j, "share");
+				xt_json_fixed(j, share(xt_counter_get(c, first,
+								      i),
+						       total), 4);
+			}
+			xt_json_obj_close(j);
+		}
+		xt_json_arr_close(j);
 	}
 
-	fprintf(f, "],\"bands\":[");
-	for (i = 0; i < XT_BANDS; i++) {
-		fprintf(f, "%s{\"band\":%d,\"min_score\":%d,\"max_score\":%d,",
-			i ? "," : "", i, i * 16, i * 16 + 15);
-		json_val(f, "packets", c->xdp.band[i], div);
-		fputc('}', f);
+	for (st = 0; st < XT_STAGE_NR; st++) {
+		xt_json_key(j, xt_stage_names[st]);
+		xt_json_obj_open(j);
+		for (k = 0; k < xt_counter_ndescs; k++) {
+			const struct xt_counter_desc *m = &xt_counter_descs[k];
+
+			if (m->dim != XT_DIM_NONE || (int)m->stage != st)
+				continue;
+			xt_json_key(j, m->key);
+			json_val(j, xt_counter_get(c, m, 0), div);
+		}
+		xt_json_obj_close(j);
 	}
 
-	fprintf(f, "],\"rules\":[");
-	for (i = 0, first = 1; i < XT_MAX_RULES; i++) {
-		if (!rule_shown(s, i))
+	for (k = 0; totals && k < xt_counter_ndescs; k++) {
+		const struct xt_counter_desc *m = &xt_counter_descs[k];
+		const struct xt_counter_desc *of;
+
+		of = m->share_of ? xt_counter_find(m->share_of) : NULL;
+		if (!of)
 			continue;
-		fprintf(f, "%s{\"slot\":%d,\"name\":", first ? "" : ",", i);
-		json_str(f, rule_name(ni, i, nb, sizeof(nb)));
-		fputc(',', f);
-		json_val(f, "hits", c->xdp.rule_hits[i], div);
-		fputc('}', f);
-		first = 0;
+		snprintf(key, sizeof(key), "%s_%s_share", of->key, m->key);
+		xt_json_key(j, key);
+		xt_json_fixed(j, share(xt_counter_get(c, m, 0),
+				       xt_counter_get(c, of, 0)), 4);
 	}
+}
 
-	fprintf(f, "],\"actions\":{");
-	for (i = 0; i < 5; i++) {
-		if (i)
-			fputc(',', f);
-		json_val(f, xt_action_names[i], c->xdp.action[i], div);
-	}
-
-	fprintf(f, "},\"xdp\":{");
-	json_val(f, "tagged", c->xdp.tagged, div);
-	fputc(',', f);
-	json_val(f, "meta_fail", c->xdp.meta_fail, div);
-	fputc(',', f);
-	json_val(f, "malformed", c->xdp.malformed, div);
-	fprintf(f, "},\"tc\":{");
-	json_val(f, "valid", c->tc.valid, div);
-	fputc(',', f);
-	json_val(f, "no_meta", c->tc.no_meta, div);
-	fputc(',', f);
-	json_val(f, "foreign", c->tc.foreign, div);
-	fputc(',', f);
-	json_val(f, "short_meta", c->tc.short_meta, div);
-	fputc(',', f);
-	json_val(f, "marked", c->tc.marked, div);
-	fputc(',', f);
-	json_val(f, "classified", c->tc.classified, div);
-	fputc(',', f);
-	json_val(f, "dropped", c->tc.dropped, div);
-	fputc('}', f);
-	if (totals)
-		fprintf(f, ",\"tagged_valid_share\":%.4f",
-			share(c->tc.valid, c->xdp.tagged));
+/* What the interface runs: the settings the table's first line shows. */
+static void json_ruleset(struct xt_json *j, const struct xt_attach_info *ni)
+{
+	xt_json_key_lit(j, "ruleset");
+	xt_json_obj_open(j);
+	xt_json_key_lit(j, "path");
+	xt_json_str(j, ni->rules_path);
+	xt_json_kv_u64(j, "nrules", ni->nrules);
+	xt_json_kv_u64(j, "mark_mask", ni->mark_mask);
+	xt_json_kv_u64(j, "mark_shift", ni->mark_shift);
+	xt_json_key_lit(j, "mark_value");
+	xt_json_str(j, mark_value_name(ni->mark_value));
+	xt_json_kv_u64(j, "drop_threshold", ni->drop_threshold);
+	xt_json_obj_close(j);
 }
 
 static void json_print(FILE *f, const struct xt_stats_sample *s, size_t n,
 		       double interval_s)
 {
 	struct xt_counters d;
+	struct xt_json *j = malloc(sizeof(*j));
 	size_t i;
 
-	fprintf(f, "{\"interfaces\":[");
+	if (!j)
+		return;
+	xt_json_init(j, f);
+	xt_json_obj_open(j);
+	xt_json_key_lit(j, "interfaces");
+	xt_json_arr_open(j);
 	for (i = 0; i < n; i++) {
 		const struct xt_attach_info *ni = s[i].names;
 
-		fprintf(f, "%s{\"ifname\":", i ? "," : "");
-		json_str(f, s[i].ifname);
-		if (ni) {
-			fprintf(f, ",\"ruleset\":{\"path\":");
-			json_str(f, ni->rules_path);
-			fprintf(f, ",\"nrules\":%u,\"mark_mask\":%u,"
-				   "\"mark_shift\":%u,\"mark_value\":\"%s\","
-				   "\"drop_threshold\":%u}",
-				ni->nrules, ni->mark_mask, ni->mark_shift,
-				mark_value_name(ni->mark_value),
-				ni->drop_threshold);
-		}
-		fputc(',', f);
-		json_counters(f, &s[i], s[i].now, 0);
+		xt_json_obj_open(j);
+		xt_json_key_lit(j, "ifname");
+		xt_json_str(j, s[i].ifname);
+		if (ni)
+			json_ruleset(j, ni);
+		json_counters(j, &s[i], s[i].now, 0);
 		if (s[i].prev && interval_s > 0) {
 			counters_delta(s[i].now, s[i].prev, &d);
-			fprintf(f, ",\"interval_s\":%.3f,\"rate\":{",
-				interval_s);
-			json_counters(f, &s[i], &d, interval_s);
-			fputc('}', f);
+			xt_json_key_lit(j, "interval_s");
+			xt_json_fixed(j, interval_s, 3);
+			xt_json_key_lit(j, "rate");
+			xt_json_obj_open(j);
+			json_counters(j, &s[i], &d, interval_s);
+			xt_json_obj_close(j);
 		}
-		fputc('}', f);
+		xt_json_obj_close(j);
 	}
-	fprintf(f, "]}\n");
+	xt_json_arr_close(j);
+	xt_json_obj_close(j);
+	xt_json_lit(j, "\n");
+	xt_json_flush(j);
+	free(j);
 }
 
 /* -------------------------------------------------------- Prometheus --- */
@@ -506,11 +652,6 @@ static void prom_label(FILE *f, const char *sep, const char *key,
 	fputc('"', f);
 }
 
-static void prom_head(FILE *f, const char *name, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-}
-
 /* name{iface="..."[,key="label"]} value */
 static void prom_sample(FILE *f, const char *name, const char *ifname,
 			const char *key, const char *label, __u64 v)
@@ -522,112 +663,37 @@ static void prom_sample(FILE *f, const char *name, const char *ifname,
 	fprintf(f, "} %llu\n", (unsigned long long)v);
 }
 
-/* Scalar counters: one family each, one sample per interface. */
-struct prom_scalar {
-	const char *name, *help;
-	size_t off;		/* offset of the __u64 in struct xt_counters */
-};
-
-#define XDP_OFF(f)	offsetof(struct xt_counters, xdp.f)
-#define TC_OFF(f)	offsetof(struct xt_counters, tc.f)
-
-static const struct prom_scalar prom_scalars[] = {
-	{ "xdptag_xdp_tagged_total",
-	  "Packets whose tag the XDP stage wrote into the metadata.",
-	  XDP_OFF(tagged) },
-	{ "xdptag_xdp_meta_fail_total",
-	  "Packets passed untagged because bpf_xdp_adjust_meta failed.",
-	  XDP_OFF(meta_fail) },
-	{ "xdptag_xdp_malformed_total",
-	  "Packets with a truncated or inconsistent header.",
-	  XDP_OFF(malformed) },
-	{ "xdptag_tc_valid_total",
-	  "Packets that reached TC with a valid xdptag tag.", TC_OFF(valid) },
-	{ "xdptag_tc_no_meta_total",
-	  "Packets that reached TC without metadata.", TC_OFF(no_meta) },
-	{ "xdptag_tc_foreign_total",
-	  "Packets that reached TC with metadata that is not an xdptag tag.",
-	  TC_OFF(foreign) },
-	{ "xdptag_tc_short_meta_total",
-	  "Packets that reached TC with metadata shorter than a tag.",
-	  TC_OFF(short_meta) },
-	{ "xdptag_tc_marked_total",
-	  "Packets whose skb->mark the TC stage wrote.", TC_OFF(marked) },
-	{ "xdptag_tc_classified_total",
-	  "Packets the TC stage classified itself (no usable tag).",
-	  TC_OFF(classified) },
-	{ "xdptag_tc_dropped_total",
-	  "Packets the TC stage dropped above the drop threshold.",
-	  TC_OFF(dropped) },
-};
-
-/* One per-class family; off is where its array sits in xt_cls_stats. */
-static void prom_per_class(FILE *f, const struct xt_stats_sample *s, size_t n,
-			   const char *name, const char *help, size_t off)
+/* One family: HELP and TYPE once, then every interface's samples. */
+static void prom_family(FILE *f, const struct xt_stats_sample *s, size_t n,
+			const struct xt_counter_desc *m)
 {
+	const struct xt_dim_info *dim = &xt_dims[m->dim];
 	char nb[32];
+	unsigned int i;
 	size_t k;
-	int i;
 
-	prom_head(f, name, help);
-	for (k = 0; k < n; k++) {
-		const __u64 *v = (const void *)((const char *)&s[k].now->xdp +
-						off);
-
-		for (i = 0; i < XT_MAX_CLASSES; i++)
-			if (class_shown(&s[k], i))
-				prom_sample(f, name, s[k].ifname, "class",
-					    class_name(s[k].names, i, nb,
-						       sizeof(nb)), v[i]);
-	}
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", m->prom, m->help,
+		m->prom);
+	for (k = 0; k < n; k++)
+		for (i = 0; i < dim->n; i++)
+			if (dim_shown(&s[k], m->dim, i))
+				prom_sample(f, m->prom, s[k].ifname, dim->label,
+					    m->dim ? dim_name(s[k].names,
+							      m->dim, i, nb,
+							      sizeof(nb)) :
+						     NULL,
+					    xt_counter_get(s[k].now, m, i));
 }
 
 static void prom_print(FILE *f, const struct xt_stats_sample *s, size_t n)
 {
-	char nb[32], lb[8];
-	size_t k, j;
-	int i;
+	size_t k;
+	int st;
 
-	prom_per_class(f, s, n, "xdptag_class_packets_total",
-		       "Packets seen by the XDP stage, by class.",
-		       offsetof(struct xt_cls_stats, class_pkts));
-	prom_per_class(f, s, n, "xdptag_class_bytes_total",
-		       "Bytes (frame lengths) seen by the XDP stage, by class.",
-		       offsetof(struct xt_cls_stats, class_bytes));
-	prom_head(f, "xdptag_score_band_packets_total",
-		  "Packets by score band (score >> 4, 0-15).");
-	for (k = 0; k < n; k++)
-		for (i = 0; i < XT_BANDS; i++) {
-			snprintf(lb, sizeof(lb), "%d", i);
-			prom_sample(f, "xdptag_score_band_packets_total",
-				    s[k].ifname, "band", lb,
-				    s[k].now->xdp.band[i]);
-		}
-	prom_head(f, "xdptag_rule_hits_total", "Packets each rule matched.");
-	for (k = 0; k < n; k++)
-		for (i = 0; i < XT_MAX_RULES; i++)
-			if (rule_shown(&s[k], i))
-				prom_sample(f, "xdptag_rule_hits_total",
-					    s[k].ifname, "rule",
-					    rule_name(s[k].names, i, nb,
-						      sizeof(nb)),
-					    s[k].now->xdp.rule_hits[i]);
-	prom_head(f, "xdptag_xdp_actions_total",
-		  "XDP verdicts returned by the XDP stage.");
-	for (k = 0; k < n; k++)
-		for (i = 0; i < 5; i++)
-			prom_sample(f, "xdptag_xdp_actions_total", s[k].ifname,
-				    "action", xt_action_names[i],
-				    s[k].now->xdp.action[i]);
-	for (j = 0; j < sizeof(prom_scalars) / sizeof(prom_scalars[0]); j++) {
-		const struct prom_scalar *m = &prom_scalars[j];
-
-		prom_head(f, m->name, m->help);
-		for (k = 0; k < n; k++)
-			prom_sample(f, m->name, s[k].ifname, NULL, NULL,
-				    *(const __u64 *)((const char *)s[k].now +
-						     m->off));
-	}
+	for (st = 0; st < XT_STAGE_NR; st++)
+		for (k = 0; k < xt_counter_ndescs; k++)
+			if ((int)xt_counter_descs[k].stage == st)
+				prom_family(f, s, n, &xt_counter_descs[k]);
 }
 
 /* ----------------------------------------------------------- entries --- */

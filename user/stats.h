@@ -2,6 +2,7 @@
 /*
  * Counters: one collector (sum the per-CPU values of the two counter maps)
  * and three printers (table, JSON, Prometheus text) fed by what it collected.
+ * The counters themselves are listed once, in counters.c.
  * The printers do not care where the counters came from: `xdptag stats`
  * reads them from an attached interface's pinned maps, `xdptag replay` from
  * its own loaded object.  docs/output.md documents the JSON and Prometheus
@@ -13,12 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "xdptag.h"
+#include "counters.h"
 #include "pins.h"
-
-struct xt_counters {
-	struct xt_cls_stats xdp;
-	struct xt_tc_stats tc;
-};
 
 enum xt_fmt {
 	XT_FMT_TABLE = 0,
@@ -67,8 +64,5 @@ void xt_stats_print(FILE *f, enum xt_fmt fmt, const char *ifname,
 		    const struct xt_counters *now,
 		    const struct xt_counters *prev, double interval_s,
 		    const struct xt_attach_info *names);
-
-/* Names used in the outputs: "aborted", "drop", "pass", "tx", "redirect". */
-extern const char *const xt_action_names[5];
 
 #endif /* XDPTAG_STATS_H */

@@ -12,7 +12,7 @@
 #include "classify.h"
 
 /* Settings fixed at attach time (rodata: no map lookup per packet). */
-const volatile __u32 cfg_mark_mask = 0xff;
+const volatile __u32 cfg_mark_mask = XT_MARK_MASK_DEFAULT;
 const volatile __u32 cfg_mark_shift;
 const volatile __u32 cfg_mark_value = XT_MARK_CLASS;
 const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */

@@ -24,6 +24,11 @@
  *   XT_BENCH_V6_INLINE	(classify.h) the IPv6 probe inlined, not called
  *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
+ *   XT_BENCH_STATE_SKIP	(classify.h) stateful rules never hold: no state
+ *   XT_BENCH_STATE_NO_COUNT	(classify.h) the state lookup, nothing counted
+ *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no LRU lookup
+ *   XT_BENCH_STATE_NO_CLOCK	(classify.h) no clock read
+ *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
  */
 
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */

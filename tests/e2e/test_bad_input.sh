@@ -119,6 +119,12 @@ refused 2 "Error: --mark-shift: '' is not a number in 0-31" \
 refused 2 "Error: --mark-shift: '1 ' is not a number in 0-31" \
 	attach "$A" --mark-shift '1 '
 refused 2 "Error: option '--mark-mask' needs a value" attach "$A" --mark-mask
+# One number syntax (docs/cli.md): a leading zero is neither octal nor
+# decimal, it is refused; tests/unit/test_numbers.c holds the rules file to
+# the same.
+refused 2 "Error: --mark-mask: '010' has a leading zero: write decimal without it, or hex with 0x" \
+	attach "$A" --mark-mask 010
+refused 2 "Error: option '--force' takes no value" attach "$A" --force=yes
 refused 2 "Error: --mode: 'turbo' is not one of auto, native, generic, offload" \
 	attach "$A" --mode turbo
 refused 2 "Error: --mark-value: 'mark' is not one of class, score, both" \
@@ -188,7 +194,7 @@ refused 2 "Error: $TMP/empty.pcap: not a readable capture: truncated dump file; 
 refused 2 "" replay "$TMP/garbage.yaml"
 refused 2 "Error: $TMP/nothing.pcap: not a readable capture: $TMP/nothing.pcap: No such file or directory" \
 	replay "$TMP/nothing.pcap"
-refused 2 "Error: replay: expected one capture file (try 'xdptag replay --help')" \
+refused 2 "Error: expected one capture file (try 'xdptag replay --help')" \
 	replay
 rm -f "$TMP/garbage.yaml"
 
@@ -197,13 +203,15 @@ refused 2 "Error: unknown command 'frobnicate' (try 'xdptag --help')" frobnicate
 refused 2 "Error: unknown option '--frob' (try 'xdptag --help')" --frob
 refused 2 "Error: unknown option '--bogus' (try 'xdptag attach --help')" \
 	attach "$A" --bogus
-refused 2 "Error: expected one interface (try 'xdptag detach --help')" \
+refused 2 "Error: unknown option '--bogus' (try 'xdptag detach --help')" \
 	detach "$A" --bogus
-refused 2 "Error: expected at most one interface (try 'xdptag status --help')" \
+refused 2 "Error: unknown option '--bogus' (try 'xdptag status --help')" \
 	status --bogus
-refused 2 "Error: stats: unknown or incomplete option '--bogus' (try 'xdptag stats --help')" \
+refused 2 "Error: expected at most one interface (try 'xdptag status --help')" \
+	status "$A" "$B"
+refused 2 "Error: unknown option '--bogus' (try 'xdptag stats --help')" \
 	stats --bogus
-refused 2 "Error: nft: unexpected argument '--bogus' (try 'xdptag nft --help')" \
+refused 2 "Error: unknown option '--bogus' (try 'xdptag nft --help')" \
 	nft --bogus
 refused 2 "Error: unknown rules command '--bogus' (check, show or load)" \
 	rules --bogus

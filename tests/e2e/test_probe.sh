@@ -87,6 +87,20 @@ check "probe without traffic: no verdict" \
 	"$OUT"
 check "probe without traffic leaves nothing behind" none "$(leftovers)"
 
+# --tc-attach cls: the probe takes attach's cls_bpf path (on a kernel
+# with tcx the default would be tcx; docs/cli.md).
+ping_start
+all=$(ip netns exec "$RCV" "$XT" probe "$IFR" --seconds 2 --mode generic \
+      --tc-attach cls 2>&1)
+RC=$?
+ping_stop
+check "probe --tc-attach cls: exit 0" 0 "$RC"
+check "probe --tc-attach cls: attaches through cls_bpf" 1 \
+	"$(grep -c "^Attached xdptag to $IFR: .*TC ingress cls_bpf prio 100 " <<<"$all")"
+check "probe --tc-attach cls: every tag reached TC" "generic all" \
+	"$(all_tagged "$(tail -n1 <<<"$all")")"
+check "probe --tc-attach cls leaves nothing behind" none "$(leftovers)"
+
 # Already attached: judge from the live counters, leave it attached.
 ip netns exec "$RCV" "$XT" attach "$IFR" --mode generic >/dev/null
 check "attach before probing" 0 $?

@@ -97,6 +97,15 @@ static struct xh_result run_check(const struct pkt *p, const struct want *w)
 	return r;
 }
 
+/* The XDP stage's fragments counter (xt_cls_stats.fragments) so far. */
+static __u64 fragments_now(void)
+{
+	struct xt_cls_stats st;
+
+	assert_int_equal(xh_cls_stats(skel, &st), 0);
+	return st.fragments;
+}
+
 static void ipv4_tcp(void **state)
 {
 	struct pkt p = { 0 };
@@ -105,11 +114,13 @@ static void ipv4_tcp(void **state)
 			  .tcp_flags = 0x1a, .l4 = XT_L4_TCP,
 			  .eth_proto = 0x0800, .sport = 1234, .dport = 80,
 			  .ttl = 64 };
+	__u64 frags = fragments_now();
 
 	pkt_eth(&p, 0x0800);
 	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
 	pkt_tcp(&p, 1234, 80, 0x1a, 5);
 	run_check(&p, &w);
+	assert_int_equal(fragments_now(), frags);	/* not a fragment */
 }
 
 static void ipv4_options(void **state)
@@ -146,11 +157,13 @@ static void ipv4_later_fragment(void **state)
 	struct want w = { .features = XT_F_IPV4 | XT_F_FRAGMENT,
 			  .ip_proto = 17, .l4 = XT_L4_OTHER,
 			  .eth_proto = 0x0800, .ttl = 64 };
+	__u64 frags = fragments_now();
 
 	pkt_eth(&p, 0x0800);
 	pkt_ipv4(&p, 5, 17, 64, 185 /* offset 1480, last */, A_SRC, A_DST, 8);
 	pkt_udp(&p, 53, 3333, 0);
 	run_check(&p, &w);
+	assert_int_equal(fragments_now(), frags + 1);	/* counted once */
 }
 
 static void ipv6_ext_chain_first_fragment(void **state)

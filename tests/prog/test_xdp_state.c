@@ -276,6 +276,44 @@ static void rate_pps_windows(void **state)
 	assert_int_equal(state_entries(state), 2);
 }
 
+/*
+ * Stateful rules between stateless ones, each packet matching some of
+ * them: each rule counts in its own slot (the datapath finds a matched
+ * rule's slot from its index, xt_state_cfg.slot_of[]).  Rules 1 and 3
+ * count UDP to ports 1000 and 2000, rule 4 both; rules 0 and 2 are
+ * stateless and match nothing here.
+ */
+static void rate_slots_per_rule(void **state)
+{
+	struct xt_rule r[5] = { rule("icmp"), rule("to-1000"), rule("tcp"),
+				rule("to-2000"), rule("udp") };
+	struct pkt a = v4("198.18.0.1", "198.18.0.2", 17, 1000, 0);
+	struct pkt b = v4("198.18.0.1", "198.18.0.2", 17, 2000, 0);
+
+	assert_int_equal(xt_ranges_add(&r[0].proto, 1, 1), 0);
+	assert_int_equal(xt_ranges_add(&r[1].dport, 1000, 1000), 0);
+	r[1].st_kind = XT_ST_PPS;
+	r[1].st_limit = 3;
+	assert_int_equal(xt_ranges_add(&r[2].proto, 6, 6), 0);
+	assert_int_equal(xt_ranges_add(&r[3].dport, 2000, 2000), 0);
+	r[3].st_kind = XT_ST_PPS;
+	r[3].st_limit = 2;
+	assert_int_equal(xt_ranges_add(&r[4].proto, 17, 17), 0);
+	r[4].st_kind = XT_ST_PPS;
+	r[4].st_limit = 4;
+	load(state, r, 5, 0);
+
+	xh_clock(*state, 10 * SEC_NS);
+	assert_int_equal(rules_of(state, &b), 0);		/* 2000: 1, udp: 1 */
+	assert_int_equal(rules_of(state, &b), 1ULL << 3);	/* 2000: 2, udp: 2 */
+	assert_int_equal(rules_of(state, &a), 0);		/* 1000: 1, udp: 3 */
+	assert_int_equal(rules_of(state, &a), 1ULL << 4);	/* 1000: 2, udp: 4 */
+	assert_int_equal(rules_of(state, &a),
+			 1ULL << 1 | 1ULL << 4);		/* 1000: 3, udp: 5 */
+	assert_int_equal(rules_of(state, &b),
+			 1ULL << 3 | 1ULL << 4);		/* 2000: 3, udp: 6 */
+}
+
 static void rate_bps(void **state)
 {
 	struct xt_rule r = rule("bytes");
@@ -466,7 +504,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(negated_ranges), T(negated_prefixes), T(exempt_precedence),
-		T(exempt_skips_state), T(rate_pps_windows), T(rate_bps),
+		T(exempt_skips_state), T(rate_pps_windows),
+		T(rate_slots_per_rule), T(rate_bps),
 		T(fanout_ports), T(fanout_addrs_v6_prefix),
 		T(stateless_packets_skip_state), T(full_table_evicts),
 		T(hot_swap_keeps_or_resets),
