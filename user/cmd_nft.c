@@ -81,11 +81,60 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 	return n;
 }
 
+/* How one kind of ruleset writes a mark match: nft's words or iptables'. */
+struct rule_syntax {
+	int (*quote)(const char *name, char *out, size_t len);
+	const char *iif;	/* the interface match, given the quoted name */
+	void (*line)(FILE *f, const char *iif, const struct nft_match *m);
+};
+
+static void nft_line(FILE *f, const char *iif, const struct nft_match *m)
+{
+	fprintf(f, "\t\t%smeta mark & 0x%08x == 0x%08x counter name \"%s\" "
+		   "comment \"%s\"\n", iif, m->mask, m->value, m->counter,
+		m->what);
+}
+
+static void iptables_line(FILE *f, const char *iif, const struct nft_match *m)
+{
+	fprintf(f, "# iptables -t mangle -A PREROUTING %s-m mark --mark "
+		   "0x%x/0x%x -m comment --comment \"xdptag %s\"\n",
+		iif, m->value, m->mask, m->what);
+}
+
+static const struct rule_syntax nft_syntax = {
+	.quote = xt_nft_string, .iif = "iifname %s ", .line = nft_line,
+};
+static const struct rule_syntax iptables_syntax = {
+	.quote = xt_shell_word, .iif = "-i %s ", .line = iptables_line,
+};
+
+/*
+ * One rule per source and mark match.  nft_check() made sure every
+ * interface name can be written in both syntaxes.
+ */
+static void nft_rules(FILE *f, const struct nft_src *src, int nsrc,
+		      const struct rule_syntax *syn)
+{
+	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
+	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
+	int s, i, n;
+
+	for (s = 0; s < nsrc; s++) {
+		n = nft_matches(&src[s].info, m);
+		iif[0] = '\0';
+		if (src[s].ifname[0] &&
+		    !syn->quote(src[s].ifname, word, sizeof(word)))
+			snprintf(iif, sizeof(iif), syn->iif, word);
+		for (i = 0; i < n; i++)
+			syn->line(f, iif, &m[i]);
+	}
+}
+
 static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 		      bool netdev)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
-	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
 	char (*seen)[sizeof(m[0].counter)];
 	int s, i, n, k, nseen = 0;
 
@@ -134,19 +183,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	else
 		fprintf(f, "\n\tchain prerouting {\n\t\ttype filter hook "
 			   "prerouting priority 0; policy accept;\n");
-	for (s = 0; s < nsrc; s++) {
-		n = nft_matches(&src[s].info, m);
-		iif[0] = '\0';
-		/* nft_check() made sure the name can be written. */
-		if (src[s].ifname[0] &&
-		    !xt_nft_string(src[s].ifname, word, sizeof(word)))
-			snprintf(iif, sizeof(iif), "iifname %s ", word);
-		for (i = 0; i < n; i++)
-			fprintf(f, "\t\t%smeta mark & 0x%08x == 0x%08x "
-				   "counter name \"%s\" comment \"%s\"\n",
-				iif, m[i].mask, m[i].value, m[i].counter,
-				m[i].what);
-	}
+	nft_rules(f, src, nsrc, &nft_syntax);
 	fprintf(f, "\t}\n}\n");
 	if (netdev)
 		return;
@@ -154,18 +191,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	fprintf(f, "\n# The same with iptables (ip6tables likewise); read "
 		   "the counters with\n"
 		   "# 'iptables -t mangle -L PREROUTING -v -x'.\n");
-	for (s = 0; s < nsrc; s++) {
-		n = nft_matches(&src[s].info, m);
-		iif[0] = '\0';
-		if (src[s].ifname[0] &&
-		    !xt_shell_word(src[s].ifname, word, sizeof(word)))
-			snprintf(iif, sizeof(iif), "-i %s ", word);
-		for (i = 0; i < n; i++)
-			fprintf(f, "# iptables -t mangle -A PREROUTING %s"
-				   "-m mark --mark 0x%x/0x%x -m comment "
-				   "--comment \"xdptag %s\"\n",
-				iif, m[i].value, m[i].mask, m[i].what);
-	}
+	nft_rules(f, src, nsrc, &iptables_syntax);
 	fprintf(f, "# Class 0 also matches packets xdptag did not tag (mark "
 		   "bits left as they were).\n");
 }
