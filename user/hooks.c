@@ -66,23 +66,29 @@ static void prog_name(__u32 id, char *buf, size_t len)
 int xt_tcx_detach_named(int ifindex, const char *name)
 {
 	struct bpf_link_info li;
-	__u32 ids[32], id = 0, len;
+	__u32 ids[32], mine[32], id = 0, len;
 	char pname[32];
-	int i, n, fd, found = 0, done = 0;
+	int i, k, n, fd, found = 0, done = 0;
 
 	n = tcx_ids(ifindex, ids, 32);
 	if (n < 0)
 		return n == -EINVAL ? 0 : n;	/* no tcx: nothing there */
 	for (i = 0; i < n; i++) {
 		prog_name(ids[i], pname, sizeof(pname));
-		found += !strcmp(pname, name);
+		if (!strcmp(pname, name))
+			mine[found++] = ids[i];
 	}
 	if (!found)
 		return 0;
 	/*
 	 * libbpf 1.1's query gives no link ids: walk the links.  tcx's part
 	 * of bpf_link_info (ifindex, attach_type) sits where netns's
-	 * (netns_ino, attach_type) does, which 6.1's headers know.
+	 * (netns_ino, attach_type) does, which 6.1's headers know.  The
+	 * walk sees every network namespace's links, and an ifindex names a
+	 * device only within one: a link is this device's only if its
+	 * program is one the query of this namespace's device listed.
+	 * (Matching on ifindex alone detached, from another namespace, the
+	 * TC stage of every interface that shared the number.)
 	 */
 	while (!bpf_link_get_next_id(id, &id)) {
 		fd = bpf_link_get_fd_by_id(id);
@@ -90,20 +96,21 @@ int xt_tcx_detach_named(int ifindex, const char *name)
 			continue;
 		memset(&li, 0, sizeof(li));
 		len = sizeof(li);
-		if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
-		    li.type == XT_BPF_LINK_TYPE_TCX &&
-		    li.netns.netns_ino == (__u32)ifindex &&
-		    li.netns.attach_type == XT_BPF_TCX_INGRESS) {
-			prog_name(li.prog_id, pname, sizeof(pname));
-			if (!strcmp(pname, name)) {
-				if (bpf_link_detach(fd)) {
-					n = -errno;
-					close(fd);
-					return n;
-				}
-				done++;
-			}
+		if (bpf_obj_get_info_by_fd(fd, &li, &len) ||
+		    li.type != XT_BPF_LINK_TYPE_TCX ||
+		    li.netns.netns_ino != (__u32)ifindex ||
+		    li.netns.attach_type != XT_BPF_TCX_INGRESS) {
+			close(fd);
+			continue;
 		}
+		for (k = 0; k < found && mine[k] != li.prog_id; k++)
+			;
+		if (k < found && bpf_link_detach(fd)) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		done += k < found;
 		close(fd);
 	}
 	return done;
@@ -301,6 +308,7 @@ int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
 		err = tcx_list(ifindex, tc_id, tc_how, h);
 	if (!err)
 		err = cls_list(ifindex, tc_id, tc_how, tc_prio, h);
+	h->listed = !err && h->n < (int)(sizeof(h->p) / sizeof(h->p[0]));
 	return err;
 }
 
@@ -403,6 +411,17 @@ static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
 	return false;
 }
 
+/* Is xdptag's TC stage among the programs listed?  (h listed at all) */
+static bool tc_stage_listed(const struct xt_hooks *h)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].ours && h->p[i].kind != XT_HOOK_XDP)
+			return true;
+	return false;
+}
+
 int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 		     const struct xt_hooks *h, const char *indent, FILE *f)
 {
@@ -417,7 +436,11 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 	/* A few packets between the two stages while we read are normal.
 	 * seen counts GRO-merged segments: merging is no loss. */
 	not_run = passed > seen ? passed - seen : 0;
-	if (not_run > 2 && not_run * 100 > passed) {
+	if (h && h->listed && !tc_stage_listed(h)) {
+		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach IFACE --force' attaches it again\n",
+			indent);
+		sick = 1;
+	} else if (not_run > 2 && not_run * 100 > passed) {
 		fprintf(f, "%sTC stage did not run for %llu of %llu packets XDP passed",
 			indent, (unsigned long long)not_run,
 			(unsigned long long)passed);

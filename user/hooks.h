@@ -69,6 +69,7 @@ struct xt_hook_prog {
 /* What is on an interface, and where xdptag sits in it. */
 struct xt_hooks {
 	int n;
+	bool listed;		/* every hook was listed: what is missing is gone */
 	struct xt_hook_prog p[64];
 };
 

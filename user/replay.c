@@ -816,72 +816,72 @@ static void state_stamp(struct state_sum *ss, unsigned long long n, __u64 ts)
 }
 
 /* Run one frame; count it in sum; its JSON line (if any) into j. */
-static void frame_replay(struct replay_worker *w, unsigned long long n,
+/*
+ * Run frame n and count it.  Returns whether it makes a JSON line: then
+ * fi, r (and with --live lr) hold what frame_json() prints, which the
+ * caller does now or, with one runner, leaves to the writing thread.
+ */
+static bool frame_replay(struct replay_worker *w, unsigned long long n,
 			 const struct pcap_pkthdr *h, const u_char *data,
-			 struct replay_sum *sum, struct xt_json *j)
+			 struct replay_sum *sum, struct frame_info *fi,
+			 struct xt_run_result *r, struct xt_live_result *lr)
 {
 	const struct replay_env *env = w->env;
-	struct xt_run_result r;
-	struct xt_live_result lr;
-	struct frame_info fi;
 	__u64 ts;
 
-	j->n = 0;	/* no line unless the frame runs */
 	if (!env->ether) {
 		frame_skip(sum, SKIP_LINKTYPE);
-		return;
+		return false;
 	}
 	if (!h->caplen) {
 		frame_skip(sum, SKIP_EMPTY);
-		return;
+		return false;
 	}
 	if (h->caplen < ETH_HLEN) {
 		frame_skip(sum, SKIP_SHORT);
-		return;
+		return false;
 	}
-	fi.n = n;
-	fi.len = h->caplen;
-	fi.cut = false;
+	fi->n = n;
+	fi->len = h->caplen;
+	fi->cut = false;
 	ts = frame_ts_ns(h);
 	*w->clock = ts;
 	if (env->state)
 		state_stamp(env->state, n, ts);
-	xdp_run_tag(w->prog_fd, data, h->caplen, 1, &r);
-	if (r.err == -ENOMEM || r.err == -E2BIG) {
+	xdp_run_tag(w->prog_fd, data, h->caplen, 1, r);
+	if (r->err == -ENOMEM || r->err == -E2BIG) {
 		/* Beyond what the run takes: the program's view. */
-		fi.cut = true;
-		xdp_run_tag(w->prog_fd, data, XT_RUN_CUT, 1, &r);
+		fi->cut = true;
+		xdp_run_tag(w->prog_fd, data, XT_RUN_CUT, 1, r);
 	}
-	if (r.err) {
+	if (r->err) {
 		frame_skip(sum, SKIP_ERROR);
-		sum->last_err = -r.err;
-		return;
+		sum->last_err = -r->err;
+		return false;
 	}
 	if (env->json || env->live || env->state) {
 		/* The test run returned: the kernel wrote it already. */
-		memcpy(&r.ex, (const void *)w->ex, sizeof(r.ex));
-		if (r.ex.seq == w->seq) {
+		memcpy(&r->ex, (const void *)w->ex, sizeof(r->ex));
+		if (r->ex.seq == w->seq) {
 			/* The program left before writing the record. */
 			frame_skip(sum, SKIP_ERROR);
 			sum->last_err = EPROTO;
-			return;
+			return false;
 		}
-		w->seq = r.ex.seq;
+		w->seq = r->ex.seq;
 	}
 	sum->run++;
-	sum->cut += fi.cut;
-	sum->tagged += r.tagged;
-	sum->dropped += r.action == XDP_DROP;
+	sum->cut += fi->cut;
+	sum->tagged += r->tagged;
+	sum->dropped += r->action == XDP_DROP;
 	if (env->state)
-		state_count(env->state, n, r.ex.rules);
+		state_count(env->state, n, r->ex.rules);
 	if (env->live) {
 		xt_live_frame(env->live, data,
-			      fi.cut ? XT_RUN_CUT : h->caplen, &lr);
-		live_count(env->lsum, &r, &lr, env->s);
+			      fi->cut ? XT_RUN_CUT : h->caplen, lr);
+		live_count(env->lsum, r, lr, env->s);
 	}
-	if (env->json)
-		frame_json(j, &fi, &r, env->live ? &lr : NULL, env->jn,
-			   env->s);
+	return env->json;
 }
 
 static void sum_add(struct replay_sum *t, const struct replay_sum *a)
@@ -968,6 +968,14 @@ struct batch {
 	int state;
 	unsigned long long first;	/* frame number of the first */
 	unsigned int n;
+	/*
+	 * With one runner the writing thread prints the lines (the runner's
+	 * CPU then does only the test runs, the other formats): the runner
+	 * keeps what frame_json() needs here, line[i] when frame i has one.
+	 */
+	struct frame_info *fi;
+	struct xt_run_result *r;
+	bool *line;
 	struct pcap_pkthdr hdr[BATCH_FRAMES];
 	size_t off[BATCH_FRAMES];
 	unsigned char *data;
@@ -1017,16 +1025,25 @@ static int buf_grow(void *pp, size_t *cap, size_t need)
 static void batch_run(struct pool *pl, struct replay_worker *w,
 		      struct batch *b)
 {
+	const struct replay_env *env = w->env;
+	struct xt_run_result r;
+	struct frame_info fi;
 	struct xt_json j;
 	unsigned int i;
 
 	memset(&b->sum, 0, sizeof(b->sum));
 	b->olen = 0;
 	for (i = 0; i < b->n; i++) {
-		frame_replay(w, b->first + i, &b->hdr[i], b->data + b->off[i],
-			     &b->sum, &j);
-		if (!j.n)
+		if (b->line) {
+			b->line[i] = frame_replay(w, b->first + i, &b->hdr[i],
+						  b->data + b->off[i], &b->sum,
+						  &b->fi[i], &b->r[i], NULL);
 			continue;
+		}
+		if (!frame_replay(w, b->first + i, &b->hdr[i],
+				  b->data + b->off[i], &b->sum, &fi, &r, NULL))
+			continue;
+		frame_json(&j, &fi, &r, NULL, env->jn, env->s);
 		if (buf_grow(&b->out, &b->ocap, b->olen + j.n)) {
 			pl->oom = 1;
 			continue;
@@ -1076,6 +1093,8 @@ static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
 			struct replay_sum *sum)
 {
 	struct batch *b = &pl->b[k % pl->nb];
+	struct xt_json j;
+	unsigned int i;
 
 	pthread_mutex_lock(&pl->mu);
 	while (b->state != B_DONE)
@@ -1083,6 +1102,13 @@ static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
 	pthread_mutex_unlock(&pl->mu);
 	if (b->olen)
 		fwrite(b->out, 1, b->olen, out);
+	for (i = 0; b->line && i < b->n; i++) {
+		if (!b->line[i])
+			continue;
+		frame_json(&j, &b->fi[i], &b->r[i], NULL, pl->env->jn,
+			   pl->env->s);
+		fwrite(j.b, 1, j.n, out);
+	}
 	sum_add(sum, &b->sum);
 	b->state = B_FREE;
 }
@@ -1139,6 +1165,17 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 	if (!pl.b || !pw) {
 		err = -ENOMEM;
 		goto out;
+	}
+	for (i = 0; nw == 1 && w0->env->json && i < (int)pl.nb; i++) {
+		struct batch *b = &pl.b[i];
+
+		b->fi = calloc(BATCH_FRAMES, sizeof(*b->fi));
+		b->r = calloc(BATCH_FRAMES, sizeof(*b->r));
+		b->line = calloc(BATCH_FRAMES, sizeof(*b->line));
+		if (!b->fi || !b->r || !b->line) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	for (i = 0; i < nw; i++) {
 		pw[i].pool = &pl;
@@ -1203,6 +1240,9 @@ out:
 		for (i = 0; i < (int)pl.nb; i++) {
 			free(pl.b[i].data);
 			free(pl.b[i].out);
+			free(pl.b[i].fi);
+			free(pl.b[i].r);
+			free(pl.b[i].line);
 		}
 	free(pl.b);
 	free(pw);
@@ -1374,14 +1414,19 @@ int xt_replay(const struct xt_replay_opts *o)
 		}
 	} else {
 		struct pcap_pkthdr *h;
+		struct xt_live_result lr;
+		struct xt_run_result r;
+		struct frame_info fi;
 		const u_char *data;
 		struct xt_json j;
 
-		while (reader_next(&rd, &sum, &h, &data)) {
-			frame_replay(&w0, sum.read, h, data, &sum, &j);
-			if (j.n)
+		while (reader_next(&rd, &sum, &h, &data))
+			if (frame_replay(&w0, sum.read, h, data, &sum, &fi, &r,
+					 &lr)) {
+				frame_json(&j, &fi, &r, live ? &lr : NULL,
+					   w0.env->jn, w0.env->s);
 				fwrite(j.b, 1, j.n, out);
-		}
+			}
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
