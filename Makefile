@@ -48,7 +48,7 @@ BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf/lib \
 XT_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
 	     -Iinclude -Iuser -Ibpf/lib -I$(BUILD) -MMD -MP $(CFLAGS)
-LDLIBS	:= -lbpf -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
+LDLIBS	:= -lbpf -lxdp -lelf -lz -lyaml -lpcap -lmicrohttpd -ljansson -lm
 # dpkg-buildflags' hardening (fortify, relro, bindnow) when a package is built.
 XT_CFLAGS += $(CPPFLAGS)
 XT_LDFLAGS := $(LDFLAGS)

@@ -26,6 +26,17 @@
  *	turn GRO on (what `ethtool -K IFNAME gro on` does; no ethtool here)
  *   xt_bench nft IFNAME [RULES PREFIXES]
  *	print the nftables netdev-ingress equivalent of the same ruleset
+ *   xt_bench dispatcher [ROUNDS [REPEAT]]
+ *	what libxdp's dispatcher adds per packet, on kernels that refuse its
+ *	extension programs: the shipped dispatcher object with one slot
+ *	enabled and its stub in it, against a null XDP program, and xdptag
+ *	alone; the ratio xdptag would have inside the dispatcher is estimated
+ *	as (xdptag + dispatcher - null) / xdptag
+ *   xt_bench ids ROUNDS REPEAT ID ID...
+ *	per-packet cost in BPF_PROG_TEST_RUN of XDP programs already loaded,
+ *	by id, on the bench frame, interleaved round by round: median ns of
+ *	each, and each one's ratio to the first (xdptag alone against libxdp's
+ *	dispatcher running xdptag: tests/e2e/test_libxdp.sh)
  *
  * RULES 0 means the built-in default rules; 1, 16 or 64 a synthetic set of
  * that many rules.  PREFIXES > 0 appends a blocklist rule with that many
@@ -1562,6 +1573,105 @@ static int cmd_nft(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------- ids --- */
+
+#define IDS_MAX		4
+#define IDS_ROUNDS_MAX	101
+
+static int cmd_ids(int argc, char **argv)
+{
+	double ns[IDS_MAX][IDS_ROUNDS_MAX], med[IDS_MAX];
+	int fd[IDS_MAX], n = argc - 3, rounds, repeat, r, i;
+	struct pkt p;
+
+	if (argc < 5 || n > IDS_MAX) {
+		pr_err("usage: xt_bench ids ROUNDS REPEAT ID ID... (at most %d)",
+		       IDS_MAX);
+		return 2;
+	}
+	rounds = atoi(argv[1]);
+	repeat = atoi(argv[2]);
+	if (rounds < 1 || rounds > IDS_ROUNDS_MAX || repeat < 1) {
+		pr_err("ROUNDS 1-%d, REPEAT > 0", IDS_ROUNDS_MAX);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		fd[i] = bpf_prog_get_fd_by_id(atoi(argv[3 + i]));
+		if (fd[i] < 0) {
+			pr_err("program %s: %s", argv[3 + i], strerror(errno));
+			return 1;
+		}
+	}
+	pkt_bench(&p);
+	/* Interleaved: a burst of load from elsewhere hits every program. */
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			ns[i][r] = run_ns(fd[i], p.b, p.len, repeat, 1);
+	for (i = 0; i < n; i++) {
+		med[i] = median(ns[i], rounds);
+		printf("prog %s: %.1f ns/packet, ratio %.3f\n", argv[3 + i],
+		       med[i], med[i] / med[0]);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ dispatcher --- */
+
+/* libxdp 1.3.1's headers/xdp/prog_dispatcher.h, version 2. */
+struct disp_config {
+	__u8 magic, version, num_progs_enabled, is_xdp_frags;
+	__u32 chain_call_actions[10], run_prios[10], program_flags[10];
+};
+#define DISP_OBJ	XT_PEER_DIR "/xdp-dispatcher.o"
+#define DISP_RETVAL	31	/* a stub's return: the slot is empty */
+
+static int cmd_dispatcher(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 11;
+	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
+	struct disp_config c = { .magic = 236, .version = 2,
+				 .num_progs_enabled = 1 };
+	double t[3][IDS_ROUNDS_MAX], null, disp, xt;
+	struct bpf_object *on, *od;
+	struct bpf_map *m;
+	struct xdptag *skel;
+	int fd[3], r, i;
+	struct pkt p;
+
+	if (rounds < 1 || rounds > IDS_ROUNDS_MAX || repeat < 1) {
+		pr_err("ROUNDS 1-%d, REPEAT > 0", IDS_ROUNDS_MAX);
+		return 2;
+	}
+	/* Chain on what xdptag returns, and on an empty slot's return. */
+	c.chain_call_actions[0] = 1U << XDP_PASS | 1U << DISP_RETVAL;
+	fd[0] = prog_fd_from("null_xdp", &on);
+	od = bpf_object__open_file(DISP_OBJ, NULL);
+	m = od ? bpf_object__find_map_by_name(od, ".rodata") : NULL;
+	if (!m || bpf_map__set_initial_value(m, &c, sizeof(c)) ||
+	    bpf_object__load(od)) {
+		pr_err("cannot load %s: %s (apt-get install libxdp1)", DISP_OBJ,
+		       strerror(errno));
+		return 1;
+	}
+	fd[1] = bpf_program__fd(bpf_object__find_program_by_name(od,
+							"xdp_dispatcher"));
+	skel = xdptag_load(0, 0, 0);
+	fd[2] = bpf_program__fd(skel->progs.xdptag_xdp);
+	pkt_bench(&p);
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < 3; i++)
+			t[i][r] = run_ns(fd[i], p.b, p.len, repeat, 1);
+	null = median(t[0], rounds);
+	disp = median(t[1], rounds);
+	xt = median(t[2], rounds);
+	printf("dispatcher null %.2f dispatcher %.2f (+%.2f) xdptag %.2f ns; xdptag in the dispatcher, estimated: ratio %.3f\n",
+	       null, disp, disp - null, xt, (xt + disp - null) / xt);
+	xdptag__destroy(skel);
+	bpf_object__close(od);
+	bpf_object__close(on);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	libbpf_set_print(NULL);
@@ -1577,6 +1687,10 @@ int main(int argc, char **argv)
 		return cmd_gro(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "nft"))
 		return cmd_nft(argc - 1, argv + 1);
-	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft} ... (see the source)");
+	if (argc > 1 && !strcmp(argv[1], "ids"))
+		return cmd_ids(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "dispatcher"))
+		return cmd_dispatcher(argc - 1, argv + 1);
+	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft|ids|dispatcher} ... (see the source)");
 	return 2;
 }

@@ -8,7 +8,7 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libcmocka-dev libyaml-dev libpcap-dev libmicrohttpd-dev iproute2 nftables
 iptables tshark python3-scapy tcpreplay prometheus curl gnuplot-nox
 qemu-system-x86 busybox-static cpio kmod libclang-rt-14-dev strace procps
-jq libcap2-bin mmdebstrap libjansson-dev libxdp1 nmap hping3 dnsmasq-base
+jq libcap2-bin mmdebstrap libjansson-dev libxdp1 libxdp-dev xdp-tools nmap hping3 dnsmasq-base
 dropbear-bin openssh-client dpkg-dev debhelper lintian scdoc bash-completion
 e2fsprogs"
 

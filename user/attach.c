@@ -23,6 +23,7 @@
 #include "hooks.h"
 #include "mark_owners.h"
 #include "mark_rules.h"
+#include "xdp_multiprog.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -132,6 +133,8 @@ struct attach_state {
 	struct xdptag_tc *tc;
 	int old_fd;		/* program --force replaced, or -1 */
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
+	bool mp;		/* XDP joins libxdp's dispatcher ... */
+	__u32 mp_mode;		/* ... and is in it, in this mode; 0: not */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
 	bool clsact_inherited;	/* the replaced xdptag made the clsact */
@@ -185,6 +188,12 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 			pr_warn("could not remove the clsact qdisc of %s: %s",
 				st->ifname, strerror(-err));
 	}
+	if (st->mp_mode &&
+	    xt_mp_remove(st->ifname, st->ifindex,
+			 prog_id(bpf_program__fd(st->xdp->progs.xdptag_xdp)),
+			 NULL) != 1)
+		pr_warn("could not remove xdptag from the XDP dispatcher of %s",
+			st->ifname);
 	if (st->xdp_mode) {
 		err = xdp_swap(st->ifindex, st->old_fd,
 			       bpf_program__fd(st->xdp->progs.xdptag_xdp),
@@ -252,7 +261,15 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	}
 	st->xdp->rodata->cfg_bridge = bridge;
 	st->xdp->rodata->cfg_no_meta = no_meta;
-	err = xdptag__load(st->xdp);
+	/* In the dispatcher libxdp loads it, as an extension of a slot. */
+	if (st->mp) {
+		err = xt_mp_attach(st->xdp->obj, st->ifname, st->ifindex,
+				   mode_flags[mode], &st->mp_mode);
+		if (err)
+			return err;
+	} else {
+		err = xdptag__load(st->xdp);
+	}
 	if (err) {
 		pr_err("cannot load the XDP program%s%s: %s%s%s",
 		       mode == XT_MODE_OFFLOAD ? " for offload to " : "",
@@ -328,9 +345,10 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
-	if (!o->force && xdp_is_dispatcher(id)) {
-		/* docs/coexistence.md: xdptag does not join it (yet). */
-		pr_err("%s has libxdp's multiprog dispatcher (id %u): xdptag cannot run as one of its programs; --force would replace the dispatcher and every program in it",
+	if (st->mp && xdp_is_dispatcher(id))
+		return XT_EXIT_OK;	/* joined in skels_load() */
+	if (st->mp) {
+		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force without --xdp-multiprog replaces that program",
 		       st->ifname, id);
 		return XT_EXIT_STATE;
 	}
@@ -680,6 +698,18 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
 	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
+	/*
+	 * Join libxdp's dispatcher when asked or when the interface has one;
+	 * --force keeps its meaning: replace what is there (docs/coexistence.md).
+	 */
+	st.mp = o->xdp_multiprog ||
+		(!o->force && xt_mp_present(st.ifindex) > 0);
+	if (st.mp && (o->force || mode == XT_MODE_OFFLOAD)) {
+		pr_err("--xdp-multiprog does not go with %s",
+		       o->force ? "--force (detach first)" : "--mode offload");
+		ret = XT_EXIT_USAGE;
+		goto out;
+	}
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
@@ -747,11 +777,12 @@ int xt_attach(const struct xt_attach_opts *o)
 	 */
 	if (pins_create(&st, info))
 		goto undo;
-	if (xdp_attach(&st, mode) ||
+	if ((!st.mp && xdp_attach(&st, mode)) ||
 	    tc_stage_attach(&st, o, old ? &old->info_val : NULL))
 		goto undo;
 	info->state = XT_STATE_ATTACHED;
-	info->xdp_flags = st.xdp_mode;
+	info->xdp_flags = st.mp ? st.mp_mode : st.xdp_mode;
+	info->xdp_multiprog = st.mp;
 	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));
@@ -761,13 +792,15 @@ int xt_attach(const struct xt_attach_opts *o)
 		old_remove(&st, &old->info_val, old_dir);
 
 	if (st.tc_how == XT_TC_TCX)
-		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress through tcx, first (prog %u)\n",
-		       o->ifname, xt_mode_str(st.xdp_mode),
-		       info->xdp_prog_id, info->tc_prog_id);
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress through tcx, first (prog %u)\n",
+		       o->ifname, xt_mode_str(info->xdp_flags),
+		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       info->tc_prog_id);
 	else
-		printf("Attached xdptag to %s: XDP in %s mode (prog %u), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
-		       o->ifname, xt_mode_str(st.xdp_mode),
-		       info->xdp_prog_id, o->tc_prio, XT_TC_HANDLE,
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
+		       o->ifname, xt_mode_str(info->xdp_flags),
+		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       o->tc_prio, XT_TC_HANDLE,
 		       info->tc_prog_id);
 	hooks_check(&st, info);
 	ret = XT_EXIT_OK;
@@ -809,6 +842,14 @@ static int xdp_remove(const char *ifname, int ifindex,
 	__u32 cur;
 	int fd, err;
 
+	if (info->xdp_multiprog) {
+		/* libxdp rebuilds the dispatcher around the others. */
+		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL);
+		if (!err)
+			pr_warn("xdptag's XDP program %u is no longer in the dispatcher of %s",
+				info->xdp_prog_id, ifname);
+		return err < 0 ? err : 0;
+	}
 	err = bpf_xdp_query(ifindex, 0, &q);
 	if (err) {
 		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
@@ -989,7 +1030,9 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 		}
 		n++;
 	}
-	return n;
+	/* Or as one of the programs of libxdp's dispatcher. */
+	err = xt_mp_remove(ifname, ifindex, id, name);
+	return err < 0 ? err : n + err;
 }
 
 /* Remove our TC filter at prio if its program is named ours: 1, 0, -errno. */

@@ -66,6 +66,9 @@ static const struct xt_opt attach_opts[] = {
 	XT_OPTION(XT_OPT_FLAG, "no-meta", A, no_meta,
 		  .help = "XDP behaves as on a driver without metadata support\n"
 			  "(bpf_xdp_adjust_meta fails): for testing --bridge"),
+	XT_OPTION(XT_OPT_FLAG, "xdp-multiprog", A, xdp_multiprog,
+		  .help = "XDP as one program of libxdp's dispatcher, made if\n"
+			  "IFACE has none (joined by default when it has one)"),
 	XT_OPT_TABLE_END,
 };
 #undef A

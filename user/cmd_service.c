@@ -19,6 +19,7 @@
 #include "log.h"
 #include "pins.h"
 #include "privs.h"
+#include "xdp_multiprog.h"
 
 #define XT_CONFIG_DIR	"/etc/xdptag"
 
@@ -55,9 +56,13 @@ static bool attach_intact(const char *ifname)
 	if (!ifindex || xt_pins_open(ifname, &p))
 		return false;
 	id = p.info_val.xdp_prog_id;
-	if (p.info_val.ifindex == ifindex && !bpf_xdp_query(ifindex, 0, &q))
-		ok = id && (q.prog_id == id || q.drv_prog_id == id ||
-			    q.skb_prog_id == id || q.hw_prog_id == id);
+	if (p.info_val.ifindex == ifindex && id) {
+		if (p.info_val.xdp_multiprog)	/* in libxdp's dispatcher */
+			ok = xt_mp_has(ifindex, id);
+		else if (!bpf_xdp_query(ifindex, 0, &q))
+			ok = q.prog_id == id || q.drv_prog_id == id ||
+			     q.skb_prog_id == id || q.hw_prog_id == id;
+	}
 	xt_pins_close(&p);
 	return ok;
 }

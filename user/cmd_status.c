@@ -12,6 +12,7 @@
 #include "stats.h"
 #include "cmd.h"
 #include "log.h"
+#include "xdp_multiprog.h"
 #include "privs.h"
 
 static void uptime_print(__u64 since)
@@ -102,8 +103,8 @@ static void iface_print(const struct xt_pinned *p)
 		printf(" %s in progress or interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
 		       i->state == XT_STATE_DETACHING ? "detach" : "attach",
 		       p->ifname);
-	printf("\n  xdp     %s mode, prog %u\n", xt_mode_str(i->xdp_flags),
-	       i->xdp_prog_id);
+	printf("\n  xdp     %s mode, prog %u%s\n", xt_mode_str(i->xdp_flags),
+	       i->xdp_prog_id, i->xdp_multiprog ? XT_MP_IN : "");
 	if (i->tc_attach == XT_TC_TCX)
 		printf("  tc      tcx ingress link, placed first, prog %u\n",
 		       i->tc_prog_id);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Test program: stands in for libxdp's multiprog dispatcher, which attach
- * recognises by its program name.  (Debian 12's libxdp 1.3.1 builds no
- * dispatcher on kernel 6.18: its compatibility check fails with EPERM and
- * it falls back to a single program.)
+ * Test program: named like libxdp's multiprog dispatcher, without its
+ * configuration, so libxdp does not take it for one: attach must refuse it
+ * like any other program (tests/e2e/test_coexist.sh), not try to join it.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

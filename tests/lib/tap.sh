@@ -124,3 +124,13 @@ lab_pair() {
 	on_exit ip netns exec "$RCV" "$XT" detach "$B"
 	BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
 }
+
+# lab_ip4 NET: NET.1/24 on A, NET.2/24 on B, each the other's permanent
+# neighbour (no ARP in any count), AMAC set to A's address.
+lab_ip4() {
+	ip -n "$SND" addr add "$1.1/24" dev "$A"
+	ip -n "$RCV" addr add "$1.2/24" dev "$B"
+	AMAC=$(ip -n "$SND" -br link show "$A" | awk '{print $3}')
+	ip -n "$SND" neigh replace "$1.2" lladdr "$BMAC" dev "$A" nud permanent
+	ip -n "$RCV" neigh replace "$1.1" lladdr "$AMAC" dev "$B" nud permanent
+}

@@ -182,6 +182,13 @@ for f in /etc/protocols /etc/services /etc/ethertypes /etc/nsswitch.conf; do
 	[ -f "$f" ] && put "$f"
 done
 cp -r /etc/iproute2 "$ROOT/etc/"
+# libxdp1's BPF objects (xdp-filter's programs), which xdp-filter loads
+# by path: data, not ELF files a script names.
+XDP_OBJS=/usr/lib/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/bpf
+if [ -d "$XDP_OBJS" ]; then
+	mkdir -p "$ROOT$XDP_OBJS"
+	cp "$XDP_OBJS"/*.o "$ROOT$XDP_OBJS/"
+fi
 echo 'root:x:0:0:root:/root:/bin/bash' >"$ROOT/etc/passwd"
 echo 'root:x:0:' >"$ROOT/etc/group"
 

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The XDP stage as one program of libxdp's multiprog dispatcher, so that
+ * xdp-filter, xdp-loader and other libxdp users share the interface with
+ * xdptag.  libxdp builds the dispatcher; xdptag's program is loaded as an
+ * extension (freplace) of one of its slots.  Nothing here re-implements
+ * the dispatcher: every change goes through libxdp, which also keeps the
+ * other programs' links and pins (LIBXDP_BPFFS/xdp/dispatch-*).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <xdp/libxdp.h>
+#include "bpffs.h"
+#include "log.h"
+#include "xdp_multiprog.h"
+
+/* libxdp's last warning or info line, to say why it refused. */
+static char mp_why[256];
+
+static int mp_print(enum libxdp_print_level level, const char *fmt,
+		    va_list ap)
+{
+	char line[sizeof(mp_why)];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	/* The line that says what failed, not the fallback after it. */
+	if (level <= LIBXDP_INFO && n && (!mp_why[0] || strstr(line, "fail")))
+		snprintf(mp_why, sizeof(mp_why), "%s", line);
+	if (xt_verbose >= (level == LIBXDP_DEBUG ? 2 : 1))
+		fprintf(stderr, "libxdp: %s\n", line);
+	return 0;
+}
+
+/*
+ * libxdp looks for its own bpffs (LIBXDP_BPFFS, else /sys/fs/bpf): make it
+ * the one xdptag found, joined or mounted (bpffs.c), also under
+ * `ip netns exec`, whose fresh /sys has none.
+ */
+static void mp_setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	setenv("LIBXDP_BPFFS", XT_BPFFS, 1);
+	libxdp_set_print(mp_print);
+}
+
+int xt_mp_present(int ifindex)
+{
+	struct xdp_multiprog *mp;
+	int err, yes;
+
+	mp_setup();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	err = libxdp_get_error(mp);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (!mp)
+		return 0;
+	yes = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return yes;
+}
+
+bool xt_mp_has(int ifindex, __u32 id)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+
+	mp_setup();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	if (!xdp_multiprog__is_legacy(mp))
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_program__id(p) == id)
+				break;
+	xdp_multiprog__close(mp);
+	return p != NULL;
+}
+
+static __u32 mode_to_flags(enum xdp_attach_mode m)
+{
+	return m == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
+	       m == XDP_MODE_HW ? XDP_FLAGS_HW_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
+		 __u32 xdp_flags, __u32 *mode_flags)
+{
+	enum xdp_attach_mode m = xdp_flags & XDP_FLAGS_SKB_MODE ?
+				 XDP_MODE_SKB : XDP_MODE_NATIVE;
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	char buf[128];
+	int err;
+
+	mp_setup();
+	mp_why[0] = '\0';
+	/* Auto: the mode of the dispatcher already there, if any. */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!xdp_flags && !libxdp_get_error(mp) && mp) {
+		if (!xdp_multiprog__is_legacy(mp))
+			m = xdp_multiprog__attach_mode(mp);
+		xdp_multiprog__close(mp);
+	}
+	prog = xdp_program__from_bpf_obj(obj, "xdp");
+	err = libxdp_get_error(prog);
+	if (err) {
+		libxdp_strerror(err, buf, sizeof(buf));
+		pr_err("libxdp cannot take the XDP program: %s", buf);
+		return err;
+	}
+	/*
+	 * Declared here, not in the object's .xdp_run_config: the BPF side
+	 * includes only UAPI and libbpf headers.  The chain goes on after
+	 * XDP_PASS; XDP_DROP (--drop-above) ends it.
+	 */
+	xdp_program__set_run_prio(prog, XT_MP_RUN_PRIO);
+	xdp_program__set_chain_call_enabled(prog, XDP_PASS, true);
+	xdp_program__set_chain_call_enabled(prog, XDP_DROP, false);
+
+	err = xdp_program__attach(prog, ifindex, m, 0);
+	if (err && !xdp_flags && m == XDP_MODE_NATIVE) {
+		printf("Native XDP not available on %s (%s); trying generic\n",
+		       ifname, strerror(-err));
+		m = XDP_MODE_SKB;
+		err = xdp_program__attach(prog, ifindex, m, 0);
+	}
+	if (err) {
+		libxdp_strerror(err, buf, sizeof(buf));
+		pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s%s",
+		       ifname, buf, mp_why[0] ? ": " : "", mp_why);
+		goto out;
+	}
+	/* With a kernel that refuses the dispatcher, libxdp falls back to
+	 * attaching the program alone; that is not what was asked. */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp || xdp_multiprog__is_legacy(mp)) {
+		pr_err("%s: this kernel refuses libxdp's dispatcher (%s); attach without --xdp-multiprog",
+		       ifname, mp_why[0] ? mp_why : "no reason given");
+		if (!libxdp_get_error(mp))
+			xdp_multiprog__close(mp);
+		xdp_program__detach(prog, ifindex, m, 0);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	*mode_flags = mode_to_flags(xdp_multiprog__attach_mode(mp));
+	xdp_multiprog__close(mp);
+out:
+	/* Made from the skeleton's object: closing leaves that open. */
+	xdp_program__close(prog);
+	return err;
+}
+
+int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name)
+{
+	int n = 0, err;
+
+	mp_setup();
+	for (;;) {
+		struct xdp_multiprog *mp;
+		struct xdp_program *p = NULL;
+		char buf[128];
+
+		mp = xdp_multiprog__get_from_ifindex(ifindex);
+		err = libxdp_get_error(mp);
+		if (err == -ENOENT || (!err && !mp))
+			return n;
+		if (err) {
+			libxdp_strerror(err, buf, sizeof(buf));
+			pr_err("cannot read the XDP dispatcher of %s: %s",
+			       ifname, buf);
+			return err;
+		}
+		if (!xdp_multiprog__is_legacy(mp))
+			while ((p = xdp_multiprog__next_prog(p, mp)))
+				if (id ? xdp_program__id(p) == id :
+				    !strcmp(xdp_program__name(p), name))
+					break;
+		if (!p) {
+			xdp_multiprog__close(mp);
+			return n;
+		}
+		/* libxdp builds a dispatcher without it and swaps it in. */
+		err = xdp_program__detach(p, ifindex,
+					  xdp_multiprog__attach_mode(mp), 0);
+		xdp_multiprog__close(mp);
+		if (err) {
+			libxdp_strerror(err, buf, sizeof(buf));
+			pr_err("cannot remove xdptag from the XDP dispatcher of %s: %s",
+			       ifname, buf);
+			return err;
+		}
+		n++;
+		if (id)
+			return n;
+	}
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The XDP stage as one program of libxdp's multiprog dispatcher
+ * (xdp_multiprog.c; docs/coexistence.md, "libxdp").
+ */
+#ifndef XDPTAG_XDP_MULTIPROG_H
+#define XDPTAG_XDP_MULTIPROG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct bpf_object;
+
+/*
+ * xdptag's place in the dispatcher: libxdp runs lower priorities first
+ * (its default is 50, xdp-filter's 10).  Last, so that filters drop
+ * before xdptag counts, and xdptag's tag is the last metadata written:
+ * the TC stage finds it immediately before the packet.
+ */
+#define XT_MP_RUN_PRIO	200
+
+/* After "prog N" in attach's and status's lines. */
+#define XT_MP_IN	", in libxdp's dispatcher"
+
+/* 1: ifindex runs libxdp's dispatcher, 0: it does not, or -errno. */
+int xt_mp_present(int ifindex);
+
+/*
+ * Load obj (opened, not loaded: libxdp loads it as an extension of the
+ * dispatcher) and add its program in section "xdp" to the dispatcher of
+ * ifindex, building one if there is none.  xdp_flags: XDP_FLAGS_DRV_MODE,
+ * XDP_FLAGS_SKB_MODE or 0 (native, else generic).  On success sets
+ * *mode_flags to the mode the dispatcher runs in.  Prints errors; returns
+ * 0 or -errno (-EOPNOTSUPP: this kernel refuses the dispatcher).
+ */
+int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
+		 __u32 xdp_flags, __u32 *mode_flags);
+
+/* Whether the dispatcher of ifindex runs the program id. */
+bool xt_mp_has(int ifindex, __u32 id);
+
+/*
+ * Remove from the dispatcher of ifindex the program id (or, with id 0,
+ * every program named name); the other programs keep running.  Returns
+ * how many were removed (0: no dispatcher, or not in it), or -errno.
+ */
+int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name);
+
+#endif
