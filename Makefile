@@ -299,7 +299,8 @@ bench: all $(BENCH_BPF) $(BENCH_BINS)
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from
 # bookworm-security, proves the tcx path and the datapath on a Debian kernel.
 KERNEL_6_12 = linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64
-TESTS_6_12 = tests/e2e/test_coexist.sh tests/e2e/test_datapath.sh
+TESTS_6_12 = tests/e2e/test_coexist.sh tests/e2e/test_datapath.sh \
+	     tests/e2e/test_libxdp.sh
 
 test-kernels: test-kernel-6.1 test-kernel-6.12
 

@@ -41,6 +41,28 @@ static int mp_print(enum libxdp_print_level level, const char *fmt,
 }
 
 /*
+ * The kernel's reason for refusing xdptag as the extension of a dispatcher
+ * slot comes through libbpf's log, not libxdp's: watched while attaching,
+ * then passed on to the logger that was there.
+ */
+static libbpf_print_fn_t mp_libbpf_prev;
+static bool mp_pkt_data;	/* "changes packet data, while original does not" */
+
+static int mp_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			   va_list ap)
+{
+	char line[256];
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (strstr(line, "changes packet data"))
+		mp_pkt_data = true;
+	return mp_libbpf_prev ? mp_libbpf_prev(level, fmt, ap) : 0;
+}
+
+/*
  * libxdp looks for its own bpffs (LIBXDP_BPFFS, else /sys/fs/bpf): make it
  * the one xdptag found, joined or mounted (bpffs.c), also under
  * `ip netns exec`, whose fresh /sys has none.
@@ -131,12 +153,28 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	xdp_program__set_chain_call_enabled(prog, XDP_PASS, true);
 	xdp_program__set_chain_call_enabled(prog, XDP_DROP, false);
 
+	mp_pkt_data = false;
+	mp_libbpf_prev = libbpf_set_print(mp_libbpf_print);
 	err = xdp_program__attach(prog, ifindex, m, 0);
-	if (err && !xdp_flags && m == XDP_MODE_NATIVE) {
+	if (err && !mp_pkt_data && !xdp_flags && m == XDP_MODE_NATIVE) {
 		printf("Native XDP not available on %s (%s); trying generic\n",
 		       ifname, strerror(-err));
 		m = XDP_MODE_SKB;
 		err = xdp_program__attach(prog, ifindex, m, 0);
+	}
+	libbpf_set_print(mp_libbpf_prev);
+	/*
+	 * Kernels from 6.13 (and 6.12.y) refuse an extension that changes
+	 * packet data in place of a function that does not; xdptag calls
+	 * bpf_xdp_adjust_meta(), the slots of libxdp 1.3's dispatcher call
+	 * nothing.  xdp-tools fixed its dispatcher in 2025 (pull request
+	 * 509), after Debian 12's libxdp 1.3.1.
+	 */
+	if (err && mp_pkt_data) {
+		pr_err("%s: this kernel refuses libxdp's dispatcher (an extension that changes packet data, as xdptag's metadata write does, cannot replace the slots of this libxdp's dispatcher, which do not: a check of kernels 6.13 and later and 6.12.y, which a newer libxdp meets); attach without --xdp-multiprog",
+		       ifname);
+		err = -EOPNOTSUPP;
+		goto out;
 	}
 	if (err) {
 		libxdp_strerror(err, buf, sizeof(buf));
