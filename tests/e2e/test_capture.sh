@@ -128,12 +128,33 @@ EOF2
 fi
 
 # The limit under a flood: --rate 20 for 3 s while a raw socket sends as
-# fast as it can.  At most 20 per one-second window (3 s touch at most 4
-# windows; at the turn of a window each other CPU may slip one more
-# through, bpf/xdp/capture.h), the rest counted as rate-limited, and
-# every record the program counted as sampled received.
+# fast as it can.  At most 20 per one-second window (at the turn of a
+# window each other CPU may slip one more through, bpf/xdp/capture.h),
+# the rest counted as rate-limited, and every record the program counted
+# as sampled received.  The windows are the program's seconds of the
+# monotonic clock, and the records carry that clock plus a fixed offset:
+# some placing of one-second windows over the records' times must hold
+# at most the limit in each.  (Counting the total against the 3 s asked
+# failed on a loaded machine: the switch stays on until the process gets
+# the CPU to turn it off, 100 records in 5 windows.)
 RATE=20
-MAXW=$((4 * (RATE + $(nproc) - 1)))
+MAXW=$((RATE + $(nproc) - 1))
+
+# The most records any one-second window holds, for the placing of the
+# windows that makes it smallest.
+window_max() {
+	$PY tests/lib/pcapng_read.py --ts "$1" | $PY -c '
+import sys
+ts = sorted(int(l.split()[0]) for l in sys.stdin if l.strip())
+best = len(ts)
+for b in ts:
+    n = {}
+    for t in ts:
+        k = (t - b) // 1000000000
+        n[k] = n.get(k, 0) + 1
+    best = min(best, max(n.values()))
+print(best if ts else 0)'
+}
 # The flood runs first (python and scapy take a while to start on a busy
 # machine) and is stopped once the capture is over.
 ip netns exec "$SND" $PY tests/lib/flood.py "$A" "$BMAC" 60 \
@@ -159,9 +180,11 @@ if cap_start flood -w "$TMP/flood.pcapng" --rule dns-query --rate $RATE \
 			"$TMP/flood.err")"
 	echo "# flood: sent $sent; $written written, $sampled sampled," \
 		"$matched matched, $limited rate-limited"
+	wmax=$(window_max "$TMP/flood.pcapng")
+	echo "# at most $wmax records in a one-second window"
 	if [ -n "${written:-}" ] && [ "$sent" -gt $((RATE * 20)) ] &&
-	   [ "$written" -ge $RATE ] && [ "$written" -le $MAXW ]; then
-		ok "--rate $RATE under a flood of $sent: $written written"
+	   [ "$written" -ge $RATE ] && [ "$wmax" -le $MAXW ]; then
+		ok "--rate $RATE under a flood of $sent: $written written, at most $wmax a second"
 	else
 		not_ok "--rate $RATE under a flood" "$(cat "$TMP/flood.err"), sent $sent"
 	fi

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-"""Print the packets of a pcapng file: "CAPLEN WIRELEN COMMENT" per line.
+"""Print the packets of a pcapng file: "CAPLEN WIRELEN COMMENT" per line,
+or with --ts "TIMESTAMP CAPLEN WIRELEN COMMENT" (the 64-bit timestamp as
+written, in the interface's units: ns for xdptag's files).
 
-Usage: /usr/bin/python3 tests/lib/pcapng_read.py FILE|-
+Usage: /usr/bin/python3 tests/lib/pcapng_read.py [--ts] FILE|-
 
 A reader of its own, independent of the writer (user/pcapng.c) and usable
 where tshark is not installed (the 6.1 VM): section headers set the byte
@@ -13,8 +15,12 @@ import sys
 
 
 def main():
-    data = (sys.stdin.buffer.read() if sys.argv[1] == '-'
-            else open(sys.argv[1], 'rb').read())
+    args = sys.argv[1:]
+    ts_col = args[0] == '--ts'
+    if ts_col:
+        args = args[1:]
+    data = (sys.stdin.buffer.read() if args[0] == '-'
+            else open(args[0], 'rb').read())
     off, bo = 0, '<'
     while off + 12 <= len(data):
         btype = struct.unpack_from(bo + 'I', data, off)[0]
@@ -26,7 +32,7 @@ def main():
                 struct.unpack_from(bo + 'I', data, off + blen - 4)[0] != blen:
             sys.exit(f'bad block at {off}')
         if btype == 6:
-            cap, wire = struct.unpack_from(bo + 'II', data, off + 20)
+            hi, lo, cap, wire = struct.unpack_from(bo + 'IIII', data, off + 12)
             o = off + 28 + (cap + 3) // 4 * 4
             comment = ''
             while o + 4 <= off + blen - 4:
@@ -36,7 +42,10 @@ def main():
                 if code == 1:
                     comment = data[o + 4:o + 4 + olen].decode()
                 o += 4 + (olen + 3) // 4 * 4
-            print(cap, wire, comment)
+            if ts_col:
+                print(hi << 32 | lo, cap, wire, comment)
+            else:
+                print(cap, wire, comment)
         off += blen
     if off != len(data):
         sys.exit('trailing bytes')
