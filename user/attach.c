@@ -240,7 +240,8 @@ static int settings_merge(const struct xt_attach_opts *o,
 }
 
 static int skels_load(struct attach_state *st, const struct xt_settings *s,
-		      enum xt_mode mode, __u32 bridge, bool no_meta)
+		      enum xt_mode mode, __u32 bridge, bool no_meta,
+		      __u32 state_sources)
 {
 	const char *hint = xt_verbose ? "" : " (-v shows the verifier log)";
 	struct bpf_map *map;
@@ -261,6 +262,12 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	}
 	st->xdp->rodata->cfg_bridge = bridge;
 	st->xdp->rodata->cfg_no_meta = no_meta;
+	/* The per-source table keeps this size while attached. */
+	err = xt_state_table_size(st->xdp->maps.xt_state, state_sources);
+	if (err) {
+		pr_err("cannot size the per-source table: %s", strerror(-err));
+		return err;
+	}
 	/* In the dispatcher libxdp loads it, as an extension of a slot. */
 	if (st->mp) {
 		err = xt_mp_attach(st->xdp->obj, st->ifname, st->ifindex,
@@ -714,7 +721,8 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (ret)
 		goto out;
 	ret = XT_EXIT_FAIL;
-	if (skels_load(&st, &s, mode, o->bridge, o->no_meta))
+	if (skels_load(&st, &s, mode, o->bridge, o->no_meta,
+		       comp.rs->st.entries))
 		goto out;
 	maps = (struct xt_rule_maps){
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),

@@ -396,12 +396,73 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 }
 
 /*
+ * The source's entry in its set, or a fresh one: a free way (never used,
+ * or of another epoch) first, else the way seen least recently, which is
+ * reset for the source.  So a source always gets an entry, and a busy
+ * source leaves its set only after XT_STATE_WAYS sources new to the set
+ * arrived since its last packet (docs/rules.md, "Per-source state").
+ * Two CPUs that miss on one source together may each take a way: the
+ * counts split until one way, no longer seen, is taken over.
+ */
+static __always_inline struct xt_src_state *
+state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
+	   __u64 now)
+{
+	__u64 k0 = key->w[0], k1 = key->w[1];
+	__u64 epoch = cfg->epoch, oldest = ~0ULL;
+	struct xt_src_state *st;
+	struct xt_src_set *set;
+	__u32 idx;
+	int i, victim = 0;
+
+#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: set 0, way 0, no probe */
+	idx = 0;
+	xt_barrier_var(idx);
+	set = bpf_map_lookup_elem(&xt_state, &idx);
+	if (!set)
+		return NULL;
+	set->last[0] = now;
+	return &set->w[0];
+#endif
+	idx = xt_src_set_of(key, cfg->table_seed, cfg->sets);
+	set = bpf_map_lookup_elem(&xt_state, &idx);
+	if (!set)
+		return NULL;
+	for (i = 0; i < XT_STATE_WAYS; i++) {
+		if (set->epoch[i] == epoch && set->key[i].w[0] == k0 &&
+		    set->key[i].w[1] == k1) {
+			set->last[i] = now;
+			return &set->w[i];
+		}
+	}
+	for (i = 0; i < XT_STATE_WAYS; i++) {
+		__u64 t = set->epoch[i] == epoch ? set->last[i] : 0;
+
+		if (t < oldest) {
+			oldest = t;
+			victim = i;
+		}
+	}
+	victim &= XT_STATE_WAYS - 1;
+	set->key[victim] = *key;
+	set->epoch[victim] = epoch;
+	set->last[victim] = now;
+	st = &set->w[victim];
+	__builtin_memset(st->s, 0, sizeof(st->s));
+	st->rate_start = now;
+	st->fan_start = now;
+	return st;
+}
+
+/*
  * Apply the rate and fan-out conditions of the stateful rules in m (whose
  * stateless conditions held): count the packet in each of their slots,
  * then keep a rule only if its count has reached its limit, in this window
- * or the one before.  One table lookup per packet, two helper calls more
- * for a source not in the table.  If the table cannot give an entry, the
- * stateful rules do not match: the packet is never dropped for it.
+ * or the one before.  One inlined table lookup per packet, no helper call
+ * but the clock.  The table always gives an entry (state_find()); if its
+ * lookup fails (it cannot: user space sized the table to cfg->sets), the
+ * stateful rules do not match: the packet is never dropped for it.  Both
+ * generations share the table (gen is unused: entries carry their epoch).
  */
 static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 					 __u32 gen, const struct xt_pkt *p,
@@ -411,54 +472,23 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	struct xt_src_state *st;
 	struct xt_src_key key;
 	__u64 now, todo;
-	void *tab;
 	int i;
 
-	tab = bpf_map_lookup_elem(&xt_state, &gen);
-	if (!tab)
-		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_CLOCK	/* bench variant: no clock read */
 	now = xt_clock_ns;
+#elif defined(XT_BENCH_STATE_JIFFIES)	/* bench variant: jiffies, HZ 250 */
+	now = cfg_clock_user ? xt_clock_ns : bpf_jiffies64() * 4000000;
 #else
 	now = cfg_clock_user ? xt_clock_ns : bpf_ktime_get_coarse_ns();
 #endif
 	state_key(cfg, p, &key);
-#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: a fixed entry */
-	{
-		__u32 zero = 0;
-
-		xt_barrier_var(tab);
-		st = bpf_map_lookup_elem(&xt_state_zero, &zero);
-	}
-#else
-	st = bpf_map_lookup_elem(tab, &key);
-#endif
-	if (!st) {
-		__u32 zero = 0;
-		void *fresh = bpf_map_lookup_elem(&xt_state_zero, &zero);
-
-		if (!fresh)
-			return m & ~rs->stateful;
-		/* LRU: inserting into a full table evicts the oldest. */
-		bpf_map_update_elem(tab, &key, fresh, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(tab, &key);
-		if (!st)
-			return m & ~rs->stateful;
-	}
+	st = state_find(cfg, &key, now);
+	if (!st)
+		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_COUNT	/* bench variant: lookup, no counting */
 	xt_barrier_var(st);
 	return m & ~rs->stateful;
 #endif
-#ifdef XT_BENCH_STATE_NO_LOOKUP	/* the zero entry stays as it is */
-	if (0) {
-#else
-	if (st->epoch != cfg->epoch) {
-#endif
-		__builtin_memset(st->s, 0, sizeof(st->s));
-		st->epoch = cfg->epoch;
-		st->rate_start = now;
-		st->fan_start = now;
-	}
 	state_roll(cfg, st, now);
 
 	/*

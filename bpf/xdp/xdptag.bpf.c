@@ -26,8 +26,9 @@
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
  *   XT_BENCH_STATE_SKIP	(classify.h) stateful rules never hold: no state
  *   XT_BENCH_STATE_NO_COUNT	(classify.h) the state lookup, nothing counted
- *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no LRU lookup
+ *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no set probe
  *   XT_BENCH_STATE_NO_CLOCK	(classify.h) no clock read
+ *   XT_BENCH_STATE_JIFFIES	(classify.h) the clock from bpf_jiffies64()
  *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
  */
 
