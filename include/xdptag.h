@@ -293,6 +293,9 @@ struct xt_state_cfg {
 	__u32 hash_seed;	/* fan-out hash seed */
 	__u32 sets;		/* sets of the table (xt_state_sets(entries)) */
 	__u32 table_seed;	/* xt_src_set_of() seed, random, kept by swaps */
+	__u32 jiffy_ns;		/* ns per jiffy (1e9 / CONFIG_HZ), kept by
+				 * swaps; 0: the coarse clock (classify.h) */
+	__u32 pad32;
 	__u32 limit[XT_MAX_STATEFUL];	/* holds when count >= limit */
 	__u8  rule[XT_MAX_STATEFUL];	/* rule slot of stateful slot k */
 	__u8  kind[XT_MAX_STATEFUL];	/* enum xt_state_kind */

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <zlib.h>
 #include "pins.h"
 #include "ruleset_load.h"
 
@@ -95,12 +97,42 @@ int xt_state_table_sources(int fd, __u32 *holds)
 	return 0;
 }
 
+__u32 xt_jiffy_ns_from(const char *path)
+{
+	gzFile f = gzopen(path, "r");	/* reads plain text as it is */
+	unsigned long hz = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (gzgets(f, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%lu", &hz) == 1)
+			break;
+	gzclose(f);
+	if (hz < 100 || hz > 10000)
+		return 0;
+	return (1000000000UL + hz / 2) / hz;
+}
+
+__u32 xt_jiffy_ns(void)
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 16];
+	__u32 ns = xt_jiffy_ns_from("/proc/config.gz");
+
+	if (ns || uname(&u))
+		return ns;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	return xt_jiffy_ns_from(path);
+}
+
 /*
  * Give rs the loaded table's size, whatever its state_sources asks (the
  * table is sized when the object is loaded and keeps that size), and its
- * seed: the generation in use's (any install set it), or a new random one
- * for the table's first ruleset.  The table lives as long as the loaded
- * object, so its entries keep their sets across swaps; their epoch says
+ * seed and clock: the generation in use's (any install set them), or for
+ * the table's first ruleset a new random seed and the clock xt_jiffy_ns()
+ * finds.  The table lives as long as the loaded object, so its entries
+ * keep their sets and their times' unit across swaps; their epoch says
  * which still count.
  */
 static int state_table_take(const struct xt_rule_maps *m, __u32 old,
@@ -121,6 +153,8 @@ static int state_table_take(const struct xt_rule_maps *m, __u32 old,
 		return -errno;
 	}
 	rs->st.table_seed = cur->st.table_seed;
+	rs->st.jiffy_ns = cur->st.table_seed ? cur->st.jiffy_ns :
+		xt_jiffy_ns();
 	free(cur);
 	while (!rs->st.table_seed)
 		if (getrandom(&rs->st.table_seed, sizeof(rs->st.table_seed),

@@ -52,6 +52,16 @@ int xt_state_table_size(struct bpf_map *map, __u32 entries);
 int xt_state_table_sources(int fd, __u32 *holds);
 
 /*
+ * The state windows' clock: ns per jiffy, 1e9 / CONFIG_HZ rounded, from
+ * the running kernel's config (/proc/config.gz, else
+ * /boot/config-RELEASE), or 0 when neither says (the datapath then reads
+ * the coarse clock instead of jiffies).  _from: from that file, gzipped
+ * or plain.
+ */
+__u32 xt_jiffy_ns(void);
+__u32 xt_jiffy_ns_from(const char *path);
+
+/*
  * Wait until no XDP or TC program can still be running with what it read
  * before the call (an RCU grace period).  Returns 0.
  */

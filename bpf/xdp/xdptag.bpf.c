@@ -28,7 +28,8 @@
  *   XT_BENCH_STATE_NO_COUNT	(classify.h) the state lookup, nothing counted
  *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no set probe
  *   XT_BENCH_STATE_NO_CLOCK	(classify.h) no clock read
- *   XT_BENCH_STATE_JIFFIES	(classify.h) the clock from bpf_jiffies64()
+ *   XT_BENCH_STATE_COARSE	(classify.h) the coarse clock, never jiffies
+ *   XT_BENCH_STATE_NO_HOLD	(classify.h) counted, but no stateful rule holds
  *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
  */
 

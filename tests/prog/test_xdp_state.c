@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <string.h>
 #include <unistd.h>
 #include "lib/rule_build.h"
 #include "lib/xdp_harness.h"
@@ -667,6 +668,58 @@ static void size_kept_from_load(void **state)
 	assert_int_equal(state_entries(state), 1);
 }
 
+/* The last-seen time of an IPv4 source's entry (it must have one). */
+static __u64 last_seen4(void **state, const char *a)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	struct xt_ruleset *rs = active_rs(state);
+	struct xt_src_key k = src4(a);
+	__u32 i = xt_src_set_of(&k, rs->st.table_seed, rs->st.sets);
+	struct xt_src_set set;
+	__u64 t = 0;
+	int w;
+
+	assert_int_equal(bpf_map_lookup_elem(m.state, &i, &set), 0);
+	for (w = 0; w < XT_STATE_WAYS; w++)
+		if (set.epoch[w] == rs->st.epoch &&
+		    !memcmp(&set.key[w], &k, sizeof(k)))
+			t = set.last[w];
+	free(rs);
+	assert_int_not_equal(t, 0);
+	return t;
+}
+
+/*
+ * The live clock (no cfg_clock_user): jiffies times the ns per jiffy
+ * user space read from the kernel's config, or the coarse clock where
+ * it could not.  Two packets 300 ms apart by the wall clock are 300 ms
+ * apart in the table, within a few ticks: a wrong HZ would be off by a
+ * factor of 2.5 at least (100, 250, 300, 1000).
+ */
+static void live_clock_runs_at_wall_rate(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	struct pkt p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+	struct xt_ruleset *rs;
+	__u64 t0, t1;
+
+	xdptag__destroy(*state);
+	*state = xh_open(0);
+	assert_non_null(*state);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 1000;
+	load(state, &r, 1, 0);
+	rs = active_rs(state);
+	assert_int_equal(rs->st.jiffy_ns, xt_jiffy_ns());
+	free(rs);
+	rules_of(state, &p);
+	t0 = last_seen4(state, "198.18.0.1");
+	usleep(300 * 1000);
+	rules_of(state, &p);
+	t1 = last_seen4(state, "198.18.0.1");
+	assert_in_range(t1 - t0, 280 * 1000 * 1000ULL, 600 * 1000 * 1000ULL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -679,7 +732,7 @@ int main(void)
 		T(stateless_packets_skip_state), T(full_table_evicts),
 		T(full_set_replaces_least_recent), T(set_flood_evicts),
 		T(colliding_sources_apart), T(hot_swap_keeps_or_resets),
-		T(size_kept_from_load),
+		T(size_kept_from_load), T(live_clock_runs_at_wall_rate),
 	};
 
 	return cmocka_run_group_tests_name("xdp_state", tests, NULL, NULL);
