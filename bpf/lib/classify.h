@@ -441,10 +441,12 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 		}
 	}
 	for (i = 0; i < XT_STATE_WAYS; i++) {
-		__u64 t = set->epoch[i] == epoch ? set->last[i] : 0;
-
-		if (t < oldest) {
-			oldest = t;
+		if (set->epoch[i] != epoch) {	/* free: taken first */
+			victim = i;
+			break;
+		}
+		if (set->last[i] < oldest) {
+			oldest = set->last[i];
 			victim = i;
 		}
 	}

@@ -596,6 +596,29 @@ static void colliding_sources_apart(void **state)
 }
 
 /*
+ * A free way is taken before any way in use is replaced, whatever the
+ * times say: four sources of one set seen at the same instant (clock 0,
+ * as a capture without times gives) all keep their counts.
+ */
+static void free_ways_first(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	char s[4][32];
+	int i;
+
+	reopen_sized(state, 64);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 2;
+	load(state, &r, 1, 0);
+	same_set4(state, s, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(udp_from(state, s[i], 0), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(udp_from(state, s[i], 0), 1);
+	assert_int_equal(state_entries(state), 4);
+}
+
+/*
  * Hot swap: the same stateful rules keep the counts (and the table's
  * seed); a changed limit starts counting again: every entry of the old
  * epoch is free.
@@ -731,7 +754,8 @@ int main(void)
 		T(fanout_ports), T(fanout_addrs_v6_prefix),
 		T(stateless_packets_skip_state), T(full_table_evicts),
 		T(full_set_replaces_least_recent), T(set_flood_evicts),
-		T(colliding_sources_apart), T(hot_swap_keeps_or_resets),
+		T(colliding_sources_apart), T(free_ways_first),
+		T(hot_swap_keeps_or_resets),
 		T(size_kept_from_load), T(live_clock_runs_at_wall_rate),
 	};
 
