@@ -135,6 +135,8 @@ struct attach_state {
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
 	bool mp;		/* XDP joins libxdp's dispatcher ... */
 	__u32 mp_mode;		/* ... and is in it, in this mode; 0: not */
+	bool mp_try;		/* ... made here unless the kernel refuses */
+	__u32 placed;		/* enum xt_xdp_attach, recorded in xt_info */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
 	bool clsact_inherited;	/* the replaced xdptag made the clsact */
@@ -264,7 +266,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	/* In the dispatcher libxdp loads it, as an extension of a slot. */
 	if (st->mp) {
 		err = xt_mp_attach(st->xdp->obj, st->ifname, st->ifindex,
-				   mode_flags[mode], &st->mp_mode);
+				   mode_flags[mode], &st->mp_mode, &st->placed);
 		if (err)
 			return err;
 	} else {
@@ -348,7 +350,7 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	if (st->mp && xdp_is_dispatcher(id))
 		return XT_EXIT_OK;	/* joined in skels_load() */
 	if (st->mp) {
-		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force without --xdp-multiprog replaces that program",
+		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force --xdp-attach direct replaces that program",
 		       st->ifname, id);
 		return XT_EXIT_STATE;
 	}
@@ -380,6 +382,80 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	}
 	pr_info("Replacing XDP program %u on %s", id, st->ifname);
 	return XT_EXIT_OK;
+}
+
+/*
+ * Where the XDP stage goes (docs/coexistence.md, "libxdp"): into libxdp's
+ * dispatcher when asked, or by default when the interface has one (also
+ * with --force: the xdptag in it is replaced, not the dispatcher) or has
+ * no XDP program (a dispatcher is made, unless the kernel refuses it:
+ * st->mp_try); alone when asked, for offload, or in place of a lone
+ * program (refused without --force, xdp_existing()).  Sets st->mp and
+ * st->placed.  Returns XT_EXIT_OK or the exit status (message printed).
+ */
+static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
+		     enum xt_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	st->placed = XT_XDP_DIRECT;
+	if (o->xdp_attach == XT_XDP_DIRECT)
+		return XT_EXIT_OK;
+	if (mode == XT_MODE_OFFLOAD) {
+		if (o->xdp_attach == XT_XDP_DISPATCHER) {
+			pr_err("--xdp-attach dispatcher does not go with --mode offload");
+			return XT_EXIT_USAGE;
+		}
+		st->placed = XT_XDP_ALONE_OFFLOAD;
+		return XT_EXIT_OK;
+	}
+	st->mp = true;
+	st->placed = XT_XDP_DISPATCHER;
+	if (o->xdp_attach == XT_XDP_DISPATCHER || xt_mp_present(st->ifindex) > 0)
+		return XT_EXIT_OK;
+	err = bpf_xdp_query(st->ifindex, 0, &q);
+	if (err) {
+		pr_err("cannot query XDP on %s: %s", st->ifname,
+		       strerror(-err));
+		return XT_EXIT_FAIL;
+	}
+	if (!q.drv_prog_id && !q.skb_prog_id && !q.hw_prog_id) {
+		st->mp_try = true;
+		return XT_EXIT_OK;
+	}
+	st->mp = false;
+	st->placed = XT_XDP_ALONE_REPLACED;
+	return XT_EXIT_OK;
+}
+
+/*
+ * The kernel refused libxdp's dispatcher (why in st->placed): asked for,
+ * an error; by default, the XDP stage alone, from new skeletons (the old
+ * ones were tried).  Returns 0 or -errno.
+ */
+static int xdp_alone_fallback(struct attach_state *st,
+			      const struct xt_settings *s, enum xt_mode mode,
+			      const struct xt_attach_opts *o)
+{
+	const char *libxdp = st->placed == XT_XDP_ALONE_REFUSED ?
+			     xt_mp_why() : "";
+
+	if (!st->mp_try) {
+		pr_err("%s: %s%s%s; --xdp-attach direct attaches xdptag alone",
+		       st->ifname, xt_xdp_alone_why(st->placed),
+		       libxdp[0] ? ": " : "", libxdp);
+		return -EOPNOTSUPP;
+	}
+	printf("XDP alone on %s: %s%s%s\n", st->ifname,
+	       xt_xdp_alone_why(st->placed), libxdp[0] ? ": " : "", libxdp);
+	xdptag_tc__destroy(st->tc);
+	xdptag__destroy(st->xdp);
+	st->tc = NULL;
+	st->xdp = NULL;
+	st->mp = false;
+	st->mp_mode = 0;
+	return skels_load(st, s, mode, o->bridge, o->no_meta);
 }
 
 static int xdp_attach(struct attach_state *st, enum xt_mode mode)
@@ -608,6 +684,10 @@ static int old_finish(const char *ifname, int ifindex,
 		      const struct xt_attach_info *old, const char *old_dir,
 		      __u32 new_how, bool quiet)
 {
+	/* Replaced in place when alone; in the dispatcher, next to it. */
+	if (old->xdp_attach == XT_XDP_DISPATCHER &&
+	    xt_mp_remove(ifname, ifindex, old->xdp_prog_id, NULL) < 0)
+		return -1;
 	if (old->tc_attach == XT_TC_TCX)
 		tcx_remove(ifname, old_dir, old, quiet);
 	else
@@ -698,23 +778,17 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
 	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
-	/*
-	 * Join libxdp's dispatcher when asked or when the interface has one;
-	 * --force keeps its meaning: replace what is there (docs/coexistence.md).
-	 */
-	st.mp = o->xdp_multiprog ||
-		(!o->force && xt_mp_present(st.ifindex) > 0);
-	if (st.mp && (o->force || mode == XT_MODE_OFFLOAD)) {
-		pr_err("--xdp-multiprog does not go with %s",
-		       o->force ? "--force (detach first)" : "--mode offload");
-		ret = XT_EXIT_USAGE;
+	ret = xdp_place(&st, o, mode);
+	if (ret)
 		goto out;
-	}
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
 	ret = XT_EXIT_FAIL;
-	if (skels_load(&st, &s, mode, o->bridge, o->no_meta))
+	err = skels_load(&st, &s, mode, o->bridge, o->no_meta);
+	if (err == -EOPNOTSUPP && st.mp)
+		err = xdp_alone_fallback(&st, &s, mode, o);
+	if (err)
 		goto out;
 	maps = (struct xt_rule_maps){
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
@@ -782,7 +856,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto undo;
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.mp ? st.mp_mode : st.xdp_mode;
-	info->xdp_multiprog = st.mp;
+	info->xdp_attach = st.placed;
 	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));
@@ -794,12 +868,12 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (st.tc_how == XT_TC_TCX)
 		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress through tcx, first (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
 		       info->tc_prog_id);
 	else
 		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
 		       o->tc_prio, XT_TC_HANDLE,
 		       info->tc_prog_id);
 	hooks_check(&st, info);
@@ -842,7 +916,7 @@ static int xdp_remove(const char *ifname, int ifindex,
 	__u32 cur;
 	int fd, err;
 
-	if (info->xdp_multiprog) {
+	if (info->xdp_attach == XT_XDP_DISPATCHER) {
 		/* libxdp rebuilds the dispatcher around the others. */
 		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL);
 		if (!err)
@@ -1214,7 +1288,9 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
 		return XT_EXIT_FAIL;
 	}
-	if (xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+	if (o.info.xdp_attach == XT_XDP_DISPATCHER ?
+	    xt_mp_has(ifindex, o.info.xdp_prog_id) :
+	    xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
 		if (rename(odir, dir)) {
 			pr_err("cannot move %s back to %s: %s", odir, dir,
 			       strerror(errno));

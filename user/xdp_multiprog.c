@@ -12,12 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include "bpffs.h"
+#include "hooks.h"
 #include "log.h"
 #include "xdp_multiprog.h"
+
+/* Where libxdp pins its dispatchers (LIBXDP_BPFFS/xdp, lib/libxdp). */
+#define MP_DIR	XT_BPFFS "/xdp"
 
 /* libxdp's last warning or info line, to say why it refused. */
 static char mp_why[256];
@@ -78,6 +83,11 @@ static void mp_setup(void)
 	libxdp_set_print(mp_print);
 }
 
+const char *xt_mp_why(void)
+{
+	return mp_why[0] ? mp_why : "libxdp gave no reason";
+}
+
 int xt_mp_present(int ifindex)
 {
 	struct xdp_multiprog *mp;
@@ -119,12 +129,13 @@ static __u32 mode_to_flags(enum xdp_attach_mode m)
 }
 
 int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
-		 __u32 xdp_flags, __u32 *mode_flags)
+		 __u32 xdp_flags, __u32 *mode_flags, __u32 *refused)
 {
 	enum xdp_attach_mode m = xdp_flags & XDP_FLAGS_SKB_MODE ?
 				 XDP_MODE_SKB : XDP_MODE_NATIVE;
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
+	bool made_dir;
 	char buf[128];
 	int err;
 
@@ -153,6 +164,8 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	xdp_program__set_chain_call_enabled(prog, XDP_PASS, true);
 	xdp_program__set_chain_call_enabled(prog, XDP_DROP, false);
 
+	/* libxdp's lock directory: made for this try, gone with it. */
+	made_dir = access(MP_DIR, F_OK) != 0;
 	mp_pkt_data = false;
 	mp_libbpf_prev = libbpf_set_print(mp_libbpf_print);
 	err = xdp_program__attach(prog, ifindex, m, 0);
@@ -171,8 +184,7 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	 * 509), after Debian 12's libxdp 1.3.1.
 	 */
 	if (err && mp_pkt_data) {
-		pr_err("%s: this kernel refuses libxdp's dispatcher (an extension that changes packet data, as xdptag's metadata write does, cannot replace the slots of this libxdp's dispatcher, which do not: a check of kernels 6.13 and later and 6.12.y, which a newer libxdp meets); attach without --xdp-multiprog",
-		       ifname);
+		*refused = XT_XDP_ALONE_PKT_DATA;
 		err = -EOPNOTSUPP;
 		goto out;
 	}
@@ -182,21 +194,25 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		       ifname, buf, mp_why[0] ? ": " : "", mp_why);
 		goto out;
 	}
-	/* With a kernel that refuses the dispatcher, libxdp falls back to
-	 * attaching the program alone; that is not what was asked. */
+	/*
+	 * With a kernel that refuses the dispatcher, libxdp falls back to
+	 * attaching the program alone; that is not what was asked: undone,
+	 * the caller decides.
+	 */
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp || xdp_multiprog__is_legacy(mp)) {
-		pr_err("%s: this kernel refuses libxdp's dispatcher (%s); attach without --xdp-multiprog",
-		       ifname, mp_why[0] ? mp_why : "no reason given");
 		if (!libxdp_get_error(mp))
 			xdp_multiprog__close(mp);
 		xdp_program__detach(prog, ifindex, m, 0);
+		*refused = XT_XDP_ALONE_REFUSED;
 		err = -EOPNOTSUPP;
 		goto out;
 	}
 	*mode_flags = mode_to_flags(xdp_multiprog__attach_mode(mp));
 	xdp_multiprog__close(mp);
 out:
+	if (err == -EOPNOTSUPP && made_dir)
+		rmdir(MP_DIR);	/* only if empty: then nothing else uses it */
 	/* Made from the skeleton's object: closing leaves that open. */
 	xdp_program__close(prog);
 	return err;
