@@ -91,6 +91,13 @@ static int ifname_check(const char *ifname)
 
 /* ----------------------------------------------------------- attach --- */
 
+/*
+ * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
+ * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
+ */
+#define XT_XDP_PROG_NAME	xt_pin_table[XT_PIN_XDP_PROG].bpf_name
+#define XT_TC_PROG_NAME		xt_pin_table[XT_PIN_TC_PROG].bpf_name
+
 static __u32 prog_id(int fd)
 {
 	struct bpf_prog_info info = { 0 };
@@ -193,7 +200,7 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 	if (st->mp_mode &&
 	    xt_mp_remove(st->ifname, st->ifindex,
 			 prog_id(bpf_program__fd(st->xdp->progs.xdptag_xdp)),
-			 NULL) != 1)
+			 NULL, 0) != 1)
 		pr_warn("could not remove xdptag from the XDP dispatcher of %s",
 			st->ifname);
 	if (st->xdp_mode) {
@@ -675,18 +682,21 @@ static int tcx_remove(const char *ifname, const char *dir,
 
 /*
  * Once the new attachment is ATTACHED, what is left of the old one (its
- * XDP program was replaced in place): its TC stage, unless the new cls
- * filter took over its slot (then it runs the new program, and quiet is
- * expected), and its pins in old_dir.  A clsact the old one made stays
- * when the new TC stage is cls too: the new record owns it.
+ * XDP program was replaced in place, or joined in libxdp's dispatcher by
+ * the new one, new_id): its XDP program then, with any other xdptag one
+ * in the dispatcher but new_id (of a --force killed before its pins), its
+ * TC stage, unless the new cls filter took over its slot (then it runs
+ * the new program, and quiet is expected), and its pins in old_dir.  A
+ * clsact the old one made stays when the new TC stage is cls too: the
+ * new record owns it.
  */
 static int old_finish(const char *ifname, int ifindex,
 		      const struct xt_attach_info *old, const char *old_dir,
-		      __u32 new_how, bool quiet)
+		      __u32 new_how, __u32 new_id, bool quiet)
 {
-	/* Replaced in place when alone; in the dispatcher, next to it. */
 	if (old->xdp_attach == XT_XDP_DISPATCHER &&
-	    xt_mp_remove(ifname, ifindex, old->xdp_prog_id, NULL) < 0)
+	    (xt_mp_remove(ifname, ifindex, old->xdp_prog_id, NULL, 0) < 0 ||
+	     xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME, new_id) < 0))
 		return -1;
 	if (old->tc_attach == XT_TC_TCX)
 		tcx_remove(ifname, old_dir, old, quiet);
@@ -704,7 +714,7 @@ static void old_remove(const struct attach_state *st,
 		       const struct xt_attach_info *old, const char *old_dir)
 {
 	old_finish(st->ifname, st->ifindex, old, old_dir, st->tc_how,
-		   st->tc_replaced);
+		   st->info->xdp_prog_id, st->tc_replaced);
 	printf("Replaced the xdptag attachment of %s (TC stage was %s)\n",
 	       st->ifname, xt_tc_attach_str(old->tc_attach));
 }
@@ -918,10 +928,14 @@ static int xdp_remove(const char *ifname, int ifindex,
 
 	if (info->xdp_attach == XT_XDP_DISPATCHER) {
 		/* libxdp rebuilds the dispatcher around the others. */
-		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL);
+		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL, 0);
 		if (!err)
 			pr_warn("xdptag's XDP program %u is no longer in the dispatcher of %s",
 				info->xdp_prog_id, ifname);
+		if (err < 0)
+			return err;
+		/* One a --force killed before its pins added, if any. */
+		err = xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME, 0);
 		return err < 0 ? err : 0;
 	}
 	err = bpf_xdp_query(ifindex, 0, &q);
@@ -1038,12 +1052,6 @@ static int tc_stage_remove(const char *ifname, int ifindex, const char *dir,
 
 /* --------------------------------------------------------- recovery --- */
 
-/*
- * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
- * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
- */
-#define XT_XDP_PROG_NAME	xt_pin_table[XT_PIN_XDP_PROG].bpf_name
-#define XT_TC_PROG_NAME		xt_pin_table[XT_PIN_TC_PROG].bpf_name
 
 static bool prog_named(__u32 id, const char *name)
 {
@@ -1105,7 +1113,7 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 		n++;
 	}
 	/* Or as one of the programs of libxdp's dispatcher. */
-	err = xt_mp_remove(ifname, ifindex, id, name);
+	err = xt_mp_remove(ifname, ifindex, id, name, 0);
 	return err < 0 ? err : n + err;
 }
 
@@ -1252,7 +1260,8 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 	if (!err && r.info.state == XT_STATE_ATTACHED) {
 		if (oerr == -ENOENT ? xt_pins_remove(odir) :
 		    oerr ? oerr : old_finish(ifname, ifindex, &o.info, odir,
-					     r.info.tc_attach, true)) {
+					     r.info.tc_attach,
+					     r.info.xdp_prog_id, true)) {
 			pr_err("cannot clear %s", odir);
 			return XT_EXIT_FAIL;
 		}
@@ -1291,6 +1300,11 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 	if (o.info.xdp_attach == XT_XDP_DISPATCHER ?
 	    xt_mp_has(ifindex, o.info.xdp_prog_id) :
 	    xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+		/* The new one may be in the dispatcher without its pins. */
+		if (o.info.xdp_attach == XT_XDP_DISPATCHER &&
+		    xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME,
+				 o.info.xdp_prog_id) < 0)
+			return XT_EXIT_FAIL;
 		if (rename(odir, dir)) {
 			pr_err("cannot move %s back to %s: %s", odir, dir,
 			       strerror(errno));

@@ -78,6 +78,8 @@ struct xt_hook_prog {
 	char name[32];		/* program name, or the filter's kind */
 	__u32 order;		/* XDP: attach mode flags; tcx: position;
 				   cls: priority */
+	bool dispatched;	/* XDP: in libxdp's dispatcher ... */
+	__u32 run_prio;		/* ... at this priority */
 	__u32 handle;		/* cls: filter handle */
 	bool direct_action;	/* cls_bpf: verdict taken from the program */
 	bool ours;		/* xdptag's own */

@@ -122,6 +122,28 @@ bool xt_mp_has(int ifindex, __u32 id)
 	return p != NULL;
 }
 
+int xt_mp_list(int ifindex, struct xt_mp_member *m, int max)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+	int n = 0;
+
+	mp_setup();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return 0;
+	if (!xdp_multiprog__is_legacy(mp))
+		while ((p = xdp_multiprog__next_prog(p, mp)) && n < max) {
+			m[n].id = xdp_program__id(p);
+			m[n].prio = xdp_program__run_prio(p);
+			snprintf(m[n].name, sizeof(m[n].name), "%s",
+				 xdp_program__name(p));
+			n++;
+		}
+	xdp_multiprog__close(mp);
+	return n;
+}
+
 static __u32 mode_to_flags(enum xdp_attach_mode m)
 {
 	return m == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
@@ -218,7 +240,8 @@ out:
 	return err;
 }
 
-int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name)
+int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
+		 __u32 keep)
 {
 	int n = 0, err;
 
@@ -241,6 +264,7 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name)
 		if (!xdp_multiprog__is_legacy(mp))
 			while ((p = xdp_multiprog__next_prog(p, mp)))
 				if (id ? xdp_program__id(p) == id :
+				    xdp_program__id(p) != keep &&
 				    !strcmp(xdp_program__name(p), name))
 					break;
 		if (!p) {

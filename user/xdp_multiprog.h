@@ -40,14 +40,29 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 /* libxdp's last warning: why it refused, for XT_XDP_ALONE_REFUSED. */
 const char *xt_mp_why(void);
 
+/* A program in a dispatcher. */
+struct xt_mp_member {
+	__u32 id;
+	__u32 prio;		/* run priority: lower runs first */
+	char name[32];
+};
+
+/*
+ * The programs of ifindex's dispatcher, in run order, at most max:
+ * how many (0: no dispatcher).
+ */
+int xt_mp_list(int ifindex, struct xt_mp_member *m, int max);
+
 /* Whether the dispatcher of ifindex runs the program id. */
 bool xt_mp_has(int ifindex, __u32 id);
 
 /*
  * Remove from the dispatcher of ifindex the program id (or, with id 0,
- * every program named name); the other programs keep running.  Returns
- * how many were removed (0: no dispatcher, or not in it), or -errno.
+ * every program named name but the program keep); the other programs
+ * keep running.  Returns how many were removed (0: no dispatcher, or not
+ * in it), or -errno.
  */
-int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name);
+int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
+		 __u32 keep);
 
 #endif

@@ -118,6 +118,7 @@ dcases=(
 	"attach --force on xdptag in a dispatcher: replaced in it, xdp-filter stays"
 	"--xdp-attach direct: xdptag alone on the hook"
 	"--xdp-attach dispatcher on a bare interface makes a dispatcher"
+	"status lists xdp-filter in the dispatcher, before xdptag's XDP"
 )
 acases=(
 	"default attach where the kernel refuses the dispatcher: alone, status says why"
@@ -159,6 +160,11 @@ rcv xdp-filter load "$B" >/dev/null 2>&1 || not_ok "xdp-filter load"
 rcv xdp-filter port 7777 --proto udp >/dev/null 2>&1 ||
 	not_ok "xdp-filter port"
 check "${dcases[1]}" "0 $N $N xdpfilt_alw_all xdptag_xdp" "$(counts) $(progs)"
+# The others: xdp-filter's program, not the dispatcher, nor xdptag's.
+others=$(xt status "$B" | sed -n '/^  others/,/^  bridge/p' | grep ' xdp ')
+check "${dcases[10]}" "1 0" \
+	"$(grep -Ec "^ +xdp native prog [0-9]+ xdpfilt_alw_all in libxdp's dispatcher, priority [0-9]+ \(before xdptag's XDP\): runs before xdptag's TC stage$" <<<"$others") $(grep -c 'xdp_dispatcher\|xdptag_xdp' <<<"$others")"
+echo "$others" | sed 's/^/# /'
 
 # 2. Detach xdptag first: only its program goes.
 xt detach "$B" >/dev/null
