@@ -253,8 +253,11 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
 
 		mp = xdp_multiprog__get_from_ifindex(ifindex);
 		err = libxdp_get_error(mp);
-		if (err == -ENOENT || (!err && !mp))
+		if (err == -ENOENT || (!err && !mp)) {
+			/* Pins of a dispatcher removed behind libxdp's back. */
+			libxdp_clean_references(ifindex);
 			return n;
+		}
 		if (err) {
 			libxdp_strerror(err, buf, sizeof(buf));
 			pr_err("cannot read the XDP dispatcher of %s: %s",
