@@ -215,20 +215,13 @@ check "${dcases[9]}" "1 xdptag_xdp $N $N $N" \
 xt detach "$B" >/dev/null
 
 # 10. What the dispatcher costs per packet: xdptag alone (on A) against
-# libxdp's dispatcher running xdptag (on B), both with the built-in rules,
-# in BPF_PROG_TEST_RUN on the bench frame, interleaved (bench/xt_bench.c,
-# `make bench` builds it).  Printed, not asserted: docs/coexistence.md.
+# libxdp's dispatcher running xdptag (on B), in BPF_PROG_TEST_RUN,
+# interleaved (bench/dispatcher_cost.sh; `make bench` builds xt_bench).
+# Printed, not asserted: docs/performance.md.
 XB=$PWD/$BUILD/bench/xt_bench
 if [ -x "$XB" ]; then
 	on_exit ip netns exec "$SND" "$XT" detach "$A"
-	ip netns exec "$SND" "$XT" attach "$A" --xdp-attach direct >/dev/null 2>&1
-	xt attach "$B" --xdp-attach dispatcher >/dev/null 2>&1
-	alone=$(ip netns exec "$SND" "$XT" status "$A" |
-		sed -n 's/^  xdp .* prog \([0-9]*\).*/\1/p')
-	disp=$(ip -n "$RCV" -d link show dev "$B" |
-	       grep -o 'prog/xdp.* id [0-9]*' | awk '{print $NF}')
-	"$XB" ids 21 200000 "$alone" "$disp" | sed 's/^/# dispatcher cost: /'
-	ip netns exec "$SND" "$XT" detach "$A" >/dev/null
-	xt detach "$B" >/dev/null
+	bench/dispatcher_cost.sh "$XT" "$XB" "$SND" "$A" "$RCV" "$B" |
+		sed 's/^/# dispatcher cost: /'
 fi
 finish
