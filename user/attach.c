@@ -317,22 +317,6 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
-/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
-static bool xdp_is_dispatcher(__u32 id)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-	bool yes;
-
-	if (fd < 0)
-		return false;
-	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	      !strcmp(info.name, "xdp_dispatcher");
-	close(fd);
-	return yes;
-}
-
 /*
  * What is on the interface now.  Without --force any XDP program is
  * refused; with it, the program is replaced in the mode it runs in.
@@ -354,7 +338,7 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
-	if (st->mp && xdp_is_dispatcher(id))
+	if (st->mp && xt_mp_is_dispatcher(id))
 		return XT_EXIT_OK;	/* joined in skels_load() */
 	if (st->mp) {
 		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force --xdp-attach direct replaces that program",
@@ -439,7 +423,8 @@ static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
 /*
  * The kernel refused libxdp's dispatcher (why in st->placed): asked for,
  * an error; by default, the XDP stage alone, from new skeletons (the old
- * ones were tried).  Returns 0 or -errno.
+ * ones were tried), the reason in the "Attached" line and in status (-v
+ * shows libxdp's words).  Returns 0 or -errno.
  */
 static int xdp_alone_fallback(struct attach_state *st,
 			      const struct xt_settings *s, enum xt_mode mode,
@@ -454,8 +439,6 @@ static int xdp_alone_fallback(struct attach_state *st,
 		       libxdp[0] ? ": " : "", libxdp);
 		return -EOPNOTSUPP;
 	}
-	printf("XDP alone on %s: %s%s%s\n", st->ifname,
-	       xt_xdp_alone_why(st->placed), libxdp[0] ? ": " : "", libxdp);
 	xdptag_tc__destroy(st->tc);
 	xdptag__destroy(st->xdp);
 	st->tc = NULL;
@@ -600,11 +583,27 @@ static int tc_stage_attach(struct attach_state *st,
 	return tc_attach(st, o->tc_prio, replace);
 }
 
-/* xt_info, then every pin of the table (user/pins.c) in st->dir. */
-static int pins_create(struct attach_state *st, struct xt_attach_info *info)
+/* Both entries of xt_info (one per generation) say info. */
+static int info_write(struct attach_state *st,
+		      const struct xt_attach_info *info)
 {
-	char dir[XT_PIN_DIR_LEN];
 	__u32 gen;
+
+	for (gen = 0; gen < 2; gen++)
+		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
+			pr_err("cannot write the xt_info map: %s",
+			       strerror(errno));
+			return -errno;
+		}
+	return 0;
+}
+
+/* The pin directory with xt_info in it: the record, before the rest. */
+static int record_start(struct attach_state *st,
+			const struct xt_attach_info *info)
+{
+	char dir[XT_PIN_DIR_LEN], path[XT_PIN_DIR_LEN + 32];
+	int err;
 
 	/* One entry per generation; both the same until a `rules load`. */
 	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
@@ -614,19 +613,36 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
 	}
-	for (gen = 0; gen < 2; gen++)
-		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
-			pr_err("cannot write the xt_info map: %s",
-			       strerror(errno));
-			return -errno;
-		}
+	err = info_write(st, info);
+	if (err)
+		return err;
 	xt_pin_dir(st->ifname, dir, sizeof(dir));
 	if (mkdir(dir, 0700)) {
 		pr_err("cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	strcpy(st->dir, dir);
-	return xt_pins_create(dir, st->xdp->obj, st->tc->obj, st->info_fd);
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 xt_pin_table[XT_PIN_INFO].name);
+	if (bpf_obj_pin(st->info_fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * xt_info (made now, or by record_start() before libxdp attached the XDP
+ * stage: then rewritten), then every pin of the table (user/pins.c) in
+ * st->dir.
+ */
+static int pins_create(struct attach_state *st, struct xt_attach_info *info)
+{
+	int err = st->info_fd < 0 ? record_start(st, info) :
+		  info_write(st, info);
+
+	return err ? err : xt_pins_create(st->dir, st->xdp->obj, st->tc->obj,
+					  st->info_fd);
 }
 
 static int leftovers_clear(const char *ifname, int ifindex,
@@ -795,11 +811,33 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (ret)
 		goto out;
 	ret = XT_EXIT_FAIL;
+	/*
+	 * In the dispatcher libxdp loads and attaches in one step, so the
+	 * record comes first: an ATTACHING xt_info with no program id, by
+	 * which a later attach or detach removes an xdptag program from the
+	 * dispatcher if we die before the other pins (record_undo()).
+	 */
+	if (st.mp) {
+		struct xt_attach_info early = {
+			.ifindex = st.ifindex, .state = XT_STATE_ATTACHING,
+			.xdp_attach = XT_XDP_DISPATCHER,
+			.tc_attach = XT_TC_TCX,	/* nothing but its pin */
+		};
+
+		if (old && rename(dir, old_dir)) {
+			pr_err("cannot move %s aside: %s", dir,
+			       strerror(errno));
+			goto out;
+		}
+		moved = old != NULL;
+		if (record_start(&st, &early))
+			goto undo;
+	}
 	err = skels_load(&st, &s, mode, o->bridge, o->no_meta);
 	if (err == -EOPNOTSUPP && st.mp)
 		err = xdp_alone_fallback(&st, &s, mode, o);
 	if (err)
-		goto out;
+		goto undo;
 	maps = (struct xt_rule_maps){
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
 		.active = bpf_map__fd(st.xdp->maps.xt_active),
@@ -808,7 +846,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	};
 	if (xt_ruleset_install(&maps, &comp)) {
 		pr_err("cannot install the ruleset: %s", strerror(errno));
-		goto out;
+		goto undo;
 	}
 	st.active_fd = maps.active;
 
@@ -850,7 +888,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	 * saying ATTACHED, so that the next attach or detach finds both
 	 * records if we die (leftovers_clear: replace_clear).
 	 */
-	if (old && rename(dir, old_dir)) {
+	if (old && !moved && rename(dir, old_dir)) {
 		pr_err("cannot move %s aside: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -1076,11 +1114,11 @@ static const __u32 xdp_modes[] = {
 
 /*
  * Remove from ifindex the XDP program id (or, with id 0, any program
- * named name), in whichever mode it runs.  Returns how many were removed,
- * or -errno.
+ * named name but keep), in whichever mode it runs, alone or in libxdp's
+ * dispatcher.  Returns how many were removed, or -errno.
  */
 static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
-			   const char *name)
+			   const char *name, __u32 keep)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err, fd, n = 0;
@@ -1094,7 +1132,8 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
 		__u32 cur = xdp_slot_id(&q, xdp_modes[i]);
 
-		if (!cur || (id ? cur != id : !prog_named(cur, name)))
+		if (!cur || (id ? cur != id :
+			     cur == keep || !prog_named(cur, name)))
 			continue;
 		fd = bpf_prog_get_fd_by_id(cur);
 		if (fd < 0) {
@@ -1113,7 +1152,7 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 		n++;
 	}
 	/* Or as one of the programs of libxdp's dispatcher. */
-	err = xt_mp_remove(ifname, ifindex, id, name, 0);
+	err = xt_mp_remove(ifname, ifindex, id, name, keep);
 	return err < 0 ? err : n + err;
 }
 
@@ -1141,7 +1180,9 @@ static int tc_remove_named(const char *ifname, int ifindex, unsigned int prio)
  * No pins for ifname, yet programs with our names on it: xdptag's
  * orphans (an attach by an older build killed before it pinned, or pins
  * kept in a mount namespace that is gone).  Remove them: the XDP program
- * by name, a tcx link of a program with our name, our TC filter by handle
+ * by name, alone or in libxdp's dispatcher, a dispatcher left running
+ * nothing (libxdp's pins, and with them its programs' links, were in
+ * that mount namespace's bpffs too), a tcx link of a program with our name, our TC filter by handle
  * and program name at the default prio and at prio.  A clsact they may
  * have made is left (nothing says whose).  Returns how many programs were
  * removed, or -errno.
@@ -1150,9 +1191,14 @@ static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
 {
 	int n, x, t = 0;
 
-	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME);
+	/* First a dispatcher whose programs went with their pins. */
+	x = xt_mp_dead_remove(ifname, ifindex);
+	if (x < 0)
+		return x;
+	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME, 0);
 	if (n < 0)
 		return n;
+	n += x;
 	x = xt_tcx_detach_named(ifindex, XT_TC_PROG_NAME);
 	if (x < 0) {
 		pr_err("cannot detach the tcx links of %s: %s", ifname,
@@ -1205,11 +1251,16 @@ static int record_open(const char *dir, struct pin_record *r)
 /*
  * Undo everything the record names on ifindex, then remove the pins.
  * keep_clsact: the clsact may be the replaced attachment's (--force).
+ * A record without an XDP program id was made before libxdp attached the
+ * program (record_start()): every xdptag program goes, but keep (the
+ * replaced attachment's).
  */
 static int record_undo(const char *ifname, int ifindex, const char *dir,
-		       const struct xt_attach_info *info, bool keep_clsact)
+		       const struct xt_attach_info *info, bool keep_clsact,
+		       __u32 keep)
 {
-	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0)
+	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id,
+			    XT_XDP_PROG_NAME, keep) < 0)
 		return -1;
 	if (info->tc_attach == XT_TC_TCX ?
 	    tcx_remove(ifname, dir, info, true) :
@@ -1277,7 +1328,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		/* The new one's clsact may be the old one's: kept for it. */
 		if (record_undo(ifname, ifindex, dir, &r.info,
 				o.info.tc_attach == XT_TC_CLS &&
-				o.info.created_clsact))
+				o.info.created_clsact, o.info.xdp_prog_id))
 			return XT_EXIT_FAIL;
 	} else if (err == -ENOENT && !stat(dir, &sb)) {
 		/* Killed between mkdir and the first pin. */
@@ -1314,7 +1365,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		       ifname);
 		return XT_EXIT_OK;
 	}
-	if (record_undo(ifname, ifindex, odir, &o.info, false))
+	if (record_undo(ifname, ifindex, odir, &o.info, false, 0))
 		return XT_EXIT_FAIL;
 	printf("Undid an interrupted attach --force of %s, and removed the attachment it was replacing\n",
 	       ifname);
@@ -1378,7 +1429,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		printf("Removed the pins of a deleted interface %s\n", ifname);
 		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
-	if (record_undo(ifname, ifindex, dir, &r.info, false))
+	if (record_undo(ifname, ifindex, dir, &r.info, false, 0))
 		return XT_EXIT_FAIL;
 	printf("Undid an interrupted %s of %s\n", state_verb(r.info.state),
 	       ifname);
@@ -1442,7 +1493,7 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	if (r.info.state != XT_STATE_ATTACHED) {
-		if (!record_undo(ifname, ifindex, dir, &r.info, false)) {
+		if (!record_undo(ifname, ifindex, dir, &r.info, false, 0)) {
 			printf("Detached xdptag from %s (an interrupted %s, now undone)\n",
 			       ifname, state_verb(r.info.state));
 			ret = XT_EXIT_OK;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
@@ -83,6 +84,111 @@ static void mp_setup(void)
 	libxdp_set_print(mp_print);
 }
 
+/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
+bool xt_mp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      !strcmp(info.name, "xdp_dispatcher");
+	close(fd);
+	return yes;
+}
+
+/* The XDP program of each mode on ifindex: drv, skb, hw; 0 if none. */
+static int mp_slots(int ifindex, __u32 ids[3])
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err = bpf_xdp_query(ifindex, 0, &q);
+
+	ids[0] = err ? 0 : q.drv_prog_id;
+	ids[1] = err ? 0 : q.skb_prog_id;
+	ids[2] = err ? 0 : q.hw_prog_id;
+	return err;
+}
+
+/*
+ * Is there a dispatcher on ifindex at all?  Asked before libxdp, which
+ * makes its directory under the bpffs when it looks.
+ */
+static bool mp_maybe(int ifindex)
+{
+	__u32 ids[3];
+	int i;
+
+	mp_slots(ifindex, ids);
+	for (i = 0; i < 3; i++)
+		if (ids[i] && xt_mp_is_dispatcher(ids[i]))
+			return true;
+	return false;
+}
+
+/* Does an extension (freplace) link run a program in a slot of id? */
+static bool mp_has_ext(__u32 id)
+{
+	__u32 lid = 0;
+
+	while (!bpf_link_get_next_id(lid, &lid)) {
+		struct bpf_link_info li = { 0 };
+		__u32 len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(lid);
+		bool yes;
+
+		if (fd < 0)
+			continue;
+		yes = !bpf_obj_get_info_by_fd(fd, &li, &len) &&
+		      li.type == BPF_LINK_TYPE_TRACING &&
+		      li.tracing.target_obj_id == id;
+		close(fd);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
+int xt_mp_dead_remove(const char *ifname, int ifindex)
+{
+	static const __u32 modes[3] = {
+		XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_HW_MODE,
+	};
+	__u32 ids[3];
+	int i, fd, err, n = 0;
+
+	if (mp_slots(ifindex, ids))
+		return 0;
+	for (i = 0; i < 3; i++) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+
+		if (!ids[i] || !xt_mp_is_dispatcher(ids[i]) ||
+		    mp_has_ext(ids[i]))
+			continue;
+		fd = bpf_prog_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		/* Compare and swap: never a dispatcher rebuilt meanwhile. */
+		ao.old_prog_fd = fd;
+		err = bpf_xdp_attach(ifindex, -1, modes[i] | XDP_FLAGS_REPLACE,
+				     &ao);
+		close(fd);
+		if (err) {
+			pr_err("cannot remove the empty XDP dispatcher of %s: %s",
+			       ifname, strerror(-err));
+			return err;
+		}
+		n++;
+	}
+	if (n && !access(MP_DIR, F_OK)) {
+		mp_setup();
+		libxdp_clean_references(ifindex);
+	}
+	return n;
+}
+
 const char *xt_mp_why(void)
 {
 	return mp_why[0] ? mp_why : "libxdp gave no reason";
@@ -93,6 +199,8 @@ int xt_mp_present(int ifindex)
 	struct xdp_multiprog *mp;
 	int err, yes;
 
+	if (!mp_maybe(ifindex))
+		return 0;
 	mp_setup();
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	err = libxdp_get_error(mp);
@@ -110,6 +218,8 @@ bool xt_mp_has(int ifindex, __u32 id)
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 
+	if (!mp_maybe(ifindex))
+		return false;
 	mp_setup();
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp)
@@ -128,6 +238,8 @@ int xt_mp_list(int ifindex, struct xt_mp_member *m, int max)
 	struct xdp_program *p = NULL;
 	int n = 0;
 
+	if (!mp_maybe(ifindex))
+		return 0;
 	mp_setup();
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp)
@@ -245,6 +357,14 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
 {
 	int n = 0, err;
 
+	/* Pins of a dispatcher removed behind libxdp's back go too. */
+	if (!mp_maybe(ifindex)) {
+		if (!access(MP_DIR, F_OK)) {
+			mp_setup();
+			libxdp_clean_references(ifindex);
+		}
+		return 0;
+	}
 	mp_setup();
 	for (;;) {
 		struct xdp_multiprog *mp;
@@ -253,11 +373,8 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
 
 		mp = xdp_multiprog__get_from_ifindex(ifindex);
 		err = libxdp_get_error(mp);
-		if (err == -ENOENT || (!err && !mp)) {
-			/* Pins of a dispatcher removed behind libxdp's back. */
-			libxdp_clean_references(ifindex);
+		if (err == -ENOENT || (!err && !mp))
 			return n;
-		}
 		if (err) {
 			libxdp_strerror(err, buf, sizeof(buf));
 			pr_err("cannot read the XDP dispatcher of %s: %s",

@@ -19,6 +19,16 @@ struct bpf_object;
  */
 #define XT_MP_RUN_PRIO	200
 
+/* Is program id libxdp's dispatcher (by its name)? */
+bool xt_mp_is_dispatcher(__u32 id);
+
+/*
+ * Remove from ifindex a dispatcher that runs nothing (no extension link
+ * targets it: its programs' links went with the bpffs they were pinned
+ * in), and libxdp's pins of it.  Returns how many, or -errno.
+ */
+int xt_mp_dead_remove(const char *ifname, int ifindex);
+
 /* 1: ifindex runs libxdp's dispatcher, 0: it does not, or -errno. */
 int xt_mp_present(int ifindex);
 

@@ -134,7 +134,7 @@ if [ "$disp" = 0 ]; then
 	# This host refuses extension programs; 6.12 refuses xdptag's in
 	# libxdp 1.3's slots.  Either way the reason reaches status.
 	check "${acases[0]}" "0 1 xdptag_xdp yes" \
-		"$rc $(grep -c "^XDP alone on $B: this kernel refuses" <<<"$out") $(on_b) $(grep -q '^this kernel refuses .*(.*)$' <<<"$why" && echo yes)"
+		"$rc $(grep -c "^Attached xdptag to $B: XDP in native mode (prog [0-9]*, alone: this kernel refuses .*), TC" <<<"$out") $(on_b) $(grep -q '^this kernel refuses .*(.*)$' <<<"$why" && echo yes)"
 	echo "# $line"
 	check "${acases[1]}" "" "$(libxdp_left)"
 	check "${acases[2]}" "$N $N $N" "$(counts)"
