@@ -84,18 +84,47 @@ static void mp_setup(void)
 	libxdp_set_print(mp_print);
 }
 
-/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
-bool xt_mp_is_dispatcher(__u32 id)
+/* libxdp 1.3's headers/xdp/prog_dispatcher.h: its config starts so. */
+#define MP_MAGIC	236
+
+/* Does map id hold a libxdp dispatcher's config (its .rodata)? */
+static bool mp_config_map(__u32 id)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi), key = 0;
+	int fd = bpf_map_get_fd_by_id(id);
+	unsigned char v[512];
 	bool yes;
 
 	if (fd < 0)
 		return false;
-	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	      !strcmp(info.name, "xdp_dispatcher");
+	yes = !bpf_obj_get_info_by_fd(fd, &mi, &len) &&
+	      strstr(mi.name, ".rodata") && mi.value_size <= sizeof(v) &&
+	      mi.value_size >= 1 && !bpf_map_lookup_elem(fd, &key, v) &&
+	      v[0] == MP_MAGIC;
+	close(fd);
+	return yes;
+}
+
+/*
+ * libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c): its name,
+ * and its config in .rodata, which a program only named so lacks.
+ */
+bool xt_mp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), maps[8], i;
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 8;
+	info.map_ids = (__u64)(unsigned long)maps;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !strcmp(info.name, "xdp_dispatcher"))
+		for (i = 0; i < info.nr_map_ids && i < 8 && !yes; i++)
+			yes = mp_config_map(maps[i]);
 	close(fd);
 	return yes;
 }

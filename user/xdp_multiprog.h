@@ -19,7 +19,7 @@ struct bpf_object;
  */
 #define XT_MP_RUN_PRIO	200
 
-/* Is program id libxdp's dispatcher (by its name)? */
+/* Is program id libxdp's dispatcher (its name and its config)? */
 bool xt_mp_is_dispatcher(__u32 id);
 
 /*
