@@ -317,6 +317,18 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
+/* What XDP runs on the interface; prints why not. */
+static int xdp_query(const struct attach_state *st,
+		     struct bpf_xdp_query_opts *q)
+{
+	int err = bpf_xdp_query(st->ifindex, 0, q);
+
+	if (err)
+		pr_err("cannot query XDP on %s: %s", st->ifname,
+		       strerror(-err));
+	return err;
+}
+
 /*
  * What is on the interface now.  Without --force any XDP program is
  * refused; with it, the program is replaced in the mode it runs in.
@@ -326,14 +338,9 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	__u32 id, have;
-	int err;
 
-	err = bpf_xdp_query(st->ifindex, 0, &q);
-	if (err) {
-		pr_err("cannot query XDP on %s: %s", st->ifname,
-		       strerror(-err));
+	if (xdp_query(st, &q))
 		return XT_EXIT_FAIL;
-	}
 	id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ?
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
@@ -388,7 +395,6 @@ static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
 		     enum xt_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int err;
 
 	st->placed = XT_XDP_DIRECT;
 	if (o->xdp_attach == XT_XDP_DIRECT)
@@ -405,12 +411,8 @@ static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
 	st->placed = XT_XDP_DISPATCHER;
 	if (o->xdp_attach == XT_XDP_DISPATCHER || xt_mp_present(st->ifindex) > 0)
 		return XT_EXIT_OK;
-	err = bpf_xdp_query(st->ifindex, 0, &q);
-	if (err) {
-		pr_err("cannot query XDP on %s: %s", st->ifname,
-		       strerror(-err));
+	if (xdp_query(st, &q))
 		return XT_EXIT_FAIL;
-	}
 	if (!q.drv_prog_id && !q.skb_prog_id && !q.hw_prog_id) {
 		st->mp_try = true;
 		return XT_EXIT_OK;
@@ -1117,8 +1119,28 @@ static const __u32 xdp_modes[] = {
  * named name but keep), in whichever mode it runs, alone or in libxdp's
  * dispatcher.  Returns how many were removed, or -errno.
  */
-static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
-			   const char *name, __u32 keep)
+/* What xdp_slots_remove() removes. */
+struct xdp_match {
+	__u32 id;		/* this program, or with 0: */
+	const char *name;	/* those named so (NULL: dead dispatchers) */
+	__u32 keep;		/* but this one */
+};
+
+static bool xdp_matches(__u32 cur, const struct xdp_match *m)
+{
+	if (m->id)
+		return cur == m->id;
+	if (cur == m->keep)
+		return false;
+	return m->name ? prog_named(cur, m->name) : xt_mp_dead(cur);
+}
+
+/*
+ * Remove from ifindex the XDP program of each mode that m matches, by
+ * compare and swap.  Returns how many, or -errno.
+ */
+static int xdp_slots_remove(const char *ifname, int ifindex,
+			    const struct xdp_match *m)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err, fd, n = 0;
@@ -1132,8 +1154,7 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
 		__u32 cur = xdp_slot_id(&q, xdp_modes[i]);
 
-		if (!cur || (id ? cur != id :
-			     cur == keep || !prog_named(cur, name)))
+		if (!cur || !xdp_matches(cur, m))
 			continue;
 		fd = bpf_prog_get_fd_by_id(cur);
 		if (fd < 0) {
@@ -1151,6 +1172,17 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 		}
 		n++;
 	}
+	return n;
+}
+
+static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
+			   const char *name, __u32 keep)
+{
+	const struct xdp_match m = { .id = id, .name = name, .keep = keep };
+	int n = xdp_slots_remove(ifname, ifindex, &m), err;
+
+	if (n < 0)
+		return n;
 	/* Or as one of the programs of libxdp's dispatcher. */
 	err = xt_mp_remove(ifname, ifindex, id, name, keep);
 	return err < 0 ? err : n + err;
@@ -1192,9 +1224,11 @@ static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
 	int n, x, t = 0;
 
 	/* First a dispatcher whose programs went with their pins. */
-	x = xt_mp_dead_remove(ifname, ifindex);
+	x = xdp_slots_remove(ifname, ifindex, &(struct xdp_match){ 0 });
 	if (x < 0)
 		return x;
+	if (x)
+		xt_mp_clean(ifindex);
 	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME, 0);
 	if (n < 0)
 		return n;

@@ -180,42 +180,18 @@ static bool mp_has_ext(__u32 id)
 	return false;
 }
 
-int xt_mp_dead_remove(const char *ifname, int ifindex)
+bool xt_mp_dead(__u32 id)
 {
-	static const __u32 modes[3] = {
-		XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_HW_MODE,
-	};
-	__u32 ids[3];
-	int i, fd, err, n = 0;
+	return xt_mp_is_dispatcher(id) && !mp_has_ext(id);
+}
 
-	if (mp_slots(ifindex, ids))
-		return 0;
-	for (i = 0; i < 3; i++) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
-
-		if (!ids[i] || !xt_mp_is_dispatcher(ids[i]) ||
-		    mp_has_ext(ids[i]))
-			continue;
-		fd = bpf_prog_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		/* Compare and swap: never a dispatcher rebuilt meanwhile. */
-		ao.old_prog_fd = fd;
-		err = bpf_xdp_attach(ifindex, -1, modes[i] | XDP_FLAGS_REPLACE,
-				     &ao);
-		close(fd);
-		if (err) {
-			pr_err("cannot remove the empty XDP dispatcher of %s: %s",
-			       ifname, strerror(-err));
-			return err;
-		}
-		n++;
-	}
-	if (n && !access(MP_DIR, F_OK)) {
-		mp_setup();
-		libxdp_clean_references(ifindex);
-	}
-	return n;
+void xt_mp_clean(int ifindex)
+{
+	/* No directory, no pins; and libxdp would make it. */
+	if (access(MP_DIR, F_OK))
+		return;
+	mp_setup();
+	libxdp_clean_references(ifindex);
 }
 
 const char *xt_mp_why(void)
@@ -388,10 +364,7 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
 
 	/* Pins of a dispatcher removed behind libxdp's back go too. */
 	if (!mp_maybe(ifindex)) {
-		if (!access(MP_DIR, F_OK)) {
-			mp_setup();
-			libxdp_clean_references(ifindex);
-		}
+		xt_mp_clean(ifindex);
 		return 0;
 	}
 	mp_setup();

@@ -23,11 +23,14 @@ struct bpf_object;
 bool xt_mp_is_dispatcher(__u32 id);
 
 /*
- * Remove from ifindex a dispatcher that runs nothing (no extension link
- * targets it: its programs' links went with the bpffs they were pinned
- * in), and libxdp's pins of it.  Returns how many, or -errno.
+ * Is program id a dispatcher that runs nothing: no extension link
+ * targets it (its programs' links went with the bpffs they were pinned
+ * in)?  Such an orphan is removed like any other.
  */
-int xt_mp_dead_remove(const char *ifname, int ifindex);
+bool xt_mp_dead(__u32 id);
+
+/* Remove libxdp's pins of dispatchers no longer on ifindex. */
+void xt_mp_clean(int ifindex);
 
 /* 1: ifindex runs libxdp's dispatcher, 0: it does not, or -errno. */
 int xt_mp_present(int ifindex);
