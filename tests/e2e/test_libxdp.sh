@@ -96,6 +96,20 @@ libxdp_left() {
 # The status line of the XDP stage, prog id blanked.
 xdp_line() { xt status "$B" | sed -n 's/^  xdp     //p' | sed 's/prog [0-9]*/prog N/'; }
 
+# What the dispatcher costs per packet: xdptag alone (on A) against
+# libxdp's dispatcher running xdptag (on B), in BPF_PROG_TEST_RUN,
+# interleaved, where the kernel runs it; else the estimate
+# (bench/dispatcher_cost.sh; `make bench` builds xt_bench).  Printed, not
+# asserted (tests/run.sh shows `# measured:` lines always):
+# docs/performance.md.  A and B must be bare.
+cost() {
+	local xb=$PWD/$BUILD/bench/xt_bench
+	[ -x "$xb" ] || return 0
+	on_exit ip netns exec "$SND" "$XT" detach "$A"
+	bench/dispatcher_cost.sh "$XT" "$xb" "$SND" "$A" "$RCV" "$B" |
+		sed 's/^/# measured: /'
+}
+
 # 0. The default on a bare interface: the dispatcher where the kernel
 # takes it, else xdptag alone with the reason.
 out=$(attach 2>&1)
@@ -146,6 +160,7 @@ if [ "$disp" = 0 ]; then
 	check "${acases[3]}" "1 1 1 0 " \
 		"$rc $(wc -l <<<"$out") $(grep -c "^Error: $B: this kernel refuses .*; --xdp-attach direct attaches xdptag alone$" <<<"$out") $(ls /sys/fs/bpf/xdptag | grep -c "$B") $(on_b)$(libxdp_left)"
 	echo "$out" | sed 's/^/# /'
+	cost
 	finish
 fi
 for c in "${acases[@]}"; do
@@ -214,14 +229,5 @@ check "${dcases[9]}" "1 xdptag_xdp $N $N $N" \
 	"$(grep -c "in libxdp's dispatcher" <<<"$out") $(progs) $(counts)"
 xt detach "$B" >/dev/null
 
-# 10. What the dispatcher costs per packet: xdptag alone (on A) against
-# libxdp's dispatcher running xdptag (on B), in BPF_PROG_TEST_RUN,
-# interleaved (bench/dispatcher_cost.sh; `make bench` builds xt_bench).
-# Printed, not asserted: docs/performance.md.
-XB=$PWD/$BUILD/bench/xt_bench
-if [ -x "$XB" ]; then
-	on_exit ip netns exec "$SND" "$XT" detach "$A"
-	bench/dispatcher_cost.sh "$XT" "$XB" "$SND" "$A" "$RCV" "$B" |
-		sed 's/^/# dispatcher cost: /'
-fi
+cost
 finish
