@@ -513,8 +513,10 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 
 	if (!c->nentries)
 		return 0;
+	/* The largest size allowed is still tried, however full. */
 	while (nslots < 2 * c->nentries ||
-	       (nslots >= TAB_BIG_SLOTS && 8 * c->nentries > 3 * nslots))
+	       (nslots >= TAB_BIG_SLOTS && nslots < XT_PFX_MAX_SLOTS &&
+		8 * c->nentries > 3 * nslots))
 		nslots *= 2;
 	for (; nslots <= XT_PFX_MAX_SLOTS; nslots *= 2) {
 		t.slot = calloc(nslots, sizeof(*t.slot));
