@@ -11,6 +11,9 @@
 #   PEER_ROUNDS=11 PEER_REPEAT=1000000  the peer tier's
 #   XT_VARIANTS="no-pfx ..."            the variant builds the peer tier
 #                                       measures too (make bench: all)
+#   XT_VARIANTS_STATELESS=1             the variants with the default rules
+#                                       less their stateful rules, to
+#                                       compare with xdptag-stateless
 #   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
 #                                       xdptag with too (one row each)
 #   ONLY=peer|prog|dispatcher|veth      one part only
