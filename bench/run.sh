@@ -11,9 +11,12 @@
 #   PEER_ROUNDS=11 PEER_REPEAT=1000000  the peer tier's
 #   XT_VARIANTS="no-pfx ..."            the variant builds the peer tier
 #                                       measures too (make bench: all)
+#   XT_VARIANTS_STATELESS=1             the variants with the default rules
+#                                       less their stateful rules, to
+#                                       compare with xdptag-stateless
 #   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
 #                                       xdptag with too (one row each)
-#   ONLY=peer|prog|veth                 one part only
+#   ONLY=peer|prog|dispatcher|veth      one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only
 #   RX_STACK=rst|noroute|otherhost      what the receiving host does with
@@ -49,7 +52,8 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
-rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/veth.txt "$OUT"/replay.txt \
+rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/dispatcher.txt "$OUT"/veth.txt \
+	"$OUT"/replay.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
 # A receiver (APID) or the reply sink (SPID) still holding its interface
@@ -76,6 +80,25 @@ if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then
 	     "$PROG_REPEAT)"
 	"$XB" prog "$PROG_ROUNDS" "$PROG_REPEAT" >"$OUT/prog.txt" ||
 		die "prog bench failed"
+fi
+
+# ------------------------------------------------------------ dispatcher --
+# xdptag in libxdp's dispatcher against xdptag alone: measured where the
+# kernel runs the dispatcher, estimated where it refuses it (the line says
+# which; bench/dispatcher_cost.sh).
+if [ -z "$ONLY" ] || [ "$ONLY" = dispatcher ]; then
+	echo "== per-packet cost of libxdp's dispatcher (BPF_PROG_TEST_RUN," \
+	     "$PEER_ROUNDS rounds x $PEER_REPEAT)"
+	ns_new DA
+	DAA="xd$$a"
+	DAB="xd$$b"
+	veth_pair "$DAA" "$DA" "$DAB" "$DA" || die "cannot make the veth pair"
+	on_exit ip netns exec "$DA" "$XT" detach "$DAA"
+	on_exit ip netns exec "$DA" "$XT" detach "$DAB"
+	bench/dispatcher_cost.sh "$XT" "$XB" "$DA" "$DAA" "$DA" "$DAB" \
+		"$PEER_ROUNDS" "$PEER_REPEAT" >"$OUT/dispatcher.txt"
+	grep -q '^dispatcher ' "$OUT/dispatcher.txt" ||
+		die "dispatcher bench failed"
 fi
 
 # ------------------------------------------------------------------ veth --

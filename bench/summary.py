@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Summary of a bench run: reads RESULTS/prog.txt and RESULTS/veth.txt
+# Summary of a bench run: reads RESULTS/prog.txt, dispatcher.txt, veth.txt
 # (written by bench/run.sh), prints the table with the targets, writes
 # RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
 # round (same moment, same noise) and the median over rounds is reported.
@@ -137,6 +137,20 @@ if os.path.exists(p):
                    prog[("scale", f"pfx-{n}")][1], 1.05)
     if ("scale", "rules-64") in prog:
         target("XDP 64 rules / 1 rule", prog[("scale", "rules-64")][1], 1.1)
+
+# libxdp's dispatcher (bench/dispatcher_cost.sh): xdptag in it against
+# xdptag alone, measured or estimated; the default --xdp-attach auto uses
+# the dispatcher because this stays under 5% (docs/coexistence.md).
+p = os.path.join(out, "dispatcher.txt")
+if os.path.exists(p):
+    print("\n-- libxdp's dispatcher, BPF_PROG_TEST_RUN (bench/dispatcher_cost.sh)")
+    for line in open(p):
+        print("  " + line.rstrip())
+        f = line.split()
+        if len(f) > 3 and f[0] == "dispatcher":
+            target(f"xdptag in libxdp's dispatcher / alone, {f[1]}"
+                   + (" (qemu)" if f[-1] == "qemu" else ""),
+                   float(f[3]), 1.05, fmt="{:.3f}")
 
 veth = {}           # name -> {round: ns per packet}
 src = {}            # name -> traffic source: xdp (live frames) or skb

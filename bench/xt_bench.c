@@ -742,10 +742,13 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
 	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
 	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
+	/* XT_VARIANTS_STATELESS=1: the variants against xdptag-stateless. */
+	bench_stateless = !!getenv("XT_VARIANTS_STATELESS");
 	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
 	}
+	bench_stateless = 0;
 	if (!b.from_file)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);

@@ -91,6 +91,13 @@ static int ifname_check(const char *ifname)
 
 /* ----------------------------------------------------------- attach --- */
 
+/*
+ * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
+ * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
+ */
+#define XT_XDP_PROG_NAME	xt_pin_table[XT_PIN_XDP_PROG].bpf_name
+#define XT_TC_PROG_NAME		xt_pin_table[XT_PIN_TC_PROG].bpf_name
+
 static __u32 prog_id(int fd)
 {
 	struct bpf_prog_info info = { 0 };
@@ -135,6 +142,8 @@ struct attach_state {
 	__u32 xdp_mode;		/* XDP attached in this mode; 0: not */
 	bool mp;		/* XDP joins libxdp's dispatcher ... */
 	__u32 mp_mode;		/* ... and is in it, in this mode; 0: not */
+	bool mp_try;		/* ... made here unless the kernel refuses */
+	__u32 placed;		/* enum xt_xdp_attach, recorded in xt_info */
 	struct bpf_tc_hook hook;
 	bool hook_created, tc_attached;
 	bool clsact_inherited;	/* the replaced xdptag made the clsact */
@@ -145,6 +154,7 @@ struct attach_state {
 	char dir[XT_PIN_DIR_LEN];	/* pin directory, "" until created */
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
+	__u32 state_sources;	/* the per-source table's size (rules file) */
 };
 
 /*
@@ -191,7 +201,7 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 	if (st->mp_mode &&
 	    xt_mp_remove(st->ifname, st->ifindex,
 			 prog_id(bpf_program__fd(st->xdp->progs.xdptag_xdp)),
-			 NULL) != 1)
+			 NULL, 0) != 1)
 		pr_warn("could not remove xdptag from the XDP dispatcher of %s",
 			st->ifname);
 	if (st->xdp_mode) {
@@ -240,8 +250,7 @@ static int settings_merge(const struct xt_attach_opts *o,
 }
 
 static int skels_load(struct attach_state *st, const struct xt_settings *s,
-		      enum xt_mode mode, __u32 bridge, bool no_meta,
-		      __u32 state_sources)
+		      enum xt_mode mode, __u32 bridge, bool no_meta)
 {
 	const char *hint = xt_verbose ? "" : " (-v shows the verifier log)";
 	struct bpf_map *map;
@@ -263,7 +272,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	st->xdp->rodata->cfg_bridge = bridge;
 	st->xdp->rodata->cfg_no_meta = no_meta;
 	/* The per-source table keeps this size while attached. */
-	err = xt_state_table_size(st->xdp->maps.xt_state, state_sources);
+	err = xt_state_table_size(st->xdp->maps.xt_state, st->state_sources);
 	if (err) {
 		pr_err("cannot size the per-source table: %s", strerror(-err));
 		return err;
@@ -271,7 +280,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	/* In the dispatcher libxdp loads it, as an extension of a slot. */
 	if (st->mp) {
 		err = xt_mp_attach(st->xdp->obj, st->ifname, st->ifindex,
-				   mode_flags[mode], &st->mp_mode);
+				   mode_flags[mode], &st->mp_mode, &st->placed);
 		if (err)
 			return err;
 	} else {
@@ -315,20 +324,16 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	return 0;
 }
 
-/* libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c) by name. */
-static bool xdp_is_dispatcher(__u32 id)
+/* What XDP runs on the interface; prints why not. */
+static int xdp_query(const struct attach_state *st,
+		     struct bpf_xdp_query_opts *q)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-	bool yes;
+	int err = bpf_xdp_query(st->ifindex, 0, q);
 
-	if (fd < 0)
-		return false;
-	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	      !strcmp(info.name, "xdp_dispatcher");
-	close(fd);
-	return yes;
+	if (err)
+		pr_err("cannot query XDP on %s: %s", st->ifname,
+		       strerror(-err));
+	return err;
 }
 
 /*
@@ -340,22 +345,17 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	__u32 id, have;
-	int err;
 
-	err = bpf_xdp_query(st->ifindex, 0, &q);
-	if (err) {
-		pr_err("cannot query XDP on %s: %s", st->ifname,
-		       strerror(-err));
+	if (xdp_query(st, &q))
 		return XT_EXIT_FAIL;
-	}
 	id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ?
 	     q.skb_prog_id : q.hw_prog_id;
 	if (!id)
 		return XT_EXIT_OK;
-	if (st->mp && xdp_is_dispatcher(id))
+	if (st->mp && xt_mp_is_dispatcher(id))
 		return XT_EXIT_OK;	/* joined in skels_load() */
 	if (st->mp) {
-		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force without --xdp-multiprog replaces that program",
+		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force --xdp-attach direct replaces that program",
 		       st->ifname, id);
 		return XT_EXIT_STATE;
 	}
@@ -387,6 +387,74 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	}
 	pr_info("Replacing XDP program %u on %s", id, st->ifname);
 	return XT_EXIT_OK;
+}
+
+/*
+ * Where the XDP stage goes (docs/coexistence.md, "libxdp"): into libxdp's
+ * dispatcher when asked, or by default when the interface has one (also
+ * with --force: the xdptag in it is replaced, not the dispatcher) or has
+ * no XDP program (a dispatcher is made, unless the kernel refuses it:
+ * st->mp_try); alone when asked, for offload, or in place of a lone
+ * program (refused without --force, xdp_existing()).  Sets st->mp and
+ * st->placed.  Returns XT_EXIT_OK or the exit status (message printed).
+ */
+static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
+		     enum xt_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	st->placed = XT_XDP_DIRECT;
+	if (o->xdp_attach == XT_XDP_DIRECT)
+		return XT_EXIT_OK;
+	if (mode == XT_MODE_OFFLOAD) {
+		if (o->xdp_attach == XT_XDP_DISPATCHER) {
+			pr_err("--xdp-attach dispatcher does not go with --mode offload");
+			return XT_EXIT_USAGE;
+		}
+		st->placed = XT_XDP_ALONE_OFFLOAD;
+		return XT_EXIT_OK;
+	}
+	st->mp = true;
+	st->placed = XT_XDP_DISPATCHER;
+	if (o->xdp_attach == XT_XDP_DISPATCHER || xt_mp_present(st->ifindex) > 0)
+		return XT_EXIT_OK;
+	if (xdp_query(st, &q))
+		return XT_EXIT_FAIL;
+	if (!q.drv_prog_id && !q.skb_prog_id && !q.hw_prog_id) {
+		st->mp_try = true;
+		return XT_EXIT_OK;
+	}
+	st->mp = false;
+	st->placed = XT_XDP_ALONE_REPLACED;
+	return XT_EXIT_OK;
+}
+
+/*
+ * The kernel refused libxdp's dispatcher (why in st->placed): asked for,
+ * an error; by default, the XDP stage alone, from new skeletons (the old
+ * ones were tried), the reason in the "Attached" line and in status (-v
+ * shows libxdp's words).  Returns 0 or -errno.
+ */
+static int xdp_alone_fallback(struct attach_state *st,
+			      const struct xt_settings *s, enum xt_mode mode,
+			      const struct xt_attach_opts *o)
+{
+	const char *libxdp = st->placed == XT_XDP_ALONE_REFUSED ?
+			     xt_mp_why() : "";
+
+	if (!st->mp_try) {
+		pr_err("%s: %s%s%s; --xdp-attach direct attaches xdptag alone",
+		       st->ifname, xt_xdp_alone_why(st->placed),
+		       libxdp[0] ? ": " : "", libxdp);
+		return -EOPNOTSUPP;
+	}
+	xdptag_tc__destroy(st->tc);
+	xdptag__destroy(st->xdp);
+	st->tc = NULL;
+	st->xdp = NULL;
+	st->mp = false;
+	st->mp_mode = 0;
+	return skels_load(st, s, mode, o->bridge, o->no_meta);
 }
 
 static int xdp_attach(struct attach_state *st, enum xt_mode mode)
@@ -524,11 +592,27 @@ static int tc_stage_attach(struct attach_state *st,
 	return tc_attach(st, o->tc_prio, replace);
 }
 
-/* xt_info, then every pin of the table (user/pins.c) in st->dir. */
-static int pins_create(struct attach_state *st, struct xt_attach_info *info)
+/* Both entries of xt_info (one per generation) say info. */
+static int info_write(struct attach_state *st,
+		      const struct xt_attach_info *info)
 {
-	char dir[XT_PIN_DIR_LEN];
 	__u32 gen;
+
+	for (gen = 0; gen < 2; gen++)
+		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
+			pr_err("cannot write the xt_info map: %s",
+			       strerror(errno));
+			return -errno;
+		}
+	return 0;
+}
+
+/* The pin directory with xt_info in it: the record, before the rest. */
+static int record_start(struct attach_state *st,
+			const struct xt_attach_info *info)
+{
+	char dir[XT_PIN_DIR_LEN], path[XT_PIN_DIR_LEN + 32];
+	int err;
 
 	/* One entry per generation; both the same until a `rules load`. */
 	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
@@ -538,19 +622,36 @@ static int pins_create(struct attach_state *st, struct xt_attach_info *info)
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
 	}
-	for (gen = 0; gen < 2; gen++)
-		if (bpf_map_update_elem(st->info_fd, &gen, info, BPF_ANY)) {
-			pr_err("cannot write the xt_info map: %s",
-			       strerror(errno));
-			return -errno;
-		}
+	err = info_write(st, info);
+	if (err)
+		return err;
 	xt_pin_dir(st->ifname, dir, sizeof(dir));
 	if (mkdir(dir, 0700)) {
 		pr_err("cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	strcpy(st->dir, dir);
-	return xt_pins_create(dir, st->xdp->obj, st->tc->obj, st->info_fd);
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 xt_pin_table[XT_PIN_INFO].name);
+	if (bpf_obj_pin(st->info_fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * xt_info (made now, or by record_start() before libxdp attached the XDP
+ * stage: then rewritten), then every pin of the table (user/pins.c) in
+ * st->dir.
+ */
+static int pins_create(struct attach_state *st, struct xt_attach_info *info)
+{
+	int err = st->info_fd < 0 ? record_start(st, info) :
+		  info_write(st, info);
+
+	return err ? err : xt_pins_create(st->dir, st->xdp->obj, st->tc->obj,
+					  st->info_fd);
 }
 
 static int leftovers_clear(const char *ifname, int ifindex,
@@ -606,15 +707,22 @@ static int tcx_remove(const char *ifname, const char *dir,
 
 /*
  * Once the new attachment is ATTACHED, what is left of the old one (its
- * XDP program was replaced in place): its TC stage, unless the new cls
- * filter took over its slot (then it runs the new program, and quiet is
- * expected), and its pins in old_dir.  A clsact the old one made stays
- * when the new TC stage is cls too: the new record owns it.
+ * XDP program was replaced in place, or joined in libxdp's dispatcher by
+ * the new one, new_id): its XDP program then, with any other xdptag one
+ * in the dispatcher but new_id (of a --force killed before its pins), its
+ * TC stage, unless the new cls filter took over its slot (then it runs
+ * the new program, and quiet is expected), and its pins in old_dir.  A
+ * clsact the old one made stays when the new TC stage is cls too: the
+ * new record owns it.
  */
 static int old_finish(const char *ifname, int ifindex,
 		      const struct xt_attach_info *old, const char *old_dir,
-		      __u32 new_how, bool quiet)
+		      __u32 new_how, __u32 new_id, bool quiet)
 {
+	if (old->xdp_attach == XT_XDP_DISPATCHER &&
+	    (xt_mp_remove(ifname, ifindex, old->xdp_prog_id, NULL, 0) < 0 ||
+	     xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME, new_id) < 0))
+		return -1;
 	if (old->tc_attach == XT_TC_TCX)
 		tcx_remove(ifname, old_dir, old, quiet);
 	else
@@ -631,7 +739,7 @@ static void old_remove(const struct attach_state *st,
 		       const struct xt_attach_info *old, const char *old_dir)
 {
 	old_finish(st->ifname, st->ifindex, old, old_dir, st->tc_how,
-		   st->tc_replaced);
+		   st->info->xdp_prog_id, st->tc_replaced);
 	printf("Replaced the xdptag attachment of %s (TC stage was %s)\n",
 	       st->ifname, xt_tc_attach_str(old->tc_attach));
 }
@@ -690,6 +798,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		pr_err("cannot compile the rules");
 		goto out;
 	}
+	st.state_sources = comp.rs->st.entries;
 
 	ret = XT_EXIT_FAIL;
 	lock = xt_lock();
@@ -705,25 +814,40 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
 	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
-	/*
-	 * Join libxdp's dispatcher when asked or when the interface has one;
-	 * --force keeps its meaning: replace what is there (docs/coexistence.md).
-	 */
-	st.mp = o->xdp_multiprog ||
-		(!o->force && xt_mp_present(st.ifindex) > 0);
-	if (st.mp && (o->force || mode == XT_MODE_OFFLOAD)) {
-		pr_err("--xdp-multiprog does not go with %s",
-		       o->force ? "--force (detach first)" : "--mode offload");
-		ret = XT_EXIT_USAGE;
+	ret = xdp_place(&st, o, mode);
+	if (ret)
 		goto out;
-	}
 	ret = xdp_existing(&st, o, &mode);
 	if (ret)
 		goto out;
 	ret = XT_EXIT_FAIL;
-	if (skels_load(&st, &s, mode, o->bridge, o->no_meta,
-		       comp.rs->st.entries))
-		goto out;
+	/*
+	 * In the dispatcher libxdp loads and attaches in one step, so the
+	 * record comes first: an ATTACHING xt_info with no program id, by
+	 * which a later attach or detach removes an xdptag program from the
+	 * dispatcher if we die before the other pins (record_undo()).
+	 */
+	if (st.mp) {
+		struct xt_attach_info early = {
+			.ifindex = st.ifindex, .state = XT_STATE_ATTACHING,
+			.xdp_attach = XT_XDP_DISPATCHER,
+			.tc_attach = XT_TC_TCX,	/* nothing but its pin */
+		};
+
+		if (old && rename(dir, old_dir)) {
+			pr_err("cannot move %s aside: %s", dir,
+			       strerror(errno));
+			goto out;
+		}
+		moved = old != NULL;
+		if (record_start(&st, &early))
+			goto undo;
+	}
+	err = skels_load(&st, &s, mode, o->bridge, o->no_meta);
+	if (err == -EOPNOTSUPP && st.mp)
+		err = xdp_alone_fallback(&st, &s, mode, o);
+	if (err)
+		goto undo;
 	maps = (struct xt_rule_maps){
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
 		.active = bpf_map__fd(st.xdp->maps.xt_active),
@@ -732,7 +856,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	};
 	if (xt_ruleset_install(&maps, &comp)) {
 		pr_err("cannot install the ruleset: %s", strerror(errno));
-		goto out;
+		goto undo;
 	}
 	st.active_fd = maps.active;
 
@@ -774,7 +898,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	 * saying ATTACHED, so that the next attach or detach finds both
 	 * records if we die (leftovers_clear: replace_clear).
 	 */
-	if (old && rename(dir, old_dir)) {
+	if (old && !moved && rename(dir, old_dir)) {
 		pr_err("cannot move %s aside: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -790,7 +914,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto undo;
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.mp ? st.mp_mode : st.xdp_mode;
-	info->xdp_multiprog = st.mp;
+	info->xdp_attach = st.placed;
 	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));
@@ -802,12 +926,12 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (st.tc_how == XT_TC_TCX)
 		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress through tcx, first (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
 		       info->tc_prog_id);
 	else
 		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, st.mp ? XT_MP_IN : "",
+		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
 		       o->tc_prio, XT_TC_HANDLE,
 		       info->tc_prog_id);
 	hooks_check(&st, info);
@@ -850,12 +974,16 @@ static int xdp_remove(const char *ifname, int ifindex,
 	__u32 cur;
 	int fd, err;
 
-	if (info->xdp_multiprog) {
+	if (info->xdp_attach == XT_XDP_DISPATCHER) {
 		/* libxdp rebuilds the dispatcher around the others. */
-		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL);
+		err = xt_mp_remove(ifname, ifindex, info->xdp_prog_id, NULL, 0);
 		if (!err)
 			pr_warn("xdptag's XDP program %u is no longer in the dispatcher of %s",
 				info->xdp_prog_id, ifname);
+		if (err < 0)
+			return err;
+		/* One a --force killed before its pins added, if any. */
+		err = xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME, 0);
 		return err < 0 ? err : 0;
 	}
 	err = bpf_xdp_query(ifindex, 0, &q);
@@ -972,12 +1100,6 @@ static int tc_stage_remove(const char *ifname, int ifindex, const char *dir,
 
 /* --------------------------------------------------------- recovery --- */
 
-/*
- * The names of our programs (the functions in bpf/xdp/xdptag.bpf.c and
- * bpf/tc/xdptag_tc.bpf.c): how an orphan without pins is recognised.
- */
-#define XT_XDP_PROG_NAME	xt_pin_table[XT_PIN_XDP_PROG].bpf_name
-#define XT_TC_PROG_NAME		xt_pin_table[XT_PIN_TC_PROG].bpf_name
 
 static bool prog_named(__u32 id, const char *name)
 {
@@ -1002,11 +1124,31 @@ static const __u32 xdp_modes[] = {
 
 /*
  * Remove from ifindex the XDP program id (or, with id 0, any program
- * named name), in whichever mode it runs.  Returns how many were removed,
- * or -errno.
+ * named name but keep), in whichever mode it runs, alone or in libxdp's
+ * dispatcher.  Returns how many were removed, or -errno.
  */
-static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
-			   const char *name)
+/* What xdp_slots_remove() removes. */
+struct xdp_match {
+	__u32 id;		/* this program, or with 0: */
+	const char *name;	/* those named so (NULL: dead dispatchers) */
+	__u32 keep;		/* but this one */
+};
+
+static bool xdp_matches(__u32 cur, const struct xdp_match *m)
+{
+	if (m->id)
+		return cur == m->id;
+	if (cur == m->keep)
+		return false;
+	return m->name ? prog_named(cur, m->name) : xt_mp_dead(cur);
+}
+
+/*
+ * Remove from ifindex the XDP program of each mode that m matches, by
+ * compare and swap.  Returns how many, or -errno.
+ */
+static int xdp_slots_remove(const char *ifname, int ifindex,
+			    const struct xdp_match *m)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err, fd, n = 0;
@@ -1020,7 +1162,7 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 	for (i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
 		__u32 cur = xdp_slot_id(&q, xdp_modes[i]);
 
-		if (!cur || (id ? cur != id : !prog_named(cur, name)))
+		if (!cur || !xdp_matches(cur, m))
 			continue;
 		fd = bpf_prog_get_fd_by_id(cur);
 		if (fd < 0) {
@@ -1038,8 +1180,19 @@ static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
 		}
 		n++;
 	}
+	return n;
+}
+
+static int xdp_remove_ours(const char *ifname, int ifindex, __u32 id,
+			   const char *name, __u32 keep)
+{
+	const struct xdp_match m = { .id = id, .name = name, .keep = keep };
+	int n = xdp_slots_remove(ifname, ifindex, &m), err;
+
+	if (n < 0)
+		return n;
 	/* Or as one of the programs of libxdp's dispatcher. */
-	err = xt_mp_remove(ifname, ifindex, id, name);
+	err = xt_mp_remove(ifname, ifindex, id, name, keep);
 	return err < 0 ? err : n + err;
 }
 
@@ -1067,7 +1220,9 @@ static int tc_remove_named(const char *ifname, int ifindex, unsigned int prio)
  * No pins for ifname, yet programs with our names on it: xdptag's
  * orphans (an attach by an older build killed before it pinned, or pins
  * kept in a mount namespace that is gone).  Remove them: the XDP program
- * by name, a tcx link of a program with our name, our TC filter by handle
+ * by name, alone or in libxdp's dispatcher, a dispatcher left running
+ * nothing (libxdp's pins, and with them its programs' links, were in
+ * that mount namespace's bpffs too), a tcx link of a program with our name, our TC filter by handle
  * and program name at the default prio and at prio.  A clsact they may
  * have made is left (nothing says whose).  Returns how many programs were
  * removed, or -errno.
@@ -1076,9 +1231,16 @@ static int orphans_clear(const char *ifname, int ifindex, unsigned int prio)
 {
 	int n, x, t = 0;
 
-	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME);
+	/* First a dispatcher whose programs went with their pins. */
+	x = xdp_slots_remove(ifname, ifindex, &(struct xdp_match){ 0 });
+	if (x < 0)
+		return x;
+	if (x)
+		xt_mp_clean(ifindex);
+	n = xdp_remove_ours(ifname, ifindex, 0, XT_XDP_PROG_NAME, 0);
 	if (n < 0)
 		return n;
+	n += x;
 	x = xt_tcx_detach_named(ifindex, XT_TC_PROG_NAME);
 	if (x < 0) {
 		pr_err("cannot detach the tcx links of %s: %s", ifname,
@@ -1131,11 +1293,16 @@ static int record_open(const char *dir, struct pin_record *r)
 /*
  * Undo everything the record names on ifindex, then remove the pins.
  * keep_clsact: the clsact may be the replaced attachment's (--force).
+ * A record without an XDP program id was made before libxdp attached the
+ * program (record_start()): every xdptag program goes, but keep (the
+ * replaced attachment's).
  */
 static int record_undo(const char *ifname, int ifindex, const char *dir,
-		       const struct xt_attach_info *info, bool keep_clsact)
+		       const struct xt_attach_info *info, bool keep_clsact,
+		       __u32 keep)
 {
-	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id, NULL) < 0)
+	if (xdp_remove_ours(ifname, ifindex, info->xdp_prog_id,
+			    XT_XDP_PROG_NAME, keep) < 0)
 		return -1;
 	if (info->tc_attach == XT_TC_TCX ?
 	    tcx_remove(ifname, dir, info, true) :
@@ -1186,7 +1353,8 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 	if (!err && r.info.state == XT_STATE_ATTACHED) {
 		if (oerr == -ENOENT ? xt_pins_remove(odir) :
 		    oerr ? oerr : old_finish(ifname, ifindex, &o.info, odir,
-					     r.info.tc_attach, true)) {
+					     r.info.tc_attach,
+					     r.info.xdp_prog_id, true)) {
 			pr_err("cannot clear %s", odir);
 			return XT_EXIT_FAIL;
 		}
@@ -1202,7 +1370,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		/* The new one's clsact may be the old one's: kept for it. */
 		if (record_undo(ifname, ifindex, dir, &r.info,
 				o.info.tc_attach == XT_TC_CLS &&
-				o.info.created_clsact))
+				o.info.created_clsact, o.info.xdp_prog_id))
 			return XT_EXIT_FAIL;
 	} else if (err == -ENOENT && !stat(dir, &sb)) {
 		/* Killed between mkdir and the first pin. */
@@ -1222,7 +1390,14 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		pr_err("cannot query XDP on %s: %s", ifname, strerror(-err));
 		return XT_EXIT_FAIL;
 	}
-	if (xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+	if (o.info.xdp_attach == XT_XDP_DISPATCHER ?
+	    xt_mp_has(ifindex, o.info.xdp_prog_id) :
+	    xdp_slot_id(&q, o.info.xdp_flags) == o.info.xdp_prog_id) {
+		/* The new one may be in the dispatcher without its pins. */
+		if (o.info.xdp_attach == XT_XDP_DISPATCHER &&
+		    xt_mp_remove(ifname, ifindex, 0, XT_XDP_PROG_NAME,
+				 o.info.xdp_prog_id) < 0)
+			return XT_EXIT_FAIL;
 		if (rename(odir, dir)) {
 			pr_err("cannot move %s back to %s: %s", odir, dir,
 			       strerror(errno));
@@ -1232,7 +1407,7 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 		       ifname);
 		return XT_EXIT_OK;
 	}
-	if (record_undo(ifname, ifindex, odir, &o.info, false))
+	if (record_undo(ifname, ifindex, odir, &o.info, false, 0))
 		return XT_EXIT_FAIL;
 	printf("Undid an interrupted attach --force of %s, and removed the attachment it was replacing\n",
 	       ifname);
@@ -1296,7 +1471,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		printf("Removed the pins of a deleted interface %s\n", ifname);
 		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
-	if (record_undo(ifname, ifindex, dir, &r.info, false))
+	if (record_undo(ifname, ifindex, dir, &r.info, false, 0))
 		return XT_EXIT_FAIL;
 	printf("Undid an interrupted %s of %s\n", state_verb(r.info.state),
 	       ifname);
@@ -1360,7 +1535,7 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	if (r.info.state != XT_STATE_ATTACHED) {
-		if (!record_undo(ifname, ifindex, dir, &r.info, false)) {
+		if (!record_undo(ifname, ifindex, dir, &r.info, false, 0)) {
 			printf("Detached xdptag from %s (an interrupted %s, now undone)\n",
 			       ifname, state_verb(r.info.state));
 			ret = XT_EXIT_OK;

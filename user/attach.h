@@ -37,8 +37,8 @@ struct xt_attach_opts {
 	__u32 tc_attach;		/* enum xt_tc_attach: set it, 0 is cls */
 	__u32 bridge;			/* enum xt_bridge */
 	bool no_meta;			/* XDP acts as if adjust_meta failed */
-	bool xdp_multiprog;		/* join libxdp's dispatcher, making one
-					   if there is none */
+	__u32 xdp_attach;		/* enum xt_xdp_attach: set it, 0 is
+					   direct */
 	/* Command-line settings; each has_* overrides the rules file's. */
 	struct xt_settings set;
 };

@@ -15,6 +15,7 @@
 static const struct xt_attach_opts attach_defaults = {
 	.tc_prio = XT_TC_PRIO_DEFAULT,
 	.tc_attach = XT_TC_AUTO,
+	.xdp_attach = XT_XDP_AUTO,
 };
 
 static int tc_prio_check(const void *cfg)
@@ -66,9 +67,12 @@ static const struct xt_opt attach_opts[] = {
 	XT_OPTION(XT_OPT_FLAG, "no-meta", A, no_meta,
 		  .help = "XDP behaves as on a driver without metadata support\n"
 			  "(bpf_xdp_adjust_meta fails): for testing --bridge"),
-	XT_OPTION(XT_OPT_FLAG, "xdp-multiprog", A, xdp_multiprog,
-		  .help = "XDP as one program of libxdp's dispatcher, made if\n"
-			  "IFACE has none (joined by default when it has one)"),
+	XT_OPTION(XT_OPT_ENUM, "xdp-attach", A, xdp_attach,
+		  .names = xt_xdp_attach_names,
+		  .help = "XDP stage in libxdp's dispatcher (made if IFACE has\n"
+			  "no XDP program) or direct (alone); default auto: the\n"
+			  "dispatcher, alone where the kernel refuses it or\n"
+			  "another program is alone on IFACE"),
 	XT_OPT_TABLE_END,
 };
 #undef A

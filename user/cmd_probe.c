@@ -218,6 +218,7 @@ out:
 
 static const struct probe_cfg probe_defaults = {
 	.o = { .tc_prio = XT_TC_PRIO_DEFAULT, .tc_attach = XT_TC_AUTO,
+	       .xdp_attach = XT_XDP_AUTO,
 	       .bridge = XT_BRIDGE_META },
 	.secs = 5,
 };
@@ -236,6 +237,9 @@ static const struct xt_opt probe_opts[] = {
 	XT_OPTION(XT_OPT_ENUM, "tc-attach", P, o.tc_attach,
 		  .names = xt_tc_attach_names,
 		  .help = "how the TC stage attaches, as attach's (default auto)"),
+	XT_OPTION(XT_OPT_ENUM, "xdp-attach", P, o.xdp_attach,
+		  .names = xt_xdp_attach_names,
+		  .help = "how the XDP stage attaches, as attach's (default auto)"),
 	XT_OPTION(XT_OPT_FLAG, "no-meta", P, o.no_meta,
 		  .help = "XDP acts as on a driver without metadata (testing)"),
 	XT_OPT_TABLE_END,

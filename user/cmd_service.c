@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cmd.h"
+#include "hooks.h"
 #include "log.h"
 #include "pins.h"
 #include "privs.h"
@@ -57,7 +58,7 @@ static bool attach_intact(const char *ifname)
 		return false;
 	id = p.info_val.xdp_prog_id;
 	if (p.info_val.ifindex == ifindex && id) {
-		if (p.info_val.xdp_multiprog)	/* in libxdp's dispatcher */
+		if (p.info_val.xdp_attach == XT_XDP_DISPATCHER)
 			ok = xt_mp_has(ifindex, id);
 		else if (!bpf_xdp_query(ifindex, 0, &q))
 			ok = q.prog_id == id || q.drv_prog_id == id ||

@@ -12,7 +12,6 @@
 #include "stats.h"
 #include "cmd.h"
 #include "log.h"
-#include "xdp_multiprog.h"
 #include "privs.h"
 
 static void uptime_print(__u64 since)
@@ -104,7 +103,7 @@ static void iface_print(const struct xt_pinned *p)
 		       i->state == XT_STATE_DETACHING ? "detach" : "attach",
 		       p->ifname);
 	printf("\n  xdp     %s mode, prog %u%s\n", xt_mode_str(i->xdp_flags),
-	       i->xdp_prog_id, i->xdp_multiprog ? XT_MP_IN : "");
+	       i->xdp_prog_id, xt_xdp_attach_str(i->xdp_attach));
 	if (i->tc_attach == XT_TC_TCX)
 		printf("  tc      tcx ingress link, placed first, prog %u\n",
 		       i->tc_prog_id);

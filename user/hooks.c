@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "stats.h"
+#include "xdp_multiprog.h"
 
 /* The ids of ifindex's tcx ingress programs, in run order; count or -errno
  * (-EINVAL on kernels without tcx: the attach type is unknown there). */
@@ -143,15 +144,30 @@ static int xdp_list(int ifindex, __u32 xdp_id, struct xt_hooks *h)
 		{ &q.drv_prog_id, XDP_FLAGS_DRV_MODE },
 		{ &q.skb_prog_id, XDP_FLAGS_SKB_MODE },
 	};
+	struct xt_mp_member m[10];	/* libxdp's dispatcher has 10 slots */
 	struct xt_hook_prog *p;
+	int err, n, k;
 	size_t i;
-	int err;
 
 	err = bpf_xdp_query(ifindex, 0, &q);
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		if (!*slots[i].id)
+			continue;
+		/* libxdp's dispatcher: the programs it runs, not itself. */
+		n = xt_mp_list(ifindex, m, sizeof(m) / sizeof(m[0]));
+		for (k = 0; k < n; k++) {
+			p = hook_add(h, XT_HOOK_XDP, m[k].id);
+			if (!p)
+				return 0;
+			p->order = slots[i].mode;
+			p->dispatched = true;
+			p->run_prio = m[k].prio;
+			p->ours = m[k].id == xdp_id;
+			p->before = true;
+		}
+		if (n)
 			continue;
 		p = hook_add(h, XT_HOOK_XDP, *slots[i].id);
 		if (!p)
@@ -323,6 +339,11 @@ static void hook_describe(const struct xt_hook_prog *p, char *buf,
 	case XT_HOOK_XDP:
 		snprintf(buf, len, "xdp %s%s %s", xt_mode_str(p->order), id,
 			 p->name);
+		if (p->dispatched)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 " in libxdp's dispatcher, priority %u%s",
+				 p->run_prio, p->run_prio < XT_MP_RUN_PRIO ?
+				 " (before xdptag's XDP)" : "");
 		break;
 	case XT_HOOK_TCX:
 		snprintf(buf, len, "tcx ingress #%u%s %s", p->order, id,

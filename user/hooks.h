@@ -35,6 +35,24 @@ enum xt_tc_attach {
 
 /* Its words: xt_tc_attach_names, user/names.h. */
 
+/*
+ * How the XDP stage is attached: the --xdp-attach choice (the first
+ * three), and what xt_attach_info.xdp_attach records (all but auto).
+ * 0 and 1 are the values of older pins' xdp_multiprog.
+ */
+enum xt_xdp_attach {
+	XT_XDP_DIRECT = 0,	/* alone on the hook, as asked */
+	XT_XDP_DISPATCHER = 1,	/* one program of libxdp's dispatcher */
+	XT_XDP_AUTO = 2,	/* choice only: xt_attach() decides */
+	/* Recorded only: auto attached it alone, because ... */
+	XT_XDP_ALONE_REFUSED,	/* libxdp's check: no extension in a slot */
+	XT_XDP_ALONE_PKT_DATA,	/* the kernel refuses xdptag as a slot's */
+	XT_XDP_ALONE_REPLACED,	/* --force replaced a lone program */
+	XT_XDP_ALONE_OFFLOAD,	/* --mode offload: no dispatcher on a NIC */
+};
+
+/* Its words: xt_xdp_attach_names, user/names.h. */
+
 /* Does the running kernel have tcx?  Asks for ifindex's tcx list. */
 bool xt_tcx_supported(int ifindex);
 
@@ -60,6 +78,8 @@ struct xt_hook_prog {
 	char name[32];		/* program name, or the filter's kind */
 	__u32 order;		/* XDP: attach mode flags; tcx: position;
 				   cls: priority */
+	bool dispatched;	/* XDP: in libxdp's dispatcher ... */
+	__u32 run_prio;		/* ... at this priority */
 	__u32 handle;		/* cls: filter handle */
 	bool direct_action;	/* cls_bpf: verdict taken from the program */
 	bool ours;		/* xdptag's own */

@@ -30,6 +30,25 @@ const struct xt_name xt_tc_attach_names[] = {
 	{ NULL },
 };
 
+/* The choice; the order is --help's. */
+const struct xt_name xt_xdp_attach_names[] = {
+	{ "auto", XT_XDP_AUTO }, { "dispatcher", XT_XDP_DISPATCHER },
+	{ "direct", XT_XDP_DIRECT },
+	{ NULL },
+};
+
+/* Why auto attached the XDP stage alone. */
+static const struct xt_name xdp_alone_why[] = {
+	{ "this kernel refuses libxdp's dispatcher (libxdp's check that it runs an extension program in a slot failed)",
+	  XT_XDP_ALONE_REFUSED },
+	{ "this kernel refuses xdptag in libxdp's dispatcher (kernels 6.13+ and 6.12.y: an extension that changes packet data, as xdptag does, cannot replace a slot of libxdp 1.3's dispatcher, which does not)",
+	  XT_XDP_ALONE_PKT_DATA },
+	{ "--force replaced the program that was there",
+	  XT_XDP_ALONE_REPLACED },
+	{ "offload has no dispatcher", XT_XDP_ALONE_OFFLOAD },
+	{ NULL },
+};
+
 int xt_name_parse(const struct xt_name *t, const char *s, __u32 *val)
 {
 	for (; t->name; t++)
@@ -82,4 +101,21 @@ const char *xt_bridge_str(__u32 bridge)
 const char *xt_tc_attach_str(__u32 how)
 {
 	return xt_name_str(xt_tc_attach_names, how);
+}
+
+const char *xt_xdp_alone_why(__u32 how)
+{
+	return xt_name_str(xdp_alone_why, how);
+}
+
+const char *xt_xdp_attach_str(__u32 how)
+{
+	static char buf[320];
+
+	if (how == XT_XDP_DIRECT)
+		return "";
+	if (how == XT_XDP_DISPATCHER)
+		return ", in libxdp's dispatcher";
+	snprintf(buf, sizeof(buf), ", alone: %s", xt_xdp_alone_why(how));
+	return buf;
 }

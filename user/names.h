@@ -21,6 +21,7 @@ extern const struct xt_name xt_mode_names[];		/* enum xt_mode */
 extern const struct xt_name xt_mark_value_names[];	/* xt_mark_value */
 extern const struct xt_name xt_bridge_names[];		/* xt_bridge */
 extern const struct xt_name xt_tc_attach_names[];	/* xt_tc_attach */
+extern const struct xt_name xt_xdp_attach_names[];	/* xt_xdp_attach */
 
 /* s's value into *val: 0, or -EINVAL if s is not in t. */
 int xt_name_parse(const struct xt_name *t, const char *s, __u32 *val);
@@ -38,5 +39,13 @@ const char *xt_names_join(const struct xt_name *t, __u32 allowed,
 const char *xt_mark_value_str(__u32 what);
 const char *xt_bridge_str(__u32 bridge);
 const char *xt_tc_attach_str(__u32 how);
+/*
+ * What follows "prog N" where attach and status say how the XDP stage
+ * runs (an xt_attach_info.xdp_attach): "" alone as asked, ", in libxdp's
+ * dispatcher", or ", alone: " and why.
+ */
+const char *xt_xdp_attach_str(__u32 how);
+/* Why auto attached the XDP stage alone (an XT_XDP_ALONE_*): "?" if not. */
+const char *xt_xdp_alone_why(__u32 how);
 
 #endif

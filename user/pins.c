@@ -252,6 +252,9 @@ int xt_pins_create(const char *dir, struct bpf_object *xdp,
 			return -ENOENT;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, d->name);
+		/* xt_info may be there already: the record, made first. */
+		if (d == xt_pin_table + XT_PIN_INFO && !access(path, F_OK))
+			continue;
 		if (bpf_obj_pin(fd, path)) {
 			pr_err("cannot pin %s: %s", path, strerror(errno));
 			return -errno;

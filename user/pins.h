@@ -106,8 +106,8 @@ struct xt_attach_info {
 	__u32 state;		/* enum xt_attach_state */
 	__u32 tc_attach;	/* enum xt_tc_attach (hooks.h); 0, cls, in
 				   pins of xdptag before tcx support */
-	__u32 xdp_multiprog;	/* 1: XDP runs in libxdp's dispatcher; was
-				   padding, 0 in older pins */
+	__u32 xdp_attach;	/* enum xt_xdp_attach (hooks.h), not auto;
+				   was padding, 0 in older pins */
 	__u64 attached_at;	/* CLOCK_REALTIME seconds */
 	char rules_path[256];	/* "" for the built-in default ruleset */
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];

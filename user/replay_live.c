@@ -181,6 +181,7 @@ static int pipeline_attach(const struct xt_live_opts *o)
 		.ifname = o->ifname, .rules_path = o->rules_path,
 		.mode = XT_MODE_NATIVE, .tc_prio = XT_TC_PRIO_DEFAULT,
 		.tc_attach = XT_TC_AUTO,	/* what attach does by default */
+		.xdp_attach = XT_XDP_DIRECT,	/* its own veth: no one to share */
 		.bridge = XT_BRIDGE_META, .set = *o->set,
 	};
 

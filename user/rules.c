@@ -490,9 +490,20 @@ static int tab_insert(struct tab *t, struct xt_pfx_slot s)
 }
 
 /*
- * Build c->slots from c->entries: at least twice as many slots as entries,
- * a power of two, with the first seed that places every entry close enough
- * to home, doubling the table if a few seeds do not.
+ * Large tables are started at no more than 3/8 full: with more entries,
+ * more of them land far from home, and from 2^18 slots on a half-full
+ * table (2^21 and more: 0.43 full) left some entry XT_PFX_MAX_PROBE or
+ * more slots away for nearly every seed, each failure a wasted insertion
+ * pass (1,000,000 /24s: four passes over 2^21 slots before 2^22 worked).
+ * At 3/8 every seed tried worked, from 2^16 to 2^22 slots.
+ */
+#define TAB_BIG_SLOTS	(1u << 18)
+
+/*
+ * Build c->slots from c->entries: at least twice as many slots as entries
+ * (8/3 as many in big tables), a power of two, with the first seed that
+ * places every entry close enough to home, doubling the table if a few
+ * seeds do not.
  */
 static int tab_build(struct cc *cc, struct xt_compiled *c)
 {
@@ -502,7 +513,10 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 
 	if (!c->nentries)
 		return 0;
-	while (nslots < 2 * c->nentries)
+	/* The largest size allowed is still tried, however full. */
+	while (nslots < 2 * c->nentries ||
+	       (nslots >= TAB_BIG_SLOTS && nslots < XT_PFX_MAX_SLOTS &&
+		8 * c->nentries > 3 * nslots))
 		nslots *= 2;
 	for (; nslots <= XT_PFX_MAX_SLOTS; nslots *= 2) {
 		t.slot = calloc(nslots, sizeof(*t.slot));
@@ -514,6 +528,7 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 			struct xt_pfx_slot s;
 
 			t.seed = seed;
+			c->tab_passes++;
 			memset(t.slot, 0, nslots * sizeof(*t.slot));
 			for (i = 0; i < c->nentries; i++) {
 				slot_from_entry(&s, &c->entries[i]);

@@ -112,6 +112,7 @@ struct xt_compiled {
 	struct xt_pfx_entry *entries;
 	size_t nslots;		/* 0 when there are no entries */
 	struct xt_pfx_slot *slots;
+	unsigned int tab_passes;	/* insertion passes (sizes x seeds) tried */
 };
 
 /* Compile nrules rules (slot i = rules[i]) with a drop threshold (0: off). */

@@ -12,12 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include "bpffs.h"
+#include "hooks.h"
 #include "log.h"
 #include "xdp_multiprog.h"
+
+/* Where libxdp pins its dispatchers (LIBXDP_BPFFS/xdp, lib/libxdp). */
+#define MP_DIR	XT_BPFFS "/xdp"
 
 /* libxdp's last warning or info line, to say why it refused. */
 static char mp_why[256];
@@ -78,11 +84,128 @@ static void mp_setup(void)
 	libxdp_set_print(mp_print);
 }
 
+/* libxdp 1.3's headers/xdp/prog_dispatcher.h: its config starts so. */
+#define MP_MAGIC	236
+
+/* Does map id hold a libxdp dispatcher's config (its .rodata)? */
+static bool mp_config_map(__u32 id)
+{
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi), key = 0;
+	int fd = bpf_map_get_fd_by_id(id);
+	unsigned char v[512];
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &mi, &len) &&
+	      strstr(mi.name, ".rodata") && mi.value_size <= sizeof(v) &&
+	      mi.value_size >= 1 && !bpf_map_lookup_elem(fd, &key, v) &&
+	      v[0] == MP_MAGIC;
+	close(fd);
+	return yes;
+}
+
+/*
+ * libxdp's dispatcher (xdp-tools lib/libxdp/xdp-dispatcher.c): its name,
+ * and its config in .rodata, which a program only named so lacks.
+ */
+bool xt_mp_is_dispatcher(__u32 id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), maps[8], i;
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 8;
+	info.map_ids = (__u64)(unsigned long)maps;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !strcmp(info.name, "xdp_dispatcher"))
+		for (i = 0; i < info.nr_map_ids && i < 8 && !yes; i++)
+			yes = mp_config_map(maps[i]);
+	close(fd);
+	return yes;
+}
+
+/* The XDP program of each mode on ifindex: drv, skb, hw; 0 if none. */
+static int mp_slots(int ifindex, __u32 ids[3])
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err = bpf_xdp_query(ifindex, 0, &q);
+
+	ids[0] = err ? 0 : q.drv_prog_id;
+	ids[1] = err ? 0 : q.skb_prog_id;
+	ids[2] = err ? 0 : q.hw_prog_id;
+	return err;
+}
+
+/*
+ * Is there a dispatcher on ifindex at all?  Asked before libxdp, which
+ * makes its directory under the bpffs when it looks.
+ */
+static bool mp_maybe(int ifindex)
+{
+	__u32 ids[3];
+	int i;
+
+	mp_slots(ifindex, ids);
+	for (i = 0; i < 3; i++)
+		if (ids[i] && xt_mp_is_dispatcher(ids[i]))
+			return true;
+	return false;
+}
+
+/* Does an extension (freplace) link run a program in a slot of id? */
+static bool mp_has_ext(__u32 id)
+{
+	__u32 lid = 0;
+
+	while (!bpf_link_get_next_id(lid, &lid)) {
+		struct bpf_link_info li = { 0 };
+		__u32 len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(lid);
+		bool yes;
+
+		if (fd < 0)
+			continue;
+		yes = !bpf_obj_get_info_by_fd(fd, &li, &len) &&
+		      li.type == BPF_LINK_TYPE_TRACING &&
+		      li.tracing.target_obj_id == id;
+		close(fd);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
+bool xt_mp_dead(__u32 id)
+{
+	return xt_mp_is_dispatcher(id) && !mp_has_ext(id);
+}
+
+void xt_mp_clean(int ifindex)
+{
+	/* No directory, no pins; and libxdp would make it. */
+	if (access(MP_DIR, F_OK))
+		return;
+	mp_setup();
+	libxdp_clean_references(ifindex);
+}
+
+const char *xt_mp_why(void)
+{
+	return mp_why[0] ? mp_why : "libxdp gave no reason";
+}
+
 int xt_mp_present(int ifindex)
 {
 	struct xdp_multiprog *mp;
 	int err, yes;
 
+	if (!mp_maybe(ifindex))
+		return 0;
 	mp_setup();
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	err = libxdp_get_error(mp);
@@ -100,6 +223,8 @@ bool xt_mp_has(int ifindex, __u32 id)
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 
+	if (!mp_maybe(ifindex))
+		return false;
 	mp_setup();
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp)
@@ -112,6 +237,30 @@ bool xt_mp_has(int ifindex, __u32 id)
 	return p != NULL;
 }
 
+int xt_mp_list(int ifindex, struct xt_mp_member *m, int max)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+	int n = 0;
+
+	if (!mp_maybe(ifindex))
+		return 0;
+	mp_setup();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return 0;
+	if (!xdp_multiprog__is_legacy(mp))
+		while ((p = xdp_multiprog__next_prog(p, mp)) && n < max) {
+			m[n].id = xdp_program__id(p);
+			m[n].prio = xdp_program__run_prio(p);
+			snprintf(m[n].name, sizeof(m[n].name), "%s",
+				 xdp_program__name(p));
+			n++;
+		}
+	xdp_multiprog__close(mp);
+	return n;
+}
+
 static __u32 mode_to_flags(enum xdp_attach_mode m)
 {
 	return m == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
@@ -119,12 +268,13 @@ static __u32 mode_to_flags(enum xdp_attach_mode m)
 }
 
 int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
-		 __u32 xdp_flags, __u32 *mode_flags)
+		 __u32 xdp_flags, __u32 *mode_flags, __u32 *refused)
 {
 	enum xdp_attach_mode m = xdp_flags & XDP_FLAGS_SKB_MODE ?
 				 XDP_MODE_SKB : XDP_MODE_NATIVE;
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
+	bool made_dir;
 	char buf[128];
 	int err;
 
@@ -153,6 +303,8 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	xdp_program__set_chain_call_enabled(prog, XDP_PASS, true);
 	xdp_program__set_chain_call_enabled(prog, XDP_DROP, false);
 
+	/* libxdp's lock directory: made for this try, gone with it. */
+	made_dir = access(MP_DIR, F_OK) != 0;
 	mp_pkt_data = false;
 	mp_libbpf_prev = libbpf_set_print(mp_libbpf_print);
 	err = xdp_program__attach(prog, ifindex, m, 0);
@@ -171,8 +323,7 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	 * 509), after Debian 12's libxdp 1.3.1.
 	 */
 	if (err && mp_pkt_data) {
-		pr_err("%s: this kernel refuses libxdp's dispatcher (an extension that changes packet data, as xdptag's metadata write does, cannot replace the slots of this libxdp's dispatcher, which do not: a check of kernels 6.13 and later and 6.12.y, which a newer libxdp meets); attach without --xdp-multiprog",
-		       ifname);
+		*refused = XT_XDP_ALONE_PKT_DATA;
 		err = -EOPNOTSUPP;
 		goto out;
 	}
@@ -182,30 +333,40 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		       ifname, buf, mp_why[0] ? ": " : "", mp_why);
 		goto out;
 	}
-	/* With a kernel that refuses the dispatcher, libxdp falls back to
-	 * attaching the program alone; that is not what was asked. */
+	/*
+	 * With a kernel that refuses the dispatcher, libxdp falls back to
+	 * attaching the program alone; that is not what was asked: undone,
+	 * the caller decides.
+	 */
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp || xdp_multiprog__is_legacy(mp)) {
-		pr_err("%s: this kernel refuses libxdp's dispatcher (%s); attach without --xdp-multiprog",
-		       ifname, mp_why[0] ? mp_why : "no reason given");
 		if (!libxdp_get_error(mp))
 			xdp_multiprog__close(mp);
 		xdp_program__detach(prog, ifindex, m, 0);
+		*refused = XT_XDP_ALONE_REFUSED;
 		err = -EOPNOTSUPP;
 		goto out;
 	}
 	*mode_flags = mode_to_flags(xdp_multiprog__attach_mode(mp));
 	xdp_multiprog__close(mp);
 out:
+	if (err == -EOPNOTSUPP && made_dir)
+		rmdir(MP_DIR);	/* only if empty: then nothing else uses it */
 	/* Made from the skeleton's object: closing leaves that open. */
 	xdp_program__close(prog);
 	return err;
 }
 
-int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name)
+int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name,
+		 __u32 keep)
 {
 	int n = 0, err;
 
+	/* Pins of a dispatcher removed behind libxdp's back go too. */
+	if (!mp_maybe(ifindex)) {
+		xt_mp_clean(ifindex);
+		return 0;
+	}
 	mp_setup();
 	for (;;) {
 		struct xdp_multiprog *mp;
@@ -225,6 +386,7 @@ int xt_mp_remove(const char *ifname, int ifindex, __u32 id, const char *name)
 		if (!xdp_multiprog__is_legacy(mp))
 			while ((p = xdp_multiprog__next_prog(p, mp)))
 				if (id ? xdp_program__id(p) == id :
+				    xdp_program__id(p) != keep &&
 				    !strcmp(xdp_program__name(p), name))
 					break;
 		if (!p) {

@@ -267,6 +267,10 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	}
 	if (!m)
 		return 0;
+#ifdef XT_BENCH_NO_DIMS	/* bench variant: no icmp, ttl, len, vlan loads */
+	xt_barrier_var(m);
+	goto addr;
+#endif
 	if (l4_ok && (p->l4 == XT_L4_ICMP || p->l4 == XT_L4_ICMPV6)) {
 		m &= rs->icmp_type[p->icmp_type];
 		m &= rs->icmp_code[p->icmp_code];
@@ -279,6 +283,13 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 		      XT_VLAN_NONE];
 	if (!m)
 		return 0;
+#ifdef XT_BENCH_NO_DIMS
+addr:
+#endif
+#ifdef XT_BENCH_NO_ADDR	/* bench variant: no address dimensions */
+	xt_barrier_var(m);
+	return m;
+#endif
 	if (ip) {
 		__u32 v6 = !!(p->features & XT_F_IPV6);
 
@@ -305,6 +316,11 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 
 	v->rules = m;
 	v->class_id = 0;
+#ifdef XT_BENCH_NO_SCORE	/* bench variant: no score loop */
+	xt_barrier_var(m);
+	v->score = m;
+	return;
+#endif
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		__u32 idx, w;
 
@@ -562,14 +578,21 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 }
 
 /* The active ruleset and its generation, or NULL (never, once loaded). */
+#ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */
+__u32 xt_bench_gen = 1;	/* the bench's one install flips to 1 */
+#endif
 static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 {
+#ifdef XT_BENCH_GEN_GLOBAL
+	*gen = xt_bench_gen & 1;
+#else
 	__u32 zero = 0;
 	struct xt_active *a = bpf_map_lookup_elem(&xt_active, &zero);
 
 	if (!a)
 		return NULL;
 	*gen = a->gen & 1;
+#endif
 	return bpf_map_lookup_elem(&xt_rules, gen);
 }
 
@@ -588,9 +611,15 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 
 	if (!p || !v)
 		return 0;
+#if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* hits unused: keep it passed */
+	asm volatile("" : : "r"(hits));
+#endif
 	v->rules = 0;
 	v->score = 0;
 	v->class_id = 0;
+#ifdef XT_BENCH_CLS_EMPTY	/* bench variant: the call, nothing in it */
+	return 0;
+#endif
 	rs = ruleset_active(&gen);
 	if (!rs)
 		return 0;

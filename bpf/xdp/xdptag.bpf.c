@@ -31,6 +31,17 @@
  *   XT_BENCH_STATE_COARSE	(classify.h) the coarse clock, never jiffies
  *   XT_BENCH_STATE_NO_HOLD	(classify.h) counted, but no stateful rule holds
  *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
+ *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
+ *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
+ *			rule hits (no class, band, action, tagged counts)
+ *   XT_BENCH_CALL2	one more global function call before the classifier
+ *   XT_BENCH_NO_SCORE	(classify.h) no score loop (and no rule hits)
+ *   XT_BENCH_NO_DIMS	(classify.h) no ICMP, TTL, length, VLAN loads
+ *   XT_BENCH_NO_ADDR	(classify.h) no address dimensions at all
+ *   XT_BENCH_GEN_GLOBAL	(classify.h) the generation from a global, not
+ *			the xt_active map (one lookup less)
+ *   XT_BENCH_CLS_EMPTY	(classify.h) the classifier called, returning at
+ *			once
  */
 
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */
@@ -119,6 +130,13 @@ static __always_inline void explain_write(const struct xt_pkt *p,
 	e->seq++;
 }
 
+#ifdef XT_BENCH_CALL2	/* bench variant: one more global function */
+__noinline int xt_bench_nop(const struct xt_pkt *p)
+{
+	return p && p->len == 1;
+}
+#endif
+
 SEC("xdp")
 int xdptag_xdp(struct xdp_md *ctx)
 {
@@ -158,7 +176,19 @@ int xdptag_xdp(struct xdp_md *ctx)
 	tag_write(ctx, &p, &v);
 	return XDP_PASS;
 #endif
+#ifdef XT_BENCH_CALL2
+	if (xt_bench_nop(&p))
+		return XDP_DROP;
+#endif
+#if defined(XT_BENCH_NO_HITS) || defined(XT_BENCH_NO_SCORE)
+	drop_at = xt_classify(&p, &v, NULL);
+#else
 	drop_at = xt_classify(&p, &v, (struct xt_hits *)st->rule_hits);
+#endif
+#ifdef XT_BENCH_NO_VCOUNT
+	tag_write(ctx, &p, &v);
+	return XDP_PASS;
+#endif
 	if (drop_at > 0 && v.score >= drop_at)
 		action = XDP_DROP;
 	else if (tag_write(ctx, &p, &v))

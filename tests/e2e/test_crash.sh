@@ -45,10 +45,7 @@ rules:
 EOF
 
 X() { ip netns exec "$RCV" "$XT" "$@"; }
-xdp_id() {
-	ip -n "$RCV" -d link show "$B" 2>/dev/null | awk '/prog\/xdp id/ {
-		for (i = 1; i < NF; i++) if ($i == "id") print $(i + 1) }'
-}
+xdp_id() { xdp_running "$RCV" "$B"; }
 tc_ours() { tc -n "$RCV" filter show dev "$B" ingress 2>/dev/null |
 		grep -c 'handle 0x7854'; }
 send5() {
@@ -147,7 +144,7 @@ check "attach over an orphan: says it removed it first" \
 	"Removed xdptag programs left on $B without pins" \
 	"$(head -1 <<<"$out")"
 check "one XDP program, one TC filter, the pinned ones" \
-	"$(X status "$B" | awk '/^  xdp/ { print $NF }') 1" \
+	"$(X status "$B" | sed -n 's/^  xdp .* prog \([0-9]*\).*/\1/p') 1" \
 	"$(xdp_id) $(tc_ours)"
 X detach "$B" >/dev/null
 check "detach" 0 $?
@@ -251,7 +248,7 @@ on_exit kill "$SPID"
 if strace_kill "$SPID" "$TMP/st6" 'rename'; then
 	check "--force killed after moving the old pins aside" \
 		"yes no $old_xdp" \
-		"$([ -e "$OLD" ] && echo yes) $([ -e "$ROOT/$B" ] && echo yes || echo no) $(xdp_id)"
+		"$([ -e "$OLD" ] && echo yes) $([ -e "$ROOT/$B" ] && echo yes || echo no) $(xdp_id | grep -x "$old_xdp")"
 	out=$(X detach "$B" 2>&1)
 	check "the next detach: exit 0" 0 $?
 	check "the next detach: the old attachment came back, then went" \

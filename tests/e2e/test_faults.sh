@@ -36,10 +36,7 @@ run() {
 	ERR=$(cat "$e")
 	rm -f "$e"
 }
-xdp_ids() {
-	ip -n "$NS" -d link show dev "$A" | grep -o 'prog/xdp id [0-9]*' |
-		grep -o '[0-9]*$'
-}
+xdp_ids() { xdp_running "$NS" "$A"; }
 tc_ids() {
 	tc -n "$NS" filter show dev "$A" ingress |
 		grep -o 'xdptag_tc:\[[0-9]*\]' | grep -o '[0-9]*'

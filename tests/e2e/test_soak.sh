@@ -66,10 +66,7 @@ on_exit kill "$SENDER"
 on_exit touch "$TMP/stop"
 
 # The kernel's view, independent of xdptag.
-xdp_id() {
-	ip -n "$RCV" -d link show "$B" 2>/dev/null | awk '/prog\/xdp id/ {
-		for (i = 1; i < NF; i++) if ($i == "id") print $(i + 1) }'
-}
+xdp_id() { xdp_running "$RCV" "$B"; }
 tc_id() {
 	tc -n "$RCV" filter show dev "$B" ingress 2>/dev/null |
 		awk '/handle 0x7854/ {
@@ -116,7 +113,7 @@ state() {
 		esac
 		return
 	fi
-	sx=$(awk '/^  xdp / { print $NF }' <<<"$st")
+	sx=$(sed -n 's/^  xdp .* prog \([0-9]*\).*/\1/p' <<<"$st")
 	stc=$(awk '/^  tc / { for (i = 1; i < NF; i++)
 		if ($i == "prog") print $(i + 1) + 0 }' <<<"$st")
 	case $(head -1 <<<"$st") in

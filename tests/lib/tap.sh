@@ -108,6 +108,25 @@ nft_counters() {
 		select(.counter) | .counter.packets] | join(" ")'
 }
 
+# xdp_running NS IFACE: the ids of the XDP programs IFACE runs, one a
+# line: the program of each mode, or for libxdp's dispatcher the programs
+# in it (xdptag's by default where the kernel runs the dispatcher; listed
+# by xdp-loader, from this mount namespace's bpffs, which xdptag's libxdp
+# uses too), or the dispatcher itself when xdp-loader lists none.
+xdp_running() {
+	local id name ids
+	ip -n "$1" -d link show dev "$2" 2>/dev/null |
+	grep -o 'prog/xdp id [0-9]* name [^ ]*' |
+	while read -r _ _ id _ name; do
+		if [ "$name" = xdp_dispatcher ]; then
+			ids=$(nsenter --net="/run/netns/$1" xdp-loader status \
+				"$2" 2>/dev/null | awk '$1 ~ /=>/ { print $4 }')
+			[ -n "$ids" ] && { echo "$ids"; continue; }
+		fi
+		echo "$id"
+	done
+}
+
 # lab_pair: namespaces SND and RCV joined by veth A (in SND) and B (in
 # RCV), IPv6 off in both (its autoconfiguration packets would change every
 # count), xdptag detached from B at exit, BMAC set to B's address.

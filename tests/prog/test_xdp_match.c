@@ -379,6 +379,34 @@ static void class_of_heaviest(void **state)
 	expect(state, &p, 0xf, 75, 2);
 }
 
+/*
+ * Every rule slot matched at once: each rule's weight, class and hit
+ * counter are found from its bit (xt_ruleset.score), whichever of the 64
+ * it is; the one heaviest rule is in the middle.
+ */
+static void score_all_slots(void **state)
+{
+	unsigned char w[XT_MAX_RULES], cls[XT_MAX_RULES];
+	struct xt_cls_stats before, after;
+	struct xt_rule r[XT_MAX_RULES];
+	struct pkt p = tcp4("10.0.0.1", "10.0.0.2");
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < XT_MAX_RULES; i++) {
+		w[i] = i == 45 ? 4 : 1 + i % 3;
+		cls[i] = 100 + i;
+		sum += w[i];
+	}
+	any_rules(r, XT_MAX_RULES, w, cls);
+	load(state, r, XT_MAX_RULES, 0);
+	assert_int_equal(xh_cls_stats(*state, &before), 0);
+	expect(state, &p, ~0ULL, sum, 145);
+	assert_int_equal(xh_cls_stats(*state, &after), 0);
+	for (i = 0; i < XT_MAX_RULES; i++)
+		assert_int_equal(after.rule_hits[i] - before.rule_hits[i], 1);
+	assert_int_equal(after.class_pkts[145] - before.class_pkts[145], 1);
+}
+
 static void drop_threshold(void **state)
 {
 	static const unsigned char w[] = { 50 };
@@ -726,6 +754,7 @@ int main(void)
 		T(sport_range), T(dport_range), T(tcp_flags),
 		T(icmp_type_code), T(length_range), T(ttl_range), T(vlan_id),
 		T(features_set_clear), T(score_capped), T(class_of_heaviest),
+		T(score_all_slots),
 		T(drop_threshold), T(prefixes_beyond_16),
 		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
 		T(prefix_table_every_entry),
