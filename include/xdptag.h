@@ -250,10 +250,10 @@ static inline __u32 xt_pfx_hash(const __u32 *addr, __u32 meta, __u32 seed)
  * Rate and fan-out conditions (docs/rules.md, "Per-source state").  A rule
  * with one has its bit in xt_ruleset.stateful; only packets whose stateless
  * conditions already matched such a rule touch the state table, one entry
- * per source (an IPv4 address, or an IPv6 prefix of st.v6_plen bits) in an
- * LRU hash that user space creates per ruleset and sizes from the rules
- * file.  Each stateful rule k owns slot k of the entry: its own packets
- * feed its own counter.
+ * per source (an IPv4 address, or an IPv6 prefix of st.v6_plen bits) in a
+ * set-associative table of the datapath's own (struct xt_src_set), sized
+ * from the rules file when the program is loaded.  Each stateful rule k
+ * owns slot k of the entry: its own packets feed its own counter.
  */
 #define XT_MAX_STATEFUL	8	/* stateful rules per ruleset */
 #define XT_FANOUT_BITS	128	/* hashed destinations per fan-out slot */
@@ -289,8 +289,13 @@ struct xt_state_cfg {
 	__u64 epoch;		/* layout id; entries of another epoch reset */
 	__u64 fan_window_ns;	/* fan-out window shared by the ruleset */
 	__u32 v6_mask[4];	/* IPv6 source key: the address & this */
-	__u32 entries;		/* size of the LRU table (sources) */
+	__u32 entries;		/* sources the rules file asks for */
 	__u32 hash_seed;	/* fan-out hash seed */
+	__u32 sets;		/* sets of the table (xt_state_sets(entries)) */
+	__u32 table_seed;	/* xt_src_set_of() seed, random, kept by swaps */
+	__u32 jiffy_ns;		/* ns per jiffy (1e9 / CONFIG_HZ), kept by
+				 * swaps; 0: the coarse clock (classify.h) */
+	__u32 pad32;
 	__u32 limit[XT_MAX_STATEFUL];	/* holds when count >= limit */
 	__u8  rule[XT_MAX_STATEFUL];	/* rule slot of stateful slot k */
 	__u8  kind[XT_MAX_STATEFUL];	/* enum xt_state_kind */
@@ -309,7 +314,10 @@ struct xt_state_cfg {
 
 /* The table's key: IPv4 as ::ffff:a.b.c.d, IPv6 masked to v6_plen. */
 struct xt_src_key {
-	__u32 addr[4];
+	union {
+		__u32 addr[4];
+		__u64 w[2];	/* the datapath compares two words */
+	};
 };
 
 struct xt_src_slot {
@@ -318,13 +326,59 @@ struct xt_src_slot {
 	__u32 prev;		/* the window before, if it just ended */
 };
 
-/* One source: 24 + 8 * 24 = 216 bytes (docs/rules.md gives the total). */
+/* One source's windows and slots: 16 + 8 * 24 = 208 bytes. */
 struct xt_src_state {
-	__u64 epoch;		/* xt_state_cfg.epoch it was counted for */
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
 	struct xt_src_slot s[XT_MAX_STATEFUL];
 };
+
+/*
+ * The per-source table is an array of sets; a source lives in one way of
+ * the set its key hashes to (xt_src_set_of()).  Keys, epochs and times of
+ * the ways first, so a probe reads two cache lines before the way it
+ * finds.  A way whose epoch is not the ruleset's is free: never used, or
+ * counted under other stateful rules (a hot swap that changed them).  A
+ * source not in its set takes a free way, else the way seen least
+ * recently (docs/rules.md, "Per-source state").  960 bytes a set.
+ */
+#define XT_STATE_WAYS	4
+#define XT_STATE_ENTRIES	65536	/* state_sources when the file says none */
+#define XT_STATE_DEFAULT_SETS	(XT_STATE_ENTRIES / XT_STATE_WAYS)
+struct xt_src_set {
+	struct xt_src_key key[XT_STATE_WAYS];
+	__u64 epoch[XT_STATE_WAYS];	/* xt_state_cfg.epoch, 0: never used */
+	__u64 last[XT_STATE_WAYS];	/* ns: the way's last packet */
+	struct xt_src_state w[XT_STATE_WAYS];
+};
+
+/* Sets for a table of `entries` sources (the array's max_entries). */
+static inline __u32 xt_state_sets(__u32 entries)
+{
+	return (entries + XT_STATE_WAYS - 1) / XT_STATE_WAYS;
+}
+
+/*
+ * The set of a source key: multiply-xorshift over the key's two halves,
+ * the one an IPv4 address is in first, with the table's random seed, the
+ * low 32 bits scaled to [0, sets) (any number of sets, no power of two
+ * needed).  Not a cryptographic hash: the seed keeps which sources share
+ * a set unknown to whoever cannot read it.  Shared by the datapath and by
+ * user space, which reads entries in tests.
+ */
+#define XT_SRC_HASH_K	0x9e3779b97f4a7c15ULL
+static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
+				  __u32 sets)
+{
+	__u64 x = (__u64)k->addr[2] << 32 | k->addr[3];
+	__u64 y = (__u64)k->addr[0] << 32 | k->addr[1];
+	__u64 h = (x ^ seed) * XT_SRC_HASH_K;
+
+	h ^= h >> 32;
+	h = (h ^ y) * XT_SRC_HASH_K;
+	h ^= h >> 32;
+	return ((h & 0xffffffffULL) * sets) >> 32;
+}
 
 /*
  * One compiled ruleset.  Two live in the xt_rules array map (generation 0

@@ -154,6 +154,7 @@ struct attach_state {
 	char dir[XT_PIN_DIR_LEN];	/* pin directory, "" until created */
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
+	__u32 state_sources;	/* the per-source table's size (rules file) */
 };
 
 /*
@@ -270,6 +271,12 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	}
 	st->xdp->rodata->cfg_bridge = bridge;
 	st->xdp->rodata->cfg_no_meta = no_meta;
+	/* The per-source table keeps this size while attached. */
+	err = xt_state_table_size(st->xdp->maps.xt_state, st->state_sources);
+	if (err) {
+		pr_err("cannot size the per-source table: %s", strerror(-err));
+		return err;
+	}
 	/* In the dispatcher libxdp loads it, as an extension of a slot. */
 	if (st->mp) {
 		err = xt_mp_attach(st->xdp->obj, st->ifname, st->ifindex,
@@ -791,6 +798,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		pr_err("cannot compile the rules");
 		goto out;
 	}
+	st.state_sources = comp.rs->st.entries;
 
 	ret = XT_EXIT_FAIL;
 	lock = xt_lock();

@@ -220,9 +220,11 @@ static void print_compiled(const struct xt_compiled *c)
 	int fam, d;
 
 	if (rs->st.n)
-		printf("per-source state: %u stateful rules, table of %u sources (IPv6 /%u), about %zu KiB, epoch %016llx\n",
-		       rs->st.n, rs->st.entries, rs->st.v6_plen,
-		       (size_t)rs->st.entries * XT_STATE_ENTRY_BYTES / 1024,
+		printf("per-source state: %u stateful rules, table of %u sources (IPv6 /%u), %zu KiB, epoch %016llx\n",
+		       rs->st.n, xt_state_sets(rs->st.entries) * XT_STATE_WAYS,
+		       rs->st.v6_plen,
+		       (size_t)xt_state_sets(rs->st.entries) *
+			       sizeof(struct xt_src_set) / 1024,
 		       (unsigned long long)rs->st.epoch);
 	else
 		printf("per-source state: none (no rate or fanout rule)\n");
@@ -340,6 +342,7 @@ int xt_rules_swap(const char *ifname, const char *path)
 	struct xt_compiled c;
 	char abs[PATH_MAX], errbuf[160];
 	int lock, ret = XT_EXIT_FAIL, err;
+	__u32 holds;
 
 	if (load_file(path, &f))
 		return XT_EXIT_USAGE;
@@ -405,6 +408,10 @@ int xt_rules_swap(const char *ifname, const char *path)
 	snprintf(info.rules_path, sizeof(info.rules_path), "%.*s",
 		 (int)sizeof(info.rules_path) - 1, abs);
 	maps = xt_pinned_rule_maps(&p);
+	if (c.rs->stateful && !xt_state_table_sources(maps.state, &holds) &&
+	    holds != xt_state_sets(c.rs->st.entries) * XT_STATE_WAYS)
+		pr_warn("%s: the per-source table keeps its %u sources (state_sources %u takes effect at the next attach)",
+			ifname, holds, c.rs->st.entries);
 	err = xt_ruleset_install_named(&maps, &c, p.info, &info);
 	xt_compiled_free(&c);
 	if (err) {

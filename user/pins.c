@@ -62,7 +62,7 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	},
 	[XT_PIN_STATE] = {
 		"xt_state", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
-		OPENED(state), "per generation, the per-source state table",
+		OPENED(state), "the per-source state table, both generations'",
 	},
 	[XT_PIN_CLS_STATS] = {
 		"xt_cls_stats", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,

@@ -100,13 +100,19 @@ int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
 	return r->err;
 }
 
-struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user)
+struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,
+				   __u32 state_sources)
 {
 	struct xdptag *skel = xdptag__open();
 	struct bpf_map *ex;
 
 	if (!skel)
 		return NULL;
+	if (state_sources &&
+	    xt_state_table_size(skel->maps.xt_state, state_sources)) {
+		xdptag__destroy(skel);
+		return NULL;
+	}
 	skel->rodata->cfg_explain = 1;
 	skel->rodata->cfg_no_meta = no_meta;
 	skel->rodata->cfg_clock_user = clock_user;
@@ -1344,7 +1350,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	}
 	/* The capture's clock, always: a ruleset without stateful rules
 	 * never reads it, and each runner's store is no syscall. */
-	skel = xt_xdp_open_explain(0, 1);
+	skel = xt_xdp_open_explain(0, 1, rf->settings.state_sources);
 	if (!skel) {
 		pr_err("loading the XDP program failed (are you root? -v says more)%s",
 		       xt_kernel_hint());

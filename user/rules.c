@@ -611,7 +611,8 @@ static __u64 fnv(__u64 h, __u64 v)
 
 /*
  * The state epoch: a digest of everything that gives a table entry its
- * meaning (which rule owns which slot, kinds, limits, window, key, size).
+ * meaning (which rule owns which slot, kinds, limits, window, key).  Not
+ * the size: the table keeps the size it was loaded with.
  * A hot swap with the same epoch keeps the table; an entry counted under
  * another epoch is reset when its source is next seen.
  */
@@ -624,7 +625,6 @@ static void state_epoch(struct xt_ruleset *rs)
 	h = fnv(h, st->n);
 	h = fnv(h, st->fan_window_ns);
 	h = fnv(h, st->v6_plen);
-	h = fnv(h, st->entries);
 	for (k = 0; k < st->n; k++) {
 		h = fnv(h, st->rule[k]);
 		h = fnv(h, st->kind[k]);

@@ -75,20 +75,12 @@ struct xt_rule {
 	uint64_t st_window_ns;		/* fan-out window */
 };
 
-/* Per-source state defaults (settings state_sources, state_ipv6_prefix). */
-#define XT_STATE_ENTRIES	65536
+/* Per-source state defaults (settings state_sources, state_ipv6_prefix;
+ * XT_STATE_ENTRIES is in xdptag.h, where the map's default size reads it). */
 #define XT_STATE_V6_PLEN	64
 #define XT_FANOUT_WINDOW_NS	(10ULL * 1000000000ULL)
 #define XT_FANOUT_MAX		100	/* distinct values a fan-out can count */
 #define XT_STATE_MAX_ENTRIES	(1U << 24)
-/*
- * Kernel memory per table entry: key and value (16 + 216), the hash
- * element's header, LRU node and per-CPU lists: 296 bytes in all as the
- * kernel (6.18) accounts it (memlock 9700224 for 32768 entries).  The
- * kernel preallocates every entry when the table is created.
- */
-#define XT_STATE_ENTRY_BYTES	(sizeof(struct xt_src_key) + \
-				 sizeof(struct xt_src_state) + 64)
 
 /*
  * A compiled ruleset: the tables, the prefix entries beyond /16 (expanded

@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <linux/membarrier.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <zlib.h>
 #include "pins.h"
 #include "ruleset_load.h"
 
@@ -77,53 +81,86 @@ out:
 	return err;
 }
 
-/* The name of a state table says which epoch it was made for. */
-static void state_table_name(char *buf, size_t len, __u64 epoch)
+int xt_state_table_size(struct bpf_map *map, __u32 entries)
 {
-	snprintf(buf, len, "xt_st_%08x", (__u32)(epoch ^ (epoch >> 32)));
+	return bpf_map__set_max_entries(map, xt_state_sets(entries));
+}
+
+int xt_state_table_sources(int fd, __u32 *holds)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*holds = info.max_entries * XT_STATE_WAYS;
+	return 0;
+}
+
+__u32 xt_jiffy_ns_from(const char *path)
+{
+	gzFile f = gzopen(path, "r");	/* reads plain text as it is */
+	unsigned long hz = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (gzgets(f, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%lu", &hz) == 1)
+			break;
+	gzclose(f);
+	if (hz < 100 || hz > 10000)
+		return 0;
+	return (1000000000UL + hz / 2) / hz;
+}
+
+__u32 xt_jiffy_ns(void)
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 16];
+	__u32 ns = xt_jiffy_ns_from("/proc/config.gz");
+
+	if (ns || uname(&u))
+		return ns;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	return xt_jiffy_ns_from(path);
 }
 
 /*
- * Give generation next the per-source table c asks for: the old
- * generation's if it was made for the same epoch (same stateful rules,
- * key and size: counts carry on), else a new, empty LRU table.
+ * Give rs the loaded table's size, whatever its state_sources asks (the
+ * table is sized when the object is loaded and keeps that size), and its
+ * seed and clock: the generation in use's (any install set them), or for
+ * the table's first ruleset a new random seed and the clock xt_jiffy_ns()
+ * finds.  The table lives as long as the loaded object, so its entries
+ * keep their sets and their times' unit across swaps; their epoch says
+ * which still count.
  */
-static int state_table_set(int outer, __u32 old, __u32 next,
-			   const struct xt_compiled *c)
+static int state_table_take(const struct xt_rule_maps *m, __u32 old,
+			    struct xt_ruleset *rs)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts,
-		    .map_flags = BPF_F_NO_COMMON_LRU);
-	struct bpf_map_info info = { 0 };
-	__u32 id, ilen = sizeof(info);
-	char name[BPF_OBJ_NAME_LEN];
-	int fd = -1, err = 0;
+	struct xt_ruleset *cur;
+	__u32 holds;
+	int err = xt_state_table_sources(m->state, &holds);
 
-	if (!c->rs->stateful) {
-		if (bpf_map_delete_elem(outer, &next) && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	state_table_name(name, sizeof(name), c->rs->st.epoch);
-	if (!bpf_map_lookup_elem(outer, &old, &id)) {
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &ilen) ||
-				strcmp(info.name, name) ||
-				info.max_entries != c->rs->st.entries)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
-		fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, name,
-				    sizeof(struct xt_src_key),
-				    sizeof(struct xt_src_state),
-				    c->rs->st.entries, &opts);
-	if (fd < 0)
+	if (err)
+		return err;
+	rs->st.sets = holds / XT_STATE_WAYS;
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->rules, &old, cur)) {
+		free(cur);
 		return -errno;
-	if (bpf_map_update_elem(outer, &next, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
+	}
+	rs->st.table_seed = cur->st.table_seed;
+	rs->st.jiffy_ns = cur->st.table_seed ? cur->st.jiffy_ns :
+		xt_jiffy_ns();
+	free(cur);
+	while (!rs->st.table_seed)
+		if (getrandom(&rs->st.table_seed, sizeof(rs->st.table_seed),
+			      0) != sizeof(rs->st.table_seed))
+			return -errno;
+	return 0;
 }
 
 /*
@@ -159,7 +196,7 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 	err = prefix_table_set(m->prefix, next, c);
 	if (err)
 		return err;
-	err = state_table_set(m->state, old, next, c);
+	err = state_table_take(m, old, c->rs);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))
@@ -174,9 +211,6 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 	xt_rcu_wait();
 	/* No program can still reach the old table: free it. */
 	if (bpf_map_delete_elem(m->prefix, &old) && errno != ENOENT)
-		return -errno;
-	/* A kept state table lives on in the new generation's slot. */
-	if (bpf_map_delete_elem(m->state, &old) && errno != ENOENT)
 		return -errno;
 	return 0;
 }

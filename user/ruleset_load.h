@@ -10,17 +10,17 @@ struct xt_rule_maps {
 	int rules;	/* xt_rules: two generations */
 	int active;	/* xt_active: which one packets use */
 	int prefix;	/* xt_prefix: each generation's prefix table */
-	int state;	/* xt_state: each generation's per-source table */
+	int state;	/* xt_state: the per-source table, both generations' */
 };
 
 /*
  * Install c as the ruleset packets use, without a gap and without mixing:
  * fill the idle generation, flip xt_active, wait until no program can still
  * be running with the old generation (an RCU grace period), then drop the
- * old generation's prefix table.  The per-source state table goes over to
- * the new generation when c's state epoch and size equal the old one's,
- * else c gets an empty one (none without stateful rules).
- * Returns 0 or -errno.
+ * old generation's prefix table.  The per-source table stays: c's state
+ * epoch decides whether its entries still count (xt_state in
+ * bpf/lib/maps.h); it keeps the size it was loaded with, whatever c's
+ * state_sources (`rules load` says so).  Returns 0 or -errno.
  *
  * The flip is the commit point: a process killed before it leaves the old
  * ruleset in use, one killed after it the new one (and at worst the old
@@ -39,6 +39,27 @@ struct xt_attach_info;
 int xt_ruleset_install_named(const struct xt_rule_maps *m,
 			     const struct xt_compiled *c, int info_fd,
 			     const struct xt_attach_info *info);
+
+/*
+ * Size the per-source table of an object not loaded yet (its xt_state
+ * map) for a rules file's state_sources: the loaded table keeps this size.
+ * 0 or -errno.
+ */
+struct bpf_map;
+int xt_state_table_size(struct bpf_map *map, __u32 entries);
+
+/* The sources the loaded per-source table (fd) holds, in *holds; 0 or -errno. */
+int xt_state_table_sources(int fd, __u32 *holds);
+
+/*
+ * The state windows' clock: ns per jiffy, 1e9 / CONFIG_HZ rounded, from
+ * the running kernel's config (/proc/config.gz, else
+ * /boot/config-RELEASE), or 0 when neither says (the datapath then reads
+ * the coarse clock instead of jiffies).  _from: from that file, gzipped
+ * or plain.
+ */
+__u32 xt_jiffy_ns(void);
+__u32 xt_jiffy_ns_from(const char *path);
 
 /*
  * Wait until no XDP or TC program can still be running with what it read

@@ -19,14 +19,19 @@
 #include "maps.h"
 
 /*
- * The clock of the state windows.  Live traffic uses the coarse monotonic
- * clock (bpf_ktime_get_coarse_ns(), one tick of resolution, ample for
- * windows of a second and more): the bench measured 30 ns per stateful
- * packet less than with bpf_ktime_get_ns(), whose clock read is the
- * dearest part of the stateful path (docs/rules.md).  A loader that
- * sets cfg_clock_user (program tests, replay of a capture)
- * writes each packet's time, in ns, into xt_clock_ns before running it,
- * so that windows follow the test's or the capture's time.
+ * The clock of the state windows, in ns.  Live traffic uses jiffies
+ * (bpf_jiffies64(), which the verifier inlines into one load on 64-bit
+ * JITs) times the ns per jiffy that user space found in the kernel's
+ * config (xt_state_cfg.jiffy_ns, xt_jiffy_ns() in user/ruleset_load.c):
+ * 2.5-3 ns less per stateful packet than the coarse clock's helper call
+ * (docs/performance.md).  Where user space could not learn HZ it leaves
+ * jiffy_ns 0, and the windows use the coarse monotonic clock
+ * (bpf_ktime_get_coarse_ns(), one tick of resolution, as jiffies).  Both
+ * are far cheaper than bpf_ktime_get_ns() (30 ns more per stateful packet
+ * in the bench; docs/rules.md).  A loader that sets cfg_clock_user
+ * (program tests, replay of a capture) writes each packet's time, in ns,
+ * into xt_clock_ns before running it, so that windows follow the test's
+ * or the capture's time.
  */
 const volatile __u8 cfg_clock_user;
 __u64 xt_clock_ns;
@@ -412,12 +417,75 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 }
 
 /*
+ * The source's entry in its set, or a fresh one: a free way (never used,
+ * or of another epoch) first, else the way seen least recently, which is
+ * reset for the source.  So a source always gets an entry, and a busy
+ * source leaves its set only after XT_STATE_WAYS sources new to the set
+ * arrived since its last packet (docs/rules.md, "Per-source state").
+ * Two CPUs that miss on one source together may each take a way: the
+ * counts split until one way, no longer seen, is taken over.
+ */
+static __always_inline struct xt_src_state *
+state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
+	   __u64 now)
+{
+	__u64 k0 = key->w[0], k1 = key->w[1];
+	__u64 epoch = cfg->epoch, oldest = ~0ULL;
+	struct xt_src_state *st;
+	struct xt_src_set *set;
+	__u32 idx;
+	int i, victim = 0;
+
+#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: set 0, way 0, no probe */
+	idx = 0;
+	xt_barrier_var(idx);
+	set = bpf_map_lookup_elem(&xt_state, &idx);
+	if (!set)
+		return NULL;
+	set->last[0] = now;
+	return &set->w[0];
+#endif
+	idx = xt_src_set_of(key, cfg->table_seed, cfg->sets);
+	set = bpf_map_lookup_elem(&xt_state, &idx);
+	if (!set)
+		return NULL;
+	for (i = 0; i < XT_STATE_WAYS; i++) {
+		if (set->epoch[i] == epoch && set->key[i].w[0] == k0 &&
+		    set->key[i].w[1] == k1) {
+			set->last[i] = now;
+			return &set->w[i];
+		}
+	}
+	for (i = 0; i < XT_STATE_WAYS; i++) {
+		if (set->epoch[i] != epoch) {	/* free: taken first */
+			victim = i;
+			break;
+		}
+		if (set->last[i] < oldest) {
+			oldest = set->last[i];
+			victim = i;
+		}
+	}
+	victim &= XT_STATE_WAYS - 1;
+	set->key[victim] = *key;
+	set->epoch[victim] = epoch;
+	set->last[victim] = now;
+	st = &set->w[victim];
+	__builtin_memset(st->s, 0, sizeof(st->s));
+	st->rate_start = now;
+	st->fan_start = now;
+	return st;
+}
+
+/*
  * Apply the rate and fan-out conditions of the stateful rules in m (whose
  * stateless conditions held): count the packet in each of their slots,
  * then keep a rule only if its count has reached its limit, in this window
- * or the one before.  One table lookup per packet, two helper calls more
- * for a source not in the table.  If the table cannot give an entry, the
- * stateful rules do not match: the packet is never dropped for it.
+ * or the one before.  One inlined table lookup per packet, no helper call
+ * but the clock.  The table always gives an entry (state_find()); if its
+ * lookup fails (it cannot: user space sized the table to cfg->sets), the
+ * stateful rules do not match: the packet is never dropped for it.  Both
+ * generations share the table (gen is unused: entries carry their epoch).
  */
 static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 					 __u32 gen, const struct xt_pkt *p,
@@ -427,54 +495,28 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	struct xt_src_state *st;
 	struct xt_src_key key;
 	__u64 now, todo;
-	void *tab;
 	int i;
 
-	tab = bpf_map_lookup_elem(&xt_state, &gen);
-	if (!tab)
-		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_CLOCK	/* bench variant: no clock read */
 	now = xt_clock_ns;
 #else
-	now = cfg_clock_user ? xt_clock_ns : bpf_ktime_get_coarse_ns();
+	if (cfg_clock_user)
+		now = xt_clock_ns;
+#ifndef XT_BENCH_STATE_COARSE	/* bench variant: always the coarse clock */
+	else if (cfg->jiffy_ns)
+		now = bpf_jiffies64() * cfg->jiffy_ns;
+#endif
+	else
+		now = bpf_ktime_get_coarse_ns();
 #endif
 	state_key(cfg, p, &key);
-#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: a fixed entry */
-	{
-		__u32 zero = 0;
-
-		xt_barrier_var(tab);
-		st = bpf_map_lookup_elem(&xt_state_zero, &zero);
-	}
-#else
-	st = bpf_map_lookup_elem(tab, &key);
-#endif
-	if (!st) {
-		__u32 zero = 0;
-		void *fresh = bpf_map_lookup_elem(&xt_state_zero, &zero);
-
-		if (!fresh)
-			return m & ~rs->stateful;
-		/* LRU: inserting into a full table evicts the oldest. */
-		bpf_map_update_elem(tab, &key, fresh, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(tab, &key);
-		if (!st)
-			return m & ~rs->stateful;
-	}
+	st = state_find(cfg, &key, now);
+	if (!st)
+		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_COUNT	/* bench variant: lookup, no counting */
 	xt_barrier_var(st);
 	return m & ~rs->stateful;
 #endif
-#ifdef XT_BENCH_STATE_NO_LOOKUP	/* the zero entry stays as it is */
-	if (0) {
-#else
-	if (st->epoch != cfg->epoch) {
-#endif
-		__builtin_memset(st->s, 0, sizeof(st->s));
-		st->epoch = cfg->epoch;
-		st->rate_start = now;
-		st->fan_start = now;
-	}
 	state_roll(cfg, st, now);
 
 	/*
@@ -526,6 +568,9 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 				s->cur++;
 			}
 		}
+#ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
+		m &= ~bit;
+#endif
 		if (s->cur < limit && s->prev < limit)
 			m &= ~bit;
 	}

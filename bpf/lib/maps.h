@@ -79,40 +79,27 @@ struct {
 } xt_prefix SEC(".maps");
 
 /*
- * Per-source state, one LRU table per generation, created by user space
- * with the size the rules file asks for (user/ruleset_load.c).  A hot swap
- * whose stateful rules are unchanged hands the same table to the new
- * generation, so counts carry on; otherwise the new generation starts with
- * an empty one.  Any LRU size fits the slot: hash-type inner maps are
- * matched on type, key, value and flags, not on max_entries.
+ * Per-source state: one table for both generations, an array of sets of
+ * XT_STATE_WAYS sources (struct xt_src_set) that the datapath probes
+ * itself (state_find(), bpf/lib/classify.h).  A plain global ARRAY, so
+ * that the verifier inlines its lookup (no helper call, no outer map).
+ * Its size is fixed when the object is loaded: the loader sets
+ * max_entries from the rules file's state_sources (xt_state_table_size(),
+ * user/ruleset_load.c); 16384 sets (65536 sources, 15 MB) unless it does.
+ * A ruleset that asks for another size is refused by `rules load`.  Entries
+ * of another epoch (other stateful rules) count as free, so a hot swap
+ * that keeps the stateful rules keeps the counts and one that changes
+ * them starts afresh, with no new table.
  * Written by: the classifier, for packets whose stateless conditions
- *   matched a rate or fan-out rule; user space creates the tables.
- * Read by: the classifier (docs/detection.md).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);
-		__uint(map_flags, BPF_F_NO_COMMON_LRU);
-		__uint(max_entries, 1);
-		__uint(key_size, sizeof(struct xt_src_key));
-		__uint(value_size, sizeof(struct xt_src_state));
-	});
-} xt_state SEC(".maps");
-
-/*
- * A zeroed entry to insert a new source from: the stack has no room for
- * one.  Not pinned.
- * Written by: nobody.  Read by: the classifier.
+ *   matched a rate or fan-out rule.
+ * Read by: the classifier (docs/detection.md); tests.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, XT_STATE_DEFAULT_SETS);
 	__type(key, __u32);
-	__type(value, struct xt_src_state);
-} xt_state_zero SEC(".maps");
+	__type(value, struct xt_src_set);
+} xt_state SEC(".maps");
 
 /*
  * The classifier's counters (per CPU; user space sums): per class, band

@@ -26,8 +26,10 @@
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
  *   XT_BENCH_STATE_SKIP	(classify.h) stateful rules never hold: no state
  *   XT_BENCH_STATE_NO_COUNT	(classify.h) the state lookup, nothing counted
- *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no LRU lookup
+ *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no set probe
  *   XT_BENCH_STATE_NO_CLOCK	(classify.h) no clock read
+ *   XT_BENCH_STATE_COARSE	(classify.h) the coarse clock, never jiffies
+ *   XT_BENCH_STATE_NO_HOLD	(classify.h) counted, but no stateful rule holds
  *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the

@@ -154,6 +154,20 @@ print(" ".join(str(x[k]) for x in r if x["name"] == "renamed"
 err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/b.yaml" 2>&1)
 check "and back to two rules: load exits 0" 0 $?
 
+# The per-source table is sized at attach (the default 65536 sources, a.yaml
+# says none): a file asking for another size loads, keeps the table, says so.
+cat >"$TMP/e.yaml" <<'EOF'
+settings: { state_sources: 1000 }
+classes: [ { id: 1, name: one }, { id: 2, name: two } ]
+rules:
+  - { name: udp-5555, class: one, weight: 10, match: { proto: udp, dport: 5555, rate: { pps: 100000 } } }
+EOF
+err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/e.yaml" 2>&1)
+check "other state_sources: load exits 0" 0 $?
+check "other state_sources: the table keeps its size, says so" \
+	"Warning: $B: the per-source table keeps its 65536 sources (state_sources 1000 takes effect at the next attach)
+$B: loaded $TMP/e.yaml, 1 rules" "$err"
+
 err=$(ip netns exec "$RCV" "$XT" rules load "${XT_ID}n" "$TMP/a.yaml" 2>&1)
 check "not attached: exit 3" 3 $?
 check "not attached: message" \

@@ -26,7 +26,7 @@
 
 static inline struct xdptag *xh_open(int no_meta)
 {
-	return xt_xdp_open_explain(no_meta, 0);
+	return xt_xdp_open_explain(no_meta, 0, 0);
 }
 
 /*
@@ -35,7 +35,13 @@ static inline struct xdptag *xh_open(int no_meta)
  */
 static inline struct xdptag *xh_open_clocked(void)
 {
-	return xt_xdp_open_explain(0, 1);
+	return xt_xdp_open_explain(0, 1, 0);
+}
+
+/* The same, with a per-source table of `sources` (0: the default). */
+static inline struct xdptag *xh_open_clocked_sized(__u32 sources)
+{
+	return xt_xdp_open_explain(0, 1, sources);
 }
 
 static inline void xh_clock(struct xdptag *skel, __u64 ns)

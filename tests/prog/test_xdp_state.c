@@ -2,13 +2,15 @@
 /*
  * Negation, allowlists and per-source state through the real XDP object,
  * with the state clock set by the test (cfg_clock_user): rates and fan-out
- * per source, their windows, the LRU table when full, what a hot swap
- * keeps, and that packets no stateful rule can match never touch the table.
+ * per source, their windows, the set-associative table when a set is
+ * full, what a hot swap keeps, and that packets no stateful rule can match
+ * never touch the table.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <string.h>
 #include <unistd.h>
 #include "lib/rule_build.h"
 #include "lib/xdp_harness.h"
@@ -103,31 +105,77 @@ static void load(void **state, struct xt_rule *r, size_t n, unsigned int drop)
 	load_sized(state, r, n, drop, 0);
 }
 
-/* The active generation's state table: fd (caller closes) or -1. */
-static int state_table(void **state)
+/* The ruleset packets use now (caller frees). */
+static struct xt_ruleset *active_rs(void **state)
 {
 	struct xt_rule_maps m = xh_maps(*state);
-	__u32 gen = xt_ruleset_active_gen(&m), id;
+	__u32 gen = xt_ruleset_active_gen(&m);
+	struct xt_ruleset *rs = malloc(sizeof(*rs));
 
-	if (bpf_map_lookup_elem(m.state, &gen, &id))
-		return -1;
-	return bpf_map_get_fd_by_id(id);
+	assert_non_null(rs);
+	assert_int_equal(bpf_map_lookup_elem(m.rules, &gen, rs), 0);
+	return rs;
 }
 
+/* Sources with an entry that counts: ways of the active epoch. */
 static int state_entries(void **state)
 {
-	struct xt_src_key k, next, *prev = NULL;
-	int fd = state_table(state), n = 0;
+	struct xt_rule_maps m = xh_maps(*state);
+	struct xt_ruleset *rs = active_rs(state);
+	struct xt_src_set set;
+	__u32 i, holds;
+	int w, n = 0;
 
-	if (fd < 0)
-		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
+	assert_int_equal(xt_state_table_sources(m.state, &holds), 0);
+	for (i = 0; i < holds / XT_STATE_WAYS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(m.state, &i, &set), 0);
+		for (w = 0; w < XT_STATE_WAYS; w++)
+			n += rs->stateful && set.epoch[w] == rs->st.epoch;
 	}
-	close(fd);
+	free(rs);
 	return n;
+}
+
+/* The state key of an IPv4 source, as state_key() makes it. */
+static struct xt_src_key src4(const char *a)
+{
+	struct xt_src_key k = { .addr = { 0, 0, htonl(0xffff), htonl(ip4(a)) } };
+
+	return k;
+}
+
+/*
+ * n sources 198.18.x.y that share one set under the active ruleset (the
+ * set of the first), written into out as strings of 32 bytes.
+ */
+static void same_set4(void **state, char (*out)[32], int n)
+{
+	struct xt_ruleset *rs = active_rs(state);
+	__u32 want = 0;
+	int i, found = 0;
+
+	for (i = 0; i < 60000 && found < n; i++) {
+		struct xt_src_key k;
+		__u32 set;
+
+		snprintf(out[found], 32, "198.18.%d.%d", i / 250, i % 250 + 1);
+		k = src4(out[found]);
+		set = xt_src_set_of(&k, rs->st.table_seed, rs->st.sets);
+		if (!found)
+			want = set;
+		if (set == want)
+			found++;
+	}
+	free(rs);
+	assert_int_equal(found, n);
+}
+
+/* Replace the test's object with one whose table holds `sources`. */
+static void reopen_sized(void **state, __u32 sources)
+{
+	xdptag__destroy(*state);
+	*state = xh_open_clocked_sized(sources);
+	assert_non_null(*state);
 }
 
 /* ------------------------------------------------------------ negation --- */
@@ -435,67 +483,264 @@ static void stateless_packets_skip_state(void **state)
 }
 
 /*
- * A table of 8 sources and 500 sources in rotation: every packet is still
- * classified (the oldest entries go, never the packet), the table never
- * holds more than its size.
+ * A table of 8 sources (two sets) and 500 sources in rotation: every
+ * packet is still classified (a way is replaced, never the packet
+ * refused), the table never holds more than its size.
  */
 static void full_table_evicts(void **state)
 {
 	struct xt_rule r = rule("any-rate");
 	char src[32];
 	struct pkt p;
-	int i, n;
+	int i;
 
+	reopen_sized(state, 8);
 	r.st_kind = XT_ST_PPS;
 	r.st_limit = 1;
-	load_sized(state, &r, 1, 0, 8);
+	load(state, &r, 1, 0);
 	xh_clock(*state, SEC_NS);
 	for (i = 0; i < 500; i++) {
 		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
 		p = v4(src, "198.18.200.1", 17, 53, 0);
 		assert_int_equal(rules_of(state, &p), 1);
 	}
-	n = state_entries(state);
-	assert_in_range(n, 1, 8);
+	assert_int_equal(state_entries(state), 8);
+}
+
+static __u64 udp_from(void **state, const char *src, __u64 ns)
+{
+	struct pkt p = v4(src, "198.18.200.1", 17, 53, 0);
+
+	xh_clock(*state, ns);
+	return rules_of(state, &p);
 }
 
 /*
- * Hot swap: the same stateful rules keep the table (and the counts); a
- * changed limit gets a fresh table, so counting starts again.
+ * A full set takes a new source into the way seen least recently: a
+ * source that keeps sending (h) keeps its count while new sources pass
+ * through its set; the way of a source gone quiet (a) goes, and a's
+ * count starts again.  pps 3, all in one second.
+ */
+static void full_set_replaces_least_recent(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	char s[6][32];	/* h, a, b, c, d, e: one set */
+	__u64 t = 10 * SEC_NS, ms = SEC_NS / 1000;
+
+	reopen_sized(state, 64);	/* 16 sets: sources that share one abound */
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 3;
+	load(state, &r, 1, 0);
+	same_set4(state, s, 6);
+	assert_int_equal(udp_from(state, s[0], t + 0 * ms), 0);   /* h: 1 */
+	assert_int_equal(udp_from(state, s[1], t + 1 * ms), 0);   /* a: 1 */
+	assert_int_equal(udp_from(state, s[2], t + 2 * ms), 0);   /* b: 1 */
+	assert_int_equal(udp_from(state, s[3], t + 3 * ms), 0);   /* c: 1 */
+	assert_int_equal(state_entries(state), 4);		   /* full */
+	assert_int_equal(udp_from(state, s[0], t + 4 * ms), 0);   /* h: 2 */
+	assert_int_equal(udp_from(state, s[4], t + 5 * ms), 0);   /* d: a goes */
+	assert_int_equal(udp_from(state, s[0], t + 6 * ms), 1);   /* h: 3 */
+	assert_int_equal(udp_from(state, s[2], t + 7 * ms), 0);   /* b: 2 */
+	assert_int_equal(udp_from(state, s[2], t + 8 * ms), 1);   /* b: 3 */
+	/* a again: c (seen at 3 ms) goes; a counts from 1, not from 2. */
+	assert_int_equal(udp_from(state, s[1], t + 9 * ms), 0);   /* a: 1 */
+	assert_int_equal(udp_from(state, s[1], t + 10 * ms), 0);  /* a: 2 */
+	assert_int_equal(udp_from(state, s[1], t + 11 * ms), 1);  /* a: 3 */
+	/* A flood of new sources into the set between two of h's packets:
+	 * fewer than the ways leave h's count alone ... */
+	assert_int_equal(udp_from(state, s[5], t + 12 * ms), 0);  /* e: d goes */
+	assert_int_equal(udp_from(state, s[0], t + 13 * ms), 1);  /* h: 4 */
+	assert_int_equal(state_entries(state), 4);
+}
+
+/* ... as many as the ways take h's way too: h counts from 1 again. */
+static void set_flood_evicts(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	char s[5][32];
+	__u64 t = 10 * SEC_NS, ms = SEC_NS / 1000;
+	int i;
+
+	reopen_sized(state, 64);	/* 16 sets: sources that share one abound */
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 2;
+	load(state, &r, 1, 0);
+	same_set4(state, s, 5);
+	assert_int_equal(udp_from(state, s[0], t), 0);		/* h: 1 */
+	for (i = 1; i <= XT_STATE_WAYS; i++)
+		assert_int_equal(udp_from(state, s[i], t + i * ms), 0);
+	assert_int_equal(udp_from(state, s[0], t + 9 * ms), 0);	/* h: 1 */
+	assert_int_equal(udp_from(state, s[0], t + 10 * ms), 1);	/* h: 2 */
+}
+
+/* Two sources of one set have their own counts (and a third's). */
+static void colliding_sources_apart(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	char s[2][32];
+	__u64 t = 10 * SEC_NS;
+
+	reopen_sized(state, 64);	/* 16 sets: sources that share one abound */
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 3;
+	load(state, &r, 1, 0);
+	same_set4(state, s, 2);
+	assert_string_not_equal(s[0], s[1]);
+	assert_int_equal(udp_from(state, s[0], t + 1), 0);
+	assert_int_equal(udp_from(state, s[0], t + 2), 0);
+	assert_int_equal(udp_from(state, s[1], t + 3), 0);
+	assert_int_equal(udp_from(state, s[0], t + 4), 1);	/* 3 */
+	assert_int_equal(udp_from(state, s[1], t + 5), 0);	/* 2 */
+	assert_int_equal(udp_from(state, s[1], t + 6), 1);	/* 3 */
+	assert_int_equal(state_entries(state), 2);
+}
+
+/*
+ * A free way is taken before any way in use is replaced, whatever the
+ * times say: four sources of one set seen at the same instant (clock 0,
+ * as a capture without times gives) all keep their counts.
+ */
+static void free_ways_first(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	char s[4][32];
+	int i;
+
+	reopen_sized(state, 64);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 2;
+	load(state, &r, 1, 0);
+	same_set4(state, s, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(udp_from(state, s[i], 0), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(udp_from(state, s[i], 0), 1);
+	assert_int_equal(state_entries(state), 4);
+}
+
+/*
+ * Hot swap: the same stateful rules keep the counts (and the table's
+ * seed); a changed limit starts counting again: every entry of the old
+ * epoch is free.
  */
 static void hot_swap_keeps_or_resets(void **state)
 {
 	struct xt_rule r;
+	struct xt_ruleset *rs;
 	struct pkt p;
-	int port, fd1, fd2;
-	struct bpf_map_info i1 = { 0 }, i2 = { 0 };
-	__u32 len = sizeof(i1);
+	__u32 seed;
+	int port;
 
 	r = syn_fanout("scan", XT_ST_DPORTS, 10);
 	load(state, &r, 1, 0);
+	rs = active_rs(state);
+	seed = rs->st.table_seed;
+	assert_int_not_equal(seed, 0);
+	free(rs);
 	xh_clock(*state, SEC_NS);
 	for (port = 1; port <= 40; port++) {
 		p = v4("198.18.0.1", "198.18.0.2", 6, port, XT_TCP_SYN);
 		rules_of(state, &p);
 	}
 	assert_int_equal(rules_of(state, &p), 1);
-	fd1 = state_table(state);
+	p = v4("198.18.0.7", "198.18.0.2", 6, 1, XT_TCP_SYN);
+	assert_int_equal(rules_of(state, &p), 0);	/* one port */
+	assert_int_equal(state_entries(state), 2);
 
 	r = syn_fanout("scan", XT_ST_DPORTS, 10);
 	load(state, &r, 1, 0);
-	fd2 = state_table(state);
-	assert_int_equal(bpf_obj_get_info_by_fd(fd1, &i1, &len), 0);
-	len = sizeof(i2);
-	assert_int_equal(bpf_obj_get_info_by_fd(fd2, &i2, &len), 0);
-	assert_int_equal(i1.id, i2.id);
-	close(fd1);
-	close(fd2);
+	rs = active_rs(state);
+	assert_int_equal(rs->st.table_seed, seed);
+	free(rs);
+	assert_int_equal(state_entries(state), 2);
+	p = v4("198.18.0.1", "198.18.0.2", 6, 1, XT_TCP_SYN);
 	assert_int_equal(rules_of(state, &p), 1);
 
 	r = syn_fanout("scan", XT_ST_DPORTS, 11);
 	load(state, &r, 1, 0);
 	assert_int_equal(state_entries(state), 0);
 	assert_int_equal(rules_of(state, &p), 0);
+	assert_int_equal(state_entries(state), 1);
+}
+
+/*
+ * The table keeps the size it was loaded with: a ruleset asking for
+ * another state_sources gets the loaded table's sets, and counts as
+ * before (the size is not part of the epoch).
+ */
+static void size_kept_from_load(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	struct xt_ruleset *rs;
+	__u64 t = 10 * SEC_NS;
+
+	reopen_sized(state, 8);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 2;
+	load_sized(state, &r, 1, 0, 1000);
+	rs = active_rs(state);
+	assert_int_equal(rs->st.entries, 1000);
+	assert_int_equal(rs->st.sets, 2);
+	free(rs);
+	assert_int_equal(udp_from(state, "198.18.0.1", t + 1), 0);
+	r = rule("udp-rate");
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 2;
+	load_sized(state, &r, 1, 0, 8);
+	assert_int_equal(udp_from(state, "198.18.0.1", t + 2), 1);
+	assert_int_equal(state_entries(state), 1);
+}
+
+/* The last-seen time of an IPv4 source's entry (it must have one). */
+static __u64 last_seen4(void **state, const char *a)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	struct xt_ruleset *rs = active_rs(state);
+	struct xt_src_key k = src4(a);
+	__u32 i = xt_src_set_of(&k, rs->st.table_seed, rs->st.sets);
+	struct xt_src_set set;
+	__u64 t = 0;
+	int w;
+
+	assert_int_equal(bpf_map_lookup_elem(m.state, &i, &set), 0);
+	for (w = 0; w < XT_STATE_WAYS; w++)
+		if (set.epoch[w] == rs->st.epoch &&
+		    !memcmp(&set.key[w], &k, sizeof(k)))
+			t = set.last[w];
+	free(rs);
+	assert_int_not_equal(t, 0);
+	return t;
+}
+
+/*
+ * The live clock (no cfg_clock_user): jiffies times the ns per jiffy
+ * user space read from the kernel's config, or the coarse clock where
+ * it could not.  Two packets 300 ms apart by the wall clock are 300 ms
+ * apart in the table, within a few ticks: a wrong HZ would be off by a
+ * factor of 2.5 at least (100, 250, 300, 1000).
+ */
+static void live_clock_runs_at_wall_rate(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	struct pkt p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+	struct xt_ruleset *rs;
+	__u64 t0, t1;
+
+	xdptag__destroy(*state);
+	*state = xh_open(0);
+	assert_non_null(*state);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 1000;
+	load(state, &r, 1, 0);
+	rs = active_rs(state);
+	assert_int_equal(rs->st.jiffy_ns, xt_jiffy_ns());
+	free(rs);
+	rules_of(state, &p);
+	t0 = last_seen4(state, "198.18.0.1");
+	usleep(300 * 1000);
+	rules_of(state, &p);
+	t1 = last_seen4(state, "198.18.0.1");
+	assert_in_range(t1 - t0, 280 * 1000 * 1000ULL, 600 * 1000 * 1000ULL);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -508,7 +753,10 @@ int main(void)
 		T(rate_slots_per_rule), T(rate_bps),
 		T(fanout_ports), T(fanout_addrs_v6_prefix),
 		T(stateless_packets_skip_state), T(full_table_evicts),
+		T(full_set_replaces_least_recent), T(set_flood_evicts),
+		T(colliding_sources_apart), T(free_ways_first),
 		T(hot_swap_keeps_or_resets),
+		T(size_kept_from_load), T(live_clock_runs_at_wall_rate),
 	};
 
 	return cmocka_run_group_tests_name("xdp_state", tests, NULL, NULL);
