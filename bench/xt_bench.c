@@ -1449,6 +1449,8 @@ static int nft_rule(FILE *f, const struct xt_rule *r, int idx, int fam,
 		    int alt)
 {
 	const char *ip = fam == 4 ? "ip" : "ip6";
+	unsigned int icmp_proto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	int icmp = r->icmp_type.n || r->icmp_code.n;
 	uint16_t need = r->feat_set | r->feat_clear;
 	uint16_t ok = XT_F_FRAGMENT | XT_F_TCP | XT_F_UDP | XT_F_ICMP |
 		      XT_F_ICMPV6 | XT_F_IPV4 | XT_F_IPV6 | XT_F_VLAN;
@@ -1464,6 +1466,21 @@ static int nft_rule(FILE *f, const struct xt_rule *r, int idx, int fam,
 	    (r->src.n && !pfx_count(&r->src, fam)) ||
 	    (r->dst.n && !pfx_count(&r->dst, fam)))
 		return 0;
+	/*
+	 * An ICMP type or code names the family's ICMP: nft refuses a
+	 * protocol set beside it ("conflicting protocols"), so the set only
+	 * decides whether this family's rule exists.
+	 */
+	if (icmp && r->proto.n) {
+		size_t i;
+
+		for (i = 0; i < r->proto.n; i++)
+			if (r->proto.r[i].lo <= icmp_proto &&
+			    icmp_proto <= r->proto.r[i].hi)
+				break;
+		if (i == r->proto.n)
+			return 0;
+	}
 	fprintf(f, "\t\tmeta protocol %s", fam == 4 ? "ip" : "ip6");
 	if (r->vlan.n)
 		nft_ranges(f, "vlan id", &r->vlan);
@@ -1471,13 +1488,10 @@ static int nft_rule(FILE *f, const struct xt_rule *r, int idx, int fam,
 		fprintf(f, " %s saddr @r%d_src%d", ip, idx, fam);
 	if (r->dst.n)
 		fprintf(f, " %s daddr @r%d_dst%d", ip, idx, fam);
-	if (fam == 4) {
-		nft_ranges(f, "ip protocol", &r->proto);
-		nft_ranges(f, "ip ttl", &r->ttl);
-	} else {
-		nft_ranges(f, "meta l4proto", &r->proto);
-		nft_ranges(f, "ip6 hoplimit", &r->ttl);
-	}
+	if (!icmp)
+		nft_ranges(f, fam == 4 ? "ip protocol" : "meta l4proto",
+			   &r->proto);
+	nft_ranges(f, fam == 4 ? "ip ttl" : "ip6 hoplimit", &r->ttl);
 	/* At ingress skb->len no longer counts the Ethernet header. */
 	for (size_t i = 0; i < r->len.n; i++)
 		fprintf(f, "%s %u-%u%s", i ? "," : " meta length {",
@@ -1502,7 +1516,7 @@ static int nft_rule(FILE *f, const struct xt_rule *r, int idx, int fam,
 	if (r->ntcp)
 		fprintf(f, " tcp flags & 0x%x == 0x%x", r->tcp[alt].mask,
 			r->tcp[alt].value);
-	if (r->icmp_type.n || r->icmp_code.n) {
+	if (icmp) {
 		fprintf(f, " meta l4proto %s", fam == 4 ? "icmp" : "icmpv6");
 		nft_ranges(f, fam == 4 ? "icmp type" : "icmpv6 type",
 			   &r->icmp_type);
