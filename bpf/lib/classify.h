@@ -485,11 +485,10 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
  * but the clock.  The table always gives an entry (state_find()); if its
  * lookup fails (it cannot: user space sized the table to cfg->sets), the
  * stateful rules do not match: the packet is never dropped for it.  Both
- * generations share the table (gen is unused: entries carry their epoch).
+ * generations share the table: entries carry their epoch.
  */
 static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
-					 __u32 gen, const struct xt_pkt *p,
-					 __u64 m)
+					 const struct xt_pkt *p, __u64 m)
 {
 	const struct xt_state_cfg *cfg = &rs->st;
 	struct xt_src_state *st;
@@ -640,7 +639,7 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 	m &= ~rs->stateful;
 #endif
 	if (m & rs->stateful)
-		m = state_apply(rs, gen, p, m);
+		m = state_apply(rs, p, m);
 	classify_score(rs, m, v, hits);
 	return rs->drop_threshold;
 }

@@ -86,10 +86,10 @@ struct {
  * Its size is fixed when the object is loaded: the loader sets
  * max_entries from the rules file's state_sources (xt_state_table_size(),
  * user/ruleset_load.c); 16384 sets (65536 sources, 15 MB) unless it does.
- * A ruleset that asks for another size is refused by `rules load`.  Entries
- * of another epoch (other stateful rules) count as free, so a hot swap
- * that keeps the stateful rules keeps the counts and one that changes
- * them starts afresh, with no new table.
+ * A ruleset that asks for another size gets this one (`rules load`
+ * warns).  Entries of another epoch (other stateful rules) count as free,
+ * so a hot swap that keeps the stateful rules keeps the counts and one
+ * that changes them starts afresh, with no new table.
  * Written by: the classifier, for packets whose stateless conditions
  *   matched a rate or fan-out rule.
  * Read by: the classifier (docs/detection.md); tests.
