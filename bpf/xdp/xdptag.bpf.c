@@ -36,6 +36,9 @@
  *			rule hits (no class, band, action, tagged counts)
  *   XT_BENCH_CALL2	one more global function call before the classifier
  *   XT_BENCH_NO_SCORE	(classify.h) no score loop (and no rule hits)
+ *   XT_BENCH_SCORE_OLD	(classify.h) the score loop before score_loop():
+ *			32-bit variables, the class stored at each
+ *			better rule, hits tested each turn
  *   XT_BENCH_NO_DIMS	(classify.h) no ICMP, TTL, length, VLAN loads
  *   XT_BENCH_NO_ADDR	(classify.h) no address dimensions at all
  *   XT_BENCH_GEN_GLOBAL	(classify.h) the generation from a global, not
