@@ -69,8 +69,12 @@ struct {
 	__type(key, __u32);
 	__array(values, struct {
 		__uint(type, BPF_MAP_TYPE_ARRAY);
+#ifdef XT_BENCH_PFX_FIXED	/* bench variant: tables of one fixed size */
+		__uint(max_entries, XT_BENCH_PFX_FIXED);
+#else
 		__uint(map_flags, BPF_F_INNER_MAP);
 		__uint(max_entries, 1);
+#endif
 		/* Sizes, not types: clang leaves a type this deep as a
 		 * forward declaration, which libbpf cannot size. */
 		__uint(key_size, sizeof(__u32));
