@@ -185,6 +185,31 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 #ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
 	return bits;
 #endif
+	i = 0;
+	tab = NULL;
+#ifndef XT_BENCH_PFX_HASH24	/* bench variant: the /24 level hashed */
+	if (!v6 && rs->v4_chunked) {
+		/* The /24 level directly indexed (include/xdptag.h). */
+		__u32 a = bpf_ntohl(addr[0]), e, leaf;
+		const struct xt_pfx_chunk_half *half;
+
+		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+		if (!tab)
+			return bits;
+		xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
+		a = (a >> 8) & 0xff;
+		e = rs->v4_chunk_base[dir & 1] + XT_PFX_CHUNK_ELEMS *
+			rs->v4_chunk[dir & 1][top] + a / 128;
+		half = bpf_map_lookup_elem(tab, &e);
+		if (!half)
+			return bits;
+		leaf = half->leaf[a % 128];
+		bits = rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)];
+		if (!(leaf & XT_PFX_LEAF_LONGER))
+			return bits;
+		i = rs->v4_nlevels > 1;		/* /32, the last level */
+	}
+#endif
 	/* Filled only here: most addresses end above, without a probe. */
 	q = (struct xt_pfx_query){
 		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
@@ -210,10 +235,11 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		}
 		return bits;
 	}
-	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+	if (!tab)
+		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
 	if (!tab)
 		return bits;
-	for (i = 0; i < 2; i++) {	/* /24, /32 */
+	for (; i < 2; i++) {	/* /24, /32 */
 		__u32 plen;
 
 		if (i >= rs->v4_nlevels)

@@ -24,6 +24,9 @@
  *   XT_BENCH_V6_CALL	(classify.h) the IPv6 probe a global function
  *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
+ *   XT_BENCH_PFX_HASH24	(classify.h) no /24 chunks: IPv4's /24 level
+ *			probed in the hash table (xt_bench compiles its
+ *			rulesets with xt_pfx_no_chunks)
  *   XT_BENCH_PFX_CHAIN	(classify.h) one multiply, AND and add more on
  *			each probe's chain from address to slot
  *   XT_BENCH_PFX_FIXED	(maps.h) every prefix table this many buckets,
