@@ -212,14 +212,14 @@ struct xt_pfx_bucket {
  * saying that /32 entries lie below (probed in the hash table, as IPv6's
  * lengths are).  Two dependent loads where a hash probe has a hash, a
  * stored key and a compare (docs/performance.md, "The prefix probes").
- * A ruleset with more distinct answers than XT_PFX_LEAVES, or chunks over
- * XT_PFX_CHUNK_BYTES, keeps the /24 level in the hash table
+ * The hash table then holds no IPv4 /24.  Chunks take 512 bytes, at most
+ * 64 MB for every /16 in both directions.  A ruleset with more distinct
+ * answers than XT_PFX_LEAVES keeps its /24 level in the hash table
  * (xt_ruleset.v4_chunked 0), as every ruleset did before.
  */
 #define XT_PFX_LEAVES		4096
 #define XT_PFX_LEAF_LONGER	0x8000	/* /32 entries below this /24 */
 #define XT_PFX_CHUNK_ELEMS	2	/* table elements per chunk */
-#define XT_PFX_CHUNK_BYTES	(128U << 20)	/* both directions */
 
 struct xt_pfx_chunk_half {
 	__u16 leaf[256 / XT_PFX_CHUNK_ELEMS];

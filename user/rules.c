@@ -330,7 +330,9 @@ static int u8cmp(const void *a, const void *b)
  * one; the push-down below gives it the covering rules), so the datapath
  * stops at a /24 miss: one probe instead of two for an address under no
  * long prefix, the common case in a blocklist (docs/performance.md).
- * Markers do not count against XT_MAX_PREFIX_ENTRIES.
+ * Markers do not count against XT_MAX_PREFIX_ENTRIES.  In a ruleset whose
+ * /24 level is in chunks (pfx_chunks()) a marker is the flag on its /24's
+ * chunk entry instead, and no slot.
  */
 static int pfx_markers(struct cc *cc)
 {
@@ -496,10 +498,10 @@ static bool in_hash(const struct xt_ruleset *rs, const struct xt_pfx_entry *e)
  * Build the /24 chunks from the final entries (pfx_finish(): every entry
  * holds the rules of all shorter prefixes covering it): a chunk per /16
  * holding longer IPv4 prefixes, each /24 of it the /16's answer unless a
- * /24 entry gives its own, flagged where /32 entries lie below.  Leaves
- * the ruleset unchunked (the /24 level in the hash table, which holds the
- * /24 entries and markers either way) when the answers or the memory
- * exceed the limits of include/xdptag.h.
+ * /24 entry gives its own, flagged where /32 entries lie below; tab_build()
+ * then leaves the IPv4 /24 entries (and markers) out of the hash table.
+ * Leaves the ruleset unchunked, its /24 level in the hash table, when it
+ * has more distinct answers than XT_PFX_LEAVES (or xt_pfx_no_chunks).
  */
 int xt_pfx_no_chunks;
 
@@ -519,8 +521,7 @@ static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
 			if (rs->pfx[0][d].longer[s / 64] >> (s % 64) & 1)
 				rs->v4_chunk[d][s] = n++ - first[d];
 	}
-	if (!n || (size_t)n * XT_PFX_CHUNK_ELEMS *
-		  sizeof(struct xt_pfx_chunk_half) > XT_PFX_CHUNK_BYTES)
+	if (!n)
 		goto unchunked;
 	c->chunks = calloc((size_t)n * XT_PFX_CHUNK_ELEMS, sizeof(*c->chunks));
 	ht = calloc(LEAF_HASH_SLOTS, sizeof(*ht));

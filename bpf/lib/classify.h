@@ -250,7 +250,8 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 			   addr[0] & bpf_htonl(~0U << (32 - (plen & 31)));
 		q.meta = xt_pfx_meta(plen, dir, 0);
 		/* No /24, no /32 below it: user space put a /24 marker
-		 * above every /32 (pfx_markers() in user/rules.c). */
+		 * above every /32 (pfx_markers() in user/rules.c), or
+		 * the chunks above sent only addresses with /32s here. */
 		if (!pfx_find(tab, &q, 0))
 			break;
 		bits = q.bits;
