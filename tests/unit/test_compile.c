@@ -204,19 +204,24 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	/* The slot table the datapath reads must say the same. */
 	memcpy(key, p.addr, sizeof(key));
 	s = xt_pfx_find(c, key, xt_pfx_meta(p.plen, dir, p.family == 6));
-	if (c->rs->v4_chunked && p.family == 4 && p.plen == 24) {
-		/* Its /24 chunk does, and the slot table has none. */
-		int leaf = xt_pfx_chunk_leaf(c, dir, p.addr);
+	if ((c->rs->v4_chunked && p.family == 4 && p.plen == 24) ||
+	    (p.family == 6 && p.plen <= 32 &&
+	     c->rs->v6_chunk[dir & 1][p.addr[0] << 8 | p.addr[1]])) {
+		/* Its chunk does, and the slot table has none. */
+		int leaf = xt_pfx_chunk_leaf(c, dir, p.family, p.addr);
 		__u32 slot = p.addr[0] << 8 | p.addr[1];
 
 		assert_null(s);
 		if (!e && leaf < 0)
 			return NULL;
 		assert_true(leaf >= 0);
-		assert_int_equal(c->rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
-				 e ? e->val.bits : c->rs->pfx[0][dir].bits[slot]);
-		assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
-				 e && e->val.longer);
+		assert_int_equal(c->rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)],
+				 e ? e->val.bits :
+				 c->rs->pfx[p.family == 6][dir].bits[slot]);
+		/* An IPv6 entry's flag is for its /32: longer than /32 below. */
+		if (p.family == 4 || p.plen == 32)
+			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
+					 e && e->val.longer);
 		return e;
 	}
 	assert_int_equal(!!s, !!e);
@@ -339,9 +344,9 @@ static void prefix_table_large(void **state)
 		int leaf;
 
 		if (e->key.plen == 24) {
-			leaf = xt_pfx_chunk_leaf(&c, e->key.dir, e->key.addr);
+			leaf = xt_pfx_chunk_leaf(&c, e->key.dir, 4, e->key.addr);
 			assert_true(leaf >= 0);
-			assert_int_equal(c.rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
+			assert_int_equal(c.rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)],
 					 e->val.bits);
 			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
 					 !!e->val.longer);
@@ -422,7 +427,7 @@ static void prefix_chunks_or_hash(void **state)
 	compile_ok(r, XT_TEST_MANY_RULES, &c);
 	assert_int_equal(c.rs->v4_chunked, 1);
 	/* 4,000 /24s and their /16s' answer (no rule) */
-	assert_int_equal(c.rs->v4_nleaves, 4001);
+	assert_int_equal(c.rs->pfx_nleaves, 4001);
 	assert_int_equal(c.nchunk_elems, 16 * XT_PFX_CHUNK_ELEMS);
 	assert_int_equal(c.nslots, 0);
 	/* The last rule has no /24 below 4096: its bit is everywhere. */
@@ -439,7 +444,7 @@ static void prefix_chunks_or_hash(void **state)
 	xt_test_many_answers(r, 4200);
 	compile_ok(r, XT_TEST_MANY_RULES, &c);
 	assert_int_equal(c.rs->v4_chunked, 0);
-	assert_int_equal(c.rs->v4_nleaves, 0);
+	assert_int_equal(c.rs->pfx_nleaves, 0);
 	assert_int_equal(c.nchunk_elems, 0);
 	assert_int_equal(c.nentries, 4200);
 	e = find(&c, XT_SRC, "11.16.100.0/24");	/* 4196, in the slots */
