@@ -446,6 +446,27 @@ static void v6_chunk_rules(struct xt_rule *r)
 }
 
 /*
+ * 4,091 IPv4 answers (xt_test_many_answers()) and n IPv6 /32s, each a
+ * rule and an answer of its own: 4,091 + n answers, compiled into c.
+ */
+static void many_answers_v6(struct xt_rule *r, int n, struct xt_compiled *c)
+{
+	char buf[32];
+	int i;
+
+	xt_test_many_answers(r, 4090);
+	for (i = 0; i < n; i++) {
+		struct xt_rule *k = &r[XT_TEST_MANY_RULES + i];
+
+		snprintf(buf, sizeof(buf), "v6-%d", i);
+		*k = rule(buf);
+		snprintf(buf, sizeof(buf), "2001:%x::/32", i + 1);
+		add_pfx(&k->src, buf);
+	}
+	compile_ok(r, XT_TEST_MANY_RULES + n, c);
+}
+
+/*
  * IPv6's /17-/32 answers go to chunks for the first XT_PFX_V6_CHUNKS /16s
  * holding longer prefixes (source first, by address); the other /16s,
  * every /16 when the answers do not fit beside IPv4's, and rulesets
@@ -458,7 +479,6 @@ static void prefix_v6_chunks_or_hash(void **state)
 	struct xt_rule r[XT_TEST_MANY_RULES + 6];
 	struct xt_compiled c;
 	__u64 bits;
-	char buf[32];
 	int i;
 
 	v6_chunk_rules(r);
@@ -508,21 +528,9 @@ static void prefix_v6_chunks_or_hash(void **state)
 	assert_int_equal(slot6(&c, XT_SRC, "2001:d00::/24")->bits, 1);
 	xt_compiled_free(&c);
 
-	/*
-	 * 4,091 IPv4 answers (xt_test_many_answers()) and six IPv6 /32s of
-	 * answers of their own: 4,097, over XT_PFX_LEAVES.  IPv4 keeps its
-	 * chunks, IPv6 gets none.
-	 */
-	xt_test_many_answers(r, 4090);
-	for (i = 0; i < 6; i++) {
-		struct xt_rule *k = &r[XT_TEST_MANY_RULES + i];
-
-		snprintf(buf, sizeof(buf), "v6-%d", i);
-		*k = rule(buf);
-		snprintf(buf, sizeof(buf), "2001:%x::/32", i + 1);
-		add_pfx(&k->src, buf);
-	}
-	compile_ok(r, XT_TEST_MANY_RULES + 6, &c);
+	/* 4,097 answers, over XT_PFX_LEAVES: IPv4 keeps its chunks, IPv6
+	 * gets none. */
+	many_answers_v6(r, 6, &c);
 	assert_int_equal(c.rs->v4_chunked, 1);
 	assert_int_equal(c.rs->pfx_nleaves, 4091);
 	assert_int_equal(c.rs->v6_nchunks, 0);
@@ -532,16 +540,7 @@ static void prefix_v6_chunks_or_hash(void **state)
 			 1ULL << 12 | 1ULL << (XT_TEST_MANY_RULES + 5));
 	xt_compiled_free(&c);
 	/* Five fit: 4,096. */
-	xt_test_many_answers(r, 4090);
-	for (i = 0; i < 5; i++) {
-		struct xt_rule *k = &r[XT_TEST_MANY_RULES + i];
-
-		snprintf(buf, sizeof(buf), "v6-%d", i);
-		*k = rule(buf);
-		snprintf(buf, sizeof(buf), "2001:%x::/32", i + 1);
-		add_pfx(&k->src, buf);
-	}
-	compile_ok(r, XT_TEST_MANY_RULES + 5, &c);
+	many_answers_v6(r, 5, &c);
 	assert_int_equal(c.rs->pfx_nleaves, 4096);
 	assert_int_equal(c.rs->v6_nchunks, 1);
 	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:5::", 0),
