@@ -790,11 +790,13 @@ static int peer_rows(struct peer_row *rows)
 {
 	char *vs = getenv("XT_VARIANTS"), *save = NULL, *v;
 	char *rf = getenv("XT_PEER_RULES");
+	/* XT_PEER_SMALL=1: the small tables only (quicker variant runs). */
+	int nsets = getenv("XT_PEER_SMALL") ? 1 : PEER_SETS;
 	int n = 0, s;
 
 	vs = strdup(vs ? vs : "");
 	rows[n++] = (struct peer_row){ .name = "null", .kind = PK_NULL };
-	for (s = 0; s < PEER_SETS; s++) {
+	for (s = 0; s < nsets; s++) {
 		struct peer_row *r = &rows[n++];
 
 		*r = (struct peer_row){ .kind = PK_PEER, .set = s };
@@ -817,7 +819,7 @@ static int peer_rows(struct peer_row *rows)
 	}
 	for (v = strtok_r(vs, " ", &save); v && n + PEER_SETS <= PEER_MAXROWS;
 	     v = strtok_r(NULL, " ", &save))
-		for (s = 0; s < PEER_SETS; s++) {
+		for (s = 0; s < nsets; s++) {
 			struct peer_row *r = &rows[n++];
 
 			*r = (struct peer_row){ .kind = PK_VARIANT, .set = s,
@@ -1022,6 +1024,33 @@ static int cmd_peer(int argc, char **argv)
 			printf("state %-21s %-14s needs-state %d added %6.2f\n",
 			       rows[k].name, mix_names[i], mix_state[i],
 			       median(add, rounds));
+		}
+	}
+	/*
+	 * What each variant build changes: its ns less the shipped
+	 * build's of the same set, paired within a round.
+	 */
+	for (k = 0; k < nrows; k++) {
+		int xk;
+
+		if (rows[k].kind != PK_VARIANT)
+			continue;
+		for (xk = 0; xk < nrows; xk++)
+			if (rows[xk].kind == PK_XDPTAG && !rows[xk].stateless &&
+			    !rows[xk].rules && rows[xk].set == rows[k].set)
+				break;
+		if (xk == nrows)
+			continue;
+		for (i = 0; i < NPKT; i++) {
+			double add[rounds];
+
+			for (r = 0; r < rounds; r++) {
+				double *row = t + (size_t)r * n;
+
+				add[r] = row[k * NPKT + i] - row[xk * NPKT + i];
+			}
+			printf("variant %-19s %-14s vs-xdptag %6.2f\n",
+			       rows[k].name, mix_names[i], median(add, rounds));
 		}
 	}
 	for (k = 0; k < nrows; k++) {
