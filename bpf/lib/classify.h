@@ -607,11 +607,6 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	return m;
 }
 
-#ifdef XT_BENCH_STATE_OLD	/* bench variant: the state path before */
-#include "state_old.h"
-#define state_apply old_state_apply
-#endif
-
 /* The active ruleset and its generation, or NULL (never, once loaded). */
 #ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */
 __u32 xt_bench_gen = 1;	/* the bench's one install flips to 1 */
