@@ -410,6 +410,48 @@ static int prog_fd_from(const char *obj, struct bpf_object **o)
 static double mono(void);
 
 /*
+ * Buckets of every prefix table of the variant being loaded, when its
+ * xt_prefix holds tables of one fixed size (XT_BENCH_PFX_FIXED, which the
+ * verifier inlines); 0: tables sized to their ruleset, as the CLI makes.
+ */
+static __u32 bench_pfx_fixed;
+
+/*
+ * The pfx-fixed variant's table: c's buckets in a map of bench_pfx_fixed
+ * buckets without BPF_F_INNER_MAP, put in generation gen's slot.
+ */
+static int pfx_fixed_put(int outer, __u32 gen, const struct xt_compiled *c)
+{
+	const struct xt_pfx_bucket *bk = (const void *)c->slots;
+	__u32 nh = c->nslots / XT_PFX_BUCKET, i;
+	__u32 nb = nh + c->nchunk_elems;
+	int fd, err = 0;
+
+	if (!nb)
+		return 0;
+	if (nb > bench_pfx_fixed) {
+		pr_err("pfx-fixed: %u buckets do not fit in %u", nb,
+		       bench_pfx_fixed);
+		return -E2BIG;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_pfx_fixed", sizeof(__u32),
+			    sizeof(*bk), bench_pfx_fixed, NULL);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < nb && !err; i++)
+		if (bpf_map_update_elem(fd, &i, i < nh ? (const void *)&bk[i] :
+					(const void *)&c->chunks[i - nh],
+					BPF_ANY))
+			err = -errno;
+	if (!err && bpf_map_update_elem(outer, &gen, &fd, BPF_ANY))
+		err = -errno;
+	if (err)
+		pr_err("pfx-fixed: %s", strerror(-err));
+	close(fd);
+	return err;
+}
+
+/*
  * Compile and install b as the CLI does; for rulesets with prefixes, print
  * what the table takes and how long compiling and installing took.
  */
@@ -426,13 +468,33 @@ static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b
 		return -EINVAL;
 	}
 	t1 = mono();
-	ret = xt_ruleset_install(m, &c);
+	if (bench_pfx_fixed) {
+		/* Installed without a table, then given its fixed-size one:
+		 * nothing runs packets yet. */
+		size_t ns = c.nslots, nc = c.nchunk_elems;
+		__u32 gen;
+
+		c.nslots = 0;
+		c.nchunk_elems = 0;
+		ret = xt_ruleset_install(m, &c);
+		c.nslots = ns;
+		c.nchunk_elems = nc;
+		gen = xt_ruleset_active_gen(m);
+		if (!ret)
+			ret = pfx_fixed_put(m->prefix, gen, &c);
+
+	} else {
+		ret = xt_ruleset_install(m, &c);
+	}
 	t2 = mono();
 	if (npfx > 0)
 		printf("# ruleset with %d prefixes: %zu entries, %zu slots"
-		       " (%.1f MiB), compile %.2f s, install %.2f s\n", npfx,
+		       " (%.1f MiB), %zu /24 chunks (%.1f MiB), compile %.2f s,"
+		       " install %.2f s\n", npfx,
 		       c.nentries, c.nslots,
 		       c.nslots * sizeof(struct xt_pfx_slot) / 1048576.0,
+		       c.nchunk_elems / XT_PFX_CHUNK_ELEMS,
+		       c.nchunk_elems * sizeof(*c.chunks) / 1048576.0,
 		       t1 - t0, t2 - t1);
 	xt_compiled_free(&c);
 	return ret;
@@ -734,6 +796,15 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	snprintf(path, sizeof(path), "%s/bench/bpf/xdptag-%s.bpf.o",
 		 build_dir(), variant);
 	o = bpf_object__open_file(path, NULL);
+	if (o) {
+		/* libbpf drops the inner map's template once loaded. */
+		struct bpf_map *in = bpf_map__inner_map(
+			bpf_object__find_map_by_name(o, "xt_prefix"));
+
+		bench_pfx_fixed = in && !(bpf_map__map_flags(in) &
+					  BPF_F_INNER_MAP) ?
+				  bpf_map__max_entries(in) : 0;
+	}
 	if (!o || bpf_object__load(o)) {
 		pr_err("cannot load %s: %s", path, strerror(errno));
 		exit(1);
@@ -744,11 +815,15 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
 	/* XT_VARIANTS_STATELESS=1: the variants against xdptag-stateless. */
 	bench_stateless = !!getenv("XT_VARIANTS_STATELESS");
+	/* The build without the /24 chunks gets the table it was made for. */
+	xt_pfx_no_chunks = !strcmp(variant, "pfx-hash24");
 	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
 	}
 	bench_stateless = 0;
+	bench_pfx_fixed = 0;
+	xt_pfx_no_chunks = 0;
 	if (!b.from_file)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);

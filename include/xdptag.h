@@ -203,6 +203,30 @@ struct xt_pfx_bucket {
 	struct xt_pfx_slot s[XT_PFX_BUCKET];
 };
 
+/*
+ * IPv4's /24 level, directly indexed (DIR-24-8 style): a /16 whose slot of
+ * struct xt_l1 says "longer prefixes" has a chunk of 256 entries, one per
+ * /24 under it, in the same table as the hash slots (after them: two
+ * elements of XT_PFX_BUCKET slots' size per chunk).  An entry is an index
+ * into xt_ruleset.v4_leaf, the ruleset's distinct answers, plus a flag
+ * saying that /32 entries lie below (probed in the hash table, as IPv6's
+ * lengths are).  Two dependent loads where a hash probe has a hash, a
+ * stored key and a compare (docs/performance.md, "The prefix probes").
+ * The hash table then holds no IPv4 /24.  Chunks take 512 bytes, at most
+ * 64 MB for every /16 in both directions.  A ruleset with more distinct
+ * answers than XT_PFX_LEAVES keeps its /24 level in the hash table
+ * (xt_ruleset.v4_chunked 0), as every ruleset did before.
+ */
+#define XT_PFX_LEAVES		4096
+#define XT_PFX_LEAF_LONGER	0x8000	/* /32 entries below this /24 */
+#define XT_PFX_CHUNK_ELEMS	2	/* table elements per chunk */
+
+struct xt_pfx_chunk_half {
+	__u16 leaf[256 / XT_PFX_CHUNK_ELEMS];
+};
+_Static_assert(sizeof(struct xt_pfx_chunk_half) == sizeof(struct xt_pfx_bucket),
+	       "a half chunk is one element of the prefix table");
+
 /* What a slot is for besides its address: length, direction, family. */
 #define XT_PFX_V6	(1U << 9)
 static inline __u32 xt_pfx_meta(__u32 plen, __u32 dir, __u32 v6)
@@ -423,6 +447,13 @@ struct xt_ruleset {
 	__u64 sport[XT_PORT_SLOTS];
 	__u64 dport[XT_PORT_SLOTS];
 	struct xt_l1 pfx[2][2];	/* [family 0=v4 1=v6][enum xt_dir] */
+	/* The /24 chunks (above); v4_chunk[dir][/16] counts from that
+	 * direction's v4_chunk_base, a table element index. */
+	__u32 v4_chunked;
+	__u32 v4_chunk_base[2];
+	__u32 v4_nleaves;
+	__u64 v4_leaf[XT_PFX_LEAVES];
+	__u16 v4_chunk[2][XT_L1_SLOTS];
 };
 
 struct xt_active {

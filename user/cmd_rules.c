@@ -232,6 +232,13 @@ static void print_compiled(const struct xt_compiled *c)
 	printf("prefix entries: %zu, in a table of %zu slots (%zu KiB)\n",
 	       c->nentries, c->nslots,
 	       c->nslots * sizeof(struct xt_pfx_slot) / 1024);
+	if (rs->v4_chunked)
+		printf("ipv4 /24 level: %zu chunks of 256 /24s (%zu KiB), %u distinct answers\n",
+		       c->nchunk_elems / XT_PFX_CHUNK_ELEMS,
+		       c->nchunk_elems * sizeof(*c->chunks) / 1024,
+		       rs->v4_nleaves);
+	else if (rs->v4_nlevels)
+		printf("ipv4 /24 level: in the table above\n");
 	for (i = 0; i < c->nentries; i++)
 		cnt[c->entries[i].key.family == 6][c->entries[i].key.dir & 1]++;
 	for (fam = 0; fam < 2; fam++) {

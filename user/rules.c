@@ -330,7 +330,9 @@ static int u8cmp(const void *a, const void *b)
  * one; the push-down below gives it the covering rules), so the datapath
  * stops at a /24 miss: one probe instead of two for an address under no
  * long prefix, the common case in a blocklist (docs/performance.md).
- * Markers do not count against XT_MAX_PREFIX_ENTRIES.
+ * Markers do not count against XT_MAX_PREFIX_ENTRIES.  In a ruleset whose
+ * /24 level is in chunks (pfx_chunks()) a marker is the flag on its /24's
+ * chunk entry instead, and no slot.
  */
 static int pfx_markers(struct cc *cc)
 {
@@ -434,6 +436,154 @@ static int pfx_finish(struct cc *cc)
 	return 0;
 }
 
+/* ------------------------------------------------ IPv4's /24 chunks --- */
+
+#define LEAF_HASH_SLOTS	(2 * XT_PFX_LEAVES)
+
+/*
+ * The index of answer v in rs->v4_leaf, added if new; -1 when the ruleset
+ * has more distinct answers than XT_PFX_LEAVES.  ht: LEAF_HASH_SLOTS
+ * words, leaf index + 1 (0: empty).
+ */
+static int leaf_of(struct xt_ruleset *rs, __u32 *ht, __u64 v)
+{
+	__u32 h = (v * 0x9e3779b97f4a7c15ULL) >> 32;
+
+	for (;; h++) {
+		__u32 *at = &ht[h % LEAF_HASH_SLOTS];
+
+		if (!*at) {
+			if (rs->v4_nleaves >= XT_PFX_LEAVES)
+				return -1;
+			rs->v4_leaf[rs->v4_nleaves] = v;
+			*at = ++rs->v4_nleaves;
+			return *at - 1;
+		}
+		if (rs->v4_leaf[*at - 1] == v)
+			return *at - 1;
+	}
+}
+
+static __u16 *chunk_entry(struct xt_compiled *c, const __u32 *first,
+			  int dir, const uint8_t *addr)
+{
+	size_t k = first[dir] + c->rs->v4_chunk[dir][l1_slot(addr)];
+
+	return &c->chunks[XT_PFX_CHUNK_ELEMS * k + addr[2] / 128].leaf[addr[2] % 128];
+}
+
+int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir,
+		      const uint8_t *addr)
+{
+	const struct xt_ruleset *rs = c->rs;
+	uint32_t slot = l1_slot(addr);
+	size_t e;
+
+	dir &= 1;
+	if (!rs->v4_chunked ||
+	    !(rs->pfx[0][dir].longer[slot / 64] >> (slot % 64) & 1))
+		return -1;
+	e = rs->v4_chunk_base[dir] - c->nslots / XT_PFX_BUCKET +
+	    XT_PFX_CHUNK_ELEMS * rs->v4_chunk[dir][slot] + addr[2] / 128;
+	return c->chunks[e].leaf[addr[2] % 128];
+}
+
+/* Whether the hash table holds entry e: all but chunked IPv4 /24s. */
+static bool in_hash(const struct xt_ruleset *rs, const struct xt_pfx_entry *e)
+{
+	return !(rs->v4_chunked && e->key.family == 4 && e->key.plen == 24);
+}
+
+/*
+ * Build the /24 chunks from the final entries (pfx_finish(): every entry
+ * holds the rules of all shorter prefixes covering it): a chunk per /16
+ * holding longer IPv4 prefixes, each /24 of it the /16's answer unless a
+ * /24 entry gives its own, flagged where /32 entries lie below; tab_build()
+ * then leaves the IPv4 /24 entries (and markers) out of the hash table.
+ * Leaves the ruleset unchunked, its /24 level in the hash table, when it
+ * has more distinct answers than XT_PFX_LEAVES (or xt_pfx_no_chunks).
+ */
+int xt_pfx_no_chunks;
+
+static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
+{
+	struct xt_ruleset *rs = cc->rs;
+	__u32 first[2] = { 0 }, n = 0, *ht;
+	size_t i, s;
+	int d, leaf;
+
+	if (xt_pfx_no_chunks)
+		return 0;
+
+	for (d = 0; d < 2; d++) {
+		first[d] = n;
+		for (s = 0; s < XT_L1_SLOTS; s++)
+			if (rs->pfx[0][d].longer[s / 64] >> (s % 64) & 1)
+				rs->v4_chunk[d][s] = n++ - first[d];
+	}
+	if (!n)
+		goto unchunked;
+	c->chunks = calloc((size_t)n * XT_PFX_CHUNK_ELEMS, sizeof(*c->chunks));
+	ht = calloc(LEAF_HASH_SLOTS, sizeof(*ht));
+	if (!c->chunks || !ht) {
+		free(ht);
+		free(c->chunks);
+		c->chunks = NULL;
+		return cc_err(cc, "out of memory");
+	}
+	/* Every /24 of a chunk first takes its /16's answer. */
+	for (d = 0; d < 2; d++) {
+		for (s = 0; s < XT_L1_SLOTS; s++) {
+			__u16 *e;
+
+			if (!(rs->pfx[0][d].longer[s / 64] >> (s % 64) & 1))
+				continue;
+			leaf = leaf_of(rs, ht, rs->pfx[0][d].bits[s]);
+			if (leaf < 0)
+				goto too_many;
+			e = c->chunks[XT_PFX_CHUNK_ELEMS *
+				      (first[d] + rs->v4_chunk[d][s])].leaf;
+			for (i = 0; i < 256; i++)
+				e[i] = leaf;
+		}
+	}
+	/* Then the /24 entries their own; a /32 flags its /24. */
+	for (i = 0; i < c->nentries; i++) {
+		const struct xt_pfx_entry *e = &c->entries[i];
+		__u16 *at;
+
+		if (e->key.family != 4)
+			continue;
+		at = chunk_entry(c, first, e->key.dir, e->key.addr);
+		if (e->key.plen == 24) {
+			leaf = leaf_of(rs, ht, e->val.bits);
+			if (leaf < 0)
+				goto too_many;
+			*at = leaf | (*at & XT_PFX_LEAF_LONGER) |
+			      (e->val.longer ? XT_PFX_LEAF_LONGER : 0);
+		} else {
+			*at |= XT_PFX_LEAF_LONGER;
+		}
+	}
+	free(ht);
+	c->nchunk_elems = (size_t)n * XT_PFX_CHUNK_ELEMS;
+	rs->v4_chunked = 1;
+	/* The chunks follow the hash table's elements: tab_build() adds
+	 * how many there are. */
+	for (d = 0; d < 2; d++)
+		rs->v4_chunk_base[d] = first[d] * XT_PFX_CHUNK_ELEMS;
+	return 0;
+too_many:
+	free(ht);
+	free(c->chunks);
+	c->chunks = NULL;
+unchunked:
+	memset(rs->v4_chunk, 0, sizeof(rs->v4_chunk));
+	memset(rs->v4_leaf, 0, sizeof(rs->v4_leaf));
+	rs->v4_nleaves = 0;
+	return 0;
+}
+
 /* ---------------------------------------------------- the slot table --- */
 
 struct tab {
@@ -507,16 +657,19 @@ static int tab_insert(struct tab *t, struct xt_pfx_slot s)
  */
 static int tab_build(struct cc *cc, struct xt_compiled *c)
 {
-	size_t nslots = 64, i;
+	size_t nslots = 64, i, n = 0;
 	struct tab t = { 0 };
 	__u32 seed;
+	int d;
 
-	if (!c->nentries)
+	for (i = 0; i < c->nentries; i++)
+		n += in_hash(c->rs, &c->entries[i]);
+	if (!n)
 		return 0;
 	/* The largest size allowed is still tried, however full. */
-	while (nslots < 2 * c->nentries ||
+	while (nslots < 2 * n ||
 	       (nslots >= TAB_BIG_SLOTS && nslots < XT_PFX_MAX_SLOTS &&
-		8 * c->nentries > 3 * nslots))
+		8 * n > 3 * nslots))
 		nslots *= 2;
 	for (; nslots <= XT_PFX_MAX_SLOTS; nslots *= 2) {
 		t.slot = calloc(nslots, sizeof(*t.slot));
@@ -531,6 +684,8 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 			c->tab_passes++;
 			memset(t.slot, 0, nslots * sizeof(*t.slot));
 			for (i = 0; i < c->nentries; i++) {
+				if (!in_hash(c->rs, &c->entries[i]))
+					continue;
 				slot_from_entry(&s, &c->entries[i]);
 				if (tab_insert(&t, s))
 					break;
@@ -541,6 +696,9 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 				c->nslots = nslots;
 				c->rs->pfx_mask = t.mask;
 				c->rs->pfx_seed = seed;
+				for (d = 0; d < 2 && c->rs->v4_chunked; d++)
+					c->rs->v4_chunk_base[d] +=
+						nslots / XT_PFX_BUCKET;
 				return 0;
 			}
 		}
@@ -551,8 +709,7 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 	}
 	free(t.slot);
 	free(t.home);
-	return cc_err(cc, "cannot build the prefix table for %zu entries",
-		      c->nentries);
+	return cc_err(cc, "cannot build the prefix table for %zu entries", n);
 }
 
 const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
@@ -815,7 +972,7 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	out->rs = cc.rs;
 	out->entries = cc.ent;
 	out->nentries = cc.nent;
-	if (tab_build(&cc, out)) {
+	if (pfx_chunks(&cc, out) || tab_build(&cc, out)) {
 		xt_compiled_free(out);
 		return -EINVAL;
 	}
@@ -832,5 +989,6 @@ void xt_compiled_free(struct xt_compiled *c)
 	free(c->rs);
 	free(c->entries);
 	free(c->slots);
+	free(c->chunks);
 	memset(c, 0, sizeof(*c));
 }

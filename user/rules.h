@@ -107,11 +107,14 @@ struct xt_pfx_entry {
 };
 
 struct xt_compiled {
-	struct xt_ruleset *rs;	/* ~3.4 MB, malloc'd */
+	struct xt_ruleset *rs;	/* ~3.7 MB, malloc'd */
 	size_t nentries;
 	struct xt_pfx_entry *entries;
 	size_t nslots;		/* 0 when there are no entries */
 	struct xt_pfx_slot *slots;
+	size_t nchunk_elems;	/* the /24 chunks' table elements, after the
+				 * slots' (include/xdptag.h); 0: none */
+	struct xt_pfx_chunk_half *chunks;
 	unsigned int tab_passes;	/* insertion passes (sizes x seeds) tried */
 };
 
@@ -128,7 +131,24 @@ void xt_compiled_free(struct xt_compiled *c);
  */
 void xt_state_size(struct xt_ruleset *rs, uint32_t entries, uint32_t v6_plen);
 
-/* The slot the datapath would find for key and meta in c, or NULL. */
+/*
+ * Nonzero: xt_compile() leaves IPv4's /24 level in the hash table, as
+ * before the chunks (the bench's pfx-hash24 rows, docs/performance.md).
+ */
+extern int xt_pfx_no_chunks;
+
+/*
+ * The /24 chunk entry that the datapath reads for IPv4 address addr in
+ * direction dir (an index into rs->v4_leaf, with XT_PFX_LEAF_LONGER), or
+ * -1 when c has no chunk for its /16 (tests).
+ */
+int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir,
+		      const uint8_t *addr);
+
+/*
+ * The slot the datapath would find for key and meta in c's hash table, or
+ * NULL (a chunked ruleset's IPv4 /24s are not there: xt_pfx_chunk_leaf()).
+ */
 const struct xt_pfx_slot *xt_pfx_find(const struct xt_compiled *c,
 				      const __u32 *key, __u32 meta);
 

@@ -35,18 +35,20 @@ int xt_ruleset_active_gen(const struct xt_rule_maps *m)
 
 /*
  * Give generation gen the prefix table of c: a new ARRAY map holding c's
- * slots, put in gen's place in the xt_prefix array of maps, which keeps
- * it alive; or no table at all when c has no prefixes beyond /16.
+ * slots, then its /24 chunks, put in gen's place in the xt_prefix array
+ * of maps, which keeps it alive; or no table at all when c has no
+ * prefixes beyond /16.
  */
 static int prefix_table_set(int outer, __u32 gen, const struct xt_compiled *c)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	const struct xt_pfx_bucket *bk = (const void *)c->slots;
-	__u32 nb = c->nslots / XT_PFX_BUCKET, *keys, n = 0, i, j;
+	__u32 nh = c->nslots / XT_PFX_BUCKET, *keys, n = 0, i, j;
+	__u32 nb = nh + c->nchunk_elems;
 	struct xt_pfx_bucket *vals;
 	int fd, err = 0;
 
-	if (!c->nslots) {
+	if (!nb) {
 		if (bpf_map_delete_elem(outer, &gen) && errno != ENOENT)
 			return -errno;
 		return 0;
@@ -62,13 +64,17 @@ static int prefix_table_set(int outer, __u32 gen, const struct xt_compiled *c)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < nb; i++) {
+	for (i = 0; i < nh; i++) {
 		for (j = 0; j < XT_PFX_BUCKET && !bk[i].s[j].meta; j++)
 			;
 		if (j == XT_PFX_BUCKET)
 			continue;
 		keys[n] = i;
 		vals[n++] = bk[i];
+	}
+	for (i = 0; i < c->nchunk_elems; i++) {
+		keys[n] = nh + i;
+		memcpy(&vals[n++], &c->chunks[i], sizeof(*vals));
 	}
 	if (n && bpf_map_update_batch(fd, keys, vals, &n, NULL))
 		err = -errno;

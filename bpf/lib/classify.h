@@ -99,6 +99,14 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q,
 		h ^= h2 == 0x12345678;
 	}
 #endif
+#ifdef XT_BENCH_PFX_CHAIN	/* bench variant: a multiply more on the chain */
+	{
+		__u32 zero = 0;
+
+		xt_barrier_var(zero);
+		h += (__u32)(((__u64)h * 0x9e3779b97f4a7c15ULL) >> 32) & zero;
+	}
+#endif
 	b = h / XT_PFX_BUCKET;
 	off = h % XT_PFX_BUCKET;
 #ifdef XT_BENCH_PFX_CALL2	/* bench variant: the table lookup twice */
@@ -135,15 +143,16 @@ static __always_inline int pfx_find(void *tab, struct xt_pfx_query *q,
 }
 
 /*
- * pfx_find() for IPv6, as a global function: up to 14 lengths (/24 to
- * /128) times the probe loop, inlined for both directions, nearly doubled
- * the verifier's work; checked once here, it costs a call per length.
- * IPv4 has only /24 and /32 and stays inline, where it is cheapest.
+ * pfx_find() for IPv6, inlined like IPv4's: 2-3 ns less on a frame that
+ * probes than the global function it was, which the verifier checked once
+ * but which cost a call per length probed (docs/performance.md, v6-call).
+ * The verifier's work more than doubles (102k to 231k instructions on
+ * 6.18; the limit is 1M) and still verifies on 6.1.
  */
-#ifdef XT_BENCH_V6_INLINE	/* bench variant: xdptag.bpf.c */
-static __always_inline
-#else
+#ifdef XT_BENCH_V6_CALL		/* bench variant: xdptag.bpf.c */
 __noinline
+#else
+static __always_inline
 #endif
 int xt_pfx_find6(struct xt_pfx_query *q)
 {
@@ -176,6 +185,31 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 #ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
 	return bits;
 #endif
+	i = 0;
+	tab = NULL;
+#ifndef XT_BENCH_PFX_HASH24	/* bench variant: the /24 level hashed */
+	if (!v6 && rs->v4_chunked) {
+		/* The /24 level directly indexed (include/xdptag.h). */
+		__u32 a = bpf_ntohl(addr[0]), e, leaf;
+		const struct xt_pfx_chunk_half *half;
+
+		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+		if (!tab)
+			return bits;
+		xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
+		a = (a >> 8) & 0xff;
+		e = rs->v4_chunk_base[dir & 1] + XT_PFX_CHUNK_ELEMS *
+			rs->v4_chunk[dir & 1][top] + a / 128;
+		half = bpf_map_lookup_elem(tab, &e);
+		if (!half)
+			return bits;
+		leaf = half->leaf[a % 128];
+		bits = rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)];
+		if (!(leaf & XT_PFX_LEAF_LONGER))
+			return bits;
+		i = rs->v4_nlevels > 1;		/* /32, the last level */
+	}
+#endif
 	/* Filled only here: most addresses end above, without a probe. */
 	q = (struct xt_pfx_query){
 		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
@@ -201,10 +235,11 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		}
 		return bits;
 	}
-	tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+	if (!tab)
+		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
 	if (!tab)
 		return bits;
-	for (i = 0; i < 2; i++) {	/* /24, /32 */
+	for (; i < 2; i++) {	/* /24, /32 */
 		__u32 plen;
 
 		if (i >= rs->v4_nlevels)
@@ -215,7 +250,8 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 			   addr[0] & bpf_htonl(~0U << (32 - (plen & 31)));
 		q.meta = xt_pfx_meta(plen, dir, 0);
 		/* No /24, no /32 below it: user space put a /24 marker
-		 * above every /32 (pfx_markers() in user/rules.c). */
+		 * above every /32 (pfx_markers() in user/rules.c), or
+		 * the chunks above sent only addresses with /32s here. */
 		if (!pfx_find(tab, &q, 0))
 			break;
 		bits = q.bits;
@@ -303,6 +339,38 @@ addr:
 }
 
 /*
+ * The score loop: the weights of the rules in m summed into *score, the
+ * class of the heaviest into *cls, each rule's hit counted when hits is
+ * given.  64-bit unsigned variables (a 32-bit one costs a zero-extension
+ * pair per use in BPF) and the class kept in a register, stored once by
+ * the caller.  best is the weight plus one of the rule whose class is
+ * taken, 0 before the first: ties go to the earlier rule (strictly
+ * greater wins).
+ */
+static __always_inline void score_loop(const struct xt_ruleset *rs, __u64 m,
+				       struct xt_hits *hits, __u64 *score,
+				       __u64 *cls)
+{
+	__u64 sum = 0, best = 0, c = 0, n;
+
+	for (n = 0; n < XT_MAX_RULES && m; n++) {
+		__u64 idx = xt_lowest_bit(m) & (XT_MAX_RULES - 1);
+		__u64 w = rs->weight[idx];
+
+		m &= m - 1;
+		sum += w;
+		if (w + 1 > best) {
+			best = w + 1;
+			c = rs->class_of[idx];
+		}
+		if (hits)
+			hits->n[idx]++;
+	}
+	*score = sum;
+	*cls = c;
+}
+
+/*
  * Score and class from the matched set, counting each rule's hit on the way
  * (the loop runs once per matched rule, usually zero to two times).
  */
@@ -310,9 +378,7 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 					   __u64 m, struct xt_verdict *v,
 					   struct xt_hits *hits)
 {
-	int best = -1;
-	__u32 score = 0;
-	int i;
+	__u64 score = 0, cls = 0;
 
 	v->rules = m;
 	v->class_id = 0;
@@ -321,6 +387,10 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 	v->score = m;
 	return;
 #endif
+#ifdef XT_BENCH_SCORE_OLD	/* bench variant: the loop it replaced */
+	int best = -1, i;
+
+	xt_barrier_var(cls);
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		__u32 idx, w;
 
@@ -330,7 +400,6 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 		m &= m - 1;
 		w = rs->weight[idx & (XT_MAX_RULES - 1)];
 		score += w;
-		/* Ties go to the earlier rule: strictly greater wins. */
 		if ((int)w > best) {
 			best = w;
 			v->class_id = rs->class_of[idx & (XT_MAX_RULES - 1)];
@@ -338,6 +407,17 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 		if (hits)
 			hits->n[idx & (XT_MAX_RULES - 1)]++;
 	}
+#else
+	/*
+	 * Two inlined copies, so that neither tests hits each turn
+	 * (docs/performance.md, "A shorter score loop").
+	 */
+	if (!hits)
+		score_loop(rs, m, NULL, &score, &cls);
+	else
+		score_loop(rs, m, hits, &score, &cls);
+	v->class_id = cls;
+#endif
 	v->score = score > 255 ? 255 : score;
 }
 

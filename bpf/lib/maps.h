@@ -56,9 +56,10 @@ struct {
 
 /*
  * The prefix tables, one per generation: an array of struct xt_pfx_bucket
- * (XT_PFX_BUCKET slots each) sized by user space to its ruleset;
- * BPF_F_INNER_MAP lets tables of any size share this slot.  A generation
- * without prefixes beyond /16 has no table.
+ * (XT_PFX_BUCKET slots each), then the IPv4 /24 chunks (two elements of
+ * struct xt_pfx_chunk_half each; include/xdptag.h), sized by user space
+ * to its ruleset; BPF_F_INNER_MAP lets tables of any size share this
+ * slot.  A generation without prefixes beyond /16 has no table.
  * Written by: user space (xt_compile(), user/rules.c), before the flip.
  * Read by: the classifier, only for addresses whose /16 holds longer
  *   prefixes.
@@ -69,8 +70,12 @@ struct {
 	__type(key, __u32);
 	__array(values, struct {
 		__uint(type, BPF_MAP_TYPE_ARRAY);
+#ifdef XT_BENCH_PFX_FIXED	/* bench variant: tables of one fixed size */
+		__uint(max_entries, XT_BENCH_PFX_FIXED);
+#else
 		__uint(map_flags, BPF_F_INNER_MAP);
 		__uint(max_entries, 1);
+#endif
 		/* Sizes, not types: clang leaves a type this deep as a
 		 * forward declaration, which libbpf cannot size. */
 		__uint(key_size, sizeof(__u32));

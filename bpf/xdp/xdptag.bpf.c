@@ -21,9 +21,17 @@
  *   XT_BENCH_PARSE_ONLY	parse, then pass: no classifier, tag, counters
  *   XT_BENCH_NO_CLASSIFY	parse and write an empty tag: no classifier
  *   XT_BENCH_NO_PFX	(classify.h) no prefix table probes
- *   XT_BENCH_V6_INLINE	(classify.h) the IPv6 probe inlined, not called
+ *   XT_BENCH_V6_CALL	(classify.h) the IPv6 probe a global function
  *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
+ *   XT_BENCH_PFX_HASH24	(classify.h) no /24 chunks: IPv4's /24 level
+ *			probed in the hash table (xt_bench compiles its
+ *			rulesets with xt_pfx_no_chunks)
+ *   XT_BENCH_PFX_CHAIN	(classify.h) one multiply, AND and add more on
+ *			each probe's chain from address to slot
+ *   XT_BENCH_PFX_FIXED	(maps.h) every prefix table this many buckets,
+ *			without BPF_F_INNER_MAP: the verifier inlines the
+ *			lookup (xt_bench installs such tables)
  *   XT_BENCH_STATE_SKIP	(classify.h) stateful rules never hold: no state
  *   XT_BENCH_STATE_NO_COUNT	(classify.h) the state lookup, nothing counted
  *   XT_BENCH_STATE_NO_LOOKUP	(classify.h) a fixed entry, no set probe
@@ -39,6 +47,9 @@
  *			rule hits (no class, band, action, tagged counts)
  *   XT_BENCH_CALL2	one more global function call before the classifier
  *   XT_BENCH_NO_SCORE	(classify.h) no score loop (and no rule hits)
+ *   XT_BENCH_SCORE_OLD	(classify.h) the score loop before score_loop():
+ *			32-bit variables, the class stored at each
+ *			better rule, hits tested each turn
  *   XT_BENCH_NO_DIMS	(classify.h) no ICMP, TTL, length, VLAN loads
  *   XT_BENCH_NO_ADDR	(classify.h) no address dimensions at all
  *   XT_BENCH_GEN_GLOBAL	(classify.h) the generation from a global, not

@@ -593,12 +593,16 @@ static void prefix_table_every_entry(void **state)
 	xt_compiled_free(&c);
 }
 
-/* Used slots in generation gen's prefix table (0: no table at all). */
+/*
+ * Elements of generation gen's prefix table that hold anything, hash
+ * buckets or /24 chunk halves (0: no table at all).
+ */
 static int prefix_entries(void **state, int gen)
 {
 	int outer = bpf_map__fd(((struct xdptag *)*state)->maps.xt_prefix);
+	static const struct xt_pfx_bucket zero;
 	struct xt_pfx_bucket bk;
-	__u32 id, i, j, key = gen;
+	__u32 id, i, key = gen;
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	int fd, n = 0;
@@ -610,11 +614,92 @@ static int prefix_entries(void **state, int gen)
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
 	for (i = 0; i < info.max_entries; i++) {
 		assert_int_equal(bpf_map_lookup_elem(fd, &i, &bk), 0);
-		for (j = 0; j < XT_PFX_BUCKET; j++)
-			n += !!bk.s[j].meta;
+		n += !!memcmp(&bk, &zero, sizeof(bk));
 	}
 	close(fd);
 	return n;
+}
+
+/*
+ * Rules whose longest prefixes answer at /16, /24 and /32 in both
+ * directions, and at /48 and /128 in IPv6, then XT_TEST_MANY_RULES rules
+ * of n distinct answers under 11.0.0.0/8 (none of these packets'):
+ * at most XT_PFX_LEAVES answers put IPv4's /24 level in chunks, more keep
+ * it in the hash table.  Returns the number of rules.
+ */
+static size_t lpm_rules(struct xt_rule *r, unsigned int n)
+{
+	static const unsigned char w[] = { 1, 2, 4, 8, 16, 32, 1, 1 };
+	static const unsigned char cls[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	any_rules(r, 8, w, cls);
+	add_pfx(&r[0].src, "10.1.0.0/16");
+	add_pfx(&r[1].src, "10.1.2.0/24");
+	add_pfx(&r[2].src, "10.1.2.3/32");
+	add_pfx(&r[3].dst, "10.1.0.0/16");
+	add_pfx(&r[4].dst, "10.1.2.0/24");
+	add_pfx(&r[5].dst, "10.1.2.3/32");
+	add_pfx(&r[5].dst, "10.1.7.7/32");	/* its /24 named by none */
+	add_pfx(&r[6].src, "2001:db8:1::/48");
+	add_pfx(&r[7].dst, "2001:db8:1::5/128");
+	if (!n)
+		return 8;
+	xt_test_many_answers(r + 8, n);
+	return 8 + XT_TEST_MANY_RULES;
+}
+
+/* Load lpm_rules(n), chunked or not as want says, and check the answers. */
+static void lpm_check(void **state, unsigned int n, int want_chunked)
+{
+	struct xt_rule r[8 + XT_TEST_MANY_RULES];
+	/* The extra rules with no /24 of bit 12 match every address. */
+	__u64 any = n && n < 4096 ? 1ULL << (8 + 12) : 0;
+	struct xt_compiled c;
+	char err[128];
+	size_t nr, i;
+	struct pkt p;
+
+	nr = lpm_rules(r, n);
+	assert_int_equal(xt_compile(r, nr, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.rs->v4_chunked, want_chunked);
+	xt_compiled_free(&c);
+	for (i = 0; i < nr; i++)
+		xt_rule_free(&r[i]);
+	nr = lpm_rules(r, n);
+	load(state, r, nr, 0);
+
+	p = tcp4("10.1.2.3", "10.1.2.3");	/* /32 both ways */
+	expect(state, &p, any | 0x3f, 63 + !!any, 6);
+	p = tcp4("10.1.2.4", "10.1.2.4");	/* /24 */
+	expect(state, &p, any | 0x1b, 27 + !!any, 5);
+	p = tcp4("10.1.3.1", "10.1.3.1");	/* /16 */
+	expect(state, &p, any | 0x09, 9 + !!any, 4);
+	p = tcp4("10.2.2.3", "10.1.2.3");	/* destination alone */
+	expect(state, &p, any | 0x38, 56 + !!any, 6);
+	p = tcp4("10.1.2.3", "10.2.0.1");	/* source alone */
+	expect(state, &p, any | 0x07, 7 + !!any, 3);
+	p = tcp4("10.9.9.9", "10.1.7.7");	/* /32 under an unnamed /24 */
+	expect(state, &p, any | 0x28, 40 + !!any, 6);
+	p = tcp4("10.9.9.9", "10.1.7.8");
+	expect(state, &p, any | 0x08, 8 + !!any, 4);
+	p = v6("2001:db8:1::9", "2001:db8:1::5", 64);	/* /48, /128 */
+	expect(state, &p, any | 0xc0, 2 + !!any, 7);
+	p = v6("2001:db8:2::9", "2001:db8:1::5", 64);
+	expect(state, &p, any | 0x80, 1 + !!any, 8);
+}
+
+/*
+ * The longest prefix answers with IPv4's /24 level in chunks and in the
+ * hash table, and across hot swaps between generations of either kind
+ * and of other sizes (a generation's chunks are its own table's).
+ */
+static void prefix_levels_chunked_or_hashed(void **state)
+{
+	lpm_check(state, 0, 1);		/* small, chunked */
+	lpm_check(state, 4200, 0);	/* 4,201 answers: hashed */
+	lpm_check(state, 4000, 1);	/* 16 more chunks */
+	lpm_check(state, 0, 1);
+	lpm_check(state, 4200, 0);
 }
 
 static void ruleset_swap_purges(void **state)
@@ -758,6 +843,7 @@ int main(void)
 		T(drop_threshold), T(prefixes_beyond_16),
 		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
 		T(prefix_table_every_entry),
+		T(prefix_levels_chunked_or_hashed),
 		T(ruleset_swap_purges),
 		T(names_flip_with_rules),
 		T(counters_exact),

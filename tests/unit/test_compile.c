@@ -204,6 +204,21 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	/* The slot table the datapath reads must say the same. */
 	memcpy(key, p.addr, sizeof(key));
 	s = xt_pfx_find(c, key, xt_pfx_meta(p.plen, dir, p.family == 6));
+	if (c->rs->v4_chunked && p.family == 4 && p.plen == 24) {
+		/* Its /24 chunk does, and the slot table has none. */
+		int leaf = xt_pfx_chunk_leaf(c, dir, p.addr);
+		__u32 slot = p.addr[0] << 8 | p.addr[1];
+
+		assert_null(s);
+		if (!e && leaf < 0)
+			return NULL;
+		assert_true(leaf >= 0);
+		assert_int_equal(c->rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
+				 e ? e->val.bits : c->rs->pfx[0][dir].bits[slot]);
+		assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
+				 e && e->val.longer);
+		return e;
+	}
 	assert_int_equal(!!s, !!e);
 	if (e) {
 		assert_int_equal(s->bits, e->val.bits);
@@ -293,7 +308,7 @@ static void prefix_push_down(void **state)
 static void prefix_table_large(void **state)
 {
 	struct xt_rule r = rule("block");
-	unsigned int seed = 7, i, used = 0;
+	unsigned int seed = 7, i, used = 0, n32 = 0;
 	struct xt_compiled c;
 
 	for (i = 0; i < 100000; i++) {
@@ -307,16 +322,31 @@ static void prefix_table_large(void **state)
 	}
 	compile_ok(&r, 1, &c);
 	assert_true(c.nentries > 99000);
-	assert_true(c.nslots >= 2 * c.nentries);
+	/* The /24s (and the /32s' markers) are in the chunks. */
+	assert_int_equal(c.rs->v4_chunked, 1);
+	for (i = 0; i < c.nentries; i++)
+		n32 += c.entries[i].key.plen == 32;
+	assert_true(n32 > 49000);
+	assert_true(c.nslots >= 2 * n32);
 	assert_int_equal(c.nslots & (c.nslots - 1), 0);
 	for (i = 0; i < c.nslots; i++)
 		used += !!c.slots[i].meta;
-	assert_int_equal(used, c.nentries);
+	assert_int_equal(used, n32);
 	for (i = 0; i < c.nentries; i++) {
 		const struct xt_pfx_entry *e = &c.entries[i];
 		const struct xt_pfx_slot *s;
 		__u32 key[4];
+		int leaf;
 
+		if (e->key.plen == 24) {
+			leaf = xt_pfx_chunk_leaf(&c, e->key.dir, e->key.addr);
+			assert_true(leaf >= 0);
+			assert_int_equal(c.rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
+					 e->val.bits);
+			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
+					 !!e->val.longer);
+			continue;
+		}
 		memcpy(key, e->key.addr, sizeof(key));
 		s = xt_pfx_find(&c, key,
 				xt_pfx_meta(e->key.plen, e->key.dir, 0));
@@ -327,10 +357,11 @@ static void prefix_table_large(void **state)
 }
 
 /*
- * A big table starts at most 3/8 full (tab_build()): 105,000 /24s take
+ * A big table starts at most 3/8 full (tab_build()): 105,000 /32s take
  * 2^19 slots at once, where twice the entries (2^18 slots, 0.40 full)
  * failed for every seed, each a wasted insertion pass.  One pass,
- * the first seed at the first size, places them all.
+ * the first seed at the first size, places them all.  (/32s: /24s go to
+ * the chunks, not to this table.)
  */
 static void prefix_table_sized_once(void **state)
 {
@@ -339,8 +370,8 @@ static void prefix_table_sized_once(void **state)
 	struct xt_compiled c;
 
 	for (i = 0; i < 105000; i++) {
-		struct xt_prefix p = { .family = 4, .plen = 24 };
-		__u32 a = htonl((rand_r(&seed) << 1 ^ rand_r(&seed)) & ~0xffu);
+		struct xt_prefix p = { .family = 4, .plen = 32 };
+		__u32 a = htonl(rand_r(&seed) << 1 ^ rand_r(&seed));
 
 		memcpy(p.addr, &a, 4);
 		assert_int_equal(xt_prefixes_add(&r.src, &p), 0);
@@ -373,6 +404,47 @@ static void v6_levels_sorted(void **state)
 	assert_int_equal(find(&c, XT_DST, "2001:db8:1::/48")->val.longer, 1);
 	assert_non_null(find(&c, XT_SRC, "2001:db8:1:f::/64"));
 	assert_null(find(&c, XT_SRC, "2001:db8:1:10::/64"));
+	xt_compiled_free(&c);
+}
+
+/*
+ * IPv4's /24 level goes to chunks while the ruleset has at most
+ * XT_PFX_LEAVES distinct answers, and stays in the hash table above that
+ * (include/xdptag.h); either way each /24 says what its entry says.
+ */
+static void prefix_chunks_or_hash(void **state)
+{
+	struct xt_rule r[XT_TEST_MANY_RULES];
+	const struct xt_pfx_entry *e;
+	struct xt_compiled c;
+
+	xt_test_many_answers(r, 4000);
+	compile_ok(r, XT_TEST_MANY_RULES, &c);
+	assert_int_equal(c.rs->v4_chunked, 1);
+	/* 4,000 /24s and their /16s' answer (no rule) */
+	assert_int_equal(c.rs->v4_nleaves, 4001);
+	assert_int_equal(c.nchunk_elems, 16 * XT_PFX_CHUNK_ELEMS);
+	assert_int_equal(c.nslots, 0);
+	/* The last rule has no /24 below 4096: its bit is everywhere. */
+	e = find(&c, XT_SRC, "11.0.5.0/24");
+	assert_non_null(e);
+	assert_int_equal(e->val.bits, 0x1000 | 5);
+	e = find(&c, XT_SRC, "11.15.160.0/24");	/* 4000 */
+	assert_non_null(e);
+	assert_int_equal(e->val.bits, 0x1000 | 4000);
+	assert_null(find(&c, XT_SRC, "11.15.161.0/24"));
+	assert_null(find(&c, XT_DST, "11.0.5.0/24"));
+	xt_compiled_free(&c);
+
+	xt_test_many_answers(r, 4200);
+	compile_ok(r, XT_TEST_MANY_RULES, &c);
+	assert_int_equal(c.rs->v4_chunked, 0);
+	assert_int_equal(c.rs->v4_nleaves, 0);
+	assert_int_equal(c.nchunk_elems, 0);
+	assert_int_equal(c.nentries, 4200);
+	e = find(&c, XT_SRC, "11.16.100.0/24");	/* 4196, in the slots */
+	assert_non_null(e);
+	assert_int_equal(e->val.bits, 4196);
 	xt_compiled_free(&c);
 }
 
@@ -467,6 +539,7 @@ int main(void)
 		cmocka_unit_test(v6_levels_sorted),
 		cmocka_unit_test(prefix_table_large),
 		cmocka_unit_test(prefix_table_sized_once),
+		cmocka_unit_test(prefix_chunks_or_hash),
 		cmocka_unit_test(limits),
 		cmocka_unit_test(vacant_slots),
 		cmocka_unit_test(prefix_parse),
