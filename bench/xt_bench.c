@@ -958,6 +958,24 @@ static int gcd(int a, int b)
 }
 
 /*
+ * Row k's ns less row base's on frame i, per round of t (rounds x n
+ * runs, row-major by row then frame), and the median of those.
+ */
+static double paired_ns(const double *t, int rounds, int n, int k, int base,
+			int i)
+{
+	double add[rounds];
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		const double *row = t + (size_t)r * n;
+
+		add[r] = row[k * NPKT + i] - row[base * NPKT + i];
+	}
+	return median(add, rounds);
+}
+
+/*
  * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
  * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
  * CPU 0; per frame and for the mix, the median ns and the per-round ratios
@@ -1088,18 +1106,10 @@ static int cmd_peer(int argc, char **argv)
 				break;
 		if (sk == nrows)
 			continue;
-		for (i = 0; i < NPKT; i++) {
-			double add[rounds];
-
-			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n;
-
-				add[r] = row[k * NPKT + i] - row[sk * NPKT + i];
-			}
+		for (i = 0; i < NPKT; i++)
 			printf("state %-21s %-14s needs-state %d added %6.2f\n",
 			       rows[k].name, mix_names[i], mix_state[i],
-			       median(add, rounds));
-		}
+			       paired_ns(t, rounds, n, k, sk, i));
 	}
 	/*
 	 * What each variant build changes: its ns less the shipped
@@ -1116,17 +1126,10 @@ static int cmd_peer(int argc, char **argv)
 				break;
 		if (xk == nrows)
 			continue;
-		for (i = 0; i < NPKT; i++) {
-			double add[rounds];
-
-			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n;
-
-				add[r] = row[k * NPKT + i] - row[xk * NPKT + i];
-			}
+		for (i = 0; i < NPKT; i++)
 			printf("variant %-19s %-14s vs-xdptag %6.2f\n",
-			       rows[k].name, mix_names[i], median(add, rounds));
-		}
+			       rows[k].name, mix_names[i],
+			       paired_ns(t, rounds, n, k, xk, i));
 	}
 	for (k = 0; k < nrows; k++) {
 		if (rows[k].skel)
