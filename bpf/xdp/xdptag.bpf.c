@@ -42,6 +42,8 @@
  *			unrolled
  *   XT_BENCH_STATE_ROLL2	(classify.h) both windows' ages tested on every
  *			stateful packet, not the entry's roll_at
+ *   XT_BENCH_STATE_COUNT_HELD	(classify.h) a rule that already reached its
+ *			limit in this window is counted on
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)
