@@ -14,6 +14,8 @@
 #   XT_VARIANTS_STATELESS=1             the variants with the default rules
 #                                       less their stateful rules, to
 #                                       compare with xdptag-stateless
+#   XT_PEER_SMALL=1                     the peer tier without its
+#                                       100,000-entry rows
 #   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
 #                                       xdptag with too (one row each)
 #   ONLY=peer|prog|dispatcher|veth      one part only

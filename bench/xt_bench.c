@@ -869,11 +869,13 @@ static int peer_rows(struct peer_row *rows)
 {
 	char *vs = getenv("XT_VARIANTS"), *save = NULL, *v;
 	char *rf = getenv("XT_PEER_RULES");
+	/* XT_PEER_SMALL=1: the small tables only (quicker variant runs). */
+	int nsets = getenv("XT_PEER_SMALL") ? 1 : PEER_SETS;
 	int n = 0, s;
 
 	vs = strdup(vs ? vs : "");
 	rows[n++] = (struct peer_row){ .name = "null", .kind = PK_NULL };
-	for (s = 0; s < PEER_SETS; s++) {
+	for (s = 0; s < nsets; s++) {
 		struct peer_row *r = &rows[n++];
 
 		*r = (struct peer_row){ .kind = PK_PEER, .set = s };
@@ -896,7 +898,7 @@ static int peer_rows(struct peer_row *rows)
 	}
 	for (v = strtok_r(vs, " ", &save); v && n + PEER_SETS <= PEER_MAXROWS;
 	     v = strtok_r(NULL, " ", &save))
-		for (s = 0; s < PEER_SETS; s++) {
+		for (s = 0; s < nsets; s++) {
 			struct peer_row *r = &rows[n++];
 
 			*r = (struct peer_row){ .kind = PK_VARIANT, .set = s,
@@ -957,6 +959,24 @@ static void peer_check(const struct peer_row *r, const struct pkt *p,
 static int gcd(int a, int b)
 {
 	return b ? gcd(b, a % b) : a;
+}
+
+/*
+ * Row k's ns less row base's on frame i, per round of t (rounds x n
+ * runs, row-major by row then frame), and the median of those.
+ */
+static double paired_ns(const double *t, int rounds, int n, int k, int base,
+			int i)
+{
+	double add[rounds];
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		const double *row = t + (size_t)r * n;
+
+		add[r] = row[k * NPKT + i] - row[base * NPKT + i];
+	}
+	return median(add, rounds);
 }
 
 /*
@@ -1090,18 +1110,30 @@ static int cmd_peer(int argc, char **argv)
 				break;
 		if (sk == nrows)
 			continue;
-		for (i = 0; i < NPKT; i++) {
-			double add[rounds];
-
-			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n;
-
-				add[r] = row[k * NPKT + i] - row[sk * NPKT + i];
-			}
+		for (i = 0; i < NPKT; i++)
 			printf("state %-21s %-14s needs-state %d added %6.2f\n",
 			       rows[k].name, mix_names[i], mix_state[i],
-			       median(add, rounds));
-		}
+			       paired_ns(t, rounds, n, k, sk, i));
+	}
+	/*
+	 * What each variant build changes: its ns less the shipped
+	 * build's of the same set, paired within a round.
+	 */
+	for (k = 0; k < nrows; k++) {
+		int xk;
+
+		if (rows[k].kind != PK_VARIANT)
+			continue;
+		for (xk = 0; xk < nrows; xk++)
+			if (rows[xk].kind == PK_XDPTAG && !rows[xk].stateless &&
+			    !rows[xk].rules && rows[xk].set == rows[k].set)
+				break;
+		if (xk == nrows)
+			continue;
+		for (i = 0; i < NPKT; i++)
+			printf("variant %-19s %-14s vs-xdptag %6.2f\n",
+			       rows[k].name, mix_names[i],
+			       paired_ns(t, rounds, n, k, xk, i));
 	}
 	for (k = 0; k < nrows; k++) {
 		if (rows[k].skel)

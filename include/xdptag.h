@@ -327,7 +327,10 @@ struct xt_state_rule {
 struct xt_state_cfg {
 	__u64 epoch;		/* layout id; entries of another epoch reset */
 	__u64 fan_window_ns;	/* fan-out window shared by the ruleset */
-	__u32 v6_mask[4];	/* IPv6 source key: the address & this */
+	union {			/* IPv6 source key: the address & this */
+		__u32 v6_mask[4];
+		__u64 v6_mask_w[2];	/* the datapath ANDs words */
+	};
 	__u32 entries;		/* sources the rules file asks for */
 	__u32 hash_seed;	/* fan-out hash seed */
 	__u32 sets;		/* sets of the table (xt_state_sets(entries)) */
@@ -365,10 +368,15 @@ struct xt_src_slot {
 	__u32 prev;		/* the window before, if it just ended */
 };
 
-/* One source's windows and slots: 16 + 8 * 24 = 208 bytes. */
+/*
+ * One source's windows and slots: 24 + 8 * 24 = 216 bytes.  roll_at is
+ * the earlier of the two windows' ends, so that a packet with no window
+ * due tests one time, not two.
+ */
 struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
+	__u64 roll_at;		/* ns: the first window end to come */
 	struct xt_src_slot s[XT_MAX_STATEFUL];
 };
 
@@ -379,7 +387,9 @@ struct xt_src_state {
  * finds.  A way whose epoch is not the ruleset's is free: never used, or
  * counted under other stateful rules (a hot swap that changed them).  A
  * source not in its set takes a free way, else the way seen least
- * recently (docs/rules.md, "Per-source state").  960 bytes a set.
+ * recently (docs/rules.md, "Per-source state").  1024 bytes a set: a
+ * power of two, so that the verifier's inlined lookup finds the set with
+ * a shift, not a multiply.
  */
 #define XT_STATE_WAYS	4
 #define XT_STATE_ENTRIES	65536	/* state_sources when the file says none */
@@ -389,6 +399,7 @@ struct xt_src_set {
 	__u64 epoch[XT_STATE_WAYS];	/* xt_state_cfg.epoch, 0: never used */
 	__u64 last[XT_STATE_WAYS];	/* ns: the way's last packet */
 	struct xt_src_state w[XT_STATE_WAYS];
+	__u8 pad[32];
 };
 
 /* Sets for a table of `entries` sources (the array's max_entries). */
@@ -398,23 +409,22 @@ static inline __u32 xt_state_sets(__u32 entries)
 }
 
 /*
- * The set of a source key: multiply-xorshift over the key's two halves,
- * the one an IPv4 address is in first, with the table's random seed, the
- * low 32 bits scaled to [0, sets) (any number of sets, no power of two
- * needed).  Not a cryptographic hash: the seed keeps which sources share
- * a set unknown to whoever cannot read it.  Shared by the datapath and by
- * user space, which reads entries in tests.
+ * The set of a source key: multiply-xorshift over the key's two words,
+ * the one an IPv4 address is in first (folded onto its low half, where
+ * the multiply spreads it), with the table's random seed, the low 32 bits
+ * scaled to [0, sets) (any number of sets, no power of two needed).  Not
+ * a cryptographic hash: the seed keeps which sources share a set unknown
+ * to whoever cannot read it.  Shared by the datapath and by user space,
+ * which reads entries in tests.
  */
 #define XT_SRC_HASH_K	0x9e3779b97f4a7c15ULL
 static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
 				  __u32 sets)
 {
-	__u64 x = (__u64)k->addr[2] << 32 | k->addr[3];
-	__u64 y = (__u64)k->addr[0] << 32 | k->addr[1];
-	__u64 h = (x ^ seed) * XT_SRC_HASH_K;
+	__u64 h = (k->w[1] ^ k->w[1] >> 32 ^ seed) * XT_SRC_HASH_K;
 
 	h ^= h >> 32;
-	h = (h ^ y) * XT_SRC_HASH_K;
+	h = (h ^ k->w[0]) * XT_SRC_HASH_K;
 	h ^= h >> 32;
 	return ((h & 0xffffffffULL) * sets) >> 32;
 }

@@ -66,8 +66,14 @@ struct xt_pkt {
 	__u8  l4_ok;		/* L4 header long enough for its fields */
 	__u16 sport;		/* host order */
 	__u16 dport;
-	__u32 saddr[4];		/* network order; IPv4 in [0] */
-	__u32 daddr[4];
+	union {			/* 8-byte aligned: the state key reads words */
+		__u32 saddr[4];	/* network order; IPv4 in [0] */
+		__u64 saddr_w[2];
+	};
+	union {
+		__u32 daddr[4];
+		__u64 daddr_w[2];
+	};
 };
 
 static __always_inline int xt_malformed(struct xt_pkt *p)

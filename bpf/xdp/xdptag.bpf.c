@@ -41,7 +41,12 @@
  *   XT_BENCH_STATE_NO_CLOCK	(classify.h) no clock read
  *   XT_BENCH_STATE_COARSE	(classify.h) the coarse clock, never jiffies
  *   XT_BENCH_STATE_NO_HOLD	(classify.h) counted, but no stateful rule holds
- *   XT_BENCH_STATE_ALL_SLOTS	(classify.h) the state loop walks every slot
+ *   XT_BENCH_STATE_LOOP	(classify.h) the state counting as a loop, not
+ *			unrolled
+ *   XT_BENCH_STATE_ROLL2	(classify.h) both windows' ages tested on every
+ *			stateful packet, not the entry's roll_at
+ *   XT_BENCH_STATE_COUNT_HELD	(classify.h) a rule that already reached its
+ *			limit in this window is counted on
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)
