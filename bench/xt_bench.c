@@ -489,11 +489,13 @@ static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b
 	t2 = mono();
 	if (npfx > 0)
 		printf("# ruleset with %d prefixes: %zu entries, %zu slots"
-		       " (%.1f MiB), %zu /24 chunks (%.1f MiB), compile %.2f s,"
-		       " install %.2f s\n", npfx,
+		       " (%.1f MiB), %zu /24 chunks, %u IPv6 chunks (%.1f MiB),"
+		       " compile %.2f s, install %.2f s\n", npfx,
 		       c.nentries, c.nslots,
 		       c.nslots * sizeof(struct xt_pfx_slot) / 1048576.0,
-		       c.nchunk_elems / XT_PFX_CHUNK_ELEMS,
+		       (c.nchunk_elems - (size_t)c.rs->v6_nchunks *
+			XT_PFX_V6_CHUNK_ELEMS) / XT_PFX_CHUNK_ELEMS,
+		       c.rs->v6_nchunks,
 		       c.nchunk_elems * sizeof(*c.chunks) / 1048576.0,
 		       t1 - t0, t2 - t1);
 	xt_compiled_free(&c);
@@ -815,8 +817,9 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
 	/* XT_VARIANTS_STATELESS=1: the variants against xdptag-stateless. */
 	bench_stateless = !!getenv("XT_VARIANTS_STATELESS");
-	/* The build without the /24 chunks gets the table it was made for. */
+	/* The builds without chunks get the tables they were made for. */
 	xt_pfx_no_chunks = !strcmp(variant, "pfx-hash24");
+	xt_pfx_no_v6_chunks = !strcmp(variant, "pfx-hash6");
 	if (rules_make(&b, NULL, 0, npfx) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", path);
 		exit(1);
@@ -824,6 +827,7 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 	bench_stateless = 0;
 	bench_pfx_fixed = 0;
 	xt_pfx_no_chunks = 0;
+	xt_pfx_no_v6_chunks = 0;
 	if (!b.from_file)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);

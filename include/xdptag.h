@@ -208,7 +208,7 @@ struct xt_pfx_bucket {
  * struct xt_l1 says "longer prefixes" has a chunk of 256 entries, one per
  * /24 under it, in the same table as the hash slots (after them: two
  * elements of XT_PFX_BUCKET slots' size per chunk).  An entry is an index
- * into xt_ruleset.v4_leaf, the ruleset's distinct answers, plus a flag
+ * into xt_ruleset.pfx_leaf, the ruleset's distinct answers, plus a flag
  * saying that /32 entries lie below (probed in the hash table, as IPv6's
  * lengths are).  Two dependent loads where a hash probe has a hash, a
  * stored key and a compare (docs/performance.md, "The prefix probes").
@@ -226,6 +226,21 @@ struct xt_pfx_chunk_half {
 };
 _Static_assert(sizeof(struct xt_pfx_chunk_half) == sizeof(struct xt_pfx_bucket),
 	       "a half chunk is one element of the prefix table");
+
+/*
+ * IPv6's /17-/32 answer, directly indexed the same way: a /16 holding
+ * longer IPv6 prefixes may have a chunk of 65,536 entries (128 KB, 512
+ * table elements, after the IPv4 chunks) indexed by address bits 16-31,
+ * each an index into xt_ruleset.pfx_leaf (shared with IPv4's chunks) plus
+ * XT_PFX_LEAF_LONGER when prefixes longer than /32 lie below, which are
+ * then probed in the hash table from xt_ruleset.v6_first_long on.  At
+ * most XT_PFX_V6_CHUNKS of them (4 MB of table), given to the /16s in
+ * order (source first, then by address); the other /16s, and every /16
+ * of a ruleset whose answers do not fit in XT_PFX_LEAVES, keep their /24
+ * and /32 entries in the hash table (docs/performance.md).
+ */
+#define XT_PFX_V6_CHUNKS	16
+#define XT_PFX_V6_CHUNK_ELEMS	(65536 / (256 / XT_PFX_CHUNK_ELEMS))
 
 /* What a slot is for besides its address: length, direction, family. */
 #define XT_PFX_V6	(1U << 9)
@@ -451,9 +466,17 @@ struct xt_ruleset {
 	 * direction's v4_chunk_base, a table element index. */
 	__u32 v4_chunked;
 	__u32 v4_chunk_base[2];
-	__u32 v4_nleaves;
-	__u64 v4_leaf[XT_PFX_LEAVES];
+	__u32 pfx_nleaves;
+	__u64 pfx_leaf[XT_PFX_LEAVES];
 	__u16 v4_chunk[2][XT_L1_SLOTS];
+	/* IPv6's chunks (above): v6_chunk[dir][/16] is 0 (none) or the
+	 * chunk's number + 1, counted from v6_chunk_base, a table element
+	 * index; v6_first_long indexes v6_levels' first length above /32. */
+	__u32 v6_chunk_base;
+	__u8  v6_first_long;
+	__u8  v6_nchunks;
+	__u16 v6_pad;
+	__u8  v6_chunk[2][XT_L1_SLOTS];
 };
 
 struct xt_active {

@@ -217,6 +217,8 @@ static void print_compiled(const struct xt_compiled *c)
 	const struct xt_ruleset *rs = c->rs;
 	static const char *const dir[] = { "src", "dst" };
 	size_t cnt[2][2] = { { 0 } }, i;
+	size_t v6_elems = (size_t)rs->v6_nchunks * XT_PFX_V6_CHUNK_ELEMS;
+	size_t v4_elems = c->nchunk_elems - v6_elems;
 	int fam, d;
 
 	if (rs->st.n)
@@ -234,11 +236,14 @@ static void print_compiled(const struct xt_compiled *c)
 	       c->nslots * sizeof(struct xt_pfx_slot) / 1024);
 	if (rs->v4_chunked)
 		printf("ipv4 /24 level: %zu chunks of 256 /24s (%zu KiB), %u distinct answers\n",
-		       c->nchunk_elems / XT_PFX_CHUNK_ELEMS,
-		       c->nchunk_elems * sizeof(*c->chunks) / 1024,
-		       rs->v4_nleaves);
+		       v4_elems / XT_PFX_CHUNK_ELEMS,
+		       v4_elems * sizeof(*c->chunks) / 1024, rs->pfx_nleaves);
 	else if (rs->v4_nlevels)
 		printf("ipv4 /24 level: in the table above\n");
+	if (rs->v6_nchunks)
+		printf("ipv6 /17-/32: %u chunks of 65536 entries (%zu KiB), %u distinct answers\n",
+		       rs->v6_nchunks,
+		       v6_elems * sizeof(*c->chunks) / 1024, rs->pfx_nleaves);
 	for (i = 0; i < c->nentries; i++)
 		cnt[c->entries[i].key.family == 6][c->entries[i].key.dir & 1]++;
 	for (fam = 0; fam < 2; fam++) {

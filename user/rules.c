@@ -433,6 +433,9 @@ static int pfx_finish(struct cc *cc)
 	}
 	qsort(rs->v4_levels, rs->v4_nlevels, 1, u8cmp);
 	qsort(rs->v6_levels, rs->v6_nlevels, 1, u8cmp);
+	while (rs->v6_first_long < rs->v6_nlevels &&
+	       rs->v6_levels[rs->v6_first_long] <= 32)
+		rs->v6_first_long++;
 	return 0;
 }
 
@@ -441,7 +444,7 @@ static int pfx_finish(struct cc *cc)
 #define LEAF_HASH_SLOTS	(2 * XT_PFX_LEAVES)
 
 /*
- * The index of answer v in rs->v4_leaf, added if new; -1 when the ruleset
+ * The index of answer v in rs->pfx_leaf, added if new; -1 when the ruleset
  * has more distinct answers than XT_PFX_LEAVES.  ht: LEAF_HASH_SLOTS
  * words, leaf index + 1 (0: empty).
  */
@@ -453,13 +456,13 @@ static int leaf_of(struct xt_ruleset *rs, __u32 *ht, __u64 v)
 		__u32 *at = &ht[h % LEAF_HASH_SLOTS];
 
 		if (!*at) {
-			if (rs->v4_nleaves >= XT_PFX_LEAVES)
+			if (rs->pfx_nleaves >= XT_PFX_LEAVES)
 				return -1;
-			rs->v4_leaf[rs->v4_nleaves] = v;
-			*at = ++rs->v4_nleaves;
+			rs->pfx_leaf[rs->pfx_nleaves] = v;
+			*at = ++rs->pfx_nleaves;
 			return *at - 1;
 		}
-		if (rs->v4_leaf[*at - 1] == v)
+		if (rs->pfx_leaf[*at - 1] == v)
 			return *at - 1;
 	}
 }
@@ -472,14 +475,36 @@ static __u16 *chunk_entry(struct xt_compiled *c, const __u32 *first,
 	return &c->chunks[XT_PFX_CHUNK_ELEMS * k + addr[2] / 128].leaf[addr[2] % 128];
 }
 
-int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir,
+/* IPv6 address bits 16-31: the entry's place in its /16's chunk. */
+static uint32_t v6_chunk_index(const uint8_t *addr)
+{
+	return (uint32_t)addr[2] << 8 | addr[3];
+}
+
+static __u16 *chunk6_entry(struct xt_compiled *c, size_t first, int chunk,
+			   uint32_t idx)
+{
+	size_t e = first + (size_t)XT_PFX_V6_CHUNK_ELEMS * chunk + idx / 128;
+
+	return &c->chunks[e].leaf[idx % 128];
+}
+
+int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir, int family,
 		      const uint8_t *addr)
 {
 	const struct xt_ruleset *rs = c->rs;
-	uint32_t slot = l1_slot(addr);
+	uint32_t slot = l1_slot(addr), idx = v6_chunk_index(addr);
 	size_t e;
 
 	dir &= 1;
+	if (family == 6) {
+		if (!rs->v6_chunk[dir][slot])
+			return -1;
+		e = rs->v6_chunk_base - c->nslots / XT_PFX_BUCKET +
+		    (size_t)XT_PFX_V6_CHUNK_ELEMS *
+			    (rs->v6_chunk[dir][slot] - 1) + idx / 128;
+		return c->chunks[e].leaf[idx % 128];
+	}
 	if (!rs->v4_chunked ||
 	    !(rs->pfx[0][dir].longer[slot / 64] >> (slot % 64) & 1))
 		return -1;
@@ -488,10 +513,16 @@ int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir,
 	return c->chunks[e].leaf[addr[2] % 128];
 }
 
-/* Whether the hash table holds entry e: all but chunked IPv4 /24s. */
+/*
+ * Whether the hash table holds entry e: all but chunked IPv4 /24s and the
+ * IPv6 /24s and /32s of a /16 with a chunk.
+ */
 static bool in_hash(const struct xt_ruleset *rs, const struct xt_pfx_entry *e)
 {
-	return !(rs->v4_chunked && e->key.family == 4 && e->key.plen == 24);
+	if (e->key.family == 6)
+		return e->key.plen > 32 ||
+		       !rs->v6_chunk[e->key.dir & 1][l1_slot(e->key.addr)];
+	return !(rs->v4_chunked && e->key.plen == 24);
 }
 
 /*
@@ -505,10 +536,10 @@ static bool in_hash(const struct xt_ruleset *rs, const struct xt_pfx_entry *e)
  */
 int xt_pfx_no_chunks;
 
-static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
+static int pfx_chunks4(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 {
 	struct xt_ruleset *rs = cc->rs;
-	__u32 first[2] = { 0 }, n = 0, *ht;
+	__u32 first[2] = { 0 }, n = 0;
 	size_t i, s;
 	int d, leaf;
 
@@ -524,13 +555,8 @@ static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
 	if (!n)
 		goto unchunked;
 	c->chunks = calloc((size_t)n * XT_PFX_CHUNK_ELEMS, sizeof(*c->chunks));
-	ht = calloc(LEAF_HASH_SLOTS, sizeof(*ht));
-	if (!c->chunks || !ht) {
-		free(ht);
-		free(c->chunks);
-		c->chunks = NULL;
+	if (!c->chunks)
 		return cc_err(cc, "out of memory");
-	}
 	/* Every /24 of a chunk first takes its /16's answer. */
 	for (d = 0; d < 2; d++) {
 		for (s = 0; s < XT_L1_SLOTS; s++) {
@@ -565,7 +591,6 @@ static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
 			*at |= XT_PFX_LEAF_LONGER;
 		}
 	}
-	free(ht);
 	c->nchunk_elems = (size_t)n * XT_PFX_CHUNK_ELEMS;
 	rs->v4_chunked = 1;
 	/* The chunks follow the hash table's elements: tab_build() adds
@@ -574,14 +599,105 @@ static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
 		rs->v4_chunk_base[d] = first[d] * XT_PFX_CHUNK_ELEMS;
 	return 0;
 too_many:
-	free(ht);
 	free(c->chunks);
 	c->chunks = NULL;
+	memset(ht, 0, LEAF_HASH_SLOTS * sizeof(*ht));
 unchunked:
 	memset(rs->v4_chunk, 0, sizeof(rs->v4_chunk));
-	memset(rs->v4_leaf, 0, sizeof(rs->v4_leaf));
-	rs->v4_nleaves = 0;
+	memset(rs->pfx_leaf, 0, sizeof(rs->pfx_leaf));
+	rs->pfx_nleaves = 0;
 	return 0;
+}
+
+/*
+ * IPv6's chunks (include/xdptag.h), after IPv4's: one for each of the
+ * first XT_PFX_V6_CHUNKS /16s holding longer IPv6 prefixes (source first,
+ * by address), every entry its /16's answer unless a /24 or /32 entry
+ * covering it gives its own, flagged where longer entries lie below.
+ * When the answers do not fit beside IPv4's, no /16 has one.
+ */
+int xt_pfx_no_v6_chunks;
+
+static int pfx_chunks6(struct cc *cc, struct xt_compiled *c, __u32 *ht)
+{
+	struct xt_ruleset *rs = cc->rs;
+	size_t first = c->nchunk_elems, i, s, total;
+	__u32 nleaves = rs->pfx_nleaves;
+	struct xt_pfx_chunk_half *grown;
+	int d, leaf, n = 0;
+
+	if (xt_pfx_no_v6_chunks)
+		return 0;
+	for (d = 0; d < 2 && n < XT_PFX_V6_CHUNKS; d++)
+		for (s = 0; s < XT_L1_SLOTS && n < XT_PFX_V6_CHUNKS; s++)
+			if (rs->pfx[1][d].longer[s / 64] >> (s % 64) & 1)
+				rs->v6_chunk[d][s] = ++n;
+	if (!n)
+		return 0;
+	total = first + (size_t)n * XT_PFX_V6_CHUNK_ELEMS;
+	grown = realloc(c->chunks, total * sizeof(*c->chunks));
+	if (!grown)
+		return cc_err(cc, "out of memory");
+	c->chunks = grown;
+	/* Every entry of a chunk first takes its /16's answer. */
+	for (d = 0; d < 2; d++) {
+		for (s = 0; s < XT_L1_SLOTS; s++) {
+			int k = rs->v6_chunk[d][s];
+
+			if (!k)
+				continue;
+			leaf = leaf_of(rs, ht, rs->pfx[1][d].bits[s]);
+			if (leaf < 0)
+				goto too_many;
+			for (i = 0; i < 65536; i++)
+				*chunk6_entry(c, first, k - 1, i) = leaf;
+		}
+	}
+	/* Sorted by length: /24s, then /32s over them, then what is below. */
+	for (i = 0; i < c->nentries; i++) {
+		const struct xt_pfx_entry *e = &c->entries[i];
+		uint32_t idx = v6_chunk_index(e->key.addr), j;
+		int k = rs->v6_chunk[e->key.dir & 1][l1_slot(e->key.addr)];
+
+		if (e->key.family != 6 || !k)
+			continue;
+		if (e->key.plen > 32) {
+			*chunk6_entry(c, first, k - 1, idx) |=
+				XT_PFX_LEAF_LONGER;
+			continue;
+		}
+		leaf = leaf_of(rs, ht, e->val.bits);
+		if (leaf < 0)
+			goto too_many;
+		for (j = 0; j < (e->key.plen == 24 ? 256u : 1u); j++)
+			*chunk6_entry(c, first, k - 1, idx + j) = leaf;
+	}
+	c->nchunk_elems = total;
+	rs->v6_nchunks = n;
+	/* After the hash table's elements too: tab_build() adds them. */
+	rs->v6_chunk_base = first;
+	return 0;
+too_many:
+	memset(rs->v6_chunk, 0, sizeof(rs->v6_chunk));
+	memset(&rs->pfx_leaf[nleaves], 0,
+	       (XT_PFX_LEAVES - nleaves) * sizeof(rs->pfx_leaf[0]));
+	rs->pfx_nleaves = nleaves;
+	return 0;
+}
+
+/* The chunks of both families, which share their distinct answers. */
+static int pfx_chunks(struct cc *cc, struct xt_compiled *c)
+{
+	__u32 *ht = calloc(LEAF_HASH_SLOTS, sizeof(*ht));
+	int err;
+
+	if (!ht)
+		return cc_err(cc, "out of memory");
+	err = pfx_chunks4(cc, c, ht);
+	if (!err)
+		err = pfx_chunks6(cc, c, ht);
+	free(ht);
+	return err;
 }
 
 /* ---------------------------------------------------- the slot table --- */
@@ -698,6 +814,9 @@ static int tab_build(struct cc *cc, struct xt_compiled *c)
 				c->rs->pfx_seed = seed;
 				for (d = 0; d < 2 && c->rs->v4_chunked; d++)
 					c->rs->v4_chunk_base[d] +=
+						nslots / XT_PFX_BUCKET;
+				if (c->rs->v6_nchunks)
+					c->rs->v6_chunk_base +=
 						nslots / XT_PFX_BUCKET;
 				return 0;
 			}

@@ -107,13 +107,14 @@ struct xt_pfx_entry {
 };
 
 struct xt_compiled {
-	struct xt_ruleset *rs;	/* ~3.7 MB, malloc'd */
+	struct xt_ruleset *rs;	/* ~3.8 MB, malloc'd */
 	size_t nentries;
 	struct xt_pfx_entry *entries;
 	size_t nslots;		/* 0 when there are no entries */
 	struct xt_pfx_slot *slots;
-	size_t nchunk_elems;	/* the /24 chunks' table elements, after the
-				 * slots' (include/xdptag.h); 0: none */
+	size_t nchunk_elems;	/* the chunks' table elements (IPv4's, then
+				 * IPv6's), after the slots' (include/xdptag.h);
+				 * 0: none */
 	struct xt_pfx_chunk_half *chunks;
 	unsigned int tab_passes;	/* insertion passes (sizes x seeds) tried */
 };
@@ -137,12 +138,15 @@ void xt_state_size(struct xt_ruleset *rs, uint32_t entries, uint32_t v6_plen);
  */
 extern int xt_pfx_no_chunks;
 
+/* The same for IPv6's /24 and /32 levels (the bench's pfx-hash6 rows). */
+extern int xt_pfx_no_v6_chunks;
+
 /*
- * The /24 chunk entry that the datapath reads for IPv4 address addr in
- * direction dir (an index into rs->v4_leaf, with XT_PFX_LEAF_LONGER), or
- * -1 when c has no chunk for its /16 (tests).
+ * The chunk entry that the datapath reads for address addr of family
+ * (4 or 6) in direction dir (an index into rs->pfx_leaf, with
+ * XT_PFX_LEAF_LONGER), or -1 when c has no chunk for its /16 (tests).
  */
-int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir,
+int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir, int family,
 		      const uint8_t *addr);
 
 /*

@@ -204,16 +204,12 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		if (!half)
 			return bits;
 		leaf = half->leaf[a % 128];
-		bits = rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)];
+		bits = rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)];
 		if (!(leaf & XT_PFX_LEAF_LONGER))
 			return bits;
 		i = rs->v4_nlevels > 1;		/* /32, the last level */
 	}
 #endif
-	/* Filled only here: most addresses end above, without a probe. */
-	q = (struct xt_pfx_query){
-		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
-	};
 
 	/*
 	 * Probe every length in use, shortest first: a miss at one length
@@ -222,11 +218,42 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	 * them down), so the deepest hit is the answer.
 	 */
 	if (v6) {
-		for (i = 0; i < XT_MAX_LEVELS; i++) {
-			if (i >= rs->v6_nlevels)
+		int l;
+
+#ifndef XT_BENCH_PFX_HASH6	/* bench variant: IPv6's /17-/32 hashed */
+		if (rs->v6_chunk[dir & 1][top]) {
+			/* /17-/32 directly indexed (include/xdptag.h). */
+			__u32 a = bpf_ntohl(addr[0]), e, leaf;
+			const struct xt_pfx_chunk_half *half;
+
+			tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+			if (!tab)
+				return bits;
+			xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
+			a &= 0xffff;
+			e = rs->v6_chunk_base + XT_PFX_V6_CHUNK_ELEMS *
+				(rs->v6_chunk[dir & 1][top] - 1) + a / 128;
+			half = bpf_map_lookup_elem(tab, &e);
+			if (!half)
+				return bits;
+			leaf = half->leaf[a % 128];
+			bits = rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)];
+			if (!(leaf & XT_PFX_LEAF_LONGER))
+				return bits;
+			i = rs->v6_first_long;
+		}
+#endif
+		/* From the first level not in a chunk: /24 or beyond /32. */
+		l = i;
+		q = (struct xt_pfx_query){
+			.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+		};
+
+		for (i = 0; i < XT_MAX_LEVELS; i++, l++) {
+			if (l >= rs->v6_nlevels || l >= XT_MAX_LEVELS)
 				break;
-			pfx_mask(q.key, addr, rs->v6_levels[i]);
-			q.meta = xt_pfx_meta(rs->v6_levels[i], dir, 1);
+			pfx_mask(q.key, addr, rs->v6_levels[l]);
+			q.meta = xt_pfx_meta(rs->v6_levels[l], dir, 1);
 			if (!xt_pfx_find6(&q))
 				continue;
 			bits = q.bits;
@@ -235,6 +262,10 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		}
 		return bits;
 	}
+	/* Filled only here: most addresses end above, without a probe. */
+	q = (struct xt_pfx_query){
+		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+	};
 	if (!tab)
 		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
 	if (!tab)

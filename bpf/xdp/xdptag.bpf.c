@@ -27,6 +27,9 @@
  *   XT_BENCH_PFX_HASH24	(classify.h) no /24 chunks: IPv4's /24 level
  *			probed in the hash table (xt_bench compiles its
  *			rulesets with xt_pfx_no_chunks)
+ *   XT_BENCH_PFX_HASH6	(classify.h) no IPv6 chunks: IPv6's /24 and /32
+ *			levels probed in the hash table (xt_bench compiles
+ *			its rulesets with xt_pfx_no_v6_chunks)
  *   XT_BENCH_PFX_CHAIN	(classify.h) one multiply, AND and add more on
  *			each probe's chain from address to slot
  *   XT_BENCH_PFX_FIXED	(maps.h) every prefix table this many buckets,

@@ -702,6 +702,123 @@ static void prefix_levels_chunked_or_hashed(void **state)
 	lpm_check(state, 4200, 0);
 }
 
+/*
+ * IPv6 rules 0-6 on the source, 7-13 the same on the destination: the
+ * longest prefix answers at /16, /17 (expanded to /24s), /24, /28
+ * (expanded to /32s), /32, /48 and /128.  Then what decides whether
+ * 2001::/16 gets its chunks (include/xdptag.h): with fill16, a rule of 16
+ * source /16s below it, which take every chunk; with n, the
+ * XT_TEST_MANY_RULES rules of n distinct IPv4 answers (4,090: IPv4's
+ * chunks fit, IPv6's answers no longer do).  Returns the number of rules.
+ */
+static const char *const v6_lpm_pfx[] = {
+	"2001::/16", "2001:8000::/17", "2001:d00::/24", "2001:db0::/28",
+	"2001:db8::/32", "2001:db8:1::/48", "2001:db8:1::5/128",
+};
+#define V6_LPM	7
+
+static size_t v6_lpm_rules(struct xt_rule *r, int fill16, unsigned int n)
+{
+	size_t nr = 2 * V6_LPM, i;
+	char buf[32];
+
+	for (i = 0; i < 2 * V6_LPM; i++) {
+		snprintf(buf, sizeof(buf), "%s%zu", i < V6_LPM ? "s" : "d", i);
+		r[i] = xt_test_rule(buf, 1, 1);
+		add_pfx(i < V6_LPM ? &r[i].src : &r[i].dst,
+			v6_lpm_pfx[i % V6_LPM]);
+	}
+	if (fill16) {
+		r[nr] = xt_test_rule("fill", 1, 1);
+		for (i = 0; i < XT_PFX_V6_CHUNKS; i++) {
+			snprintf(buf, sizeof(buf), "%zx:1::/32", 0x1000 + i);
+			add_pfx(&r[nr].src, buf);
+		}
+		nr++;
+	}
+	if (n) {
+		xt_test_many_answers(r + nr, n);
+		nr += XT_TEST_MANY_RULES;
+	}
+	return nr;
+}
+
+/*
+ * The source rules (0-6) matching a, the longest first; the destination
+ * ones are << 7.  The /17 (rule 1) covers none of the others.
+ */
+static const struct {
+	const char *a;
+	__u64 bits;
+} v6_lpm_addr[] = {
+	{ "2001:db8:1::5", 0x7d },	/* /128 */
+	{ "2001:db8:1::6", 0x3d },	/* /48 */
+	{ "2001:db8:2::1", 0x1d },	/* /32 */
+	{ "2001:db9::1", 0x0d },	/* /28 */
+	{ "2001:dc0::1", 0x05 },	/* /24 */
+	{ "2001:9000::1", 0x03 },	/* /17 */
+	{ "2001:e00::1", 0x01 },	/* /16 */
+};
+
+static void v6_lpm_check(void **state, int fill16, unsigned int n,
+			 int want_chunks)
+{
+	struct xt_rule r[2 * V6_LPM + 1 + XT_TEST_MANY_RULES];
+	size_t nr = v6_lpm_rules(r, fill16, n), i, j;
+	/* Rule 12 of the many has no /24 below 4096: it holds everywhere. */
+	__u64 any = n ? 1ULL << (nr - XT_TEST_MANY_RULES + 12) : 0;
+	struct xt_compiled c;
+	char err[128];
+
+	assert_int_equal(xt_compile(r, nr, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(!!c.rs->v6_chunk[XT_SRC][0x2001], want_chunks);
+	assert_int_equal(!!c.rs->v6_chunk[XT_DST][0x2001], want_chunks);
+	assert_int_equal(c.rs->v4_chunked, !!n);	/* IPv4's fit */
+	xt_compiled_free(&c);
+	for (i = 0; i < nr; i++)
+		xt_rule_free(&r[i]);
+	nr = v6_lpm_rules(r, fill16, n);
+	load(state, r, nr, 0);
+
+	for (i = 0; i < sizeof(v6_lpm_addr) / sizeof(v6_lpm_addr[0]); i++) {
+		for (j = 0; j < sizeof(v6_lpm_addr) / sizeof(v6_lpm_addr[0]); j++) {
+			struct pkt p = v6(v6_lpm_addr[i].a, v6_lpm_addr[j].a,
+					  64);
+			__u64 want = v6_lpm_addr[i].bits |
+				     v6_lpm_addr[j].bits << V6_LPM | any;
+			struct xh_result res = run(state, &p);
+
+			assert_true(res.tagged);
+			assert_int_equal(res.tag.rules, want);
+		}
+	}
+	/* Outside 2001::/16 one way: only the other direction's rules. */
+	{
+		struct pkt p = v6("2002::1", "2001:db8:1::5", 64);
+		struct xh_result res = run(state, &p);
+
+		assert_int_equal(res.tag.rules, 0x7dULL << V6_LPM | any);
+		p = v6("2001:dc0::1", "2000:ffff::1", 64);
+		res = run(state, &p);
+		assert_int_equal(res.tag.rules, 0x05 | any);
+	}
+}
+
+/*
+ * The longest IPv6 prefix answers with 2001::/16's /17-/32 in chunks and
+ * in the hash table (others took the chunks; the answers did not fit),
+ * both directions, and across hot swaps between the kinds.
+ */
+static void prefix_v6_chunked_or_hashed(void **state)
+{
+	v6_lpm_check(state, 0, 0, 1);		/* chunked */
+	v6_lpm_check(state, 1, 0, 0);		/* 16 /16s below took them */
+	v6_lpm_check(state, 0, 0, 1);
+	v6_lpm_check(state, 0, 4090, 0);	/* answers do not fit */
+	v6_lpm_check(state, 0, 4000, 1);	/* they do */
+	v6_lpm_check(state, 1, 4000, 0);
+}
+
 static void ruleset_swap_purges(void **state)
 {
 	struct xt_rule_maps m = xh_maps(*state);
@@ -844,6 +961,7 @@ int main(void)
 		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
 		T(prefix_table_every_entry),
 		T(prefix_levels_chunked_or_hashed),
+		T(prefix_v6_chunked_or_hashed),
 		T(ruleset_swap_purges),
 		T(names_flip_with_rules),
 		T(counters_exact),

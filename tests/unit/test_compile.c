@@ -204,19 +204,24 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	/* The slot table the datapath reads must say the same. */
 	memcpy(key, p.addr, sizeof(key));
 	s = xt_pfx_find(c, key, xt_pfx_meta(p.plen, dir, p.family == 6));
-	if (c->rs->v4_chunked && p.family == 4 && p.plen == 24) {
-		/* Its /24 chunk does, and the slot table has none. */
-		int leaf = xt_pfx_chunk_leaf(c, dir, p.addr);
+	if ((c->rs->v4_chunked && p.family == 4 && p.plen == 24) ||
+	    (p.family == 6 && p.plen <= 32 &&
+	     c->rs->v6_chunk[dir & 1][p.addr[0] << 8 | p.addr[1]])) {
+		/* Its chunk does, and the slot table has none. */
+		int leaf = xt_pfx_chunk_leaf(c, dir, p.family, p.addr);
 		__u32 slot = p.addr[0] << 8 | p.addr[1];
 
 		assert_null(s);
 		if (!e && leaf < 0)
 			return NULL;
 		assert_true(leaf >= 0);
-		assert_int_equal(c->rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
-				 e ? e->val.bits : c->rs->pfx[0][dir].bits[slot]);
-		assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
-				 e && e->val.longer);
+		assert_int_equal(c->rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)],
+				 e ? e->val.bits :
+				 c->rs->pfx[p.family == 6][dir].bits[slot]);
+		/* An IPv6 entry's flag is for its /32: longer than /32 below. */
+		if (p.family == 4 || p.plen == 32)
+			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
+					 e && e->val.longer);
 		return e;
 	}
 	assert_int_equal(!!s, !!e);
@@ -339,9 +344,9 @@ static void prefix_table_large(void **state)
 		int leaf;
 
 		if (e->key.plen == 24) {
-			leaf = xt_pfx_chunk_leaf(&c, e->key.dir, e->key.addr);
+			leaf = xt_pfx_chunk_leaf(&c, e->key.dir, 4, e->key.addr);
 			assert_true(leaf >= 0);
-			assert_int_equal(c.rs->v4_leaf[leaf & (XT_PFX_LEAVES - 1)],
+			assert_int_equal(c.rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)],
 					 e->val.bits);
 			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
 					 !!e->val.longer);
@@ -380,6 +385,166 @@ static void prefix_table_sized_once(void **state)
 	assert_true(c.nentries > 104000);
 	assert_int_equal(c.nslots, 1 << 19);
 	assert_int_equal(c.tab_passes, 1);
+	xt_compiled_free(&c);
+}
+
+/* The chunk entry of IPv6 address a (no length) in direction dir. */
+static int leaf6(const struct xt_compiled *c, int dir, const char *a,
+		 __u64 *bits)
+{
+	struct xt_prefix p;
+	int leaf;
+
+	assert_int_equal(xt_prefix_parse(a, &p), 0);
+	leaf = xt_pfx_chunk_leaf(c, dir, 6, p.addr);
+	if (leaf >= 0)
+		*bits = c->rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)];
+	return leaf;
+}
+
+static __u64 leaf6_bits(const struct xt_compiled *c, int dir, const char *a,
+			int longer)
+{
+	__u64 bits = ~0ULL;
+	int leaf = leaf6(c, dir, a, &bits);
+
+	assert_true(leaf >= 0);
+	assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER), longer);
+	return bits;
+}
+
+/* The slot of IPv6 prefix pfx in the hash table (NULL: none). */
+static const struct xt_pfx_slot *slot6(const struct xt_compiled *c, int dir,
+				       const char *pfx)
+{
+	struct xt_prefix p;
+	__u32 key[4];
+
+	assert_int_equal(xt_prefix_parse(pfx, &p), 0);
+	memcpy(key, p.addr, sizeof(key));
+	return xt_pfx_find(c, key, xt_pfx_meta(p.plen, dir, 1));
+}
+
+/* Rules a-c of prefix_v6_chunks_or_hash, with 17 destination /16s. */
+static void v6_chunk_rules(struct xt_rule *r)
+{
+	char buf[32];
+	int i;
+
+	r[0] = rule("a");
+	r[1] = rule("b");
+	r[2] = rule("c");
+	add_pfx(&r[0].src, "2001:d00::/24");
+	add_pfx(&r[0].src, "2001:8000::/17");	/* expands to 128 /24s */
+	add_pfx(&r[1].src, "2001:db0::/28");	/* expands to 16 /32s */
+	add_pfx(&r[1].dst, "2001:db8::/32");
+	add_pfx(&r[2].src, "2001:db8:1::/48");
+	for (i = 0; i < 17; i++) {
+		snprintf(buf, sizeof(buf), "%x:1::/32", 0x3000 + i);
+		add_pfx(&r[2].dst, buf);
+	}
+}
+
+/*
+ * 4,091 IPv4 answers (xt_test_many_answers()) and n IPv6 /32s, each a
+ * rule and an answer of its own: 4,091 + n answers, compiled into c.
+ */
+static void many_answers_v6(struct xt_rule *r, int n, struct xt_compiled *c)
+{
+	char buf[32];
+	int i;
+
+	xt_test_many_answers(r, 4090);
+	for (i = 0; i < n; i++) {
+		struct xt_rule *k = &r[XT_TEST_MANY_RULES + i];
+
+		snprintf(buf, sizeof(buf), "v6-%d", i);
+		*k = rule(buf);
+		snprintf(buf, sizeof(buf), "2001:%x::/32", i + 1);
+		add_pfx(&k->src, buf);
+	}
+	compile_ok(r, XT_TEST_MANY_RULES + n, c);
+}
+
+/*
+ * IPv6's /17-/32 answers go to chunks for the first XT_PFX_V6_CHUNKS /16s
+ * holding longer prefixes (source first, by address); the other /16s,
+ * every /16 when the answers do not fit beside IPv4's, and rulesets
+ * compiled with xt_pfx_no_v6_chunks keep their /24s and /32s in the hash
+ * table (include/xdptag.h).  Lengths 17-31 pushed down, the longest wins,
+ * a flag where lengths above /32 lie below.
+ */
+static void prefix_v6_chunks_or_hash(void **state)
+{
+	struct xt_rule r[XT_TEST_MANY_RULES + 6];
+	struct xt_compiled c;
+	__u64 bits;
+	int i;
+
+	v6_chunk_rules(r);
+	compile_ok(r, 3, &c);
+	assert_int_equal(c.rs->v6_nchunks, XT_PFX_V6_CHUNKS);
+	assert_int_equal(c.rs->v6_chunk[XT_SRC][0x2001], 1);
+	assert_int_equal(c.rs->v6_chunk[XT_DST][0x2001], 2);
+	assert_int_equal(c.rs->v6_chunk[XT_DST][0x3000], 3);
+	assert_int_equal(c.rs->v6_chunk[XT_DST][0x300d], 16);
+	assert_int_equal(c.rs->v6_chunk[XT_DST][0x300e], 0);
+	assert_int_equal(c.nchunk_elems, 16 * XT_PFX_V6_CHUNK_ELEMS);
+	assert_int_equal(c.rs->v6_nlevels, 3);	/* /24, /32, /48 */
+	assert_int_equal(c.rs->v6_first_long, 2);
+	/* Source: /16 (no rule), /17, /24, /28, /32 with the /48 below. */
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:7fff::", 0), 0);
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:9000::", 0), 1);
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:dc0::", 0), 1);
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:db9::", 0), 3);
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:db8::", 1), 3);
+	/* Destination: rule a holds for every one (no dst condition). */
+	assert_int_equal(leaf6_bits(&c, XT_DST, "2001:db8::", 0), 3);
+	assert_int_equal(leaf6_bits(&c, XT_DST, "2001:db9::", 0), 1);
+	assert_int_equal(leaf6_bits(&c, XT_DST, "300d:1::", 0), 5);
+	assert_int_equal(leaf6_bits(&c, XT_DST, "300d:2::", 0), 1);
+	/* The hash table: the /48 and the three /16s without a chunk. */
+	assert_int_equal(leaf6(&c, XT_DST, "300e:1::", &bits), -1);
+	assert_non_null(slot6(&c, XT_DST, "300e:1::/32"));
+	assert_int_equal(slot6(&c, XT_DST, "300f:1::/32")->bits, 5);
+	assert_int_equal(slot6(&c, XT_SRC, "2001:db8:1::/48")->bits, 7);
+	assert_null(slot6(&c, XT_SRC, "2001:db8::/32"));
+	assert_null(slot6(&c, XT_SRC, "2001:d00::/24"));
+	assert_null(slot6(&c, XT_DST, "300d:1::/32"));
+	for (bits = 0, i = 0; i < (int)c.nslots; i++)
+		bits += !!c.slots[i].meta;
+	assert_int_equal(bits, 4);
+	xt_compiled_free(&c);
+
+	/* Without chunks (the bench's pfx-hash6): all in the hash table. */
+	xt_pfx_no_v6_chunks = 1;
+	v6_chunk_rules(r);
+	compile_ok(r, 3, &c);
+	xt_pfx_no_v6_chunks = 0;
+	assert_int_equal(c.rs->v6_nchunks, 0);
+	assert_int_equal(c.nchunk_elems, 0);
+	assert_int_equal(leaf6(&c, XT_SRC, "2001:db8::", &bits), -1);
+	assert_int_equal(slot6(&c, XT_SRC, "2001:db8::/32")->bits, 3);
+	assert_int_equal(slot6(&c, XT_SRC, "2001:d00::/24")->bits, 1);
+	xt_compiled_free(&c);
+
+	/* 4,097 answers, over XT_PFX_LEAVES: IPv4 keeps its chunks, IPv6
+	 * gets none. */
+	many_answers_v6(r, 6, &c);
+	assert_int_equal(c.rs->v4_chunked, 1);
+	assert_int_equal(c.rs->pfx_nleaves, 4091);
+	assert_int_equal(c.rs->v6_nchunks, 0);
+	assert_int_equal(c.rs->v6_chunk[XT_SRC][0x2001], 0);
+	assert_int_equal(c.nchunk_elems, 16 * XT_PFX_CHUNK_ELEMS);
+	assert_int_equal(slot6(&c, XT_SRC, "2001:6::/32")->bits,
+			 1ULL << 12 | 1ULL << (XT_TEST_MANY_RULES + 5));
+	xt_compiled_free(&c);
+	/* Five fit: 4,096. */
+	many_answers_v6(r, 5, &c);
+	assert_int_equal(c.rs->pfx_nleaves, 4096);
+	assert_int_equal(c.rs->v6_nchunks, 1);
+	assert_int_equal(leaf6_bits(&c, XT_SRC, "2001:5::", 0),
+			 1ULL << 12 | 1ULL << (XT_TEST_MANY_RULES + 4));
 	xt_compiled_free(&c);
 }
 
@@ -422,7 +587,7 @@ static void prefix_chunks_or_hash(void **state)
 	compile_ok(r, XT_TEST_MANY_RULES, &c);
 	assert_int_equal(c.rs->v4_chunked, 1);
 	/* 4,000 /24s and their /16s' answer (no rule) */
-	assert_int_equal(c.rs->v4_nleaves, 4001);
+	assert_int_equal(c.rs->pfx_nleaves, 4001);
 	assert_int_equal(c.nchunk_elems, 16 * XT_PFX_CHUNK_ELEMS);
 	assert_int_equal(c.nslots, 0);
 	/* The last rule has no /24 below 4096: its bit is everywhere. */
@@ -439,7 +604,7 @@ static void prefix_chunks_or_hash(void **state)
 	xt_test_many_answers(r, 4200);
 	compile_ok(r, XT_TEST_MANY_RULES, &c);
 	assert_int_equal(c.rs->v4_chunked, 0);
-	assert_int_equal(c.rs->v4_nleaves, 0);
+	assert_int_equal(c.rs->pfx_nleaves, 0);
 	assert_int_equal(c.nchunk_elems, 0);
 	assert_int_equal(c.nentries, 4200);
 	e = find(&c, XT_SRC, "11.16.100.0/24");	/* 4196, in the slots */
@@ -540,6 +705,7 @@ int main(void)
 		cmocka_unit_test(prefix_table_large),
 		cmocka_unit_test(prefix_table_sized_once),
 		cmocka_unit_test(prefix_chunks_or_hash),
+		cmocka_unit_test(prefix_v6_chunks_or_hash),
 		cmocka_unit_test(limits),
 		cmocka_unit_test(vacant_slots),
 		cmocka_unit_test(prefix_parse),
