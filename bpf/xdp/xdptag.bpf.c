@@ -61,6 +61,8 @@
  *			the xt_active map (one lookup less)
  *   XT_BENCH_CLS_EMPTY	(classify.h) the classifier called, returning at
  *			once
+ * The cpu-v1 variant is this program compiled for BPF ISA v1 (-mcpu=v1),
+ * as it was before the Makefile asked for v3.
  */
 
 /* Set in the skeleton's rodata before load; the verifier prunes what's off. */
