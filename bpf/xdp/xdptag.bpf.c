@@ -21,7 +21,7 @@
  *   XT_BENCH_PARSE_ONLY	parse, then pass: no classifier, tag, counters
  *   XT_BENCH_NO_CLASSIFY	parse and write an empty tag: no classifier
  *   XT_BENCH_NO_PFX	(classify.h) no prefix table probes
- *   XT_BENCH_V6_CALL	(classify.h) the IPv6 probe a global function
+ *   XT_BENCH_V6_INLINE	(classify.h) the IPv6 probe inlined, not called
  *   XT_BENCH_PFX_HASH2	(classify.h) each probe hashes twice
  *   XT_BENCH_PFX_CALL2	(classify.h) each probe looks its table up twice
  *   XT_BENCH_PFX_HASH24	(classify.h) no /24 chunks: IPv4's /24 level
