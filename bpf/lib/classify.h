@@ -565,8 +565,10 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 	}
 	if (rate_new)
 		st->rate_start = now;
-	if (fan_new)
+	if (fan_new) {
 		st->fan_start = now;
+		st->fan_memo = 0;	/* the sets are empty again */
+	}
 	st->roll_at = state_roll_at(cfg, st);
 }
 
@@ -624,6 +626,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set->last[victim] = now;
 	st = &set->w[victim];
 	__builtin_memset(st->s, 0, sizeof(st->s));
+	st->fan_memo = 0;
 	st->rate_start = now;
 	st->fan_start = now;
 	st->roll_at = state_roll_at(cfg, st);
@@ -655,7 +658,12 @@ static __always_inline __u64 state_now(const struct xt_state_cfg *cfg)
  * stateful rules do not match: the packet is never dropped for it.  Both
  * generations share the table: entries carry their epoch.
  */
-static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
+#ifdef XT_EXP_CALL
+static __noinline
+#else
+static __always_inline
+#endif
+__u64 state_apply(const struct xt_ruleset *rs,
 					 const struct xt_pkt *p, __u64 m)
 {
 	const struct xt_state_cfg *cfg = &rs->st;
@@ -687,6 +695,23 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * docs/performance.md, "Per-source state").
 	 */
 	todo = m & rs->stateful;
+#ifndef XT_BENCH_STATE_NO_MEMO
+	/*
+	 * Fan-out slots that already hold this destination's bit (the
+	 * memo's slot bits, valid while its destination is this packet's)
+	 * are left without hashing it: a flood or a conversation repeats
+	 * its destination, so its packets skip both hashes and seen-word
+	 * tests (docs/performance.md, "The fan-out memo").  Another
+	 * destination takes the memo over.
+	 */
+	if (todo & rs->fanout) {
+		__u64 dest = xt_fan_dest(p->daddr_w[0], p->daddr_w[1],
+					 p->dport);
+
+		if (st->fan_memo >> 8 != dest)
+			st->fan_memo = dest << 8;
+	}
+#endif
 #ifndef XT_BENCH_STATE_LOOP
 #pragma clang loop unroll(full)
 #endif
@@ -716,8 +741,12 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 		 * changes nothing (prev only needs to reach the limit).
 		 * 0.8-1.3 ns less for a flood in progress.
 		 */
-		if (s->cur >= limit)
+		if (s->cur >= limit) {
+#ifdef XT_BENCH_STATE_HELD_OUT	/* bench variant: held rules leave m */
+			m &= ~bit;
+#endif
 			continue;
+		}
 #endif
 		if (kind == XT_ST_PPS) {
 			s->cur++;
@@ -725,6 +754,12 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 			s->cur = s->cur + p->len < s->cur ? ~0U :
 				 s->cur + p->len;
 		} else {
+#ifndef XT_BENCH_STATE_NO_MEMO
+			__u64 sb = 1ULL << (sr->slot & (XT_MAX_STATEFUL - 1));
+
+			if (st->fan_memo & sb)
+				goto hold;
+#endif
 			h = state_hash(cfg, p, kind);
 			w = &s->seen[(h >> 6) & 1];
 			b = 1ULL << (h & 63);
@@ -732,7 +767,13 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 				*w |= b;
 				s->cur++;
 			}
+#ifndef XT_BENCH_STATE_NO_MEMO
+			st->fan_memo |= sb;
+#endif
 		}
+#ifndef XT_BENCH_STATE_NO_MEMO
+hold:
+#endif
 #ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
 		m &= ~bit;
 #endif
