@@ -611,13 +611,13 @@ static int info_write(struct attach_state *st,
 static int record_start(struct attach_state *st,
 			const struct xt_attach_info *info)
 {
+	const struct xt_pin_desc *d = &xt_pin_table[XT_PIN_INFO];
 	char dir[XT_PIN_DIR_LEN], path[XT_PIN_DIR_LEN + 32];
 	int err;
 
 	/* One entry per generation; both the same until a `rules load`. */
-	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
-				     xt_pin_table[XT_PIN_INFO].name,
-				     sizeof(__u32), sizeof(*info), 2, NULL);
+	st->info_fd = bpf_map_create(d->map.type, d->name, d->map.key_size,
+				     d->map.value_size, 2, NULL);
 	if (st->info_fd < 0) {
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
@@ -631,8 +631,7 @@ static int record_start(struct attach_state *st,
 		return -errno;
 	}
 	strcpy(st->dir, dir);
-	snprintf(path, sizeof(path), "%s/%s", dir,
-		 xt_pin_table[XT_PIN_INFO].name);
+	snprintf(path, sizeof(path), "%s/%s", dir, d->name);
 	if (bpf_obj_pin(st->info_fd, path)) {
 		pr_err("cannot pin %s: %s", path, strerror(errno));
 		return -errno;
@@ -687,6 +686,9 @@ static int old_open(const char *ifname, const char *dir, int ifindex,
 	if (!p)
 		return -ENOMEM;
 	err = xt_pins_open(ifname, p);
+	/* Another version's pins: its record says what to replace. */
+	if (err == -EPROTO)
+		err = 0;
 	if (err || p->info_val.ifindex != (__u32)ifindex) {
 		if (!err)
 			xt_pins_close(p);

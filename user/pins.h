@@ -57,6 +57,17 @@ enum xt_pin_when {
 	XT_PIN_TCX_ONLY,	/* the TC stage went through tcx */
 };
 
+/*
+ * What this build makes a map pin as.  Pins of another xdptag version may
+ * hold another layout, which its programs still read: xt_pins_open() and
+ * xt_pin_open() refuse them (tests/unit/test_pins.c checks these against
+ * the BPF objects' own definitions).
+ */
+struct xt_pin_layout {
+	__u32 type;		/* enum bpf_map_type */
+	__u32 key_size, value_size;
+};
+
 struct xt_pin_desc {
 	const char *name;	/* file name in the directory */
 	enum xt_pin_kind kind;
@@ -66,6 +77,7 @@ struct xt_pin_desc {
 	size_t open_at;		/* xt_pins_open keeps its fd at this offset
 				   of struct xt_pinned; 0: not opened */
 	const char *what;	/* one line, for docs/cli.md */
+	struct xt_pin_layout map;	/* maps only */
 };
 
 extern const struct xt_pin_desc xt_pin_table[XT_PIN_NR];
@@ -88,6 +100,8 @@ enum xt_attach_state {
  * generation: entry g describes the interface while xt_active selects g.
  * `rules load` writes the idle entry (names, file, threshold) before it
  * flips xt_active, so the names change with the rules, at the same instant.
+ * Fields are only ever added at the end or in padding: what detach needs
+ * stays where every version put it (xt_info_read()).
  */
 struct xt_attach_info {
 	__u32 ifindex;
@@ -134,7 +148,9 @@ struct xt_pinned {
  * is attached under that name, or another -errno (and closes what it
  * opened): -EPERM for a pin root that is not root's alone, -EXDEV for pins
  * that record the ifindex of another interface, -ESTALE for a directory
- * missing some pins (an attach or detach was killed).  An interface that
+ * missing some pins (an attach or detach was killed), -EPROTO for maps of
+ * another layout than this build's (pins of another xdptag version;
+ * info_val is read all the same, for attach --force to replace them).  An interface that
  * no longer exists is not an error (info_val.ifindex then differs from the
  * name's).
  */
@@ -146,7 +162,10 @@ void xt_pins_take(struct xt_pinned *dst, struct xt_pinned *src);
 /* What went wrong in xt_pins_open(), xt_pins_list() or the lock: one line. */
 const char *xt_pins_strerror(int err);
 
-/* One pin of ifname's directory: an fd, or -1 with errno set. */
+/*
+ * One pin of ifname's directory: an fd, or -1 with errno set (EPROTO: a
+ * map of another layout, xt_pins_strerror(-EPROTO) says which).
+ */
 int xt_pin_open(const char *ifname, enum xt_pin pin);
 
 /*
@@ -185,7 +204,7 @@ void xt_pin_dir_old(const char *ifname, char *buf, size_t len);
 /* XT_PIN_ROOT opened for reading and checked (see above): fd or -errno. */
 int xt_pin_root_open(void);
 
-/* One pin of a directory: an fd, or -1 with errno set. */
+/* One pin of a directory, its layout unchecked: an fd, or -1 with errno. */
 int xt_pin_get(const char *dir, enum xt_pin pin);
 
 /*
@@ -207,6 +226,8 @@ int xt_pins_remove(const char *dir);
  * The entry of xt_info that describes the active generation (active_fd
  * -1: entry 0, a directory whose attach was killed while pinning), and
  * rewriting it (attach and detach hold the lock: no flip comes between).
+ * Another xdptag version's xt_info, larger or smaller, is read and written
+ * in the fields both know, so that detach and attach --force can undo it.
  */
 int xt_info_read(int info_fd, int active_fd, struct xt_attach_info *info);
 int xt_info_write_active(int info_fd, int active_fd,
