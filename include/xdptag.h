@@ -385,16 +385,22 @@ struct xt_src_state {
 	struct xt_src_slot s[XT_MAX_STATEFUL];
 };
 
-/*
- * A packet's destination as the fan-out hashes see it, 48 bits: the
- * address folded to 32 bits (the input of the address hash) and the port.
- * Two packets with the same value set the same bits in every fan-out slot.
- */
-static inline __u64 xt_fan_dest(__u64 daddr_w0, __u64 daddr_w1, __u16 dport)
+/* A destination address as the fan-out hash takes it: its words xored. */
+static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
 {
 	__u64 a = daddr_w0 ^ daddr_w1;
 
-	return (__u64)(__u32)(a ^ a >> 32) << 16 | dport;
+	return a ^ a >> 32;
+}
+
+/*
+ * A packet's destination as the fan-out hashes see it, 48 bits: the
+ * address folded (xt_fan_addr()) and the port.  Two packets with the same
+ * value set the same bits in every fan-out slot.
+ */
+static inline __u64 xt_fan_dest(__u64 daddr_w0, __u64 daddr_w1, __u16 dport)
+{
+	return (__u64)xt_fan_addr(daddr_w0, daddr_w1) << 16 | dport;
 }
 
 /*

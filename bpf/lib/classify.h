@@ -489,13 +489,12 @@ static __always_inline void state_key(const struct xt_state_cfg *cfg,
 static __always_inline __u32 state_hash(const struct xt_state_cfg *cfg,
 					const struct xt_pkt *p, __u32 kind)
 {
-	__u64 a = p->daddr_w[0] ^ p->daddr_w[1];
 	__u32 x;
 
 	if (kind == XT_ST_DPORTS)
 		x = p->dport;
 	else
-		x = a ^ a >> 32;	/* daddr[0] ^ [1] ^ [2] ^ [3] */
+		x = xt_fan_addr(p->daddr_w[0], p->daddr_w[1]);
 	return ((x ^ cfg->hash_seed) * 0x9e3779b1U) >> 25;	/* 7 bits */
 }
 
@@ -603,7 +602,24 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set = bpf_map_lookup_elem(&xt_state, &idx);
 	if (!set)
 		return NULL;
-	for (i = 0; i < XT_STATE_WAYS; i++) {
+#ifndef XT_BENCH_STATE_WAY_LOOP	/* bench variant: way 0 in the loop */
+	/*
+	 * Way 0 on its own, with its own return: in the loop clang merges
+	 * the four hits into one block that computes the way's address from
+	 * its index; a source alone in its set, or the first to arrive,
+	 * finds itself with a store and a constant offset (0.5-0.9 ns less
+	 * a stateful packet; docs/performance.md, "The fan-out memo").
+	 */
+	if (set->key[0].w[1] == k1 && set->key[0].w[0] == k0 &&
+	    set->epoch[0] == epoch) {
+		set->last[0] = now;
+		return &set->w[0];
+	}
+	i = 1;
+#else
+	i = 0;
+#endif
+	for (; i < XT_STATE_WAYS; i++) {
 		if (set->key[i].w[1] == k1 && set->key[i].w[0] == k0 &&
 		    set->epoch[i] == epoch) {
 			set->last[i] = now;
@@ -658,12 +674,7 @@ static __always_inline __u64 state_now(const struct xt_state_cfg *cfg)
  * stateful rules do not match: the packet is never dropped for it.  Both
  * generations share the table: entries carry their epoch.
  */
-#ifdef XT_EXP_CALL
-static __noinline
-#else
-static __always_inline
-#endif
-__u64 state_apply(const struct xt_ruleset *rs,
+static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 					 const struct xt_pkt *p, __u64 m)
 {
 	const struct xt_state_cfg *cfg = &rs->st;
@@ -748,18 +759,21 @@ __u64 state_apply(const struct xt_ruleset *rs,
 			continue;
 		}
 #endif
+#ifndef XT_BENCH_STATE_NO_MEMO
+		/*
+		 * Only a fan-out slot ever has its memo bit (below), and
+		 * only after the memo was checked for this destination: a
+		 * set bit skips the kind's dispatch too.
+		 */
+		if (st->fan_memo & (1ULL << (sr->slot & (XT_MAX_STATEFUL - 1))))
+			goto hold;
+#endif
 		if (kind == XT_ST_PPS) {
 			s->cur++;
 		} else if (kind == XT_ST_BPS) {
 			s->cur = s->cur + p->len < s->cur ? ~0U :
 				 s->cur + p->len;
 		} else {
-#ifndef XT_BENCH_STATE_NO_MEMO
-			__u64 sb = 1ULL << (sr->slot & (XT_MAX_STATEFUL - 1));
-
-			if (st->fan_memo & sb)
-				goto hold;
-#endif
 			h = state_hash(cfg, p, kind);
 			w = &s->seen[(h >> 6) & 1];
 			b = 1ULL << (h & 63);
@@ -768,7 +782,8 @@ __u64 state_apply(const struct xt_ruleset *rs,
 				s->cur++;
 			}
 #ifndef XT_BENCH_STATE_NO_MEMO
-			st->fan_memo |= sb;
+			st->fan_memo |= 1ULL << (sr->slot &
+						 (XT_MAX_STATEFUL - 1));
 #endif
 		}
 #ifndef XT_BENCH_STATE_NO_MEMO
