@@ -479,10 +479,17 @@ static __always_inline void state_key(const struct xt_state_cfg *cfg,
 		k->w[1] = p->saddr_w[1] & cfg->v6_mask_w[1];
 		return;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* As words: stores of the 32-bit halves left clang merging them
+	 * back with three instructions more. */
+	k->w[0] = 0;
+	k->w[1] = (__u64)p->saddr[0] << 32 | bpf_htonl(0xffff);
+#else
 	k->addr[0] = 0;
 	k->addr[1] = 0;
 	k->addr[2] = bpf_htonl(0xffff);
 	k->addr[3] = p->saddr[0];
+#endif
 }
 
 /* Which of XT_FANOUT_BITS a destination port or address sets. */
@@ -585,7 +592,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	   __u32 idx, __u64 now)
 {
 	__u64 k0 = key->w[0], k1 = key->w[1];
-	__u64 epoch = cfg->epoch, oldest = ~0ULL;
+	__u64 epoch, oldest = ~0ULL;
 	struct xt_src_state *st;
 	struct xt_src_set *set;
 	int i, victim = 0;
@@ -602,6 +609,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set = bpf_map_lookup_elem(&xt_state, &idx);
 	if (!set)
 		return NULL;
+	epoch = cfg->epoch;	/* read after the call: not kept on the stack */
 #ifndef XT_BENCH_STATE_WAY_LOOP	/* bench variant: way 0 in the loop */
 	/*
 	 * Way 0 on its own, with its own return: in the loop clang merges
