@@ -137,7 +137,6 @@ int xt_pin_get(const char *dir, enum xt_pin pin)
 	return bpf_obj_get(path);
 }
 
-
 /* --------------------------------------------------------- pin root --- */
 
 /* Why the pins could not be used, for xt_pins_strerror(). */
@@ -374,6 +373,14 @@ __u64 xt_netns_self(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
+/* path is network namespace ino (nsfs: the device of our own). */
+static bool netns_is(const char *path, __u64 ino, dev_t nsfs)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino && st.st_dev == nsfs;
+}
+
 /*
  * Where network namespace ino can be entered from: a name under
  * /run/netns (ip netns), else a process in it.  Writes a command prefix
@@ -382,22 +389,22 @@ __u64 xt_netns_self(void)
  */
 static bool netns_find(__u64 ino, char *buf, size_t len)
 {
-	struct dirent *de;
-	struct stat st;
 	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat self;
 	bool found = false;
 	DIR *d;
 
+	if (stat("/proc/self/ns/net", &self))
+		return false;
 	if ((d = opendir("/run/netns"))) {
 		while (!found && (de = readdir(d))) {
 			snprintf(path, sizeof(path), "/run/netns/%s",
 				 de->d_name);
-			if (de->d_name[0] != '.' && !stat(path, &st) &&
-			    st.st_ino == ino) {
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
 				snprintf(buf, len, "ip netns exec %s",
 					 de->d_name);
-				found = true;
-			}
 		}
 		closedir(d);
 	}
@@ -407,10 +414,9 @@ static bool netns_find(__u64 ino, char *buf, size_t len)
 				continue;
 			snprintf(path, sizeof(path), "/proc/%s/ns/net",
 				 de->d_name);
-			if (!stat(path, &st) && st.st_ino == ino) {
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
 				snprintf(buf, len, "nsenter --net=%s", path);
-				found = true;
-			}
 		}
 		closedir(d);
 	}
@@ -418,10 +424,12 @@ static bool netns_find(__u64 ino, char *buf, size_t len)
 }
 
 /*
- * Pins under ifname must describe ifname: the ifindex they record is the
- * interface's, or nobody's any more (the interface was deleted, perhaps
- * made again under the name; status and detach say so).  An index that
- * another interface holds means the pins were moved or tampered with.
+ * Pins under ifname must describe ifname: made in this network namespace
+ * (or in one that is gone, with its interfaces), and the ifindex they
+ * record is the interface's, or nobody's any more (the interface was
+ * deleted, perhaps made again under the name; status and detach say so).
+ * An index that another interface holds means the pins were moved or
+ * tampered with.
  */
 int xt_pins_here(const char *ifname, struct xt_attach_info *info)
 {
