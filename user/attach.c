@@ -883,6 +883,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	info->drop_threshold = s.drop_threshold;
 	info->bridge = o->bridge;
 	info->attached_at = time(NULL);
+	info->netns = xt_netns_self();
 	if (o->rules_path) {
 		char abs[PATH_MAX];
 
@@ -1456,10 +1457,10 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		return XT_EXIT_FAIL;
 	}
 	record_close(&r);
-	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_here(ifname, &r.info);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
-		return XT_EXIT_FAIL;
+		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
 	if (r.info.state == XT_STATE_ATTACHED && force)
 		return XT_EXIT_OK;
@@ -1525,9 +1526,11 @@ int xt_detach(const char *ifname)
 		       strerror(-err));
 		goto out;
 	}
-	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_here(ifname, &r.info);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
+		if (err == -EREMOTE)
+			ret = XT_EXIT_STATE;
 		goto out;
 	}
 	/* Same name, another index: a new interface that is not ours. */

@@ -36,7 +36,7 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_INFO] = {
 		"xt_info", XT_PIN_MAP, XT_PIN_OBJ_USER, NULL, XT_PIN_ALWAYS,
 		OPENED(info),
-		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names",
+		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names, network namespace",
 		LAYOUT(ARRAY, struct xt_attach_info),
 	},
 	[XT_PIN_XDP_PROG] = {
@@ -136,7 +136,6 @@ int xt_pin_get(const char *dir, enum xt_pin pin)
 	snprintf(path, sizeof(path), "%s/%s", dir, xt_pin_table[pin].name);
 	return bpf_obj_get(path);
 }
-
 
 /* --------------------------------------------------------- pin root --- */
 
@@ -367,22 +366,91 @@ void xt_info_set_names(struct xt_attach_info *info,
 	info->nrules = f->nrules;
 }
 
-/*
- * Pins under ifname must describe ifname: the ifindex they record is the
- * interface's, or nobody's any more (the interface was deleted, perhaps
- * made again under the name; status and detach say so).  An index that
- * another interface holds means the pins were moved or tampered with.
- */
-int xt_pins_ifindex_check(const char *ifname, __u32 recorded)
+__u64 xt_netns_self(void)
 {
-	char other[IF_NAMESIZE];
+	struct stat st;
 
-	if (if_nametoindex(ifname) == recorded ||
-	    !if_indextoname(recorded, other))
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+/* path is network namespace ino (nsfs: the device of our own). */
+static bool netns_is(const char *path, __u64 ino, dev_t nsfs)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino && st.st_dev == nsfs;
+}
+
+/*
+ * Where network namespace ino can be entered from: a name under
+ * /run/netns (ip netns), else a process in it.  Writes a command prefix
+ * into buf; false when nothing holds the namespace that we can see (it
+ * is gone, or kept only by a descriptor or a bind mount elsewhere).
+ */
+static bool netns_find(__u64 ino, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat self;
+	bool found = false;
+	DIR *d;
+
+	if (stat("/proc/self/ns/net", &self))
+		return false;
+	if ((d = opendir("/run/netns"))) {
+		while (!found && (de = readdir(d))) {
+			snprintf(path, sizeof(path), "/run/netns/%s",
+				 de->d_name);
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
+				snprintf(buf, len, "ip netns exec %s",
+					 de->d_name);
+		}
+		closedir(d);
+	}
+	if (!found && (d = opendir("/proc"))) {
+		while (!found && (de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/ns/net",
+				 de->d_name);
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
+				snprintf(buf, len, "nsenter --net=%s", path);
+		}
+		closedir(d);
+	}
+	return found;
+}
+
+/*
+ * Pins under ifname must describe ifname: made in this network namespace
+ * (or in one that is gone, with its interfaces), and the ifindex they
+ * record is the interface's, or nobody's any more (the interface was
+ * deleted, perhaps made again under the name; status and detach say so).
+ * An index that another interface holds means the pins were moved or
+ * tampered with.
+ */
+int xt_pins_here(const char *ifname, struct xt_attach_info *info)
+{
+	__u64 self = xt_netns_self();
+	char other[IF_NAMESIZE], how[PATH_MAX + 32];
+
+	if (info->netns && self && info->netns != self) {
+		if (netns_find(info->netns, how, sizeof(how)))
+			return pins_fail(-EREMOTE,
+					 "the pins of %s were made in another network namespace (net:[%llu]): run xdptag there ('%s xdptag ...')",
+					 ifname,
+					 (unsigned long long)info->netns, how);
+		info->ifindex = 0;	/* gone with its namespace */
+		return 0;
+	}
+	if (if_nametoindex(ifname) == info->ifindex ||
+	    !if_indextoname(info->ifindex, other))
 		return 0;
 	return pins_fail(-EXDEV,
 			 "the pins of %s record ifindex %u, which is %s: refusing them",
-			 ifname, recorded, other);
+			 ifname, info->ifindex, other);
 }
 
 /* ---------------------------------------------------------- opening --- */
@@ -506,7 +574,7 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	}
 	err = xt_info_read(p->info, p->active, &p->info_val);
 	if (!err)
-		err = xt_pins_ifindex_check(ifname, p->info_val.ifindex);
+		err = xt_pins_here(ifname, &p->info_val);
 	/* After the record is read: attach --force replaces by it. */
 	for (d = xt_pin_table; d < xt_pin_table + XT_PIN_NR && !err; d++)
 		if (d->open_at)

@@ -126,6 +126,8 @@ struct xt_attach_info {
 	char rules_path[256];	/* "" for the built-in default ruleset */
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];
 	char rule_name[XT_MAX_RULES][XT_RULE_NAME_MAX];
+	__u64 netns;		/* inode of the network namespace attached
+				   in (xt_netns_self()); 0: not known */
 };
 
 /*
@@ -234,9 +236,17 @@ int xt_info_write_active(int info_fd, int active_fd,
 			 const struct xt_attach_info *info);
 
 /*
- * Pins under ifname recording the ifindex of another interface: -EXDEV
- * (xt_pins_strerror() says which), else 0.
+ * Pins are named by interface name, and names repeat across network
+ * namespaces (every container has an eth0): pins under ifname describe
+ * the interface of that name here, or none.  -EREMOTE: they were made in
+ * another network namespace, which still exists (xt_pins_strerror() says
+ * how to run xdptag there); -EXDEV: they record the ifindex of another
+ * interface; else 0, with info->ifindex 0 when the namespace they were
+ * made in is gone, and its interfaces with it.
  */
-int xt_pins_ifindex_check(const char *ifname, __u32 recorded);
+int xt_pins_here(const char *ifname, struct xt_attach_info *info);
+
+/* The inode of this process's network namespace, 0 when unknown. */
+__u64 xt_netns_self(void);
 
 #endif

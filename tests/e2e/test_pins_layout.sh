@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 PINS=/sys/fs/bpf/xdptag
 
-e2e_need "pins_layout" bpftool
+e2e_need "pins_layout" bpftool curl
 
 lab_pair
 CONF=$(mktemp -d)
@@ -82,6 +82,28 @@ run status "$B"
 check "status on it: exit status 1" 1 $RC
 check "status on it: the reason" \
 	"Error: cannot read the pins of $B: $why" "$OUT"
+# The exporter leaves it out of every scrape and says why, once.
+PORT=$((20000 + $$ % 20000))
+ERR=$(mktemp)
+on_exit rm -f "$ERR"
+ip netns exec "$RCV" "$XT" exporter --listen 127.0.0.1:$PORT \
+	>/dev/null 2>"$ERR" &
+EXP=$!
+on_exit kill "$EXP"
+for _ in $(seq 50); do
+	ip netns exec "$RCV" curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics" &&
+		break
+	sleep 0.1
+done
+scrapes=$(for _ in 1 2; do
+	ip netns exec "$RCV" curl -s "http://127.0.0.1:$PORT/metrics"
+done)
+check "the exporter leaves its counters out" 0 \
+	"$(grep -c "iface=\"$B\"" <<<"$scrapes")"
+check "the exporter says why, once" \
+	"Warning: $B: $why; its counters are left out" "$(cat "$ERR")"
+kill -TERM "$EXP"
+wait "$EXP"
 run capture "$B" -w /dev/null --count 1 --duration 1
 check "capture on it: exit status 1" 1 $RC
 check "capture on it: the reason" 1 "$(grep -cF "$why" <<<"$OUT")"
