@@ -722,11 +722,11 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * are left without hashing it: a flood or a conversation repeats
 	 * its destination, so its packets skip both hashes and seen-word
 	 * tests (docs/performance.md, "The fan-out memo, and the set's
-	 * way 0").  Another
-	 * destination takes the memo over.  Like the counts, the memo is
-	 * written without atomics: a packet of another CPU taking it over
-	 * between this check and a slot's test can make this packet skip
-	 * a destination not yet counted, which its next packet then counts.
+	 * way 0").  Another destination takes the memo over.  Like the
+	 * counts, the memo is written without atomics: a packet of another
+	 * CPU taking it over between this check and a slot's test can make
+	 * this packet skip a destination not yet counted, which its next
+	 * packet then counts.
 	 */
 	if (todo & rs->fanout) {
 		__u64 dest = xt_fan_dest(p->daddr_w[0], p->daddr_w[1],
