@@ -369,16 +369,39 @@ struct xt_src_slot {
 };
 
 /*
- * One source's windows and slots: 24 + 8 * 24 = 216 bytes.  roll_at is
+ * One source's windows and slots: 32 + 8 * 24 = 224 bytes.  roll_at is
  * the earlier of the two windows' ends, so that a packet with no window
- * due tests one time, not two.
+ * due tests one time, not two.  fan_memo remembers the last destination
+ * counted by the fan-out slots, xt_fan_dest() << 8, and in its low 8
+ * bits the slots whose hash sets already hold that destination's bit (a
+ * bit per stateful slot, cleared with the sets): a packet to that
+ * destination again leaves those slots as they are without hashing it.
  */
 struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
 	__u64 roll_at;		/* ns: the first window end to come */
+	__u64 fan_memo;		/* destination << 8 | slots holding its bit */
 	struct xt_src_slot s[XT_MAX_STATEFUL];
 };
+
+/* A destination address as the fan-out hash takes it: its words xored. */
+static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
+{
+	__u64 a = daddr_w0 ^ daddr_w1;
+
+	return a ^ a >> 32;
+}
+
+/*
+ * A packet's destination as the fan-out hashes see it, 48 bits: the
+ * address folded (xt_fan_addr()) and the port.  Two packets with the same
+ * value set the same bits in every fan-out slot.
+ */
+static inline __u64 xt_fan_dest(__u64 daddr_w0, __u64 daddr_w1, __u16 dport)
+{
+	return (__u64)xt_fan_addr(daddr_w0, daddr_w1) << 16 | dport;
+}
 
 /*
  * The per-source table is an array of sets; a source lives in one way of
@@ -399,8 +422,9 @@ struct xt_src_set {
 	__u64 epoch[XT_STATE_WAYS];	/* xt_state_cfg.epoch, 0: never used */
 	__u64 last[XT_STATE_WAYS];	/* ns: the way's last packet */
 	struct xt_src_state w[XT_STATE_WAYS];
-	__u8 pad[32];
 };
+_Static_assert(sizeof(struct xt_src_set) == 1024,
+	       "a set is a power of two: the inlined lookup shifts");
 
 /* Sets for a table of `entries` sources (the array's max_entries). */
 static inline __u32 xt_state_sets(__u32 entries)
@@ -445,6 +469,7 @@ struct xt_ruleset {
 	__u32 pfx_seed;		/* xt_pfx_hash() seed the table was built with */
 	__u64 exempt;		/* allowlist rules: class 0, score 0, no drop */
 	__u64 stateful;		/* rules with a rate or fan-out condition */
+	__u64 fanout;		/* those of them with a fan-out condition */
 	struct xt_state_cfg st;	/* what the stateful rules ask of xt_state */
 	__u8  v4_levels[XT_MAX_LEVELS];
 	__u8  v6_levels[XT_MAX_LEVELS];

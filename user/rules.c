@@ -967,6 +967,8 @@ static int state_add(struct cc *cc, const struct xt_rule *r, unsigned int i)
 	};
 	st->n++;
 	cc->rs->stateful |= 1ULL << i;
+	if (fan)
+		cc->rs->fanout |= 1ULL << i;
 	return 0;
 }
 

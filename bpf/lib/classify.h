@@ -479,23 +479,29 @@ static __always_inline void state_key(const struct xt_state_cfg *cfg,
 		k->w[1] = p->saddr_w[1] & cfg->v6_mask_w[1];
 		return;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* As words: stores of the 32-bit halves left clang merging them
+	 * back with three instructions more. */
+	k->w[0] = 0;
+	k->w[1] = (__u64)p->saddr[0] << 32 | bpf_htonl(0xffff);
+#else
 	k->addr[0] = 0;
 	k->addr[1] = 0;
 	k->addr[2] = bpf_htonl(0xffff);
 	k->addr[3] = p->saddr[0];
+#endif
 }
 
 /* Which of XT_FANOUT_BITS a destination port or address sets. */
 static __always_inline __u32 state_hash(const struct xt_state_cfg *cfg,
 					const struct xt_pkt *p, __u32 kind)
 {
-	__u64 a = p->daddr_w[0] ^ p->daddr_w[1];
 	__u32 x;
 
 	if (kind == XT_ST_DPORTS)
 		x = p->dport;
 	else
-		x = a ^ a >> 32;	/* daddr[0] ^ [1] ^ [2] ^ [3] */
+		x = xt_fan_addr(p->daddr_w[0], p->daddr_w[1]);
 	return ((x ^ cfg->hash_seed) * 0x9e3779b1U) >> 25;	/* 7 bits */
 }
 
@@ -565,8 +571,10 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 	}
 	if (rate_new)
 		st->rate_start = now;
-	if (fan_new)
+	if (fan_new) {
 		st->fan_start = now;
+		st->fan_memo = 0;	/* the sets are empty again */
+	}
 	st->roll_at = state_roll_at(cfg, st);
 }
 
@@ -584,7 +592,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	   __u32 idx, __u64 now)
 {
 	__u64 k0 = key->w[0], k1 = key->w[1];
-	__u64 epoch = cfg->epoch, oldest = ~0ULL;
+	__u64 epoch, oldest = ~0ULL;
 	struct xt_src_state *st;
 	struct xt_src_set *set;
 	int i, victim = 0;
@@ -601,7 +609,26 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set = bpf_map_lookup_elem(&xt_state, &idx);
 	if (!set)
 		return NULL;
-	for (i = 0; i < XT_STATE_WAYS; i++) {
+	epoch = cfg->epoch;	/* read after the call: not kept on the stack */
+#ifndef XT_BENCH_STATE_WAY_LOOP	/* bench variant: way 0 in the loop */
+	/*
+	 * Way 0 on its own, with its own return: in the loop clang merges
+	 * the four hits into one block that computes the way's address from
+	 * its index; a source alone in its set, or the first to arrive,
+	 * finds itself with a store and a constant offset (st-way-loop:
+	 * 0.1-0.7 ns more a stateful packet; docs/performance.md, "The
+	 * fan-out memo, and the set's way 0").
+	 */
+	if (set->key[0].w[1] == k1 && set->key[0].w[0] == k0 &&
+	    set->epoch[0] == epoch) {
+		set->last[0] = now;
+		return &set->w[0];
+	}
+	i = 1;
+#else
+	i = 0;
+#endif
+	for (; i < XT_STATE_WAYS; i++) {
 		if (set->key[i].w[1] == k1 && set->key[i].w[0] == k0 &&
 		    set->epoch[i] == epoch) {
 			set->last[i] = now;
@@ -624,6 +651,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set->last[victim] = now;
 	st = &set->w[victim];
 	__builtin_memset(st->s, 0, sizeof(st->s));
+	st->fan_memo = 0;
 	st->rate_start = now;
 	st->fan_start = now;
 	st->roll_at = state_roll_at(cfg, st);
@@ -687,6 +715,27 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * docs/performance.md, "Per-source state").
 	 */
 	todo = m & rs->stateful;
+#ifndef XT_BENCH_STATE_NO_MEMO
+	/*
+	 * Fan-out slots that already hold this destination's bit (the
+	 * memo's slot bits, valid while its destination is this packet's)
+	 * are left without hashing it: a flood or a conversation repeats
+	 * its destination, so its packets skip both hashes and seen-word
+	 * tests (docs/performance.md, "The fan-out memo, and the set's
+	 * way 0").  Another destination takes the memo over.  Like the
+	 * counts, the memo is written without atomics: a packet of another
+	 * CPU taking it over between this check and a slot's test can make
+	 * this packet skip a destination not yet counted, which its next
+	 * packet then counts.
+	 */
+	if (todo & rs->fanout) {
+		__u64 dest = xt_fan_dest(p->daddr_w[0], p->daddr_w[1],
+					 p->dport);
+
+		if (st->fan_memo >> 8 != dest)
+			st->fan_memo = dest << 8;
+	}
+#endif
 #ifndef XT_BENCH_STATE_LOOP
 #pragma clang loop unroll(full)
 #endif
@@ -716,8 +765,21 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 		 * changes nothing (prev only needs to reach the limit).
 		 * 0.8-1.3 ns less for a flood in progress.
 		 */
-		if (s->cur >= limit)
+		if (s->cur >= limit) {
+#ifdef XT_BENCH_STATE_HELD_OUT	/* bench variant: held rules leave m */
+			m &= ~bit;
+#endif
 			continue;
+		}
+#endif
+#ifndef XT_BENCH_STATE_NO_MEMO
+		/*
+		 * Only a fan-out slot ever has its memo bit (below), and
+		 * only after the memo was checked for this destination: a
+		 * set bit skips the kind's dispatch too.
+		 */
+		if (st->fan_memo & (1ULL << (sr->slot & (XT_MAX_STATEFUL - 1))))
+			goto hold;
 #endif
 		if (kind == XT_ST_PPS) {
 			s->cur++;
@@ -732,7 +794,14 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 				*w |= b;
 				s->cur++;
 			}
+#ifndef XT_BENCH_STATE_NO_MEMO
+			st->fan_memo |= 1ULL << (sr->slot &
+						 (XT_MAX_STATEFUL - 1));
+#endif
 		}
+#ifndef XT_BENCH_STATE_NO_MEMO
+hold:
+#endif
 #ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
 		m &= ~bit;
 #endif

@@ -47,6 +47,13 @@
  *			stateful packet, not the entry's roll_at
  *   XT_BENCH_STATE_COUNT_HELD	(classify.h) a rule that already reached its
  *			limit in this window is counted on
+ *   XT_BENCH_STATE_NO_MEMO	(classify.h) no fan-out memo: every fan-out
+ *			slot hashes the destination and tests its bit
+ *   XT_BENCH_STATE_WAY_LOOP	(classify.h) way 0 of the set probed in the
+ *			loop with the others, not on its own
+ *   XT_BENCH_STATE_HELD_OUT	(classify.h) a rule that reached its limit
+ *			leaves the verdict (not xdptag's semantics: it
+ *			measures a held rule's turn in the score loop)
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)

@@ -435,6 +435,27 @@ static void fanout_ports(void **state)
 	assert_int_equal(rules_of(state, &p), 0);
 }
 
+/*
+ * A destination repeated skips the hash (the entry's fan-out memo), but
+ * not into the next window: there its bit is new again.  dst_ports 2
+ * (two bits): port 7 in one window, then 7 and 8 in the next reach it
+ * only if 7 is counted again there.
+ */
+static void fanout_memo_per_window(void **state)
+{
+	struct xt_rule r = syn_fanout("scan", XT_ST_DPORTS, 2);
+	struct pkt p7 = v4("198.18.0.1", "198.18.0.2", 6, 7, XT_TCP_SYN);
+	struct pkt p8 = v4("198.18.0.1", "198.18.0.2", 6, 8, XT_TCP_SYN);
+
+	load(state, &r, 1, 0);
+	xh_clock(*state, SEC_NS);
+	assert_int_equal(rules_of(state, &p7), 0);
+	assert_int_equal(rules_of(state, &p7), 0);
+	xh_clock(*state, 12 * SEC_NS);
+	assert_int_equal(rules_of(state, &p7), 0);
+	assert_int_equal(rules_of(state, &p8), 1);
+}
+
 /* dst_addrs over IPv6: the sources of one /64 share a count. */
 static void fanout_addrs_v6_prefix(void **state)
 {
@@ -751,7 +772,8 @@ int main(void)
 		T(negated_ranges), T(negated_prefixes), T(exempt_precedence),
 		T(exempt_skips_state), T(rate_pps_windows),
 		T(rate_slots_per_rule), T(rate_bps),
-		T(fanout_ports), T(fanout_addrs_v6_prefix),
+		T(fanout_ports), T(fanout_memo_per_window),
+		T(fanout_addrs_v6_prefix),
 		T(stateless_packets_skip_state), T(full_table_evicts),
 		T(full_set_replaces_least_recent), T(set_flood_evicts),
 		T(colliding_sources_apart), T(free_ways_first),
