@@ -611,13 +611,13 @@ static int info_write(struct attach_state *st,
 static int record_start(struct attach_state *st,
 			const struct xt_attach_info *info)
 {
+	const struct xt_pin_desc *d = &xt_pin_table[XT_PIN_INFO];
 	char dir[XT_PIN_DIR_LEN], path[XT_PIN_DIR_LEN + 32];
 	int err;
 
 	/* One entry per generation; both the same until a `rules load`. */
-	st->info_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
-				     xt_pin_table[XT_PIN_INFO].name,
-				     sizeof(__u32), sizeof(*info), 2, NULL);
+	st->info_fd = bpf_map_create(d->map.type, d->name, d->map.key_size,
+				     d->map.value_size, 2, NULL);
 	if (st->info_fd < 0) {
 		pr_err("cannot create the xt_info map: %s", strerror(errno));
 		return -errno;
@@ -631,8 +631,7 @@ static int record_start(struct attach_state *st,
 		return -errno;
 	}
 	strcpy(st->dir, dir);
-	snprintf(path, sizeof(path), "%s/%s", dir,
-		 xt_pin_table[XT_PIN_INFO].name);
+	snprintf(path, sizeof(path), "%s/%s", dir, d->name);
 	if (bpf_obj_pin(st->info_fd, path)) {
 		pr_err("cannot pin %s: %s", path, strerror(errno));
 		return -errno;
@@ -687,6 +686,9 @@ static int old_open(const char *ifname, const char *dir, int ifindex,
 	if (!p)
 		return -ENOMEM;
 	err = xt_pins_open(ifname, p);
+	/* Another version's pins: its record says what to replace. */
+	if (err == -EPROTO)
+		err = 0;
 	if (err || p->info_val.ifindex != (__u32)ifindex) {
 		if (!err)
 			xt_pins_close(p);
@@ -881,6 +883,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	info->drop_threshold = s.drop_threshold;
 	info->bridge = o->bridge;
 	info->attached_at = time(NULL);
+	info->netns = xt_netns_self();
 	if (o->rules_path) {
 		char abs[PATH_MAX];
 
@@ -1454,10 +1457,10 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		return XT_EXIT_FAIL;
 	}
 	record_close(&r);
-	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_here(ifname, &r.info);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
-		return XT_EXIT_FAIL;
+		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
 	if (r.info.state == XT_STATE_ATTACHED && force)
 		return XT_EXIT_OK;
@@ -1523,9 +1526,11 @@ int xt_detach(const char *ifname)
 		       strerror(-err));
 		goto out;
 	}
-	err = xt_pins_ifindex_check(ifname, r.info.ifindex);
+	err = xt_pins_here(ifname, &r.info);
 	if (err) {
 		pr_err("%s", xt_pins_strerror(err));
+		if (err == -EREMOTE)
+			ret = XT_EXIT_STATE;
 		goto out;
 	}
 	/* Same name, another index: a new interface that is not ours. */

@@ -207,7 +207,8 @@ int xt_capture(const struct xt_capture_opts *o)
 		return XT_EXIT_STATE;
 	}
 	if (err) {
-		pr_err("%s: cannot open its pins: %s", o->ifname, strerror(-err));
+		pr_err("%s: cannot open its pins: %s", o->ifname,
+		       xt_pins_strerror(err));
 		return XT_EXIT_FAIL;
 	}
 	run.ai = &pin.info_val;
@@ -222,8 +223,16 @@ int xt_capture(const struct xt_capture_opts *o)
 		goto out;
 	}
 	cap_fd = xt_pin_open(o->ifname, XT_PIN_CAP);
+	err = cap_fd < 0 ? -errno : 0;
 	ring_fd = xt_pin_open(o->ifname, XT_PIN_CAP_RING);
-	if (cap_fd < 0 || ring_fd < 0) {
+	if (!err && ring_fd < 0)
+		err = -errno;
+	if (err == -EPROTO) {
+		pr_err("%s: cannot open its pins: %s", o->ifname,
+		       xt_pins_strerror(err));
+		goto out;
+	}
+	if (err) {
 		pr_err("%s: no capture maps pinned (attached by an older xdptag? detach and attach again)",
 		       o->ifname);
 		ret = XT_EXIT_STATE;

@@ -96,11 +96,13 @@ static int listen_parse(const char *s, union sockaddr_any *a)
 }
 
 /*
- * Pins whose interface is gone (deleted, or the name now another device's)
- * hold the last counters forever: leave them out of the scrape, and say so
- * once per name on stderr.
+ * Pins the scrape leaves out, said once per name on stderr (again if the
+ * name comes back and goes again): an interface that is gone (deleted, or
+ * the name now another device's), whose pins hold the last counters
+ * forever, and pins that cannot be read as this version's (another
+ * network namespace's, another xdptag version's: err).
  */
-static bool iface_gone(const struct xt_pinned *p)
+static bool left_out(const struct xt_pinned *p, int err)
 {
 	static char warned[WARNED_MAX][IF_NAMESIZE];
 	unsigned int ifindex = if_nametoindex(p->ifname);
@@ -112,14 +114,18 @@ static bool iface_gone(const struct xt_pinned *p)
 		if (!warned[i][0] && free_slot < 0)
 			free_slot = i;
 	}
-	if (ifindex && ifindex == p->info_val.ifindex) {
+	if (!err && ifindex && ifindex == p->info_val.ifindex) {
 		if (i < WARNED_MAX)	/* back again: warn if it goes again */
 			warned[i][0] = '\0';
 		return false;
 	}
 	if (i == WARNED_MAX) {
-		pr_warn("%s: interface no longer exists; its counters are left out (run 'xdptag detach %s' to remove its pins)",
-			p->ifname, p->ifname);
+		if (err)
+			pr_warn("%s: %s; its counters are left out", p->ifname,
+				xt_pins_strerror(err));
+		else
+			pr_warn("%s: interface no longer exists; its counters are left out (run 'xdptag detach %s' to remove its pins)",
+				p->ifname, p->ifname);
 		if (free_slot >= 0)
 			snprintf(warned[free_slot], IF_NAMESIZE, "%s",
 				 p->ifname);
@@ -136,13 +142,16 @@ struct scrape {
 	int n, cap;
 };
 
-/* An interface detached between listing and reading is left out. */
+/*
+ * An interface detached between listing and reading, or whose attach or
+ * detach is under way, is left out quietly; left_out() says why others are.
+ */
 static int scrape_add(struct xt_pinned *p, int err, void *arg)
 {
 	struct scrape *sc = arg;
 	struct scraped *more;
 
-	if (err || iface_gone(p))
+	if (err == -ENOENT || err == -ESTALE || left_out(p, err))
 		return 0;
 	if (sc->n == sc->cap) {
 		sc->cap = sc->cap ? 2 * sc->cap : 4;

@@ -83,6 +83,8 @@ static int iface_add(struct xt_pinned *p, int err, void *arg)
 	if ((err == -ENOENT || err == -ESTALE) &&
 	    (!o->ifname || o->watching))
 		return 0;	/* detached between listing and opening */
+	if (err == -EREMOTE && !o->ifname)
+		return 0;	/* another namespace's interface of the name */
 	if (err == -ENOENT) {
 		pr_err("%s: xdptag is not attached (try 'xdptag attach %s')",
 		       p->ifname, p->ifname);

@@ -142,7 +142,7 @@ static int status_print(struct xt_pinned *p, int err)
 	if (err) {
 		pr_err("cannot read the pins of %s: %s", p->ifname,
 		       xt_pins_strerror(err));
-		return XT_EXIT_FAIL;
+		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
 	iface_print(p);
 	return XT_EXIT_OK;
@@ -175,6 +175,11 @@ static int status_each(struct xt_pinned *p, int err, void *arg)
 
 	if (a->n++)
 		printf("\n");
+	/* Another namespace's interface of the same name: not ours here. */
+	if (err == -EREMOTE) {
+		printf("%s\n", xt_pins_strerror(err));
+		return 0;
+	}
 	r = status_print(p, err);
 	if (r)
 		a->ret = r;

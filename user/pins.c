@@ -24,6 +24,9 @@
 #include "rules_file.h"
 
 #define OPENED(field)	.open_at = offsetof(struct xt_pinned, field)
+/* As bpf/lib/maps.h defines it: a __u32 key and a value of type. */
+#define LAYOUT(t, value) \
+	.map = { BPF_MAP_TYPE_##t, sizeof(__u32), sizeof(value) }
 
 _Static_assert(offsetof(struct xt_pinned, ifname) == 0,
 	       "open_at 0 must mean: not opened");
@@ -33,7 +36,8 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_INFO] = {
 		"xt_info", XT_PIN_MAP, XT_PIN_OBJ_USER, NULL, XT_PIN_ALWAYS,
 		OPENED(info),
-		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names",
+		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names, network namespace",
+		LAYOUT(ARRAY, struct xt_attach_info),
 	},
 	[XT_PIN_XDP_PROG] = {
 		"xdp_prog", XT_PIN_PROG, XT_PIN_OBJ_XDP, "xdptag_xdp",
@@ -50,42 +54,51 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_RULES] = {
 		"xt_rules", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(rules), "the two ruleset generations",
+		LAYOUT(ARRAY, struct xt_ruleset),
 	},
 	[XT_PIN_ACTIVE] = {
 		"xt_active", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(active), "which generation packets use",
+		LAYOUT(ARRAY, struct xt_active),
 	},
 	[XT_PIN_PREFIX] = {
 		"xt_prefix", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(prefix),
 		"per generation, the table of prefixes longer than /16",
+		LAYOUT(ARRAY_OF_MAPS, __u32),
 	},
 	[XT_PIN_STATE] = {
 		"xt_state", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(state), "the per-source state table, both generations'",
+		LAYOUT(ARRAY, struct xt_src_set),
 	},
 	[XT_PIN_CLS_STATS] = {
 		"xt_cls_stats", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(cls_stats),
 		"per-CPU counters of classification, by whichever stage classifies (sum over CPUs)",
+		LAYOUT(PERCPU_ARRAY, struct xt_cls_stats),
 	},
 	[XT_PIN_TC_STATS] = {
 		"xt_tc_stats", XT_PIN_MAP, XT_PIN_OBJ_TC, NULL, XT_PIN_ALWAYS,
 		OPENED(tc_stats),
 		"per-CPU counters of the TC stage (sum over CPUs)",
+		LAYOUT(PERCPU_ARRAY, struct xt_tc_stats),
 	},
 	[XT_PIN_BRIDGE] = {
 		"xt_bridge", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(bridge),
 		"the auto bridge mode's switch (when, how many)",
+		LAYOUT(ARRAY, struct xt_bridge_state),
 	},
 	[XT_PIN_CAP] = {
 		"xt_cap", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS, 0,
 		"`capture`: its switch, filter and counters (mappable)",
+		LAYOUT(ARRAY, struct xt_cap),
 	},
 	[XT_PIN_CAP_RING] = {
 		"xt_cap_ring", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		0, "`capture`: the ring buffer of sampled packets",
+		.map = { BPF_MAP_TYPE_RINGBUF },
 	},
 };
 
@@ -122,14 +135,6 @@ int xt_pin_get(const char *dir, enum xt_pin pin)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, xt_pin_table[pin].name);
 	return bpf_obj_get(path);
-}
-
-int xt_pin_open(const char *ifname, enum xt_pin pin)
-{
-	char dir[XT_PIN_DIR_LEN];
-
-	xt_pin_dir(ifname, dir, sizeof(dir));
-	return xt_pin_get(dir, pin);
 }
 
 /* --------------------------------------------------------- pin root --- */
@@ -321,8 +326,9 @@ int xt_info_read(int info_fd, int active_fd, struct xt_attach_info *info)
 		if (active_fd >= 0 && (err = xt_ruleset_flips(active_fd, &a)))
 			return err;
 		key = a & 1;
-		if (bpf_map_lookup_elem(info_fd, &key, info))
-			return -errno;
+		if ((err = xt_map_lookup_fit(info_fd, key, info,
+					     sizeof(*info))))
+			return err;
 		if (active_fd < 0)
 			return 0;
 		if ((err = xt_ruleset_flips(active_fd, &b)))
@@ -336,13 +342,12 @@ int xt_info_read(int info_fd, int active_fd, struct xt_attach_info *info)
 int xt_info_write_active(int info_fd, int active_fd,
 			 const struct xt_attach_info *info)
 {
-	__u32 flips = 0, key;
+	__u32 flips = 0;
 	int err = active_fd >= 0 ? xt_ruleset_flips(active_fd, &flips) : 0;
 
 	if (err)
 		return err;
-	key = flips & 1;
-	return bpf_map_update_elem(info_fd, &key, info, BPF_ANY) ? -errno : 0;
+	return xt_map_update_fit(info_fd, flips & 1, info, sizeof(*info));
 }
 
 void xt_info_set_names(struct xt_attach_info *info,
@@ -361,25 +366,146 @@ void xt_info_set_names(struct xt_attach_info *info,
 	info->nrules = f->nrules;
 }
 
-/*
- * Pins under ifname must describe ifname: the ifindex they record is the
- * interface's, or nobody's any more (the interface was deleted, perhaps
- * made again under the name; status and detach say so).  An index that
- * another interface holds means the pins were moved or tampered with.
- */
-int xt_pins_ifindex_check(const char *ifname, __u32 recorded)
+__u64 xt_netns_self(void)
 {
-	char other[IF_NAMESIZE];
+	struct stat st;
 
-	if (if_nametoindex(ifname) == recorded ||
-	    !if_indextoname(recorded, other))
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+/* path is network namespace ino (nsfs: the device of our own). */
+static bool netns_is(const char *path, __u64 ino, dev_t nsfs)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino && st.st_dev == nsfs;
+}
+
+/*
+ * Where network namespace ino can be entered from: a name under
+ * /run/netns (ip netns), else a process in it.  Writes a command prefix
+ * into buf; false when nothing holds the namespace that we can see (it
+ * is gone, or kept only by a descriptor or a bind mount elsewhere).
+ */
+static bool netns_find(__u64 ino, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat self;
+	bool found = false;
+	DIR *d;
+
+	if (stat("/proc/self/ns/net", &self))
+		return false;
+	if ((d = opendir("/run/netns"))) {
+		while (!found && (de = readdir(d))) {
+			snprintf(path, sizeof(path), "/run/netns/%s",
+				 de->d_name);
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
+				snprintf(buf, len, "ip netns exec %s",
+					 de->d_name);
+		}
+		closedir(d);
+	}
+	if (!found && (d = opendir("/proc"))) {
+		while (!found && (de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/ns/net",
+				 de->d_name);
+			found = netns_is(path, ino, self.st_dev);
+			if (found)
+				snprintf(buf, len, "nsenter --net=%s", path);
+		}
+		closedir(d);
+	}
+	return found;
+}
+
+/*
+ * Pins under ifname must describe ifname: made in this network namespace
+ * (or in one that is gone, with its interfaces), and the ifindex they
+ * record is the interface's, or nobody's any more (the interface was
+ * deleted, perhaps made again under the name; status and detach say so).
+ * An index that another interface holds means the pins were moved or
+ * tampered with.
+ */
+int xt_pins_here(const char *ifname, struct xt_attach_info *info)
+{
+	__u64 self = xt_netns_self();
+	char other[IF_NAMESIZE], how[PATH_MAX + 32];
+
+	if (info->netns && self && info->netns != self) {
+		if (netns_find(info->netns, how, sizeof(how)))
+			return pins_fail(-EREMOTE,
+					 "the pins of %s were made in another network namespace (net:[%llu]): run xdptag there ('%s xdptag ...')",
+					 ifname,
+					 (unsigned long long)info->netns, how);
+		info->ifindex = 0;	/* gone with its namespace */
+		return 0;
+	}
+	if (if_nametoindex(ifname) == info->ifindex ||
+	    !if_indextoname(info->ifindex, other))
 		return 0;
 	return pins_fail(-EXDEV,
 			 "the pins of %s record ifindex %u, which is %s: refusing them",
-			 ifname, recorded, other);
+			 ifname, info->ifindex, other);
 }
 
 /* ---------------------------------------------------------- opening --- */
+
+static const char *map_type_str(__u32 type)
+{
+	const char *s = libbpf_bpf_map_type_str(type);
+
+	return s ? s : "unknown";
+}
+
+/*
+ * A map pinned by another xdptag version may be laid out otherwise, and
+ * the programs of that version, still attached, read it their way:
+ * writing ours into it (rules load) or reading it as ours (stats) would
+ * go wrong without a word.  0, or -EPROTO saying which map differs how.
+ */
+static int pin_layout_check(const char *ifname, const struct xt_pin_desc *d,
+			    int fd)
+{
+	const struct xt_pin_layout *want = &d->map;
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
+
+	if (d->kind != XT_PIN_MAP)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return pins_fail(-errno, "cannot read %s: %s", d->name,
+				 strerror(errno));
+	if (mi.type == want->type && mi.key_size == want->key_size &&
+	    mi.value_size == want->value_size)
+		return 0;
+	return pins_fail(-EPROTO,
+			 "another xdptag version made them (%s: %s of %u-byte values, this version's %s of %u): 'xdptag attach --force %s' replaces them",
+			 d->name, map_type_str(mi.type), mi.value_size,
+			 map_type_str(want->type), want->value_size, ifname);
+}
+
+int xt_pin_open(const char *ifname, enum xt_pin pin)
+{
+	char dir[XT_PIN_DIR_LEN];
+	int fd, err;
+
+	xt_pin_dir(ifname, dir, sizeof(dir));
+	fd = xt_pin_get(dir, pin);
+	if (fd < 0)
+		return fd;
+	err = pin_layout_check(ifname, &xt_pin_table[pin], fd);
+	if (err) {
+		close(fd);
+		errno = -err;
+		return -1;
+	}
+	return fd;
+}
 
 void xt_pins_close(struct xt_pinned *p)
 {
@@ -448,7 +574,11 @@ int xt_pins_open(const char *ifname, struct xt_pinned *p)
 	}
 	err = xt_info_read(p->info, p->active, &p->info_val);
 	if (!err)
-		err = xt_pins_ifindex_check(ifname, p->info_val.ifindex);
+		err = xt_pins_here(ifname, &p->info_val);
+	/* After the record is read: attach --force replaces by it. */
+	for (d = xt_pin_table; d < xt_pin_table + XT_PIN_NR && !err; d++)
+		if (d->open_at)
+			err = pin_layout_check(ifname, d, *pinned_fd(p, d));
 	if (err)
 		goto fail;
 	return 0;

@@ -57,6 +57,17 @@ enum xt_pin_when {
 	XT_PIN_TCX_ONLY,	/* the TC stage went through tcx */
 };
 
+/*
+ * What this build makes a map pin as.  Pins of another xdptag version may
+ * hold another layout, which its programs still read: xt_pins_open() and
+ * xt_pin_open() refuse them (tests/unit/test_pins.c checks these against
+ * the BPF objects' own definitions).
+ */
+struct xt_pin_layout {
+	__u32 type;		/* enum bpf_map_type */
+	__u32 key_size, value_size;
+};
+
 struct xt_pin_desc {
 	const char *name;	/* file name in the directory */
 	enum xt_pin_kind kind;
@@ -66,6 +77,7 @@ struct xt_pin_desc {
 	size_t open_at;		/* xt_pins_open keeps its fd at this offset
 				   of struct xt_pinned; 0: not opened */
 	const char *what;	/* one line, for docs/cli.md */
+	struct xt_pin_layout map;	/* maps only */
 };
 
 extern const struct xt_pin_desc xt_pin_table[XT_PIN_NR];
@@ -88,6 +100,8 @@ enum xt_attach_state {
  * generation: entry g describes the interface while xt_active selects g.
  * `rules load` writes the idle entry (names, file, threshold) before it
  * flips xt_active, so the names change with the rules, at the same instant.
+ * Fields are only ever added at the end or in padding: what detach needs
+ * stays where every version put it (xt_info_read()).
  */
 struct xt_attach_info {
 	__u32 ifindex;
@@ -112,6 +126,8 @@ struct xt_attach_info {
 	char rules_path[256];	/* "" for the built-in default ruleset */
 	char class_name[XT_MAX_CLASSES][XT_CLASS_NAME_MAX];
 	char rule_name[XT_MAX_RULES][XT_RULE_NAME_MAX];
+	__u64 netns;		/* inode of the network namespace attached
+				   in (xt_netns_self()); 0: not known */
 };
 
 /*
@@ -134,7 +150,9 @@ struct xt_pinned {
  * is attached under that name, or another -errno (and closes what it
  * opened): -EPERM for a pin root that is not root's alone, -EXDEV for pins
  * that record the ifindex of another interface, -ESTALE for a directory
- * missing some pins (an attach or detach was killed).  An interface that
+ * missing some pins (an attach or detach was killed), -EPROTO for maps of
+ * another layout than this build's (pins of another xdptag version;
+ * info_val is read all the same, for attach --force to replace them).  An interface that
  * no longer exists is not an error (info_val.ifindex then differs from the
  * name's).
  */
@@ -146,7 +164,10 @@ void xt_pins_take(struct xt_pinned *dst, struct xt_pinned *src);
 /* What went wrong in xt_pins_open(), xt_pins_list() or the lock: one line. */
 const char *xt_pins_strerror(int err);
 
-/* One pin of ifname's directory: an fd, or -1 with errno set. */
+/*
+ * One pin of ifname's directory: an fd, or -1 with errno set (EPROTO: a
+ * map of another layout, xt_pins_strerror(-EPROTO) says which).
+ */
 int xt_pin_open(const char *ifname, enum xt_pin pin);
 
 /*
@@ -185,7 +206,7 @@ void xt_pin_dir_old(const char *ifname, char *buf, size_t len);
 /* XT_PIN_ROOT opened for reading and checked (see above): fd or -errno. */
 int xt_pin_root_open(void);
 
-/* One pin of a directory: an fd, or -1 with errno set. */
+/* One pin of a directory, its layout unchecked: an fd, or -1 with errno. */
 int xt_pin_get(const char *dir, enum xt_pin pin);
 
 /*
@@ -207,15 +228,25 @@ int xt_pins_remove(const char *dir);
  * The entry of xt_info that describes the active generation (active_fd
  * -1: entry 0, a directory whose attach was killed while pinning), and
  * rewriting it (attach and detach hold the lock: no flip comes between).
+ * Another xdptag version's xt_info, larger or smaller, is read and written
+ * in the fields both know, so that detach and attach --force can undo it.
  */
 int xt_info_read(int info_fd, int active_fd, struct xt_attach_info *info);
 int xt_info_write_active(int info_fd, int active_fd,
 			 const struct xt_attach_info *info);
 
 /*
- * Pins under ifname recording the ifindex of another interface: -EXDEV
- * (xt_pins_strerror() says which), else 0.
+ * Pins are named by interface name, and names repeat across network
+ * namespaces (every container has an eth0): pins under ifname describe
+ * the interface of that name here, or none.  -EREMOTE: they were made in
+ * another network namespace, which still exists (xt_pins_strerror() says
+ * how to run xdptag there); -EXDEV: they record the ifindex of another
+ * interface; else 0, with info->ifindex 0 when the namespace they were
+ * made in is gone, and its interfaces with it.
  */
-int xt_pins_ifindex_check(const char *ifname, __u32 recorded);
+int xt_pins_here(const char *ifname, struct xt_attach_info *info);
+
+/* The inode of this process's network namespace, 0 when unknown. */
+__u64 xt_netns_self(void);
 
 #endif

@@ -14,15 +14,62 @@
 #include "pins.h"
 #include "ruleset_load.h"
 
+/* fd's whole entry key in a buffer of at least size bytes (free it). */
+static void *map_entry(int fd, __u32 key, size_t size, __u32 *vsize)
+{
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
+	void *buf;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return NULL;
+	buf = calloc(1, mi.value_size > size ? mi.value_size : size);
+	if (buf && bpf_map_lookup_elem(fd, &key, buf)) {
+		int err = errno;
+
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	*vsize = mi.value_size;
+	return buf;
+}
+
+int xt_map_lookup_fit(int fd, __u32 key, void *val, size_t size)
+{
+	__u32 vsize;
+	void *buf = map_entry(fd, key, size, &vsize);
+
+	if (!buf)
+		return errno ? -errno : -ENOMEM;
+	memcpy(val, buf, size);
+	free(buf);
+	return 0;
+}
+
+int xt_map_update_fit(int fd, __u32 key, const void *val, size_t size)
+{
+	__u32 vsize;
+	void *buf = map_entry(fd, key, size, &vsize);
+	int err = 0;
+
+	if (!buf)
+		return errno ? -errno : -ENOMEM;
+	memcpy(buf, val, size < vsize ? size : vsize);
+	if (bpf_map_update_elem(fd, &key, buf, BPF_ANY))
+		err = -errno;
+	free(buf);
+	return err;
+}
+
 int xt_ruleset_flips(int active_fd, __u32 *flips)
 {
-	struct xt_active a = { 0 };
-	__u32 zero = 0;
+	struct xt_active a;
+	int err = xt_map_lookup_fit(active_fd, 0, &a, sizeof(a));
 
-	if (bpf_map_lookup_elem(active_fd, &zero, &a))
-		return -errno;
-	*flips = a.gen;
-	return 0;
+	if (!err)
+		*flips = a.gen;
+	return err;
 }
 
 int xt_ruleset_active_gen(const struct xt_rule_maps *m)

@@ -76,4 +76,14 @@ int xt_ruleset_active_gen(const struct xt_rule_maps *m);
  */
 int xt_ruleset_flips(int active_fd, __u32 *flips);
 
+/*
+ * Look key up in the array fd into val, size bytes, or update the bytes
+ * of the entry that val's size covers, whatever the map's value size: a
+ * map pinned by another xdptag version may hold more or fewer bytes (a
+ * plain lookup would write past val).  Bytes the map does not have read
+ * as zero.  0 or -errno.
+ */
+int xt_map_lookup_fit(int fd, __u32 key, void *val, size_t size);
+int xt_map_update_fit(int fd, __u32 key, const void *val, size_t size);
+
 #endif

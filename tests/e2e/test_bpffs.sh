@@ -57,17 +57,19 @@ reset
 
 # --- No bpffs anywhere (a new PID namespace hides every ancestor): the
 # first attach mounts one in the outermost namespace it can see (the
-# shell's), and every later command, under ip netns exec or not, uses it.
+# shell's), and every later command, under ip netns exec or not, uses it
+# (status from outside the network namespace finds the pins, and that
+# they are that namespace's: status 3).
 out=$(unshare -m -p -f --mount-proc --propagation private bash -c "$UNMOUNT
 	ip netns exec $NS $XT attach $A >/dev/null; echo attach \$?
 	stat -f -c %T /sys/fs/bpf
 	ls /sys/fs/bpf/xdptag
 	ip netns exec $NS $XT status $A >/dev/null; echo status \$?
-	$XT status $A >/dev/null; echo status-here \$?
+	$XT status $A >/dev/null 2>&1; echo status-here \$?
 	ip netns exec $NS $XT detach $A >/dev/null; echo detach \$?
 	ls /sys/fs/bpf/xdptag | wc -l" 2>&1)
 check "no bpffs anywhere: attach mounts one the next commands find" \
-	"attach 0 bpf_fs $A status 0 status-here 0 detach 0 0" \
+	"attach 0 bpf_fs $A status 0 status-here 3 detach 0 0" \
 	"$(xargs <<<"$out")"
 check "... nothing in the outer bpffs, nothing left on the interface" \
 	"no-pins no-xdp" "$(has_pins) $(xdp_on)"
