@@ -446,8 +446,8 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 	__u64 score = 0, cls = 0;
 
 	v->rules = m;
-#ifdef XT_BENCH_NO_SCORE	/* bench variant: no score loop */
 	v->class_id = 0;
+#ifdef XT_BENCH_NO_SCORE	/* bench variant: no score loop */
 	xt_barrier_var(m);
 	v->score = m;
 	return;
@@ -455,7 +455,6 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 #ifdef XT_BENCH_SCORE_OLD	/* bench variant: the loop it replaced */
 	int best = -1, i;
 
-	v->class_id = 0;
 	xt_barrier_var(cls);
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		__u32 idx, w;
@@ -800,49 +799,33 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 #if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* hits unused: keep it passed */
 	asm volatile("" : : "r"(hits));
 #endif
-#ifdef XT_BENCH_CLS_V_FIRST	/* bench variant: *v zeroed first */
 	v->rules = 0;
 	v->score = 0;
 	v->class_id = 0;
-#endif
 #ifdef XT_BENCH_CLS_EMPTY	/* bench variant: the call, nothing in it */
 	return 0;
 #endif
 	rs = ruleset_active(&gen);
-	if (!rs) {
-		/* *v is written once, here or by classify_score(). */
-		v->rules = 0;
+	if (!rs)
+		return 0;
+	m = classify_rules(rs, gen, p);
+	/*
+	 * An allowlist rule wins over everything: class 0, score 0, never
+	 * dropped, and the source's state is left alone.  The tag and the
+	 * hit counters show the exempt rules that matched.
+	 */
+	if (m & rs->exempt) {
+		classify_score(rs, m & rs->exempt, v, hits);
 		v->score = 0;
 		v->class_id = 0;
 		return 0;
 	}
-	m = classify_rules(rs, gen, p);
+	/* Stateless packets (the usual case) stop at this test. */
 #ifdef XT_BENCH_STATE_SKIP	/* bench variant: stateful rules never hold */
 	m &= ~rs->stateful;
 #endif
-	/*
-	 * Most packets match neither an allowlist nor a stateful rule, and
-	 * stop at this one test for both.
-	 */
-#ifndef XT_BENCH_CLS_V_FIRST	/* bench variant: the two tests apart */
-	if (m & (rs->exempt | rs->stateful))
-#endif
-	{
-		/*
-		 * An allowlist rule wins over everything: class 0, score 0,
-		 * never dropped, and the source's state is left alone.  The
-		 * tag and the hit counters show the exempt rules that
-		 * matched.
-		 */
-		if (m & rs->exempt) {
-			classify_score(rs, m & rs->exempt, v, hits);
-			v->score = 0;
-			v->class_id = 0;
-			return 0;
-		}
-		if (m & rs->stateful)
-			m = state_apply(rs, p, m);
-	}
+	if (m & rs->stateful)
+		m = state_apply(rs, p, m);
 	classify_score(rs, m, v, hits);
 	return rs->drop_threshold;
 }

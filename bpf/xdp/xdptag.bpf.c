@@ -63,8 +63,6 @@
  *			once
  *   XT_BENCH_SCORE_NOPEEL	(classify.h) the first matched rule in the
  *			score loop too, as before "The fixed cost per packet"
- *   XT_BENCH_CLS_V_FIRST	(classify.h) *v zeroed on entry, allowlist and
- *			stateful rules tested one after the other
  *   XT_BENCH_PARSE_FIELDS	(parse.h) addresses copied and compared field
  *			by field
  *   XT_BENCH_NO_CAPTURE	no capture check
