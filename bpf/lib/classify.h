@@ -401,7 +401,7 @@ static __always_inline void score_loop(const struct xt_ruleset *rs, __u64 m,
 	/*
 	 * The first rule out of the loop: it always takes the class, so it
 	 * needs no compare and no bound, and a packet matching one rule
-	 * (the usual case besides none) never enters the loop; 0.2-1.7 ns
+	 * (the usual case besides none) never enters the loop; up to 1.7 ns
 	 * a packet (docs/performance.md, "The fixed cost per packet").
 	 */
 #ifndef XT_BENCH_SCORE_NOPEEL	/* bench variant: every rule in the loop */
