@@ -991,7 +991,7 @@ static int cmd_peer(int argc, char **argv)
 	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
 	struct peer_row rows[PEER_MAXROWS];
 	int peer_of[PEER_SETS] = { 0 };
-	int nrows, i, k, r, j, n, stride;
+	int nrows, i, k, r, j, n, stride, vstateless;
 	struct pkt mix[NPKT];
 	double *t;
 	cpu_set_t cpu;
@@ -1117,22 +1117,26 @@ static int cmd_peer(int argc, char **argv)
 	}
 	/*
 	 * What each variant build changes: its ns less the shipped
-	 * build's of the same set, paired within a round.
+	 * build's of the same set and rules (with XT_VARIANTS_STATELESS,
+	 * the xdptag-stateless row), paired within a round.
 	 */
+	vstateless = !!getenv("XT_VARIANTS_STATELESS");
 	for (k = 0; k < nrows; k++) {
 		int xk;
 
 		if (rows[k].kind != PK_VARIANT)
 			continue;
 		for (xk = 0; xk < nrows; xk++)
-			if (rows[xk].kind == PK_XDPTAG && !rows[xk].stateless &&
+			if (rows[xk].kind == PK_XDPTAG &&
+			    rows[xk].stateless == vstateless &&
 			    !rows[xk].rules && rows[xk].set == rows[k].set)
 				break;
 		if (xk == nrows)
 			continue;
 		for (i = 0; i < NPKT; i++)
-			printf("variant %-19s %-14s vs-xdptag %6.2f\n",
+			printf("variant %-19s %-14s vs-%s %6.2f\n",
 			       rows[k].name, mix_names[i],
+			       vstateless ? "stateless" : "xdptag",
 			       paired_ns(t, rounds, n, k, xk, i));
 	}
 	for (k = 0; k < nrows; k++) {

@@ -68,6 +68,13 @@
  *			the xt_active map (one lookup less)
  *   XT_BENCH_CLS_EMPTY	(classify.h) the classifier called, returning at
  *			once
+ *   XT_BENCH_SCORE_NOPEEL	(classify.h) the first matched rule in the
+ *			score loop too, as before "The fixed cost per packet"
+ *   XT_BENCH_PARSE_FIELDS	(parse.h) addresses copied and compared field
+ *			by field
+ *   XT_BENCH_NO_CAPTURE	no capture check
+ *   XT_BENCH_PAD_IND, XT_BENCH_PAD_DEP	calibration: 32 ALU instructions
+ *			more, independent or in one chain into the classifier
  * The cpu-v1 variant is this program compiled for BPF ISA v1 (-mcpu=v1),
  * as it was before the Makefile asked for v3.
  */
@@ -208,6 +215,29 @@ int xdptag_xdp(struct xdp_md *ctx)
 	if (xt_bench_nop(&p))
 		return XDP_DROP;
 #endif
+#ifdef XT_BENCH_PAD_IND	/* bench calibration: 32 independent ALU ops */
+	{
+		__u64 a0 = 1, a1 = 2, a2 = 3, a3 = 4;
+		int i;
+
+#pragma clang loop unroll(full)
+		for (i = 0; i < 8; i++)
+			asm volatile("%0 ^= 5; %1 ^= 5; %2 ^= 5; %3 ^= 5"
+				     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3));
+	}
+#endif
+#ifdef XT_BENCH_PAD_DEP	/* bench calibration: 32 dependent ALU ops */
+	{
+		__u32 l = p.len;
+		int i;
+
+#pragma clang loop unroll(full)
+		for (i = 0; i < 8; i++)	/* on p.len, which the classifier reads */
+			asm volatile("%0 ^= 5; %0 ^= 5; %0 ^= 5; %0 ^= 5"
+				     : "+r"(l));
+		p.len = l;
+	}
+#endif
 #if defined(XT_BENCH_NO_HITS) || defined(XT_BENCH_NO_SCORE)
 	drop_at = xt_classify(&p, &v, NULL);
 #else
@@ -230,7 +260,11 @@ int xdptag_xdp(struct xdp_md *ctx)
 	st->action[action]++;
 	if (cfg_explain)
 		explain_write(&p, &v, action);
+#ifdef XT_BENCH_NO_CAPTURE	/* bench variant: no capture check */
+	xt_barrier_var(tagged);
+#else
 	capture(ctx, &p, &v, action, tagged);
+#endif
 	return action;
 }
 
