@@ -49,6 +49,9 @@
  *			limit in this window is counted on
  *   XT_BENCH_STATE_NO_MEMO	(classify.h) no fan-out memo: every fan-out
  *			slot hashes the destination and tests its bit
+ *   XT_BENCH_STATE_MEMO_MISS	(classify.h) the fan-out memo misses on every
+ *			packet, as a scan's would (each destination new):
+ *			the hashes, the bit tests, the memo taken over
  *   XT_BENCH_STATE_WAY_LOOP	(classify.h) way 0 of the set probed in the
  *			loop with the others, not on its own
  *   XT_BENCH_STATE_HELD_OUT	(classify.h) a rule that reached its limit
