@@ -3,7 +3,8 @@
 #
 # Rules files built to exhaust time or memory (issue 13's audit) end with a
 # clear error in bounded time: each within 2 s of CPU and 5 s of wall time
-# (a hang is a failure, not a wait), with the exact reason; files just
+# (a hang is a failure, not a wait; both stretched on a slower CPU, below),
+# with the exact reason; files just
 # inside the limits still load within the same bounds.  The limits are in
 # user/rules_file.h and docs/robustness.md ("Limits").  No interface is
 # touched: `rules check` reads files only.
@@ -20,25 +21,38 @@ on_exit rm -rf "$TMP"
 cd "$TMP" || exit 1
 C='classes: [{id: 1, name: a}]'
 
+# The bounds are set for the x86 hosts this project runs on (where the
+# slowest case within the limits takes 0.25 s).  On a slower CPU (the
+# kernel tiers run under qemu's TCG, about ten times slower) they stretch
+# by how much slower a fixed loop runs here than its 0.135 s there, never
+# less than the bounds themselves: a hang or a blow-up is still far out.
+SCALE=$( { TIMEFORMAT='%U %S'
+	time awk 'BEGIN { for (i = 0; i < 5000000; i++) s += i }'; } 2>&1 |
+	awk '{ s = ($1 + $2) / 0.135; printf "%.1f", (s > 1 ? s : 1) }')
+CPU_MAX=$(awk -v s="$SCALE" 'BEGIN { print 2 * s }')
+WALL_MAX=$(awk -v s="$SCALE" 'BEGIN { print 5 * s }')
+echo "# bounds: $CPU_MAX s of CPU, $WALL_MAX s of wall time (x$SCALE)"
+
 # bounded NAME FILE [ULIMIT_V]: run `rules check FILE`; OUT is stderr's
 # first line, RC the status; checks the bounds (CPU: the machine is shared).
 bounded() {
 	local name=$1 file=$2 lim=${3:-unlimited} wall cpu TIMEFORMAT='%R %U %S'
 	# No exec in the subshell: bash then loses the time report.
 	{ time (ulimit -v "$lim"
-		timeout -s KILL 5 "$XT" rules check "$file" \
+		timeout -s KILL "$WALL_MAX" "$XT" rules check "$file" \
 			2>"$TMP/err" >/dev/null); } 2>"$TMP/time"
 	RC=$?
 	OUT=$(head -n 1 "$TMP/err")
 	if [ "$RC" = 137 ]; then
-		not_ok "$name: ends" "killed after 5 s"
+		not_ok "$name: ends" "killed after $WALL_MAX s"
 		return
 	fi
 	read -r wall cpu <<<"$(awk '{ print $1, $2 + $3 }' "$TMP/time")"
-	if awk -v c="$cpu" 'BEGIN { exit !(c < 2) }'; then
-		ok "$name: ends within 2 s of CPU ($cpu s, wall $wall s)"
+	if awk -v c="$cpu" -v m="$CPU_MAX" 'BEGIN { exit !(c < m) }'; then
+		ok "$name: ends within the CPU bound ($cpu s, wall $wall s)"
 	else
-		not_ok "$name: ends within 2 s of CPU" "took $cpu s (wall $wall s)"
+		not_ok "$name: ends within the CPU bound" \
+			"took $cpu s of $CPU_MAX (wall $wall s)"
 	fi
 }
 
