@@ -384,6 +384,8 @@ struct xt_src_state {
 	__u64 fan_memo;		/* destination << 8 | slots holding its bit */
 	struct xt_src_slot s[XT_MAX_STATEFUL];
 };
+_Static_assert(XT_MAX_STATEFUL <= 8,
+	       "fan_memo keeps a bit per stateful slot below the destination");
 
 /* A destination address as the fan-out hash takes it: its words xored. */
 static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
