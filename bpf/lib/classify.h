@@ -47,6 +47,12 @@ struct xt_verdict {
 	__u8 class_id;
 };
 
+/* The XDP stage's packet and verdict, in the map of that name (maps.h). */
+struct xt_cls_scratch {
+	struct xt_pkt p;
+	struct xt_verdict v;
+};
+
 /* Keep the first plen bits of a network-order word array (plen % 8 == 0). */
 static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)
 {
@@ -855,18 +861,18 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 /*
  * Classify a parsed packet into *v, counting rule hits in *hits (which
  * may be NULL).  Returns the drop threshold of the ruleset used (0: never
- * drop).  A global function on purpose: the verifier checks it once, with
- * *p unknown, instead of once per parser path, which would blow its budget.
+ * drop).  Inlined only where *p and *v are memory whose values the
+ * verifier does not track (the XDP stage's xt_cls_scratch entry), so that
+ * it is checked once whatever path reached it; others call xt_classify().
  */
-__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
-			   struct xt_hits *hits)
+static __always_inline int classify_packet(const struct xt_pkt *p,
+					   struct xt_verdict *v,
+					   struct xt_hits *hits)
 {
 	const struct xt_ruleset *rs;
 	__u32 gen = 0;
 	__u64 m;
 
-	if (!p || !v)
-		return 0;
 #if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* hits unused: keep it passed */
 	asm volatile("" : : "r"(hits));
 #endif
@@ -899,6 +905,22 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 		m = state_apply(rs, p, m);
 	classify_score(rs, m, v, hits);
 	return rs->drop_threshold;
+}
+
+/*
+ * classify_packet() as a global function: the verifier checks it once,
+ * with *p unknown, instead of once per parser path of its caller, which
+ * would blow its budget (6.18 gave up after 114 s with it inlined and *p
+ * on the stack).  The TC stage calls it; the XDP stage inlines
+ * classify_packet() on its scratch entry (docs/performance.md, "The
+ * classifier inlined") and calls this only in the cls-call bench variant.
+ */
+__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
+			   struct xt_hits *hits)
+{
+	if (!p || !v)
+		return 0;
+	return classify_packet(p, v, hits);
 }
 
 /* Histogram counters for one classified packet. */
