@@ -232,6 +232,13 @@ int xdptag_xdp(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	if (!st)
 		return XDP_PASS;
+	/* In the tc bridge mode the TC stage classifies: only count here. */
+	if (cfg_bridge == XT_BRIDGE_TC ||
+	    (cfg_bridge == XT_BRIDGE_AUTO && bridge_switched())) {
+		st->action[XDP_PASS]++;
+		return XDP_PASS;
+	}
+
 #ifdef XT_BENCH_CLS_CALL
 	p = &p_stack;
 	v = &v_stack;
@@ -244,13 +251,6 @@ int xdptag_xdp(struct xdp_md *ctx)
 	*p = (struct xt_pkt){};
 	*v = (struct xt_verdict){};
 #endif
-	/* In the tc bridge mode the TC stage classifies: only count here. */
-	if (cfg_bridge == XT_BRIDGE_TC ||
-	    (cfg_bridge == XT_BRIDGE_AUTO && bridge_switched())) {
-		st->action[XDP_PASS]++;
-		return XDP_PASS;
-	}
-
 	parse_packet(data, data_end, p);
 #ifdef XT_BENCH_PARSE_ONLY
 	xt_barrier_var(p->features);
