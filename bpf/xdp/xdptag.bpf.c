@@ -177,8 +177,8 @@ static __always_inline void explain_write(const struct xt_pkt *p,
  * not once per parser path.  1-3 ns a packet less than calling it as a
  * global function with *p and *v on the stack (the cls-call bench
  * variant): no call, no return through the CPU's return thunk, no
- * arguments, and fewer spills around the prefix probes
- * (docs/performance.md, "The classifier inlined").
+ * register saves, no arguments (docs/performance.md, "The classifier
+ * inlined").
  */
 #ifdef XT_BENCH_CLS_CALL
 #define classify(p, v, hits)	xt_classify(p, v, hits)
