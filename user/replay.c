@@ -23,6 +23,7 @@
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
+#include "xdptag.h"	/* first: the skeleton's xt_cap is a struct xt_cap */
 #include "xdptag.skel.h"
 #include "attach.h"	/* xt_mark_check, xt_info_set_names */
 #include "cmd.h"
