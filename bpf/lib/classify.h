@@ -206,12 +206,13 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
 	l1 = &rs->pfx[v6 & 1][dir & 1].s[top];
 	bits = l1->bits;
-#ifdef XT_BENCH_L1_WHOLE	/* bench variant: one bit per /16 */
+	/* Most /16s hold no longer prefix: their test is the word's alone. */
 	if (!l1->longer)
-#else
-	if (!((l1->longer >> xt_l1_part(top32)) & 1))
-#endif
 		return bits;
+#ifndef XT_BENCH_L1_WHOLE	/* bench variant: one bit per /16 */
+	if (!((l1->longer >> xt_l1_part(top32)) & 1))
+		return bits;
+#endif
 #ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
 	return bits;
 #endif
