@@ -61,7 +61,7 @@ struct {
  * to its ruleset; BPF_F_INNER_MAP lets tables of any size share this
  * slot.  A generation without prefixes beyond /16 has no table.
  * Written by: user space (xt_compile(), user/rules.c), before the flip.
- * Read by: the classifier, only for addresses whose /16 holds longer
+ * Read by: the classifier, only for addresses whose /22 holds longer
  *   prefixes.
  */
 struct {

@@ -32,6 +32,9 @@
  *			its rulesets with xt_pfx_no_v6_chunks)
  *   XT_BENCH_PFX_CHAIN	(classify.h) one multiply, AND and add more on
  *			each probe's chain from address to slot
+ *   XT_BENCH_L1_WHOLE	(classify.h) a /16 with longer prefixes anywhere
+ *			sends every address of it to the chunk or table,
+ *			as before its slot said which /22s hold them
  *   XT_BENCH_PFX_FIXED	(maps.h) every prefix table this many buckets,
  *			without BPF_F_INNER_MAP: the verifier inlines the
  *			lookup (xt_bench installs such tables)
