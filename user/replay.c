@@ -906,7 +906,10 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 		t->last_err = a->last_err;
 }
 
-/* A copy of the loaded object sharing every map but the explain record. */
+/*
+ * A copy of the loaded object sharing every map of .maps but the explain
+ * record; its global data (the clock, the capture switch) is its own.
+ */
 static struct xdptag *skel_twin(struct xdptag *first)
 {
 	struct xdptag *skel = xdptag__open();
