@@ -2,7 +2,7 @@
 /*
  * `xdptag capture`, BPF side: sample packets with their verdict into a ring
  * buffer.  Runs after the verdict, outside the classifier; a packet pays
- * the global's address (an ld_imm64) and one load when no capture runs.
+ * an ld_imm64 of the switch's address and one load when no capture runs.
  */
 #ifndef XDPTAG_CAPTURE_H
 #define XDPTAG_CAPTURE_H
