@@ -632,6 +632,14 @@ struct xt_explain {
  */
 #define XT_CAP_SNAP_MAX	2048	/* a power of 2 (bpf/xdp/capture.h) */
 
+/*
+ * The ELF section the XDP object keeps its struct xt_cap in (bpf/lib/
+ * maps.h), and so the name libbpf gives that map in the object
+ * (bpf_map__name(), bpf_object__find_map_by_name()) and in the kernel.  It
+ * is pinned as xt_cap all the same (user/pins.c).
+ */
+#define XT_CAP_SEC	".data.xt_cap"
+
 enum xt_cap_flag {
 	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */
 	XT_CAP_DROPPED	= 1 << 1,	/* only packets the stage drops */

@@ -79,6 +79,9 @@
  *   XT_BENCH_PARSE_FIELDS	(parse.h) addresses copied and compared field
  *			by field
  *   XT_BENCH_NO_CAPTURE	no capture check
+ *   XT_BENCH_CAP_LOOKUP	(maps.h, capture.h) the capture switch in a map
+ *			of .maps, looked up per packet, as before "The
+ *			capture switch as a global"
  *   XT_BENCH_PAD_IND, XT_BENCH_PAD_DEP	calibration: 32 ALU instructions
  *			more, independent or in one chain into the classifier
  * The cpu-v1 variant is this program compiled for BPF ISA v1 (-mcpu=v1),
