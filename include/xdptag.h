@@ -152,23 +152,42 @@ static inline __u32 xt_mark_value_max(__u32 what)
 
 /*
  * Prefixes: the top 16 bits of an address index a direct table (leaf-pushed
- * bitmaps of all prefixes up to /16, plus a bit saying whether longer
- * prefixes exist below).  Longer prefixes are expanded to a multiple of 8
- * bits and stored in a static hash table that user space builds for each
- * ruleset (struct xt_pfx_slot); the program probes only the lengths the
- * ruleset uses.
+ * bitmaps of all prefixes up to /16, plus where longer prefixes lie below).
+ * Longer prefixes are expanded to a multiple of 8 bits and stored in a
+ * static hash table that user space builds for each ruleset (struct
+ * xt_pfx_slot), or in the chunks below; the program probes only the
+ * lengths the ruleset uses.
  */
 #define XT_L1_BITS	16
 #define XT_L1_SLOTS	(1 << XT_L1_BITS)
+#define XT_L1_PART_SHIFT	(32 - XT_L1_BITS - 6)	/* a /22: 64 per /16 */
 #define XT_MAX_LEVELS	14	/* /24, /32, ... /128 */
 #define XT_MAX_PREFIX_ENTRIES	(1 << 20)	/* per ruleset, after expansion */
 
 enum xt_dir { XT_SRC = 0, XT_DST = 1 };
 
-struct xt_l1 {
-	__u64 bits[XT_L1_SLOTS];
-	__u64 longer[XT_L1_SLOTS / 64];	/* bitset: longer prefixes below */
+/*
+ * A /16's slot: the rules of the prefixes up to /16 covering it, and a bit
+ * per /22 of it saying that longer prefixes lie in that /22.  An address
+ * whose /22 holds none has its answer here, without a probe: a big
+ * blocklist puts some long prefix in most /16s, but in few of their /22s
+ * (docs/performance.md, "The /16's slot says which /22s").  Both words in
+ * one slot, so that the answer and the test share a cache line.
+ */
+struct xt_l1_slot {
+	__u64 bits;
+	__u64 longer;		/* bit xt_l1_part(): longer prefixes below */
 };
+
+struct xt_l1 {
+	struct xt_l1_slot s[XT_L1_SLOTS];
+};
+
+/* The /22 of a /16 an address is in, from its first 32 bits (host order). */
+static inline __u32 xt_l1_part(__u32 top32)
+{
+	return (top32 >> XT_L1_PART_SHIFT) & 63;
+}
 
 /*
  * The table of prefixes longer than /16: open addressing with linear
@@ -612,6 +631,14 @@ struct xt_explain {
  * reads st from it; the program writes only st.
  */
 #define XT_CAP_SNAP_MAX	2048	/* a power of 2 (bpf/xdp/capture.h) */
+
+/*
+ * The ELF section the XDP object keeps its struct xt_cap in (bpf/lib/
+ * maps.h), and so the name libbpf gives that map in the object
+ * (bpf_map__name(), bpf_object__find_map_by_name()) and in the kernel.  It
+ * is pinned as xt_cap all the same (user/pins.c).
+ */
+#define XT_CAP_SEC	".data.xt_cap"
 
 enum xt_cap_flag {
 	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */

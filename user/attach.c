@@ -16,6 +16,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "xdptag.h"	/* first: the skeleton's xt_cap is a struct xt_cap */
 #include "xdptag.skel.h"
 #include "xdptag_tc.skel.h"
 #include "attach.h"
@@ -1462,17 +1463,22 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		pr_err("%s", xt_pins_strerror(err));
 		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
+	if (r.info.ifindex != (__u32)ifindex) {
+		/*
+		 * A deleted interface's, or a gone namespace's (ifindex 0),
+		 * whatever state they record: its programs went with it and
+		 * nothing of it is on this one, so they are neither an
+		 * attachment to refuse nor one to replace.
+		 */
+		printf("Removed the pins of a deleted interface %s\n", ifname);
+		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
+	}
 	if (r.info.state == XT_STATE_ATTACHED && force)
 		return XT_EXIT_OK;
 	if (r.info.state == XT_STATE_ATTACHED) {
 		pr_err("%s already has xdptag attached (detach first, or --force to replace it)",
 		       ifname);
 		return XT_EXIT_STATE;
-	}
-	if (r.info.ifindex != (__u32)ifindex) {
-		/* A deleted interface's: nothing of it is on this one. */
-		printf("Removed the pins of a deleted interface %s\n", ifname);
-		return xt_pins_remove(dir) ? XT_EXIT_FAIL : XT_EXIT_OK;
 	}
 	if (record_undo(ifname, ifindex, dir, &r.info, false, 0))
 		return XT_EXIT_FAIL;

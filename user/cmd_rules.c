@@ -200,16 +200,21 @@ static void print_rule(const struct xt_rules_file *f, size_t slot)
  * not constrain it are in every slot, so they are masked out first.  The
  * "field absent" slot is left out of the count (callers pass n without it).
  */
-static size_t nonzero(const __u64 *t, size_t n)
+static size_t nonzero_every(const __u64 *t, size_t n, size_t step)
 {
 	__u64 everywhere = ~0ULL;
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		everywhere &= t[i];
+		everywhere &= t[i * step];
 	for (i = 0; i < n; i++)
-		k += !!(t[i] & ~everywhere);
+		k += !!(t[i * step] & ~everywhere);
 	return k;
+}
+
+static size_t nonzero(const __u64 *t, size_t n)
+{
+	return nonzero_every(t, n, 1);
 }
 
 static void print_compiled(const struct xt_compiled *c)
@@ -253,7 +258,10 @@ static void print_compiled(const struct xt_compiled *c)
 		for (d = 0; d < 2; d++)
 			printf("  %s %s: %zu entries, %zu of %u /16 slots used\n",
 			       fam ? "ipv6" : "ipv4", dir[d], cnt[fam][d],
-			       nonzero(rs->pfx[fam][d].bits, XT_L1_SLOTS),
+			       nonzero_every(&rs->pfx[fam][d].s[0].bits,
+					     XT_L1_SLOTS,
+					     sizeof(struct xt_l1_slot) /
+						     sizeof(__u64)),
 			       XT_L1_SLOTS);
 		printf("  %s levels:", fam ? "ipv6" : "ipv4");
 		for (i = 0; i < nlv; i++)

@@ -91,7 +91,8 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 		LAYOUT(ARRAY, struct xt_bridge_state),
 	},
 	[XT_PIN_CAP] = {
-		"xt_cap", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS, 0,
+		"xt_cap", XT_PIN_MAP, XT_PIN_OBJ_XDP, XT_CAP_SEC,
+		XT_PIN_ALWAYS, 0,
 		"`capture`: its switch, filter and counters (mappable)",
 		LAYOUT(ARRAY, struct xt_cap),
 	},

@@ -23,6 +23,7 @@
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
+#include "xdptag.h"	/* first: the skeleton's xt_cap is a struct xt_cap */
 #include "xdptag.skel.h"
 #include "attach.h"	/* xt_mark_check, xt_info_set_names */
 #include "cmd.h"
@@ -905,7 +906,10 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 		t->last_err = a->last_err;
 }
 
-/* A copy of the loaded object sharing every map but the explain record. */
+/*
+ * A copy of the loaded object sharing every map of .maps but the explain
+ * record; its global data (the clock, the capture switch) is its own.
+ */
 static struct xdptag *skel_twin(struct xdptag *first)
 {
 	struct xdptag *skel = xdptag__open();

@@ -273,9 +273,19 @@ static uint32_t l1_slot(const uint8_t *addr)
 	return (uint32_t)addr[0] << 8 | addr[1];
 }
 
-static void l1_set_longer(struct xt_l1 *l1, uint32_t slot)
+/* An entry (a prefix longer than /16) at addr: its /22 is flagged. */
+static void l1_set_longer(struct xt_l1 *l1, const uint8_t *addr)
 {
-	l1->longer[slot / 64] |= 1ULL << (slot % 64);
+	uint32_t top32 = (uint32_t)addr[0] << 24 | addr[1] << 16 |
+			 addr[2] << 8 | addr[3];
+
+	l1->s[l1_slot(addr)].longer |= 1ULL << xt_l1_part(top32);
+}
+
+/* Any longer prefix below this /16 (it then has its chunk, if any)? */
+static bool l1_longer(const struct xt_l1 *l1, uint32_t slot)
+{
+	return l1->s[slot].longer != 0;
 }
 
 /* Prefixes up to /16 go to the direct table, longer ones to entries. */
@@ -283,15 +293,15 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 		   uint64_t bit)
 {
 	struct xt_l1 *l1 = &cc->rs->pfx[p->family == 6][dir];
-	__u64 *l1bits = p->neg ? cc->l1neg[p->family == 6][dir] : l1->bits;
+	__u64 *l1neg = cc->l1neg[p->family == 6][dir];
 	struct xt_pfx_key k = { .dir = dir, .family = p->family };
 	unsigned int level, j, n, bytes = p->family == 6 ? 16 : 4;
 	uint32_t s, first;
 
 	if (p->plen <= XT_L1_BITS) {
 		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
-		for (s = 0; s < 1U << (XT_L1_BITS - p->plen); s++)
-			l1bits[first + s] |= bit;
+		for (s = first; s < first + (1U << (XT_L1_BITS - p->plen)); s++)
+			*(p->neg ? &l1neg[s] : &l1->s[s].bits) |= bit;
 		return 0;
 	}
 	/* Expand to the next multiple of 8 bits: at most 128 entries. */
@@ -398,7 +408,7 @@ static int pfx_finish(struct cc *cc)
 		size_t s;
 
 		for (s = 0; s < XT_L1_SLOTS; s++)
-			l1->bits[s] &= ~cc->l1neg[i / 2][i % 2][s];
+			l1->s[s].bits &= ~cc->l1neg[i / 2][i % 2][s];
 	}
 
 	for (i = 0; i < n; i++) {
@@ -412,8 +422,8 @@ static int pfx_finish(struct cc *cc)
 			level_note(rs->v6_levels, &rs->v6_nlevels, e->key.plen);
 		else
 			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
-		l1_set_longer(l1, slot);
-		e->val.bits |= l1->bits[slot];
+		l1_set_longer(l1, e->key.addr);
+		e->val.bits |= l1->s[slot].bits;
 		e->val.neg |= cc->l1neg[v6][e->key.dir][slot];
 		/* Sorted by length: covering entries are already final. */
 		for (lv = 24; lv < e->key.plen; lv += 8) {
@@ -506,7 +516,7 @@ int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir, int family,
 		return c->chunks[e].leaf[idx % 128];
 	}
 	if (!rs->v4_chunked ||
-	    !(rs->pfx[0][dir].longer[slot / 64] >> (slot % 64) & 1))
+	    !l1_longer(&rs->pfx[0][dir], slot))
 		return -1;
 	e = rs->v4_chunk_base[dir] - c->nslots / XT_PFX_BUCKET +
 	    XT_PFX_CHUNK_ELEMS * rs->v4_chunk[dir][slot] + addr[2] / 128;
@@ -549,7 +559,7 @@ static int pfx_chunks4(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 	for (d = 0; d < 2; d++) {
 		first[d] = n;
 		for (s = 0; s < XT_L1_SLOTS; s++)
-			if (rs->pfx[0][d].longer[s / 64] >> (s % 64) & 1)
+			if (l1_longer(&rs->pfx[0][d], s))
 				rs->v4_chunk[d][s] = n++ - first[d];
 	}
 	if (!n)
@@ -562,9 +572,9 @@ static int pfx_chunks4(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 		for (s = 0; s < XT_L1_SLOTS; s++) {
 			__u16 *e;
 
-			if (!(rs->pfx[0][d].longer[s / 64] >> (s % 64) & 1))
+			if (!l1_longer(&rs->pfx[0][d], s))
 				continue;
-			leaf = leaf_of(rs, ht, rs->pfx[0][d].bits[s]);
+			leaf = leaf_of(rs, ht, rs->pfx[0][d].s[s].bits);
 			if (leaf < 0)
 				goto too_many;
 			e = c->chunks[XT_PFX_CHUNK_ELEMS *
@@ -630,7 +640,7 @@ static int pfx_chunks6(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 		return 0;
 	for (d = 0; d < 2 && n < XT_PFX_V6_CHUNKS; d++)
 		for (s = 0; s < XT_L1_SLOTS && n < XT_PFX_V6_CHUNKS; s++)
-			if (rs->pfx[1][d].longer[s / 64] >> (s % 64) & 1)
+			if (l1_longer(&rs->pfx[1][d], s))
 				rs->v6_chunk[d][s] = ++n;
 	if (!n)
 		return 0;
@@ -646,7 +656,7 @@ static int pfx_chunks6(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 
 			if (!k)
 				continue;
-			leaf = leaf_of(rs, ht, rs->pfx[1][d].bits[s]);
+			leaf = leaf_of(rs, ht, rs->pfx[1][d].s[s].bits);
 			if (leaf < 0)
 				goto too_many;
 			for (i = 0; i < 65536; i++)
@@ -862,7 +872,7 @@ static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		 * both families, before the negations take theirs out. */
 		for (f = 0; f < 2; f++)
 			for (s = 0; s < XT_L1_SLOTS; s++)
-				cc->rs->pfx[f][dir].bits[s] |= bit;
+				cc->rs->pfx[f][dir].s[s].bits |= bit;
 	}
 	for (i = 0; i < ps->n; i++) {
 		const struct xt_prefix *p = &ps->p[i];

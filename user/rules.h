@@ -107,7 +107,7 @@ struct xt_pfx_entry {
 };
 
 struct xt_compiled {
-	struct xt_ruleset *rs;	/* ~3.8 MB, malloc'd */
+	struct xt_ruleset *rs;	/* ~5.9 MB, malloc'd */
 	size_t nentries;
 	struct xt_pfx_entry *entries;
 	size_t nslots;		/* 0 when there are no entries */

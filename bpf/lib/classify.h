@@ -200,19 +200,25 @@ static __always_inline int pfx_chunk_read(const struct xt_ruleset *rs,
 static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 				       __u32 v6, __u32 dir, const __u32 *addr)
 {
-	const struct xt_l1 *l1 = &rs->pfx[v6 & 1][dir & 1];
-	__u32 top = bpf_ntohl(addr[0]) >> (32 - XT_L1_BITS);
+	const struct xt_l1_slot *l1;
+	__u32 top32 = bpf_ntohl(addr[0]), top;
 	struct xt_pfx_query q;
 	__u64 bits;
 	void *tab;
 	int i;
 
 	/* 6.1's verifier takes a byte swap's result as unbounded. */
-	xt_barrier_var(top);
-	top &= XT_L1_SLOTS - 1;
-	bits = l1->bits[top];
-	if (!((l1->longer[top / 64] >> (top % 64)) & 1))
+	xt_barrier_var(top32);
+	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
+	l1 = &rs->pfx[v6 & 1][dir & 1].s[top];
+	bits = l1->bits;
+	/* Most /16s hold no longer prefix: their test is the word's alone. */
+	if (!l1->longer)
 		return bits;
+#ifndef XT_BENCH_L1_WHOLE	/* bench variant: one bit per /16 */
+	if (!((l1->longer >> xt_l1_part(top32)) & 1))
+		return bits;
+#endif
 #ifdef XT_BENCH_NO_PFX	/* bench variant: xdptag.bpf.c */
 	return bits;
 #endif

@@ -61,7 +61,7 @@ struct {
  * to its ruleset; BPF_F_INNER_MAP lets tables of any size share this
  * slot.  A generation without prefixes beyond /16 has no table.
  * Written by: user space (xt_compile(), user/rules.c), before the flip.
- * Read by: the classifier, only for addresses whose /16 holds longer
+ * Read by: the classifier, only for addresses whose /22 holds longer
  *   prefixes.
  */
 struct {
@@ -176,7 +176,17 @@ struct {
  * memory.
  * Written by: `xdptag capture` (cfg); XDP (st).
  * Read by: XDP, one flag per packet (bpf/xdp/capture.h); `xdptag capture`.
+ *
+ * A global alone in its own data section, which libbpf makes a map of:
+ * an array of one entry, 4-byte key, the section as value (the struct:
+ * nothing else may go in it, tests/unit/test_pins.c), mappable because
+ * the variable is not static.  The same layout as a map defined in .maps,
+ * so pins of either kind serve either version; but the program reaches it
+ * by address (one ld_imm64 and a load per packet), not through a lookup
+ * (docs/performance.md, "The capture switch as a global").  The bench's
+ * cap-lookup variant builds the map and the lookup as they were.
  */
+#ifdef XT_BENCH_CAP_LOOKUP
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -184,6 +194,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xt_cap);
 } xt_cap SEC(".maps");
+#else
+struct xt_cap xt_cap SEC(XT_CAP_SEC);
+#endif
 
 /*
  * The sampled packets with their verdict.  4 MB: records take the header

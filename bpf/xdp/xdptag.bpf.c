@@ -32,6 +32,9 @@
  *			its rulesets with xt_pfx_no_v6_chunks)
  *   XT_BENCH_PFX_CHAIN	(classify.h) one multiply, AND and add more on
  *			each probe's chain from address to slot
+ *   XT_BENCH_L1_WHOLE	(classify.h) a /16 with longer prefixes anywhere
+ *			sends every address of it to the chunk or table,
+ *			as before its slot said which /22s hold them
  *   XT_BENCH_PFX_FIXED	(maps.h) every prefix table this many buckets,
  *			without BPF_F_INNER_MAP: the verifier inlines the
  *			lookup (xt_bench installs such tables)
@@ -79,6 +82,9 @@
  *   XT_BENCH_PARSE_FIELDS	(parse.h) addresses copied and compared field
  *			by field
  *   XT_BENCH_NO_CAPTURE	no capture check
+ *   XT_BENCH_CAP_LOOKUP	(maps.h, capture.h) the capture switch in a map
+ *			of .maps, looked up per packet, as before "The
+ *			capture switch as a global"
  *   XT_BENCH_PAD_IND, XT_BENCH_PAD_DEP	calibration: 32 ALU instructions
  *			more, independent or in one chain into the classifier
  * The cpu-v1 variant is this program compiled for BPF ISA v1 (-mcpu=v1),

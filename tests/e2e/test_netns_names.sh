@@ -78,8 +78,26 @@ check "detach of the gone namespace's pins: exit 0" 0 $RC
 check "detach: they are removed as a deleted interface's" \
 	"$B no longer exists; removed its pins" "$OUT"
 check "no pins left" no "$([ -e "$PINS/$B" ] && echo yes || echo no)"
+
+# --- attach over them, as over a deleted interface's: not "already
+# attached", which they no longer are anywhere
+ns_new R3 || { not_ok "third namespace"; finish; }
+ip -n "$R3" link add "$B" type veth peer name "${XT_ID}q" &&
+	ip -n "$R3" link set "$B" up ||
+	{ not_ok "interface $B in a third namespace"; finish; }
+in_ns "$R3" attach "$B" --tc-attach cls
+check "attach in the third namespace: exit 0" 0 $RC
+ip netns del "$R3"
 in_ns "$RCV" attach "$B" --tc-attach cls
-check "attach in the first namespace again: exit 0" 0 $RC
+check "attach over the gone namespace's pins: exit 0" 0 $RC
+check "attach: it removed them first" 1 \
+	"$(grep -cx "Removed the pins of a deleted interface $B" <<<"$OUT")"
+check "attach: the first namespace's interface runs xdptag" 1 \
+	"$(xdp_of "$RCV")"
+in_ns "$SND" status "$B"
+check "attach: the new pins are the first namespace's" \
+	"3 Error: cannot read the pins of $B: $why" \
+	"$RC $OUT"
 in_ns "$RCV" detach "$B"
 check "detach exits 0" 0 $RC
 finish

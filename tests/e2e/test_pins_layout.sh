@@ -119,6 +119,20 @@ check "one TC filter, one XDP program" "1 1" "$(progs | xargs)"
 run rules load "$B" rules/default.yaml
 check "rules load then: exit 0" 0 $RC
 
+# --- xt_cap is a global's data section now, a map of .maps before: the
+# same layout, so either version's capture takes either version's pin
+cinfo=$(bpftool -j map show pinned "$PINS/$B/xt_cap" |
+	jq -r '"\(.type) \(.bytes_key) \(.max_entries) \(.flags)"')
+csize=$(vsize "$PINS/$B/xt_cap")
+check "xt_cap: array, 4-byte key, one entry, mappable (0x400)" \
+	"array 4 1 1024" "$cinfo"
+rm "$PINS/$B/xt_cap"
+bpftool map create "$PINS/$B/xt_cap" type array key 4 value "$csize" \
+	entries 1 name xt_cap flags 1024
+run capture "$B" -w /dev/null --duration 1
+check "capture takes an xt_cap made in .maps: exit 0" 0 $RC
+check "... with no layout complaint" 0 "$(grep -c 'another xdptag version' <<<"$OUT")"
+
 # --- a larger record (a later version appended fields): detach undoes it
 isize=$(vsize "$PINS/$B/xt_info")
 swap_pin xt_info $((isize + 64)) copy

@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "xdptag.h"	/* first: the skeleton's xt_cap is a struct xt_cap */
 #include "xdptag.skel.h"
 #include "rules.h"
 #include "stats.h"

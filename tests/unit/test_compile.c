@@ -57,6 +57,15 @@ static void all_set(const __u64 *tab, size_t n, __u64 bit)
 			fail_msg("slot %zu of %zu lacks the bit", i, n);
 }
 
+static void l1_all_set(const struct xt_l1 *l1, __u64 bit)
+{
+	size_t i;
+
+	for (i = 0; i < XT_L1_SLOTS; i++)
+		if ((l1->s[i].bits & bit) != bit)
+			fail_msg("/16 slot %zu lacks the bit", i);
+}
+
 static void wildcard_everywhere(void **state)
 {
 	struct xt_rule r[2] = { rule("other"), rule("any") };
@@ -79,7 +88,7 @@ static void wildcard_everywhere(void **state)
 	all_set(c.rs->dport, XT_PORT_SLOTS, b);
 	for (f = 0; f < 2; f++)
 		for (d = 0; d < 2; d++)
-			all_set(c.rs->pfx[f][d].bits, XT_L1_SLOTS, b);
+			l1_all_set(&c.rs->pfx[f][d], b);
 	assert_int_equal(c.rs->proto[XT_BYTE_NONE], 3);
 	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 3);
 	assert_int_equal(c.rs->no_addr, 3);
@@ -209,7 +218,9 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	     c->rs->v6_chunk[dir & 1][p.addr[0] << 8 | p.addr[1]])) {
 		/* Its chunk does, and the slot table has none. */
 		int leaf = xt_pfx_chunk_leaf(c, dir, p.family, p.addr);
-		__u32 slot = p.addr[0] << 8 | p.addr[1];
+		const struct xt_l1_slot *l1 =
+			&c->rs->pfx[p.family == 6][dir].s[p.addr[0] << 8 |
+							  p.addr[1]];
 
 		assert_null(s);
 		if (!e && leaf < 0)
@@ -217,7 +228,7 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 		assert_true(leaf >= 0);
 		assert_int_equal(c->rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)],
 				 e ? e->val.bits :
-				 c->rs->pfx[p.family == 6][dir].bits[slot]);
+				 l1->bits);
 		/* An IPv6 entry's flag is for its /32: longer than /32 below. */
 		if (p.family == 4 || p.plen == 32)
 			assert_int_equal(!!(leaf & XT_PFX_LEAF_LONGER),
@@ -232,9 +243,10 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 	return e;
 }
 
-static int l1_longer(const struct xt_l1 *l1, unsigned int slot)
+/* Which /22s of a /16 hold longer prefixes: bit n for n.0/22 ... */
+static __u64 l1_longer(const struct xt_l1 *l1, unsigned int slot)
 {
-	return (l1->longer[slot / 64] >> (slot % 64)) & 1;
+	return l1->s[slot].longer;
 }
 
 static void prefix_expansion(void **state)
@@ -259,8 +271,9 @@ static void prefix_expansion(void **state)
 	assert_null(find(&c, XT_SRC, "10.1.32.0/24"));
 	assert_int_equal(c.rs->v4_nlevels, 1);
 	assert_int_equal(c.rs->v4_levels[0], 24);
-	assert_true(l1_longer(&c.rs->pfx[0][XT_SRC], 0x0a01));
-	assert_int_equal(c.rs->pfx[0][XT_SRC].bits[0x0a01], 0);
+	/* 10.1.16.0-10.1.31.255: the /22s 4 to 7 of 10.1.0.0/16 */
+	assert_int_equal(l1_longer(&c.rs->pfx[0][XT_SRC], 0x0a01), 0xf0);
+	assert_int_equal(c.rs->pfx[0][XT_SRC].s[0x0a01].bits, 0);
 	xt_compiled_free(&c);
 
 	r = rule("p23");
@@ -284,11 +297,11 @@ static void prefix_push_down(void **state)
 	add_pfx(&r[2].src, "10.1.2.3/32");
 	compile_ok(r, 3, &c);
 	l1 = &c.rs->pfx[0][XT_SRC];
-	assert_int_equal(l1->bits[0x0a00], 1);
-	assert_int_equal(l1->bits[0x0aff], 1);
-	assert_int_equal(l1->bits[0x0b00], 0);
-	assert_true(l1_longer(l1, 0x0a01));
-	assert_false(l1_longer(l1, 0x0a02));
+	assert_int_equal(l1->s[0x0a00].bits, 1);
+	assert_int_equal(l1->s[0x0aff].bits, 1);
+	assert_int_equal(l1->s[0x0b00].bits, 0);
+	assert_int_equal(l1_longer(l1, 0x0a01), 1);	/* 10.1.0.0/22 */
+	assert_int_equal(l1_longer(l1, 0x0a02), 0);
 
 	assert_int_equal(c.nentries, 2);
 	e24 = find(&c, XT_SRC, "10.1.2.0/24");
