@@ -47,6 +47,12 @@ struct xt_verdict {
 	__u8 class_id;
 };
 
+/* The XDP stage's packet and verdict, in the map of that name (maps.h). */
+struct xt_cls_scratch {
+	struct xt_pkt p;
+	struct xt_verdict v;
+};
+
 /* Keep the first plen bits of a network-order word array (plen % 8 == 0). */
 static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)
 {
@@ -191,7 +197,14 @@ static __always_inline int pfx_chunk_read(const struct xt_ruleset *rs,
 	return !!(leaf & XT_PFX_LEAF_LONGER);
 }
 
-static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
+/*
+ * gen is the generation's word on the stack, the key ruleset_active()
+ * looked xt_rules up with: used as the xt_prefix key as it is, it needs
+ * no register across the probes' calls (0.45 ns a packet on average,
+ * docs/performance.md, "The classifier inlined").
+ */
+static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
+				       const __u32 *gen,
 				       __u32 v6, __u32 dir, const __u32 *addr)
 {
 	const struct xt_l1_slot *l1;
@@ -223,7 +236,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		/* The /24 level directly indexed (include/xdptag.h). */
 		__u32 a = bpf_ntohl(addr[0]);
 
-		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+		tab = bpf_map_lookup_elem(&xt_prefix, gen);
 		if (!tab)
 			return bits;
 		xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
@@ -250,7 +263,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 			/* /17-/32 directly indexed (include/xdptag.h). */
 			__u32 a = bpf_ntohl(addr[0]);
 
-			tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+			tab = bpf_map_lookup_elem(&xt_prefix, gen);
 			if (!tab)
 				return bits;
 			xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
@@ -266,7 +279,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 		/* From the first level not in a chunk: /24 or beyond /32. */
 		l = i;
 		q = (struct xt_pfx_query){
-			.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+			.gen = *gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
 		};
 
 		for (i = 0; i < XT_MAX_LEVELS; i++, l++) {
@@ -284,10 +297,10 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs, __u32 gen,
 	}
 	/* Filled only here: most addresses end above, without a probe. */
 	q = (struct xt_pfx_query){
-		.gen = gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
+		.gen = *gen, .seed = rs->pfx_seed, .mask = rs->pfx_mask,
 	};
 	if (!tab)
-		tab = bpf_map_lookup_elem(&xt_prefix, &gen);
+		tab = bpf_map_lookup_elem(&xt_prefix, gen);
 	if (!tab)
 		return bits;
 	for (; i < 2; i++) {	/* /24, /32 */
@@ -331,7 +344,8 @@ static __always_inline __u32 xt_lowest_bit(__u64 v)
  * tables come first so that most packets stop before the prefix probes.
  */
 static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
-					    __u32 gen, const struct xt_pkt *p)
+					    const __u32 *gen,
+					    const struct xt_pkt *p)
 {
 	/*
 	 * A truncated IP header leaves addresses, TTL and protocol unknown:
@@ -861,18 +875,18 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 /*
  * Classify a parsed packet into *v, counting rule hits in *hits (which
  * may be NULL).  Returns the drop threshold of the ruleset used (0: never
- * drop).  A global function on purpose: the verifier checks it once, with
- * *p unknown, instead of once per parser path, which would blow its budget.
+ * drop).  Inlined only where *p and *v are memory whose values the
+ * verifier does not track (the XDP stage's xt_cls_scratch entry), so that
+ * it is checked once whatever path reached it; others call xt_classify().
  */
-__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
-			   struct xt_hits *hits)
+static __always_inline int classify_packet(const struct xt_pkt *p,
+					   struct xt_verdict *v,
+					   struct xt_hits *hits)
 {
 	const struct xt_ruleset *rs;
 	__u32 gen = 0;
 	__u64 m;
 
-	if (!p || !v)
-		return 0;
 #if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* hits unused: keep it passed */
 	asm volatile("" : : "r"(hits));
 #endif
@@ -885,7 +899,7 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 	rs = ruleset_active(&gen);
 	if (!rs)
 		return 0;
-	m = classify_rules(rs, gen, p);
+	m = classify_rules(rs, &gen, p);
 	/*
 	 * An allowlist rule wins over everything: class 0, score 0, never
 	 * dropped, and the source's state is left alone.  The tag and the
@@ -905,6 +919,22 @@ __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
 		m = state_apply(rs, p, m);
 	classify_score(rs, m, v, hits);
 	return rs->drop_threshold;
+}
+
+/*
+ * classify_packet() as a global function: the verifier checks it once,
+ * with *p unknown, instead of once per parser path of its caller, which
+ * would blow its budget (6.18 gave up after 114 s with it inlined and *p
+ * on the stack).  The TC stage calls it; the XDP stage inlines
+ * classify_packet() on its scratch entry (docs/performance.md, "The
+ * classifier inlined") and calls this only in the cls-call bench variant.
+ */
+__noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
+			   struct xt_hits *hits)
+{
+	if (!p || !v)
+		return 0;
+	return classify_packet(p, v, hits);
 }
 
 /* Histogram counters for one classified packet. */

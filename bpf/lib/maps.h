@@ -140,6 +140,24 @@ struct {
 /* -------------------------------------------------- the XDP stage's --- */
 
 /*
+ * The packet being classified and its verdict (struct xt_cls_scratch,
+ * bpf/lib/classify.h), here rather than on the stack so that the verifier
+ * knows nothing of their values: every parser path then reaches the
+ * inlined classifier in the same state and it is checked once, where it
+ * had to be a global function, its call paid per packet
+ * (docs/performance.md, "The classifier inlined").  Per CPU, as
+ * xt_cap_scratch: one packet at a time runs on a CPU.  Not pinned.
+ * Written and read by: XDP, every packet it classifies.
+ */
+struct xt_cls_scratch;
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_cls_scratch);
+} xt_cls_scratch SEC(".maps");
+
+/*
  * Why the last packet got its verdict: per rule, which dimensions matched.
  * Written by: XDP, only when loaded with cfg_explain (replay and tests;
  *   production loads compile the store away).
