@@ -908,7 +908,10 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 
 /*
  * A copy of the loaded object sharing every map of .maps but the explain
- * record; its global data (the clock, the capture switch) is its own.
+ * record and the scratch entries; its global data (the clock, the capture
+ * switch) is its own.  The workers' threads are not bound to CPUs: on a
+ * preemptible kernel one copy's test run can be preempted on a CPU by the
+ * other's, and each must find its packet and verdict where it left them.
  */
 static struct xdptag *skel_twin(struct xdptag *first)
 {
@@ -922,7 +925,9 @@ static struct xdptag *skel_twin(struct xdptag *first)
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *twin;
 
-		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain)
+		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain ||
+		    map == skel->maps.xt_cls_scratch ||
+		    map == skel->maps.xt_cap_scratch)
 			continue;
 		twin = bpf_object__find_map_by_name(first->obj,
 						    bpf_map__name(map));
