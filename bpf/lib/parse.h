@@ -200,13 +200,19 @@ static __always_inline __u32 xt_eq8(__u32 x, __u32 y)
  * read-modify-write of p->features per header, a second test after the
  * loop and hop-by-hop in it (docs/performance.md, "The IPv6 frame").
  */
-#ifndef XT_BENCH_V6_EXT_OLD	/* bench variant: the chain as before */
+#ifdef XT_BENCH_V6_EXT_OLD	/* bench variant: the features in memory */
+#define xt_v6_feature(p, f, bit)	((p)->features |= (bit))
+#define xt_v6_features_done(p, f)	do { } while (0)
+#else
+#define xt_v6_feature(p, f, bit)	((f) |= (bit))
+#define xt_v6_features_done(p, f)	((p)->features = (f))
+#endif
 static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 					  struct xt_pkt *p, __u32 nh, __u32 f)
 {
 	int i = 0;
 
-#ifndef XT_BENCH_V6_HBH_LOOP	/* bench variant: hop-by-hop in the loop */
+#if !defined(XT_BENCH_V6_HBH_LOOP) && !defined(XT_BENCH_V6_EXT_OLD)
 	/*
 	 * Hop-by-hop options come first if at all (RFC 8200, 4.1), and are
 	 * the chain's usual header: taken before the loop, the length in
@@ -233,11 +239,14 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		__u32 is_ah, is_frag, units, hlen;
 
 		if (!ipv6_is_ext(nh)) {
-			p->features = f;
+#ifdef XT_BENCH_V6_EXT_OLD	/* bench variant: tested again below */
+			break;
+#endif
+			xt_v6_features_done(p, f);
 			p->ip_proto = nh;
 			return nh;
 		}
-		f |= XT_F_IPV6_EXT;
+		xt_v6_feature(p, f, XT_F_IPV6_EXT);
 		if ((void *)(h + 8) > c->end)
 			goto malformed;
 
@@ -255,9 +264,9 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			__u16 fo = ((__u16)h[2] << 8) | h[3];
 
 			if (fo & 0xfff9)
-				f |= XT_F_FRAGMENT;
+				xt_v6_feature(p, f, XT_F_FRAGMENT);
 			if (fo & 0xfff8) {
-				p->features = f;
+				xt_v6_features_done(p, f);
 				p->ip_proto = h[0];
 				return XT_PARSE_STOP;	/* no L4 header here */
 			}
@@ -270,59 +279,13 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 	p->ip_proto = nh;
 	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
 		goto malformed;
-	p->features = f;
+	xt_v6_features_done(p, f);
 	return nh;
 malformed:
-	p->features = f | XT_F_MALFORMED;
+	xt_v6_feature(p, f, XT_F_MALFORMED);
+	xt_v6_features_done(p, f);
 	return XT_PARSE_STOP;
 }
-#else
-static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
-					  struct xt_pkt *p, __u32 nh, __u32 f)
-{
-	int i;
-
-	for (i = 0; i < XT_MAX_EXTHDRS; i++) {
-		__u8 *h = c->pos;
-		__u32 is_ah, is_frag, units, hlen;
-
-		if (!ipv6_is_ext(nh))
-			break;
-		p->features |= XT_F_IPV6_EXT;
-		if ((void *)(h + 8) > c->end)
-			return xt_malformed(p);
-
-		is_ah = xt_eq8(nh, IPPROTO_AH);
-		is_frag = xt_eq8(nh, IPPROTO_FRAGMENT);
-		units = h[1] & (is_frag - 1);		/* 0 for a fragment */
-		hlen = 8 + units * (8 - 4 * is_ah);
-		/* At most 2048, a multiple of 4: the mask keeps every valid
-		 * length and gives the verifier its bound. */
-		xt_barrier_var(hlen);
-		hlen &= 0xffc;
-
-		if (is_frag) {
-			/* Offset in the top 13 bits, M in bit 0. */
-			__u16 fo = ((__u16)h[2] << 8) | h[3];
-
-			if (fo & 0xfff9)
-				p->features |= XT_F_FRAGMENT;
-			if (fo & 0xfff8) {
-				p->ip_proto = h[0];
-				return XT_PARSE_STOP;	/* no L4 header here */
-			}
-		}
-		nh = h[0];
-		if (c->pos + hlen > c->end)
-			return xt_malformed(p);
-		c->pos += hlen;
-	}
-	p->ip_proto = nh;
-	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
-		return xt_malformed(p);
-	return nh;
-}
-#endif
 
 /*
  * n 64-bit words from packet bytes at src (any alignment) into dst.  BPF
