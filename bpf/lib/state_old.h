@@ -6,7 +6,8 @@
  * bits below its destination, kept to be measured against the shipped
  * path in the same run (docs/performance.md, "The SYN's state path").
  * It reads a set's entries in the layout of then, which has the size of
- * struct xt_src_state_old; an object runs one path or the other, never both.
+ * struct xt_src_state and its times where it has them (state_find() and
+ * state_roll_at() serve both); an object runs one path or the other.
  */
 #ifndef XDPTAG_STATE_OLD_H
 #define XDPTAG_STATE_OLD_H
@@ -26,21 +27,9 @@ struct xt_src_state_old {
 };
 _Static_assert(sizeof(struct xt_src_state_old) == sizeof(struct xt_src_state),
 	       "st-old reads the entries of a set of today's size");
-
-/*
- * The earlier end of the two windows that start at rate_start and
- * fan_start; with no fan-out rule, the rate window's.
- */
-static __always_inline __u64 state_old_roll_at(const struct xt_state_cfg *cfg,
-					   const struct xt_src_state_old *st)
-{
-	__u64 rate_end = st->rate_start + XT_RATE_WINDOW_NS;
-	__u64 fan_end = st->fan_start + cfg->fan_window_ns;
-
-	if (!cfg->fan_window_ns || (__s64)(rate_end - fan_end) < 0)
-		return rate_end;
-	return fan_end;
-}
+_Static_assert(__builtin_offsetof(struct xt_src_state_old, roll_at) ==
+	       __builtin_offsetof(struct xt_src_state, roll_at),
+	       "state_find() and state_roll_at() set st-old's times");
 
 /*
  * Start new windows that are due (one compare while none is: roll_at);
@@ -97,87 +86,7 @@ static __always_inline void state_old_roll(const struct xt_state_cfg *cfg,
 		st->fan_start = now;
 		st->fan_memo = 0;	/* the sets are empty again */
 	}
-	st->roll_at = state_old_roll_at(cfg, st);
-}
-
-/*
- * The source's entry in its set, or a fresh one: a free way (never used,
- * or of another epoch) first, else the way seen least recently, which is
- * reset for the source.  So a source always gets an entry, and a busy
- * source leaves its set only after XT_STATE_WAYS sources new to the set
- * arrived since its last packet (docs/rules.md, "Per-source state").
- * Two CPUs that miss on one source together may each take a way: the
- * counts split until one way, no longer seen, is taken over.
- */
-static __always_inline struct xt_src_state_old *
-state_old_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
-	   __u32 idx, __u64 now)
-{
-	__u64 k0 = key->w[0], k1 = key->w[1];
-	__u64 epoch, oldest = ~0ULL;
-	struct xt_src_state_old *st;
-	struct xt_src_set *set;
-	int i, victim = 0;
-
-#ifdef XT_BENCH_STATE_NO_LOOKUP	/* bench variant: set 0, way 0, no probe */
-	idx = 0;
-	xt_barrier_var(idx);
-	set = bpf_map_lookup_elem(&xt_state, &idx);
-	if (!set)
-		return NULL;
-	set->last[0] = now;
-	return (struct xt_src_state_old *)&set->w[0];
-#endif
-	set = bpf_map_lookup_elem(&xt_state, &idx);
-	if (!set)
-		return NULL;
-	epoch = cfg->epoch;	/* read after the call: not kept on the stack */
-#ifndef XT_BENCH_STATE_WAY_LOOP	/* bench variant: way 0 in the loop */
-	/*
-	 * Way 0 on its own, with its own return: in the loop clang merges
-	 * the four hits into one block that computes the way's address from
-	 * its index; a source alone in its set, or the first to arrive,
-	 * finds itself with a store and a constant offset (st-way-loop:
-	 * 0.1-0.7 ns more a stateful packet; docs/performance.md, "The
-	 * fan-out memo, and the set's way 0").
-	 */
-	if (set->key[0].w[1] == k1 && set->key[0].w[0] == k0 &&
-	    set->epoch[0] == epoch) {
-		set->last[0] = now;
-		return (struct xt_src_state_old *)&set->w[0];
-	}
-	i = 1;
-#else
-	i = 0;
-#endif
-	for (; i < XT_STATE_WAYS; i++) {
-		if (set->key[i].w[1] == k1 && set->key[i].w[0] == k0 &&
-		    set->epoch[i] == epoch) {
-			set->last[i] = now;
-			return (struct xt_src_state_old *)&set->w[i];
-		}
-	}
-	for (i = 0; i < XT_STATE_WAYS; i++) {
-		if (set->epoch[i] != epoch) {	/* free: taken first */
-			victim = i;
-			break;
-		}
-		if (set->last[i] < oldest) {
-			oldest = set->last[i];
-			victim = i;
-		}
-	}
-	victim &= XT_STATE_WAYS - 1;
-	set->key[victim] = *key;
-	set->epoch[victim] = epoch;
-	set->last[victim] = now;
-	st = (struct xt_src_state_old *)&set->w[victim];
-	__builtin_memset(st->s, 0, sizeof(st->s));
-	st->fan_memo = 0;
-	st->rate_start = now;
-	st->fan_start = now;
-	st->roll_at = state_old_roll_at(cfg, st);
-	return st;
+	st->roll_at = state_roll_at(cfg, (struct xt_src_state *)st);
 }
 
 /*
@@ -185,7 +94,7 @@ state_old_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
  * stateless conditions held): count the packet in each of their slots,
  * then keep a rule only if its count has reached its limit, in this window
  * or the one before.  One inlined table lookup per packet, no helper call
- * but the clock.  The table always gives an entry (state_old_find()); if its
+ * but the clock.  The table always gives an entry (state_find()); if its
  * lookup fails (it cannot: user space sized the table to cfg->sets), the
  * stateful rules do not match: the packet is never dropped for it.  Both
  * generations share the table: entries carry their epoch.
@@ -201,8 +110,9 @@ static __always_inline __u64 state_old_apply(const struct xt_ruleset *rs,
 
 	now = state_now(cfg);
 	state_key(cfg, p, &key);
-	st = state_old_find(cfg, &key, xt_src_set_of(&key, cfg->table_seed,
-						 cfg->sets), now);
+	st = (struct xt_src_state_old *)
+		state_find(cfg, &key, xt_src_set_of(&key, cfg->table_seed,
+						    cfg->sets), now);
 	if (!st)
 		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_COUNT	/* bench variant: lookup, no counting */
@@ -274,12 +184,8 @@ static __always_inline __u64 state_old_apply(const struct xt_ruleset *rs,
 		 * changes nothing (prev only needs to reach the limit).
 		 * 0.8-1.3 ns less for a flood in progress.
 		 */
-		if (s->cur >= limit) {
-#ifdef XT_BENCH_STATE_HELD_OUT	/* bench variant: held rules leave m */
-			m &= ~bit;
-#endif
+		if (s->cur >= limit)
 			continue;
-		}
 #endif
 #ifndef XT_BENCH_STATE_NO_MEMO
 		/*
