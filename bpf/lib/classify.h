@@ -215,7 +215,11 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 	void *tab;
 	int i;
 
-	/* 6.1's verifier takes a byte swap's result as unbounded. */
+	/*
+	 * 6.1's verifier takes a byte swap's result as unbounded: the masks
+	 * below (the /16's slot, the chunks' entries) must stay, and read
+	 * this one swap.
+	 */
 	xt_barrier_var(top32);
 	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
 	l1 = &rs->pfx[v6 & 1][dir & 1].s[top];
@@ -235,16 +239,13 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 #ifndef XT_BENCH_PFX_HASH24	/* bench variant: the /24 level hashed */
 	if (!v6 && rs->v4_chunked) {
 		/* The /24 level directly indexed (include/xdptag.h). */
-		__u32 a = bpf_ntohl(addr[0]);
-
 		tab = bpf_map_lookup_elem(&xt_prefix, gen);
 		if (!tab)
 			return bits;
-		xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
-		a = (a >> 8) & 0xff;
 		if (!pfx_chunk_read(rs, tab, rs->v4_chunk_base[dir & 1] +
 				    XT_PFX_CHUNK_ELEMS *
-				    rs->v4_chunk[dir & 1][top], a, &bits))
+				    rs->v4_chunk[dir & 1][top],
+				    (top32 >> 8) & 0xff, &bits))
 			return bits;
 		i = rs->v4_nlevels > 1;		/* /32, the last level */
 	}
@@ -262,17 +263,13 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 #ifndef XT_BENCH_PFX_HASH6	/* bench variant: IPv6's /17-/32 hashed */
 		if (rs->v6_chunk[dir & 1][top]) {
 			/* /17-/32 directly indexed (include/xdptag.h). */
-			__u32 a = bpf_ntohl(addr[0]);
-
 			tab = bpf_map_lookup_elem(&xt_prefix, gen);
 			if (!tab)
 				return bits;
-			xt_barrier_var(a);	/* 6.1: a byte swap is unbounded */
-			a &= 0xffff;
 			if (!pfx_chunk_read(rs, tab, rs->v6_chunk_base +
 					    XT_PFX_V6_CHUNK_ELEMS *
 					    (rs->v6_chunk[dir & 1][top] - 1),
-					    a, &bits))
+					    top32 & 0xffff, &bits))
 				return bits;
 			i = rs->v6_first_long;
 		}

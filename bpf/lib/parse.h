@@ -195,58 +195,25 @@ static __always_inline __u32 xt_eq8(__u32 x, __u32 y)
  *
  * f is the packet's features so far, kept in a register and stored once
  * on each way out, and the chain ends where its first upper-layer header
- * is found, tested once; with hop-by-hop taken before the loop, 0.9-2.2
- * ns of the bench's IPv6 frame in seven figures of eight against a
- * read-modify-write of p->features per header, a second test after the
- * loop and hop-by-hop in it (docs/performance.md, "The IPv6 frame").
+ * is found, tested once, where p->features was read and written at each
+ * header and the end tested again after the loop (docs/performance.md,
+ * "The IPv6 frame").
  */
-#ifdef XT_BENCH_V6_EXT_OLD	/* bench variant: the features in memory */
-#define xt_v6_feature(p, f, bit)	((p)->features |= (bit))
-#define xt_v6_features_done(p, f)	do { } while (0)
-#else
-#define xt_v6_feature(p, f, bit)	((f) |= (bit))
-#define xt_v6_features_done(p, f)	((p)->features = (f))
-#endif
 static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 					  struct xt_pkt *p, __u32 nh, __u32 f)
 {
-	int i = 0;
+	int i;
 
-#if !defined(XT_BENCH_V6_HBH_LOOP) && !defined(XT_BENCH_V6_EXT_OLD)
-	/*
-	 * Hop-by-hop options come first if at all (RFC 8200, 4.1), and are
-	 * the chain's usual header: taken before the loop, the length in
-	 * 8-byte units without the loop's arithmetic for every kind.  It
-	 * counts as the chain's first header.
-	 */
-	if (nh == IPPROTO_HOPOPTS) {
-		__u8 *h = c->pos;
-		__u32 hlen;
-
-		f |= XT_F_IPV6_EXT;
-		if ((void *)(h + 8) > c->end)
-			goto malformed;
-		hlen = ((__u32)h[1] + 1) * 8;	/* at most 2048 */
-		nh = h[0];
-		if (c->pos + hlen > c->end)
-			goto malformed;
-		c->pos += hlen;
-		i = 1;
-	}
-#endif
-	for (; i < XT_MAX_EXTHDRS; i++) {
+	for (i = 0; i < XT_MAX_EXTHDRS; i++) {
 		__u8 *h = c->pos;
 		__u32 is_ah, is_frag, units, hlen;
 
 		if (!ipv6_is_ext(nh)) {
-#ifdef XT_BENCH_V6_EXT_OLD	/* bench variant: tested again below */
-			break;
-#endif
-			xt_v6_features_done(p, f);
+			p->features = f;
 			p->ip_proto = nh;
 			return nh;
 		}
-		xt_v6_feature(p, f, XT_F_IPV6_EXT);
+		f |= XT_F_IPV6_EXT;
 		if ((void *)(h + 8) > c->end)
 			goto malformed;
 
@@ -264,9 +231,9 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			__u16 fo = ((__u16)h[2] << 8) | h[3];
 
 			if (fo & 0xfff9)
-				xt_v6_feature(p, f, XT_F_FRAGMENT);
+				f |= XT_F_FRAGMENT;
 			if (fo & 0xfff8) {
-				xt_v6_features_done(p, f);
+				p->features = f;
 				p->ip_proto = h[0];
 				return XT_PARSE_STOP;	/* no L4 header here */
 			}
@@ -279,11 +246,10 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 	p->ip_proto = nh;
 	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
 		goto malformed;
-	xt_v6_features_done(p, f);
+	p->features = f;
 	return nh;
 malformed:
-	xt_v6_feature(p, f, XT_F_MALFORMED);
-	xt_v6_features_done(p, f);
+	p->features = f | XT_F_MALFORMED;
 	return XT_PARSE_STOP;
 }
 
@@ -313,9 +279,6 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	int i;
 #endif
 
-#ifdef XT_BENCH_V6_EXT_OLD	/* bench variant: features in memory */
-	p->features = f;
-#endif
 	if ((void *)(ip6 + 1) > c->end || ip6->version != 6) {
 		p->features = f | XT_F_MALFORMED;
 		return XT_PARSE_STOP;
@@ -324,7 +287,7 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	p->l3_ok = 1;
 	p->ttl = ip6->hop_limit;
 	nh = ip6->nexthdr;
-	p->ip_proto = nh;
+	p->ip_proto = nh;	/* what a malformed chain leaves */
 	p->l4 = XT_L4_OTHER;
 	/*
 	 * As four words: half the loads and stores, and the land test in
@@ -353,9 +316,6 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 		f |= XT_F_LAND;
 #endif
 	c->pos = ip6 + 1;
-#ifdef XT_BENCH_V6_EXT_OLD
-	p->features = f;
-#endif
 	return parse_ipv6_ext(c, p, nh, f);
 }
 

@@ -81,12 +81,6 @@
  *			score loop too, as before "The fixed cost per packet"
  *   XT_BENCH_PARSE_FIELDS	(parse.h) addresses copied and compared field
  *			by field
- *   XT_BENCH_V6_EXT_OLD	(parse.h) the IPv6 features read and written in
- *			the packet struct at each header, the chain's end
- *			tested again after the loop (and hop-by-hop in
- *			the loop)
- *   XT_BENCH_V6_HBH_LOOP	(parse.h) hop-by-hop options in the extension
- *			loop with the other kinds, not taken before it
  *   XT_BENCH_NO_CAPTURE	no capture check
  *   XT_BENCH_CAP_LOOKUP	(maps.h, capture.h) the capture switch in a map
  *			of .maps, looked up per packet, as before "The

@@ -5,6 +5,7 @@
  * explain record says the parser saw.  One wildcard rule is loaded so that
  * the tag also proves the classifier ran on every path (rules = 1).
  */
+#include <sched.h>	/* sched_setaffinity(), sched_getcpu(): _GNU_SOURCE from the Makefile */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -259,6 +260,45 @@ static void arp(void **state)
 	pkt_u16(&p, 1);
 	pkt_zero(&p, 20);
 	run_check(&p, &w);
+}
+
+/*
+ * The parser writes into one per-CPU scratch entry that every packet
+ * reuses (xt_cls_scratch): an ARP frame, which sets none of the IP,
+ * port, flag, TTL, ICMP and VLAN fields, must not carry over those of
+ * the VLAN TCP and ICMP frames run just before it on the same CPU (the
+ * test pins itself to one, so that all three share the entry).
+ */
+static void no_stale_fields(void **state)
+{
+	cpu_set_t was, one;
+	struct want tcp = { .features = XT_F_VLAN | XT_F_IPV4 | XT_F_TCP,
+			    .ip_proto = 6, .tcp_flags = 0x02, .vlan_id = 7,
+			    .vlans = 1, .l4 = XT_L4_TCP, .eth_proto = 0x0800,
+			    .sport = 4321, .dport = 22, .ttl = 33 };
+	struct want icmp = { .features = XT_F_VLAN | XT_F_IPV4 | XT_F_ICMP,
+			     .ip_proto = 1, .vlan_id = 7, .vlans = 1,
+			     .l4 = XT_L4_ICMP, .eth_proto = 0x0800, .ttl = 33,
+			     .icmp_type = 8, .icmp_code = 4 };
+	struct pkt p = { 0 };
+
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	pkt_eth(&p, 0x8100);
+	pkt_vlan(&p, 7, 0x0800);
+	pkt_ipv4(&p, 5, 6, 33, 0, A_SRC, A_DST, 20);
+	pkt_tcp(&p, 4321, 22, 0x02, 5);
+	run_check(&p, &tcp);
+	p = (struct pkt){ 0 };
+	pkt_eth(&p, 0x8100);
+	pkt_vlan(&p, 7, 0x0800);
+	pkt_ipv4(&p, 5, 1, 33, 0, A_SRC, A_DST, 8);
+	pkt_icmp(&p, 8, 4);
+	run_check(&p, &icmp);
+	arp(state);
+	sched_setaffinity(0, sizeof(was), &was);
 }
 
 static void truncated_eth(void **state)
@@ -539,6 +579,7 @@ int main(void)
 		cmocka_unit_test(vlan_qinq_88a8),
 		cmocka_unit_test(vlan_qinq_9100),
 		cmocka_unit_test(arp),
+		cmocka_unit_test(no_stale_fields),
 		cmocka_unit_test(truncated_eth),
 		cmocka_unit_test(truncated_ipv4),
 		cmocka_unit_test(ipv4_ihl_below_5),
