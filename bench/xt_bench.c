@@ -385,6 +385,17 @@ static double run_ns(int fd, const void *data, __u32 len, int repeat, int xdp)
 	return (t1 - t0) / repeat;
 }
 
+/* The test-run tiers run every program on CPU 0, so that rows compare. */
+static void pin_cpu0(void)
+{
+	cpu_set_t cpu;
+
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu))
+		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -576,12 +587,8 @@ static int cmd_prog(int argc, char **argv)
 	struct xdptag_tc *tcs;
 	struct pkt mix[NPKT], bp;
 	int fnx, fnt, ftc, i, k, r;
-	cpu_set_t cpu;
 
-	CPU_ZERO(&cpu);
-	CPU_SET(0, &cpu);
-	if (sched_setaffinity(0, sizeof(cpu), &cpu))
-		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pin_cpu0();
 
 	xt = calloc(rounds * NPKT, sizeof(double));
 	nx = calloc(rounds * NPKT, sizeof(double));
@@ -986,6 +993,56 @@ static double paired_ns(const double *t, int rounds, int n, int k, int base,
 }
 
 /*
+ * Run every (row, frame) pair of fd once per round, rounds times, on the
+ * mix: returns the ns per packet, rounds x n runs (n = nrows * NPKT),
+ * row-major by row then frame.  A stride prime to n visits every run
+ * once, neighbours apart, in a different order each round, so that drift
+ * hits every row alike.
+ */
+static double *mix_rounds(const int *fd, int nrows, const struct pkt *mix,
+			  int rounds, int repeat, int xdp, const char *tier)
+{
+	int n = nrows * NPKT, stride, r, j;
+	double *t = calloc((size_t)rounds * n, sizeof(double));
+
+	if (!t) {
+		pr_err("out of memory");
+		exit(1);
+	}
+	for (stride = 7; gcd(stride, n) != 1; stride++)
+		;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < n; j++) {
+			int v = (j * stride + r * 13) % n;
+			const struct pkt *p = &mix[v % NPKT];
+
+			t[(size_t)r * n + v] = run_ns(fd[v / NPKT], p->b,
+						      p->len, repeat, xdp);
+		}
+		fprintf(stderr, "# %s round %d/%d\n", tier, r + 1, rounds);
+	}
+	return t;
+}
+
+/*
+ * Row k's ns on frame i (NPKT: the mix, the mean of the six) in each
+ * round of t (mix_rounds()), into out[rounds].
+ */
+static void frame_ns(const double *t, int rounds, int n, int k, int i,
+		     double *out)
+{
+	int lo = i < NPKT ? i : 0, hi = i < NPKT ? i + 1 : NPKT, r, j;
+
+	for (r = 0; r < rounds; r++) {
+		const double *row = t + (size_t)r * n;
+
+		out[r] = 0;
+		for (j = lo; j < hi; j++)
+			out[r] += row[k * NPKT + j] / (hi - lo);
+	}
+}
+
+/*
  * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
  * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
  * CPU 0; per frame and for the mix, the median ns and the per-round ratios
@@ -997,15 +1054,11 @@ static int cmd_peer(int argc, char **argv)
 	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
 	struct peer_row rows[PEER_MAXROWS];
 	int peer_of[PEER_SETS] = { 0 };
-	int nrows, i, k, r, j, n, stride, vstateless;
+	int nrows, i, k, r, n, vstateless, fds[PEER_MAXROWS];
 	struct pkt mix[NPKT];
 	double *t;
-	cpu_set_t cpu;
 
-	CPU_ZERO(&cpu);
-	CPU_SET(0, &cpu);
-	if (sched_setaffinity(0, sizeof(cpu), &cpu))
-		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pin_cpu0();
 	pkt_mix(mix);
 	nrows = peer_rows(rows);
 	for (k = 0; k < nrows; k++) {
@@ -1051,22 +1104,9 @@ static int cmd_peer(int argc, char **argv)
 	}
 
 	n = nrows * NPKT;
-	t = calloc((size_t)rounds * n, sizeof(double));
-	/* A stride prime to n visits every run once, neighbours apart. */
-	for (stride = 7; gcd(stride, n) != 1; stride++)
-		;
-	for (r = 0; r < rounds; r++) {
-		/* A different order each round: drift hits every row alike. */
-		for (j = 0; j < n; j++) {
-			int v = (j * stride + r * 13) % n;
-
-			k = v / NPKT;
-			i = v % NPKT;
-			t[(size_t)r * n + v] = run_ns(rows[k].fd, mix[i].b,
-						      mix[i].len, repeat, 1);
-		}
-		fprintf(stderr, "# peer round %d/%d\n", r + 1, rounds);
-	}
+	for (k = 0; k < nrows; k++)
+		fds[k] = rows[k].fd;
+	t = mix_rounds(fds, nrows, mix, rounds, repeat, 1, "peer");
 
 	/* Frame NPKT is the mix: the mean of the six, per round. */
 	for (k = 0; k < nrows; k++) {
@@ -1074,24 +1114,15 @@ static int cmd_peer(int argc, char **argv)
 
 		for (i = 0; i <= NPKT; i++) {
 			double x[rounds], nul[rounds], vp[rounds], vn[rounds];
-			double add[rounds];
+			double add[rounds], pe[rounds];
 
+			frame_ns(t, rounds, n, k, i, x);
+			frame_ns(t, rounds, n, 0, i, nul);	/* null: row 0 */
+			frame_ns(t, rounds, n, pk, i, pe);
 			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n;
-				double a = 0, z = 0, pe = 0;
-				int lo = i < NPKT ? i : 0;
-				int hi = i < NPKT ? i + 1 : NPKT;
-
-				for (j = lo; j < hi; j++) {
-					a += row[k * NPKT + j] / (hi - lo);
-					z += row[j] / (hi - lo);	/* null: row 0 */
-					pe += row[pk * NPKT + j] / (hi - lo);
-				}
-				x[r] = a;
-				nul[r] = z;
-				vp[r] = a / pe;
-				vn[r] = a / z;
-				add[r] = a - z;
+				vp[r] = x[r] / pe[r];
+				vn[r] = x[r] / nul[r];
+				add[r] = x[r] - nul[r];
 			}
 			printf("peer %-22s %-14s ns %6.2f null %6.2f vs-peer %5.2f"
 			       " vs-null %5.2f added %6.2f\n", rows[k].name,
@@ -1338,15 +1369,11 @@ static int cmd_tc(int argc, char **argv)
 	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
 	struct tc_row rows[TC_MAXROWS];
 	__u32 mark[NPKT];
-	int nrows, i, k, r, j, n, stride;
+	int nrows, i, k, r, n, fds[TC_MAXROWS];
 	struct pkt mix[NPKT];
 	double *t;
-	cpu_set_t cpu;
 
-	CPU_ZERO(&cpu);
-	CPU_SET(0, &cpu);
-	if (sched_setaffinity(0, sizeof(cpu), &cpu))
-		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pin_cpu0();
 	pkt_mix(mix);
 	nrows = tc_rows(rows);
 	for (i = 0; i < NPKT; i++)
@@ -1361,38 +1388,19 @@ static int cmd_tc(int argc, char **argv)
 	}
 
 	n = nrows * NPKT;
-	t = calloc((size_t)rounds * n, sizeof(double));
-	for (stride = 7; gcd(stride, n) != 1; stride++)
-		;
-	for (r = 0; r < rounds; r++) {
-		for (j = 0; j < n; j++) {
-			int v = (j * stride + r * 13) % n;
-
-			k = v / NPKT;
-			i = v % NPKT;
-			t[(size_t)r * n + v] = run_ns(rows[k].fd, mix[i].b,
-						      mix[i].len, repeat, 0);
-		}
-		fprintf(stderr, "# tc round %d/%d\n", r + 1, rounds);
-	}
+	for (k = 0; k < nrows; k++)
+		fds[k] = rows[k].fd;
+	t = mix_rounds(fds, nrows, mix, rounds, repeat, 0, "tc");
 
 	/* Frame NPKT is the mix: the mean of the six, per round. */
 	for (k = 0; k < nrows; k++)
 		for (i = 0; i <= NPKT; i++) {
 			double x[rounds], nul[rounds], vn[rounds];
-			int lo = i < NPKT ? i : 0, hi = i < NPKT ? i + 1 : NPKT;
 
-			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n, a = 0, z = 0;
-
-				for (j = lo; j < hi; j++) {
-					a += row[k * NPKT + j] / (hi - lo);
-					z += row[j] / (hi - lo);	/* null: row 0 */
-				}
-				x[r] = a;
-				nul[r] = z;
-				vn[r] = a / z;
-			}
+			frame_ns(t, rounds, n, k, i, x);
+			frame_ns(t, rounds, n, 0, i, nul);	/* null: row 0 */
+			for (r = 0; r < rounds; r++)
+				vn[r] = x[r] / nul[r];
 			printf("tc %-22s %-14s ns %6.2f null %6.2f vs-null %5.2f\n",
 			       rows[k].name, i < NPKT ? mix_names[i] : "mix",
 			       median(x, rounds), median(nul, rounds),
