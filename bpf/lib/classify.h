@@ -924,7 +924,7 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
  * xt_cls_scratch entry, zeroed for the parser, whose values the verifier
  * does not track, so it checks the classifier once, not once per parser
  * path.
- * 1-3 ns a packet less than calling it as a global function with *p and
+ * 1-4 ns a packet less than calling it as a global function with *p and
  * *v on the stack: no call, no return through the CPU's return thunk, no
  * register saves, no arguments (docs/performance.md, "The classifier
  * inlined", "The TC stage's classifier inlined").
