@@ -307,9 +307,21 @@ BENCH_VARIANT_FLAGS_cpu-v1 := -mcpu=v1
 BENCH_VARIANTS := $(sort $(patsubst BENCH_VARIANT_FLAGS_%,%,\
 		    $(filter BENCH_VARIANT_FLAGS_%,$(.VARIABLES))))
 BENCH_BPF  += $(patsubst %,$(BUILD)/bench/bpf/xdptag-%.bpf.o,$(BENCH_VARIANTS))
+# The variants of the table above that the TC stage has too
+# (bpf/tc/xdptag_tc.bpf.c), built from its source with the same flags:
+# xt_bench measures them in its tc tier, in the tc bridge mode.
+BENCH_TC_VARIANTS := cls-call
+BENCH_BPF  += $(patsubst %,$(BUILD)/bench/bpf/xdptag_tc-%.bpf.o,\
+		$(BENCH_TC_VARIANTS))
 
 # Before the generic rule: make takes the first pattern that matches.
 $(BUILD)/bench/bpf/xdptag-%.bpf.o: bpf/xdp/xdptag.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_VARIANT_FLAGS_$*) -MF $(@:.o=.d) \
+		-c $< -o $@
+
+$(BUILD)/bench/bpf/xdptag_tc-%.bpf.o: bpf/tc/xdptag_tc.bpf.c
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_VARIANT_FLAGS_$*) -MF $(@:.o=.d) \
@@ -329,7 +341,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 		$< $(LIB) $(LDLIBS) -o $@
 
 bench: all $(BENCH_BPF) $(BENCH_BINS)
-	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" bench/run.sh
+	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" \
+		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" bench/run.sh
 
 # Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from

@@ -18,7 +18,9 @@
 #                                       100,000-entry rows
 #   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
 #                                       xdptag with too (one row each)
-#   ONLY=peer|prog|dispatcher|veth      one part only
+#   XT_TC_VARIANTS="cls-call"           the TC stage's variant builds the tc
+#                                       tier measures too (make bench: all)
+#   ONLY=peer|prog|tc|dispatcher|veth   one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only
 #   RX_STACK=rst|noroute|otherhost      what the receiving host does with
@@ -54,7 +56,8 @@ die() { echo "Error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
-rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/dispatcher.txt "$OUT"/veth.txt \
+rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/tc.txt "$OUT"/dispatcher.txt \
+	"$OUT"/veth.txt \
 	"$OUT"/replay.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
@@ -82,6 +85,16 @@ if [ -z "$ONLY" ] || [ "$ONLY" = prog ]; then
 	     "$PROG_REPEAT)"
 	"$XB" prog "$PROG_ROUNDS" "$PROG_REPEAT" >"$OUT/prog.txt" ||
 		die "prog bench failed"
+fi
+
+# -------------------------------------------------------------------- tc --
+# The TC stage classifying (the tc bridge mode), beside a null TC program
+# and its meta mode, with the peer tier's rounds and repeat.
+if [ -z "$ONLY" ] || [ "$ONLY" = tc ]; then
+	echo "== per-packet cost of the TC stage classifying (BPF_PROG_TEST_RUN," \
+	     "$PEER_ROUNDS rounds x $PEER_REPEAT; variants: ${XT_TC_VARIANTS:-none})"
+	XT_TC_VARIANTS=${XT_TC_VARIANTS:-} "$XB" tc "$PEER_ROUNDS" \
+		"$PEER_REPEAT" >"$OUT/tc.txt" || die "tc bench failed"
 fi
 
 # ------------------------------------------------------------ dispatcher --

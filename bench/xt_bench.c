@@ -11,6 +11,11 @@
  *	xdp-filter: the mix through null, xdp-filter, xdptag and xdptag's
  *	variant builds (named in XT_VARIANTS), with small tables and with
  *	100,000 entries, and xdptag with the rules files in XT_PEER_RULES
+ *   xt_bench tc [ROUNDS [REPEAT]]
+ *	per-packet cost in BPF_PROG_TEST_RUN of the TC stage classifying (the
+ *	tc bridge mode, the default rules): the mix through a null TC
+ *	program, the TC stage in the meta mode, in the tc mode, and its
+ *	variant builds (named in XT_TC_VARIANTS) in the tc mode
  *   xt_bench attach IFNAME MODE [RULES PREFIXES]
  *	attach a receiver in this netns (MODE none|null|nulldrop|xdptag|
  *	xdponly|xdpnulltc|drop, native XDP; MODE:generic for generic XDP),
@@ -60,6 +65,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
+#include <bpf/btf.h>
 #include "xdptag_tc.skel.h"
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
@@ -379,6 +385,17 @@ static double run_ns(int fd, const void *data, __u32 len, int repeat, int xdp)
 	return (t1 - t0) / repeat;
 }
 
+/* The test-run tiers run every program on CPU 0, so that rows compare. */
+static void pin_cpu0(void)
+{
+	cpu_set_t cpu;
+
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu))
+		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -570,12 +587,8 @@ static int cmd_prog(int argc, char **argv)
 	struct xdptag_tc *tcs;
 	struct pkt mix[NPKT], bp;
 	int fnx, fnt, ftc, i, k, r;
-	cpu_set_t cpu;
 
-	CPU_ZERO(&cpu);
-	CPU_SET(0, &cpu);
-	if (sched_setaffinity(0, sizeof(cpu), &cpu))
-		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pin_cpu0();
 
 	xt = calloc(rounds * NPKT, sizeof(double));
 	nx = calloc(rounds * NPKT, sizeof(double));
@@ -980,6 +993,56 @@ static double paired_ns(const double *t, int rounds, int n, int k, int base,
 }
 
 /*
+ * Run every (row, frame) pair of fd once per round, rounds times, on the
+ * mix: returns the ns per packet, rounds x n runs (n = nrows * NPKT),
+ * row-major by row then frame.  A stride prime to n visits every run
+ * once, neighbours apart, in a different order each round, so that drift
+ * hits every row alike.
+ */
+static double *mix_rounds(const int *fd, int nrows, const struct pkt *mix,
+			  int rounds, int repeat, int xdp, const char *tier)
+{
+	int n = nrows * NPKT, stride, r, j;
+	double *t = calloc((size_t)rounds * n, sizeof(double));
+
+	if (!t) {
+		pr_err("out of memory");
+		exit(1);
+	}
+	for (stride = 7; gcd(stride, n) != 1; stride++)
+		;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < n; j++) {
+			int v = (j * stride + r * 13) % n;
+			const struct pkt *p = &mix[v % NPKT];
+
+			t[(size_t)r * n + v] = run_ns(fd[v / NPKT], p->b,
+						      p->len, repeat, xdp);
+		}
+		fprintf(stderr, "# %s round %d/%d\n", tier, r + 1, rounds);
+	}
+	return t;
+}
+
+/*
+ * Row k's ns on frame i (NPKT: the mix, the mean of the six) in each
+ * round of t (mix_rounds()), into out[rounds].
+ */
+static void frame_ns(const double *t, int rounds, int n, int k, int i,
+		     double *out)
+{
+	int lo = i < NPKT ? i : 0, hi = i < NPKT ? i + 1 : NPKT, r, j;
+
+	for (r = 0; r < rounds; r++) {
+		const double *row = t + (size_t)r * n;
+
+		out[r] = 0;
+		for (j = lo; j < hi; j++)
+			out[r] += row[k * NPKT + j] / (hi - lo);
+	}
+}
+
+/*
  * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
  * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
  * CPU 0; per frame and for the mix, the median ns and the per-round ratios
@@ -991,15 +1054,11 @@ static int cmd_peer(int argc, char **argv)
 	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
 	struct peer_row rows[PEER_MAXROWS];
 	int peer_of[PEER_SETS] = { 0 };
-	int nrows, i, k, r, j, n, stride, vstateless;
+	int nrows, i, k, r, n, vstateless, fds[PEER_MAXROWS];
 	struct pkt mix[NPKT];
 	double *t;
-	cpu_set_t cpu;
 
-	CPU_ZERO(&cpu);
-	CPU_SET(0, &cpu);
-	if (sched_setaffinity(0, sizeof(cpu), &cpu))
-		pr_warn("cannot pin to CPU 0: %s", strerror(errno));
+	pin_cpu0();
 	pkt_mix(mix);
 	nrows = peer_rows(rows);
 	for (k = 0; k < nrows; k++) {
@@ -1045,22 +1104,9 @@ static int cmd_peer(int argc, char **argv)
 	}
 
 	n = nrows * NPKT;
-	t = calloc((size_t)rounds * n, sizeof(double));
-	/* A stride prime to n visits every run once, neighbours apart. */
-	for (stride = 7; gcd(stride, n) != 1; stride++)
-		;
-	for (r = 0; r < rounds; r++) {
-		/* A different order each round: drift hits every row alike. */
-		for (j = 0; j < n; j++) {
-			int v = (j * stride + r * 13) % n;
-
-			k = v / NPKT;
-			i = v % NPKT;
-			t[(size_t)r * n + v] = run_ns(rows[k].fd, mix[i].b,
-						      mix[i].len, repeat, 1);
-		}
-		fprintf(stderr, "# peer round %d/%d\n", r + 1, rounds);
-	}
+	for (k = 0; k < nrows; k++)
+		fds[k] = rows[k].fd;
+	t = mix_rounds(fds, nrows, mix, rounds, repeat, 1, "peer");
 
 	/* Frame NPKT is the mix: the mean of the six, per round. */
 	for (k = 0; k < nrows; k++) {
@@ -1068,24 +1114,15 @@ static int cmd_peer(int argc, char **argv)
 
 		for (i = 0; i <= NPKT; i++) {
 			double x[rounds], nul[rounds], vp[rounds], vn[rounds];
-			double add[rounds];
+			double add[rounds], pe[rounds];
 
+			frame_ns(t, rounds, n, k, i, x);
+			frame_ns(t, rounds, n, 0, i, nul);	/* null: row 0 */
+			frame_ns(t, rounds, n, pk, i, pe);
 			for (r = 0; r < rounds; r++) {
-				double *row = t + (size_t)r * n;
-				double a = 0, z = 0, pe = 0;
-				int lo = i < NPKT ? i : 0;
-				int hi = i < NPKT ? i + 1 : NPKT;
-
-				for (j = lo; j < hi; j++) {
-					a += row[k * NPKT + j] / (hi - lo);
-					z += row[j] / (hi - lo);	/* null: row 0 */
-					pe += row[pk * NPKT + j] / (hi - lo);
-				}
-				x[r] = a;
-				nul[r] = z;
-				vp[r] = a / pe;
-				vn[r] = a / z;
-				add[r] = a - z;
+				vp[r] = x[r] / pe[r];
+				vn[r] = x[r] / nul[r];
+				add[r] = x[r] - nul[r];
 			}
 			printf("peer %-22s %-14s ns %6.2f null %6.2f vs-peer %5.2f"
 			       " vs-null %5.2f added %6.2f\n", rows[k].name,
@@ -1144,6 +1181,239 @@ static int cmd_peer(int argc, char **argv)
 			xdptag__destroy(rows[k].skel);
 		bpf_object__close(rows[k].obj);
 	}
+	free(t);
+	return 0;
+}
+
+/* --------------------------------------------------------------- tc --- */
+
+/*
+ * Set a 4-byte rodata variable of an opened object, found by name in its
+ * BTF (a variant build opened from its file has no skeleton to do it).
+ */
+static int rodata_set_u32(struct bpf_object *o, const char *var, __u32 val)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o, ".rodata");
+	struct btf *btf = bpf_object__btf(o);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	const void *init = NULL;
+	size_t size = 0;
+	int id, i, err;
+	char *data;
+
+	if (m)
+		init = bpf_map__initial_value(m, &size);
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!init || id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *t = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
+			continue;
+		if (vs->size != sizeof(val) || vs->offset + sizeof(val) > size)
+			return -EINVAL;
+		data = malloc(size);
+		if (!data)
+			return -ENOMEM;
+		memcpy(data, init, size);
+		memcpy(data + vs->offset, &val, sizeof(val));
+		err = bpf_map__set_initial_value(m, data, size);
+		free(data);
+		return err;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The tc tier's programs: a null TC program; the TC stage in the meta
+ * bridge mode (no tag in a test run: counted, left alone); the TC stage
+ * in the tc bridge mode (parsed, classified, marked: what a driver
+ * without metadata gets), shipped and each build in XT_TC_VARIANTS.
+ */
+struct tc_row {
+	char name[48];
+	char path[512];
+	__u32 bridge;		/* enum xt_bridge; the null row: unused */
+	int fd;
+	struct bpf_object *obj;
+};
+
+#define TC_MAXROWS	12
+
+/* The verifier's summary of the load: its "processed" line. */
+static char tc_vlog[1 << 16];
+
+static void tc_row_load(struct tc_row *w)
+{
+	struct xt_rule_maps m;
+	struct bench_rules b;
+	struct bpf_program *p;
+	char *line;
+
+	w->obj = bpf_object__open_file(w->path, NULL);
+	if (!w->obj || rodata_set_u32(w->obj, "cfg_bridge", w->bridge)) {
+		pr_err("cannot open %s with cfg_bridge %u", w->path, w->bridge);
+		exit(1);
+	}
+	p = bpf_object__next_program(w->obj, NULL);
+	tc_vlog[0] = 0;
+	bpf_program__set_log_buf(p, tc_vlog, sizeof(tc_vlog));
+	bpf_program__set_log_level(p, 4);	/* the statistics only */
+	if (bpf_object__load(w->obj)) {
+		pr_err("cannot load %s: %s", w->path, strerror(errno));
+		exit(1);
+	}
+	line = strstr(tc_vlog, "processed");
+	if (line)
+		printf("# %-22s verifier: %.*s\n", w->name,
+		       (int)strcspn(line, "\n"), line);
+	m.rules = bpf_object__find_map_fd_by_name(w->obj, "xt_rules");
+	m.active = bpf_object__find_map_fd_by_name(w->obj, "xt_active");
+	m.prefix = bpf_object__find_map_fd_by_name(w->obj, "xt_prefix");
+	m.state = bpf_object__find_map_fd_by_name(w->obj, "xt_state");
+	if (rules_make(&b, NULL, 0, 0) || ruleset_put(&m, &b, 0, 0)) {
+		pr_err("%s: cannot install the bench ruleset", w->path);
+		exit(1);
+	}
+	if (!b.from_file)
+		for (size_t i = 0; i < b.n; i++)
+			xt_rule_free(&b.r[i]);
+	w->fd = bpf_program__fd(p);
+}
+
+static int tc_rows(struct tc_row *rows)
+{
+	char *vs = getenv("XT_TC_VARIANTS"), *save = NULL, *v;
+	int n = 0;
+
+	rows[n] = (struct tc_row){ .name = "null" };
+	snprintf(rows[n++].path, sizeof(rows->path), "%s/bench/bpf/null_tc.bpf.o",
+		 build_dir());
+	rows[n] = (struct tc_row){ .name = "xdptag_tc-meta",
+				   .bridge = XT_BRIDGE_META };
+	snprintf(rows[n++].path, sizeof(rows->path), "%s/xdptag_tc.bpf.o",
+		 build_dir());
+	rows[n] = (struct tc_row){ .name = "xdptag_tc",
+				   .bridge = XT_BRIDGE_TC };
+	snprintf(rows[n++].path, sizeof(rows->path), "%s/xdptag_tc.bpf.o",
+		 build_dir());
+	vs = strdup(vs ? vs : "");
+	for (v = strtok_r(vs, " ", &save); v && n < TC_MAXROWS;
+	     v = strtok_r(NULL, " ", &save)) {
+		rows[n] = (struct tc_row){ .bridge = XT_BRIDGE_TC };
+		snprintf(rows[n].name, sizeof(rows->name), "xdptag_tc-%s", v);
+		snprintf(rows[n++].path, sizeof(rows->path),
+			 "%s/bench/bpf/xdptag_tc-%s.bpf.o", build_dir(), v);
+	}
+	free(vs);
+	return n;
+}
+
+/*
+ * One test run of w on p from mark 0: every row passes the frame (the
+ * bench ruleset drops nothing); a tc-mode row must classify it once
+ * (xt_tc_stats.classified), and every tc-mode row must give it the mark
+ * the first gave (the variants classify as the shipped build does).
+ */
+static void tc_check(const struct tc_row *w, const struct pkt *p,
+		     const char *what, __u32 *mark)
+{
+	struct __sk_buff ctx = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b,
+		    .data_size_in = p->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
+		    .ctx_size_out = sizeof(ctx), .repeat = 1);
+	struct xt_tc_stats s0 = {}, s1 = {};
+	int fd = w->obj && w->bridge == XT_BRIDGE_TC ?
+		 bpf_object__find_map_fd_by_name(w->obj, "xt_tc_stats") : -1;
+
+	if (fd >= 0 && xt_percpu_read(fd, sizeof(s0), &s0)) {
+		pr_err("%s: cannot read xt_tc_stats", w->name);
+		exit(1);
+	}
+	if (bpf_prog_test_run_opts(w->fd, &o) || (int)o.retval != TC_ACT_UNSPEC) {
+		pr_err("%s on %s: %s, returned %d", w->name, what,
+		       strerror(errno), (int)o.retval);
+		exit(1);
+	}
+	if (fd < 0)
+		return;
+	if (xt_percpu_read(fd, sizeof(s1), &s1) ||
+	    s1.classified != s0.classified + 1) {
+		pr_err("%s on %s: not classified", w->name, what);
+		exit(1);
+	}
+	if (*mark == ~0U)
+		*mark = ctx.mark;
+	if (ctx.mark != *mark) {
+		pr_err("%s on %s: mark 0x%x, the shipped build's 0x%x",
+		       w->name, what, ctx.mark, *mark);
+		exit(1);
+	}
+	printf("# %-22s %-14s mark 0x%x\n", w->name, what, ctx.mark);
+}
+
+/*
+ * xt_bench tc [ROUNDS [REPEAT]]: the mix through the TC rows (tc_rows()),
+ * interleaved, pinned to CPU 0; per frame and for the mix the median ns
+ * and ratio to null (paired within a round), and each variant's ns less
+ * the shipped build's in the tc mode.
+ */
+static int cmd_tc(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 11;
+	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
+	struct tc_row rows[TC_MAXROWS];
+	__u32 mark[NPKT];
+	int nrows, i, k, r, n, fds[TC_MAXROWS];
+	struct pkt mix[NPKT];
+	double *t;
+
+	pin_cpu0();
+	pkt_mix(mix);
+	nrows = tc_rows(rows);
+	for (i = 0; i < NPKT; i++)
+		mark[i] = ~0U;
+	for (k = 0; k < nrows; k++) {
+		if (k)
+			tc_row_load(&rows[k]);
+		else
+			rows[k].fd = prog_fd_from("null_tc", &rows[k].obj);
+		for (i = 0; i < NPKT; i++)
+			tc_check(&rows[k], &mix[i], mix_names[i], &mark[i]);
+	}
+
+	n = nrows * NPKT;
+	for (k = 0; k < nrows; k++)
+		fds[k] = rows[k].fd;
+	t = mix_rounds(fds, nrows, mix, rounds, repeat, 0, "tc");
+
+	/* Frame NPKT is the mix: the mean of the six, per round. */
+	for (k = 0; k < nrows; k++)
+		for (i = 0; i <= NPKT; i++) {
+			double x[rounds], nul[rounds], vn[rounds];
+
+			frame_ns(t, rounds, n, k, i, x);
+			frame_ns(t, rounds, n, 0, i, nul);	/* null: row 0 */
+			for (r = 0; r < rounds; r++)
+				vn[r] = x[r] / nul[r];
+			printf("tc %-22s %-14s ns %6.2f null %6.2f vs-null %5.2f\n",
+			       rows[k].name, i < NPKT ? mix_names[i] : "mix",
+			       median(x, rounds), median(nul, rounds),
+			       median(vn, rounds));
+		}
+	/* Row 2 is the shipped build in the tc mode; the variants follow. */
+	for (k = 3; k < nrows; k++)
+		for (i = 0; i < NPKT; i++)
+			printf("variant %-22s %-14s vs-xdptag_tc %6.2f\n",
+			       rows[k].name, mix_names[i],
+			       paired_ns(t, rounds, n, k, 2, i));
+	for (k = 0; k < nrows; k++)
+		bpf_object__close(rows[k].obj);
 	free(t);
 	return 0;
 }
@@ -1811,6 +2081,8 @@ int main(int argc, char **argv)
 		return cmd_prog(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "peer"))
 		return cmd_peer(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "tc"))
+		return cmd_tc(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "gen"))
@@ -1823,6 +2095,6 @@ int main(int argc, char **argv)
 		return cmd_ids(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "dispatcher"))
 		return cmd_dispatcher(argc - 1, argv + 1);
-	pr_err("usage: xt_bench {prog|peer|attach|gen|gro|nft|ids|dispatcher} ... (see the source)");
+	pr_err("usage: xt_bench {prog|peer|tc|attach|gen|gro|nft|ids|dispatcher} ... (see the source)");
 	return 2;
 }

@@ -31,10 +31,26 @@ static __always_inline void mark_write(struct __sk_buff *skb,
 }
 
 /*
- * Make the headers linear and parse them.  A global function so that the
- * verifier walks the parser's paths once, not once per caller state.
+ * Bench variants (bench/xt_bench.c's tc tier; the Makefile's
+ * BENCH_TC_VARIANTS builds this file with a flag of its
+ * BENCH_VARIANT_FLAGS_* table).  The shipped object defines none.
+ *   XT_BENCH_CLS_CALL	the parser and the classifier (classify.h) called
+ *			as global functions, the packet and verdict on the
+ *			stack (before "The TC stage's classifier inlined")
  */
-__noinline int tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
+
+/*
+ * Make the headers linear and parse them into *p, inlined: *p is the
+ * scratch entry, so the classifier after it is checked once whatever the
+ * parser's path (classify(), classify.h).  The cls-call variant calls it
+ * as a global function, as before.
+ */
+#ifdef XT_BENCH_CLS_CALL
+__noinline int
+#else
+static __always_inline int
+#endif
+tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
 {
 	__u32 want;
 
@@ -55,53 +71,73 @@ __noinline int tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
 static __always_inline int tc_classify(struct __sk_buff *skb,
 				       struct xt_tc_stats *st, int count)
 {
+#ifdef XT_BENCH_CLS_CALL	/* bench variant: on the stack, as before */
+	struct xt_verdict v_stack = {};
+	struct xt_pkt p_stack = {};
+#else
+	struct xt_cls_scratch *sc;
+#endif
 	struct xt_cls_stats *cs = NULL;
 	struct xdptag_tag tag = {};
-	struct xt_verdict v = {};
-	struct xt_pkt p = {};
+	struct xt_verdict *v;
+	struct xt_pkt *p;
 	__u32 zero = 0;
 	int drop_at;
 
-	tc_parse(skb, &p);
+#ifdef XT_BENCH_CLS_CALL
+	p = &p_stack;
+	v = &v_stack;
+#else
+	sc = bpf_map_lookup_elem(&xt_cls_scratch, &zero);
+	if (!sc)
+		return TC_ACT_UNSPEC;
+	p = &sc->p;
+	v = &sc->v;
+	*p = (struct xt_pkt){};
+	*v = (struct xt_verdict){};
+#endif
+	tc_parse(skb, p);
 	if (count)
 		cs = bpf_map_lookup_elem(&xt_cls_stats, &zero);
-	drop_at = xt_classify(&p, &v, cs ? (struct xt_hits *)cs->rule_hits :
-				     NULL);
+	drop_at = classify(p, v, cs ? (struct xt_hits *)cs->rule_hits : NULL);
 	st->classified++;
 	if (cs)
-		count_verdict(cs, &v, &p);
-	if (drop_at > 0 && v.score >= drop_at) {
+		count_verdict(cs, v, p);
+	if (drop_at > 0 && v->score >= drop_at) {
 		st->dropped++;
 		return TC_ACT_SHOT;
 	}
-	tag.score = v.score;
-	tag.class_id = v.class_id;
+	tag.score = v->score;
+	tag.class_id = v->class_id;
 	mark_write(skb, &tag, st);
 	return TC_ACT_UNSPEC;
 }
 
-/* No valid tag: per mode, leave the packet alone or classify it here. */
+/*
+ * No valid tag: per mode, leave the packet alone or classify it here.
+ * One call of tc_classify(), which holds the parser and the classifier
+ * inlined: a second would double the program.
+ */
 static __always_inline int untagged(struct __sk_buff *skb,
 				    struct xt_tc_stats *st)
 {
 	struct xt_bridge_state *b;
 	__u32 zero = 0;
-	int count;
+	int count = 1;
 
 	if (cfg_bridge == XT_BRIDGE_META)
 		return TC_ACT_UNSPEC;
-	if (cfg_bridge == XT_BRIDGE_TC)
-		return tc_classify(skb, st, 1);
-
 	/* auto: the first untagged packet flips the switch; XDP then stops
 	 * classifying and the histograms are counted here from the next one. */
-	b = bpf_map_lookup_elem(&xt_bridge, &zero);
-	if (!b)
-		return TC_ACT_UNSPEC;
-	count = b->switched_ns != 0;
-	if (!count)
-		b->switched_ns = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&b->trigger, 1);
+	if (cfg_bridge != XT_BRIDGE_TC) {
+		b = bpf_map_lookup_elem(&xt_bridge, &zero);
+		if (!b)
+			return TC_ACT_UNSPEC;
+		count = b->switched_ns != 0;
+		if (!count)
+			b->switched_ns = bpf_ktime_get_ns();
+		__sync_fetch_and_add(&b->trigger, 1);
+	}
 	return tc_classify(skb, st, count);
 }
 

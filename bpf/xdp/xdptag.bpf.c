@@ -65,9 +65,9 @@
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)
  *   XT_BENCH_CALL2	one more global function call before the classifier
- *   XT_BENCH_CLS_CALL	the classifier called as a global function, the
- *			packet and verdict on the stack (before "The
- *			classifier inlined")
+ *   XT_BENCH_CLS_CALL	(classify.h) the classifier called as a global
+ *			function, the packet and verdict on the stack
+ *			(before "The classifier inlined")
  *   XT_BENCH_NO_SCORE	(classify.h) no score loop (and no rule hits)
  *   XT_BENCH_SCORE_OLD	(classify.h) the score loop before score_loop():
  *			32-bit variables, the class stored at each
@@ -177,39 +177,6 @@ static __always_inline void explain_write(const struct xt_pkt *p,
 	e->rules = v->rules;
 	e->seq++;
 }
-
-/*
- * The classifier inlined: *p and *v are the xt_cls_scratch entry, whose
- * values the verifier does not track, so it checks the classifier once,
- * not once per parser path.  1-3 ns a packet less than calling it as a
- * global function with *p and *v on the stack (the cls-call bench
- * variant): no call, no return through the CPU's return thunk, no
- * register saves, no arguments (docs/performance.md, "The classifier
- * inlined").
- */
-#ifdef XT_BENCH_CLS_CALL
-#define classify(p, v, hits)	xt_classify(p, v, hits)
-#else
-static __always_inline int classify(struct xt_pkt *p, struct xt_verdict *v,
-				    struct xt_hits *hits)
-{
-	int drop_at;
-
-	/*
-	 * Compiler barriers, no instructions: clang must read *p from the
-	 * map here rather than carry the parser's values over in registers,
-	 * and the caller must read *v back rather than the classifier's
-	 * registers.  Without them the verifier still learns through the
-	 * registers what one path knows: 6.18 stopped at a million
-	 * instructions, unrolling the score loop with the score's range
-	 * kept precise for the band counter's index.
-	 */
-	asm volatile("" : : : "memory");
-	drop_at = classify_packet(p, v, hits);
-	asm volatile("" : : : "memory");
-	return drop_at;
-}
-#endif
 
 #ifdef XT_BENCH_CALL2	/* bench variant: one more global function */
 __noinline int xt_bench_nop(const struct xt_pkt *p)

@@ -73,6 +73,17 @@ for ent in json.load(sys.stdin):
 print(total)' "$2"
 }
 
+# The id of the map named $2 that the pinned program $1 uses, or nothing.
+prog_map_id() {
+	local id
+	for id in $(bpftool -j prog show pinned "/sys/fs/bpf/xdptag/$B/$1" |
+		    $PY -c 'import json, sys; print(*json.load(sys.stdin)["map_ids"])'); do
+		[ "$(bpftool -j map show id "$id" |
+		     $PY -c 'import json, sys; print(json.load(sys.stdin)["name"])')" = "$2" ] &&
+			echo "$id"
+	done
+}
+
 # run LABEL MODE HIGH [BRIDGE [NO_META]]: attach, send, check, detach.
 run() {
 	local label=$1 mode=$2 high=$3 bridge=${4:-meta} nometa=${5:-}
@@ -118,6 +129,14 @@ run() {
 	tc)
 		check "$label: xt_tc_stats classified" $TOTAL \
 			"$(pin_sum xt_tc_stats classified)"
+		# One ruleset for both stages, but each its own scratch
+		# entry (bpf/lib/maps.h, xt_cls_scratch).
+		got=$(prog_map_id xdp_prog xt_rules)
+		check "$label: TC uses XDP's xt_rules" "$got" \
+			"$(prog_map_id tc_prog xt_rules)"
+		got="$(prog_map_id xdp_prog xt_cls_scratch) $(prog_map_id tc_prog xt_cls_scratch)"
+		check "$label: TC has an xt_cls_scratch of its own" yes \
+			"$(awk 'NF == 2 && $1 != $2 { print "yes"; exit } { print "no: " $0 }' <<<"$got")"
 		check "$label: status bridge line" \
 			"  bridge  tc; $TOTAL classified at TC; no tagged packets yet (0 of 0)" \
 			"$line" ;;
