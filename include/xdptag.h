@@ -381,30 +381,39 @@ struct xt_src_key {
 	};
 };
 
-struct xt_src_slot {
-	__u64 seen[XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
-	__u32 cur;		/* this window: packets, bytes or bits set */
-	__u32 prev;		/* the window before, if it just ended */
-};
-
 /*
- * One source's windows and slots: 32 + 8 * 24 = 224 bytes.  roll_at is
- * the earlier of the two windows' ends, so that a packet with no window
- * due tests one time, not two.  fan_memo remembers the last destination
- * counted by the fan-out slots, xt_fan_dest() << 8, and in its low 8
- * bits the slots whose hash sets already hold that destination's bit (a
- * bit per stateful slot, cleared with the sets): a packet to that
- * destination again leaves those slots as they are without hashing it.
+ * One source's windows and counts: 64 + 8 * 4 + 8 * 16 = 224 bytes.
+ * roll_at is the earlier of the two windows' ends, so that a packet with
+ * no window due tests one time, not two.  reached and prev_reached hold
+ * rule bits (those of xt_ruleset.stateful, which the epoch fixes): the
+ * rules whose count reached their limit in this window, and in the window
+ * before.  A rule holds while its bit is in either; a rule in reached is
+ * not counted on (that changes nothing until its window ends).  fan_dest
+ * is the last destination the fan-out slots counted (xt_fan_dest()),
+ * fan_seen the fan-out rules whose hash set already holds its bit: a
+ * packet to it again leaves them as they are without hashing it.  So a
+ * packet that changes no count (a flood in progress, a conversation's
+ * next packet) tests masks only (docs/performance.md, "The SYN's state
+ * path").  Slot k's count and hash set are cur[k] and seen[k].
  */
 struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
 	__u64 roll_at;		/* ns: the first window end to come */
-	__u64 fan_memo;		/* destination << 8 | slots holding its bit */
-	struct xt_src_slot s[XT_MAX_STATEFUL];
+	__u64 fan_dest;		/* xt_fan_dest() of fan_seen */
+	__u64 fan_seen;		/* fan-out rules whose set holds its bit */
+	__u64 reached;		/* rules at their limit in this window */
+	__u64 prev_reached;	/* rules at their limit in the window before */
+	__u64 pad;
+	__u32 cur[XT_MAX_STATEFUL];	/* this window: packets, bytes or bits set */
+	__u64 seen[XT_MAX_STATEFUL][XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
 };
-_Static_assert(XT_MAX_STATEFUL <= 8,
-	       "fan_memo keeps a bit per stateful slot below the destination");
+/*
+ * Which layout of struct xt_src_state the epoch is of (user/rules.c
+ * state_epoch()): a table pinned by an xdptag of another layout starts
+ * afresh, each entry when its source is next seen.
+ */
+#define XT_SRC_STATE_LAYOUT	2
 
 /* A destination address as the fan-out hash takes it: its words xored. */
 static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)

@@ -897,8 +897,9 @@ static __u64 fnv(__u64 h, __u64 v)
 
 /*
  * The state epoch: a digest of everything that gives a table entry its
- * meaning (which rule owns which slot, kinds, limits, window, key).  Not
- * the size: the table keeps the size it was loaded with.
+ * meaning (the entry's layout, which rule owns which slot, kinds, limits,
+ * window, key).  Not the size: the table keeps the size it was loaded
+ * with.
  * A hot swap with the same epoch keeps the table; an entry counted under
  * another epoch is reset when its source is next seen.
  */
@@ -908,6 +909,7 @@ static void state_epoch(struct xt_ruleset *rs)
 	__u64 h = 0xcbf29ce484222325ULL;
 	unsigned int k;
 
+	h = fnv(h, XT_SRC_STATE_LAYOUT);
 	h = fnv(h, st->n);
 	h = fnv(h, st->fan_window_ns);
 	h = fnv(h, st->v6_plen);

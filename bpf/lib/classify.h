@@ -559,12 +559,15 @@ static __always_inline __u64 state_roll_at(const struct xt_state_cfg *cfg,
 }
 
 /*
- * Start new windows that are due (one compare while none is: roll_at);
- * the one just ended becomes prev.
+ * Start new windows that are due (one compare while none is: roll_at).
+ * A rule whose count reached its limit in the window just ended holds
+ * through the next one (prev_reached), unless that window ended long ago.
  */
-static __always_inline void state_roll(const struct xt_state_cfg *cfg,
+static __always_inline void state_roll(const struct xt_ruleset *rs,
 				       struct xt_src_state *st, __u64 now)
 {
+	const struct xt_state_cfg *cfg = &rs->st;
+	__u64 rolled = 0, kept = 0;
 	__s64 rate_age, fan_age;
 	int rate_new, fan_new, k;
 
@@ -586,33 +589,35 @@ static __always_inline void state_roll(const struct xt_state_cfg *cfg,
 	rate_new = rate_age >= (__s64)XT_RATE_WINDOW_NS;
 	fan_new = fan_age >= (__s64)cfg->fan_window_ns;
 	for (k = 0; k < XT_MAX_STATEFUL; k++) {
-		struct xt_src_slot *s = &st->s[k];
 		__u32 kind = cfg->kind[k];
-		__s64 age;
 
 		if (kind == XT_ST_PPS || kind == XT_ST_BPS) {
 			if (!rate_new)
 				continue;
-			age = rate_age;
 		} else {
 			if (!fan_new)
 				continue;
-			age = fan_age;
-			s->seen[0] = 0;
-			s->seen[1] = 0;
+			st->seen[k][0] = 0;
+			st->seen[k][1] = 0;
 		}
-		/* A window that ended long ago says nothing about now. */
-		s->prev = age < 2 * (__s64)(kind <= XT_ST_BPS ?
-					    XT_RATE_WINDOW_NS :
-					    cfg->fan_window_ns) ? s->cur : 0;
-		s->cur = 0;
+		st->cur[k] = 0;
 	}
-	if (rate_new)
+	/* A window that ended long ago says nothing about now. */
+	if (rate_new) {
+		rolled = rs->stateful & ~rs->fanout;
+		if (rate_age < 2 * (__s64)XT_RATE_WINDOW_NS)
+			kept = rolled;
 		st->rate_start = now;
-	if (fan_new) {
-		st->fan_start = now;
-		st->fan_memo = 0;	/* the sets are empty again */
 	}
+	if (fan_new) {
+		rolled |= rs->fanout;
+		if (fan_age < 2 * (__s64)cfg->fan_window_ns)
+			kept |= rs->fanout;
+		st->fan_start = now;
+		st->fan_seen = 0;	/* the sets are empty again */
+	}
+	st->prev_reached = (st->prev_reached & ~rolled) | (st->reached & kept);
+	st->reached &= ~rolled;
 	st->roll_at = state_roll_at(cfg, st);
 }
 
@@ -688,8 +693,7 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set->epoch[victim] = epoch;
 	set->last[victim] = now;
 	st = &set->w[victim];
-	__builtin_memset(st->s, 0, sizeof(st->s));
-	st->fan_memo = 0;
+	__builtin_memset(st, 0, sizeof(*st));
 	st->rate_start = now;
 	st->fan_start = now;
 	st->roll_at = state_roll_at(cfg, st);
@@ -712,10 +716,69 @@ static __always_inline __u64 state_now(const struct xt_state_cfg *cfg)
 }
 
 /*
+ * Count the packet in the slots of the stateful rules in count (none of
+ * them at its limit yet, none a fan-out rule that already counted this
+ * destination), and add those that now reach their limit to reached.
+ * Only the rules this packet matched (usually one to three), not all n
+ * slots: a rule's lowest bit finds its slot, kind and limit in one load
+ * (xt_state_cfg.by_bit).  Unrolled (a constant trip count, no exit): no
+ * loop counter, and 1.3-2.4 ns less a stateful packet than the loop that
+ * broke out once the mask was empty (st-loop; docs/performance.md,
+ * "Per-source state").
+ */
+static __always_inline void state_count(const struct xt_state_cfg *cfg,
+					struct xt_src_state *st,
+					const struct xt_pkt *p, __u64 count)
+{
+	int i;
+
+#ifndef XT_BENCH_STATE_LOOP
+#pragma clang loop unroll(full)
+#endif
+	for (i = 0; i < XT_MAX_STATEFUL; i++) {
+		const struct xt_state_rule *sr;
+		__u32 k, cur, h;
+		__u64 *w, b, bit;
+
+#ifdef XT_BENCH_STATE_LOOP	/* bench variant: the loop, not unrolled */
+		if (!count)
+			break;
+#else
+		if (!count)
+			continue;
+#endif
+		bit = count & -count;
+		count &= count - 1;
+		sr = &cfg->by_bit[xt_bit_hash(bit) & (XT_MAX_RULES - 1)];
+		k = sr->slot & (XT_MAX_STATEFUL - 1);
+		cur = st->cur[k];
+		if (sr->kind == XT_ST_PPS) {
+			cur++;
+		} else if (sr->kind == XT_ST_BPS) {
+			cur = cur + p->len < cur ? ~0U : cur + p->len;
+		} else {
+			h = state_hash(cfg, p, sr->kind);
+			w = &st->seen[k][(h >> 6) & 1];
+			b = 1ULL << (h & 63);
+			if (!(*w & b)) {
+				*w |= b;
+				cur++;
+			}
+#ifndef XT_BENCH_STATE_NO_MEMO
+			st->fan_seen |= bit;
+#endif
+		}
+		st->cur[k] = cur;
+		if (cur >= sr->limit)	/* once a window: then not counted */
+			st->reached |= bit;
+	}
+}
+
+/*
  * Apply the rate and fan-out conditions of the stateful rules in m (whose
- * stateless conditions held): count the packet in each of their slots,
- * then keep a rule only if its count has reached its limit, in this window
- * or the one before.  One inlined table lookup per packet, no helper call
+ * stateless conditions held): count the packet for each of them, then
+ * keep a rule only if its count has reached its limit, in this window or
+ * the one before.  One inlined table lookup per packet, no helper call
  * but the clock.  The table always gives an entry (state_find()); if its
  * lookup fails (it cannot: user space sized the table to cfg->sets), the
  * stateful rules do not match: the packet is never dropped for it.  Both
@@ -727,8 +790,7 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	const struct xt_state_cfg *cfg = &rs->st;
 	struct xt_src_state *st;
 	struct xt_src_key key;
-	__u64 now, todo;
-	int i;
+	__u64 now, todo, count;
 
 	now = state_now(cfg);
 	state_key(cfg, p, &key);
@@ -740,116 +802,55 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	xt_barrier_var(st);
 	return m & ~rs->stateful;
 #endif
-	state_roll(cfg, st, now);
+	state_roll(rs, st, now);
 
 	/*
-	 * Only the stateful rules this packet matched (usually one to
-	 * three), not all n slots testing each rule's bit: 0.5-4.5 ns less
-	 * a stateful packet with the default rules' eight.  A rule's lowest
-	 * bit finds its slot, kind and limit in one load
-	 * (xt_state_cfg.by_bit).  Unrolled (a constant trip count, no
-	 * exit): no loop counter, and 1.3-2.4 ns less a stateful packet
-	 * than the loop that broke out once todo was empty (st-loop;
-	 * docs/performance.md, "Per-source state").
+	 * Which rules' counts this packet can change: none at its limit
+	 * (it holds until its window ends and through the next one, and
+	 * counting on changes nothing), and no fan-out rule whose hash set
+	 * already holds this destination's bit (fan_seen, while fan_dest
+	 * is this packet's destination).  A flood in progress, or a
+	 * conversation's next packet, changes none: its rules hold or not
+	 * by two masks, with no turn per rule (docs/performance.md, "The
+	 * SYN's state path").  Another destination takes the memo over.
+	 * Like the counts, the masks are written without atomics: a packet
+	 * of another CPU taking the memo over between this check and the
+	 * count can make this packet skip a destination not yet counted,
+	 * which its next packet then counts.
 	 */
 	todo = m & rs->stateful;
+#ifndef XT_BENCH_STATE_COUNT_HELD	/* bench variant: count on */
+	count = todo & ~st->reached;
+#else
+	count = todo;
+#endif
 #ifndef XT_BENCH_STATE_NO_MEMO
-	/*
-	 * Fan-out slots that already hold this destination's bit (the
-	 * memo's slot bits, valid while its destination is this packet's)
-	 * are left without hashing it: a flood or a conversation repeats
-	 * its destination, so its packets skip both hashes and seen-word
-	 * tests (docs/performance.md, "The fan-out memo, and the set's
-	 * way 0").  Another destination takes the memo over.  Like the
-	 * counts, the memo is written without atomics: a packet of another
-	 * CPU taking it over between this check and a slot's test can make
-	 * this packet skip a destination not yet counted, which its next
-	 * packet then counts.
-	 */
-	if (todo & rs->fanout) {
+	if (count & rs->fanout) {
 		__u64 dest = xt_fan_dest(p->daddr_w[0], p->daddr_w[1],
 					 p->dport);
 
 #ifndef XT_BENCH_STATE_MEMO_MISS	/* bench variant: a scan's packets */
-		if (st->fan_memo >> 8 != dest)
+		if (st->fan_dest != dest)
 #endif
-			st->fan_memo = dest << 8;
+		{
+			st->fan_dest = dest;
+			st->fan_seen = 0;
+		}
+		count &= ~st->fan_seen;
 	}
 #endif
-#ifndef XT_BENCH_STATE_LOOP
-#pragma clang loop unroll(full)
-#endif
-	for (i = 0; i < XT_MAX_STATEFUL; i++) {
-		const struct xt_state_rule *sr;
-		struct xt_src_slot *s;
-		__u32 kind, limit, h;
-		__u64 *w, b, bit;
-
-#ifdef XT_BENCH_STATE_LOOP	/* bench variant: the loop, not unrolled */
-		if (!todo)
-			break;
-#else
-		if (!todo)
-			continue;
-#endif
-		bit = todo & -todo;
-		todo &= todo - 1;
-		sr = &cfg->by_bit[xt_bit_hash(bit) & (XT_MAX_RULES - 1)];
-		s = &st->s[sr->slot & (XT_MAX_STATEFUL - 1)];
-		kind = sr->kind;
-		limit = sr->limit;
-#ifndef XT_BENCH_STATE_COUNT_HELD	/* bench variant: count on */
-		/*
-		 * A rule that reached its limit in this window holds until
-		 * the window ends and through the next one: counting on
-		 * changes nothing (prev only needs to reach the limit).
-		 * 0.8-1.3 ns less for a flood in progress.
-		 */
-		if (s->cur >= limit) {
-#ifdef XT_BENCH_STATE_HELD_OUT	/* bench variant: held rules leave m */
-			m &= ~bit;
-#endif
-			continue;
-		}
-#endif
-#ifndef XT_BENCH_STATE_NO_MEMO
-		/*
-		 * Only a fan-out slot ever has its memo bit (below), and
-		 * only after the memo was checked for this destination: a
-		 * set bit skips the kind's dispatch too.
-		 */
-		if (st->fan_memo & (1ULL << (sr->slot & (XT_MAX_STATEFUL - 1))))
-			goto hold;
-#endif
-		if (kind == XT_ST_PPS) {
-			s->cur++;
-		} else if (kind == XT_ST_BPS) {
-			s->cur = s->cur + p->len < s->cur ? ~0U :
-				 s->cur + p->len;
-		} else {
-			h = state_hash(cfg, p, kind);
-			w = &s->seen[(h >> 6) & 1];
-			b = 1ULL << (h & 63);
-			if (!(*w & b)) {
-				*w |= b;
-				s->cur++;
-			}
-#ifndef XT_BENCH_STATE_NO_MEMO
-			st->fan_memo |= 1ULL << (sr->slot &
-						 (XT_MAX_STATEFUL - 1));
-#endif
-		}
-#ifndef XT_BENCH_STATE_NO_MEMO
-hold:
-#endif
+	if (count)
+		state_count(cfg, st, p, count);
 #ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
-		m &= ~bit;
+	return m & ~todo;
 #endif
-		if (s->cur < limit && s->prev < limit)
-			m &= ~bit;
-	}
-	return m;
+	return m & (~todo | st->reached | st->prev_reached);
 }
+
+#ifdef XT_BENCH_STATE_OLD	/* bench variant: the state path before */
+#include "state_old.h"
+#define state_apply state_old_apply
+#endif
 
 /* The active ruleset and its generation, or NULL (never, once loaded). */
 #ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */

@@ -456,6 +456,49 @@ static void fanout_memo_per_window(void **state)
 	assert_int_equal(rules_of(state, &p8), 1);
 }
 
+/*
+ * A rate rule and a fan-out rule on the same SYNs: their windows (1 s and
+ * 10 s) end apart, and each end carries only its own rules' "reached in
+ * the window before" (the entry keeps both as masks of rule bits).  Rule
+ * 0 is dst_ports 2, rule 1 pps 3.
+ */
+static void windows_roll_apart(void **state)
+{
+	struct xt_rule r[2] = { syn_fanout("scan", XT_ST_DPORTS, 2),
+				syn_fanout("flood", XT_ST_PPS, 3) };
+	struct pkt p1 = v4("198.18.0.1", "198.18.0.2", 6, 1, XT_TCP_SYN);
+	struct pkt p2 = v4("198.18.0.1", "198.18.0.2", 6, 2, XT_TCP_SYN);
+
+	r[1].st_window_ns = 0;
+	load(state, r, 2, 0);
+	xh_clock(*state, 10 * SEC_NS);
+	assert_int_equal(rules_of(state, &p1), 0);
+	assert_int_equal(rules_of(state, &p2), 1);		/* 2 ports */
+	assert_int_equal(rules_of(state, &p2), 3);		/* 3 SYNs */
+	/* Both windows end: the fan-out rule holds on, the rate went quiet. */
+	xh_clock(*state, 20 * SEC_NS + SEC_NS / 2);
+	assert_int_equal(rules_of(state, &p1), 1);
+	xh_clock(*state, 21 * SEC_NS);
+	assert_int_equal(rules_of(state, &p1), 1);
+	assert_int_equal(rules_of(state, &p1), 3);		/* 3 this second */
+	/* Only the rate window ends: both hold on, each by its own window. */
+	xh_clock(*state, 22 * SEC_NS);
+	assert_int_equal(rules_of(state, &p1), 3);
+	/* Only the rate window ends again: the fan-out rule still holds. */
+	xh_clock(*state, 23 * SEC_NS + SEC_NS / 2);
+	assert_int_equal(rules_of(state, &p1), 1);
+	assert_int_equal(rules_of(state, &p1), 1);
+	assert_int_equal(rules_of(state, &p1), 3);
+	/* A new second long after: the rate starts over. */
+	xh_clock(*state, 30 * SEC_NS);
+	assert_int_equal(rules_of(state, &p1), 1);
+	assert_int_equal(rules_of(state, &p1), 1);
+	assert_int_equal(rules_of(state, &p1), 3);
+	/* The fan-out window ends, one port in it: only the rate holds. */
+	xh_clock(*state, 30 * SEC_NS + SEC_NS / 2 + 1);
+	assert_int_equal(rules_of(state, &p1), 2);
+}
+
 /* dst_addrs over IPv6: the sources of one /64 share a count. */
 static void fanout_addrs_v6_prefix(void **state)
 {
@@ -773,6 +816,7 @@ int main(void)
 		T(exempt_skips_state), T(rate_pps_windows),
 		T(rate_slots_per_rule), T(rate_bps),
 		T(fanout_ports), T(fanout_memo_per_window),
+		T(windows_roll_apart),
 		T(fanout_addrs_v6_prefix),
 		T(stateless_packets_skip_state), T(full_table_evicts),
 		T(full_set_replaces_least_recent), T(set_flood_evicts),
