@@ -847,11 +847,6 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	return m & (~todo | st->reached | st->prev_reached);
 }
 
-#ifdef XT_BENCH_STATE_OLD	/* bench variant: the state path before */
-#include "state_old.h"
-#define state_apply state_old_apply
-#endif
-
 /* The active ruleset and its generation, or NULL (never, once loaded). */
 #ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */
 __u32 xt_bench_gen = 1;	/* the bench's one install flips to 1 */

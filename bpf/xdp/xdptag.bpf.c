@@ -57,10 +57,6 @@
  *			the hashes, the bit tests, the memo taken over
  *   XT_BENCH_STATE_WAY_LOOP	(classify.h) way 0 of the set probed in the
  *			loop with the others, not on its own
- *   XT_BENCH_STATE_OLD	(classify.h, state_old.h) the state path before
- *			"The SYN's state path": a turn per matched stateful
- *			rule, counts against limits, the old entry layout
- *			(with COUNT_HELD or MEMO_MISS: theirs on that path)
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)
