@@ -4,6 +4,10 @@
 # Runs the test tiers and prints one summary line.  Usage:
 #   tests/run.sh [unit|prog|pcap|e2e|detect|tests/TIER/test_X.sh ...]
 #   (default: every tier, in order)
+# XT_SHARD=K/N (or K,L,.../N) runs only the tests whose place in that order,
+# counted from 1, is K (or L, ...) modulo N, so that N runs, one per K,
+# share the tests between them: CI splits the 6.1 VM's tests over its two
+# lanes so (.ci/run).
 #
 # Every test speaks TAP: "ok N - name", "not ok N - name", and "# SKIP" for a
 # test that cannot run here (counted as skipped, never as passed).  cmocka
@@ -18,9 +22,29 @@ export CMOCKA_MESSAGE_OUTPUT=tap
 pass=0 fail=0 skip=0
 failed_names=()
 
+# The shard: N, and a space-separated list of its Ks; nth counts the tests.
+shard_n=1 shard_ks=" 1 " nth=0 ran=0
+if [ -n "${XT_SHARD:-}" ]; then
+	if ! [[ $XT_SHARD =~ ^([1-9][0-9]*(,[1-9][0-9]*)*)/([1-9][0-9]*)$ ]]; then
+		echo "Error: XT_SHARD '$XT_SHARD' is not K/N or K,L,.../N" >&2
+		exit 2
+	fi
+	shard_n=${BASH_REMATCH[3]}
+	shard_ks=" ${BASH_REMATCH[1]//,/ } "
+	for k in $shard_ks; do
+		[ "$k" -le "$shard_n" ] || {
+			echo "Error: XT_SHARD '$XT_SHARD': $k is above $shard_n" >&2
+			exit 2
+		}
+	done
+fi
+
 run_one() {
 	local name=$1; shift
-	local out rc p f s
+	local out rc p f s t0=$SECONDS
+	nth=$((nth + 1))
+	[[ $shard_ks == *" $(( (nth - 1) % shard_n + 1 )) "* ]] || return 0
+	ran=$((ran + 1))
 	out=$("$@" 2>&1)
 	rc=$?
 	s=$(grep -cE '^(not )?ok .*# SKIP' <<<"$out")
@@ -39,8 +63,9 @@ run_one() {
 		grep -E '# SKIP|^# measured: ' <<<"$out" | sed "s|^|  [$name] |"
 	fi
 	[ "$f" != 0 ] && failed_names+=("$name")
-	printf '%-5s %-40s %d passed, %d failed, %d skipped\n' \
-		"$([ "$f" = 0 ] && echo ok || echo FAIL)" "$name" "$p" "$f" "$s"
+	printf '%-5s %-40s %d passed, %d failed, %d skipped, %d s\n' \
+		"$([ "$f" = 0 ] && echo ok || echo FAIL)" "$name" "$p" "$f" "$s" \
+		$((SECONDS - t0))
 }
 
 tier_bins() {
@@ -73,6 +98,7 @@ for t in "${tiers[@]}"; do
 done
 
 echo
+[ -n "${XT_SHARD:-}" ] && echo "# shard $XT_SHARD: $ran of $nth tests"
 [ ${#failed_names[@]} != 0 ] && echo "failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] && [ $((pass + skip)) -gt 0 ]

@@ -8,6 +8,7 @@
 #   BUILD             build directory to test (default build)
 #   XT_VM_KERNEL      regex of the kernel package (default: newest 6.1 cloud)
 #   XT_VM_TIERS       tests/run.sh tiers or scripts (default "prog pcap e2e")
+#   XT_SHARD          K/N: only that share of them (tests/run.sh)
 #   XT_VM_TIMEOUT     seconds the whole VM run may take (default 1800)
 #   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
 #   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
@@ -245,6 +246,7 @@ install -m 755 tests/vm/init "$ROOT/init"
 cat >"$ROOT/etc/xt-vm.conf" <<EOF
 BUILD='$BUILD'
 XT_TIERS='$TIERS'
+XT_SHARD='${XT_SHARD:-}'
 XT_MODULES='$(echo $MODULES)'
 XT_SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
 XT_SOAK_SECONDS='${XT_SOAK_SECONDS:-30}'
@@ -257,7 +259,7 @@ step INITRD "$(du -m "$WORK/initramfs.gz" | cut -f1) MB gzip,\
 
 # -------------------------------------------------------------- boot --- #
 
-step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS"
+step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS${XT_SHARD:+ (shard $XT_SHARD)}"
 LOG=$WORK/console.log
 start=$(date +%s)
 set +e
