@@ -249,8 +249,8 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 	p->features = f;
 	return nh;
 malformed:
-	p->features = f | XT_F_MALFORMED;
-	return XT_PARSE_STOP;
+	p->features = f;
+	return xt_malformed(p);
 }
 
 /*
@@ -280,8 +280,8 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 #endif
 
 	if ((void *)(ip6 + 1) > c->end || ip6->version != 6) {
-		p->features = f | XT_F_MALFORMED;
-		return XT_PARSE_STOP;
+		p->features = f;
+		return xt_malformed(p);
 	}
 
 	p->l3_ok = 1;

@@ -132,7 +132,7 @@ run() {
 		# One ruleset for both stages, but each its own scratch
 		# entry (bpf/lib/maps.h, xt_cls_scratch).
 		got=$(prog_map_id xdp_prog xt_rules)
-		check "$label: TC uses XDP's xt_rules" "$got" \
+		check "$label: TC uses XDP's xt_rules" "${got:-none found}" \
 			"$(prog_map_id tc_prog xt_rules)"
 		got="$(prog_map_id xdp_prog xt_cls_scratch) $(prog_map_id tc_prog xt_cls_scratch)"
 		check "$label: TC has an xt_cls_scratch of its own" yes \

@@ -266,12 +266,30 @@ static void arp(void **state)
  * The parser writes into one per-CPU scratch entry that every packet
  * reuses (xt_cls_scratch): an ARP frame, which sets none of the IP,
  * port, flag, TTL, ICMP and VLAN fields, must not carry over those of
- * the VLAN TCP and ICMP frames run just before it on the same CPU (the
- * test pins itself to one, so that all three share the entry).
+ * the VLAN TCP and ICMP frames run just before it on the same CPU
+ * (pin_cpu() pins the test to one, so that all three share the entry;
+ * unpin_cpu() undoes it whatever the test's outcome).
  */
+static cpu_set_t cpus_before;
+
+static int pin_cpu(void **state)
+{
+	cpu_set_t one;
+
+	if (sched_getaffinity(0, sizeof(cpus_before), &cpus_before))
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static int unpin_cpu(void **state)
+{
+	return sched_setaffinity(0, sizeof(cpus_before), &cpus_before);
+}
+
 static void no_stale_fields(void **state)
 {
-	cpu_set_t was, one;
 	struct want tcp = { .features = XT_F_VLAN | XT_F_IPV4 | XT_F_TCP,
 			    .ip_proto = 6, .tcp_flags = 0x02, .vlan_id = 7,
 			    .vlans = 1, .l4 = XT_L4_TCP, .eth_proto = 0x0800,
@@ -282,10 +300,6 @@ static void no_stale_fields(void **state)
 			     .icmp_type = 8, .icmp_code = 4 };
 	struct pkt p = { 0 };
 
-	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
 	pkt_eth(&p, 0x8100);
 	pkt_vlan(&p, 7, 0x0800);
 	pkt_ipv4(&p, 5, 6, 33, 0, A_SRC, A_DST, 20);
@@ -298,7 +312,6 @@ static void no_stale_fields(void **state)
 	pkt_icmp(&p, 8, 4);
 	run_check(&p, &icmp);
 	arp(state);
-	sched_setaffinity(0, sizeof(was), &was);
 }
 
 static void truncated_eth(void **state)
@@ -406,8 +419,8 @@ static void ipv6_ah_length(void **state)
 
 /*
  * Eight extension headers at most, whether or not the first is hop-by-hop
- * options (which the parser takes before its loop, with its own length:
- * 16 bytes here, so that a length read as the loop's would stop short).
+ * options, which counts as one of them (16 bytes long here, so that a
+ * length read wrongly would stop short).
  */
 static void ipv6_ext_limit(void **state)
 {
@@ -579,7 +592,8 @@ int main(void)
 		cmocka_unit_test(vlan_qinq_88a8),
 		cmocka_unit_test(vlan_qinq_9100),
 		cmocka_unit_test(arp),
-		cmocka_unit_test(no_stale_fields),
+		cmocka_unit_test_setup_teardown(no_stale_fields, pin_cpu,
+						unpin_cpu),
 		cmocka_unit_test(truncated_eth),
 		cmocka_unit_test(truncated_ipv4),
 		cmocka_unit_test(ipv4_ihl_below_5),
