@@ -409,11 +409,12 @@ struct xt_src_state {
 	__u64 seen[XT_MAX_STATEFUL][XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
 };
 /*
- * Which layout of struct xt_src_state the epoch is of (user/rules.c
- * state_epoch()): a table pinned by an xdptag of another layout starts
- * afresh, each entry when its source is next seen.
+ * Which layout of struct xt_src_state, and which xt_src_set_of(), the
+ * epoch is of (user/rules.c state_epoch()): a table pinned by an xdptag of
+ * another layout or set hash starts afresh, each entry when its source is
+ * next seen.
  */
-#define XT_SRC_STATE_LAYOUT	2
+#define XT_SRC_STATE_LAYOUT	3
 
 /* A destination address as the fan-out hash takes it: its words xored. */
 static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
@@ -463,24 +464,24 @@ static inline __u32 xt_state_sets(__u32 entries)
 }
 
 /*
- * The set of a source key: multiply-xorshift over the key's two words,
- * the one an IPv4 address is in first (folded onto its low half, where
- * the multiply spreads it), with the table's random seed, the low 32 bits
- * scaled to [0, sets) (any number of sets, no power of two needed).  Not
- * a cryptographic hash: the seed keeps which sources share a set unknown
- * to whoever cannot read it.  Shared by the datapath and by user space,
- * which reads entries in tests.
+ * The set of a source key: multiply-shift over the key's two words xored
+ * (an IPv4 key's address is all in w[1], an IPv6 /64's in w[0]) and the
+ * table's random seed, the product's top 32 bits (which every bit of the
+ * key reaches) scaled to [0, sets) (any number of sets, no power of two
+ * needed).  One multiply and the scaling's on the chain from the address
+ * to the entry, where a second round took 3 ns a stateful packet more
+ * (docs/performance.md, "The verdict memo").  Not a cryptographic hash:
+ * the seed keeps which sources share a set unknown to whoever cannot
+ * read it.  Shared by the datapath and by user space, which reads entries
+ * in tests.
  */
 #define XT_SRC_HASH_K	0x9e3779b97f4a7c15ULL
 static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
 				  __u32 sets)
 {
-	__u64 h = (k->w[1] ^ k->w[1] >> 32 ^ seed) * XT_SRC_HASH_K;
+	__u64 h = (k->w[0] ^ k->w[1] ^ seed) * XT_SRC_HASH_K;
 
-	h ^= h >> 32;
-	h = (h ^ k->w[0]) * XT_SRC_HASH_K;
-	h ^= h >> 32;
-	return ((h & 0xffffffffULL) * sets) >> 32;
+	return ((h >> 32) * sets) >> 32;
 }
 
 /*
