@@ -858,7 +858,13 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 
 	e = &cc->memo[stage & 1][xt_memo_slot(m, key) & (XT_MEMO_SLOTS - 1)];
 	v->rules = m;
-	if (e->rules == m && e->key == key) {
+#ifdef XT_BENCH_MEMO_MISS	/* bench variant: every packet a takeover */
+	xt_barrier_var(key);
+	if (e->rules == m && e->key == key && !m && m)
+#else
+	if (e->rules == m && e->key == key)
+#endif
+	{
 		v->score = e->score;
 		v->class_id = e->class_id;
 		e->pkts++;

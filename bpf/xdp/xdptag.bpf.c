@@ -64,6 +64,9 @@
  *			each counter per packet, as before "The verdict
  *			memo"; the variants that leave out counts or the
  *			score loop build on it
+ *   XT_BENCH_MEMO_MISS	(classify.h) the verdict memo misses on every
+ *			packet: each one a takeover, as a set of rules new
+ *			to its slot
  *   XT_BENCH_CALL2	one more global function call before the classifier
  *   XT_BENCH_CLS_CALL	(classify.h) the classifier called as a global
  *			function, the packet and verdict on the stack
