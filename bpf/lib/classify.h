@@ -947,10 +947,11 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 
 /*
  * Classify a parsed packet into *v, counting it in *cc's counters and
- * stage's verdict memo (cc may be NULL: not counted).  Returns the drop threshold of the ruleset used (0: never
- * drop).  Inlined only where *p and *v are memory whose values the
- * verifier does not track (an xt_cls_scratch entry), so that it is checked
- * once whatever path reached it: classify() below.
+ * stage's verdict memo (cc may be NULL: not counted).  Returns the drop
+ * threshold of the ruleset used (0: never drop).  Inlined only where *p
+ * and *v are memory whose values the verifier does not track (an
+ * xt_cls_scratch entry), so that it is checked once whatever path reached
+ * it: classify() below.
  */
 static __always_inline int classify_packet(const struct xt_pkt *p,
 					   struct xt_verdict *v,
