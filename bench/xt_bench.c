@@ -1501,22 +1501,13 @@ static int cmd_attach(int argc, char **argv)
 	sigwait(&ss, &sig);
 
 	if (skel) {
-		struct xt_cls_stats *s;
-		int ncpu = libbpf_num_possible_cpus();
-		__u64 tagged = 0, drop = 0, pass = 0, zero = 0;
+		struct xt_cls_stats s = {};
 
-		s = calloc(ncpu, sizeof(*s));
-		bpf_map_lookup_elem(bpf_map__fd(skel->maps.xt_cls_stats),
-				    &zero, s);
-		for (int c = 0; c < ncpu; c++) {
-			tagged += s[c].tagged;
-			drop += s[c].action[XDP_DROP];
-			pass += s[c].action[XDP_PASS];
-		}
+		xt_cls_stats_read(bpf_map__fd(skel->maps.xt_cls_stats), &s);
 		printf("xdp_pass %llu xdp_drop %llu xdp_tagged %llu\n",
-		       (unsigned long long)pass, (unsigned long long)drop,
-		       (unsigned long long)tagged);
-		free(s);
+		       (unsigned long long)s.action[XDP_PASS],
+		       (unsigned long long)s.action[XDP_DROP],
+		       (unsigned long long)s.tagged);
 	}
 	if (null_tc) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;

@@ -409,11 +409,12 @@ struct xt_src_state {
 	__u64 seen[XT_MAX_STATEFUL][XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
 };
 /*
- * Which layout of struct xt_src_state the epoch is of (user/rules.c
- * state_epoch()): a table pinned by an xdptag of another layout starts
- * afresh, each entry when its source is next seen.
+ * Which layout of struct xt_src_state, and which xt_src_set_of(), the
+ * epoch is of (user/rules.c state_epoch()): a table pinned by an xdptag of
+ * another layout or set hash starts afresh, each entry when its source is
+ * next seen.
  */
-#define XT_SRC_STATE_LAYOUT	2
+#define XT_SRC_STATE_LAYOUT	3
 
 /* A destination address as the fan-out hash takes it: its words xored. */
 static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
@@ -463,24 +464,24 @@ static inline __u32 xt_state_sets(__u32 entries)
 }
 
 /*
- * The set of a source key: multiply-xorshift over the key's two words,
- * the one an IPv4 address is in first (folded onto its low half, where
- * the multiply spreads it), with the table's random seed, the low 32 bits
- * scaled to [0, sets) (any number of sets, no power of two needed).  Not
- * a cryptographic hash: the seed keeps which sources share a set unknown
- * to whoever cannot read it.  Shared by the datapath and by user space,
- * which reads entries in tests.
+ * The set of a source key: multiply-shift over the key's two words xored
+ * (an IPv4 key's address is all in w[1], an IPv6 /64's in w[0]) and the
+ * table's random seed, the product's top 32 bits (which every bit of the
+ * key reaches) scaled to [0, sets) (any number of sets, no power of two
+ * needed).  One multiply and the scaling's on the chain from the address
+ * to the entry, where a second round took 3 ns a stateful packet more
+ * (docs/performance.md, "The verdict memo").  Not a cryptographic hash:
+ * the seed keeps which sources share a set unknown to whoever cannot
+ * read it.  Shared by the datapath and by user space, which reads entries
+ * in tests.
  */
 #define XT_SRC_HASH_K	0x9e3779b97f4a7c15ULL
 static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
 				  __u32 sets)
 {
-	__u64 h = (k->w[1] ^ k->w[1] >> 32 ^ seed) * XT_SRC_HASH_K;
+	__u64 h = (k->w[0] ^ k->w[1] ^ seed) * XT_SRC_HASH_K;
 
-	h ^= h >> 32;
-	h = (h ^ k->w[0]) * XT_SRC_HASH_K;
-	h ^= h >> 32;
-	return ((h & 0xffffffffULL) * sets) >> 32;
+	return ((h >> 32) * sets) >> 32;
 }
 
 /*
@@ -497,6 +498,8 @@ struct xt_ruleset {
 	__u8  v6_nlevels;
 	__u32 pfx_mask;		/* slots of this generation's table - 1 */
 	__u32 pfx_seed;		/* xt_pfx_hash() seed the table was built with */
+	__u32 serial;		/* this install's: the verdict memo's key */
+	__u32 serial_pad;
 	__u64 exempt;		/* allowlist rules: class 0, score 0, no drop */
 	__u64 stateful;		/* rules with a rate or fan-out condition */
 	__u64 fanout;		/* those of them with a fan-out condition */
@@ -542,8 +545,9 @@ struct xt_active {
 /* ----------------------------------------------------------- counters --- */
 
 /*
- * Per-CPU, one entry, written by whichever stage classifies (bpf/lib/maps.h);
- * user space sums the CPUs.
+ * The classifier's counters, as readers see them: the CPUs summed, the
+ * verdict memo folded in (below).  Per CPU, in struct xt_cls_cpu, written
+ * by whichever stage classifies (bpf/lib/maps.h).
  */
 struct xt_cls_stats {
 	__u64 class_pkts[XT_MAX_CLASSES];
@@ -556,6 +560,106 @@ struct xt_cls_stats {
 	__u64 malformed;	/* packets with XT_F_MALFORMED */
 	__u64 fragments;	/* packets with XT_F_FRAGMENT (was pad) */
 };
+
+/*
+ * The verdict memo: the score, class and action of a set of matched rules
+ * (the classifier's m), computed once per ruleset, and the packets and
+ * bytes of that set counted in its entry instead of in the five counters
+ * and the rule hits they stand for.  Per CPU and per classifying stage,
+ * direct-mapped by xt_memo_slot(); an entry taken over by another set is
+ * first folded into the counters (xt_memo_fold()), and readers fold the
+ * entries in use into what they read (xt_cls_cpu_fold()).  A few dozen
+ * sets of rules are usual: one entry each, found with one compare where
+ * the score loop took a turn per rule and each counter a read-modify-write
+ * (docs/performance.md, "The verdict memo").
+ */
+#define XT_MEMO_BITS	8
+#define XT_MEMO_SLOTS	(1 << XT_MEMO_BITS)
+#define XT_MEMO_LIVE	0x80000000U	/* in every key: 0 is an empty entry */
+#define XT_MEMO_NO_ACTION	0xff	/* the TC stage: no action counted */
+
+enum xt_memo_stage {
+	XT_MEMO_XDP,
+	XT_MEMO_TC,
+	XT_MEMO_STAGES,
+};
+
+struct xt_memo_ent {
+	__u64 rules;		/* the matched set: the key, with key */
+	__u32 key;		/* the ruleset's serial | XT_MEMO_LIVE; 0: empty */
+	__u8  score;
+	__u8  class_id;
+	__u8  action;		/* XDP action counted, or XT_MEMO_NO_ACTION */
+	__u8  pad;
+	__u64 pkts;		/* packets of this set since the entry was taken */
+	__u64 bytes;
+};
+
+/*
+ * One CPU's entry of the xt_cls_stats map.  fold_begin and fold_end
+ * bracket each fold of a memo entry into the counters (a fold_begin++,
+ * the fold, a fold_end++); a reader's copy, made from the first byte to
+ * the last, that finds them equal saw no fold half done.
+ */
+struct xt_cls_cpu {
+	__u64 fold_end;		/* first: copied first */
+	struct xt_cls_stats s;
+	struct xt_memo_ent memo[XT_MEMO_STAGES][XT_MEMO_SLOTS];
+	__u64 fold_begin;	/* last: copied last */
+};
+
+/* Where in its stage's memo the set of rules m of ruleset key lives. */
+static inline __u32 xt_memo_slot(__u64 m, __u32 key)
+{
+	return ((m ^ (__u64)key << 32) * 0x9e3779b97f4a7c15ULL) >>
+	       (64 - XT_MEMO_BITS);
+}
+
+/*
+ * The index of the lowest set bit of v (not 0), by its place in a de
+ * Bruijn sequence (xt_bit_hash()).
+ */
+static const __u8 xt_debruijn64[64] = {
+	0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
+};
+
+static inline __u32 xt_lowest_bit(__u64 v)
+{
+	return xt_debruijn64[xt_bit_hash(v & -v)];
+}
+
+/*
+ * Add what memo entry e counted to the counters s stands for: its class's
+ * packets and bytes, its score's band, its action (and, passed by XDP,
+ * tagged: a tag that could not be written took its packet off tagged when
+ * it happened), and each of its rules' hits.  The datapath when it takes
+ * the entry over, readers for each entry in use: one definition, so the
+ * two agree.
+ */
+static inline void xt_memo_fold(struct xt_cls_stats *s,
+				const struct xt_memo_ent *e)
+{
+	__u64 n = e->pkts, m = e->rules;
+	int i;
+
+	if (!(e->key & XT_MEMO_LIVE) || !n)
+		return;
+	s->class_pkts[e->class_id] += n;
+	s->class_bytes[e->class_id] += e->bytes;
+	s->band[XT_BAND(e->score)] += n;
+	if (e->action < 5) {
+		s->action[e->action] += n;
+		if (e->action == 2)	/* XDP_PASS */
+			s->tagged += n;
+	}
+	for (i = 0; i < XT_MAX_RULES && m; i++) {
+		s->rule_hits[xt_lowest_bit(m) & (XT_MAX_RULES - 1)] += n;
+		m &= m - 1;
+	}
+}
 
 /* Per-CPU, one entry, written by the TC stage. */
 struct xt_tc_stats {

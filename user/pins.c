@@ -76,7 +76,7 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 		"xt_cls_stats", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
 		OPENED(cls_stats),
 		"per-CPU counters of classification, by whichever stage classifies (sum over CPUs)",
-		LAYOUT(PERCPU_ARRAY, struct xt_cls_stats),
+		LAYOUT(PERCPU_ARRAY, struct xt_cls_cpu),
 	},
 	[XT_PIN_TC_STATS] = {
 		"xt_tc_stats", XT_PIN_MAP, XT_PIN_OBJ_TC, NULL, XT_PIN_ALWAYS,

@@ -188,27 +188,18 @@ __u32 xt_jiffy_ns(void)
  * keep their sets and their times' unit across swaps; their epoch says
  * which still count.
  */
-static int state_table_take(const struct xt_rule_maps *m, __u32 old,
-			    struct xt_ruleset *rs)
+static int state_table_take(const struct xt_rule_maps *m,
+			    const struct xt_ruleset *cur, struct xt_ruleset *rs)
 {
-	struct xt_ruleset *cur;
 	__u32 holds;
 	int err = xt_state_table_sources(m->state, &holds);
 
 	if (err)
 		return err;
 	rs->st.sets = holds / XT_STATE_WAYS;
-	cur = malloc(sizeof(*cur));
-	if (!cur)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->rules, &old, cur)) {
-		free(cur);
-		return -errno;
-	}
 	rs->st.table_seed = cur->st.table_seed;
 	rs->st.jiffy_ns = cur->st.table_seed ? cur->st.jiffy_ns :
 		xt_jiffy_ns();
-	free(cur);
 	while (!rs->st.table_seed)
 		if (getrandom(&rs->st.table_seed, sizeof(rs->st.table_seed),
 			      0) != sizeof(rs->st.table_seed))
@@ -236,6 +227,7 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 			     const struct xt_attach_info *info)
 {
 	struct xt_active a = { 0 };
+	struct xt_ruleset *cur;
 	__u32 zero = 0, next, old, flips = 0;
 	int err;
 
@@ -249,7 +241,25 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 	err = prefix_table_set(m->prefix, next, c);
 	if (err)
 		return err;
-	err = state_table_take(m, old, c->rs);
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->rules, &old, cur)) {
+		free(cur);
+		return -errno;
+	}
+	err = state_table_take(m, cur, c->rs);
+	/*
+	 * A serial of its own: the verdict memo's entries of earlier
+	 * rulesets (the one in use, and any before, whatever pins or maps
+	 * were made anew since) then never answer for this one.
+	 */
+	c->rs->serial = 0;
+	while (!err && (!c->rs->serial || c->rs->serial == cur->serial))
+		if (getrandom(&c->rs->serial, sizeof(c->rs->serial), 0) !=
+		    sizeof(c->rs->serial))
+			err = -errno;
+	free(cur);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))

@@ -48,12 +48,64 @@ int xt_percpu_read(int fd, size_t size, void *out)
 	return err;
 }
 
+int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
+		    struct xt_cls_stats *out)
+{
+	int cpu, st, i, torn = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		const struct xt_cls_cpu *c = &cpus[cpu];
+		const __u64 *in = (const __u64 *)&c->s;
+		__u64 *o = (__u64 *)out;
+
+		if (c->fold_begin != c->fold_end)
+			torn = 1;
+		for (i = 0; i < (int)(sizeof(*out) / sizeof(__u64)); i++)
+			o[i] += in[i];
+		for (st = 0; st < XT_MEMO_STAGES; st++)
+			for (i = 0; i < XT_MEMO_SLOTS; i++)
+				xt_memo_fold(out, &c->memo[st][i]);
+	}
+	return torn ? -EAGAIN : 0;
+}
+
+/*
+ * Takeovers are rare (a set of rules new to its memo slot): a copy torn by
+ * one is made again, and after this many the last copy is taken.
+ */
+#define XT_FOLD_TRIES	16
+
+int xt_cls_stats_read(int fd, struct xt_cls_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct xt_cls_cpu *buf;
+	__u32 zero = 0;
+	int err = 0, i;
+
+	if (ncpus < 0)
+		return ncpus;
+	buf = calloc(ncpus, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < XT_FOLD_TRIES; i++) {
+		if (bpf_map_lookup_elem(fd, &zero, buf)) {
+			err = -errno;
+			break;
+		}
+		if (xt_cls_cpus_sum(buf, ncpus, out) != -EAGAIN)
+			break;
+	}
+	free(buf);
+	return err;
+}
+
 int xt_counters_read(int cls_stats_fd, int tc_stats_fd, struct xt_counters *out)
 {
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = xt_percpu_read(cls_stats_fd, sizeof(out->xdp), &out->xdp);
+	err = xt_cls_stats_read(cls_stats_fd, &out->xdp);
 	if (!err && tc_stats_fd >= 0)
 		err = xt_percpu_read(tc_stats_fd, sizeof(out->tc), &out->tc);
 	return err;

@@ -35,6 +35,17 @@ void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out);
 int xt_percpu_read(int fd, size_t size, void *out);
 
 /*
+ * Sum ncpus entries of the xt_cls_stats map into out, each with its verdict
+ * memos folded in (xt_memo_fold()).  -EAGAIN when a CPU's entry was copied
+ * while one of its memo entries was being taken over (out is still filled).
+ */
+int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
+		    struct xt_cls_stats *out);
+
+/* Read xt_cls_stats (fd) as xt_cls_cpus_sum() sums it: 0 or -errno. */
+int xt_cls_stats_read(int fd, struct xt_cls_stats *out);
+
+/*
  * Read and sum the counter maps.  tc_fd < 0 leaves out->tc zeroed (an XDP
  * object loaded alone, as replay does).  Returns 0 or -errno.
  */

@@ -323,19 +323,6 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 	return bits;
 }
 
-/* Index of the lowest set bit (de Bruijn multiply: BPF has no ctz). */
-static const __u8 xt_debruijn64[64] = {
-	0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
-	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
-	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
-	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
-};
-
-static __always_inline __u32 xt_lowest_bit(__u64 v)
-{
-	return xt_debruijn64[xt_bit_hash(v & -v)];
-}
-
 /*
  * The rules a packet satisfies: the AND over all dimensions of "rules
  * whose condition on this field holds".  The cheapest and most selective
@@ -847,6 +834,98 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	return m & (~todo | st->reached | st->prev_reached);
 }
 
+/*
+ * The score, class and action of m from the stage's verdict memo, and the
+ * packet counted in m's entry there, in place of the score loop's turn per
+ * rule, each rule's hit and the class, byte, band, action and tagged
+ * counts (struct xt_memo_ent, include/xdptag.h).  On a miss the entry is
+ * taken over for m: what it counted is folded into the counters, then the
+ * score loop fills it.  The takeover is bracketed by fold_begin and
+ * fold_end, so that a reader's copy made meanwhile is taken again
+ * (xt_cls_stats_read()); the barriers keep clang from moving stores out
+ * of the bracket (on x86 stores are seen in program order; elsewhere a
+ * reader may see one takeover torn, for that one read).
+ */
+static __always_inline void memo_verdict(const struct xt_ruleset *rs,
+					 __u64 m, int exempt,
+					 struct xt_verdict *v,
+					 const struct xt_pkt *p,
+					 struct xt_cls_cpu *cc, const int stage)
+{
+	__u32 key = rs->serial | XT_MEMO_LIVE;
+	struct xt_memo_ent *e;
+	__u64 score, cls;
+
+	e = &cc->memo[stage & 1][xt_memo_slot(m, key) & (XT_MEMO_SLOTS - 1)];
+	v->rules = m;
+#ifdef XT_BENCH_MEMO_MISS	/* bench variant: every packet a takeover */
+	xt_barrier_var(key);
+	if (e->rules == m && e->key == key && !m && m)
+#else
+	if (e->rules == m && e->key == key)
+#endif
+	{
+		v->score = e->score;
+		v->class_id = e->class_id;
+		e->pkts++;
+		e->bytes += p->len;
+		return;
+	}
+	score_loop(rs, m, NULL, &score, &cls);
+	if (exempt) {
+		score = 0;
+		cls = 0;
+	}
+	if (score > 255)
+		score = 255;
+	v->score = score;
+	v->class_id = cls;
+
+	cc->fold_begin++;
+	asm volatile("" : : : "memory");
+	xt_memo_fold(&cc->s, e);
+	e->rules = m;
+	e->key = key;
+	e->score = score;
+	e->class_id = cls;
+	if (stage == XT_MEMO_TC)
+		e->action = XT_MEMO_NO_ACTION;
+	else if (rs->drop_threshold && score >= rs->drop_threshold)
+		e->action = XDP_DROP;
+	else
+		e->action = XDP_PASS;
+	e->pkts = 1;
+	e->bytes = p->len;
+	asm volatile("" : : : "memory");
+	cc->fold_end++;
+}
+
+/*
+ * The verdict of the rules in m into *v, the packet counted in cc (NULL:
+ * not counted).  exempt: m are allowlist rules, whose verdict is class 0,
+ * score 0.
+ */
+static __always_inline void classify_verdict(const struct xt_ruleset *rs,
+					     __u64 m, int exempt,
+					     struct xt_verdict *v,
+					     const struct xt_pkt *p,
+					     struct xt_cls_cpu *cc,
+					     const int stage)
+{
+#ifndef XT_BENCH_NO_MEMO	/* bench variant: the score loop, each count */
+	if (cc) {
+		memo_verdict(rs, m, exempt, v, p, cc, stage);
+		return;
+	}
+#endif
+	classify_score(rs, m, v, cc ? (struct xt_hits *)cc->s.rule_hits :
+			       NULL);
+	if (exempt) {
+		v->score = 0;
+		v->class_id = 0;
+	}
+}
+
 /* The active ruleset and its generation, or NULL (never, once loaded). */
 #ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */
 __u32 xt_bench_gen = 1;	/* the bench's one install flips to 1 */
@@ -867,22 +946,24 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 }
 
 /*
- * Classify a parsed packet into *v, counting rule hits in *hits (which
- * may be NULL).  Returns the drop threshold of the ruleset used (0: never
- * drop).  Inlined only where *p and *v are memory whose values the
- * verifier does not track (an xt_cls_scratch entry), so that it is checked
- * once whatever path reached it: classify() below.
+ * Classify a parsed packet into *v, counting it in *cc's counters and
+ * stage's verdict memo (cc may be NULL: not counted).  Returns the drop
+ * threshold of the ruleset used (0: never drop).  Inlined only where *p
+ * and *v are memory whose values the verifier does not track (an
+ * xt_cls_scratch entry), so that it is checked once whatever path reached
+ * it: classify() below.
  */
 static __always_inline int classify_packet(const struct xt_pkt *p,
 					   struct xt_verdict *v,
-					   struct xt_hits *hits)
+					   struct xt_cls_cpu *cc,
+					   const int stage)
 {
 	const struct xt_ruleset *rs;
 	__u32 gen = 0;
 	__u64 m;
 
-#if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* hits unused: keep it passed */
-	asm volatile("" : : "r"(hits));
+#if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* cc unused: keep it passed */
+	asm volatile("" : : "r"(cc));
 #endif
 	v->rules = 0;
 	v->score = 0;
@@ -900,9 +981,7 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
 	 * hit counters show the exempt rules that matched.
 	 */
 	if (m & rs->exempt) {
-		classify_score(rs, m & rs->exempt, v, hits);
-		v->score = 0;
-		v->class_id = 0;
+		classify_verdict(rs, m & rs->exempt, 1, v, p, cc, stage);
 		return 0;
 	}
 	/* Stateless packets (the usual case) stop at this test. */
@@ -911,7 +990,7 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
 #endif
 	if (m & rs->stateful)
 		m = state_apply(rs, p, m);
-	classify_score(rs, m, v, hits);
+	classify_verdict(rs, m, 0, v, p, cc, stage);
 	return rs->drop_threshold;
 }
 
@@ -933,16 +1012,16 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
  */
 #ifdef XT_BENCH_CLS_CALL
 __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
-			   struct xt_hits *hits)
+			   struct xt_cls_cpu *cc, int stage)
 {
 	if (!p || !v)
 		return 0;
-	return classify_packet(p, v, hits);
+	return classify_packet(p, v, cc, stage);
 }
-#define classify(p, v, hits)	xt_classify(p, v, hits)
+#define classify(p, v, cc, stage)	xt_classify(p, v, cc, stage)
 #else
 static __always_inline int classify(struct xt_pkt *p, struct xt_verdict *v,
-				    struct xt_hits *hits)
+				    struct xt_cls_cpu *cc, const int stage)
 {
 	int drop_at;
 
@@ -956,20 +1035,25 @@ static __always_inline int classify(struct xt_pkt *p, struct xt_verdict *v,
 	 * kept precise for the band counter's index.
 	 */
 	asm volatile("" : : : "memory");
-	drop_at = classify_packet(p, v, hits);
+	drop_at = classify_packet(p, v, cc, stage);
 	asm volatile("" : : : "memory");
 	return drop_at;
 }
 #endif
 
-/* Histogram counters for one classified packet. */
+/*
+ * Counters for one classified packet besides its verdict memo's entry
+ * (which counts its class, bytes, band, action and rules).
+ */
 static __always_inline void count_verdict(struct xt_cls_stats *st,
 					  const struct xt_verdict *v,
 					  const struct xt_pkt *p)
 {
+#ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
 	st->class_pkts[v->class_id]++;
 	st->class_bytes[v->class_id] += p->len;
 	st->band[XT_BAND(v->score)]++;
+#endif
 	if (p->features & XT_F_MALFORMED)
 		st->malformed++;
 	if (p->features & XT_F_FRAGMENT)

@@ -109,17 +109,20 @@ struct {
 
 /*
  * The classifier's counters (per CPU; user space sums): per class, band
- * and rule, actions, tags written.
+ * and rule, actions, tags written, and each classifying stage's verdict
+ * memo, whose entries hold the counts of their sets of rules until they
+ * are folded in (struct xt_cls_cpu, include/xdptag.h).
  * Written by: whichever stage classifies: XDP in the default (meta)
  *   bridge mode, TC for the packets it classifies in the tc and auto
  *   modes; hence the stage-neutral name.
- * Read by: `xdptag stats`, `status`, `probe`, the exporter, replay, tests.
+ * Read by: `xdptag stats`, `status`, `probe`, the exporter, replay, tests,
+ *   all through xt_cls_stats_read() (user/stats.c), which folds the memo.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xt_cls_stats);
+	__type(value, struct xt_cls_cpu);
 } xt_cls_stats SEC(".maps");
 
 /*

@@ -77,7 +77,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 #else
 	struct xt_cls_scratch *sc;
 #endif
-	struct xt_cls_stats *cs = NULL;
+	struct xt_cls_cpu *cc = NULL;
 	struct xdptag_tag tag = {};
 	struct xt_verdict *v;
 	struct xt_pkt *p;
@@ -98,11 +98,11 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 #endif
 	tc_parse(skb, p);
 	if (count)
-		cs = bpf_map_lookup_elem(&xt_cls_stats, &zero);
-	drop_at = classify(p, v, cs ? (struct xt_hits *)cs->rule_hits : NULL);
+		cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
+	drop_at = classify(p, v, cc, XT_MEMO_TC);
 	st->classified++;
-	if (cs)
-		count_verdict(cs, v, p);
+	if (cc)
+		count_verdict(&cc->s, v, p);
 	if (drop_at > 0 && v->score >= drop_at) {
 		st->dropped++;
 		return TC_ACT_SHOT;

@@ -60,6 +60,13 @@
  *   XT_BENCH_NO_HITS	no rule-hit counts (the classifier gets no hits)
  *   XT_BENCH_NO_VCOUNT	classify and tag, then nothing counted but the
  *			rule hits (no class, band, action, tagged counts)
+ *   XT_BENCH_NO_MEMO	(classify.h) no verdict memo: the score loop and
+ *			each counter per packet, as before "The verdict
+ *			memo"; the variants that leave out counts or the
+ *			score loop build on it
+ *   XT_BENCH_MEMO_MISS	(classify.h) the verdict memo misses on every
+ *			packet: each one a takeover, as a set of rules new
+ *			to its slot
  *   XT_BENCH_CALL2	one more global function call before the classifier
  *   XT_BENCH_CLS_CALL	(classify.h) the classifier called as a global
  *			function, the packet and verdict on the stack
@@ -194,14 +201,16 @@ int xdptag_xdp(struct xdp_md *ctx)
 #endif
 	struct xt_verdict *v;
 	struct xt_pkt *p;
+	struct xt_cls_cpu *cc;
 	struct xt_cls_stats *st;
 	__u32 action = XDP_PASS;
 	__u32 zero = 0;
 	int drop_at, tagged = 0;
 
-	st = bpf_map_lookup_elem(&xt_cls_stats, &zero);
-	if (!st)
+	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
+	if (!cc)
 		return XDP_PASS;
+	st = &cc->s;
 	/* In the tc bridge mode the TC stage classifies: only count here. */
 	if (cfg_bridge == XT_BRIDGE_TC ||
 	    (cfg_bridge == XT_BRIDGE_AUTO && bridge_switched())) {
@@ -232,7 +241,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 #endif
 #ifdef XT_BENCH_NO_STATS
-	drop_at = classify(p, v, NULL);
+	drop_at = classify(p, v, NULL, XT_MEMO_XDP);
 	if (drop_at > 0 && v->score >= drop_at)
 		return XDP_DROP;
 	tag_write(ctx, p, v);
@@ -266,25 +275,37 @@ int xdptag_xdp(struct xdp_md *ctx)
 	}
 #endif
 #if defined(XT_BENCH_NO_HITS) || defined(XT_BENCH_NO_SCORE)
-	drop_at = classify(p, v, NULL);
+	drop_at = classify(p, v, NULL, XT_MEMO_XDP);
 #else
-	drop_at = classify(p, v, (struct xt_hits *)st->rule_hits);
+	drop_at = classify(p, v, cc, XT_MEMO_XDP);
 #endif
 #ifdef XT_BENCH_NO_VCOUNT
 	tag_write(ctx, p, v);
 	return XDP_PASS;
 #endif
-	if (drop_at > 0 && v->score >= drop_at)
+	/*
+	 * The verdict memo counts the action, and a pass as tagged (the
+	 * tag is written on all but drivers without metadata): a pass
+	 * whose tag could not be written is taken off.
+	 */
+	if (drop_at > 0 && v->score >= drop_at) {
 		action = XDP_DROP;
-	else if (tag_write(ctx, p, v))
+	} else if (tag_write(ctx, p, v)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
-	else {
+#ifndef XT_BENCH_NO_MEMO
+		st->tagged--;
+#endif
+	} else {
+#ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
 		st->tagged++;
+#endif
 		tagged = 1;
 	}
 
 	count_verdict(st, v, p);
+#ifdef XT_BENCH_NO_MEMO
 	st->action[action]++;
+#endif
 	if (cfg_explain)
 		explain_write(p, v, action);
 #ifdef XT_BENCH_NO_CAPTURE	/* bench variant: no capture check */

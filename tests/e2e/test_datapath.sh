@@ -65,12 +65,31 @@ pin_sum() {
 import json, re, sys
 field = sys.argv[1]
 m = re.match(r"(\w+)(?:\[(\d+)\])?$", field)
+name, idx = m.group(1), m.group(2) and int(m.group(2))
+
+def memo(e):
+    """What a live verdict memo entry adds to the field (include/xdptag.h,
+    xt_memo_fold): its packets to its class, its passes to tagged."""
+    if not e["key"] & 0x80000000:
+        return 0
+    if name == "class_pkts":
+        return e["pkts"] if e["class_id"] == idx else 0
+    if name == "tagged":
+        return e["pkts"] if e["action"] == 2 else 0
+    if name == "meta_fail":
+        return 0
+    sys.exit("pin_sum: no memo rule for " + field)
+
 total = 0
 for ent in json.load(sys.stdin):
     for v in ent.get("formatted", ent)["values"]:
-        x = v["value"][m.group(1)]
-        total += x[int(m.group(2))] if m.group(2) else x
-print(total)' "$2"
+        v = v["value"]
+        c = v.get("s", v)	# xt_cls_stats: struct xt_cls_cpu
+        x = c[name]
+        total += x[idx] if idx is not None else x
+        for stage in v.get("memo", []):
+            total += sum(memo(e) for e in stage)
+print(total % 2**64)' "$2"
 }
 
 # The id of the map named $2 that the pinned program $1 uses, or nothing.

@@ -93,8 +93,7 @@ static inline struct xh_result xh_run(struct xdptag *skel, const void *pkt,
 
 static inline int xh_cls_stats(struct xdptag *skel, struct xt_cls_stats *st)
 {
-	return xt_percpu_read(bpf_map__fd(skel->maps.xt_cls_stats),
-			      sizeof(*st), st);
+	return xt_cls_stats_read(bpf_map__fd(skel->maps.xt_cls_stats), st);
 }
 
 #endif

@@ -3,6 +3,7 @@
  * Counters: per-CPU sums are exact, and the JSON and Prometheus printers
  * render a known counters struct into exactly the documented lines.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -72,6 +73,62 @@ static void sum_xdp_percpu(void **state)
 	assert_int_equal(sum.action[XDP_DROP], 300);
 	assert_int_equal(sum.malformed, 3);
 	assert_int_equal(sum.fragments, 6);
+}
+
+/*
+ * The xt_cls_stats map's entries: each CPU's counters, plus what its live
+ * verdict memo entries hold, folded as the datapath folds them when it
+ * takes one over; a copy made during a takeover is told apart.
+ */
+static void sum_cls_cpus_folds_memo(void **state)
+{
+	struct xt_cls_cpu *cpus = calloc(2, sizeof(*cpus));
+	struct xt_memo_ent *e;
+	struct xt_cls_stats sum;
+
+	assert_non_null(cpus);
+	cpus[0].s.class_pkts[7] = 1;
+	cpus[0].s.tagged = ~0ULL;	/* one tag not written: taken off */
+	cpus[0].s.meta_fail = 1;
+	e = &cpus[0].memo[XT_MEMO_XDP][5];
+	*e = (struct xt_memo_ent){ .rules = 1ULL << 3 | 1ULL << 63,
+		.key = XT_MEMO_LIVE | 42, .score = 0x35, .class_id = 7,
+		.action = XDP_PASS, .pkts = 4, .bytes = 400 };
+	e = &cpus[1].memo[XT_MEMO_XDP][200];
+	*e = (struct xt_memo_ent){ .rules = 1ULL << 3, .key = XT_MEMO_LIVE,
+		.score = 0xf0, .class_id = 9, .action = XDP_DROP, .pkts = 2,
+		.bytes = 120 };
+	e = &cpus[1].memo[XT_MEMO_TC][0];	/* TC: no action, no tag */
+	*e = (struct xt_memo_ent){ .rules = 1ULL << 0, .key = XT_MEMO_LIVE | 1,
+		.class_id = 7, .action = XT_MEMO_NO_ACTION, .pkts = 3,
+		.bytes = 30 };
+	e = &cpus[1].memo[XT_MEMO_TC][1];	/* not live: counts nothing */
+	*e = (struct xt_memo_ent){ .rules = 1ULL << 1, .key = 42,
+		.class_id = 7, .action = XDP_PASS, .pkts = 100 };
+
+	memset(&sum, 0xff, sizeof(sum));
+	assert_int_equal(xt_cls_cpus_sum(cpus, 2, &sum), 0);
+	assert_int_equal(sum.class_pkts[7], 1 + 4 + 3);
+	assert_int_equal(sum.class_bytes[7], 400 + 30);
+	assert_int_equal(sum.class_pkts[9], 2);
+	assert_int_equal(sum.class_bytes[9], 120);
+	assert_int_equal(sum.band[3], 4);
+	assert_int_equal(sum.band[0], 3);
+	assert_int_equal(sum.band[15], 2);
+	assert_int_equal(sum.rule_hits[3], 4 + 2);
+	assert_int_equal(sum.rule_hits[63], 4);
+	assert_int_equal(sum.rule_hits[0], 3);
+	assert_int_equal(sum.rule_hits[1], 0);
+	assert_int_equal(sum.action[XDP_PASS], 4);
+	assert_int_equal(sum.action[XDP_DROP], 2);
+	assert_int_equal(sum.tagged, 3);
+	assert_int_equal(sum.meta_fail, 1);
+
+	cpus[1].fold_begin = 1;		/* a takeover under way */
+	assert_int_equal(xt_cls_cpus_sum(cpus, 2, &sum), -EAGAIN);
+	cpus[1].fold_end = 1;		/* and done */
+	assert_int_equal(xt_cls_cpus_sum(cpus, 2, &sum), 0);
+	free(cpus);
 }
 
 static void sum_tc_percpu(void **state)
@@ -329,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sum_xdp_percpu),
+		cmocka_unit_test(sum_cls_cpus_folds_memo),
 		cmocka_unit_test(sum_tc_percpu),
 		cmocka_unit_test(json_exact),
 		cmocka_unit_test(json_rates),

@@ -25,6 +25,18 @@ map_field_sum() {
 				   END { print s + 0 }'
 }
 
+# The packets the XDP stage passed that its verdict memo (map id $1) holds
+# still, not yet folded into tagged: live entries' (key with bit 31 set)
+# packets of action XDP_PASS (include/xdptag.h, xt_memo_fold()).
+memo_passes() {
+	bpftool map lookup id "$1" key 0 0 0 0 |
+		awk '{ v = $2; sub(",", "", v) }
+		     $1 == "\"key\":" { live = v + 0 >= 2147483648 }
+		     $1 == "\"action\":" { pass = v + 0 == 2 }
+		     $1 == "\"pkts\":" && live && pass { s += v }
+		     END { print s + 0 }'
+}
+
 # The id of the map called $2 among those program $1 uses.
 prog_map_id() {
 	local id ids
@@ -63,7 +75,8 @@ run_mode() {
 		not_ok "$mode: counters found" \
 			"xdp prog '$xdp_id' map '$xdp_map', tc prog '$tc_id' map '$tc_map'"
 	else
-		tagged=$(map_field_sum "$xdp_map" tagged)
+		tagged=$(($(map_field_sum "$xdp_map" tagged) +
+			  $(memo_passes "$xdp_map")))
 		valid=$(map_field_sum "$tc_map" valid)
 		no_meta=$(map_field_sum "$tc_map" no_meta)
 		# ARP crosses vb too, so at least the pings, and at least as
