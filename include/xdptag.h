@@ -607,6 +607,10 @@ struct xt_cls_cpu {
 	struct xt_memo_ent memo[XT_MEMO_STAGES][XT_MEMO_SLOTS];
 	__u64 fold_begin;	/* last: copied last */
 };
+/* The kernel refuses per-CPU values over PCPU_MIN_UNIT_SIZE (32 KB): the
+ * memo can have 256 slots a stage, not 512. */
+_Static_assert(sizeof(struct xt_cls_cpu) <= 32768,
+	       "a per-CPU map value is at most 32 KB");
 
 /* Where in its stage's memo the set of rules m of ruleset key lives. */
 static inline __u32 xt_memo_slot(__u64 m, __u32 key)
