@@ -566,15 +566,24 @@ struct xt_cls_stats {
  * (the classifier's m), computed once per ruleset, and the packets and
  * bytes of that set counted in its entry instead of in the five counters
  * and the rule hits they stand for.  Per CPU and per classifying stage,
- * direct-mapped by xt_memo_slot(); an entry taken over by another set is
- * first folded into the counters (xt_memo_fold()), and readers fold the
- * entries in use into what they read (xt_cls_cpu_fold()).  A few dozen
- * sets of rules are usual: one entry each, found with one compare where
+ * XT_MEMO_BUCKETS buckets of XT_MEMO_WAYS entries, the bucket
+ * xt_memo_slot()'s.  A set new to its bucket takes over a way held by no
+ * set of this ruleset; with both ways held, one packet in
+ * XT_MEMO_TAKEOVER takes over the second way, and the others are counted
+ * in the counters directly, so two or three frequent sets that share a
+ * bucket neither evict each other at every packet nor move counts at a
+ * rate that readers could not copy between.  An entry taken over is first
+ * folded into the counters (xt_memo_fold()), and readers fold the entries
+ * in use into what they read (xt_cls_cpus_sum()).  A few dozen sets of
+ * rules are usual: one entry each, found with one or two compares where
  * the score loop took a turn per rule and each counter a read-modify-write
  * (docs/performance.md, "The verdict memo").
  */
-#define XT_MEMO_BITS	8
-#define XT_MEMO_SLOTS	(1 << XT_MEMO_BITS)
+#define XT_MEMO_BITS	7
+#define XT_MEMO_BUCKETS	(1 << XT_MEMO_BITS)
+#define XT_MEMO_WAYS	2
+#define XT_MEMO_SLOTS	(XT_MEMO_BUCKETS * XT_MEMO_WAYS)
+#define XT_MEMO_TAKEOVER	16	/* a power of two */
 #define XT_MEMO_LIVE	0x80000000U	/* in every key: 0 is an empty entry */
 #define XT_MEMO_NO_ACTION	0xff	/* the TC stage: no action counted */
 
@@ -605,10 +614,18 @@ struct xt_cls_cpu {
 	__u64 fold_end;		/* first: copied first */
 	struct xt_cls_stats s;
 	struct xt_memo_ent memo[XT_MEMO_STAGES][XT_MEMO_SLOTS];
+	/* A packet counted directly, as an entry folded at once: map
+	 * memory, whose values the verifier does not track, not the stack. */
+	struct xt_memo_ent one[XT_MEMO_STAGES];
+	__u64 conflicts;	/* misses with both ways held (for takeovers) */
 	__u64 fold_begin;	/* last: copied last */
 };
+/* The kernel refuses per-CPU values over PCPU_MIN_UNIT_SIZE (32 KB): the
+ * memo can have 256 slots a stage, not 512. */
+_Static_assert(sizeof(struct xt_cls_cpu) <= 32768,
+	       "a per-CPU map value is at most 32 KB");
 
-/* Where in its stage's memo the set of rules m of ruleset key lives. */
+/* The bucket of its stage's memo the set of rules m of ruleset key is in. */
 static inline __u32 xt_memo_slot(__u64 m, __u32 key)
 {
 	return ((m ^ (__u64)key << 32) * 0x9e3779b97f4a7c15ULL) >>

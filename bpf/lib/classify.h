@@ -834,17 +834,31 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	return m & (~todo | st->reached | st->prev_reached);
 }
 
+/* A memo entry's verdict for this packet, which it counts. */
+static __always_inline void memo_hit(struct xt_memo_ent *e,
+				     struct xt_verdict *v,
+				     const struct xt_pkt *p)
+{
+	v->score = e->score;
+	v->class_id = e->class_id;
+	e->pkts++;
+	e->bytes += p->len;
+}
+
 /*
  * The score, class and action of m from the stage's verdict memo, and the
  * packet counted in m's entry there, in place of the score loop's turn per
  * rule, each rule's hit and the class, byte, band, action and tagged
- * counts (struct xt_memo_ent, include/xdptag.h).  On a miss the entry is
- * taken over for m: what it counted is folded into the counters, then the
- * score loop fills it.  The takeover is bracketed by fold_begin and
- * fold_end, so that a reader's copy made meanwhile is taken again
- * (xt_cls_stats_read()); the barriers keep clang from moving stores out
- * of the bracket (on x86 stores are seen in program order; elsewhere a
- * reader may see one takeover torn, for that one read).
+ * counts (struct xt_memo_ent, include/xdptag.h).  On a miss the score
+ * loop computes the verdict, and m takes over a way of its bucket (one
+ * held by no set of this ruleset, else, for one packet in
+ * XT_MEMO_TAKEOVER, the second) or, with both ways held, is counted in
+ * the counters directly, as an entry of one packet folded at once.  A
+ * takeover folds what the entry counted into the counters, bracketed by
+ * fold_begin and fold_end, so that a reader's copy made meanwhile is
+ * taken again (xt_cls_stats_read()); the barriers keep clang from moving
+ * stores out of the bracket (on x86 stores are seen in program order;
+ * elsewhere a reader may see one takeover torn, for that one read).
  */
 static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 					 __u64 m, int exempt,
@@ -853,24 +867,30 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 					 struct xt_cls_cpu *cc, const int stage)
 {
 	__u32 key = rs->serial | XT_MEMO_LIVE;
-	struct xt_memo_ent *e;
+	struct xt_memo_ent *e, *w1;
 	__u64 score, cls;
+	int direct = 0;
+	__u32 b;
 
-	e = &cc->memo[stage & 1][xt_memo_slot(m, key) & (XT_MEMO_SLOTS - 1)];
+	b = xt_memo_slot(m, key) & (XT_MEMO_BUCKETS - 1);
+	e = &cc->memo[stage & 1][b * XT_MEMO_WAYS];
+	w1 = e + 1;
 	v->rules = m;
 #ifdef XT_BENCH_MEMO_MISS	/* bench variant: every packet a takeover */
 	xt_barrier_var(key);
-	if (e->rules == m && e->key == key && !m && m)
+	if (e->rules == m && e->key == key && !m && m) {
 #else
-	if (e->rules == m && e->key == key)
+	if (e->rules == m && e->key == key) {
 #endif
-	{
-		v->score = e->score;
-		v->class_id = e->class_id;
-		e->pkts++;
-		e->bytes += p->len;
+		memo_hit(e, v, p);
 		return;
 	}
+#ifndef XT_BENCH_MEMO_MISS
+	if (w1->rules == m && w1->key == key) {
+		memo_hit(w1, v, p);
+		return;
+	}
+#endif
 	score_loop(rs, m, NULL, &score, &cls);
 	if (exempt) {
 		score = 0;
@@ -880,10 +900,30 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 		score = 255;
 	v->score = score;
 	v->class_id = cls;
-
-	cc->fold_begin++;
+	/*
+	 * From here on the verdict is read back from map memory, whose
+	 * values the verifier does not track: the loop's score then needs
+	 * no precision, and its turns are not checked one state each.
+	 */
 	asm volatile("" : : : "memory");
-	xt_memo_fold(&cc->s, e);
+	score = v->score;
+	cls = v->class_id;
+	if (e->key == key) {
+		e = w1;
+#ifndef XT_BENCH_MEMO_MISS
+		if (e->key == key &&
+		    ++cc->conflicts % XT_MEMO_TAKEOVER) {
+			/* Both ways held: counted directly, nothing moves. */
+			e = &cc->one[stage & 1];
+			direct = 1;
+		}
+#endif
+	}
+	if (!direct) {
+		cc->fold_begin++;
+		asm volatile("" : : : "memory");
+		xt_memo_fold(&cc->s, e);
+	}
 	e->rules = m;
 	e->key = key;
 	e->score = score;
@@ -896,6 +936,10 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 		e->action = XDP_PASS;
 	e->pkts = 1;
 	e->bytes = p->len;
+	if (direct) {
+		xt_memo_fold(&cc->s, e);
+		return;
+	}
 	asm volatile("" : : : "memory");
 	cc->fold_end++;
 }

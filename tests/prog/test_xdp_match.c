@@ -978,53 +978,54 @@ static __u32 memo_key(void **state)
 }
 
 /*
- * Two sets of rules that share a slot of the verdict memo take it over
- * from each other, one packet after the other: each keeps its own
- * verdict, and each takeover folds what the entry counted into the
- * counters, so every count is exact (include/xdptag.h, xt_memo_fold()).
+ * Three sets of rules in one bucket of the verdict memo, which has two
+ * ways: two hold them, the third is counted directly, and one conflict in
+ * XT_MEMO_TAKEOVER takes the second way over (folding what it counted).
+ * Round after round, each packet keeps its own verdict and every count is
+ * exact (include/xdptag.h, xt_memo_fold()).
  */
-static void memo_takeover_counts(void **state)
+static void memo_bucket_counts(void **state)
 {
-	const int order[] = { 0, 0, 0, 1, 1, 0 };	/* a a a b b a */
+	const int rounds = 3 * XT_MEMO_TAKEOVER;
 	unsigned int band[XT_BANDS] = { 0 };
 	struct xt_cls_stats st;
-	int ab[2] = { -1, -1 }, tries, i, j;
-	__u32 key;
+	int abc[3] = { -1, -1, -1 }, tries, i, j, k, r;
+	__u32 key, bi;
 
-	/* 64 sets in 256 slots: a new ruleset's serial all but always
-	 * gives two of them one slot (each try fails with p < 0.001). */
-	for (tries = 0; tries < 8 && ab[0] < 0; tries++) {
+	/* 64 sets in 128 buckets: three share one in nine tries of ten;
+	 * a new ruleset's serial draws the buckets anew. */
+	for (tries = 0; tries < 16 && abc[0] < 0; tries++) {
 		load_port_rules(state);
 		key = memo_key(state);
-		for (i = 0; i < XT_MAX_RULES && ab[0] < 0; i++)
-			for (j = i + 1; j < XT_MAX_RULES; j++)
-				if (xt_memo_slot(1ULL << i, key) ==
-				    xt_memo_slot(1ULL << j, key)) {
-					ab[0] = i;
-					ab[1] = j;
-					break;
-				}
+		for (i = 0; i < XT_MAX_RULES && abc[0] < 0; i++) {
+			bi = xt_memo_slot(1ULL << i, key) % XT_MEMO_BUCKETS;
+			for (j = i + 1, k = 1; j < XT_MAX_RULES && k < 3; j++)
+				if (xt_memo_slot(1ULL << j, key) %
+				    XT_MEMO_BUCKETS == bi)
+					abc[k++] = j;
+			if (k == 3)
+				abc[0] = i;
+		}
 	}
-	assert_true(ab[0] >= 0);
-	for (i = 0; i < 6; i++) {
-		int k = ab[order[i]];
-		struct pkt p = v4("10.0.0.1", "10.0.0.2", 6, 40000, 1000 + k,
-				  0x02, 64);
+	assert_true(abc[0] >= 0);
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < 3; i++) {
+			int n = abc[i];
+			struct pkt p = v4("10.0.0.1", "10.0.0.2", 6, 40000,
+					  1000 + n, 0x02, 64);
 
-		expect(state, &p, 1ULL << k, 1 + k, 10 + k);
-	}
+			expect(state, &p, 1ULL << n, 1 + n, 10 + n);
+		}
 	assert_int_equal(xh_cls_stats(*state, &st), 0);
-	for (i = 0; i < 2; i++) {
-		int k = ab[i], n = i ? 2 : 4;
-
-		assert_int_equal(st.rule_hits[k], n);
-		assert_int_equal(st.class_pkts[10 + k], n);
-		band[XT_BAND(1 + k)] += n;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(st.rule_hits[abc[i]], rounds);
+		assert_int_equal(st.class_pkts[10 + abc[i]], rounds);
+		band[XT_BAND(1 + abc[i])] += rounds;
 	}
 	for (i = 0; i < XT_BANDS; i++)
 		assert_int_equal(st.band[i], band[i]);
-	assert_int_equal(st.action[XDP_PASS], 6);
-	assert_int_equal(st.tagged, 6);
+	assert_int_equal(st.action[XDP_PASS], 3 * rounds);
+	assert_int_equal(st.tagged, 3 * rounds);
 }
 
 /*
@@ -1061,7 +1062,7 @@ int main(void)
 		T(sport_range), T(dport_range), T(tcp_flags),
 		T(icmp_type_code), T(length_range), T(ttl_range), T(vlan_id),
 		T(features_set_clear), T(score_capped), T(class_of_heaviest),
-		T(score_all_slots), T(memo_takeover_counts), T(memo_new_ruleset),
+		T(score_all_slots), T(memo_bucket_counts), T(memo_new_ruleset),
 		T(drop_threshold), T(prefixes_beyond_16),
 		T(prefix_32_without_its_24), T(prefixes_v6_48_128),
 		T(prefix_table_every_entry),

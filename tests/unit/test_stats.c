@@ -105,6 +105,10 @@ static void sum_cls_cpus_folds_memo(void **state)
 	e = &cpus[1].memo[XT_MEMO_TC][1];	/* not live: counts nothing */
 	*e = (struct xt_memo_ent){ .rules = 1ULL << 1, .key = 42,
 		.class_id = 7, .action = XDP_PASS, .pkts = 100 };
+	/* A packet counted directly was folded when it came: not again. */
+	cpus[1].one[XT_MEMO_XDP] = (struct xt_memo_ent){ .rules = 1ULL << 1,
+		.key = XT_MEMO_LIVE, .class_id = 7, .action = XDP_PASS,
+		.pkts = 1 };
 
 	memset(&sum, 0xff, sizeof(sum));
 	assert_int_equal(xt_cls_cpus_sum(cpus, 2, &sum), 0);
