@@ -71,7 +71,7 @@ int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
 }
 
 /*
- * Takeovers are rare (a set of rules new to its memo slot): a copy torn by
+ * Takeovers are rare (a set of rules new to its memo bucket): a copy torn by
  * one is made again, and after this many the last copy is taken.
  */
 #define XT_FOLD_TRIES	16
