@@ -493,7 +493,8 @@ static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
  */
 struct xt_ruleset {
 	__u32 nrules;
-	__u16 drop_threshold;	/* drop when score >= this; 0 never drops */
+	__u16 drop_threshold;	/* drop when score >= this; 0 never drops:
+				   xt_drops() */
 	__u8  v4_nlevels;
 	__u8  v6_nlevels;
 	__u32 pfx_mask;		/* slots of this generation's table - 1 */
@@ -541,6 +542,12 @@ struct xt_active {
 	__u32 gen;		/* 0 or 1: the ruleset packets use */
 	__u32 pad;
 };
+
+/* Does a drop threshold of at drop a packet of this score? 0 never drops. */
+static inline int xt_drops(__u32 at, __u32 score)
+{
+	return at && score >= at;
+}
 
 /* ----------------------------------------------------------- counters --- */
 

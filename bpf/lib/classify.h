@@ -930,7 +930,7 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 	e->class_id = cls;
 	if (stage == XT_MEMO_TC)
 		e->action = XT_MEMO_NO_ACTION;
-	else if (rs->drop_threshold && score >= rs->drop_threshold)
+	else if (xt_drops(rs->drop_threshold, score))
 		e->action = XDP_DROP;
 	else
 		e->action = XDP_PASS;
@@ -990,12 +990,12 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 }
 
 /*
- * Classify a parsed packet into *v, counting it in *cc's counters and
- * stage's verdict memo (cc may be NULL: not counted).  Returns the drop
- * threshold of the ruleset used (0: never drop).  Inlined only where *p
- * and *v are memory whose values the verifier does not track (an
- * xt_cls_scratch entry), so that it is checked once whatever path reached
- * it: classify() below.
+ * Classify a parsed packet into *v (zeroed by the caller, and left so
+ * without a ruleset), counting it in *cc's counters and stage's verdict
+ * memo (cc may be NULL: not counted).  Returns the drop threshold of the
+ * ruleset used (0: never drop).  Inlined only where *p and *v are memory
+ * whose values the verifier does not track (an xt_cls_scratch entry), so
+ * that it is checked once whatever path reached it: classify() below.
  */
 static __always_inline int classify_packet(const struct xt_pkt *p,
 					   struct xt_verdict *v,
@@ -1009,9 +1009,6 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
 #if defined(XT_BENCH_NO_SCORE) || defined(XT_BENCH_CLS_EMPTY)	/* cc unused: keep it passed */
 	asm volatile("" : : "r"(cc));
 #endif
-	v->rules = 0;
-	v->score = 0;
-	v->class_id = 0;
 #ifdef XT_BENCH_CLS_EMPTY	/* bench variant: the call, nothing in it */
 	return 0;
 #endif

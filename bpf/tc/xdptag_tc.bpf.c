@@ -103,7 +103,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 	st->classified++;
 	if (cc)
 		count_verdict(&cc->s, v, p);
-	if (drop_at > 0 && v->score >= drop_at) {
+	if (xt_drops(drop_at, v->score)) {
 		st->dropped++;
 		return TC_ACT_SHOT;
 	}

@@ -242,7 +242,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 #endif
 #ifdef XT_BENCH_NO_STATS
 	drop_at = classify(p, v, NULL, XT_MEMO_XDP);
-	if (drop_at > 0 && v->score >= drop_at)
+	if (xt_drops(drop_at, v->score))
 		return XDP_DROP;
 	tag_write(ctx, p, v);
 	return XDP_PASS;
@@ -288,7 +288,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	 * tag is written on all but drivers without metadata): a pass
 	 * whose tag could not be written is taken off.
 	 */
-	if (drop_at > 0 && v->score >= drop_at) {
+	if (xt_drops(drop_at, v->score)) {
 		action = XDP_DROP;
 	} else if (tag_write(ctx, p, v)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
