@@ -61,6 +61,18 @@ rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/tc.txt "$OUT"/dispatcher.txt \
 	"$OUT"/replay.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
+# The CPU and how the kernel makes it pay for calls and returns: every
+# ratio below moves with them (docs/performance.md, "The machine").
+{
+	echo "cpu $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
+		   head -n 1), $(nproc) CPUs"
+	echo "kernel $(uname -r)"
+	for v in spectre_v2 spec_rstack_overflow retbleed \
+		 indirect_target_selection; do
+		f=/sys/devices/system/cpu/vulnerabilities/$v
+		[ -r "$f" ] && echo "$v $(cat "$f")"
+	done
+} >"$OUT/machine.txt"
 # A receiver (APID) or the reply sink (SPID) still holding its interface
 # if we stop half-way.
 APID=

@@ -23,6 +23,12 @@ def target(what, value, limit, le=True, fmt="{:.2f}"):
                  "met" if ok else "MISSED"))
 
 
+p = os.path.join(out, "machine.txt")
+if os.path.exists(p):
+    print("-- machine")
+    for line in open(p):
+        print("  " + line.rstrip())
+
 # The peer tier (xt_bench peer): per program and frame, the median ns
 # and the per-round ratios to the peer of the same table sizes and to null.
 peer = {}           # (program, frame) -> {"ns":, "null":, "vs-peer":, ...}
@@ -30,6 +36,8 @@ peer_frames = []
 # What per-source state adds: the default rules against the same rules
 # without their rate and fan-out rules, per frame, paired per round.
 state = {}          # (program, frame) -> (needs state, added ns)
+# A variant build against the shipped one: (program, frame) -> ns more.
+variant = {}
 # Frames that never touch state must cost the same: within this many ns,
 # the spread between two runs of one build in this tier.
 STATE_NOISE_NS = 1.5
@@ -39,6 +47,8 @@ if os.path.exists(p):
         f = line.split()
         if f and f[0] == "state":
             state[(f[1], f[2])] = (f[4] == "1", float(f[6]))
+        if f and f[0] == "variant":
+            variant[(f[1], f[2])] = float(f[4])
         if not f or f[0] != "peer":
             continue
         peer[(f[1], f[2])] = {k: float(v) for k, v in zip(f[3::2], f[4::2])}
@@ -89,6 +99,12 @@ if os.path.exists(p):
         if (mc, "mix") in peer:
             rows.append(("  the same, adjust_meta every packet, mix",
                          f"{peer[(mc, 'mix')]['vs-peer']:.2f}", "(info)", ""))
+        # That build's one more helper call is what a call costs on this
+        # CPU, mitigations included: the peer makes one per map lookup.
+        call = [v for (pr, fr), v in variant.items() if pr == mc]
+        if call:
+            rows.append(("  one helper call, ns added per frame",
+                         f"{min(call):.1f}-{max(call):.1f}", "(info)", ""))
         sl = f"xdptag-stateless{sfx}"
         if (sl, "mix") in peer:
             worst = max(peer[(sl, fr)]["vs-peer"] for fr in peer_frames
