@@ -13,6 +13,7 @@
 #ifndef XDPTAG_H
 #define XDPTAG_H
 
+#include <linux/bpf.h>	/* enum xdp_action */
 #include <linux/types.h>
 
 /* ---------------------------------------------------------------- tag --- */
@@ -561,7 +562,7 @@ struct xt_cls_stats {
 	__u64 class_bytes[XT_MAX_CLASSES];
 	__u64 band[XT_BANDS];
 	__u64 rule_hits[XT_MAX_RULES];
-	__u64 action[5];	/* indexed by XDP_ABORTED .. XDP_REDIRECT */
+	__u64 action[XDP_REDIRECT + 1];	/* by XDP action */
 	__u64 tagged;		/* tag written into metadata */
 	__u64 meta_fail;	/* bpf_xdp_adjust_meta refused: passed untagged */
 	__u64 malformed;	/* packets with XT_F_MALFORMED */
@@ -674,9 +675,9 @@ static inline void xt_memo_fold(struct xt_cls_stats *s,
 	s->class_pkts[e->class_id] += n;
 	s->class_bytes[e->class_id] += e->bytes;
 	s->band[XT_BAND(e->score)] += n;
-	if (e->action < 5) {
+	if (e->action <= XDP_REDIRECT) {
 		s->action[e->action] += n;
-		if (e->action == 2)	/* XDP_PASS */
+		if (e->action == XDP_PASS)
 			s->tagged += n;
 	}
 	for (i = 0; i < XT_MAX_RULES && m; i++) {

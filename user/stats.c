@@ -15,37 +15,56 @@
 #include "names.h"
 #include "stats.h"
 
+/* Add the __u64 fields of in (size bytes) to those of out. */
+static void u64s_add(void *out, const void *in, size_t size)
+{
+	const __u64 *v = in;
+	__u64 *o = out;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(__u64); i++)
+		o[i] += v[i];
+}
+
 void xt_percpu_sum(const void *percpu, size_t size, int ncpus, void *out)
 {
-	const __u64 *in = percpu;
-	__u64 *o = out;
-	size_t i, n = size / sizeof(__u64);
 	int cpu;
 
 	memset(out, 0, size);
 	for (cpu = 0; cpu < ncpus; cpu++)
-		for (i = 0; i < n; i++)
-			o[i] += in[(size_t)cpu * n + i];
+		u64s_add(out, (const char *)percpu + (size_t)cpu * size, size);
+}
+
+/*
+ * Copy entry 0 of the per-CPU map fd (size bytes a CPU) into *buf, which
+ * the first call (*buf NULL) allocates and the caller frees: the number of
+ * CPUs copied, or -errno.
+ */
+static int percpu_copy(int fd, size_t size, void **buf)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 zero = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	if (!*buf)
+		*buf = calloc(ncpus, size);
+	if (!*buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, *buf))
+		return -errno;
+	return ncpus;
 }
 
 int xt_percpu_read(int fd, size_t size, void *out)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	__u32 zero = 0;
-	void *buf;
-	int err = 0;
+	void *buf = NULL;
+	int n = percpu_copy(fd, size, &buf);
 
-	if (ncpus < 0)
-		return ncpus;
-	buf = calloc(ncpus, size);
-	if (!buf)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &zero, buf))
-		err = -errno;
-	else
-		xt_percpu_sum(buf, size, ncpus, out);
+	if (n > 0)
+		xt_percpu_sum(buf, size, n, out);
 	free(buf);
-	return err;
+	return n < 0 ? n : 0;
 }
 
 int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
@@ -56,13 +75,10 @@ int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
 	memset(out, 0, sizeof(*out));
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		const struct xt_cls_cpu *c = &cpus[cpu];
-		const __u64 *in = (const __u64 *)&c->s;
-		__u64 *o = (__u64 *)out;
 
 		if (c->fold_begin != c->fold_end)
 			torn = 1;
-		for (i = 0; i < (int)(sizeof(*out) / sizeof(__u64)); i++)
-			o[i] += in[i];
+		u64s_add(out, &c->s, sizeof(*out));
 		for (st = 0; st < XT_MEMO_STAGES; st++)
 			for (i = 0; i < XT_MEMO_SLOTS; i++)
 				xt_memo_fold(out, &c->memo[st][i]);
@@ -78,26 +94,16 @@ int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
 
 int xt_cls_stats_read(int fd, struct xt_cls_stats *out)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct xt_cls_cpu *buf;
-	__u32 zero = 0;
-	int err = 0, i;
+	void *buf = NULL;
+	int n = 0, i;
 
-	if (ncpus < 0)
-		return ncpus;
-	buf = calloc(ncpus, sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
 	for (i = 0; i < XT_FOLD_TRIES; i++) {
-		if (bpf_map_lookup_elem(fd, &zero, buf)) {
-			err = -errno;
-			break;
-		}
-		if (xt_cls_cpus_sum(buf, ncpus, out) != -EAGAIN)
+		n = percpu_copy(fd, sizeof(struct xt_cls_cpu), &buf);
+		if (n < 0 || xt_cls_cpus_sum(buf, n, out) != -EAGAIN)
 			break;
 	}
 	free(buf);
-	return err;
+	return n < 0 ? n : 0;
 }
 
 int xt_counters_read(int cls_stats_fd, int tc_stats_fd, struct xt_counters *out)
