@@ -341,7 +341,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 
 bench: all $(BENCH_BPF) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" \
-		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" bench/run.sh
+		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" \
+		XT_ICOUNT_KERNEL='$(KERNEL_6_12)' bench/run.sh
 
 # Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from

@@ -20,7 +20,10 @@
 #                                       xdptag with too (one row each)
 #   XT_TC_VARIANTS="cls-call"           the TC stage's variant builds the tc
 #                                       tier measures too (make bench: all)
-#   ONLY=peer|prog|tc|dispatcher|veth   one part only
+#   ICOUNT_ROUNDS=3 ICOUNT_REPEAT=20000 the icount part's
+#   XT_ICOUNT_KERNEL=REGEX              its guest kernel (tests/vm/run.sh's
+#                                       XT_VM_KERNEL; make bench: 6.12)
+#   ONLY=peer|icount|prog|tc|dispatcher|veth   one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only
 #   RX_STACK=rst|noroute|otherhost      what the receiving host does with
@@ -41,6 +44,8 @@ PROG_ROUNDS=${PROG_ROUNDS:-5}
 PROG_REPEAT=${PROG_REPEAT:-10000000}
 PEER_ROUNDS=${PEER_ROUNDS:-11}
 PEER_REPEAT=${PEER_REPEAT:-1000000}
+ICOUNT_ROUNDS=${ICOUNT_ROUNDS:-3}
+ICOUNT_REPEAT=${ICOUNT_REPEAT:-20000}
 ONLY=${ONLY:-}
 SRC=${SRC:-}
 NAMES=${NAMES:-}
@@ -57,7 +62,7 @@ die() { echo "Error: $*" >&2; exit 1; }
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
 rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/tc.txt "$OUT"/dispatcher.txt \
-	"$OUT"/veth.txt \
+	"$OUT"/veth.txt "$OUT"/icount.txt \
 	"$OUT"/replay.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
@@ -89,6 +94,25 @@ if [ -z "$ONLY" ] || [ "$ONLY" = peer ]; then
 	     "$PEER_ROUNDS rounds x $PEER_REPEAT; variants: ${XT_VARIANTS:-none})"
 	XT_VARIANTS=${XT_VARIANTS:-} "$XB" peer "$PEER_ROUNDS" "$PEER_REPEAT" \
 		>"$OUT/peer.txt" || die "peer bench failed"
+fi
+
+# ---------------------------------------------------------------- icount --
+# The peer tier once more, in a qemu guest whose clock counts instructions
+# (tests/vm/run.sh XT_VM_ICOUNT): each "ns" of its lines is one instruction
+# of the program's JIT image and the test-run loop, per frame, the same on
+# any host and under any load.  Three rounds, for their median: the count
+# of a round also holds what the guest's kernel ran in between (a timer
+# tick is about one instruction a run; once in a while a kworker's turn
+# adds tens).  Small tables only: the 100,000-entry rows of every variant
+# would not fit the guest's memory.  What a CPU makes of those instructions
+# (its calls and returns above all) is what the timed tier shows.
+if [ -z "$ONLY" ] || [ "$ONLY" = icount ]; then
+	echo "== instructions per packet beside xdp-filter (qemu icount," \
+	     "$ICOUNT_ROUNDS rounds x $ICOUNT_REPEAT; variants: ${XT_VARIANTS:-none})"
+	XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=900 \
+		XT_VM_KERNEL=${XT_ICOUNT_KERNEL:-${XT_VM_KERNEL:-}} \
+		XT_VM_RUN="XT_PEER_SMALL=1 XT_VARIANTS='${XT_VARIANTS:-}' $XB peer $ICOUNT_ROUNDS $ICOUNT_REPEAT" \
+		tests/vm/run.sh >"$OUT/icount.txt" || die "icount bench failed"
 fi
 
 # ------------------------------------------------------------------ prog --

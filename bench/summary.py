@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Summary of a bench run: reads RESULTS/prog.txt, dispatcher.txt, veth.txt
-# (written by bench/run.sh), prints the table with the targets, writes
+# Summary of a bench run: reads RESULTS/peer.txt, icount.txt, prog.txt,
+# dispatcher.txt, veth.txt and the rest (written by bench/run.sh), prints the table with the targets, writes
 # RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
 # round (same moment, same noise) and the median over rounds is reported.
 import os
@@ -29,21 +29,18 @@ if os.path.exists(p):
     for line in open(p):
         print("  " + line.rstrip())
 
-# The peer tier (xt_bench peer): per program and frame, the median ns
-# and the per-round ratios to the peer of the same table sizes and to null.
-peer = {}           # (program, frame) -> {"ns":, "null":, "vs-peer":, ...}
-peer_frames = []
-# What per-source state adds: the default rules against the same rules
-# without their rate and fan-out rules, per frame, paired per round.
-state = {}          # (program, frame) -> (needs state, added ns)
-# A variant build against the shipped one: (program, frame) -> ns more.
-variant = {}
 # Frames that never touch state must cost the same: within this many ns,
 # the spread between two runs of one build in this tier.
 STATE_NOISE_NS = 1.5
-p = os.path.join(out, "peer.txt")
-if os.path.exists(p):
-    for line in open(p):
+
+
+def read_peer(path):
+    """xt_bench peer's lines: per (program, frame), the median ns and the
+    per-round ratios to the peer of the same table sizes and to null;
+    what per-source state adds, (program, frame) -> (needs state, added
+    ns); and what a variant build adds over the shipped one."""
+    peer, frames, state, variant = {}, [], {}, {}
+    for line in open(path):
         f = line.split()
         if f and f[0] == "state":
             state[(f[1], f[2])] = (f[4] == "1", float(f[6]))
@@ -52,24 +49,36 @@ if os.path.exists(p):
         if not f or f[0] != "peer":
             continue
         peer[(f[1], f[2])] = {k: float(v) for k, v in zip(f[3::2], f[4::2])}
-        if f[2] not in peer_frames:
-            peer_frames.append(f[2])
+        if f[2] not in frames:
+            frames.append(f[2])
+    return peer, frames, state, variant
+
+
+def print_table(peer, frames, title, cols):
     progs = list(dict.fromkeys(k[0] for k in peer))
+    for what, key, fmt in cols:
+        print(f"\n  {what}" if title else f"  {what}")
+        print(f"  {'program':<26}" +
+              "".join(f" {fr[:13]:>13}" for fr in frames))
+        for pr in progs:
+            print(f"  {pr:<26}" +
+                  "".join(f" {fmt.format(peer[(pr, fr)][key]):>13}"
+                          for fr in frames))
+
+
+peer, peer_frames, state, variant = {}, [], {}, {}
+p = os.path.join(out, "peer.txt")
+if os.path.exists(p):
+    peer, peer_frames, state, variant = read_peer(p)
     print("\n-- beside the peer (xdp-tools' xdp-filter, Debian's "
           "xdpfilt_dny_all.o), BPF_PROG_TEST_RUN, ns per packet (median);"
           "\n   ratio to the peer with the same table sizes, ratio to null"
           " and added ns over null, paired per round")
-    for what, key, fmt in (("ns", "ns", "{:6.1f}"),
-                           ("ratio to the peer", "vs-peer", "{:6.2f}"),
-                           ("ratio to null", "vs-null", "{:6.2f}"),
-                           ("added ns over null", "added", "{:6.1f}")):
-        print(f"\n  {what}")
-        print(f"  {'program':<26}" +
-              "".join(f" {fr[:13]:>13}" for fr in peer_frames))
-        for pr in progs:
-            print(f"  {pr:<26}" +
-                  "".join(f" {fmt.format(peer[(pr, fr)][key]):>13}"
-                          for fr in peer_frames))
+    print_table(peer, peer_frames, True,
+                (("ns", "ns", "{:6.1f}"),
+                 ("ratio to the peer", "vs-peer", "{:6.2f}"),
+                 ("ratio to null", "vs-null", "{:6.2f}"),
+                 ("added ns over null", "added", "{:6.1f}")))
     if state:
         print("\n  added ns of per-source state (the default rules against"
               " the same rules without\n  their rate and fan-out rules;"
@@ -124,6 +133,36 @@ if os.path.exists(p):
                 target(f"state, |added ns| on frames needing none, {what}",
                        max(abs(x) for x in none), STATE_NOISE_NS,
                        fmt="{:.1f}")
+
+# The same programs in a guest whose clock counts instructions (bench/run.sh,
+# the icount part): each "ns" is one instruction executed, so these are
+# exact, and the same on every host.  Shown, not held to a target: a CPU
+# pays for calls and returns beyond their instructions.
+p = os.path.join(out, "icount.txt")
+if os.path.exists(p):
+    ic, ic_frames, _, ic_variant = read_peer(p)
+    kernel = re.search(r"^\s*QEMU\s+(\S+)", open(p).read(), re.M)
+    print("\n-- instructions per packet (qemu -icount, kernel "
+          f"{kernel.group(1).rstrip(',') if kernel else '?'}): the JIT's "
+          "code and the test-run loop;\n   the instructions added over "
+          "null, and the ratio of the whole to the peer's")
+    if ic:
+        print_table(ic, ic_frames, True,
+                    (("instructions added over null", "added", "{:6.0f}"),
+                     ("ratio to the peer", "vs-peer", "{:6.2f}")))
+        if ("xdptag", "mix") in ic:
+            rows.append(("xdptag / xdp-filter, mix, instructions",
+                         f"{ic[('xdptag', 'mix')]['vs-peer']:.2f}",
+                         "(info)", ""))
+    if ic_variant:
+        print("\n  instructions a variant build adds over the shipped one")
+        vprogs = list(dict.fromkeys(k[0] for k in ic_variant))
+        print(f"  {'program':<26}" +
+              "".join(f" {fr[:13]:>13}" for fr in ic_frames if fr != "mix"))
+        for pr in vprogs:
+            print(f"  {pr:<26}" +
+                  "".join(f" {ic_variant.get((pr, fr), 0):>13.0f}"
+                          for fr in ic_frames if fr != "mix"))
 
 prog = {}
 p = os.path.join(out, "prog.txt")

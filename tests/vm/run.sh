@@ -13,6 +13,11 @@
 #   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
 #   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
 #   XT_VM_KEEP=1      keep the work directory (initramfs, console log)
+#   XT_VM_RUN='cmd'   run this command line in /xt instead of the selftest
+#                     and tiers, print its output, exit with its status
+#   XT_VM_ICOUNT=1    count instructions: the guest's clock advances one ns
+#                     per instruction it executes (bench/icount.sh)
+#   XT_VM_MEM         guest memory (default 1G)
 #
 # The .deb is cached under ${XDG_CACHE_HOME:-/var/cache}/xdptag; everything
 # else is rebuilt each run in a temporary directory.
@@ -24,6 +29,8 @@ KPKG_RE=${XT_VM_KERNEL:-linux-image-6\.1\.0-[0-9]+-cloud-amd64}
 TIERS=${XT_VM_TIERS:-prog pcap e2e}
 VM_TIMEOUT=${XT_VM_TIMEOUT:-1800}
 ACCEL=${XT_VM_ACCEL:-tcg}
+MEM=${XT_VM_MEM:-1G}
+RUN=${XT_VM_RUN:-}
 
 # Loaded at boot; the rest of the copied tree loads on demand by alias.
 MODULES="veth sch_ingress cls_bpf act_bpf nf_tables nft_meta nft_counter
@@ -43,6 +50,17 @@ NO_COPY="make cc gcc clang llc llvm-strip git apt apt-get dpkg sudo
 
 die() { echo "Error: $*" >&2; exit 1; }
 step() { printf '  %-8s %s\n' "$1" "$2"; }
+
+# -icount shift=0: each guest instruction advances the virtual clock, which
+# the guest's clocksources read, by 2^0 ns, and sleep=off lets an idle guest
+# skip ahead instead of waiting: a duration the guest measures is a count of
+# the instructions it ran in between, whatever the host and its load.
+QEMU_ICOUNT=()
+if [ "${XT_VM_ICOUNT:-}" = 1 ]; then
+	[ "$ACCEL" = tcg ] || die "XT_VM_ICOUNT needs XT_VM_ACCEL=tcg"
+	# shellcheck disable=SC2054  # one option, its value has commas
+	QEMU_ICOUNT=(-icount shift=0,sleep=off)
+fi
 
 for c in qemu-system-x86_64 cpio gzip dpkg-deb depmod apt-get ldd; do
 	command -v "$c" >/dev/null || die "$c not found (run 'make deps')"
@@ -250,7 +268,16 @@ XT_SHARD='${XT_SHARD:-}'
 XT_MODULES='$(echo $MODULES)'
 XT_SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
 XT_SOAK_SECONDS='${XT_SOAK_SECONDS:-30}'
+XT_RUN=$(printf '%q' "$RUN")
 EOF
+# What a Debian host has and user space reads CONFIG_HZ from, for the
+# state windows' jiffies clock: without it the datapath falls back to the
+# coarse clock's helper call, which a count of the host's path must not
+# include.  The test runs keep the fallback they have always exercised.
+if [ ${#QEMU_ICOUNT[@]} != 0 ]; then
+	mkdir -p "$ROOT/boot"
+	cp "$KX/boot/config-$KVER" "$ROOT/boot/"
+fi
 
 (cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) |
 	gzip -1 >"$WORK/initramfs.gz"
@@ -259,12 +286,17 @@ step INITRD "$(du -m "$WORK/initramfs.gz" | cut -f1) MB gzip,\
 
 # -------------------------------------------------------------- boot --- #
 
-step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS${XT_SHARD:+ (shard $XT_SHARD)}"
+if [ -n "$RUN" ]; then
+	step QEMU "$KVER, accel $ACCEL${QEMU_ICOUNT[*]:+ ${QEMU_ICOUNT[*]}}, run: $RUN"
+else
+	step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS${XT_SHARD:+ (shard $XT_SHARD)}"
+fi
 LOG=$WORK/console.log
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel "$ACCEL" -m 1G -smp 2 -nographic -no-reboot \
+	-accel "$ACCEL" ${QEMU_ICOUNT[@]+"${QEMU_ICOUNT[@]}"} -m "$MEM" \
+	-smp 2 -nographic -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$LOG" |
@@ -280,6 +312,11 @@ if ! grep -q '^XT-VM-END' "$LOG"; then
 	tail -n 30 "$LOG" | sed 's/^/    /'
 	[ "$qrc" = 124 ] && die "VM did not finish within ${VM_TIMEOUT}s"
 	die "VM stopped before the tests finished (qemu status $qrc)"
+fi
+if [ -n "$RUN" ]; then
+	run_rc=$(sed -n 's/^XT-VM-RUN rc=//p' "$LOG")
+	echo "kernel $KVER under qemu ($ACCEL): ${elapsed}s, '$RUN' exit $run_rc" >&2
+	exit "$run_rc"
 fi
 self=$(sed -n '/^== vm selftest/,/^XT-VM-SELFTEST/p' "$LOG")
 s_pass=$(grep -E '^ok ' <<<"$self" | grep -vc '# SKIP') || true
