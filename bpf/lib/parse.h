@@ -91,7 +91,9 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 
 	if ((void *)(eth + 1) > c->end)
 		return xt_malformed(p);
-	proto = bpf_ntohs(eth->h_proto);
+	/* One 16-bit load, as the VLAN tags': struct ethhdr is packed, and
+	 * through it clang reads the type as two bytes and merges them. */
+	proto = bpf_ntohs(((__be16 *)eth)[6]);
 	c->pos = eth + 1;
 
 	for (i = 0; i < XT_MAX_VLANS; i++) {
