@@ -491,6 +491,13 @@ static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
  * field to the bitmap of rules whose condition on that field holds; a rule
  * that does not constrain a field has its bit set in every slot.  The rules
  * a packet matches are the AND of one load per table.
+ *
+ * The order is the datapath's: a BPF load reaches 32 KB past its pointer
+ * with its own 16-bit offset, and each field beyond costs an add, or
+ * three instructions for a constant one.  So the scalars a packet reads
+ * come first, then the byte-indexed tables, then the /16 prefix slots,
+ * which every IP packet indexes twice (their start within reach), then
+ * the rest (docs/performance.md, "Instructions per packet").
  */
 struct xt_ruleset {
 	__u32 nrules;
@@ -505,30 +512,17 @@ struct xt_ruleset {
 	__u64 exempt;		/* allowlist rules: class 0, score 0, no drop */
 	__u64 stateful;		/* rules with a rate or fan-out condition */
 	__u64 fanout;		/* those of them with a fan-out condition */
-	struct xt_state_cfg st;	/* what the stateful rules ask of xt_state */
-	__u8  v4_levels[XT_MAX_LEVELS];
-	__u8  v6_levels[XT_MAX_LEVELS];
-	__u8  weight[XT_MAX_RULES];
-	__u8  class_of[XT_MAX_RULES];
 	__u64 no_addr;		/* rules with no address condition (non-IP) */
-	__u64 proto[XT_BYTE_SLOTS];
-	__u64 ttl[XT_BYTE_SLOTS];
-	__u64 tcp_flags[XT_BYTE_SLOTS];
-	__u64 icmp_type[XT_BYTE_SLOTS];
-	__u64 icmp_code[XT_BYTE_SLOTS];
-	__u64 vlan[XT_VLAN_SLOTS];
-	__u64 features[XT_F_SLOTS];
-	__u64 len[XT_LEN_SLOTS];
-	__u64 sport[XT_PORT_SLOTS];
-	__u64 dport[XT_PORT_SLOTS];
-	struct xt_l1 pfx[2][2];	/* [family 0=v4 1=v6][enum xt_dir] */
+	/* What the tables give a packet without the field, in one load
+	 * within reach (set by xt_compile(), user/rules.c). */
+	__u64 no_ports;		/* dport[XT_PORT_NONE] & sport[XT_PORT_NONE] */
+	__u64 no_icmp;		/* icmp_type[XT_BYTE_NONE] & icmp_code[...] */
+	__u64 no_vlan;		/* vlan[XT_VLAN_NONE], out of reach there */
 	/* The /24 chunks (above); v4_chunk[dir][/16] counts from that
 	 * direction's v4_chunk_base, a table element index. */
 	__u32 v4_chunked;
 	__u32 v4_chunk_base[2];
 	__u32 pfx_nleaves;
-	__u64 pfx_leaf[XT_PFX_LEAVES];
-	__u16 v4_chunk[2][XT_L1_SLOTS];
 	/* IPv6's chunks (above): v6_chunk[dir][/16] is 0 (none) or the
 	 * chunk's number + 1, counted from v6_chunk_base, a table element
 	 * index; v6_first_long indexes v6_levels' first length above /32. */
@@ -536,8 +530,30 @@ struct xt_ruleset {
 	__u8  v6_first_long;
 	__u8  v6_nchunks;
 	__u16 v6_pad;
+	struct xt_state_cfg st;	/* what the stateful rules ask of xt_state */
+	__u8  v4_levels[XT_MAX_LEVELS];
+	__u8  v6_levels[XT_MAX_LEVELS];
+	__u8  weight[XT_MAX_RULES];
+	__u8  class_of[XT_MAX_RULES];
+	__u64 proto[XT_BYTE_SLOTS];
+	__u64 ttl[XT_BYTE_SLOTS];
+	__u64 tcp_flags[XT_BYTE_SLOTS];
+	__u64 icmp_type[XT_BYTE_SLOTS];
+	__u64 icmp_code[XT_BYTE_SLOTS];
+	struct xt_l1 pfx[2][2];	/* [family 0=v4 1=v6][enum xt_dir] */
+	__u64 features[XT_F_SLOTS];
+	__u64 vlan[XT_VLAN_SLOTS];
+	__u64 len[XT_LEN_SLOTS];
+	__u64 sport[XT_PORT_SLOTS];
+	__u64 dport[XT_PORT_SLOTS];
+	__u64 pfx_leaf[XT_PFX_LEAVES];
+	__u16 v4_chunk[2][XT_L1_SLOTS];
 	__u8  v6_chunk[2][XT_L1_SLOTS];
 };
+/* The /16 slots start within a load's reach, and so everything before
+ * them, the byte tables' "none" slots too (the comment above). */
+_Static_assert(__builtin_offsetof(struct xt_ruleset, pfx) < 32768,
+	       "xt_ruleset: a field the datapath reads out of a load's reach");
 
 struct xt_active {
 	__u32 gen;		/* 0 or 1: the ruleset packets use */

@@ -1098,6 +1098,13 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 			goto fail;
 	if (!cc.rs->st.fan_window_ns)
 		cc.rs->st.fan_window_ns = XT_FANOUT_WINDOW_NS;
+	/* What a packet without ports, not ICMP, or untagged takes from
+	 * the tables, in one word within a load's reach (include/xdptag.h). */
+	cc.rs->no_ports = cc.rs->dport[XT_PORT_NONE] &
+			  cc.rs->sport[XT_PORT_NONE];
+	cc.rs->no_icmp = cc.rs->icmp_type[XT_BYTE_NONE] &
+			 cc.rs->icmp_code[XT_BYTE_NONE];
+	cc.rs->no_vlan = cc.rs->vlan[XT_VLAN_NONE];
 	if (pfx_finish(&cc))
 		goto fail;
 	free(cc.l1neg);

@@ -349,7 +349,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 		m &= rs->dport[p->dport];
 		m &= rs->sport[p->sport];
 	} else {
-		m &= rs->dport[XT_PORT_NONE] & rs->sport[XT_PORT_NONE];
+		m &= rs->no_ports;
 	}
 	if (!m)
 		return 0;
@@ -361,12 +361,12 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 		m &= rs->icmp_type[p->icmp_type];
 		m &= rs->icmp_code[p->icmp_code];
 	} else {
-		m &= rs->icmp_type[XT_BYTE_NONE] & rs->icmp_code[XT_BYTE_NONE];
+		m &= rs->no_icmp;
 	}
 	m &= rs->ttl[ip ? p->ttl : XT_BYTE_NONE];
 	m &= rs->len[p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX];
-	m &= rs->vlan[p->features & XT_F_VLAN ? p->vlan_id & 0xfff :
-		      XT_VLAN_NONE];
+	m &= p->features & XT_F_VLAN ? rs->vlan[p->vlan_id & 0xfff] :
+				       rs->no_vlan;
 	if (!m)
 		return 0;
 #ifdef XT_BENCH_NO_DIMS

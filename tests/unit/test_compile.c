@@ -92,8 +92,31 @@ static void wildcard_everywhere(void **state)
 	assert_int_equal(c.rs->proto[XT_BYTE_NONE], 3);
 	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 3);
 	assert_int_equal(c.rs->no_addr, 3);
+	assert_int_equal(c.rs->no_ports, 2);	/* slot 0 has a port */
+	assert_int_equal(c.rs->no_icmp, 3);
+	assert_int_equal(c.rs->no_vlan, 3);
 	assert_int_equal(c.rs->nrules, 2);
 	assert_int_equal(c.nentries, 0);
+	xt_compiled_free(&c);
+}
+
+/* What packets without ports, not ICMP, or untagged take from the tables
+ * is in one word each, the datapath's one load: an ICMP type fails the
+ * packets that are not ICMP, a VLAN the untagged ones. */
+static void none_words(void **state)
+{
+	struct xt_rule r[2] = { rule("echo"), rule("vlan") };
+	struct xt_compiled c;
+
+	(void)state;
+	assert_int_equal(xt_ranges_add(&r[0].icmp_type, 8, 8), 0);
+	assert_int_equal(xt_ranges_add(&r[1].vlan, 100, 100), 0);
+	compile_ok(r, 2, &c);
+	assert_int_equal(c.rs->icmp_type[XT_BYTE_NONE], 2);
+	assert_int_equal(c.rs->no_icmp, 2);
+	assert_int_equal(c.rs->no_ports, 3);
+	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 1);
+	assert_int_equal(c.rs->no_vlan, 1);
 	xt_compiled_free(&c);
 }
 
@@ -110,6 +133,8 @@ static void port_range_slots(void **state)
 	/* no ports in the packet: neither table may pass the rule */
 	assert_int_equal(c.rs->dport[XT_PORT_NONE], 0);
 	assert_int_equal(c.rs->sport[XT_PORT_NONE], 0);
+	assert_int_equal(c.rs->no_ports, 0);
+	assert_int_equal(c.rs->no_icmp, 1);
 	assert_int_equal(c.rs->sport[0], 1);
 	assert_int_equal(c.rs->sport[65535], 1);
 	xt_compiled_free(&c);
@@ -708,6 +733,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wildcard_everywhere),
+		cmocka_unit_test(none_words),
 		cmocka_unit_test(port_range_slots),
 		cmocka_unit_test(tcp_flag_alternatives),
 		cmocka_unit_test(features_set_clear),
