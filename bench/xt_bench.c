@@ -69,6 +69,7 @@
 #include "xdptag_tc.skel.h"
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
+#include "counters.h"	/* xt_action_names */
 #include "rules_file.h"
 #include "log.h"
 
@@ -964,8 +965,6 @@ static int peer_rows(struct peer_row *rows)
 static void peer_check(const struct peer_row *r, const struct pkt *p,
 		       const char *what)
 {
-	static const char *const act[] = { "aborted", "drop", "pass", "tx",
-					   "redirect" };
 	struct xdp_md ctx = { .data_end = p->len };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b,
 		    .data_size_in = p->len, .ctx_in = &ctx,
@@ -982,7 +981,8 @@ static void peer_check(const struct peer_row *r, const struct pkt *p,
 	}
 	if (peer)
 		printf("# %-22s %-14s verdict %s\n", r->name, what,
-		       o.retval < 5 ? act[o.retval] : "?");
+		       o.retval < XT_XDP_ACTIONS ? xt_action_names[o.retval] :
+		       "?");
 }
 
 static int gcd(int a, int b)

@@ -568,6 +568,10 @@ static inline int xt_drops(__u32 at, __u32 score)
 
 /* ----------------------------------------------------------- counters --- */
 
+/* XDP's actions, aborted to redirect: what the counters and every
+ * listing of actions count (xt_action_names, user/counters.c). */
+#define XT_XDP_ACTIONS	(XDP_REDIRECT + 1)
+
 /*
  * The classifier's counters, as readers see them: the CPUs summed, the
  * verdict memo folded in (below).  Per CPU, in struct xt_cls_cpu, written
@@ -578,7 +582,7 @@ struct xt_cls_stats {
 	__u64 class_bytes[XT_MAX_CLASSES];
 	__u64 band[XT_BANDS];
 	__u64 rule_hits[XT_MAX_RULES];
-	__u64 action[XDP_REDIRECT + 1];	/* by XDP action */
+	__u64 action[XT_XDP_ACTIONS];	/* by XDP action */
 	__u64 tagged;		/* tag written into metadata */
 	__u64 meta_fail;	/* bpf_xdp_adjust_meta refused: passed untagged */
 	__u64 malformed;	/* packets with XT_F_MALFORMED */
@@ -691,7 +695,7 @@ static inline void xt_memo_fold(struct xt_cls_stats *s,
 	s->class_pkts[e->class_id] += n;
 	s->class_bytes[e->class_id] += e->bytes;
 	s->band[XT_BAND(e->score)] += n;
-	if (e->action <= XDP_REDIRECT) {
+	if (e->action < XT_XDP_ACTIONS) {
 		s->action[e->action] += n;
 		if (e->action == XDP_PASS)
 			s->tagged += n;

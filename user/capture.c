@@ -20,13 +20,10 @@
 #include "attach.h"
 #include "capture.h"
 #include "cmd.h"
+#include "counters.h"	/* xt_action_names */
 #include "log.h"
 #include "pcapng.h"
 #include "ruleset_load.h"	/* xt_rcu_wait */
-
-static const char *const action_names[] = {
-	"aborted", "drop", "pass", "tx", "redirect",
-};
 
 /* Append to buf (of len bytes, *n used), cutting at the end. */
 static void __attribute__((format(printf, 4, 5)))
@@ -82,7 +79,7 @@ void xt_cap_comment(char *buf, size_t len, const struct xt_cap_rec *r,
 		    xt_mark_apply(0, xt_mark_value(&t, ai->mark_value),
 				  ai->mark_mask, ai->mark_shift));
 	add(buf, len, &n, " verdict=%s",
-	    r->action < 5 ? action_names[r->action] : "?");
+	    r->action < XT_XDP_ACTIONS ? xt_action_names[r->action] : "?");
 }
 
 static volatile sig_atomic_t stop_sig;

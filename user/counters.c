@@ -9,7 +9,7 @@
 #include <string.h>
 #include "counters.h"
 
-const char *const xt_action_names[5] = {
+const char *const xt_action_names[XT_XDP_ACTIONS] = {
 	"aborted", "drop", "pass", "tx", "redirect",
 };
 
@@ -21,7 +21,8 @@ const struct xt_dim_info xt_dims[XT_DIM_NR] = {
 	[XT_DIM_BAND]	= { "band", "bands", "score band (score >> 4)", "band",
 			    XT_BANDS },
 	[XT_DIM_RULE]	= { "rule", "rules", "top rules", "slot", XT_MAX_RULES },
-	[XT_DIM_ACTION]	= { "action", "actions", "XDP action", NULL, 5 },
+	[XT_DIM_ACTION]	= { "action", "actions", "XDP action", NULL,
+			    XT_XDP_ACTIONS },
 };
 
 #define XDP(f)	.off = offsetof(struct xt_counters, xdp.f), .stage = XT_STAGE_XDP

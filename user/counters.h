@@ -90,7 +90,7 @@ static inline __u64 xt_counter_get(const struct xt_counters *c,
 const struct xt_counter_desc *xt_counter_find(const char *name);
 
 /* Names used in the outputs: "aborted", "drop", "pass", "tx", "redirect". */
-extern const char *const xt_action_names[5];
+extern const char *const xt_action_names[XT_XDP_ACTIONS];
 
 /* The counter list of docs/output.md, in Markdown. */
 void xt_counters_doc(FILE *f);

@@ -169,7 +169,7 @@ struct jnames {
 	struct jname class[XT_MAX_CLASSES];
 	struct jname rule[XT_MAX_RULES];
 	struct jname feature[16];
-	struct jname action[5];
+	struct jname action[XT_XDP_ACTIONS];
 };
 
 static int jname_set(struct jname *n, const char *s)
@@ -224,7 +224,7 @@ static struct jnames *jnames_new(const struct xt_rules_file *rf)
 		err = jname_set(&jn->rule[i], rf->rules[i].name);
 	for (i = 0; !err && xt_feature_names[i] && i < 16; i++)
 		err = jname_set(&jn->feature[i], xt_feature_names[i]);
-	for (i = 0; !err && i < 5; i++)
+	for (i = 0; !err && i < XT_XDP_ACTIONS; i++)
 		err = jname_set(&jn->action[i], xt_action_names[i]);
 	if (err) {
 		jnames_free(jn);
@@ -318,7 +318,7 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 	xt_json_kv_u64(j, "seen_len", e->len);
 	xt_json_kv_bool(j, "truncated_for_run", fi->cut);
 	xt_json_key_lit(j, "verdict");
-	if (r->action < 5) {
+	if (r->action < XT_XDP_ACTIONS) {
 		jl_name(j, &jn->action[r->action]);
 	} else {
 		char num[16];
@@ -436,7 +436,7 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
 	xt_json_kv_bool(j, "at_xdp", lr->at_xdp);
 	if (lr->at_xdp) {
 		xt_json_key_lit(j, "verdict");
-		if (lr->xdp.action < 5)
+		if (lr->xdp.action < XT_XDP_ACTIONS)
 			jl_name(j, &jn->action[lr->xdp.action]);
 		else
 			xt_json_str(j, "?");
@@ -598,17 +598,17 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
 		sum->cut, sum->skipped,
 	};
-	unsigned long long act[5];
+	unsigned long long act[XT_XDP_ACTIONS];
 	struct xt_json j;
 	int i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < XT_XDP_ACTIONS; i++)
 		act[i] = c->xdp.action[i];
 	summary_open(&j, f, "summary", sum_keys, v, sizeof(v) / sizeof(v[0]));
 	xt_json_key_lit(&j, "skipped_by_reason");
 	json_counts(&j, skip_names, sum->skip, SKIP_NR);
 	xt_json_key_lit(&j, "verdicts");
-	json_counts(&j, xt_action_names, act, 5);
+	json_counts(&j, xt_action_names, act, XT_XDP_ACTIONS);
 	xt_json_kv_bool(&j, "truncated", sum->truncated);
 	state_json(&j, runners, ss, jn);
 	summary_close(&j);

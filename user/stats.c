@@ -450,7 +450,7 @@ static void table_actions(FILE *f, const struct xt_counters *c,
 
 	fprintf(f, "  %-24s %15s %6s\n", xt_dims[XT_DIM_ACTION].table, m->key,
 		"share");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < XT_XDP_ACTIONS; i++)
 		fprintf(f, "  %-24s %15s %5.1f%%\n", xt_action_names[i],
 			fmt_count(xt_counter_get(c, m, i), b, sizeof(b)),
 			100 * share(xt_counter_get(c, m, i), total));
