@@ -45,6 +45,12 @@ struct xt_verdict {
 	__u64 rules;
 	__u8 score;
 	__u8 class_id;
+	/* XDP's verdict and whether the tag went in, for the end of the
+	 * program and capture: here, not in registers held through it
+	 * (8-10 instructions a packet; docs/performance.md, "Instructions
+	 * per packet"). */
+	__u8 action;
+	__u8 tagged;
 };
 
 /* The packet being classified and its verdict, in the map of that name

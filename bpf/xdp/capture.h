@@ -61,8 +61,7 @@ static __always_inline struct xt_cap_rec *cap_scratch(void)
 
 static __always_inline void capture(struct xdp_md *ctx,
 				    const struct xt_pkt *p,
-				    const struct xt_verdict *v,
-				    __u32 action, int tagged)
+				    const struct xt_verdict *v)
 {
 	struct xt_cap_rec *r;
 	struct xt_cap *c;
@@ -77,7 +76,7 @@ static __always_inline void capture(struct xdp_md *ctx,
 #endif
 	if (!c->cfg.on)
 		return;		/* the one flag: no capture running */
-	if (!cap_match(&c->cfg, v, action))
+	if (!cap_match(&c->cfg, v, v->action))
 		return;
 	__sync_fetch_and_add(&c->st.matched, 1);
 	if (!cap_admit(c, c->cfg.rate)) {
@@ -97,8 +96,8 @@ static __always_inline void capture(struct xdp_md *ctx,
 	r->wire_len = p->len;
 	r->score = v->score;
 	r->class_id = v->class_id;
-	r->action = action;
-	r->tagged = tagged;
+	r->action = v->action;
+	r->tagged = v->tagged;
 	r->features = p->features;
 	r->pad = 0;
 	/*

@@ -203,9 +203,8 @@ int xdptag_xdp(struct xdp_md *ctx)
 	struct xt_pkt *p;
 	struct xt_cls_cpu *cc;
 	struct xt_cls_stats *st;
-	__u32 action = XDP_PASS;
 	__u32 zero = 0;
-	int drop_at, tagged = 0;
+	int drop_at;
 
 	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	if (!cc)
@@ -288,8 +287,9 @@ int xdptag_xdp(struct xdp_md *ctx)
 	 * tag is written on all but drivers without metadata): a pass
 	 * whose tag could not be written is taken off.
 	 */
+	v->action = XDP_PASS;
 	if (xt_drops(drop_at, v->score)) {
-		action = XDP_DROP;
+		v->action = XDP_DROP;
 	} else if (tag_write(ctx, p, v)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
 #ifndef XT_BENCH_NO_MEMO
@@ -299,21 +299,19 @@ int xdptag_xdp(struct xdp_md *ctx)
 #ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
 		st->tagged++;
 #endif
-		tagged = 1;
+		v->tagged = 1;	/* for capture: in the scratch, no register */
 	}
 
 	count_verdict(st, v, p);
 #ifdef XT_BENCH_NO_MEMO
-	st->action[action]++;
+	st->action[v->action]++;
 #endif
 	if (cfg_explain)
-		explain_write(p, v, action);
-#ifdef XT_BENCH_NO_CAPTURE	/* bench variant: no capture check */
-	xt_barrier_var(tagged);
-#else
-	capture(ctx, p, v, action, tagged);
+		explain_write(p, v, v->action);
+#ifndef XT_BENCH_NO_CAPTURE	/* bench variant: no capture check */
+	capture(ctx, p, v);
 #endif
-	return action;
+	return v->action;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
