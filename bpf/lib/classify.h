@@ -47,7 +47,7 @@ struct xt_verdict {
 	__u8 class_id;
 	/* XDP's verdict and whether the tag went in, for the end of the
 	 * program and capture: here, not in registers held through it
-	 * (8-10 instructions a packet; docs/performance.md, "Instructions
+	 * (10-13 instructions a packet; docs/performance.md, "Instructions
 	 * per packet"). */
 	__u8 action;
 	__u8 tagged;

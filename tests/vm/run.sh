@@ -16,7 +16,8 @@
 #   XT_VM_RUN='cmd'   run this command line in /xt instead of the selftest
 #                     and tiers, print its output, exit with its status
 #   XT_VM_ICOUNT=1    count instructions: the guest's clock advances one ns
-#                     per instruction it executes (bench/icount.sh)
+#                     per instruction it executes (make bench's icount
+#                     part, bench/run.sh)
 #   XT_VM_MEM         guest memory (default 1G)
 #
 # The .deb is cached under ${XDG_CACHE_HOME:-/var/cache}/xdptag; everything
@@ -316,7 +317,7 @@ fi
 if [ -n "$RUN" ]; then
 	run_rc=$(sed -n 's/^XT-VM-RUN rc=//p' "$LOG")
 	echo "kernel $KVER under qemu ($ACCEL): ${elapsed}s, '$RUN' exit $run_rc" >&2
-	exit "$run_rc"
+	exit "${run_rc:-1}"
 fi
 self=$(sed -n '/^== vm selftest/,/^XT-VM-SELFTEST/p' "$LOG")
 s_pass=$(grep -E '^ok ' <<<"$self" | grep -vc '# SKIP') || true
