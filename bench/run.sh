@@ -62,7 +62,7 @@ die() { echo "Error: $*" >&2; exit 1; }
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
 rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/tc.txt "$OUT"/dispatcher.txt \
-	"$OUT"/veth.txt "$OUT"/icount.txt \
+	"$OUT"/veth.txt "$OUT"/icount.txt "$OUT"/icount.err \
 	"$OUT"/replay.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
@@ -109,10 +109,15 @@ fi
 if [ -z "$ONLY" ] || [ "$ONLY" = icount ]; then
 	echo "== instructions per packet beside xdp-filter (qemu icount," \
 	     "$ICOUNT_ROUNDS rounds x $ICOUNT_REPEAT; variants: ${XT_VARIANTS:-none})"
-	XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=900 \
+	# Not the timed figures: without the guest's kernel package (apt's
+	# lists, the network) or qemu, the bench goes on without this part.
+	if ! XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=900 \
 		XT_VM_KERNEL=${XT_ICOUNT_KERNEL:-${XT_VM_KERNEL:-}} \
 		XT_VM_RUN="XT_PEER_SMALL=1 XT_VARIANTS='${XT_VARIANTS:-}' $XB peer $ICOUNT_ROUNDS $ICOUNT_REPEAT" \
-		tests/vm/run.sh >"$OUT/icount.txt" || die "icount bench failed"
+		tests/vm/run.sh >"$OUT/icount.txt" 2>"$OUT/icount.err"; then
+		echo "   skipped: $(tail -n 1 "$OUT/icount.err")"
+		rm -f "$OUT/icount.txt"
+	fi
 fi
 
 # ------------------------------------------------------------------ prog --
