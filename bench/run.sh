@@ -6,7 +6,7 @@
 # through a veth pair between two namespaces, then the replay and capture
 # rates, then one summary table (docs/performance.md explains it).
 #
-#   BUILD=build bench/run.sh            everything, about 12 minutes
+#   BUILD=build bench/run.sh            everything, about 14 minutes
 #   ROUNDS=5 SECS=1 CPU=0 PROG_ROUNDS=5 PROG_REPEAT=10000000   the defaults
 #   PEER_ROUNDS=11 PEER_REPEAT=1000000  the peer tier's
 #   XT_VARIANTS="no-pfx ..."            the variant builds the peer tier
