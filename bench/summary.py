@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Summary of a bench run: reads RESULTS/peer.txt, icount.txt, prog.txt,
-# dispatcher.txt, veth.txt and the rest (written by bench/run.sh), prints the table with the targets, writes
-# RESULTS/scaling.dat for bench/scaling.gp.  Ratios are paired within a
-# round (same moment, same noise) and the median over rounds is reported.
+# dispatcher.txt, veth.txt and the rest (written by bench/run.sh), prints
+# the tables with the targets, writes RESULTS/scaling.dat for
+# bench/scaling.gp.  Ratios are paired within a round (same moment, same
+# noise) and the median over rounds is reported.
 import os
 import re
 import statistics
@@ -54,10 +55,10 @@ def read_peer(path):
     return peer, frames, state, variant
 
 
-def print_table(peer, frames, title, cols):
+def print_table(peer, frames, cols):
     progs = list(dict.fromkeys(k[0] for k in peer))
     for what, key, fmt in cols:
-        print(f"\n  {what}" if title else f"  {what}")
+        print(f"\n  {what}")
         print(f"  {'program':<26}" +
               "".join(f" {fr[:13]:>13}" for fr in frames))
         for pr in progs:
@@ -74,7 +75,7 @@ if os.path.exists(p):
           "xdpfilt_dny_all.o), BPF_PROG_TEST_RUN, ns per packet (median);"
           "\n   ratio to the peer with the same table sizes, ratio to null"
           " and added ns over null, paired per round")
-    print_table(peer, peer_frames, True,
+    print_table(peer, peer_frames,
                 (("ns", "ns", "{:6.1f}"),
                  ("ratio to the peer", "vs-peer", "{:6.2f}"),
                  ("ratio to null", "vs-null", "{:6.2f}"),
@@ -147,7 +148,7 @@ if os.path.exists(p):
           "code and the test-run loop;\n   the instructions added over "
           "null, and the ratio of the whole to the peer's")
     if ic:
-        print_table(ic, ic_frames, True,
+        print_table(ic, ic_frames,
                     (("instructions added over null", "added", "{:6.0f}"),
                      ("ratio to the peer", "vs-peer", "{:6.2f}")))
         if ("xdptag", "mix") in ic:
