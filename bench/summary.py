@@ -156,14 +156,10 @@ if os.path.exists(p):
                          f"{ic[('xdptag', 'mix')]['vs-peer']:.2f}",
                          "(info)", ""))
     if ic_variant:
-        print("\n  instructions a variant build adds over the shipped one")
-        vprogs = list(dict.fromkeys(k[0] for k in ic_variant))
-        print(f"  {'program':<26}" +
-              "".join(f" {fr[:13]:>13}" for fr in ic_frames if fr != "mix"))
-        for pr in vprogs:
-            print(f"  {pr:<26}" +
-                  "".join(f" {ic_variant.get((pr, fr), 0):>13.0f}"
-                          for fr in ic_frames if fr != "mix"))
+        print_table({k: {"added": v} for k, v in ic_variant.items()},
+                    [fr for fr in ic_frames if fr != "mix"],
+                    (("instructions a variant build adds over the shipped "
+                      "one", "added", "{:6.0f}"),))
 
 prog = {}
 p = os.path.join(out, "prog.txt")

@@ -15,12 +15,11 @@
 
 /* Does the packet pass the capture's filter (every condition given)? */
 static __always_inline int cap_match(const struct xt_cap_cfg *cfg,
-				     const struct xt_verdict *v,
-				     __u32 action)
+				     const struct xt_verdict *v)
 {
 	if ((cfg->flags & XT_CAP_CLASS) && v->class_id != cfg->class_id)
 		return 0;
-	if ((cfg->flags & XT_CAP_DROPPED) && action != XDP_DROP)
+	if ((cfg->flags & XT_CAP_DROPPED) && v->action != XDP_DROP)
 		return 0;
 	if (v->score < cfg->min_score)
 		return 0;
@@ -76,7 +75,7 @@ static __always_inline void capture(struct xdp_md *ctx,
 #endif
 	if (!c->cfg.on)
 		return;		/* the one flag: no capture running */
-	if (!cap_match(&c->cfg, v, v->action))
+	if (!cap_match(&c->cfg, v))
 		return;
 	__sync_fetch_and_add(&c->st.matched, 1);
 	if (!cap_admit(c, c->cfg.rate)) {

@@ -194,7 +194,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 #ifdef XT_BENCH_CLS_CALL	/* bench variant: on the stack, as before */
-	struct xt_verdict v_stack = {};
+	struct xt_verdict v_stack = { .action = XDP_PASS };
 	struct xt_pkt p_stack = {};
 #else
 	struct xt_cls_scratch *sc;
@@ -227,7 +227,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	p = &sc->p;
 	v = &sc->v;
 	*p = (struct xt_pkt){};
-	*v = (struct xt_verdict){};
+	*v = (struct xt_verdict){ .action = XDP_PASS };	/* until dropped */
 #endif
 	parse_packet(data, data_end, p);
 #ifdef XT_BENCH_PARSE_ONLY
@@ -287,7 +287,6 @@ int xdptag_xdp(struct xdp_md *ctx)
 	 * tag is written on all but drivers without metadata): a pass
 	 * whose tag could not be written is taken off.
 	 */
-	v->action = XDP_PASS;
 	if (xt_drops(drop_at, v->score)) {
 		v->action = XDP_DROP;
 	} else if (tag_write(ctx, p, v)) {

@@ -38,81 +38,136 @@ static void ssh_frame(struct pkt *p, __u16 dport)
 	pkt_tcp(p, 40000, dport, 0x02, 5);
 }
 
-static void switch_filter_records(void **state)
-{
-	struct xdptag *skel = xh_open(0);
-	struct xt_rule r = { .name = "ssh", .weight = 40, .class_id = 3 };
+/*
+ * One skeleton with the rule "ssh" (:22, weight 40, class 3) and drop
+ * threshold drop_at, its capture switch mapped as `xdptag capture` maps
+ * it (the pin table's name for xt_cap), and its ring read into g.
+ */
+struct cap_fix {
+	struct xdptag *skel;
+	struct xt_rule r;
 	volatile struct xt_cap *cap;
 	struct ring_buffer *rb;
-	struct got g = { 0 };
+	struct got g;
+};
+
+static void fix_open(struct cap_fix *f, unsigned int drop_at)
+{
 	struct bpf_map *map;
-	struct pkt p;
+	void *cap;
 
-	assert_non_null(skel);
-	assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
-	assert_int_equal(xh_rules(skel, &r, 1, 0), 0);
-
-	/* The map attach pins as xt_cap, found as attach finds it. */
-	map = bpf_object__find_map_by_name(skel->obj,
+	memset(f, 0, sizeof(*f));
+	f->r = (struct xt_rule){ .name = "ssh", .weight = 40, .class_id = 3 };
+	f->skel = xh_open(0);
+	assert_non_null(f->skel);
+	assert_int_equal(xt_ranges_add(&f->r.dport, 22, 22), 0);
+	assert_int_equal(xh_rules(f->skel, &f->r, 1, drop_at), 0);
+	map = bpf_object__find_map_by_name(f->skel->obj,
 					   xt_pin_table[XT_PIN_CAP].bpf_name);
 	assert_non_null(map);
 	assert_true(bpf_map__map_flags(map) & BPF_F_MMAPABLE);
 	cap = mmap(NULL, sizeof(struct xt_cap), PROT_READ | PROT_WRITE,
 		   MAP_SHARED, bpf_map__fd(map), 0);
 	assert_true(cap != MAP_FAILED);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.xt_cap_ring), on_rec, &g,
-			      NULL);
-	assert_non_null(rb);
+	f->cap = cap;
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.xt_cap_ring),
+				 on_rec, &f->g, NULL);
+	assert_non_null(f->rb);
+}
+
+static void fix_close(struct cap_fix *f)
+{
+	ring_buffer__free(f->rb);
+	munmap((void *)f->cap, sizeof(struct xt_cap));
+	xt_rule_free(&f->r);
+	xdptag__destroy(f->skel);
+}
+
+static void switch_filter_records(void **state)
+{
+	struct cap_fix f;
+	struct pkt p;
+
+	(void)state;
+	fix_open(&f, 0);
 
 	/* Off: nothing matched, nothing in the ring. */
 	ssh_frame(&p, 22);
-	assert_int_equal(xh_run(skel, p.b, p.len, 1).err, 0);
-	assert_int_equal(cap->st.matched, 0);
-	assert_int_equal(ring_buffer__consume(rb), 0);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).err, 0);
+	assert_int_equal(f.cap->st.matched, 0);
+	assert_int_equal(ring_buffer__consume(f.rb), 0);
 
 	/* On, class 3 only, 20 bytes kept. */
-	cap->cfg.snaplen = 20;
-	cap->cfg.flags = XT_CAP_CLASS;
-	cap->cfg.class_id = 3;
-	cap->cfg.on = 1;
-	assert_int_equal(xh_run(skel, p.b, p.len, 1).err, 0);
-	assert_int_equal(cap->st.matched, 1);
-	assert_int_equal(cap->st.sampled, 1);
-	assert_int_equal(ring_buffer__consume(rb), 1);
-	assert_int_equal(g.n, 1);
-	assert_int_equal(g.rec.wire_len, p.len);
-	assert_int_equal(g.rec.cap_len, 20);
-	assert_int_equal(g.rec.score, 40);
-	assert_int_equal(g.rec.class_id, 3);
-	assert_int_equal(g.rec.rules, 1);
-	assert_int_equal(g.rec.action, XDP_PASS);
-	assert_int_equal(g.rec.tagged, 1);
-	assert_memory_equal(g.rec.data, p.b, 20);
+	f.cap->cfg.snaplen = 20;
+	f.cap->cfg.flags = XT_CAP_CLASS;
+	f.cap->cfg.class_id = 3;
+	f.cap->cfg.on = 1;
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).err, 0);
+	assert_int_equal(f.cap->st.matched, 1);
+	assert_int_equal(f.cap->st.sampled, 1);
+	assert_int_equal(ring_buffer__consume(f.rb), 1);
+	assert_int_equal(f.g.n, 1);
+	assert_int_equal(f.g.rec.wire_len, p.len);
+	assert_int_equal(f.g.rec.cap_len, 20);
+	assert_int_equal(f.g.rec.score, 40);
+	assert_int_equal(f.g.rec.class_id, 3);
+	assert_int_equal(f.g.rec.rules, 1);
+	assert_int_equal(f.g.rec.action, XDP_PASS);
+	assert_int_equal(f.g.rec.tagged, 1);
+	assert_memory_equal(f.g.rec.data, p.b, 20);
 
 	/* The filter: a frame of class 0 is not matched. */
 	ssh_frame(&p, 80);
-	assert_int_equal(xh_run(skel, p.b, p.len, 1).err, 0);
-	assert_int_equal(cap->st.matched, 1);
-	assert_int_equal(ring_buffer__consume(rb), 0);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).err, 0);
+	assert_int_equal(f.cap->st.matched, 1);
+	assert_int_equal(ring_buffer__consume(f.rb), 0);
 
 	/* Off again: the SSH frame is no longer sampled. */
-	cap->cfg.on = 0;
+	f.cap->cfg.on = 0;
 	ssh_frame(&p, 22);
-	assert_int_equal(xh_run(skel, p.b, p.len, 1).err, 0);
-	assert_int_equal(cap->st.matched, 1);
-	assert_int_equal(cap->st.sampled, 1);
-	assert_int_equal(ring_buffer__consume(rb), 0);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).err, 0);
+	assert_int_equal(f.cap->st.matched, 1);
+	assert_int_equal(f.cap->st.sampled, 1);
+	assert_int_equal(ring_buffer__consume(f.rb), 0);
+	fix_close(&f);
+}
 
-	ring_buffer__free(rb);
-	munmap((void *)cap, sizeof(struct xt_cap));
-	xt_rule_free(&r);
-	xdptag__destroy(skel);
+/*
+ * A record says the verdict and whether the tag went in, which the program
+ * keeps in its per-CPU scratch entry: a drop after a pass on the same CPU
+ * must not carry the pass's flag.
+ */
+static void drop_after_pass(void **state)
+{
+	struct cap_fix f;
+	struct pkt p;
+
+	(void)state;
+	fix_open(&f, 40);	/* drops :22 */
+	f.cap->cfg.snaplen = 20;
+	f.cap->cfg.on = 1;
+
+	ssh_frame(&p, 80);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_PASS);
+	assert_int_equal(ring_buffer__consume(f.rb), 1);
+	assert_int_equal(f.g.rec.action, XDP_PASS);
+	assert_int_equal(f.g.rec.tagged, 1);
+
+	ssh_frame(&p, 22);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_DROP);
+	assert_int_equal(ring_buffer__consume(f.rb), 1);
+	assert_int_equal(f.g.n, 2);
+	assert_int_equal(f.g.rec.action, XDP_DROP);
+	assert_int_equal(f.g.rec.tagged, 0);
+	assert_int_equal(f.g.rec.score, 40);
+	fix_close(&f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(switch_filter_records),
+		cmocka_unit_test(drop_after_pass),
 	};
 
 	return cmocka_run_group_tests_name("xdp_capture", tests, NULL, NULL);
