@@ -18,8 +18,9 @@ static void invariant(int cond)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xt_pkt p = { 0 };
+	struct xt_pkt p;
 
+	xt_pkt_init(&p);
 	parse_packet((void *)data, (void *)(data + size), &p);
 
 	/* What the classifier relies on. */
@@ -30,5 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
 	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
 	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
+	/* The tables' indices: the byte, or "none" without its header. */
+	invariant(p.ix_ip_proto == (p.l3_ok ? p.ip_proto : XT_BYTE_NONE));
+	invariant(p.ix_ttl == (p.l3_ok ? p.ttl : XT_BYTE_NONE));
+	invariant(p.ix_tcp_flags == (p.l4_ok && p.l4 == XT_L4_TCP ?
+				     p.tcp_flags : XT_BYTE_NONE));
 	return 0;
 }

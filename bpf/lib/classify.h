@@ -43,8 +43,14 @@ struct xt_hits {
 
 struct xt_verdict {
 	__u64 rules;
-	__u8 score;
-	__u8 class_id;
+	/* Together, as the tag and the memo entry hold them: one copy. */
+	union {
+		struct {
+			__u8 score;
+			__u8 class_id;
+		};
+		__u16 score_class;
+	};
 	/* XDP's verdict and whether the tag went in, for the end of the
 	 * program and capture: here, not in registers held through it
 	 * (10-13 instructions a packet; docs/performance.md, "Instructions
@@ -330,6 +336,14 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 }
 
 /*
+ * The verifier bounds a byte table's index (XT_IX_BYTE) by its 16 bits, not
+ * by the parser's 0-256: each such access must lie within the value.
+ */
+_Static_assert(__builtin_offsetof(struct xt_ruleset, tcp_flags) +
+	       sizeof(__u64) * 65536 <= sizeof(struct xt_ruleset),
+	       "xt_ruleset: a byte table's 16-bit index out of the value");
+
+/*
  * The rules a packet satisfies: the AND over all dimensions of "rules
  * whose condition on this field holds".  The cheapest and most selective
  * tables come first so that most packets stop before the prefix probes.
@@ -347,10 +361,10 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	__u32 l4_ok = p->l4_ok;
 	__u64 m;
 
+	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
 	m = rs->features[p->features & (XT_F_SLOTS - 1)];
-	m &= rs->proto[ip ? p->ip_proto : XT_BYTE_NONE];
-	m &= rs->tcp_flags[l4_ok && p->l4 == XT_L4_TCP ? p->tcp_flags :
-			   XT_BYTE_NONE];
+	m &= rs->proto[p->ix_ip_proto];
+	m &= rs->tcp_flags[p->ix_tcp_flags];
 	if (l4_ok && (p->l4 == XT_L4_TCP || p->l4 == XT_L4_UDP)) {
 		m &= rs->dport[p->dport];
 		m &= rs->sport[p->sport];
@@ -369,7 +383,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	} else {
 		m &= rs->no_icmp;
 	}
-	m &= rs->ttl[ip ? p->ttl : XT_BYTE_NONE];
+	m &= rs->ttl[p->ix_ttl];
 	m &= rs->len[p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX];
 	m &= p->features & XT_F_VLAN ? rs->vlan[p->vlan_id & 0xfff] :
 				       rs->no_vlan;
@@ -840,13 +854,16 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	return m & (~todo | st->reached | st->prev_reached);
 }
 
+_Static_assert(__builtin_offsetof(struct xt_memo_ent, class_id) ==
+	       __builtin_offsetof(struct xt_memo_ent, score) + 1,
+	       "memo_hit() copies score and class together");
+
 /* A memo entry's verdict for this packet, which it counts. */
 static __always_inline void memo_hit(struct xt_memo_ent *e,
 				     struct xt_verdict *v,
 				     const struct xt_pkt *p)
 {
-	v->score = e->score;
-	v->class_id = e->class_id;
+	__builtin_memcpy(&v->score_class, &e->score, sizeof(v->score_class));
 	e->pkts++;
 	e->bytes += p->len;
 }
@@ -1101,6 +1118,9 @@ static __always_inline void count_verdict(struct xt_cls_stats *st,
 	st->class_bytes[v->class_id] += p->len;
 	st->band[XT_BAND(v->score)]++;
 #endif
+	/* Most packets are neither: one test. */
+	if (!(p->features & (XT_F_MALFORMED | XT_F_FRAGMENT)))
+		return;
 	if (p->features & XT_F_MALFORMED)
 		st->malformed++;
 	if (p->features & XT_F_FRAGMENT)

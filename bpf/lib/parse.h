@@ -49,17 +49,43 @@ struct xt_cursor {
 	void *end;
 };
 
+/*
+ * A byte a table of the classifier is indexed by, with its "none" byte
+ * above it: the 16 bits together are the table's index, the byte itself
+ * or XT_BYTE_NONE (256) while the parser has not set it (xt_pkt_init() sets
+ * the none byte, and the parser writes the field as 16 bits, clearing it,
+ * where it learns the byte).  The classifier then loads the index, with no
+ * test of whether the header was there (docs/performance.md, "Instructions
+ * per packet").
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XT_IX_BYTE(f)	union { __u16 ix_##f; struct { __u8 f; __u8 f##_none; }; }
+#else
+#define XT_IX_BYTE(f)	union { __u16 ix_##f; struct { __u8 f##_none; __u8 f; }; }
+#endif
+
 /* Everything the classifier needs from one packet. */
 struct xt_pkt {
 	__u32 len;		/* frame length */
-	__u16 features;		/* enum xt_feature */
-	__u16 eth_proto;	/* after VLAN tags, host order */
-	__u16 vlan_id;		/* outermost tag */
+	/* Together, as the tag carries them: one 32-bit copy. */
+	union {
+		struct {
+			__u16 features;	/* enum xt_feature */
+			__u16 vlan_id;	/* outermost tag */
+		};
+		__u32 features_vlan;
+	};
+	union {
+		struct {
+			XT_IX_BYTE(ip_proto);	/* set with l3_ok */
+			XT_IX_BYTE(ttl);	/* set with l3_ok */
+			XT_IX_BYTE(tcp_flags);	/* set with l4_ok, TCP */
+			__u16 eth_proto;	/* after VLAN tags, host order */
+		};
+		__u64 ix_word;	/* xt_pkt_init()'s one store */
+	};
 	__u8  vlans;
 	__u8  l4;		/* enum xt_l4 */
-	__u8  ip_proto;
-	__u8  ttl;
-	__u8  tcp_flags;
 	__u8  icmp_type;
 	__u8  icmp_code;
 	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
@@ -75,6 +101,25 @@ struct xt_pkt {
 		__u64 daddr_w[2];
 	};
 };
+
+/*
+ * What struct xt_pkt starts as: zero, but the indices of ix_word, which are
+ * XT_BYTE_NONE, in one store (field by field, or by an initializer, clang
+ * stored them a byte or 16 bits at a time).
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XT_IX_WORD_NONE	((__u64)XT_BYTE_NONE << 32 | XT_BYTE_NONE << 16 | \
+			 XT_BYTE_NONE)
+#else
+#define XT_IX_WORD_NONE	((__u64)XT_BYTE_NONE << 48 | \
+			 (__u64)XT_BYTE_NONE << 32 | XT_BYTE_NONE << 16)
+#endif
+
+static __always_inline void xt_pkt_init(struct xt_pkt *p)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->ix_word = XT_IX_WORD_NONE;
+}
 
 static __always_inline int xt_malformed(struct xt_pkt *p)
 {
@@ -135,8 +180,8 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 		p->features |= XT_F_IP_OPTIONS;
 
 	p->l3_ok = 1;
-	p->ip_proto = iph->protocol;
-	p->ttl = iph->ttl;
+	p->ix_ip_proto = iph->protocol;
+	p->ix_ttl = iph->ttl;
 	/* Compared as loaded: no second read of the header. */
 #ifndef XT_BENCH_PARSE_FIELDS	/* bench variant: field by field */
 	{
@@ -212,7 +257,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 
 		if (!ipv6_is_ext(nh)) {
 			p->features = f;
-			p->ip_proto = nh;
+			p->ix_ip_proto = nh;
 			return nh;
 		}
 		f |= XT_F_IPV6_EXT;
@@ -236,7 +281,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 				f |= XT_F_FRAGMENT;
 			if (fo & 0xfff8) {
 				p->features = f;
-				p->ip_proto = h[0];
+				p->ix_ip_proto = h[0];
 				return XT_PARSE_STOP;	/* no L4 header here */
 			}
 		}
@@ -245,7 +290,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			goto malformed;
 		c->pos += hlen;
 	}
-	p->ip_proto = nh;
+	p->ix_ip_proto = nh;
 	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
 		goto malformed;
 	p->features = f;
@@ -287,9 +332,9 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	}
 
 	p->l3_ok = 1;
-	p->ttl = ip6->hop_limit;
+	p->ix_ttl = ip6->hop_limit;
 	nh = ip6->nexthdr;
-	p->ip_proto = nh;	/* what a malformed chain leaves */
+	p->ix_ip_proto = nh;	/* what a malformed chain leaves */
 	p->l4 = XT_L4_OTHER;
 	/*
 	 * As four words: half the loads and stores, and the land test in
@@ -335,7 +380,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 	p->sport = bpf_ntohs(th->source);
 	p->dport = bpf_ntohs(th->dest);
 	p->l4_ok = 1;
-	p->tcp_flags = raw[13];
+	p->ix_tcp_flags = raw[13];
 	if (th->doff < 5 || c->pos + th->doff * 4 > c->end)
 		xt_malformed(p);
 }
@@ -372,7 +417,7 @@ static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
 	p->l4_ok = 1;
 }
 
-/* Parse a whole frame from data to data_end into *p (zeroed by the caller). */
+/* Parse a whole frame from data to data_end into *p (xt_pkt_init()). */
 static __always_inline void parse_packet(void *data, void *data_end,
 					 struct xt_pkt *p)
 {

@@ -73,7 +73,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 {
 #ifdef XT_BENCH_CLS_CALL	/* bench variant: on the stack, as before */
 	struct xt_verdict v_stack = {};
-	struct xt_pkt p_stack = {};
+	struct xt_pkt p_stack;
 #else
 	struct xt_cls_scratch *sc;
 #endif
@@ -93,9 +93,9 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 		return TC_ACT_UNSPEC;
 	p = &sc->p;
 	v = &sc->v;
-	*p = (struct xt_pkt){};
 	*v = (struct xt_verdict){};
 #endif
+	xt_pkt_init(p);
 	tc_parse(skb, p);
 	if (count)
 		cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);

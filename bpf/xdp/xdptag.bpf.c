@@ -100,6 +100,12 @@ const volatile __u8 cfg_explain;	/* fill xt_explain (replay, tests) */
 const volatile __u8 cfg_no_meta;	/* act as a driver without metadata */
 const volatile __u32 cfg_bridge = XT_BRIDGE_META;	/* enum xt_bridge */
 
+_Static_assert(__builtin_offsetof(struct xdptag_tag, class_id) ==
+	       __builtin_offsetof(struct xdptag_tag, score) + 1 &&
+	       __builtin_offsetof(struct xdptag_tag, vlan_id) ==
+	       __builtin_offsetof(struct xdptag_tag, features) + 2,
+	       "tag_write() copies score and class, features and VLAN together");
+
 /*
  * Make room for the tag and write it.  If the area already holds exactly a
  * tag of ours (BPF_PROG_TEST_RUN with repeat keeps the buffer between runs)
@@ -140,12 +146,13 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	tag->magic = XDPTAG_MAGIC;
 	tag->version = XDPTAG_VERSION;
 	tag->len = XDPTAG_TAG_LEN;
-	tag->score = v->score;
-	tag->class_id = v->class_id;
+	/* Fields side by side in both: copied together (struct xt_verdict,
+	 * struct xt_pkt). */
+	__builtin_memcpy(&tag->score, &v->score_class, sizeof(v->score_class));
 	tag->tcp_flags = p->tcp_flags & XT_TAG_TCP_FLAGS_MASK;
 	tag->ip_proto = p->ip_proto;
-	tag->features = p->features;
-	tag->vlan_id = p->vlan_id;
+	__builtin_memcpy(&tag->features, &p->features_vlan,
+			 sizeof(p->features_vlan));
 	tag->reserved = 0;
 	tag->rules = v->rules;
 	return 0;
@@ -195,7 +202,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 #ifdef XT_BENCH_CLS_CALL	/* bench variant: on the stack, as before */
 	struct xt_verdict v_stack = { .action = XDP_PASS };
-	struct xt_pkt p_stack = {};
+	struct xt_pkt p_stack;
 #else
 	struct xt_cls_scratch *sc;
 #endif
@@ -226,9 +233,9 @@ int xdptag_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	p = &sc->p;
 	v = &sc->v;
-	*p = (struct xt_pkt){};
 	*v = (struct xt_verdict){ .action = XDP_PASS };	/* until dropped */
 #endif
+	xt_pkt_init(p);
 	parse_packet(data, data_end, p);
 #ifdef XT_BENCH_PARSE_ONLY
 	xt_barrier_var(p->features);
