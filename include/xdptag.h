@@ -638,6 +638,9 @@ struct xt_memo_ent {
  * the fold, a fold_end++); a reader's copy, made from the first byte to
  * the last, that finds them equal saw no fold half done.
  */
+/* The size of struct xt_cls_scratch (bpf/lib/classify.h), in words. */
+#define XT_SCRATCH_WORDS	10
+
 struct xt_cls_cpu {
 	__u64 fold_end;		/* first: copied first */
 	struct xt_cls_stats s;
@@ -646,6 +649,21 @@ struct xt_cls_cpu {
 	 * memory, whose values the verifier does not track, not the stack. */
 	struct xt_memo_ent one[XT_MEMO_STAGES];
 	__u64 conflicts;	/* misses with both ways held (for takeovers) */
+	/*
+	 * Not counters, and summed by no reader: each stage's packet being
+	 * classified and its verdict (struct xt_cls_scratch,
+	 * bpf/lib/classify.h), in map memory so that the verifier knows
+	 * nothing of their values: every parser path then reaches the
+	 * inlined classifier in the same state and it is checked once
+	 * (docs/performance.md, "The classifier inlined").  Here, in the
+	 * entry the stage looks up anyway, not in a map of their own: one
+	 * lookup less a packet ("Instructions per packet").  One slot per
+	 * stage, so that a stage interrupted on its CPU by the other (a
+	 * test run, by a softirq) finds its own packet there afterwards;
+	 * replay's runners each have their own xt_cls_stats for the same
+	 * reason (user/replay.c).
+	 */
+	__u64 scratch[XT_MEMO_STAGES][XT_SCRATCH_WORDS];
 	__u64 fold_begin;	/* last: copied last */
 };
 /* The kernel refuses per-CPU values over PCPU_MIN_UNIT_SIZE (32 KB): the

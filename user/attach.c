@@ -297,16 +297,13 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	/*
 	 * The TC object declares the classifier's maps too (it classifies in
 	 * the tc bridge mode): make it use the XDP object's, so both stages
-	 * see one ruleset and one set of counters.  Each keeps its own
-	 * scratch entry: a test run of one stage runs with softirqs on and
-	 * the other's softirq can interrupt it on its CPU (and on PREEMPT_RT
-	 * any run can be preempted), which would leave its packet there.
+	 * see one ruleset and one set of counters (each stage its own
+	 * scratch slot there, struct xt_cls_cpu).
 	 */
 	bpf_object__for_each_map(map, st->tc->obj) {
 		struct bpf_map *twin;
 
-		if (bpf_map__is_internal(map) ||
-		    map == st->tc->maps.xt_cls_scratch)
+		if (bpf_map__is_internal(map))
 			continue;
 		twin = bpf_object__find_map_by_name(st->xdp->obj,
 						    bpf_map__name(map));

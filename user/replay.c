@@ -908,10 +908,13 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 
 /*
  * A copy of the loaded object sharing every map of .maps but the explain
- * record and the scratch entries; its global data (the clock, the capture
- * switch) is its own.  The workers' threads are not bound to CPUs: on a
- * preemptible kernel one copy's test run can be preempted on a CPU by the
- * other's, and each must find its packet and verdict where it left them.
+ * record, the capture's scratch entry and the counters, which hold the
+ * classifier's scratch entry too (struct xt_cls_cpu); its global data (the
+ * clock, the capture switch) is its own.  The workers' threads are not
+ * bound to CPUs: on a preemptible kernel one copy's test run can be
+ * preempted on a CPU by the other's, and each must find its packet and
+ * verdict where it left them.  replay_parallel() adds each copy's counters
+ * to the first's.
  */
 static struct xdptag *skel_twin(struct xdptag *first)
 {
@@ -926,7 +929,7 @@ static struct xdptag *skel_twin(struct xdptag *first)
 		struct bpf_map *twin;
 
 		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain ||
-		    map == skel->maps.xt_cls_scratch ||
+		    map == skel->maps.xt_cls_stats ||
 		    map == skel->maps.xt_cap_scratch)
 			continue;
 		twin = bpf_object__find_map_by_name(first->obj,
@@ -1162,8 +1165,13 @@ static int reader_next(struct reader *rd, struct replay_sum *sum,
 	return 1;
 }
 
+/*
+ * Replay through nw runners (w0 and nw - 1 copies of its object); the
+ * copies' counters are added to *twins.
+ */
 static int replay_parallel(struct reader *rd, struct replay_worker *w0,
-			   int nw, FILE *out, struct replay_sum *sum)
+			   int nw, FILE *out, struct replay_sum *sum,
+			   struct xt_cls_stats *twins)
 {
 	struct pool pl = { .nb = 2 * nw + 2, .first = w0->skel,
 			   .env = w0->env };
@@ -1248,7 +1256,18 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 		err = -EAGAIN;
 out:
 	for (i = 1; pw && i < nw; i++) {
+		struct xt_cls_stats c;
+		int rc;
+
 		worker_fini(&pw[i].w);
+		if (pw[i].twin) {
+			rc = xt_cls_stats_read(
+				bpf_map__fd(pw[i].twin->maps.xt_cls_stats), &c);
+			if (rc && !err)
+				err = rc;
+			if (!rc)
+				xt_cls_stats_add(twins, &c);
+		}
 		xdptag__destroy(pw[i].twin);
 	}
 	if (pl.b)
@@ -1288,6 +1307,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	struct jnames *jn = NULL;
 	struct xdptag *skel = NULL;
 	struct replay_sum sum = { 0 };
+	struct xt_cls_stats twins = { 0 };
 	struct xt_settings s;
 	struct xt_counters *cnt = NULL;
 	struct xt_attach_info *ai = NULL;
@@ -1422,7 +1442,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	 * thread, in the namespaces it made.
 	 */
 	if (!live) {
-		rc = replay_parallel(&rd, &w0, nw, out, &sum);
+		rc = replay_parallel(&rd, &w0, nw, out, &sum, &twins);
 		if (rc) {
 			pr_err("replay: %s", strerror(-rc));
 			goto out;
@@ -1457,6 +1477,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		pr_err("reading the program's counters: %s", strerror(-rc));
 		goto out;
 	}
+	xt_cls_stats_add(&cnt->xdp, &twins);
 	/* Not from the tags: a dropped frame has none, the counter counts it. */
 	sum.malformed = cnt->xdp.malformed;
 	info_fill(ai, rf, &s, o->rules_path);

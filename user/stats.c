@@ -106,6 +106,11 @@ int xt_cls_stats_read(int fd, struct xt_cls_stats *out)
 	return n < 0 ? n : 0;
 }
 
+void xt_cls_stats_add(struct xt_cls_stats *to, const struct xt_cls_stats *from)
+{
+	u64s_add(to, from, sizeof(*to));
+}
+
 int xt_counters_read(int cls_stats_fd, int tc_stats_fd, struct xt_counters *out)
 {
 	int err;

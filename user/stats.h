@@ -44,6 +44,8 @@ int xt_cls_cpus_sum(const struct xt_cls_cpu *cpus, int ncpus,
 
 /* Read xt_cls_stats (fd) as xt_cls_cpus_sum() sums it: 0 or -errno. */
 int xt_cls_stats_read(int fd, struct xt_cls_stats *out);
+/* Add the counters of from to those of to. */
+void xt_cls_stats_add(struct xt_cls_stats *to, const struct xt_cls_stats *from);
 
 /*
  * Read and sum the counter maps.  tc_fd < 0 leaves out->tc zeroed (an XDP

@@ -59,12 +59,22 @@ struct xt_verdict {
 	__u8 tagged;
 };
 
-/* The packet being classified and its verdict, in the map of that name
- * (maps.h): each classifying stage has its own. */
+/* The packet being classified and its verdict: each classifying stage's
+ * in its slot of its CPU's counters entry (struct xt_cls_cpu). */
 struct xt_cls_scratch {
 	struct xt_pkt p;
 	struct xt_verdict v;
 };
+_Static_assert(sizeof(struct xt_cls_scratch) ==
+	       sizeof(((struct xt_cls_cpu *)0)->scratch[0]),
+	       "XT_SCRATCH_WORDS: the size of struct xt_cls_scratch");
+
+/* The scratch entry of stage in its CPU's counters entry cc. */
+static __always_inline struct xt_cls_scratch *
+cls_scratch(struct xt_cls_cpu *cc, const int stage)
+{
+	return (struct xt_cls_scratch *)cc->scratch[stage & 1];
+}
 
 /* Keep the first plen bits of a network-order word array (plen % 8 == 0). */
 static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)

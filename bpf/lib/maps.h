@@ -15,8 +15,7 @@
  * The classifier's maps are defined in both the XDP and the TC object
  * (the TC stage classifies in the tc and auto bridge modes).  attach and
  * replay make the TC object reuse the XDP object's (bpf_map__reuse_fd()),
- * so the two stages share one of each, but for the scratch entry;
- * attach pins them per interface (user/pins.h).  Names say the stage only
+ * so the two stages share one of each; attach pins them per interface (user/pins.h).  Names say the stage only
  * where one stage alone writes.
  */
 #ifndef XDPTAG_MAPS_H
@@ -117,6 +116,8 @@ struct {
  *   modes; hence the stage-neutral name.
  * Read by: `xdptag stats`, `status`, `probe`, the exporter, replay, tests,
  *   all through xt_cls_stats_read() (user/stats.c), which folds the memo.
+ * Each stage also keeps the packet it classifies there (the scratch slots
+ * of struct xt_cls_cpu).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -124,29 +125,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xt_cls_cpu);
 } xt_cls_stats SEC(".maps");
-
-/*
- * The packet being classified and its verdict (struct xt_cls_scratch,
- * bpf/lib/classify.h), here rather than on the stack so that the verifier
- * knows nothing of their values: every parser path then reaches the
- * inlined classifier in the same state and it is checked once, where it
- * had to be a global function, its call paid per packet
- * (docs/performance.md, "The classifier inlined", "The TC stage's
- * classifier inlined").  Per CPU, as xt_cap_scratch: one packet at a time
- * runs on a CPU.  Not pinned, and not shared: each object has its own
- * (attach leaves it out of the maps the TC object takes from the XDP
- * object), so that a stage interrupted on its CPU by the other (a test
- * run, by a softirq) finds its own packet there afterwards.
- * Written and read by: the classifying stage, every packet it classifies
- *   (XDP; TC in the tc and auto bridge modes).
- */
-struct xt_cls_scratch;
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_cls_scratch);
-} xt_cls_scratch SEC(".maps");
 
 /*
  * The auto bridge mode's switch: set when TC first sees a packet without a

@@ -77,31 +77,30 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 #else
 	struct xt_cls_scratch *sc;
 #endif
-	struct xt_cls_cpu *cc = NULL;
+	struct xt_cls_cpu *cc;
 	struct xdptag_tag tag = {};
 	struct xt_verdict *v;
 	struct xt_pkt *p;
 	__u32 zero = 0;
 	int drop_at;
 
+	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
+	if (!cc)
+		return TC_ACT_UNSPEC;
 #ifdef XT_BENCH_CLS_CALL
 	p = &p_stack;
 	v = &v_stack;
 #else
-	sc = bpf_map_lookup_elem(&xt_cls_scratch, &zero);
-	if (!sc)
-		return TC_ACT_UNSPEC;
+	sc = cls_scratch(cc, XT_MEMO_TC);
 	p = &sc->p;
 	v = &sc->v;
 	*v = (struct xt_verdict){};
 #endif
 	xt_pkt_init(p);
 	tc_parse(skb, p);
-	if (count)
-		cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
-	drop_at = classify(p, v, cc, XT_MEMO_TC);
+	drop_at = classify(p, v, count ? cc : NULL, XT_MEMO_TC);
 	st->classified++;
-	if (cc)
+	if (count)
 		count_verdict(&cc->s, v, p);
 	if (xt_drops(drop_at, v->score)) {
 		st->dropped++;

@@ -228,9 +228,7 @@ int xdptag_xdp(struct xdp_md *ctx)
 	p = &p_stack;
 	v = &v_stack;
 #else
-	sc = bpf_map_lookup_elem(&xt_cls_scratch, &zero);
-	if (!sc)
-		return XDP_PASS;
+	sc = cls_scratch(cc, XT_MEMO_XDP);
 	p = &sc->p;
 	v = &sc->v;
 	*v = (struct xt_verdict){ .action = XDP_PASS };	/* until dropped */

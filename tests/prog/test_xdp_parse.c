@@ -264,7 +264,7 @@ static void arp(void **state)
 
 /*
  * The parser writes into one per-CPU scratch entry that every packet
- * reuses (xt_cls_scratch): an ARP frame, which sets none of the IP,
+ * reuses (struct xt_cls_cpu's scratch): an ARP frame, which sets none of the IP,
  * port, flag, TTL, ICMP and VLAN fields, must not carry over those of
  * the VLAN TCP and ICMP frames run just before it on the same CPU
  * (pin_cpu() pins the test to one, so that all three share the entry;
