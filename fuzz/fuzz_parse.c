@@ -31,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
 	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
 	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
+	invariant(p.ports_ok == (p.l4_ok && (p.l4 == XT_L4_TCP ||
+					     p.l4 == XT_L4_UDP)));
 	/* The tables' indices: the byte, or "none" without its header. */
 	invariant(p.ix_ip_proto == (p.l3_ok ? p.ip_proto : XT_BYTE_NONE));
 	invariant(p.ix_ttl == (p.l3_ok ? p.ttl : XT_BYTE_NONE));

@@ -88,8 +88,11 @@ struct xt_pkt {
 	__u8  l4;		/* enum xt_l4 */
 	__u8  icmp_type;
 	__u8  icmp_code;
-	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
 	__u8  l4_ok;		/* L4 header long enough for its fields */
+	__u8  ports_ok;		/* and they hold ports (TCP, UDP): the parser
+				   sets both in one store, the classifier
+				   tests one byte */
+	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
 	__u16 sport;		/* host order */
 	__u16 dport;
 	union {			/* 8-byte aligned: the state key reads words */
@@ -380,6 +383,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 	p->sport = bpf_ntohs(th->source);
 	p->dport = bpf_ntohs(th->dest);
 	p->l4_ok = 1;
+	p->ports_ok = 1;
 	p->ix_tcp_flags = raw[13];
 	if (th->doff < 5 || c->pos + th->doff * 4 > c->end)
 		xt_malformed(p);
@@ -398,6 +402,7 @@ static __always_inline void parse_udp(struct xt_cursor *c, struct xt_pkt *p)
 	p->sport = bpf_ntohs(uh->source);
 	p->dport = bpf_ntohs(uh->dest);
 	p->l4_ok = 1;
+	p->ports_ok = 1;
 }
 
 /* ICMP and ICMPv6 share the layout of type, code and checksum. */
