@@ -66,8 +66,8 @@
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 #include <bpf/btf.h>
-#include "xdptag_tc.skel.h"
 #include "lib/xdp_harness.h"
+#include "xdptag_tc.skel.h"
 #include "lib/pkt.h"
 #include "counters.h"	/* xt_action_names */
 #include "rules_file.h"
@@ -535,7 +535,7 @@ static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
 	if (rules_make(&b, path, nrules, npfx) ||
 	    ruleset_put(&(struct xt_rule_maps){
 				.rules = bpf_map__fd(skel->maps.xt_rules),
-				.active = bpf_map__fd(skel->maps.xt_active),
+				.active = bpf_map__fd(skel->maps.data_xt_active),
 				.prefix = bpf_map__fd(skel->maps.xt_prefix),
 				.state = bpf_map__fd(skel->maps.xt_state) },
 			&b, npfx, drop_at)) {
@@ -826,7 +826,7 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 		exit(1);
 	}
 	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
-	m.active = bpf_object__find_map_fd_by_name(o, "xt_active");
+	m.active = bpf_object__find_map_fd_by_name(o, XT_ACTIVE_SEC);
 	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
 	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
 	/* XT_VARIANTS_STATELESS=1: the variants against xdptag-stateless. */
@@ -1288,7 +1288,7 @@ static void tc_row_load(struct tc_row *w)
 		printf("# %-22s verifier: %.*s\n", w->name,
 		       (int)strcspn(line, "\n"), line);
 	m.rules = bpf_object__find_map_fd_by_name(w->obj, "xt_rules");
-	m.active = bpf_object__find_map_fd_by_name(w->obj, "xt_active");
+	m.active = bpf_object__find_map_fd_by_name(w->obj, XT_ACTIVE_SEC);
 	m.prefix = bpf_object__find_map_fd_by_name(w->obj, "xt_prefix");
 	m.state = bpf_object__find_map_fd_by_name(w->obj, "xt_state");
 	if (rules_make(&b, NULL, 0, 0) || ruleset_put(&m, &b, 0, 0)) {

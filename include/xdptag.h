@@ -815,6 +815,8 @@ struct xt_explain {
  * is pinned as xt_cap all the same (user/pins.c).
  */
 #define XT_CAP_SEC	".data.xt_cap"
+/* The same for struct xt_active, pinned as xt_active. */
+#define XT_ACTIVE_SEC	".data.xt_active"
 
 enum xt_cap_flag {
 	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */

@@ -303,7 +303,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	bpf_object__for_each_map(map, st->tc->obj) {
 		struct bpf_map *twin;
 
-		if (bpf_map__is_internal(map))
+		if (!xt_map_shared(map))
 			continue;
 		twin = bpf_object__find_map_by_name(st->xdp->obj,
 						    bpf_map__name(map));
@@ -854,7 +854,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		goto undo;
 	maps = (struct xt_rule_maps){
 		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
-		.active = bpf_map__fd(st.xdp->maps.xt_active),
+		.active = bpf_map__fd(st.xdp->maps.data_xt_active),
 		.prefix = bpf_map__fd(st.xdp->maps.xt_prefix),
 		.state = bpf_map__fd(st.xdp->maps.xt_state),
 	};

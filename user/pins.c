@@ -57,7 +57,8 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 		LAYOUT(ARRAY, struct xt_ruleset),
 	},
 	[XT_PIN_ACTIVE] = {
-		"xt_active", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
+		"xt_active", XT_PIN_MAP, XT_PIN_OBJ_XDP, XT_ACTIVE_SEC,
+		XT_PIN_ALWAYS,
 		OPENED(active), "which generation packets use",
 		LAYOUT(ARRAY, struct xt_active),
 	},
@@ -219,6 +220,12 @@ int xt_pin_root_open(void)
 }
 
 /* ------------------------------------------------- making, removing --- */
+
+bool xt_map_shared(const struct bpf_map *map)
+{
+	return !bpf_map__is_internal(map) ||
+	       !strcmp(bpf_map__name(map), XT_ACTIVE_SEC);
+}
 
 /* The fd to pin for d: a program or map of its object, or info_fd. */
 static int pin_source(const struct xt_pin_desc *d, struct bpf_object *xdp,

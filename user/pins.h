@@ -219,6 +219,15 @@ int xt_pins_create(const char *dir, struct bpf_object *xdp,
 		   struct bpf_object *tc, int info_fd);
 
 /*
+ * Whether a map of a classifying object is one every such object of an
+ * interface (the XDP and TC stages, replay's runners) takes from the XDP
+ * object: those of .maps, and of the global data only xt_active (the
+ * generation: XT_ACTIVE_SEC).  Callers leave out those each has its own.
+ */
+struct bpf_map;
+bool xt_map_shared(const struct bpf_map *map);
+
+/*
  * Remove every pin in dir, then dir: xt_info last, so that a process
  * killed in here leaves the record of what it was doing.  0 or -errno.
  */

@@ -725,7 +725,7 @@ static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf,
 {
 	struct xt_rule_maps m = {
 		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.xt_active),
+		.active = bpf_map__fd(skel->maps.data_xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
 		.state = bpf_map__fd(skel->maps.xt_state),
 	};
@@ -928,7 +928,7 @@ static struct xdptag *skel_twin(struct xdptag *first)
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *twin;
 
-		if (bpf_map__is_internal(map) || map == skel->maps.xt_explain ||
+		if (!xt_map_shared(map) || map == skel->maps.xt_explain ||
 		    map == skel->maps.xt_cls_stats ||
 		    map == skel->maps.xt_cap_scratch)
 			continue;

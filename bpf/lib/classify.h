@@ -1008,21 +1008,9 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 }
 
 /* The active ruleset and its generation, or NULL (never, once loaded). */
-#ifdef XT_BENCH_GEN_GLOBAL	/* bench variant: the generation in .data */
-__u32 xt_bench_gen = 1;	/* the bench's one install flips to 1 */
-#endif
 static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 {
-#ifdef XT_BENCH_GEN_GLOBAL
-	*gen = xt_bench_gen & 1;
-#else
-	__u32 zero = 0;
-	struct xt_active *a = bpf_map_lookup_elem(&xt_active, &zero);
-
-	if (!a)
-		return NULL;
-	*gen = a->gen & 1;
-#endif
+	*gen = xt_active.gen & 1;
 	return bpf_map_lookup_elem(&xt_rules, gen);
 }
 

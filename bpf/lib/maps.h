@@ -44,15 +44,15 @@ struct {
 
 /*
  * A count of generation flips; its lowest bit is the generation in use.
- * Written by: user space, the flip (one atomic store).
+ * A global alone in its data section (include/xdptag.h, XT_ACTIVE_SEC),
+ * which libbpf makes an array of one entry: the classifier reads it
+ * with a load where a map lookup took 5-9 instructions more
+ * (docs/performance.md, "Instructions per packet").  The TC object and
+ * replay's runners use the XDP object's (xt_map_shared(), user/pins.h).
+ * Written by: user space, the flip (one 8-byte map update).
  * Read by: the classifier, every packet.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xt_active);
-} xt_active SEC(".maps");
+struct xt_active xt_active SEC(XT_ACTIVE_SEC);
 
 /*
  * The prefix tables, one per generation: an array of struct xt_pfx_bucket

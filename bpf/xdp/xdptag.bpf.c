@@ -77,8 +77,6 @@
  *			better rule, hits tested each turn
  *   XT_BENCH_NO_DIMS	(classify.h) no ICMP, TTL, length, VLAN loads
  *   XT_BENCH_NO_ADDR	(classify.h) no address dimensions at all
- *   XT_BENCH_GEN_GLOBAL	(classify.h) the generation from a global, not
- *			the xt_active map (one lookup less)
  *   XT_BENCH_CLS_EMPTY	(classify.h) the classifier called, returning at
  *			once
  *   XT_BENCH_SCORE_NOPEEL	(classify.h) the first matched rule in the

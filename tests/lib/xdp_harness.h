@@ -54,7 +54,7 @@ static inline struct xt_rule_maps xh_maps(struct xdptag *skel)
 {
 	return (struct xt_rule_maps){
 		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.xt_active),
+		.active = bpf_map__fd(skel->maps.data_xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
 		.state = bpf_map__fd(skel->maps.xt_state),
 	};

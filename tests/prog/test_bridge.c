@@ -28,7 +28,7 @@ static struct xdptag_tc *tc_open(__u32 bridge, __u32 drop_at)
 	assert_int_equal(xdptag_tc__load(skel), 0);
 	m = (struct xt_rule_maps){
 		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.xt_active),
+		.active = bpf_map__fd(skel->maps.data_xt_active),
 		.prefix = bpf_map__fd(skel->maps.xt_prefix),
 		.state = bpf_map__fd(skel->maps.xt_state),
 	};

@@ -14,8 +14,8 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdptag_tc.skel.h"
 #include "lib/xdp_harness.h"
+#include "xdptag_tc.skel.h"
 #include "lib/pkt.h"
 
 #define START_MARK	0x12345678
