@@ -157,6 +157,11 @@ run() {
 		got=$(prog_map_id xdp_prog xt_cls_stats)
 		check "$label: TC uses XDP's xt_cls_stats" "${got:-none found}" \
 			"$(prog_map_id tc_prog xt_cls_stats)"
+		# The generation, a global of its own section: shared all
+		# the same (xt_map_shared(), user/pins.c).
+		got=$(prog_map_id xdp_prog .data.xt_active)
+		check "$label: TC uses XDP's xt_active" "${got:-none found}" \
+			"$(prog_map_id tc_prog .data.xt_active)"
 		check "$label: status bridge line" \
 			"  bridge  tc; $TOTAL classified at TC; no tagged packets yet (0 of 0)" \
 			"$line" ;;
