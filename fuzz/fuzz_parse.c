@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
 	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
 	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
+	invariant(p.vlan_id < XT_VLAN_SLOTS - 1);	/* the table's index */
 	invariant(p.ports_ok == (p.l4_ok && (p.l4 == XT_L4_TCP ||
 					     p.l4 == XT_L4_UDP)));
 	/* The tables' indices: the byte, or "none" without its header. */

@@ -346,12 +346,18 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 }
 
 /*
- * The verifier bounds a byte table's index (XT_IX_BYTE) by its 16 bits, not
- * by the parser's 0-256: each such access must lie within the value.
+ * The verifier bounds the index of a table by its 16 bits, not by what the
+ * parser writes (a byte table's XT_IX_BYTE: 0-256; the features: 13 bits;
+ * the VLAN id: 12), where a mask would cost an instruction a table: each
+ * such access must lie within the value, the last table's farthest.
  */
-_Static_assert(__builtin_offsetof(struct xt_ruleset, tcp_flags) +
-	       sizeof(__u64) * 65536 <= sizeof(struct xt_ruleset),
-	       "xt_ruleset: a byte table's 16-bit index out of the value");
+_Static_assert(__builtin_offsetof(struct xt_ruleset, vlan) +
+	       sizeof(__u64) * 65536 <= sizeof(struct xt_ruleset) &&
+	       __builtin_offsetof(struct xt_ruleset, features) <
+	       __builtin_offsetof(struct xt_ruleset, vlan) &&
+	       __builtin_offsetof(struct xt_ruleset, tcp_flags) <
+	       __builtin_offsetof(struct xt_ruleset, vlan),
+	       "xt_ruleset: a table's 16-bit index out of the value");
 
 /*
  * The rules a packet satisfies: the AND over all dimensions of "rules
@@ -372,7 +378,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	__u64 m;
 
 	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
-	m = rs->features[p->features & (XT_F_SLOTS - 1)];
+	m = rs->features[p->features];
 	m &= rs->proto[p->ix_ip_proto];
 	m &= rs->tcp_flags[p->ix_tcp_flags];
 	if (p->ports_ok) {
@@ -395,7 +401,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	}
 	m &= rs->ttl[p->ix_ttl];
 	m &= rs->len[p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX];
-	m &= p->features & XT_F_VLAN ? rs->vlan[p->vlan_id & 0xfff] :
+	m &= p->features & XT_F_VLAN ? rs->vlan[p->vlan_id] :
 				       rs->no_vlan;
 	if (!m)
 		return 0;
