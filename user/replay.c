@@ -909,8 +909,9 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 /*
  * A copy of the loaded object sharing every map of .maps but the explain
  * record, the capture's scratch entry and the counters, which hold the
- * classifier's scratch entry too (struct xt_cls_cpu); its global data (the
- * clock, the capture switch) is its own.  The workers' threads are not
+ * classifier's scratch entry too (struct xt_cls_cpu); of the global data it
+ * shares the generation (xt_map_shared()), the rest (the clock, the
+ * capture switch) is its own.  The workers' threads are not
  * bound to CPUs: on a preemptible kernel one copy's test run can be
  * preempted on a CPU by the other's, and each must find its packet and
  * verdict where it left them.  replay_parallel() adds each copy's counters

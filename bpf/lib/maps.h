@@ -15,8 +15,8 @@
  * The classifier's maps are defined in both the XDP and the TC object
  * (the TC stage classifies in the tc and auto bridge modes).  attach and
  * replay make the TC object reuse the XDP object's (bpf_map__reuse_fd()),
- * so the two stages share one of each; attach pins them per interface (user/pins.h).  Names say the stage only
- * where one stage alone writes.
+ * so the two stages share one of each; attach pins them per interface
+ * (user/pins.h).  Names say the stage only where one stage alone writes.
  */
 #ifndef XDPTAG_MAPS_H
 #define XDPTAG_MAPS_H
