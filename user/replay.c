@@ -481,15 +481,30 @@ struct state_sum {
 };
 
 /*
+ * How the frames ran: the runners, and the frames each was handed (their
+ * sum is the frames read).  Which runner takes a batch is up to the
+ * scheduler; the counts show that the copies ran (tests/pcap).
+ */
+struct runners {
+	int n;
+	unsigned long long frames[XT_REPLAY_MAX_JOBS];
+};
+
+/*
  * How the frames ran, and what the stateful rules did: per rule the frames
  * it held on and the first of them ("state" is null without such rules).
  */
-static void state_json(struct xt_json *j, int runners,
+static void state_json(struct xt_json *j, const struct runners *ru,
 		       const struct state_sum *ss, const struct jnames *jn)
 {
 	int i;
 
-	xt_json_kv_u64(j, "runners", runners);
+	xt_json_kv_u64(j, "runners", ru->n);
+	xt_json_key_lit(j, "runner_frames");
+	xt_json_arr_open(j);
+	for (i = 0; i < ru->n; i++)
+		xt_json_u64(j, ru->frames[i]);
+	xt_json_arr_close(j);
 	xt_json_key_lit(j, "state");
 	if (!ss) {
 		xt_json_null(j);
@@ -519,14 +534,18 @@ static void state_json(struct xt_json *j, int runners,
 	xt_json_obj_close(j);
 }
 
-static void state_text(FILE *f, int runners, const struct state_sum *ss,
+static void state_text(FILE *f, const struct runners *ru,
+		       const struct state_sum *ss,
 		       const struct xt_rules_file *rf)
 {
 	int i;
 
 	if (!ss) {
-		fprintf(f, "  runners %d (no rate or fan-out rules: no per-source state)\n",
-			runners);
+		fprintf(f, "  runners %d (no rate or fan-out rules: no per-source state), frames by runner:",
+			ru->n);
+		for (i = 0; i < ru->n; i++)
+			fprintf(f, " %llu", ru->frames[i]);
+		fprintf(f, "\n");
 		return;
 	}
 	fprintf(f, "  runners 1 (per-source state: frames in capture order, time from their stamps)\n");
@@ -591,7 +610,8 @@ static const char *const sum_keys[] = {
 };
 
 static void summary_json(FILE *f, const struct replay_sum *sum,
-			 const struct xt_counters *c, int runners,
+			 const struct xt_counters *c,
+			 const struct runners *ru,
 			 const struct state_sum *ss, const struct jnames *jn)
 {
 	const unsigned long long v[] = {
@@ -610,11 +630,12 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 	xt_json_key_lit(&j, "verdicts");
 	json_counts(&j, xt_action_names, act, XT_XDP_ACTIONS);
 	xt_json_kv_bool(&j, "truncated", sum->truncated);
-	state_json(&j, runners, ss, jn);
+	state_json(&j, ru, ss, jn);
 	summary_close(&j);
 }
 
-static void summary_text(FILE *f, const struct replay_sum *sum, int runners,
+static void summary_text(FILE *f, const struct replay_sum *sum,
+			 const struct runners *ru,
 			 const struct state_sum *ss,
 			 const struct xt_rules_file *rf)
 {
@@ -633,7 +654,7 @@ static void summary_text(FILE *f, const struct replay_sum *sum, int runners,
 			XT_RUN_CUT, sum->cut);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
-	state_text(f, runners, ss, rf);
+	state_text(f, ru, ss, rf);
 }
 
 /* What --live saw, over the whole capture. */
@@ -1020,6 +1041,7 @@ struct pool_worker {
 	struct pool *pool;
 	struct replay_worker w;		/* w.skel NULL: load a twin first */
 	struct xdptag *twin;		/* loaded by this worker */
+	unsigned long long frames;	/* handed to this runner */
 	pthread_t tid;
 };
 
@@ -1099,6 +1121,7 @@ static void *pool_work(void *arg)
 		b->state = B_BUSY;
 		pthread_mutex_unlock(&pl->mu);
 		batch_run(pl, &pw->w, b);
+		pw->frames += b->n;
 		pthread_mutex_lock(&pl->mu);
 		b->state = B_DONE;
 		pthread_cond_broadcast(&pl->done);
@@ -1167,13 +1190,15 @@ static int reader_next(struct reader *rd, struct replay_sum *sum,
 }
 
 /*
- * Replay through nw runners (w0 and nw - 1 copies of its object); the
- * copies' counters are added to *twins.
+ * Replay through ru->n runners (w0 and ru->n - 1 copies of its object),
+ * each one's frames counted in ru->frames; the copies' counters are added
+ * to *twins.
  */
 static int replay_parallel(struct reader *rd, struct replay_worker *w0,
-			   int nw, FILE *out, struct replay_sum *sum,
-			   struct xt_cls_stats *twins)
+			   struct runners *ru, FILE *out,
+			   struct replay_sum *sum, struct xt_cls_stats *twins)
 {
+	int nw = ru->n;
 	struct pool pl = { .nb = 2 * nw + 2, .first = w0->skel,
 			   .env = w0->env };
 	struct pool_worker *pw;
@@ -1249,8 +1274,10 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 	pthread_mutex_unlock(&pl.mu);
 	for (; w < pl.filled; w++)
 		pool_retire(&pl, w, out, sum);
-	for (i = 0; i < started; i++)
+	for (i = 0; i < started; i++) {
 		pthread_join(pw[i].tid, NULL);
+		ru->frames[i] = pw[i].frames;
+	}
 	if (pl.oom)
 		err = -ENOMEM;
 	if (!started && !err)
@@ -1318,7 +1345,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	struct stat st;
 	pcap_t *p = NULL;
 	bool tty;
-	int nw = 0;
+	struct runners ru = { 0 };
 	struct xt_live *live = NULL;
 	struct live_sum *lsum = NULL;
 	struct state_sum *state = NULL;
@@ -1433,7 +1460,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	if (stateful && o->jobs > 1 && !live)
 		pr_warn("--jobs %u: the rules have rate or fan-out conditions, whose per-source state needs the frames one after the other: replaying on one runner",
 			o->jobs);
-	nw = live || stateful ? 1 : replay_jobs(o->jobs);
+	ru.n = live || stateful ? 1 : replay_jobs(o->jobs);
 	if (worker_init(&w0, &env, skel))
 		goto out;
 	/*
@@ -1443,7 +1470,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	 * thread, in the namespaces it made.
 	 */
 	if (!live) {
-		rc = replay_parallel(&rd, &w0, nw, out, &sum, &twins);
+		rc = replay_parallel(&rd, &w0, &ru, out, &sum, &twins);
 		if (rc) {
 			pr_err("replay: %s", strerror(-rc));
 			goto out;
@@ -1463,6 +1490,7 @@ int xt_replay(const struct xt_replay_opts *o)
 					   w0.env->jn, w0.env->s);
 				fwrite(j.b, 1, j.n, out);
 			}
+		ru.frames[0] = sum.read;
 	}
 	if (tty && sum.read > 0xffff)
 		fprintf(stderr, "\r\033[K");
@@ -1489,13 +1517,13 @@ int xt_replay(const struct xt_replay_opts *o)
 				strerror(-lsum->nnft));
 	}
 	if (o->json) {
-		summary_json(out, &sum, cnt, nw, state, jn);
+		summary_json(out, &sum, cnt, &ru, state, jn);
 		if (live)
 			live_summary_json(out, lsum);
 	} else {
 		xt_stats_print(out, XT_FMT_TABLE, o->capture, cnt, NULL, 0,
 			       ai);
-		summary_text(out, &sum, nw, state, rf);
+		summary_text(out, &sum, &ru, state, rf);
 		if (live)
 			live_summary_text(out, lsum);
 	}
