@@ -385,14 +385,16 @@ struct xt_src_key {
 /*
  * One source's windows and counts: 64 + 8 * 4 + 8 * 16 = 224 bytes.
  * roll_at is the earlier of the two windows' ends, so that a packet with
- * no window due tests one time, not two.  reached and prev_reached hold
- * rule bits (those of xt_ruleset.stateful, which the epoch fixes): the
- * rules whose count reached their limit in this window, and in the window
- * before.  A rule holds while its bit is in either; a rule in reached is
- * not counted on (that changes nothing until its window ends).  fan_dest
- * is the last destination the fan-out slots counted (xt_fan_dest()),
- * fan_seen the fan-out rules whose hash set already holds its bit: a
- * packet to it again leaves them as they are without hashing it.  So a
+ * no window due tests one time, not two.  reached and held hold rule bits
+ * (those of xt_ruleset.stateful, which the epoch fixes): the rules whose
+ * count reached their limit in this window, and those that hold, which
+ * reached theirs in this window or the one before (one mask for the
+ * packet's verdict, not two).  A rule in reached is not counted on (that
+ * changes nothing until its window ends).  fan_addr and fan_port are the
+ * last destination the fan-out slots counted (its address words xored, as
+ * xt_fan_addr() takes them, and its port), fan_seen the fan-out rules
+ * whose hash set already holds its bit: a packet to it again leaves them
+ * as they are without hashing it.  So a
  * packet that changes no count (a flood in progress, a conversation's
  * next packet) tests masks only (docs/performance.md, "The SYN's state
  * path").  Slot k's count and hash set are cur[k] and seen[k].
@@ -401,11 +403,12 @@ struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
 	__u64 roll_at;		/* ns: the first window end to come */
-	__u64 fan_dest;		/* xt_fan_dest() of fan_seen */
+	__u64 fan_addr;		/* fan_seen's destination: address words ^ */
 	__u64 fan_seen;		/* fan-out rules whose set holds its bit */
 	__u64 reached;		/* rules at their limit in this window */
-	__u64 prev_reached;	/* rules at their limit in the window before */
-	__u64 pad;
+	__u64 held;		/* reached, or at their limit in the window before */
+	__u16 fan_port;		/* fan_seen's destination: port */
+	__u8  pad[6];
 	__u32 cur[XT_MAX_STATEFUL];	/* this window: packets, bytes or bits set */
 	__u64 seen[XT_MAX_STATEFUL][XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
 };
@@ -415,24 +418,18 @@ struct xt_src_state {
  * another layout or set hash starts afresh, each entry when its source is
  * next seen.
  */
-#define XT_SRC_STATE_LAYOUT	3
+#define XT_SRC_STATE_LAYOUT	4
 
-/* A destination address as the fan-out hash takes it: its words xored. */
+/*
+ * A destination address as the fan-out hash takes it: its words xored,
+ * then folded.  Two packets whose words xor alike (xt_src_state.fan_addr)
+ * and whose ports are alike set the same bits in every fan-out slot.
+ */
 static inline __u32 xt_fan_addr(__u64 daddr_w0, __u64 daddr_w1)
 {
 	__u64 a = daddr_w0 ^ daddr_w1;
 
 	return a ^ a >> 32;
-}
-
-/*
- * A packet's destination as the fan-out hashes see it, 48 bits: the
- * address folded (xt_fan_addr()) and the port.  Two packets with the same
- * value set the same bits in every fan-out slot.
- */
-static inline __u64 xt_fan_dest(__u64 daddr_w0, __u64 daddr_w1, __u16 dport)
-{
-	return (__u64)xt_fan_addr(daddr_w0, daddr_w1) << 16 | dport;
 }
 
 /*

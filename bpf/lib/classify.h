@@ -588,7 +588,7 @@ static __always_inline __u64 state_roll_at(const struct xt_state_cfg *cfg,
 /*
  * Start new windows that are due (one compare while none is: roll_at).
  * A rule whose count reached its limit in the window just ended holds
- * through the next one (prev_reached), unless that window ended long ago.
+ * through the next one (held), unless that window ended long ago.
  */
 static __always_inline void state_roll(const struct xt_ruleset *rs,
 				       struct xt_src_state *st, __u64 now)
@@ -643,7 +643,7 @@ static __always_inline void state_roll(const struct xt_ruleset *rs,
 		st->fan_start = now;
 		st->fan_seen = 0;	/* the sets are empty again */
 	}
-	st->prev_reached = (st->prev_reached & ~rolled) | (st->reached & kept);
+	st->held = (st->held & ~rolled) | (st->reached & kept);
 	st->reached &= ~rolled;
 	st->roll_at = state_roll_at(cfg, st);
 }
@@ -745,7 +745,8 @@ static __always_inline __u64 state_now(const struct xt_state_cfg *cfg)
 /*
  * Count the packet in the slots of the stateful rules in count (none of
  * them at its limit yet, none a fan-out rule that already counted this
- * destination), and add those that now reach their limit to reached.
+ * destination), and add those that now reach their limit to reached and
+ * held.
  * Only the rules this packet matched (usually one to three), not all n
  * slots: a rule's lowest bit finds its slot, kind and limit in one load
  * (xt_state_cfg.by_bit).  Unrolled (a constant trip count, no exit): no
@@ -757,6 +758,7 @@ static __always_inline void state_count(const struct xt_state_cfg *cfg,
 					struct xt_src_state *st,
 					const struct xt_pkt *p, __u64 count)
 {
+	__u64 reached = 0;
 	int i;
 
 #ifndef XT_BENCH_STATE_LOOP
@@ -797,8 +799,10 @@ static __always_inline void state_count(const struct xt_state_cfg *cfg,
 		}
 		st->cur[k] = cur;
 		if (cur >= sr->limit)	/* once a window: then not counted */
-			st->reached |= bit;
+			reached |= bit;
 	}
+	st->reached |= reached;
+	st->held |= reached;
 }
 
 /*
@@ -835,8 +839,8 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * Which rules' counts this packet can change: none at its limit
 	 * (it holds until its window ends and through the next one, and
 	 * counting on changes nothing), and no fan-out rule whose hash set
-	 * already holds this destination's bit (fan_seen, while fan_dest
-	 * is this packet's destination).  A flood in progress, or a
+	 * already holds this destination's bit (fan_seen, while fan_addr
+	 * and fan_port are this packet's destination's).  A flood in progress, or a
 	 * conversation's next packet, changes none: its rules hold or not
 	 * by two masks, with no turn per rule (docs/performance.md, "The
 	 * SYN's state path").  Another destination takes the memo over.
@@ -853,14 +857,15 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 #endif
 #ifndef XT_BENCH_STATE_NO_MEMO
 	if (count & rs->fanout) {
-		__u64 dest = xt_fan_dest(p->daddr_w[0], p->daddr_w[1],
-					 p->dport);
+		/* Not folded as xt_fan_addr() folds: alike all the same. */
+		__u64 addr = p->daddr_w[0] ^ p->daddr_w[1];
 
 #ifndef XT_BENCH_STATE_MEMO_MISS	/* bench variant: a scan's packets */
-		if (st->fan_dest != dest)
+		if (st->fan_addr != addr || st->fan_port != p->dport)
 #endif
 		{
-			st->fan_dest = dest;
+			st->fan_addr = addr;
+			st->fan_port = p->dport;
 			st->fan_seen = 0;
 		}
 		count &= ~st->fan_seen;
@@ -871,7 +876,7 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 #ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
 	return m & ~todo;
 #endif
-	return m & (~todo | st->reached | st->prev_reached);
+	return m & (~todo | st->held);
 }
 
 _Static_assert(__builtin_offsetof(struct xt_memo_ent, class_id) ==

@@ -208,16 +208,21 @@ int xdptag_xdp(struct xdp_md *ctx)
 	struct xt_pkt *p;
 	struct xt_cls_cpu *cc;
 	struct xt_cls_stats *st;
-	__u32 zero = 0;
+	__u32 zero = 0, bridge;
 	int drop_at;
 
 	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	if (!cc)
 		return XDP_PASS;
 	st = &cc->s;
-	/* In the tc bridge mode the TC stage classifies: only count here. */
-	if (cfg_bridge == XT_BRIDGE_TC ||
-	    (cfg_bridge == XT_BRIDGE_AUTO && bridge_switched())) {
+	/*
+	 * In the tc bridge mode the TC stage classifies: only count here.
+	 * The mode read once: volatile, each read is a load the verifier
+	 * keeps (it only fixes the branches).
+	 */
+	bridge = cfg_bridge;
+	if (bridge == XT_BRIDGE_TC ||
+	    (bridge == XT_BRIDGE_AUTO && bridge_switched())) {
 		st->action[XDP_PASS]++;
 		return XDP_PASS;
 	}
