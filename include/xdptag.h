@@ -656,7 +656,8 @@ struct xt_cls_cpu {
 	 * entry the stage looks up anyway, not in a map of their own: one
 	 * lookup less a packet ("Instructions per packet").  One slot per
 	 * stage, so that a stage interrupted on its CPU by the other (a
-	 * test run, by a softirq) finds its own packet there afterwards;
+	 * test run, by a softirq) finds its own packet there afterwards
+	 * (tests/prog/test_bridge.c, stages_keep_their_scratch);
 	 * replay's runners each have their own xt_cls_stats for the same
 	 * reason (user/replay.c).
 	 */

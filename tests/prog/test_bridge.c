@@ -5,6 +5,7 @@
  * stage classifies and marks untagged packets itself in tc and auto modes.
  * TC test runs take no input metadata, which is exactly the untagged case.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -199,6 +200,66 @@ static void xdp_tc_mode_only_counts(void **state)
 	xdptag__destroy(skel);
 }
 
+/*
+ * Each stage parses into its own slot of its CPU's counters entry
+ * (cls_scratch(), bpf/lib/classify.h): a stage interrupted on its CPU by
+ * the other finds its packet there afterwards.  After an XDP run and a TC
+ * run on one CPU, through one xt_cls_stats as attach shares it, each slot
+ * holds its own stage's packet; one slot for both would hold the TC run's
+ * packet twice.
+ */
+static void stages_keep_their_scratch(void **state)
+{
+	struct xdptag *x = xh_open(0);
+	struct xdptag_tc *t = xdptag_tc__open();
+	struct xt_cls_cpu *cpus, *c;
+	struct xh_result res;
+	__u32 zero = 0, mark = 0;
+	struct pkt a, b;
+	cpu_set_t set;
+	int cpu, ncpus;
+
+	assert_non_null(x);
+	assert_non_null(t);
+	/* Both runs on this CPU: a test run runs where its caller runs. */
+	cpu = sched_getcpu();
+	assert_true(cpu >= 0);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	t->rodata->cfg_bridge = XT_BRIDGE_TC;	/* TC parses untagged packets */
+	t->rodata->cfg_mark_mask = 0xff;
+	assert_int_equal(bpf_map__reuse_fd(t->maps.xt_cls_stats,
+				bpf_map__fd(x->maps.xt_cls_stats)), 0);
+	assert_int_equal(xdptag_tc__load(t), 0);
+
+	ssh_syn(&a);			/* 54 bytes */
+	memset(&b, 0, sizeof(b));	/* 42 + 100 */
+	pkt_eth(&b, 0x0800);
+	pkt_ipv4(&b, 5, 17, 64, 0, 0xc0000203, 0xc0000204, 8 + 100);
+	pkt_udp(&b, 5353, 53, 100);
+	pkt_zero(&b, 100);
+	assert_int_not_equal(a.len, b.len);
+	res = xh_run(x, a.b, a.len, 1);
+	assert_int_equal(res.err, 0);
+	assert_int_equal(tc_run(t, &b, &mark), TC_ACT_UNSPEC);
+
+	ncpus = libbpf_num_possible_cpus();
+	assert_true(cpu < ncpus);
+	_Static_assert(sizeof(*cpus) % 8 == 0, "per-CPU values: no padding");
+	cpus = calloc(ncpus, sizeof(*cpus));
+	assert_non_null(cpus);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(x->maps.xt_cls_stats),
+					     &zero, cpus), 0);
+	c = &cpus[cpu];
+	/* A slot starts with its struct xt_pkt, whose first word is len. */
+	assert_int_equal((__u32)c->scratch[XT_MEMO_XDP][0], a.len);
+	assert_int_equal((__u32)c->scratch[XT_MEMO_TC][0], b.len);
+	free(cpus);
+	xdptag_tc__destroy(t);
+	xdptag__destroy(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +269,7 @@ int main(void)
 		cmocka_unit_test(tc_mode_drops_above_threshold),
 		cmocka_unit_test(auto_mode_switches_on_first_untagged),
 		cmocka_unit_test(xdp_tc_mode_only_counts),
+		cmocka_unit_test(stages_keep_their_scratch),
 	};
 
 	return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
