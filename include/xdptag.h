@@ -394,10 +394,10 @@ struct xt_src_key {
  * last destination the fan-out slots counted (its address words xored, as
  * xt_fan_addr() takes them, and its port), fan_seen the fan-out rules
  * whose hash set already holds its bit: a packet to it again leaves them
- * as they are without hashing it.  So a
- * packet that changes no count (a flood in progress, a conversation's
- * next packet) tests masks only (docs/performance.md, "The SYN's state
- * path").  Slot k's count and hash set are cur[k] and seen[k].
+ * as they are without hashing it.  So a packet that changes no count (a
+ * flood in progress, a conversation's next packet) tests masks only
+ * (docs/performance.md, "The SYN's state path").  Slot k's count and hash
+ * set are cur[k] and seen[k].
  */
 struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */

@@ -840,10 +840,10 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * (it holds until its window ends and through the next one, and
 	 * counting on changes nothing), and no fan-out rule whose hash set
 	 * already holds this destination's bit (fan_seen, while fan_addr
-	 * and fan_port are this packet's destination's).  A flood in progress, or a
-	 * conversation's next packet, changes none: its rules hold or not
-	 * by two masks, with no turn per rule (docs/performance.md, "The
-	 * SYN's state path").  Another destination takes the memo over.
+	 * and fan_port are this packet's destination's).  A flood in
+	 * progress, or a conversation's next packet, changes none: its rules
+	 * hold or not by masks, with no turn per rule (docs/performance.md,
+	 * "The SYN's state path").  Another destination takes the memo over.
 	 * Like the counts, the masks are written without atomics: a packet
 	 * of another CPU taking the memo over between this check and the
 	 * count can make this packet skip a destination not yet counted,
