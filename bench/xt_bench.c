@@ -526,19 +526,16 @@ static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
 {
 	struct bench_rules b;
 	struct xdptag *skel = xdptag__open();
+	struct xt_rule_maps m;
 
 	/* Production settings: no explain record, metadata on. */
 	if (!skel || xdptag__load(skel)) {
 		pr_err("cannot load the XDP stage: %s", strerror(errno));
 		exit(1);
 	}
+	m = xt_rule_maps_of(skel->obj);
 	if (rules_make(&b, path, nrules, npfx) ||
-	    ruleset_put(&(struct xt_rule_maps){
-				.rules = bpf_map__fd(skel->maps.xt_rules),
-				.active = bpf_map__fd(skel->maps.data_xt_active),
-				.prefix = bpf_map__fd(skel->maps.xt_prefix),
-				.state = bpf_map__fd(skel->maps.xt_state) },
-			&b, npfx, drop_at)) {
+	    ruleset_put(&m, &b, npfx, drop_at)) {
 		pr_err("cannot install the bench ruleset");
 		exit(1);
 	}
@@ -825,10 +822,7 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
 		pr_err("cannot load %s: %s", path, strerror(errno));
 		exit(1);
 	}
-	m.rules = bpf_object__find_map_fd_by_name(o, "xt_rules");
-	m.active = bpf_object__find_map_fd_by_name(o, XT_ACTIVE_SEC);
-	m.prefix = bpf_object__find_map_fd_by_name(o, "xt_prefix");
-	m.state = bpf_object__find_map_fd_by_name(o, "xt_state");
+	m = xt_rule_maps_of(o);
 	/* XT_VARIANTS_STATELESS=1: the variants against xdptag-stateless. */
 	bench_stateless = !!getenv("XT_VARIANTS_STATELESS");
 	/* The builds without chunks get the tables they were made for. */
@@ -1287,10 +1281,7 @@ static void tc_row_load(struct tc_row *w)
 	if (line)
 		printf("# %-22s verifier: %.*s\n", w->name,
 		       (int)strcspn(line, "\n"), line);
-	m.rules = bpf_object__find_map_fd_by_name(w->obj, "xt_rules");
-	m.active = bpf_object__find_map_fd_by_name(w->obj, XT_ACTIVE_SEC);
-	m.prefix = bpf_object__find_map_fd_by_name(w->obj, "xt_prefix");
-	m.state = bpf_object__find_map_fd_by_name(w->obj, "xt_state");
+	m = xt_rule_maps_of(w->obj);
 	if (rules_make(&b, NULL, 0, 0) || ruleset_put(&m, &b, 0, 0)) {
 		pr_err("%s: cannot install the bench ruleset", w->path);
 		exit(1);

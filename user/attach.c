@@ -852,12 +852,7 @@ int xt_attach(const struct xt_attach_opts *o)
 		err = xdp_alone_fallback(&st, &s, mode, o);
 	if (err)
 		goto undo;
-	maps = (struct xt_rule_maps){
-		.rules = bpf_map__fd(st.xdp->maps.xt_rules),
-		.active = bpf_map__fd(st.xdp->maps.data_xt_active),
-		.prefix = bpf_map__fd(st.xdp->maps.xt_prefix),
-		.state = bpf_map__fd(st.xdp->maps.xt_state),
-	};
+	maps = xt_rule_maps_of(st.xdp->obj);
 	if (xt_ruleset_install(&maps, &comp)) {
 		pr_err("cannot install the ruleset: %s", strerror(errno));
 		goto undo;

@@ -744,12 +744,7 @@ static void info_fill(struct xt_attach_info *ai, const struct xt_rules_file *rf,
 static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf,
 			 __u64 *stateful)
 {
-	struct xt_rule_maps m = {
-		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.data_xt_active),
-		.prefix = bpf_map__fd(skel->maps.xt_prefix),
-		.state = bpf_map__fd(skel->maps.xt_state),
-	};
+	struct xt_rule_maps m = xt_rule_maps_of(skel->obj);
 	struct xt_compiled c;
 	int ret;
 

@@ -14,6 +14,16 @@
 #include "pins.h"
 #include "ruleset_load.h"
 
+struct xt_rule_maps xt_rule_maps_of(const struct bpf_object *obj)
+{
+	return (struct xt_rule_maps){
+		.rules = bpf_object__find_map_fd_by_name(obj, "xt_rules"),
+		.active = bpf_object__find_map_fd_by_name(obj, XT_ACTIVE_SEC),
+		.prefix = bpf_object__find_map_fd_by_name(obj, "xt_prefix"),
+		.state = bpf_object__find_map_fd_by_name(obj, "xt_state"),
+	};
+}
+
 /* fd's whole entry key in a buffer of at least size bytes (free it). */
 static void *map_entry(int fd, __u32 key, size_t size, __u32 *vsize)
 {

@@ -14,6 +14,13 @@ struct xt_rule_maps {
 };
 
 /*
+ * The classifier's maps of a loaded object (the XDP or the TC stage's, or
+ * a bench variant's), found by name.  The one list of them.
+ */
+struct bpf_object;
+struct xt_rule_maps xt_rule_maps_of(const struct bpf_object *obj);
+
+/*
  * Install c as the ruleset packets use, without a gap and without mixing:
  * fill the idle generation, flip xt_active, wait until no program can still
  * be running with the old generation (an RCU grace period), then drop the

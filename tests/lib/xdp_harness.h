@@ -52,12 +52,7 @@ static inline void xh_clock(struct xdptag *skel, __u64 ns)
 
 static inline struct xt_rule_maps xh_maps(struct xdptag *skel)
 {
-	return (struct xt_rule_maps){
-		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.data_xt_active),
-		.prefix = bpf_map__fd(skel->maps.xt_prefix),
-		.state = bpf_map__fd(skel->maps.xt_state),
-	};
+	return xt_rule_maps_of(skel->obj);
 }
 
 /* Compile and install rules; returns 0 or prints why not. */

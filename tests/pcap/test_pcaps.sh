@@ -81,6 +81,9 @@ check "--jobs 2: two runners, each ran frames, $nbig in all" \
 	"$(awk -F, '{ print NF, ($1 > 0 && $2 > 0 ? "yes" : "no: " $0), $1 + $2 }' <<<"$ran")"
 check "... and writes what --jobs 1 writes, byte for byte, but the runners" \
 	"" "$(cmp <(strip "$TMP/j1.json") <(strip "$TMP/j2.json") 2>&1)"
+check "text output: the runner and its frames" \
+	"  runners 1 (no rate or fan-out rules: no per-source state), frames by runner: $total" \
+	"$("$XT" replay --jobs 1 --rules "$TMP/stateless.yaml" "$TMP/all.pcap" | grep '^  runners')"
 "$XT" replay --json "$TMP/all.pcap" >"$TMP/j2.json"
 sum=$(tail -1 "$TMP/j2.json")
 check "all $total frames of ${#eth[@]} Ethernet captures: every one with an Ethernet header run" \

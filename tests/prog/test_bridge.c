@@ -27,12 +27,7 @@ static struct xdptag_tc *tc_open(__u32 bridge, __u32 drop_at)
 	skel->rodata->cfg_bridge = bridge;
 	skel->rodata->cfg_mark_mask = 0xff;
 	assert_int_equal(xdptag_tc__load(skel), 0);
-	m = (struct xt_rule_maps){
-		.rules = bpf_map__fd(skel->maps.xt_rules),
-		.active = bpf_map__fd(skel->maps.data_xt_active),
-		.prefix = bpf_map__fd(skel->maps.xt_prefix),
-		.state = bpf_map__fd(skel->maps.xt_state),
-	};
+	m = xt_rule_maps_of(skel->obj);
 	assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
 	assert_int_equal(xt_compile(&r, 1, drop_at, &c, err, sizeof(err)), 0);
 	assert_int_equal(xt_ruleset_install(&m, &c), 0);
