@@ -748,6 +748,24 @@ enum xt_bridge {
 	XT_BRIDGE_AUTO = 2,
 };
 
+/*
+ * The XDP stage's options, in its rodata (cfg_xdp), set before load.  All
+ * zero is every option at its default (the metadata bridge, metadata
+ * written, no explain record, the live clock): the program then runs a
+ * copy of its body with each option a constant, and the verifier, which
+ * knows rodata's values, keeps only that copy; the other reads the options
+ * (bpf/xdp/xdptag.bpf.c, docs/performance.md "Instructions per packet").
+ */
+union xt_xdp_cfg {
+	struct {
+		__u8 bridge;		/* enum xt_bridge */
+		__u8 no_meta;		/* act as a driver without metadata */
+		__u8 explain;		/* fill xt_explain (replay, tests) */
+		__u8 clock_user;	/* state windows on xt_clock_ns */
+	};
+	__u32 any;			/* 0: every option at its default */
+};
+
 /* One entry, shared by both stages: the auto mode's switch. */
 struct xt_bridge_state {
 	__u64 switched_ns;	/* bpf_ktime_get_ns() of the switch; 0: not */

@@ -270,8 +270,8 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 		bpf_object__for_each_map(map, st->xdp->obj)
 			bpf_map__set_ifindex(map, st->ifindex);
 	}
-	st->xdp->rodata->cfg_bridge = bridge;
-	st->xdp->rodata->cfg_no_meta = no_meta;
+	st->xdp->rodata->cfg_xdp.bridge = bridge;
+	st->xdp->rodata->cfg_xdp.no_meta = no_meta;
 	/* The per-source table keeps this size while attached. */
 	err = xt_state_table_size(st->xdp->maps.xt_state, st->state_sources);
 	if (err) {

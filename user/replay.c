@@ -114,9 +114,9 @@ struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,
 		xdptag__destroy(skel);
 		return NULL;
 	}
-	skel->rodata->cfg_explain = 1;
-	skel->rodata->cfg_no_meta = no_meta;
-	skel->rodata->cfg_clock_user = clock_user;
+	skel->rodata->cfg_xdp.explain = 1;
+	skel->rodata->cfg_xdp.no_meta = no_meta;
+	skel->rodata->cfg_xdp.clock_user = clock_user;
 	/*
 	 * Mappable, so that replay reads the record from memory instead of
 	 * paying a lookup syscall per frame; the program does not change.
@@ -466,7 +466,7 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
  * Per-source state (rate and fan-out rules, docs/rules.md) during replay.
  * Its windows must follow the capture's time, not the wall clock, and its
  * counts must build up frame after frame in capture order: the object is
- * loaded with cfg_clock_user, each frame's timestamp is written into the
+ * loaded with the clock_user option (cfg_xdp), each frame's timestamp is written into the
  * runner's mapped .bss (skel->bss->xt_clock_ns: a store, no syscall)
  * before its run, and a ruleset with stateful rules runs on one runner.
  * What the state did is summed here (that runner only: no locking).
@@ -940,8 +940,8 @@ static struct xdptag *skel_twin(struct xdptag *first)
 
 	if (!skel)
 		return NULL;
-	skel->rodata->cfg_explain = 1;
-	skel->rodata->cfg_clock_user = first->rodata->cfg_clock_user;
+	skel->rodata->cfg_xdp.explain = 1;
+	skel->rodata->cfg_xdp.clock_user = first->rodata->cfg_xdp.clock_user;
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *twin;
 

@@ -21,7 +21,7 @@ struct xt_run_result {
 	__u32 action;		/* the program's verdict */
 	int tagged;		/* the metadata holds exactly one tag */
 	struct xdptag_tag tag;	/* valid when tagged */
-	struct xt_explain ex;	/* valid when the skeleton has cfg_explain */
+	struct xt_explain ex;	/* valid when the skeleton has cfg_xdp.explain */
 };
 
 /*

@@ -28,12 +28,11 @@
  * jiffy_ns 0, and the windows use the coarse monotonic clock
  * (bpf_ktime_get_coarse_ns(), one tick of resolution, as jiffies).  Both
  * are far cheaper than bpf_ktime_get_ns() (30 ns more per stateful packet
- * in the bench; docs/rules.md).  A loader that sets cfg_clock_user
- * (program tests, replay of a capture) writes each packet's time, in ns,
- * into xt_clock_ns before running it, so that windows follow the test's
- * or the capture's time.
+ * in the bench; docs/rules.md).  A loader that sets the XDP stage's
+ * clock_user option (program tests, replay of a capture; union xt_xdp_cfg)
+ * writes each packet's time, in ns, into xt_clock_ns before running it, so
+ * that windows follow the test's or the capture's time.
  */
-const volatile __u8 cfg_clock_user;
 __u64 xt_clock_ns;
 
 /* Sized view of xt_cls_stats.rule_hits, for the global function's checks. */
@@ -75,6 +74,21 @@ cls_scratch(struct xt_cls_cpu *cc, const int stage)
 {
 	return (struct xt_cls_scratch *)cc->scratch[stage & 1];
 }
+
+/*
+ * base->arr[i], for a table at a fixed place in the value base points to.
+ * clang's BPF backend copies base and adds the scaled index to the copy,
+ * base being live on: the x86 JIT makes that a move and an add.  Added
+ * into the index's register, which dies here, it is one add.  The
+ * verifier takes scalar += pointer as it takes pointer += scalar.
+ */
+#define xt_elem(base, arr, i) (*({					\
+	__u64 __a = (__u64)(i) * sizeof((base)->arr[0]);		\
+									\
+	asm("%0 += %1" : "+r"(__a) : "r"(base));			\
+	(__typeof__(&(base)->arr[0]))((char *)__a +			\
+		((char *)&(base)->arr[0] - (char *)(base)));		\
+}))
 
 /* Keep the first plen bits of a network-order word array (plen % 8 == 0). */
 static __always_inline void pfx_mask(__u32 *dst, const __u32 *src, __u32 plen)
@@ -216,7 +230,7 @@ static __always_inline int pfx_chunk_read(const struct xt_ruleset *rs,
 	if (!half)
 		return 0;
 	leaf = half->leaf[a % 128];
-	*bits = rs->pfx_leaf[leaf & (XT_PFX_LEAVES - 1)];
+	*bits = xt_elem(rs, pfx_leaf, leaf & (XT_PFX_LEAVES - 1));
 	return !!(leaf & XT_PFX_LEAF_LONGER);
 }
 
@@ -244,7 +258,7 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 	 */
 	xt_barrier_var(top32);
 	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
-	l1 = &rs->pfx[v6 & 1][dir & 1].s[top];
+	l1 = &xt_elem(rs, pfx[v6 & 1][dir & 1].s, top);
 	bits = l1->bits;
 	/* Most /16s hold no longer prefix: their test is the word's alone. */
 	if (!l1->longer)
@@ -374,16 +388,16 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	 * 0.0.0.0/8 or TTL 0 to a rule.
 	 */
 	int ip = p->l3_ok;
-	__u32 l4_ok = p->l4_ok;
+	__u32 l4_ok = p->l4_ok, len;
 	__u64 m;
 
 	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
-	m = rs->features[p->features];
-	m &= rs->proto[p->ix_ip_proto];
-	m &= rs->tcp_flags[p->ix_tcp_flags];
+	m = xt_elem(rs, features, p->features);
+	m &= xt_elem(rs, proto, p->ix_ip_proto);
+	m &= xt_elem(rs, tcp_flags, p->ix_tcp_flags);
 	if (p->ports_ok) {
-		m &= rs->dport[p->dport];
-		m &= rs->sport[p->sport];
+		m &= xt_elem(rs, dport, p->dport);
+		m &= xt_elem(rs, sport, p->sport);
 	} else {
 		m &= rs->no_ports;
 	}
@@ -394,14 +408,16 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	goto addr;
 #endif
 	if (l4_ok && (p->l4 == XT_L4_ICMP || p->l4 == XT_L4_ICMPV6)) {
-		m &= rs->icmp_type[p->icmp_type];
-		m &= rs->icmp_code[p->icmp_code];
+		m &= xt_elem(rs, icmp_type, p->icmp_type);
+		m &= xt_elem(rs, icmp_code, p->icmp_code);
 	} else {
 		m &= rs->no_icmp;
 	}
-	m &= rs->ttl[p->ix_ttl];
-	m &= rs->len[p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX];
-	m &= p->features & XT_F_VLAN ? rs->vlan[p->vlan_id] :
+	m &= xt_elem(rs, ttl, p->ix_ttl);
+	len = p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX;
+	xt_barrier_var(len);	/* clamped before it is scaled */
+	m &= xt_elem(rs, len, len);
+	m &= p->features & XT_F_VLAN ? xt_elem(rs, vlan, p->vlan_id) :
 				       rs->no_vlan;
 	if (!m)
 		return 0;
@@ -727,18 +743,23 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	return st;
 }
 
-/* The windows' clock, in ns (the comment at cfg_clock_user). */
-static __always_inline __u64 state_now(const struct xt_state_cfg *cfg)
+/* The windows' clock, in ns (the comment at xt_clock_ns). */
+static __always_inline __u64 state_now(const struct xt_state_cfg *cfg,
+				       int clock_user)
 {
+	/* Read once: across the helper's call clang would load it again. */
+	__u64 jiffy_ns = cfg->jiffy_ns;
+
 #ifdef XT_BENCH_STATE_NO_CLOCK	/* bench variant: no clock read */
 	return xt_clock_ns;
 #endif
-	if (cfg_clock_user)
+	if (clock_user)
 		return xt_clock_ns;
-#ifndef XT_BENCH_STATE_COARSE	/* bench variant: always the coarse clock */
-	if (cfg->jiffy_ns)
-		return bpf_jiffies64() * cfg->jiffy_ns;
+#ifdef XT_BENCH_STATE_COARSE	/* bench variant: always the coarse clock */
+	jiffy_ns = 0;
 #endif
+	if (__builtin_expect(jiffy_ns != 0, 1))
+		return bpf_jiffies64() * jiffy_ns;
 	return bpf_ktime_get_coarse_ns();
 }
 
@@ -816,14 +837,15 @@ static __always_inline void state_count(const struct xt_state_cfg *cfg,
  * generations share the table: entries carry their epoch.
  */
 static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
-					 const struct xt_pkt *p, __u64 m)
+					 const struct xt_pkt *p, __u64 m,
+					 int clock_user)
 {
 	const struct xt_state_cfg *cfg = &rs->st;
 	struct xt_src_state *st;
 	struct xt_src_key key;
 	__u64 now, todo, count;
 
-	now = state_now(cfg);
+	now = state_now(cfg, clock_user);
 	state_key(cfg, p, &key);
 	st = state_find(cfg, &key, xt_src_set_of(&key, cfg->table_seed,
 						 cfg->sets), now);
@@ -921,7 +943,7 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 	__u32 b;
 
 	b = xt_memo_slot(m, key) & (XT_MEMO_BUCKETS - 1);
-	e = &cc->memo[stage & 1][b * XT_MEMO_WAYS];
+	e = &xt_elem(cc, memo[stage & 1], b * XT_MEMO_WAYS);
 	w1 = e + 1;
 	v->rules = m;
 #ifdef XT_BENCH_MEMO_MISS	/* bench variant: every packet a takeover */
@@ -1036,7 +1058,7 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 static __always_inline int classify_packet(const struct xt_pkt *p,
 					   struct xt_verdict *v,
 					   struct xt_cls_cpu *cc,
-					   const int stage)
+					   const int stage, int clock_user)
 {
 	const struct xt_ruleset *rs;
 	__u32 gen = 0;
@@ -1066,7 +1088,7 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
 	m &= ~rs->stateful;
 #endif
 	if (m & rs->stateful)
-		m = state_apply(rs, p, m);
+		m = state_apply(rs, p, m, clock_user);
 	classify_verdict(rs, m, 0, v, p, cc, stage);
 	return rs->drop_threshold;
 }
@@ -1089,16 +1111,19 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
  */
 #ifdef XT_BENCH_CLS_CALL
 __noinline int xt_classify(const struct xt_pkt *p, struct xt_verdict *v,
-			   struct xt_cls_cpu *cc, int stage)
+			   struct xt_cls_cpu *cc, int stage, int clock_user)
 {
 	if (!p || !v)
 		return 0;
-	return classify_packet(p, v, cc, stage);
+	return classify_packet(p, v, cc, stage, clock_user);
 }
-#define classify(p, v, cc, stage)	xt_classify(p, v, cc, stage)
+#define classify(p, v, cc, stage, clock_user) \
+	xt_classify(p, v, cc, stage, clock_user)
 #else
+/* clock_user: the state windows on xt_clock_ns, not the live clock. */
 static __always_inline int classify(struct xt_pkt *p, struct xt_verdict *v,
-				    struct xt_cls_cpu *cc, const int stage)
+				    struct xt_cls_cpu *cc, const int stage,
+				    int clock_user)
 {
 	int drop_at;
 
@@ -1112,7 +1137,7 @@ static __always_inline int classify(struct xt_pkt *p, struct xt_verdict *v,
 	 * kept precise for the band counter's index.
 	 */
 	asm volatile("" : : : "memory");
-	drop_at = classify_packet(p, v, cc, stage);
+	drop_at = classify_packet(p, v, cc, stage, clock_user);
 	asm volatile("" : : : "memory");
 	return drop_at;
 }

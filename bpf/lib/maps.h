@@ -146,7 +146,7 @@ struct {
 
 /*
  * Why the last packet got its verdict: per rule, which dimensions matched.
- * Written by: XDP, only when loaded with cfg_explain (replay and tests;
+ * Written by: XDP, only when loaded with cfg_xdp.explain (replay and tests;
  *   production loads compile the store away).
  * Read by: `xdptag replay`, tests/prog.
  */

@@ -66,14 +66,19 @@ struct xt_cursor {
 
 /* Everything the classifier needs from one packet. */
 struct xt_pkt {
-	__u32 len;		/* frame length */
-	/* Together, as the tag carries them: one 32-bit copy. */
 	union {
 		struct {
-			__u16 features;	/* enum xt_feature */
-			__u16 vlan_id;	/* outermost tag */
+			__u32 len;	/* frame length */
+			/* Together, as the tag carries them: one copy. */
+			union {
+				struct {
+					__u16 features;	/* enum xt_feature */
+					__u16 vlan_id;	/* outermost tag */
+				};
+				__u32 features_vlan;
+			};
 		};
-		__u32 features_vlan;
+		__u64 len_word;	/* the length, with no features yet */
 	};
 	union {
 		struct {
@@ -430,7 +435,13 @@ static __always_inline void parse_packet(void *data, void *data_end,
 	struct xt_cursor c = { .pos = data, .end = data_end };
 	int proto;
 
-	p->len = (__u32)(data_end - data);
+	/* With the features' and VLAN's zeroes: xt_pkt_init()'s store of
+	 * them is then dead, and clang drops it. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	p->len_word = (__u32)(data_end - data);
+#else
+	p->len_word = (__u64)(__u32)(data_end - data) << 32;
+#endif
 	proto = parse_eth(&c, p);
 	if (__builtin_expect(proto == ETH_P_IP, 1))
 		proto = parse_ipv4(&c, p);

@@ -98,7 +98,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 #endif
 	xt_pkt_init(p);
 	tc_parse(skb, p);
-	drop_at = classify(p, v, count ? cc : NULL, XT_MEMO_TC);
+	drop_at = classify(p, v, count ? cc : NULL, XT_MEMO_TC, 0);	/* live clock */
 	st->classified++;
 	if (count)
 		count_verdict(&cc->s, v, p);

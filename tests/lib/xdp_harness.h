@@ -31,7 +31,23 @@ static inline struct xdptag *xh_open(int no_meta)
 }
 
 /*
- * The object with the state clock in the test's hands (cfg_clock_user):
+ * The object as attach loads it: every option at its default, so the
+ * program runs the copy of its body that reads none (xdptag_xdp()), with
+ * no explain record and the live clock.
+ */
+static inline struct xdptag *xh_open_default(void)
+{
+	struct xdptag *skel = xdptag__open();
+
+	if (skel && xdptag__load(skel)) {
+		xdptag__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * The object with the state clock in the test's hands (cfg_xdp.clock_user):
  * windows follow xh_clock(), never the wall clock.
  */
 static inline struct xdptag *xh_open_clocked(void)

@@ -75,7 +75,7 @@ static void every_mode_loads(void **state)
 
 		assert_non_null(x);
 		assert_non_null(t);
-		x->rodata->cfg_bridge = mode;
+		x->rodata->cfg_xdp.bridge = mode;
 		t->rodata->cfg_bridge = mode;
 		assert_int_equal(xdptag__load(x), 0);
 		assert_int_equal(xdptag_tc__load(t), 0);
@@ -180,7 +180,7 @@ static void xdp_tc_mode_only_counts(void **state)
 	struct pkt p;
 
 	assert_non_null(skel);
-	skel->rodata->cfg_bridge = XT_BRIDGE_TC;
+	skel->rodata->cfg_xdp.bridge = XT_BRIDGE_TC;
 	assert_int_equal(xdptag__load(skel), 0);
 	ssh_syn(&p);
 	res = xh_run(skel, p.b, p.len, 1);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <time.h>
 #include <cmocka.h>
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
@@ -350,6 +351,91 @@ static void clean_frame(void **state)
 	assert_int_equal(rules_of(&f), 0);
 }
 
+/*
+ * The XDP program holds two copies of its body and the verifier keeps one
+ * (xdptag_xdp(), bpf/xdp/xdptag.bpf.c): the copy with every option at its
+ * default, as attach loads it, and the copy that reads the options, as
+ * replay and the other tests here load it (the explain record, the test's
+ * clock).  Every frame above, each sequence in turn, goes through a fresh
+ * object of each kind: the same verdict, the same tag, the same counters.
+ * The default copy's windows run on the live clock, the other's stand
+ * still: they agree while no window of 1 s ends, so a run that took longer
+ * (a stalled machine) is reported as skipped, not compared.
+ */
+static void agree(struct xdptag *def, struct xdptag *opt,
+		  const struct frame *f, const char *what)
+{
+	static struct pkt p;
+	struct xh_result d, o;
+
+	build(f, &p);
+	d = xh_run(def, p.b, p.len, 1);
+	o = xh_run(opt, p.b, p.len, 1);
+	assert_int_equal(d.err, 0);
+	assert_int_equal(o.err, 0);
+	if (d.action != o.action || d.tagged != o.tagged ||
+	    memcmp(&d.tag, &o.tag, sizeof(d.tag)))
+		fail_msg("%s: the default copy gave action %u, tagged %d, "
+			 "rules 0x%llx, score %u; the other action %u, "
+			 "tagged %d, rules 0x%llx, score %u", what, d.action,
+			 d.tagged, (unsigned long long)d.tag.rules,
+			 d.tag.score, o.action, o.tagged,
+			 (unsigned long long)o.tag.rules, o.tag.score);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void copies_agree(void **state)
+{
+	struct xdptag *def = xh_open_default(), *opt = xh_open_clocked();
+	struct xt_cls_stats sd, so;
+	double t0 = now_s();
+	size_t i;
+
+	if (!skel)
+		skip();
+	assert_non_null(def);
+	assert_non_null(opt);
+	assert_int_equal(def->rodata->cfg_xdp.any, 0);
+	assert_int_not_equal(opt->rodata->cfg_xdp.any, 0);
+	assert_int_equal(xh_rules(def, rf.rules, rf.nrules,
+				  rf.settings.drop_threshold), 0);
+	assert_int_equal(xh_rules(opt, rf.rules, rf.nrules,
+				  rf.settings.drop_threshold), 0);
+	for (i = 0; i < NCASES; i++) {
+		agree(def, opt, &cases[i].hit, cases[i].rule);
+		agree(def, opt, &cases[i].miss, cases[i].rule);
+	}
+	for (i = 0; i < NLAN; i++)
+		agree(def, opt, &lan[i].f, lan[i].what);
+	for (i = 0; i < NSEQ; i++) {
+		struct frame f = seq_cases[i].f;
+		unsigned int j;
+
+		for (j = 0; j < seq_cases[i].n; j++) {
+			frame_step(&f, seq_cases[i].vary, j);
+			agree(def, opt, &f, seq_cases[i].rule);
+		}
+	}
+	assert_int_equal(xh_cls_stats(def, &sd), 0);
+	assert_int_equal(xh_cls_stats(opt, &so), 0);
+	if (now_s() - t0 > 0.9) {
+		xdptag__destroy(def);
+		xdptag__destroy(opt);
+		skip();	/* a window may have ended for one copy only */
+	}
+	assert_int_not_equal(sd.action[XDP_PASS], 0);
+	assert_memory_equal(&sd, &so, sizeof(sd));
+	xdptag__destroy(def);
+	xdptag__destroy(opt);
+}
+
 /* Every default rule has a case above. */
 static void coverage(void **state)
 {
@@ -395,7 +481,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	static struct CMUnitTest tests[NCASES + NSEQ + 3];
+	static struct CMUnitTest tests[NCASES + NSEQ + 4];
 	static char names[NCASES + NSEQ][64];
 	size_t i;
 
@@ -419,6 +505,8 @@ int main(void)
 		(struct CMUnitTest)cmocka_unit_test(lan_quiet);
 	tests[NCASES + NSEQ + 2] =
 		(struct CMUnitTest)cmocka_unit_test(coverage);
+	tests[NCASES + NSEQ + 3] =
+		(struct CMUnitTest)cmocka_unit_test(copies_agree);
 	return cmocka_run_group_tests_name("default_rules", tests, group_setup,
 					   group_teardown);
 }

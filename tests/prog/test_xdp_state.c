@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Negation, allowlists and per-source state through the real XDP object,
- * with the state clock set by the test (cfg_clock_user): rates and fan-out
+ * with the state clock set by the test (cfg_xdp.clock_user): rates and fan-out
  * per source, their windows, the set-associative table when a set is
  * full, what a hot swap keeps, and that packets no stateful rule can match
  * never touch the table.
@@ -777,9 +777,9 @@ static __u64 last_seen4(void **state, const char *a)
 }
 
 /*
- * The live clock (no cfg_clock_user): jiffies times the ns per jiffy
- * user space read from the kernel's config, or the coarse clock where
- * it could not.  Two packets 300 ms apart by the wall clock are 300 ms
+ * The live clock, in the object as attach loads it (xh_open_default()):
+ * jiffies times the ns per jiffy user space read from the kernel's
+ * config, or the coarse clock where it could not.  Two packets 300 ms apart by the wall clock are 300 ms
  * apart in the table, within a few ticks: a wrong HZ would be off by a
  * factor of 2.5 at least (100, 250, 300, 1000).
  */
@@ -791,7 +791,7 @@ static void live_clock_runs_at_wall_rate(void **state)
 	__u64 t0, t1;
 
 	xdptag__destroy(*state);
-	*state = xh_open(0);
+	*state = xh_open_default();
 	assert_non_null(*state);
 	r.st_kind = XT_ST_PPS;
 	r.st_limit = 1000;
