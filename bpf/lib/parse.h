@@ -85,7 +85,8 @@ struct xt_pkt {
 			XT_IX_BYTE(ip_proto);	/* set with l3_ok */
 			XT_IX_BYTE(ttl);	/* set with l3_ok */
 			XT_IX_BYTE(tcp_flags);	/* set with l4_ok, TCP */
-			__u16 eth_proto;	/* after VLAN tags, host order */
+			__be16 eth_proto_be;	/* after VLAN tags, as on
+						   the wire: no swap */
 		};
 		__u64 ix_word;	/* xt_pkt_init()'s one store */
 	};
@@ -98,8 +99,20 @@ struct xt_pkt {
 				   sets both in one store, the classifier
 				   tests one byte */
 	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
-	__u16 sport;		/* host order */
-	__u16 dport;
+	/* Host order, each; side by side as TCP and UDP carry them, so
+	 * that one load, one byte swap and one store fill both (ports). */
+	union {
+		struct {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			__u16 dport;
+			__u16 sport;
+#else
+			__u16 sport;
+			__u16 dport;
+#endif
+		};
+		__u32 ports;
+	};
 	union {			/* 8-byte aligned: the state key reads words */
 		__u32 saddr[4];	/* network order; IPv4 in [0] */
 		__u64 saddr_w[2];
@@ -135,26 +148,31 @@ static __always_inline int xt_malformed(struct xt_pkt *p)
 	return XT_PARSE_STOP;
 }
 
-/* Ethernet, then up to XT_MAX_VLANS stacked tags; returns the ethertype. */
+/*
+ * Ethernet, then up to XT_MAX_VLANS stacked tags; returns the ethertype in
+ * network order, compared with swapped constants (a swap and a zero
+ * extension less a frame).
+ */
 static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct ethhdr *eth = c->pos;
-	__u16 proto;
+	__be16 proto;
 	int i;
 
 	if ((void *)(eth + 1) > c->end)
 		return xt_malformed(p);
 	/* One 16-bit load, as the VLAN tags': struct ethhdr is packed, and
 	 * through it clang reads the type as two bytes and merges them. */
-	proto = bpf_ntohs(((__be16 *)eth)[6]);
+	proto = ((__be16 *)eth)[6];
 	c->pos = eth + 1;
 
 	for (i = 0; i < XT_MAX_VLANS; i++) {
 		/* struct vlan_hdr is kernel-internal: TCI then inner type. */
 		__be16 *vh = c->pos;
 
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD &&
-		    proto != XT_ETH_P_QINQ1)
+		if (proto != bpf_htons(ETH_P_8021Q) &&
+		    proto != bpf_htons(ETH_P_8021AD) &&
+		    proto != bpf_htons(XT_ETH_P_QINQ1))
 			break;
 		if ((void *)(vh + 2) > c->end)
 			return xt_malformed(p);
@@ -163,10 +181,10 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 			p->features |= XT_F_VLAN;
 		}
 		p->vlans++;
-		proto = bpf_ntohs(vh[1]);
+		proto = vh[1];
 		c->pos = vh + 2;
 	}
-	p->eth_proto = proto;
+	p->eth_proto_be = proto;
 	return proto;
 }
 
@@ -386,8 +404,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 		xt_malformed(p);
 		return;
 	}
-	p->sport = bpf_ntohs(th->source);
-	p->dport = bpf_ntohs(th->dest);
+	p->ports = bpf_ntohl(*(__u32 *)th);	/* source, dest */
 	p->l4_ok = 1;
 	p->ports_ok = 1;
 	p->ix_tcp_flags = raw[13];
@@ -405,8 +422,7 @@ static __always_inline void parse_udp(struct xt_cursor *c, struct xt_pkt *p)
 		xt_malformed(p);
 		return;
 	}
-	p->sport = bpf_ntohs(uh->source);
-	p->dport = bpf_ntohs(uh->dest);
+	p->ports = bpf_ntohl(*(__u32 *)uh);	/* source, dest */
 	p->l4_ok = 1;
 	p->ports_ok = 1;
 }
@@ -443,12 +459,12 @@ static __always_inline void parse_packet(void *data, void *data_end,
 	p->len_word = (__u64)(__u32)(data_end - data) << 32;
 #endif
 	proto = parse_eth(&c, p);
-	if (__builtin_expect(proto == ETH_P_IP, 1))
+	if (__builtin_expect(proto == bpf_htons(ETH_P_IP), 1))
 		proto = parse_ipv4(&c, p);
-	else if (proto == ETH_P_IPV6)
+	else if (proto == bpf_htons(ETH_P_IPV6))
 		proto = parse_ipv6(&c, p);
 	else {
-		if (proto == ETH_P_ARP) {
+		if (proto == bpf_htons(ETH_P_ARP)) {
 			p->features |= XT_F_ARP;
 			/* Fixed part: hardware/protocol types, sizes, op. */
 			if (c.pos + 8 > c.end)

@@ -99,8 +99,11 @@ const volatile union xt_xdp_cfg cfg_xdp;
 _Static_assert(__builtin_offsetof(struct xdptag_tag, class_id) ==
 	       __builtin_offsetof(struct xdptag_tag, score) + 1 &&
 	       __builtin_offsetof(struct xdptag_tag, vlan_id) ==
-	       __builtin_offsetof(struct xdptag_tag, features) + 2,
-	       "tag_write() copies score and class, features and VLAN together");
+	       __builtin_offsetof(struct xdptag_tag, features) + 2 &&
+	       __builtin_offsetof(struct xdptag_tag, reserved) ==
+	       __builtin_offsetof(struct xdptag_tag, features) + 4,
+	       "tag_write() copies score and class together, and writes "
+	       "features, VLAN and the reserved zero in one store");
 
 /*
  * Make room for the tag and write it.  If the area already holds exactly a
@@ -115,6 +118,7 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	struct xdptag_tag *tag = (void *)(long)ctx->data_meta;
 	int reuse = 0;
+	__u64 fv;
 	int err;
 
 	if (no_meta)
@@ -147,9 +151,12 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	__builtin_memcpy(&tag->score, &v->score_class, sizeof(v->score_class));
 	tag->tcp_flags = p->tcp_flags & XT_TAG_TCP_FLAGS_MASK;
 	tag->ip_proto = p->ip_proto;
-	__builtin_memcpy(&tag->features, &p->features_vlan,
-			 sizeof(p->features_vlan));
-	tag->reserved = 0;
+	/* Features and VLAN, and the reserved word's zero, as one word. */
+	fv = p->features_vlan;
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	fv <<= 32;
+#endif
+	__builtin_memcpy(&tag->features, &fv, sizeof(fv));
 	tag->rules = v->rules;
 	return 0;
 }
@@ -165,7 +172,7 @@ static __always_inline void explain_write(const struct xt_pkt *p,
 		return;
 	e->len = p->len;
 	e->action = action;
-	e->eth_proto = p->eth_proto;
+	e->eth_proto = bpf_ntohs(p->eth_proto_be);
 	e->sport = p->sport;
 	e->dport = p->dport;
 	e->vlans = p->vlans;
@@ -232,7 +239,9 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	sc = cls_scratch(cc, XT_MEMO_XDP);
 	p = &sc->p;
 	v = &sc->v;
-	*v = (struct xt_verdict){ .action = XDP_PASS };	/* until dropped */
+	/* Passed and tagged, until dropped or the tag fails: the usual
+	 * case then stores nothing more. */
+	*v = (struct xt_verdict){ .action = XDP_PASS, .tagged = 1 };
 #endif
 	xt_pkt_init(p);
 	parse_packet(data, data_end, p);
@@ -295,17 +304,19 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	 */
 	if (xt_drops(drop_at, v->score)) {
 		v->action = XDP_DROP;
+		v->tagged = 0;
 	} else if (tag_write(ctx, p, v, no_meta)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
+		v->tagged = 0;
 #ifndef XT_BENCH_NO_MEMO
 		st->tagged--;
 #endif
-	} else {
-#ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
-		st->tagged++;
-#endif
-		v->tagged = 1;	/* for capture: in the scratch, no register */
 	}
+#ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
+	else {
+		st->tagged++;
+	}
+#endif
 
 	count_verdict(st, v, p);
 #ifdef XT_BENCH_NO_MEMO

@@ -51,14 +51,16 @@ struct cap_fix {
 	struct got g;
 };
 
-static void fix_open(struct cap_fix *f, unsigned int drop_at)
+/* no_meta: the XDP stage acts as on a driver without metadata. */
+static void fix_open_meta(struct cap_fix *f, unsigned int drop_at,
+			  int no_meta)
 {
 	struct bpf_map *map;
 	void *cap;
 
 	memset(f, 0, sizeof(*f));
 	f->r = (struct xt_rule){ .name = "ssh", .weight = 40, .class_id = 3 };
-	f->skel = xh_open(0);
+	f->skel = xh_open(no_meta);
 	assert_non_null(f->skel);
 	assert_int_equal(xt_ranges_add(&f->r.dport, 22, 22), 0);
 	assert_int_equal(xh_rules(f->skel, &f->r, 1, drop_at), 0);
@@ -73,6 +75,11 @@ static void fix_open(struct cap_fix *f, unsigned int drop_at)
 	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.xt_cap_ring),
 				 on_rec, &f->g, NULL);
 	assert_non_null(f->rb);
+}
+
+static void fix_open(struct cap_fix *f, unsigned int drop_at)
+{
+	fix_open_meta(f, drop_at, 0);
 }
 
 static void fix_close(struct cap_fix *f)
@@ -163,11 +170,31 @@ static void drop_after_pass(void **state)
 	fix_close(&f);
 }
 
+/* A pass whose tag could not be written is recorded as untagged. */
+static void pass_without_meta(void **state)
+{
+	struct cap_fix f;
+	struct pkt p;
+
+	(void)state;
+	fix_open_meta(&f, 0, 1);
+	f.cap->cfg.snaplen = 20;
+	f.cap->cfg.on = 1;
+	ssh_frame(&p, 22);
+	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_PASS);
+	assert_int_equal(ring_buffer__consume(f.rb), 1);
+	assert_int_equal(f.g.rec.action, XDP_PASS);
+	assert_int_equal(f.g.rec.score, 40);
+	assert_int_equal(f.g.rec.tagged, 0);
+	fix_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(switch_filter_records),
 		cmocka_unit_test(drop_after_pass),
+		cmocka_unit_test(pass_without_meta),
 	};
 
 	return cmocka_run_group_tests_name("xdp_capture", tests, NULL, NULL);
