@@ -388,8 +388,8 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	 * 0.0.0.0/8 or TTL 0 to a rule.
 	 */
 	int ip = p->l3_ok;
-	__u32 l4_ok = p->l4_ok, len;
-	__u64 m;
+	__u32 l4_ok = p->l4_ok;
+	__u64 m, len;
 
 	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
 	m = xt_elem(rs, features, p->features);
@@ -414,8 +414,10 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 		m &= rs->no_icmp;
 	}
 	m &= xt_elem(rs, ttl, p->ix_ttl);
+	/* 64 bits: a 32-bit value needs its zero extension after the
+	 * barrier, which keeps the clamp before the scaling. */
 	len = p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX;
-	xt_barrier_var(len);	/* clamped before it is scaled */
+	xt_barrier_var(len);
 	m &= xt_elem(rs, len, len);
 	m &= p->features & XT_F_VLAN ? xt_elem(rs, vlan, p->vlan_id) :
 				       rs->no_vlan;

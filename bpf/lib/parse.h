@@ -191,15 +191,17 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct iphdr *iph = c->pos;
-	__u32 hlen;
+	__u32 vihl, hlen;
 	__u16 frag;
 
 	p->features |= XT_F_IPV4;
 	if ((void *)(iph + 1) > c->end)
 		return xt_malformed(p);
-	if (iph->version != 4 || iph->ihl < 5)
+	/* Version 4 and a length of 5 to 15 words: 0x45-0x4f, one compare. */
+	vihl = *(__u8 *)iph;
+	if (vihl - 0x45 > 0x4f - 0x45)
 		return xt_malformed(p);
-	hlen = iph->ihl * 4;
+	hlen = (vihl & 0xf) * 4;
 	if (c->pos + hlen > c->end)
 		return xt_malformed(p);
 	if (hlen > sizeof(*iph))
@@ -282,7 +284,10 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		__u8 *h = c->pos;
 		__u32 is_ah, is_frag, units, hlen;
 
-		if (!ipv6_is_ext(nh)) {
+		/* TCP and UDP first: they end most chains, and each is a
+		 * single compare where the extensions' test takes six. */
+		if (nh == IPPROTO_TCP || nh == IPPROTO_UDP ||
+		    !ipv6_is_ext(nh)) {
 			p->features = f;
 			p->ix_ip_proto = nh;
 			return nh;
@@ -397,6 +402,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct tcphdr *th = c->pos;
 	__u8 *raw = c->pos;
+	__u32 doff;
 
 	p->features |= XT_F_TCP;
 	p->l4 = XT_L4_TCP;
@@ -408,7 +414,10 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 	p->l4_ok = 1;
 	p->ports_ok = 1;
 	p->ix_tcp_flags = raw[13];
-	if (th->doff < 5 || c->pos + th->doff * 4 > c->end)
+	/* The data offset from its byte: the bitfield reads 16 bits and
+	 * masks them. */
+	doff = raw[12] >> 4;
+	if (doff < 5 || c->pos + doff * 4 > c->end)
 		xt_malformed(p);
 }
 

@@ -354,6 +354,26 @@ static void ipv4_ihl_below_5(void **state)
 	run_check(&p, &w);
 }
 
+/* Versions other than 4 under the IPv4 ethertype, at each ihl's edge. */
+static void ipv4_version_not_4(void **state)
+{
+	static const __u8 vihl[] = { 0x35, 0x3f, 0x55, 0x5f, 0x65, 0x05,
+				     0xf5, 0x40, 0x50 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_MALFORMED,
+			  .eth_proto = 0x0800 };
+	size_t i;
+
+	for (i = 0; i < sizeof(vihl); i++) {
+		struct pkt p = { 0 };
+
+		pkt_eth(&p, 0x0800);
+		pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
+		p.b[14] = vihl[i];
+		pkt_tcp(&p, 1, 2, 0x02, 5);
+		run_check(&p, &w);
+	}
+}
+
 static void ipv4_header_past_frame(void **state)
 {
 	struct pkt p = { 0 };
@@ -597,6 +617,7 @@ int main(void)
 		cmocka_unit_test(truncated_eth),
 		cmocka_unit_test(truncated_ipv4),
 		cmocka_unit_test(ipv4_ihl_below_5),
+		cmocka_unit_test(ipv4_version_not_4),
 		cmocka_unit_test(ipv4_header_past_frame),
 		cmocka_unit_test(truncated_tcp),
 		cmocka_unit_test(tcp_doff_below_5),
