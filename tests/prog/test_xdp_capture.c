@@ -140,6 +140,24 @@ static void switch_filter_records(void **state)
 }
 
 /*
+ * With every packet captured, run a frame to dport: it gets action, and
+ * its record says action and whether the tag went in.
+ */
+static void run_recorded(struct cap_fix *f, __u16 dport, __u32 action,
+			 int tagged)
+{
+	struct pkt p;
+
+	f->cap->cfg.snaplen = 20;
+	f->cap->cfg.on = 1;
+	ssh_frame(&p, dport);
+	assert_int_equal(xh_run(f->skel, p.b, p.len, 1).action, action);
+	assert_int_equal(ring_buffer__consume(f->rb), 1);
+	assert_int_equal(f->g.rec.action, action);
+	assert_int_equal(f->g.rec.tagged, tagged);
+}
+
+/*
  * A record says the verdict and whether the tag went in, which the program
  * keeps in its per-CPU scratch entry: a drop after a pass on the same CPU
  * must not carry the pass's flag.
@@ -147,25 +165,12 @@ static void switch_filter_records(void **state)
 static void drop_after_pass(void **state)
 {
 	struct cap_fix f;
-	struct pkt p;
 
 	(void)state;
 	fix_open(&f, 40);	/* drops :22 */
-	f.cap->cfg.snaplen = 20;
-	f.cap->cfg.on = 1;
-
-	ssh_frame(&p, 80);
-	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_PASS);
-	assert_int_equal(ring_buffer__consume(f.rb), 1);
-	assert_int_equal(f.g.rec.action, XDP_PASS);
-	assert_int_equal(f.g.rec.tagged, 1);
-
-	ssh_frame(&p, 22);
-	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_DROP);
-	assert_int_equal(ring_buffer__consume(f.rb), 1);
+	run_recorded(&f, 80, XDP_PASS, 1);
+	run_recorded(&f, 22, XDP_DROP, 0);
 	assert_int_equal(f.g.n, 2);
-	assert_int_equal(f.g.rec.action, XDP_DROP);
-	assert_int_equal(f.g.rec.tagged, 0);
 	assert_int_equal(f.g.rec.score, 40);
 	fix_close(&f);
 }
@@ -174,18 +179,11 @@ static void drop_after_pass(void **state)
 static void pass_without_meta(void **state)
 {
 	struct cap_fix f;
-	struct pkt p;
 
 	(void)state;
 	fix_open_meta(&f, 0, 1);
-	f.cap->cfg.snaplen = 20;
-	f.cap->cfg.on = 1;
-	ssh_frame(&p, 22);
-	assert_int_equal(xh_run(f.skel, p.b, p.len, 1).action, XDP_PASS);
-	assert_int_equal(ring_buffer__consume(f.rb), 1);
-	assert_int_equal(f.g.rec.action, XDP_PASS);
+	run_recorded(&f, 22, XDP_PASS, 0);
 	assert_int_equal(f.g.rec.score, 40);
-	assert_int_equal(f.g.rec.tagged, 0);
 	fix_close(&f);
 }
 
