@@ -624,7 +624,8 @@ struct xt_memo_ent {
 	__u8  score;
 	__u8  class_id;
 	__u8  action;		/* XDP action counted, or XT_MEMO_NO_ACTION */
-	__u8  pad;
+	__u8  tagged;		/* XDP: a pass, whose tag goes in unless it
+				   fails; copied with the three before it */
 	__u64 pkts;		/* packets of this set since the entry was taken */
 	__u64 bytes;
 };

@@ -904,15 +904,26 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 }
 
 _Static_assert(__builtin_offsetof(struct xt_memo_ent, class_id) ==
-	       __builtin_offsetof(struct xt_memo_ent, score) + 1,
-	       "memo_hit() copies score and class together");
+	       __builtin_offsetof(struct xt_memo_ent, score) + 1 &&
+	       __builtin_offsetof(struct xt_memo_ent, action) ==
+	       __builtin_offsetof(struct xt_memo_ent, score) + 2 &&
+	       __builtin_offsetof(struct xt_memo_ent, tagged) ==
+	       __builtin_offsetof(struct xt_memo_ent, score) + 3 &&
+	       __builtin_offsetof(struct xt_verdict, action) ==
+	       __builtin_offsetof(struct xt_verdict, score) + 2 &&
+	       __builtin_offsetof(struct xt_verdict, tagged) ==
+	       __builtin_offsetof(struct xt_verdict, score) + 3,
+	       "memo_hit() copies score, class, action and tagged together");
 
-/* A memo entry's verdict for this packet, which it counts. */
+/*
+ * A memo entry's verdict for this packet, which it counts: score, class,
+ * and for XDP the action and whether a tag is due, in one 32-bit copy.
+ */
 static __always_inline void memo_hit(struct xt_memo_ent *e,
 				     struct xt_verdict *v,
 				     const struct xt_pkt *p)
 {
-	__builtin_memcpy(&v->score_class, &e->score, sizeof(v->score_class));
+	__builtin_memcpy(&v->score_class, &e->score, 4);
 	e->pkts++;
 	e->bytes += p->len;
 }
@@ -1006,6 +1017,9 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 		e->action = XDP_DROP;
 	else
 		e->action = XDP_PASS;
+	e->tagged = e->action == XDP_PASS;
+	v->action = e->action;
+	v->tagged = e->tagged;
 	e->pkts = 1;
 	e->bytes = p->len;
 	if (direct) {
@@ -1039,6 +1053,11 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 	if (exempt) {
 		v->score = 0;
 		v->class_id = 0;
+	}
+	/* The action as the memo gives it (TC decides by the threshold). */
+	if (stage == XT_MEMO_XDP && xt_drops(rs->drop_threshold, v->score)) {
+		v->action = XDP_DROP;
+		v->tagged = 0;
 	}
 }
 

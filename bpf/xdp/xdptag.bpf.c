@@ -219,7 +219,6 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	struct xt_cls_cpu *cc;
 	struct xt_cls_stats *st;
 	__u32 zero = 0;
-	int drop_at;
 
 	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
 	if (!cc)
@@ -255,8 +254,8 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	return XDP_PASS;
 #endif
 #ifdef XT_BENCH_NO_STATS
-	drop_at = classify(p, v, NULL, XT_MEMO_XDP, clock_user);
-	if (xt_drops(drop_at, v->score))
+	classify(p, v, NULL, XT_MEMO_XDP, clock_user);
+	if (v->action == XDP_DROP)
 		return XDP_DROP;
 	tag_write(ctx, p, v, no_meta);
 	return XDP_PASS;
@@ -288,10 +287,12 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 		p->len = l;
 	}
 #endif
+	/* The verdict's action comes with its score: the drop threshold
+	 * classify() returns is for TC. */
 #if defined(XT_BENCH_NO_HITS) || defined(XT_BENCH_NO_SCORE)
-	drop_at = classify(p, v, NULL, XT_MEMO_XDP, clock_user);
+	classify(p, v, NULL, XT_MEMO_XDP, clock_user);
 #else
-	drop_at = classify(p, v, cc, XT_MEMO_XDP, clock_user);
+	classify(p, v, cc, XT_MEMO_XDP, clock_user);
 #endif
 #ifdef XT_BENCH_NO_VCOUNT
 	tag_write(ctx, p, v, no_meta);
@@ -302,9 +303,8 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	 * tag is written on all but drivers without metadata): a pass
 	 * whose tag could not be written is taken off.
 	 */
-	if (xt_drops(drop_at, v->score)) {
-		v->action = XDP_DROP;
-		v->tagged = 0;
+	if (v->action == XDP_DROP) {
+		/* classify() said so (the memo's action): untagged */
 	} else if (tag_write(ctx, p, v, no_meta)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
 		v->tagged = 0;
