@@ -337,8 +337,9 @@ int xdptag_xdp(struct xdp_md *ctx)
 	 * Two copies of the stage, and the verifier, which knows rodata's
 	 * values, keeps one.  With every option at its default (all that a
 	 * plain attach sets) each is a constant, and a packet pays no load
-	 * or test for any of them (9 instructions a frame on the mix;
-	 * docs/performance.md, "Instructions per packet").
+	 * or test for any of them, only the word's (5.5 instructions a
+	 * frame on the mix; docs/performance.md, "Instructions per
+	 * packet").
 	 */
 	if (!cfg_xdp.any)
 		return xdp_stage(ctx, XT_BRIDGE_META, 0, 0, 0);
