@@ -466,10 +466,11 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
  * Per-source state (rate and fan-out rules, docs/rules.md) during replay.
  * Its windows must follow the capture's time, not the wall clock, and its
  * counts must build up frame after frame in capture order: the object is
- * loaded with the clock_user option (cfg_xdp), each frame's timestamp is written into the
- * runner's mapped .bss (skel->bss->xt_clock_ns: a store, no syscall)
- * before its run, and a ruleset with stateful rules runs on one runner.
- * What the state did is summed here (that runner only: no locking).
+ * loaded with the clock_user option (cfg_xdp), each frame's timestamp is
+ * written into the runner's mapped .bss (skel->bss->xt_clock_ns: a
+ * store, no syscall) before its run, and a ruleset with stateful rules
+ * runs on one runner.  What the state did is summed here (that runner
+ * only: no locking).
  */
 struct state_sum {
 	__u64 stateful;			/* the ruleset's stateful rule bits */

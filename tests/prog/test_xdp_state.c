@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Negation, allowlists and per-source state through the real XDP object,
- * with the state clock set by the test (cfg_xdp.clock_user): rates and fan-out
- * per source, their windows, the set-associative table when a set is
+ * with the state clock set by the test (cfg_xdp.clock_user): rates and
+ * fan-out per source, their windows, the set-associative table when a set is
  * full, what a hot swap keeps, and that packets no stateful rule can match
  * never touch the table.
  */
@@ -779,9 +779,10 @@ static __u64 last_seen4(void **state, const char *a)
 /*
  * The live clock, in the object as attach loads it (xh_open_default()):
  * jiffies times the ns per jiffy user space read from the kernel's
- * config, or the coarse clock where it could not.  Two packets 300 ms apart by the wall clock are 300 ms
- * apart in the table, within a few ticks: a wrong HZ would be off by a
- * factor of 2.5 at least (100, 250, 300, 1000).
+ * config, or the coarse clock where it could not.  Two packets 300 ms
+ * apart by the wall clock are 300 ms apart in the table, within a few
+ * ticks: a wrong HZ would be off by a factor of 2.5 at least (100, 250,
+ * 300, 1000).
  */
 static void live_clock_runs_at_wall_rate(void **state)
 {
