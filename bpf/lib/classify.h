@@ -928,6 +928,13 @@ static __always_inline void memo_hit(struct xt_memo_ent *e,
 	e->bytes += p->len;
 }
 
+/* The XDP stage's action for a score (TC decides by the threshold). */
+static __always_inline __u8 xdp_action_of(const struct xt_ruleset *rs,
+					  __u64 score)
+{
+	return xt_drops(rs->drop_threshold, score) ? XDP_DROP : XDP_PASS;
+}
+
 /*
  * The score, class and action of m from the stage's verdict memo, and the
  * packet counted in m's entry there, in place of the score loop's turn per
@@ -1011,12 +1018,8 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 	e->key = key;
 	e->score = score;
 	e->class_id = cls;
-	if (stage == XT_MEMO_TC)
-		e->action = XT_MEMO_NO_ACTION;
-	else if (xt_drops(rs->drop_threshold, score))
-		e->action = XDP_DROP;
-	else
-		e->action = XDP_PASS;
+	e->action = stage == XT_MEMO_TC ? XT_MEMO_NO_ACTION :
+					  xdp_action_of(rs, score);
 	e->tagged = e->action == XDP_PASS;
 	v->action = e->action;
 	v->tagged = e->tagged;
@@ -1054,10 +1057,9 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 		v->score = 0;
 		v->class_id = 0;
 	}
-	/* The action as the memo gives it (TC decides by the threshold). */
-	if (stage == XT_MEMO_XDP && xt_drops(rs->drop_threshold, v->score)) {
-		v->action = XDP_DROP;
-		v->tagged = 0;
+	if (stage == XT_MEMO_XDP) {
+		v->action = xdp_action_of(rs, v->score);
+		v->tagged = v->action == XDP_PASS;
 	}
 }
 

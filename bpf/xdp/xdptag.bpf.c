@@ -303,9 +303,7 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	 * tag is written on all but drivers without metadata): a pass
 	 * whose tag could not be written is taken off.
 	 */
-	if (v->action == XDP_DROP) {
-		/* classify() said so (the memo's action): untagged */
-	} else if (tag_write(ctx, p, v, no_meta)) {
+	if (v->action != XDP_DROP && tag_write(ctx, p, v, no_meta)) {
 		st->meta_fail++;	/* pass untagged: never drop for it */
 		v->tagged = 0;
 #ifndef XT_BENCH_NO_MEMO
@@ -313,9 +311,7 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 #endif
 	}
 #ifdef XT_BENCH_NO_MEMO	/* bench variant: each count per packet */
-	else {
-		st->tagged++;
-	}
+	st->tagged += v->tagged;
 #endif
 
 	count_verdict(st, v, p);
