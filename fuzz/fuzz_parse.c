@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "parse.h"
 
 static void invariant(int cond)
@@ -19,7 +20,11 @@ static void invariant(int cond)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xt_pkt p;
+	int i;
 
+	/* The scratch entry holds the last packet's: the parser must write
+	 * what xt_pkt_init() leaves on every path. */
+	memset(&p, 0xa5, sizeof(p));
 	xt_pkt_init(&p);
 	parse_packet((void *)data, (void *)(data + size), &p);
 
@@ -38,6 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The tables' indices: the byte, or "none" without its header. */
 	invariant(p.ix_ip_proto == (p.l3_ok ? p.ip_proto : XT_BYTE_NONE));
 	invariant(p.ix_ttl == (p.l3_ok ? p.ttl : XT_BYTE_NONE));
+	/* Addresses: IPv4's in [0], none without a whole IP header. */
+	for (i = 0; i < 4; i++) {
+		invariant(p.l3_ok && (i == 0 || (p.features & XT_F_IPV6)) ||
+			  (!p.saddr[i] && !p.daddr[i]));
+	}
 	invariant(p.ix_tcp_flags == (p.l4_ok && p.l4 == XT_L4_TCP ?
 				     p.tcp_flags : XT_BYTE_NONE));
 	return 0;

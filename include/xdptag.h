@@ -474,12 +474,17 @@ static inline __u32 xt_state_sets(__u32 entries)
  * in tests.
  */
 #define XT_SRC_HASH_K	0x9e3779b97f4a7c15ULL
+static inline __u32 xt_src_set_of_xor(__u64 w01, __u32 seed, __u32 sets)
+{
+	__u64 h = (w01 ^ seed) * XT_SRC_HASH_K;
+
+	return ((h >> 32) * sets) >> 32;
+}
+
 static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
 				  __u32 sets)
 {
-	__u64 h = (k->w[0] ^ k->w[1] ^ seed) * XT_SRC_HASH_K;
-
-	return ((h >> 32) * sets) >> 32;
+	return xt_src_set_of_xor(k->w[0] ^ k->w[1], seed, sets);
 }
 
 /*

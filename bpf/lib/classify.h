@@ -553,14 +553,14 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
  * The source's key (IPv4 as ::ffff:a.b.c.d, IPv6 masked to the ruleset's
  * prefix), built and hashed as two words.
  */
-static __always_inline void state_key(const struct xt_state_cfg *cfg,
-				      const struct xt_pkt *p,
-				      struct xt_src_key *k)
+static __always_inline __u64 state_key(const struct xt_state_cfg *cfg,
+				       const struct xt_pkt *p,
+				       struct xt_src_key *k)
 {
 	if (p->features & XT_F_IPV6) {
 		k->w[0] = p->saddr_w[0] & cfg->v6_mask_w[0];
 		k->w[1] = p->saddr_w[1] & cfg->v6_mask_w[1];
-		return;
+		return k->w[0] ^ k->w[1];
 	}
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* As words: stores of the 32-bit halves left clang merging them
@@ -573,6 +573,7 @@ static __always_inline void state_key(const struct xt_state_cfg *cfg,
 	k->addr[2] = bpf_htonl(0xffff);
 	k->addr[3] = p->saddr[0];
 #endif
+	return k->w[1];
 }
 
 /* Which of XT_FANOUT_BITS a destination port or address sets. */
@@ -845,12 +846,12 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	const struct xt_state_cfg *cfg = &rs->st;
 	struct xt_src_state *st;
 	struct xt_src_key key;
-	__u64 now, todo, count;
+	__u64 now, todo, count, w01;
 
 	now = state_now(cfg, clock_user);
-	state_key(cfg, p, &key);
-	st = state_find(cfg, &key, xt_src_set_of(&key, cfg->table_seed,
-						 cfg->sets), now);
+	w01 = state_key(cfg, p, &key);
+	st = state_find(cfg, &key, xt_src_set_of_xor(w01, cfg->table_seed,
+						     cfg->sets), now);
 	if (!st)
 		return m & ~rs->stateful;
 #ifdef XT_BENCH_STATE_NO_COUNT	/* bench variant: lookup, no counting */
