@@ -385,29 +385,32 @@ struct xt_src_key {
 /*
  * One source's windows and counts: 64 + 8 * 4 + 8 * 16 = 224 bytes.
  * roll_at is the earlier of the two windows' ends, so that a packet with
- * no window due tests one time, not two.  reached and held hold rule bits
- * (those of xt_ruleset.stateful, which the epoch fixes): the rules whose
- * count reached their limit in this window, and those that hold, which
- * reached theirs in this window or the one before (one mask for the
- * packet's verdict, not two).  A rule in reached is not counted on (that
- * changes nothing until its window ends).  fan_addr and fan_port are the
- * last destination the fan-out slots counted (its address words xored, as
- * xt_fan_addr() takes them, and its port), fan_seen the fan-out rules
- * whose hash set already holds its bit: a packet to it again leaves them
- * as they are without hashing it.  So a packet that changes no count (a
- * flood in progress, a conversation's next packet) tests masks only
- * (docs/performance.md, "The SYN's state path").  Slot k's count and hash
- * set are cur[k] and seen[k].
+ * no window due tests one time, not two.  open and unheld hold rule bits
+ * (those of xt_ruleset.stateful, which the epoch fixes), each stored as
+ * the complement of what it says, so that the packet's path ANDs them
+ * as loaded (BPF has no and-not): open the rules whose count has not
+ * reached their limit in this window, unheld those that do not hold (a
+ * rule holds when its count reached its limit in this window or the one
+ * before: one mask for the packet's verdict, not two).  A rule not open
+ * is not counted on (that changes nothing until its window ends).
+ * fan_addr and fan_port are the last destination the fan-out slots
+ * counted (its address words xored, as xt_fan_addr() takes them, and its
+ * port), fan_new the fan-out rules whose hash set may not hold its bit
+ * yet: those whose set holds it are not hashed again.  So a packet that
+ * changes no count (a flood in progress, a conversation's next packet)
+ * tests masks only (docs/performance.md, "The SYN's state path").  A new
+ * entry has all three at ~0.  Slot k's count and hash set are cur[k] and
+ * seen[k].
  */
 struct xt_src_state {
 	__u64 rate_start;	/* ns: start of the current rate window */
 	__u64 fan_start;	/* ns: start of the current fan-out window */
 	__u64 roll_at;		/* ns: the first window end to come */
-	__u64 fan_addr;		/* fan_seen's destination: address words ^ */
-	__u64 fan_seen;		/* fan-out rules whose set holds its bit */
-	__u64 reached;		/* rules at their limit in this window */
-	__u64 held;		/* reached, or at their limit in the window before */
-	__u16 fan_port;		/* fan_seen's destination: port */
+	__u64 fan_addr;		/* fan_new's destination: address words ^ */
+	__u64 fan_new;		/* fan-out rules whose set may lack its bit */
+	__u64 open;		/* rules not at their limit in this window */
+	__u64 unheld;		/* rules that do not hold (~held) */
+	__u16 fan_port;		/* fan_new's destination: port */
 	__u8  pad[6];
 	__u32 cur[XT_MAX_STATEFUL];	/* this window: packets, bytes or bits set */
 	__u64 seen[XT_MAX_STATEFUL][XT_FANOUT_BITS / 64];	/* fan-out: hashes seen */
@@ -418,7 +421,7 @@ struct xt_src_state {
  * another layout or set hash starts afresh, each entry when its source is
  * next seen.
  */
-#define XT_SRC_STATE_LAYOUT	4
+#define XT_SRC_STATE_LAYOUT	5
 
 /*
  * A destination address as the fan-out hash takes it: its words xored,

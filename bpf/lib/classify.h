@@ -419,8 +419,16 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	len = p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX;
 	xt_barrier_var(len);
 	m &= xt_elem(rs, len, len);
-	m &= p->features & XT_F_VLAN ? xt_elem(rs, vlan, p->vlan_id) :
-				       rs->no_vlan;
+	if (p->features & XT_F_VLAN) {
+		m &= xt_elem(rs, vlan, p->vlan_id);
+	} else {
+		__u64 nv = rs->no_vlan;
+
+		/* Loaded here: clang would select the two addresses and
+		 * load once, an add and a move more on the usual path. */
+		xt_barrier_var(nv);
+		m &= nv;
+	}
 	if (!m)
 		return 0;
 #ifdef XT_BENCH_NO_DIMS
@@ -627,7 +635,9 @@ static __always_inline void state_roll(const struct xt_ruleset *rs,
 	    (__s64)(now - st->fan_start) < (__s64)cfg->fan_window_ns)
 		return;
 #else
-	if ((__s64)(now - st->roll_at) < 0)
+	/* Unsigned: no clock here comes within 2^63 of wrapping (ns since
+	 * boot or, replayed, since 1970), and one compare, no difference. */
+	if (now < st->roll_at)
 		return;
 #endif
 	rate_age = now - st->rate_start;
@@ -660,10 +670,11 @@ static __always_inline void state_roll(const struct xt_ruleset *rs,
 		if (fan_age < 2 * (__s64)cfg->fan_window_ns)
 			kept |= rs->fanout;
 		st->fan_start = now;
-		st->fan_seen = 0;	/* the sets are empty again */
+		st->fan_new = ~0ULL;	/* the sets are empty again */
 	}
-	st->held = (st->held & ~rolled) | (st->reached & kept);
-	st->reached &= ~rolled;
+	/* held = (held & ~rolled) | (reached & kept), complemented. */
+	st->unheld = (st->unheld | rolled) & ~(~st->open & kept);
+	st->open |= rolled;
 	st->roll_at = state_roll_at(cfg, st);
 }
 
@@ -740,6 +751,9 @@ state_find(const struct xt_state_cfg *cfg, const struct xt_src_key *key,
 	set->last[victim] = now;
 	st = &set->w[victim];
 	__builtin_memset(st, 0, sizeof(*st));
+	st->open = ~0ULL;
+	st->unheld = ~0ULL;
+	st->fan_new = ~0ULL;
 	st->rate_start = now;
 	st->fan_start = now;
 	st->roll_at = state_roll_at(cfg, st);
@@ -769,8 +783,8 @@ static __always_inline __u64 state_now(const struct xt_state_cfg *cfg,
 /*
  * Count the packet in the slots of the stateful rules in count (none of
  * them at its limit yet, none a fan-out rule that already counted this
- * destination), and add those that now reach their limit to reached and
- * held.
+ * destination), and take those that now reach their limit out of open
+ * and unheld (they hold).
  * Only the rules this packet matched (usually one to three), not all n
  * slots: a rule's lowest bit finds its slot, kind and limit in one load
  * (xt_state_cfg.by_bit).  Unrolled (a constant trip count, no exit): no
@@ -818,15 +832,15 @@ static __always_inline void state_count(const struct xt_state_cfg *cfg,
 				cur++;
 			}
 #ifndef XT_BENCH_STATE_NO_MEMO
-			st->fan_seen |= bit;
+			st->fan_new &= ~bit;
 #endif
 		}
 		st->cur[k] = cur;
 		if (cur >= sr->limit)	/* once a window: then not counted */
 			reached |= bit;
 	}
-	st->reached |= reached;
-	st->held |= reached;
+	st->open &= ~reached;
+	st->unheld &= ~reached;
 }
 
 /*
@@ -864,8 +878,8 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 * Which rules' counts this packet can change: none at its limit
 	 * (it holds until its window ends and through the next one, and
 	 * counting on changes nothing), and no fan-out rule whose hash set
-	 * already holds this destination's bit (fan_seen, while fan_addr
-	 * and fan_port are this packet's destination's).  A flood in
+	 * already holds this destination's bit (not in fan_new, while
+	 * fan_addr and fan_port are this packet's destination's).  A flood in
 	 * progress, or a conversation's next packet, changes none: its rules
 	 * hold or not by masks, with no turn per rule (docs/performance.md,
 	 * "The SYN's state path").  Another destination takes the memo over.
@@ -876,7 +890,7 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	 */
 	todo = m & rs->stateful;
 #ifndef XT_BENCH_STATE_COUNT_HELD	/* bench variant: count on */
-	count = todo & ~st->reached;
+	count = todo & st->open;
 #else
 	count = todo;
 #endif
@@ -891,9 +905,9 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 		{
 			st->fan_addr = addr;
 			st->fan_port = p->dport;
-			st->fan_seen = 0;
+			st->fan_new = ~0ULL;
 		}
-		count &= ~st->fan_seen;
+		count &= st->fan_new;
 	}
 #endif
 	if (count)
@@ -901,7 +915,8 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 #ifdef XT_BENCH_STATE_NO_HOLD	/* bench variant: counted, never holds */
 	return m & ~todo;
 #endif
-	return m & (~todo | st->held);
+	/* m & (~todo | held): todo is within m. */
+	return m ^ (todo & st->unheld);
 }
 
 _Static_assert(__builtin_offsetof(struct xt_memo_ent, class_id) ==

@@ -270,12 +270,19 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 	return iph->protocol;
 }
 
-static __always_inline int ipv6_is_ext(__u32 nh)
-{
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
-	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
-	       nh == IPPROTO_AH || nh == IPPROTO_MH;
-}
+/*
+ * The IPv6 extension headers the chain walk crosses, by next-header value:
+ * 0 for any other (an upper layer, or unknown: the chain ends there), else
+ * 1 + the bytes its length field counts past the first 8: 8, but 4 for AH
+ * and 0 for the fragment header, which is always 8 bytes (its second byte
+ * is reserved).  A header is then 8 + len * (t - 1) bytes, one load and a
+ * multiply where each kind took compares (docs/performance.md, "The IPv6
+ * frame").
+ */
+static const __u8 xt_ipv6_ext[256] = {
+	[IPPROTO_HOPOPTS] = 9, [IPPROTO_ROUTING] = 9, [IPPROTO_DSTOPTS] = 9,
+	[IPPROTO_MH] = 9, [IPPROTO_AH] = 5, [IPPROTO_FRAGMENT] = 1,
+};
 
 /*
  * Hide a value from the compiler so that the mask after it stays: older
@@ -285,20 +292,15 @@ static __always_inline int ipv6_is_ext(__u32 nh)
  */
 #define xt_barrier_var(v)	__asm__ __volatile__("" : "+r"(v))
 
-/* 1 if x == y, else 0, for bytes, without a branch. */
-static __always_inline __u32 xt_eq8(__u32 x, __u32 y)
-{
-	return 1 - ((((x ^ y) & 0xff) + 0xff) >> 8);
-}
-
 /*
  * Walk the extension-header chain.  Each header starts with (next header,
  * length); lengths count 8-byte units past the first 8, except AH, which
  * counts 4-byte units past the first 8, and the fragment header, which is
  * always 8 bytes (its second byte is reserved).
  *
- * The length is computed without branches on purpose: if each header kind
- * took its own path, the verifier would walk 3^8 paths through this loop.
+ * The length is computed without branches on purpose (xt_ipv6_ext): if
+ * each header kind took its own path, the verifier would walk 3^8 paths
+ * through this loop.
  *
  * f is the packet's features so far, kept in a register and stored once
  * on each way out, and the chain ends where its first upper-layer header
@@ -313,12 +315,11 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 
 	for (i = 0; i < XT_MAX_EXTHDRS; i++) {
 		__u8 *h = c->pos;
-		__u32 is_ah, is_frag, units, hlen;
+		__u32 t, hlen;
 
-		/* TCP and UDP first: they end most chains, and each is a
-		 * single compare where the extensions' test takes six. */
+		/* TCP and UDP first: they end most chains. */
 		if (nh == IPPROTO_TCP || nh == IPPROTO_UDP ||
-		    !ipv6_is_ext(nh)) {
+		    !(t = xt_ipv6_ext[nh & 0xff])) {
 			p->features = f;
 			p->ix_ip_proto = nh;
 			return nh;
@@ -327,16 +328,13 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		if ((void *)(h + 8) > c->end)
 			goto malformed;
 
-		is_ah = xt_eq8(nh, IPPROTO_AH);
-		is_frag = xt_eq8(nh, IPPROTO_FRAGMENT);
-		units = h[1] & (is_frag - 1);		/* 0 for a fragment */
-		hlen = 8 + units * (8 - 4 * is_ah);
+		hlen = 8 + h[1] * (t - 1);
 		/* At most 2048, a multiple of 4: the mask keeps every valid
 		 * length and gives the verifier its bound. */
 		xt_barrier_var(hlen);
 		hlen &= 0xffc;
 
-		if (is_frag) {
+		if (nh == IPPROTO_FRAGMENT) {
 			/* Offset in the top 13 bits, M in bit 0. */
 			__u16 fo = ((__u16)h[2] << 8) | h[3];
 
@@ -354,7 +352,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		c->pos += hlen;
 	}
 	p->ix_ip_proto = nh;
-	if (ipv6_is_ext(nh))	/* more than XT_MAX_EXTHDRS headers */
+	if (xt_ipv6_ext[nh & 0xff])	/* more than XT_MAX_EXTHDRS headers */
 		goto malformed;
 	p->features = f;
 	return nh;

@@ -36,7 +36,7 @@ FIELDS = ['frame.number', 'frame.cap_len', 'frame.protocols', 'ip.proto',
           'ipv6.fraghdr.more', 'tcp.srcport', 'tcp.dstport', 'tcp.flags',
           'udp.srcport', 'udp.dstport']
 # IPv6 extension headers the datapath walks, and the field that holds
-# each one's next-header value (bpf/lib/parse.h: ipv6_is_ext()).
+# each one's next-header value (bpf/lib/parse.h: xt_ipv6_ext).
 EXT_NXT = {0: 'ipv6.hopopts.nxt', 43: 'ipv6.routing.nxt',
            44: 'ipv6.fraghdr.nxt', 60: 'ipv6.dstopts.nxt',
            51: 'ah.next_header', 135: 'mip6.proto'}
