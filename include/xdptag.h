@@ -500,10 +500,32 @@ static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
  * The order is the datapath's: a BPF load reaches 32 KB past its pointer
  * with its own 16-bit offset, and each field beyond costs an add, or
  * three instructions for a constant one.  So the scalars a packet reads
- * come first, then the byte-indexed tables, then the /16 prefix slots,
- * which every IP packet indexes twice (their start within reach), then
- * the rest (docs/performance.md, "Instructions per packet").
+ * come first, then the byte-indexed tables, then the tables indexed by 16
+ * bits, interleaved (struct xt_by16) so that all four start within
+ * reach, then the rest (docs/performance.md, "Instructions per packet").
  */
+/*
+ * Element i of the tables indexed by 16 bits, side by side: the features,
+ * length and port tables, and IPv4's /16 slots (the /16 i, for each
+ * direction).  One table whose start is within reach, where six tables of
+ * their own (each starting past the one before, megabytes in) cost an IPv4
+ * packet an add each.  An index past a field's slots is unused (features <
+ * XT_F_SLOTS, len < XT_LEN_SLOTS, every field's XT_PORT_NONE but the
+ * ports').  User space walks a 64-bit field as a table of stride
+ * XT_BY16_STRIDE (user/rules.c table_fill()), a /16 slot through
+ * xt_l1_at().
+ */
+struct xt_by16 {
+	__u64 features;
+	__u64 len;
+	__u64 sport;
+	__u64 dport;
+	struct xt_l1_slot pfx4[2];	/* [enum xt_dir] */
+};
+#define XT_BY16_STRIDE	(sizeof(struct xt_by16) / sizeof(__u64))
+_Static_assert((sizeof(struct xt_by16) & (sizeof(struct xt_by16) - 1)) == 0,
+	       "xt_by16: a power of two, the index scaled by a shift");
+
 struct xt_ruleset {
 	__u32 nrules;
 	__u16 drop_threshold;	/* drop when score >= this; 0 never drops:
@@ -520,7 +542,7 @@ struct xt_ruleset {
 	__u64 no_addr;		/* rules with no address condition (non-IP) */
 	/* What the tables give a packet without the field, in one load
 	 * within reach (set by xt_compile(), user/rules.c). */
-	__u64 no_ports;		/* dport[XT_PORT_NONE] & sport[XT_PORT_NONE] */
+	__u64 no_ports;		/* by16[XT_PORT_NONE]'s dport & sport */
 	__u64 no_icmp;		/* icmp_type[XT_BYTE_NONE] & icmp_code[...] */
 	__u64 no_vlan;		/* vlan[XT_VLAN_NONE], out of reach there */
 	/* The /24 chunks (above); v4_chunk[dir][/16] counts from that
@@ -545,20 +567,22 @@ struct xt_ruleset {
 	__u64 tcp_flags[XT_BYTE_SLOTS];
 	__u64 icmp_type[XT_BYTE_SLOTS];
 	__u64 icmp_code[XT_BYTE_SLOTS];
-	struct xt_l1 pfx[2][2];	/* [family 0=v4 1=v6][enum xt_dir] */
-	__u64 features[XT_F_SLOTS];
+	struct xt_by16 by16[XT_PORT_SLOTS];
 	__u64 vlan[XT_VLAN_SLOTS];
-	__u64 len[XT_LEN_SLOTS];
-	__u64 sport[XT_PORT_SLOTS];
-	__u64 dport[XT_PORT_SLOTS];
+	struct xt_l1 pfx6[2];	/* IPv6's /16 slots [enum xt_dir] */
 	__u64 pfx_leaf[XT_PFX_LEAVES];
 	__u16 v4_chunk[2][XT_L1_SLOTS];
 	__u8  v6_chunk[2][XT_L1_SLOTS];
 };
-/* The /16 slots start within a load's reach, and so everything before
- * them, the byte tables' "none" slots too (the comment above). */
-_Static_assert(__builtin_offsetof(struct xt_ruleset, pfx) < 32768,
+/* The interleaved tables start within a load's reach, and so everything
+ * before them, the byte tables' "none" slots too (the comment above). */
+_Static_assert(__builtin_offsetof(struct xt_ruleset, by16) +
+	       sizeof(struct xt_by16) < 32768,
 	       "xt_ruleset: a field the datapath reads out of a load's reach");
+
+/* The /16 slot i of family v6 (0: IPv4, 1: IPv6) and direction dir. */
+#define xt_l1_at(rs, v6, dir, i)					\
+	((v6) ? &(rs)->pfx6[(dir) & 1].s[i] : &(rs)->by16[i].pfx4[(dir) & 1])
 
 struct xt_active {
 	__u32 gen;		/* 0 or 1: the ruleset packets use */

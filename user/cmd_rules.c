@@ -258,9 +258,10 @@ static void print_compiled(const struct xt_compiled *c)
 		for (d = 0; d < 2; d++)
 			printf("  %s %s: %zu entries, %zu of %u /16 slots used\n",
 			       fam ? "ipv6" : "ipv4", dir[d], cnt[fam][d],
-			       nonzero_every(&rs->pfx[fam][d].s[0].bits,
+			       nonzero_every(&xt_l1_at(rs, fam, d, 0)->bits,
 					     XT_L1_SLOTS,
-					     sizeof(struct xt_l1_slot) /
+					     (fam ? sizeof(struct xt_l1_slot) :
+						    sizeof(struct xt_by16)) /
 						     sizeof(__u64)),
 			       XT_L1_SLOTS);
 		printf("  %s levels:", fam ? "ipv6" : "ipv4");
@@ -285,13 +286,17 @@ static void print_compiled(const struct xt_compiled *c)
 	printf("  vlan       %6zu / %u\n", nonzero(rs->vlan, XT_VLAN_SLOTS - 1),
 	       XT_VLAN_SLOTS - 1);
 	printf("  features   %6zu / %u\n",
-	       nonzero(rs->features, XT_F_SLOTS), XT_F_SLOTS);
-	printf("  len        %6zu / %u\n", nonzero(rs->len, XT_LEN_SLOTS),
+	       nonzero_every(&rs->by16[0].features, XT_F_SLOTS,
+			     XT_BY16_STRIDE), XT_F_SLOTS);
+	printf("  len        %6zu / %u\n",
+	       nonzero_every(&rs->by16[0].len, XT_LEN_SLOTS, XT_BY16_STRIDE),
 	       XT_LEN_SLOTS);
-	printf("  sport      %6zu / %u\n", nonzero(rs->sport, XT_PORT_SLOTS - 1),
-	       XT_PORT_SLOTS - 1);
-	printf("  dport      %6zu / %u\n", nonzero(rs->dport, XT_PORT_SLOTS - 1),
-	       XT_PORT_SLOTS - 1);
+	printf("  sport      %6zu / %u\n",
+	       nonzero_every(&rs->by16[0].sport, XT_PORT_SLOTS - 1,
+			     XT_BY16_STRIDE), XT_PORT_SLOTS - 1);
+	printf("  dport      %6zu / %u\n",
+	       nonzero_every(&rs->by16[0].dport, XT_PORT_SLOTS - 1,
+			     XT_BY16_STRIDE), XT_PORT_SLOTS - 1);
 }
 
 static int rules_show(void *cfg)

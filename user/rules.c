@@ -175,9 +175,11 @@ static int cc_err(struct cc *cc, const char *fmt, ...)
  * thus costs the datapath nothing: it is still one load per table.
  */
 static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
-		      const struct xt_ranges *rg, __u64 *tab, size_t slots,
-		      long none_slot, const char *what)
+		      const struct xt_ranges *rg, __u64 *tab, size_t stride,
+		      size_t slots, long none_slot, const char *what)
 {
+/* stride: XT_BY16_STRIDE for a field of struct xt_by16, else 1 */
+#define TAB(i) tab[(i) * stride]
 	size_t last = none_slot >= 0 ? slots - 2 : slots - 1;
 	bool plain = false;
 	size_t i;
@@ -185,7 +187,7 @@ static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 
 	if (!rg->n) {
 		for (i = 0; i < slots; i++)
-			tab[i] |= bit;
+			TAB(i) |= bit;
 		return 0;
 	}
 	for (i = 0; i < rg->n; i++) {
@@ -197,7 +199,7 @@ static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 	}
 	if (!plain)
 		for (i = 0; i <= last; i++)
-			tab[i] |= bit;
+			TAB(i) |= bit;
 	/* Plain ranges first, then the negated ones take their values out. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < rg->n; i++) {
@@ -208,10 +210,11 @@ static int table_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 			if (hi > last)
 				hi = last;
 			for (v = lo; v <= hi; v++)
-				tab[v] = pass ? tab[v] & ~bit : tab[v] | bit;
+				TAB(v) = pass ? TAB(v) & ~bit : TAB(v) | bit;
 		}
 	}
 	return 0;
+#undef TAB
 }
 
 /* Lengths: the last slot stands for every length from XT_LEN_MAX up. */
@@ -227,8 +230,8 @@ static int len_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit)
 				      "rule '%s': length range up to %u: ranges must end below %u or at 65535",
 				      r->name, hi, XT_LEN_MAX);
 	}
-	return table_fill(cc, r, bit, &r->len, cc->rs->len, XT_LEN_SLOTS, -1,
-			  "length");
+	return table_fill(cc, r, bit, &r->len, &cc->rs->by16[0].len,
+			  XT_BY16_STRIDE, XT_LEN_SLOTS, -1, "length");
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -274,26 +277,29 @@ static uint32_t l1_slot(const uint8_t *addr)
 }
 
 /* An entry (a prefix longer than /16) at addr: its /22 is flagged. */
-static void l1_set_longer(struct xt_l1 *l1, const uint8_t *addr)
+static void l1_set_longer(struct xt_ruleset *rs, int v6, int dir,
+			  const uint8_t *addr)
 {
 	uint32_t top32 = (uint32_t)addr[0] << 24 | addr[1] << 16 |
 			 addr[2] << 8 | addr[3];
 
-	l1->s[l1_slot(addr)].longer |= 1ULL << xt_l1_part(top32);
+	xt_l1_at(rs, v6, dir, l1_slot(addr))->longer |=
+		1ULL << xt_l1_part(top32);
 }
 
 /* Any longer prefix below this /16 (it then has its chunk, if any)? */
-static bool l1_longer(const struct xt_l1 *l1, uint32_t slot)
+static bool l1_longer(const struct xt_ruleset *rs, int v6, int dir,
+		      uint32_t slot)
 {
-	return l1->s[slot].longer != 0;
+	return xt_l1_at(rs, v6, dir, slot)->longer != 0;
 }
 
 /* Prefixes up to /16 go to the direct table, longer ones to entries. */
 static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 		   uint64_t bit)
 {
-	struct xt_l1 *l1 = &cc->rs->pfx[p->family == 6][dir];
-	__u64 *l1neg = cc->l1neg[p->family == 6][dir];
+	int v6 = p->family == 6;
+	__u64 *l1neg = cc->l1neg[v6][dir];
 	struct xt_pfx_key k = { .dir = dir, .family = p->family };
 	unsigned int level, j, n, bytes = p->family == 6 ? 16 : 4;
 	uint32_t s, first;
@@ -301,7 +307,8 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 	if (p->plen <= XT_L1_BITS) {
 		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
 		for (s = first; s < first + (1U << (XT_L1_BITS - p->plen)); s++)
-			*(p->neg ? &l1neg[s] : &l1->s[s].bits) |= bit;
+			*(p->neg ? &l1neg[s] :
+				   &xt_l1_at(cc->rs, v6, dir, s)->bits) |= bit;
 		return 0;
 	}
 	/* Expand to the next multiple of 8 bits: at most 128 entries. */
@@ -404,17 +411,16 @@ static int pfx_finish(struct cc *cc)
 	 * shorter entries') as they gather the plain bits, and drop them.
 	 */
 	for (i = 0; i < 4; i++) {
-		struct xt_l1 *l1 = &rs->pfx[i / 2][i % 2];
 		size_t s;
 
 		for (s = 0; s < XT_L1_SLOTS; s++)
-			l1->s[s].bits &= ~cc->l1neg[i / 2][i % 2][s];
+			xt_l1_at(rs, i / 2, i % 2, s)->bits &=
+				~cc->l1neg[i / 2][i % 2][s];
 	}
 
 	for (i = 0; i < n; i++) {
 		struct xt_pfx_entry *e = &cc->ent[i];
 		int v6 = e->key.family == 6;
-		struct xt_l1 *l1 = &rs->pfx[v6][e->key.dir];
 		uint32_t slot = l1_slot(e->key.addr);
 		unsigned int lv;
 
@@ -422,8 +428,8 @@ static int pfx_finish(struct cc *cc)
 			level_note(rs->v6_levels, &rs->v6_nlevels, e->key.plen);
 		else
 			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
-		l1_set_longer(l1, e->key.addr);
-		e->val.bits |= l1->s[slot].bits;
+		l1_set_longer(rs, v6, e->key.dir, e->key.addr);
+		e->val.bits |= xt_l1_at(rs, v6, e->key.dir, slot)->bits;
 		e->val.neg |= cc->l1neg[v6][e->key.dir][slot];
 		/* Sorted by length: covering entries are already final. */
 		for (lv = 24; lv < e->key.plen; lv += 8) {
@@ -516,7 +522,7 @@ int xt_pfx_chunk_leaf(const struct xt_compiled *c, int dir, int family,
 		return c->chunks[e].leaf[idx % 128];
 	}
 	if (!rs->v4_chunked ||
-	    !l1_longer(&rs->pfx[0][dir], slot))
+	    !l1_longer(rs, 0, dir, slot))
 		return -1;
 	e = rs->v4_chunk_base[dir] - c->nslots / XT_PFX_BUCKET +
 	    XT_PFX_CHUNK_ELEMS * rs->v4_chunk[dir][slot] + addr[2] / 128;
@@ -559,7 +565,7 @@ static int pfx_chunks4(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 	for (d = 0; d < 2; d++) {
 		first[d] = n;
 		for (s = 0; s < XT_L1_SLOTS; s++)
-			if (l1_longer(&rs->pfx[0][d], s))
+			if (l1_longer(rs, 0, d, s))
 				rs->v4_chunk[d][s] = n++ - first[d];
 	}
 	if (!n)
@@ -572,9 +578,9 @@ static int pfx_chunks4(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 		for (s = 0; s < XT_L1_SLOTS; s++) {
 			__u16 *e;
 
-			if (!l1_longer(&rs->pfx[0][d], s))
+			if (!l1_longer(rs, 0, d, s))
 				continue;
-			leaf = leaf_of(rs, ht, rs->pfx[0][d].s[s].bits);
+			leaf = leaf_of(rs, ht, xt_l1_at(rs, 0, d, s)->bits);
 			if (leaf < 0)
 				goto too_many;
 			e = c->chunks[XT_PFX_CHUNK_ELEMS *
@@ -640,7 +646,7 @@ static int pfx_chunks6(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 		return 0;
 	for (d = 0; d < 2 && n < XT_PFX_V6_CHUNKS; d++)
 		for (s = 0; s < XT_L1_SLOTS && n < XT_PFX_V6_CHUNKS; s++)
-			if (l1_longer(&rs->pfx[1][d], s))
+			if (l1_longer(rs, 1, d, s))
 				rs->v6_chunk[d][s] = ++n;
 	if (!n)
 		return 0;
@@ -656,7 +662,7 @@ static int pfx_chunks6(struct cc *cc, struct xt_compiled *c, __u32 *ht)
 
 			if (!k)
 				continue;
-			leaf = leaf_of(rs, ht, rs->pfx[1][d].s[s].bits);
+			leaf = leaf_of(rs, ht, xt_l1_at(rs, 1, d, s)->bits);
 			if (leaf < 0)
 				goto too_many;
 			for (i = 0; i < 65536; i++)
@@ -872,7 +878,7 @@ static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		 * both families, before the negations take theirs out. */
 		for (f = 0; f < 2; f++)
 			for (s = 0; s < XT_L1_SLOTS; s++)
-				cc->rs->pfx[f][dir].s[s].bits |= bit;
+				xt_l1_at(cc->rs, f, dir, s)->bits |= bit;
 	}
 	for (i = 0; i < ps->n; i++) {
 		const struct xt_prefix *p = &ps->p[i];
@@ -1013,7 +1019,7 @@ static int rule_compile(struct cc *cc, const struct xt_rule *r, unsigned int i)
 
 	for (f = 0; f < XT_F_SLOTS; f++)
 		if ((f & r->feat_set) == r->feat_set && !(f & r->feat_clear))
-			rs->features[f] |= bit;
+			rs->by16[f].features |= bit;
 
 	for (f = 0; f < XT_BYTE_SLOTS; f++) {
 		int hit = !r->ntcp;
@@ -1024,20 +1030,22 @@ static int rule_compile(struct cc *cc, const struct xt_rule *r, unsigned int i)
 			rs->tcp_flags[f] |= bit;
 	}
 
-	if (table_fill(cc, r, bit, &r->proto, rs->proto, XT_BYTE_SLOTS,
+	if (table_fill(cc, r, bit, &r->proto, rs->proto, 1, XT_BYTE_SLOTS,
 		       XT_BYTE_NONE, "protocol") ||
-	    table_fill(cc, r, bit, &r->ttl, rs->ttl, XT_BYTE_SLOTS,
+	    table_fill(cc, r, bit, &r->ttl, rs->ttl, 1, XT_BYTE_SLOTS,
 		       XT_BYTE_NONE, "ttl") ||
-	    table_fill(cc, r, bit, &r->icmp_type, rs->icmp_type, XT_BYTE_SLOTS,
-		       XT_BYTE_NONE, "icmp type") ||
-	    table_fill(cc, r, bit, &r->icmp_code, rs->icmp_code, XT_BYTE_SLOTS,
-		       XT_BYTE_NONE, "icmp code") ||
-	    table_fill(cc, r, bit, &r->vlan, rs->vlan, XT_VLAN_SLOTS,
+	    table_fill(cc, r, bit, &r->icmp_type, rs->icmp_type, 1,
+		       XT_BYTE_SLOTS, XT_BYTE_NONE, "icmp type") ||
+	    table_fill(cc, r, bit, &r->icmp_code, rs->icmp_code, 1,
+		       XT_BYTE_SLOTS, XT_BYTE_NONE, "icmp code") ||
+	    table_fill(cc, r, bit, &r->vlan, rs->vlan, 1, XT_VLAN_SLOTS,
 		       XT_VLAN_NONE, "vlan") ||
-	    table_fill(cc, r, bit, &r->sport, rs->sport, XT_PORT_SLOTS,
-		       XT_PORT_NONE, "source port") ||
-	    table_fill(cc, r, bit, &r->dport, rs->dport, XT_PORT_SLOTS,
-		       XT_PORT_NONE, "destination port") ||
+	    table_fill(cc, r, bit, &r->sport, &rs->by16[0].sport,
+		       XT_BY16_STRIDE, XT_PORT_SLOTS, XT_PORT_NONE,
+		       "source port") ||
+	    table_fill(cc, r, bit, &r->dport, &rs->by16[0].dport,
+		       XT_BY16_STRIDE, XT_PORT_SLOTS, XT_PORT_NONE,
+		       "destination port") ||
 	    len_fill(cc, r, bit))
 		return -EINVAL;
 
@@ -1049,9 +1057,9 @@ static int rule_compile(struct cc *cc, const struct xt_rule *r, unsigned int i)
 		rs->icmp_type[XT_BYTE_NONE] &= ~bit;
 	/* Likewise for ports. */
 	if (r->sport.n && !r->dport.n)
-		rs->dport[XT_PORT_NONE] &= ~bit;
+		rs->by16[XT_PORT_NONE].dport &= ~bit;
 	if (r->dport.n && !r->sport.n)
-		rs->sport[XT_PORT_NONE] &= ~bit;
+		rs->by16[XT_PORT_NONE].sport &= ~bit;
 
 	if (prefixes_fill(cc, r, bit, &r->src, XT_SRC) ||
 	    prefixes_fill(cc, r, bit, &r->dst, XT_DST))
@@ -1100,8 +1108,8 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 		cc.rs->st.fan_window_ns = XT_FANOUT_WINDOW_NS;
 	/* What a packet without ports, not ICMP, or untagged takes from
 	 * the tables, in one word within a load's reach (include/xdptag.h). */
-	cc.rs->no_ports = cc.rs->dport[XT_PORT_NONE] &
-			  cc.rs->sport[XT_PORT_NONE];
+	cc.rs->no_ports = cc.rs->by16[XT_PORT_NONE].dport &
+			  cc.rs->by16[XT_PORT_NONE].sport;
 	cc.rs->no_icmp = cc.rs->icmp_type[XT_BYTE_NONE] &
 			 cc.rs->icmp_code[XT_BYTE_NONE];
 	cc.rs->no_vlan = cc.rs->vlan[XT_VLAN_NONE];

@@ -258,7 +258,10 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 	 */
 	xt_barrier_var(top32);
 	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
-	l1 = &xt_elem(rs, pfx[v6 & 1][dir & 1].s, top);
+	if (v6)
+		l1 = &xt_elem(rs, pfx6[dir & 1].s, top);
+	else
+		l1 = &xt_elem(rs, by16, top).pfx4[dir & 1];
 	bits = l1->bits;
 	/* Most /16s hold no longer prefix: their test is the word's alone. */
 	if (!l1->longer)
@@ -367,8 +370,8 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
  */
 _Static_assert(__builtin_offsetof(struct xt_ruleset, vlan) +
 	       sizeof(__u64) * 65536 <= sizeof(struct xt_ruleset) &&
-	       __builtin_offsetof(struct xt_ruleset, features) <
-	       __builtin_offsetof(struct xt_ruleset, vlan) &&
+	       __builtin_offsetof(struct xt_ruleset, by16) +
+	       sizeof(struct xt_by16) * 65536 <= sizeof(struct xt_ruleset) &&
 	       __builtin_offsetof(struct xt_ruleset, tcp_flags) <
 	       __builtin_offsetof(struct xt_ruleset, vlan),
 	       "xt_ruleset: a table's 16-bit index out of the value");
@@ -392,12 +395,12 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	__u64 m, len;
 
 	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
-	m = xt_elem(rs, features, p->features);
+	m = xt_elem(rs, by16, p->features).features;
 	m &= xt_elem(rs, proto, p->ix_ip_proto);
 	m &= xt_elem(rs, tcp_flags, p->ix_tcp_flags);
 	if (p->ports_ok) {
-		m &= xt_elem(rs, dport, p->dport);
-		m &= xt_elem(rs, sport, p->sport);
+		m &= xt_elem(rs, by16, p->dport).dport;
+		m &= xt_elem(rs, by16, p->sport).sport;
 	} else {
 		m &= rs->no_ports;
 	}
@@ -418,7 +421,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	 * barrier, which keeps the clamp before the scaling. */
 	len = p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX;
 	xt_barrier_var(len);
-	m &= xt_elem(rs, len, len);
+	m &= xt_elem(rs, by16, len).len;
 	if (p->features & XT_F_VLAN) {
 		m &= xt_elem(rs, vlan, p->vlan_id);
 	} else {

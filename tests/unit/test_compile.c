@@ -48,21 +48,23 @@ static void compile_err(struct xt_rule *r, size_t n, unsigned int drop,
 		xt_rule_free(&r[i]);
 }
 
-static void all_set(const __u64 *tab, size_t n, __u64 bit)
+/* stride: XT_BY16_STRIDE for a field of struct xt_by16, else 1 */
+static void all_set(const __u64 *tab, size_t stride, size_t n, __u64 bit)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((tab[i] & bit) != bit)
+		if ((tab[i * stride] & bit) != bit)
 			fail_msg("slot %zu of %zu lacks the bit", i, n);
 }
 
-static void l1_all_set(const struct xt_l1 *l1, __u64 bit)
+static void l1_all_set(const struct xt_ruleset *rs, int v6, int dir,
+		       __u64 bit)
 {
 	size_t i;
 
 	for (i = 0; i < XT_L1_SLOTS; i++)
-		if ((l1->s[i].bits & bit) != bit)
+		if ((xt_l1_at(rs, v6, dir, i)->bits & bit) != bit)
 			fail_msg("/16 slot %zu lacks the bit", i);
 }
 
@@ -76,19 +78,19 @@ static void wildcard_everywhere(void **state)
 	/* slot 0 constrains everything, so its bits do not hide slot 1's */
 	assert_int_equal(xt_ranges_add(&r[0].dport, 1, 1), 0);
 	compile_ok(r, 2, &c);
-	all_set(c.rs->proto, XT_BYTE_SLOTS, b);
-	all_set(c.rs->ttl, XT_BYTE_SLOTS, b);
-	all_set(c.rs->tcp_flags, XT_BYTE_SLOTS, b);
-	all_set(c.rs->icmp_type, XT_BYTE_SLOTS, b);
-	all_set(c.rs->icmp_code, XT_BYTE_SLOTS, b);
-	all_set(c.rs->vlan, XT_VLAN_SLOTS, b);
-	all_set(c.rs->features, XT_F_SLOTS, b);
-	all_set(c.rs->len, XT_LEN_SLOTS, b);
-	all_set(c.rs->sport, XT_PORT_SLOTS, b);
-	all_set(c.rs->dport, XT_PORT_SLOTS, b);
+	all_set(c.rs->proto, 1, XT_BYTE_SLOTS, b);
+	all_set(c.rs->ttl, 1, XT_BYTE_SLOTS, b);
+	all_set(c.rs->tcp_flags, 1, XT_BYTE_SLOTS, b);
+	all_set(c.rs->icmp_type, 1, XT_BYTE_SLOTS, b);
+	all_set(c.rs->icmp_code, 1, XT_BYTE_SLOTS, b);
+	all_set(c.rs->vlan, 1, XT_VLAN_SLOTS, b);
+	all_set(&c.rs->by16[0].features, XT_BY16_STRIDE, XT_F_SLOTS, b);
+	all_set(&c.rs->by16[0].len, XT_BY16_STRIDE, XT_LEN_SLOTS, b);
+	all_set(&c.rs->by16[0].sport, XT_BY16_STRIDE, XT_PORT_SLOTS, b);
+	all_set(&c.rs->by16[0].dport, XT_BY16_STRIDE, XT_PORT_SLOTS, b);
 	for (f = 0; f < 2; f++)
 		for (d = 0; d < 2; d++)
-			l1_all_set(&c.rs->pfx[f][d], b);
+			l1_all_set(c.rs, f, d, b);
 	assert_int_equal(c.rs->proto[XT_BYTE_NONE], 3);
 	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 3);
 	assert_int_equal(c.rs->no_addr, 3);
@@ -129,14 +131,14 @@ static void port_range_slots(void **state)
 	assert_int_equal(xt_ranges_add(&r.dport, 1000, 1009), 0);
 	compile_ok(&r, 1, &c);
 	for (v = 0; v < XT_PORT_SLOTS; v++)
-		assert_int_equal(c.rs->dport[v], v >= 1000 && v <= 1009);
+		assert_int_equal(c.rs->by16[v].dport, v >= 1000 && v <= 1009);
 	/* no ports in the packet: neither table may pass the rule */
-	assert_int_equal(c.rs->dport[XT_PORT_NONE], 0);
-	assert_int_equal(c.rs->sport[XT_PORT_NONE], 0);
+	assert_int_equal(c.rs->by16[XT_PORT_NONE].dport, 0);
+	assert_int_equal(c.rs->by16[XT_PORT_NONE].sport, 0);
 	assert_int_equal(c.rs->no_ports, 0);
 	assert_int_equal(c.rs->no_icmp, 1);
-	assert_int_equal(c.rs->sport[0], 1);
-	assert_int_equal(c.rs->sport[65535], 1);
+	assert_int_equal(c.rs->by16[0].sport, 1);
+	assert_int_equal(c.rs->by16[65535].sport, 1);
 	xt_compiled_free(&c);
 }
 
@@ -171,14 +173,14 @@ static void features_set_clear(void **state)
 	r.feat_clear = XT_F_MALFORMED;
 	compile_ok(&r, 1, &c);
 	for (f = 0; f < XT_F_SLOTS; f++)
-		assert_int_equal(c.rs->features[f],
+		assert_int_equal(c.rs->by16[f].features,
 				 (f & (XT_F_FRAGMENT | XT_F_IPV4)) ==
 				 (XT_F_FRAGMENT | XT_F_IPV4) &&
 				 !(f & XT_F_MALFORMED));
-	assert_int_equal(c.rs->features[XT_F_FRAGMENT | XT_F_IPV4 | XT_F_UDP],
-			 1);
-	assert_int_equal(c.rs->features[XT_F_FRAGMENT | XT_F_IPV4 |
-					XT_F_MALFORMED], 0);
+	assert_int_equal(c.rs->by16[XT_F_FRAGMENT | XT_F_IPV4 |
+				    XT_F_UDP].features, 1);
+	assert_int_equal(c.rs->by16[XT_F_FRAGMENT | XT_F_IPV4 |
+				    XT_F_MALFORMED].features, 0);
 
 	r = rule("both");
 	r.feat_set = r.feat_clear = XT_F_LAND;
@@ -206,14 +208,14 @@ static void length_clamp(void **state)
 	assert_int_equal(xt_ranges_add(&r.len, 1000, 65535), 0);
 	compile_ok(&r, 1, &c);
 	for (v = 0; v < XT_LEN_SLOTS; v++)
-		assert_int_equal(c.rs->len[v], v >= 1000);
+		assert_int_equal(c.rs->by16[v].len, v >= 1000);
 	xt_compiled_free(&c);
 
 	r = rule("big");
 	assert_int_equal(xt_ranges_add(&r.len, 100, 16382), 0);
 	compile_ok(&r, 1, &c);
-	assert_int_equal(c.rs->len[16382], 1);
-	assert_int_equal(c.rs->len[XT_LEN_MAX], 0);
+	assert_int_equal(c.rs->by16[16382].len, 1);
+	assert_int_equal(c.rs->by16[XT_LEN_MAX].len, 0);
 	xt_compiled_free(&c);
 }
 
@@ -244,8 +246,8 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 		/* Its chunk does, and the slot table has none. */
 		int leaf = xt_pfx_chunk_leaf(c, dir, p.family, p.addr);
 		const struct xt_l1_slot *l1 =
-			&c->rs->pfx[p.family == 6][dir].s[p.addr[0] << 8 |
-							  p.addr[1]];
+			xt_l1_at(c->rs, p.family == 6, dir,
+				 p.addr[0] << 8 | p.addr[1]);
 
 		assert_null(s);
 		if (!e && leaf < 0)
@@ -269,9 +271,9 @@ static const struct xt_pfx_entry *find(const struct xt_compiled *c,
 }
 
 /* Which /22s of a /16 hold longer prefixes: bit n for n.0/22 ... */
-static __u64 l1_longer(const struct xt_l1 *l1, unsigned int slot)
+static __u64 l1_longer(const struct xt_ruleset *rs, unsigned int slot)
 {
-	return l1->s[slot].longer;
+	return xt_l1_at(rs, 0, XT_SRC, slot)->longer;
 }
 
 static void prefix_expansion(void **state)
@@ -297,8 +299,8 @@ static void prefix_expansion(void **state)
 	assert_int_equal(c.rs->v4_nlevels, 1);
 	assert_int_equal(c.rs->v4_levels[0], 24);
 	/* 10.1.16.0-10.1.31.255: the /22s 4 to 7 of 10.1.0.0/16 */
-	assert_int_equal(l1_longer(&c.rs->pfx[0][XT_SRC], 0x0a01), 0xf0);
-	assert_int_equal(c.rs->pfx[0][XT_SRC].s[0x0a01].bits, 0);
+	assert_int_equal(l1_longer(c.rs, 0x0a01), 0xf0);
+	assert_int_equal(xt_l1_at(c.rs, 0, XT_SRC, 0x0a01)->bits, 0);
 	xt_compiled_free(&c);
 
 	r = rule("p23");
@@ -314,19 +316,17 @@ static void prefix_push_down(void **state)
 {
 	struct xt_rule r[3] = { rule("p8"), rule("p24"), rule("p32") };
 	const struct xt_pfx_entry *e24, *e32;
-	const struct xt_l1 *l1;
 	struct xt_compiled c;
 
 	add_pfx(&r[0].src, "10.0.0.0/8");
 	add_pfx(&r[1].src, "10.1.2.0/24");
 	add_pfx(&r[2].src, "10.1.2.3/32");
 	compile_ok(r, 3, &c);
-	l1 = &c.rs->pfx[0][XT_SRC];
-	assert_int_equal(l1->s[0x0a00].bits, 1);
-	assert_int_equal(l1->s[0x0aff].bits, 1);
-	assert_int_equal(l1->s[0x0b00].bits, 0);
-	assert_int_equal(l1_longer(l1, 0x0a01), 1);	/* 10.1.0.0/22 */
-	assert_int_equal(l1_longer(l1, 0x0a02), 0);
+	assert_int_equal(xt_l1_at(c.rs, 0, XT_SRC, 0x0a00)->bits, 1);
+	assert_int_equal(xt_l1_at(c.rs, 0, XT_SRC, 0x0aff)->bits, 1);
+	assert_int_equal(xt_l1_at(c.rs, 0, XT_SRC, 0x0b00)->bits, 0);
+	assert_int_equal(l1_longer(c.rs, 0x0a01), 1);	/* 10.1.0.0/22 */
+	assert_int_equal(l1_longer(c.rs, 0x0a02), 0);
 
 	assert_int_equal(c.nentries, 2);
 	e24 = find(&c, XT_SRC, "10.1.2.0/24");
@@ -685,9 +685,9 @@ static void vacant_slots(void **state)
 	compile_ok(r, 4, &c);
 	assert_int_equal(c.rs->nrules, 4);
 	for (i = 0; i < XT_PORT_SLOTS; i++)
-		assert_int_equal(c.rs->dport[i], 0x9);
+		assert_int_equal(c.rs->by16[i].dport, 0x9);
 	for (i = 0; i < XT_F_SLOTS; i++)
-		assert_int_equal(c.rs->features[i], 0x9);
+		assert_int_equal(c.rs->by16[i].features, 0x9);
 	assert_int_equal(c.rs->no_addr, 0x9);
 	assert_int_equal(c.rs->weight[1] | c.rs->weight[2], 0);
 	xt_compiled_free(&c);

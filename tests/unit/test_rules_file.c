@@ -878,7 +878,7 @@ static void test_place_two_vacated(void **state)
 	assert_int_equal(ret, 0);
 	/* Only x's bit anywhere: the vacated slots can never match. */
 	for (f = 0; f < XT_F_SLOTS; f++)
-		assert_int_equal(c.rs->features[f] & 3, 0);
+		assert_int_equal(c.rs->by16[f].features & 3, 0);
 	assert_int_equal(c.rs->proto[XT_BYTE_NONE], 4);
 	assert_int_equal(c.rs->weight[0] | c.rs->weight[1], 0);
 	assert_int_equal(c.rs->weight[2], 7);
