@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!(p.features & XT_F_IPV4) || !(p.features & XT_F_IPV6));
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
 	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
+	invariant(!p.l3_ok == (p.l4 == XT_L4_NONE));	/* no IP, no L4 */
 	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
 	invariant(p.vlan_id < XT_VLAN_SLOTS - 1);	/* the table's index */
 	invariant(p.ports_ok == (p.l4_ok && (p.l4 == XT_L4_TCP ||

@@ -220,7 +220,7 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct iphdr *iph = c->pos;
-	__u32 vihl, hlen;
+	__u32 vihl, hlen, proto;
 	__u16 frag;
 
 	p->features |= XT_F_IPV4;
@@ -237,7 +237,8 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 		p->features |= XT_F_IP_OPTIONS;
 
 	p->l3_ok = 1;
-	p->ix_ip_proto = iph->protocol;
+	proto = iph->protocol;	/* read once: the stores between may alias */
+	p->ix_ip_proto = proto;
 	p->ix_ttl = iph->ttl;
 	/* Compared as loaded: no second read of the header. */
 #ifndef XT_BENCH_PARSE_FIELDS	/* bench variant: field by field */
@@ -257,7 +258,6 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 	if (iph->saddr == iph->daddr)
 		p->features |= XT_F_LAND;
 #endif
-	p->l4 = XT_L4_OTHER;
 
 	/* Tested as it is on the wire: most packets are no fragment. */
 	if (iph->frag_off & bpf_htons(0x3fff)) {	/* MF or an offset */
@@ -267,7 +267,7 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 			return XT_PARSE_STOP;	/* no L4 header here */
 	}
 	c->pos += hlen;
-	return iph->protocol;
+	return proto;
 }
 
 /*
@@ -396,7 +396,6 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	p->ix_ttl = ip6->hop_limit;
 	nh = ip6->nexthdr;
 	p->ix_ip_proto = nh;	/* what a malformed chain leaves */
-	p->l4 = XT_L4_OTHER;
 	/*
 	 * As four words: half the loads and stores, and the land test in
 	 * registers instead of on what was just stored (about 1 ns of an
@@ -522,6 +521,8 @@ static __always_inline void parse_packet(void *data, void *data_end,
 		parse_icmp(&c, p, 0);
 	else if (proto == IPPROTO_ICMPV6 && (p->features & XT_F_IPV6))
 		parse_icmp(&c, p, 1);
+	else if (p->l3_ok)	/* set here, not stored twice on TCP and UDP */
+		p->l4 = XT_L4_OTHER;	/* another, or none here (fragment) */
 }
 
 #endif /* XDPTAG_PARSE_H */
