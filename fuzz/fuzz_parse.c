@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(p.ix_ttl == (p.l3_ok ? p.ttl : XT_BYTE_NONE));
 	/* Addresses: IPv4's in [0], none without a whole IP header. */
 	for (i = 0; i < 4; i++) {
-		invariant(p.l3_ok && (i == 0 || (p.features & XT_F_IPV6)) ||
+		invariant((p.l3_ok && (i == 0 || (p.features & XT_F_IPV6))) ||
 			  (!p.saddr[i] && !p.daddr[i]));
 	}
 	invariant(p.ix_tcp_flags == (p.l4_ok && p.l4 == XT_L4_TCP ?

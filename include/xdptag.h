@@ -491,20 +491,6 @@ static inline __u32 xt_src_set_of(const struct xt_src_key *k, __u32 seed,
 }
 
 /*
- * One compiled ruleset.  Two live in the xt_rules array map (generation 0
- * and 1); xt_active says which one packets use.  Each table maps a packet
- * field to the bitmap of rules whose condition on that field holds; a rule
- * that does not constrain a field has its bit set in every slot.  The rules
- * a packet matches are the AND of one load per table.
- *
- * The order is the datapath's: a BPF load reaches 32 KB past its pointer
- * with its own 16-bit offset, and each field beyond costs an add, or
- * three instructions for a constant one.  So the scalars a packet reads
- * come first, then the byte-indexed tables, then the tables indexed by 16
- * bits, interleaved (struct xt_by16) so that all four start within
- * reach, then the rest (docs/performance.md, "Instructions per packet").
- */
-/*
  * Element i of the tables indexed by 16 bits, side by side: the features,
  * length and port tables, and IPv4's /16 slots (the /16 i, for each
  * direction).  One table whose start is within reach, where six tables of
@@ -526,6 +512,20 @@ struct xt_by16 {
 _Static_assert((sizeof(struct xt_by16) & (sizeof(struct xt_by16) - 1)) == 0,
 	       "xt_by16: a power of two, the index scaled by a shift");
 
+/*
+ * One compiled ruleset.  Two live in the xt_rules array map (generation 0
+ * and 1); xt_active says which one packets use.  Each table maps a packet
+ * field to the bitmap of rules whose condition on that field holds; a rule
+ * that does not constrain a field has its bit set in every slot.  The rules
+ * a packet matches are the AND of one load per table.
+ *
+ * The order is the datapath's: a BPF load reaches 32 KB past its pointer
+ * with its own 16-bit offset, and each field beyond costs an add, or
+ * three instructions for a constant one.  So the scalars a packet reads
+ * come first, then the byte-indexed tables, then the tables indexed by 16
+ * bits, interleaved (struct xt_by16) so that all of them start within
+ * reach, then the rest (docs/performance.md, "Instructions per packet").
+ */
 struct xt_ruleset {
 	__u32 nrules;
 	__u16 drop_threshold;	/* drop when score >= this; 0 never drops:

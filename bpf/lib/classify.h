@@ -571,7 +571,8 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 
 /*
  * The source's key (IPv4 as ::ffff:a.b.c.d, IPv6 masked to the ruleset's
- * prefix), built and hashed as two words.
+ * prefix), built as two words; returns them xored, for
+ * xt_src_set_of_xor() (IPv4's first word is 0).
  */
 static __always_inline __u64 state_key(const struct xt_state_cfg *cfg,
 				       const struct xt_pkt *p,
