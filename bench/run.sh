@@ -58,6 +58,31 @@ OUT=$BUILD/bench/results
 
 die() { echo "Error: $*" >&2; exit 1; }
 [ -x "$XB" ] || die "$XB missing: run 'make BUILD=$BUILD bench'"
+# `make all` rebuilds the shipped objects, not the bench's: a variant or
+# xt_bench (which holds the XDP skeleton) older than a file it was built
+# from (its .d) would load another struct xt_ruleset and measure nothing
+# true.
+fresh() {
+	local o=$1 f
+
+	[ -f "$o" ] || die "$o missing: run 'make BUILD=$BUILD bench'"
+	[ -f "${o%.o}.d" ] || return 0
+	# Words, not lines: a line of a .d holds several files.
+	# shellcheck disable=SC2013
+	for f in $(sed -e 's/^[^:]*:$//' -e 's/^[^:]*://' -e 's/\\$//' \
+		   "${o%.o}.d"); do
+		if [ -f "$f" ] && [ "$f" -nt "$o" ]; then
+			die "$o is older than $f: run 'make BUILD=$BUILD bench'"
+		fi
+	done
+}
+fresh "$XB"
+for v in ${XT_VARIANTS:-}; do
+	fresh "$BUILD/bench/bpf/xdptag-$v.bpf.o"
+done
+for v in ${XT_TC_VARIANTS:-}; do
+	fresh "$BUILD/bench/bpf/xdptag_tc-$v.bpf.o"
+done
 [ "$(id -u)" = 0 ] || die "the bench needs root (namespaces, XDP)"
 mkdir -p "$OUT"
 # Only this run's parts in the summary, never an earlier run's.
