@@ -325,6 +325,35 @@ static void rate_pps_windows(void **state)
 }
 
 /*
+ * A window is [start, start + 1 s): a source's packet 1 ns before its end
+ * still counts in it, one at the end starts the next (the roll test,
+ * state_roll()).  Each source sends four packets at 10 s, under the limit
+ * of five, and a fifth at the edge.
+ */
+static void rate_window_ends_at_its_length(void **state)
+{
+	struct xt_rule r = rule("udp-rate");
+	struct pkt a = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
+	struct pkt b = v4("198.18.0.3", "198.18.0.2", 17, 53, 0);
+	int i;
+
+	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = 5;
+	load(state, &r, 1, 0);
+
+	xh_clock(*state, 10 * SEC_NS);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(rules_of(state, &a), 0);
+		assert_int_equal(rules_of(state, &b), 0);
+	}
+	xh_clock(*state, 11 * SEC_NS - 1);
+	assert_int_equal(rules_of(state, &a), 1);	/* the fifth */
+	xh_clock(*state, 11 * SEC_NS);
+	assert_int_equal(rules_of(state, &b), 0);	/* the next's first */
+}
+
+/*
  * Stateful rules between stateless ones, each packet matching some of
  * them: each rule counts in its own slot (the datapath finds a matched
  * rule's slot from its index, xt_state_cfg.slot_of[]).  Rules 1 and 3
@@ -815,6 +844,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(negated_ranges), T(negated_prefixes), T(exempt_precedence),
 		T(exempt_skips_state), T(rate_pps_windows),
+		T(rate_window_ends_at_its_length),
 		T(rate_slots_per_rule), T(rate_bps),
 		T(fanout_ports), T(fanout_memo_per_window),
 		T(windows_roll_apart),
