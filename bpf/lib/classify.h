@@ -957,11 +957,20 @@ static __always_inline void memo_hit(struct xt_memo_ent *e,
 	e->bytes += p->len;
 }
 
-/* The XDP stage's action for a score (TC decides by the threshold). */
-static __always_inline __u8 xdp_action_of(const struct xt_ruleset *rs,
-					  __u64 score)
+/*
+ * The verdict's action for its score, and whether a tag is due: XDP's by
+ * the ruleset's drop threshold; TC decides by the threshold itself.
+ */
+static __always_inline void verdict_action(const struct xt_ruleset *rs,
+					   struct xt_verdict *v, __u64 score,
+					   const int stage)
 {
-	return xt_drops(rs->drop_threshold, score) ? XDP_DROP : XDP_PASS;
+	if (stage == XT_MEMO_TC)
+		v->action = XT_MEMO_NO_ACTION;
+	else
+		v->action = xt_drops(rs->drop_threshold, score) ? XDP_DROP :
+								  XDP_PASS;
+	v->tagged = v->action == XDP_PASS;
 }
 
 /*
@@ -1047,11 +1056,9 @@ static __always_inline void memo_verdict(const struct xt_ruleset *rs,
 	e->key = key;
 	e->score = score;
 	e->class_id = cls;
-	e->action = stage == XT_MEMO_TC ? XT_MEMO_NO_ACTION :
-					  xdp_action_of(rs, score);
-	e->tagged = e->action == XDP_PASS;
-	v->action = e->action;
-	v->tagged = e->tagged;
+	verdict_action(rs, v, score, stage);
+	e->action = v->action;
+	e->tagged = v->tagged;
 	e->pkts = 1;
 	e->bytes = p->len;
 	if (direct) {
@@ -1086,10 +1093,8 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 		v->score = 0;
 		v->class_id = 0;
 	}
-	if (stage == XT_MEMO_XDP) {
-		v->action = xdp_action_of(rs, v->score);
-		v->tagged = v->action == XDP_PASS;
-	}
+	if (stage == XT_MEMO_XDP)	/* TC reads the score alone */
+		verdict_action(rs, v, v->score, stage);
 }
 
 /* The active ruleset and its generation, or NULL (never, once loaded). */
