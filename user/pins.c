@@ -284,17 +284,31 @@ static int pin_unlink(const char *dir, const char *name)
 	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
+/*
+ * The record is two pins: xt_info, and xt_active, whose generation says
+ * which of xt_info's two entries is current.  Without xt_active a reader
+ * takes entry 0, which after an odd number of loads is an old generation's
+ * still saying "attached": so both go last, xt_info first.  Killed between
+ * the two, only xt_active is left, which every command takes for a
+ * directory without a record (nothing attached).
+ */
+static bool pin_is_record(const char *name)
+{
+	return !strcmp(name, xt_pin_table[XT_PIN_INFO].name) ||
+	       !strcmp(name, xt_pin_table[XT_PIN_ACTIVE].name);
+}
+
 int xt_pins_remove(const char *dir)
 {
-	const char *record = xt_pin_table[XT_PIN_INFO].name;
-	const struct xt_pin_desc *d;
 	struct dirent *de;
-	int err = 0, e;
+	int i, err = 0, e;
 	DIR *dd;
 
 	/* The table's pins in the reverse of the order attach made them. */
-	for (d = xt_pin_table + XT_PIN_NR - 1; d > xt_pin_table; d--) {
-		e = pin_unlink(dir, d->name);
+	for (i = XT_PIN_NR - 1; i >= 0; i--) {
+		if (pin_is_record(xt_pin_table[i].name))
+			continue;
+		e = pin_unlink(dir, xt_pin_table[i].name);
 		if (e)
 			err = e;
 	}
@@ -305,7 +319,7 @@ int xt_pins_remove(const char *dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dd))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, record))
+		    pin_is_record(de->d_name))
 			continue;
 		e = pin_unlink(dir, de->d_name);
 		if (e)
@@ -313,7 +327,9 @@ int xt_pins_remove(const char *dir)
 	}
 	closedir(dd);
 	if (!err)
-		err = pin_unlink(dir, record);
+		err = pin_unlink(dir, xt_pin_table[XT_PIN_INFO].name);
+	if (!err)
+		err = pin_unlink(dir, xt_pin_table[XT_PIN_ACTIVE].name);
 	if (!err && rmdir(dir) && errno != ENOENT)
 		err = -errno;
 	return err;

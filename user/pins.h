@@ -35,7 +35,7 @@ enum xt_pin {
 	XT_PIN_TC_PROG,
 	XT_PIN_TC_LINK,
 	XT_PIN_RULES,
-	XT_PIN_ACTIVE,
+	XT_PIN_ACTIVE,		/* the record's generation: removed after it */
 	XT_PIN_PREFIX,
 	XT_PIN_STATE,
 	XT_PIN_CLS_STATS,
@@ -228,8 +228,9 @@ struct bpf_map;
 bool xt_map_shared(const struct bpf_map *map);
 
 /*
- * Remove every pin in dir, then dir: xt_info last, so that a process
- * killed in here leaves the record of what it was doing.  0 or -errno.
+ * Remove every pin in dir, then dir: the record (xt_info, then xt_active)
+ * last, so that a process killed in here leaves the record of what it was
+ * doing.  0 or -errno.
  */
 int xt_pins_remove(const char *dir);
 

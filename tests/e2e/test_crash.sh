@@ -12,7 +12,8 @@
 #    pinned left, or pins in a mount namespace that is gone): detach and
 #    attach recognise it by name and remove it, without --force;
 #  - attach killed just after it made its pin directory, detach killed
-#    while removing pins: the next attach finishes the job;
+#    while removing pins (after two loads, so that the record's current
+#    entry is its second): the next attach finishes the job;
 #  - tcx (SKIP without it): detach killed before it removed the pinned
 #    tcx link, and an xdptag_tc tcx link without pins: the next attach or
 #    detach removes them;
@@ -164,6 +165,13 @@ if strace_kill "$SPID" "$TMP/st3" 'mkdir('; then
 fi
 
 # ---- 4. detach killed while removing its pins ------------------------
+# Attach and two loads: three flips, so the current xt_info entry is the
+# second, and the first is the first load's, saying "attached".  Read
+# without xt_active (a detach that removed it before xt_info), the record
+# would be that entry, and the next attach would refuse.
+X rules load "$B" "$TMP/b.yaml" >/dev/null &&
+	X rules load "$B" "$TMP/a.yaml" >/dev/null
+check "two rules loads" 0 $?
 ip netns exec "$RCV" strace -f -qq -o "$TMP/st4" -P "$ROOT/$B/xt_rules" \
 	-e trace=unlink -e inject=unlink:delay_enter=10000000 \
 	"$XT" detach "$B" >/dev/null 2>&1 &
