@@ -64,16 +64,21 @@ static void delta(const struct xt_counters *a, const struct xt_counters *b,
 
 /*
  * The XDP counters move before TC's: a packet between the two stages when
- * we read looks lost.  Re-read briefly until TC has seen every packet XDP
- * passed, so the counts printed add up.
+ * we read looks lost.  Re-read until TC has seen every packet XDP passed,
+ * so the counts printed add up.  A packet queued behind a busy CPU (a
+ * loaded host, qemu) has been seen to take more than 200 ms; a second is
+ * short next to the probe's window, and only a lossy bridge waits it out.
  */
+#define SAMPLE_FINAL_TRIES	50
+#define SAMPLE_FINAL_NAP_MS	20
+
 static int sample_final(const struct xt_pinned *p,
 			const struct xt_counters *start,
 			struct xt_counters *end, struct bridge_delta *d)
 {
 	int i, err;
 
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < SAMPLE_FINAL_TRIES; i++) {
 		err = xt_counters_read(p->cls_stats, p->tc_stats, end);
 		if (err)
 			return err;
@@ -81,7 +86,7 @@ static int sample_final(const struct xt_pinned *p,
 		if (d->valid + d->no_meta + d->foreign + d->short_meta >=
 		    d->passed)
 			break;
-		nap_ms(20);
+		nap_ms(SAMPLE_FINAL_NAP_MS);
 	}
 	return 0;
 }
