@@ -513,9 +513,10 @@ _Static_assert((sizeof(struct xt_by16) & (sizeof(struct xt_by16) - 1)) == 0,
 	       "xt_by16: a power of two, the index scaled by a shift");
 
 /*
- * One compiled ruleset.  Two live in the xt_rules array map (generation 0
- * and 1); xt_active says which one packets use.  Each table maps a packet
- * field to the bitmap of rules whose condition on that field holds; a rule
+ * One compiled ruleset.  Two live in xt_rules (struct xt_rulesets,
+ * generation 0 and 1); xt_active says which one packets use.  Each table
+ * maps a packet field to the bitmap of rules whose condition on that
+ * field holds; a rule
  * that does not constrain a field has its bit set in every slot.  The rules
  * a packet matches are the AND of one load per table.
  *
@@ -574,6 +575,12 @@ struct xt_ruleset {
 	__u16 v4_chunk[2][XT_L1_SLOTS];
 	__u8  v6_chunk[2][XT_L1_SLOTS];
 };
+
+/* xt_rules' one value: the two generations, indexed by xt_active's bit. */
+struct xt_rulesets {
+	struct xt_ruleset gen[2];
+};
+
 /* The interleaved tables start within a load's reach, and so everything
  * before them, the byte tables' "none" slots too (the comment above). */
 _Static_assert(__builtin_offsetof(struct xt_ruleset, by16) +
@@ -866,6 +873,20 @@ struct xt_explain {
 #define XT_CAP_SEC	".data.xt_cap"
 /* The same for struct xt_active, pinned as xt_active. */
 #define XT_ACTIVE_SEC	".data.xt_active"
+/*
+ * The same for struct xt_rulesets, pinned as xt_rules: the one global in
+ * the objects' .bss, whose map libbpf makes mmapable and the programs
+ * reach by address, without a map lookup's key on the stack, bounds test
+ * and NULL test (3.2 instructions a frame on the mix; docs/performance.md,
+ * "Instructions per packet").  Not a .data.* section: the object would
+ * carry its 13 MB of zeroes; nor .bss.*, which Debian 12's libbpf (1.1)
+ * skips.  User space refuses the map at another size (rulesets_map(),
+ * user/ruleset_load.c), so a second zeroed global, which would share the
+ * section, fails at the first load.
+ */
+#define XT_RULES_SEC	".bss"
+/* The replay's clock (bpf/lib/classify.h, xt_clock_ns): not in .bss. */
+#define XT_CLOCK_SEC	".data.xt_clock"
 
 enum xt_cap_flag {
 	XT_CAP_CLASS	= 1 << 0,	/* class_id must equal cfg.class_id */

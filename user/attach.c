@@ -303,10 +303,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	bpf_object__for_each_map(map, st->tc->obj) {
 		struct bpf_map *twin;
 
-		if (!xt_map_shared(map))
-			continue;
-		twin = bpf_object__find_map_by_name(st->xdp->obj,
-						    bpf_map__name(map));
+		twin = xt_map_twin(st->xdp->obj, map);
 		if (twin && bpf_map__reuse_fd(map, bpf_map__fd(twin))) {
 			pr_err("cannot share map %s with the TC program: %s",
 			       bpf_map__name(map), strerror(errno));

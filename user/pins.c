@@ -52,9 +52,10 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 		0, "the tcx link that keeps `tc_prog` attached",
 	},
 	[XT_PIN_RULES] = {
-		"xt_rules", XT_PIN_MAP, XT_PIN_OBJ_XDP, NULL, XT_PIN_ALWAYS,
+		"xt_rules", XT_PIN_MAP, XT_PIN_OBJ_XDP, XT_RULES_SEC,
+		XT_PIN_ALWAYS,
 		OPENED(rules), "the two ruleset generations",
-		LAYOUT(ARRAY, struct xt_ruleset),
+		LAYOUT(ARRAY, struct xt_rulesets),
 	},
 	[XT_PIN_ACTIVE] = {
 		"xt_active", XT_PIN_MAP, XT_PIN_OBJ_XDP, XT_ACTIVE_SEC,
@@ -221,10 +222,21 @@ int xt_pin_root_open(void)
 
 /* ------------------------------------------------- making, removing --- */
 
-bool xt_map_shared(const struct bpf_map *map)
+struct bpf_map *xt_map_twin(const struct bpf_object *obj,
+			    const struct bpf_map *map)
 {
-	return !bpf_map__is_internal(map) ||
-	       !strcmp(bpf_map__name(map), XT_ACTIVE_SEC);
+	const char *name = bpf_map__name(map);
+	size_t n = strlen(name), sfx = strlen(XT_RULES_SEC);
+
+	if (!bpf_map__is_internal(map))
+		return bpf_object__find_map_by_name(obj, name);
+	if (!strcmp(name, XT_ACTIVE_SEC))
+		return bpf_object__find_map_by_name(obj, XT_ACTIVE_SEC);
+	/* libbpf names .bss's map after its object (OBJ.bss), and finds it
+	 * by the section's name. */
+	if (n >= sfx && !strcmp(name + n - sfx, XT_RULES_SEC))
+		return bpf_object__find_map_by_name(obj, XT_RULES_SEC);
+	return NULL;
 }
 
 /* The fd to pin for d: a program or map of its object, or info_fd. */

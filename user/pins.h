@@ -219,13 +219,17 @@ int xt_pins_create(const char *dir, struct bpf_object *xdp,
 		   struct bpf_object *tc, int info_fd);
 
 /*
- * Whether a map of a classifying object is one every such object of an
+ * If map, of a classifying object, is one every such object of an
  * interface (the XDP and TC stages, replay's runners) takes from the XDP
- * object: those of .maps, and of the global data only xt_active (the
- * generation: XT_ACTIVE_SEC).  Callers leave out those each has its own.
+ * object, obj's map of the same part, else NULL: those of .maps, and of
+ * the global data only xt_active (the generation: XT_ACTIVE_SEC) and
+ * xt_rules (the rulesets: XT_RULES_SEC).  Callers leave out those each
+ * has its own.
  */
 struct bpf_map;
-bool xt_map_shared(const struct bpf_map *map);
+struct bpf_object;
+struct bpf_map *xt_map_twin(const struct bpf_object *obj,
+			    const struct bpf_map *map);
 
 /*
  * Remove every pin in dir, then dir: the record (xt_info, then xt_active)

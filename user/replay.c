@@ -467,8 +467,8 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
  * Its windows must follow the capture's time, not the wall clock, and its
  * counts must build up frame after frame in capture order: the object is
  * loaded with the clock_user option (cfg_xdp), each frame's timestamp is
- * written into the runner's mapped .bss (skel->bss->xt_clock_ns: a
- * store, no syscall) before its run, and a ruleset with stateful rules
+ * written into the runner's mapped clock (skel->data_xt_clock->xt_clock_ns:
+ * a store, no syscall) before its run, and a ruleset with stateful rules
  * runs on one runner.  What the state did is summed here (that runner
  * only: no locking).
  */
@@ -927,8 +927,8 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
  * A copy of the loaded object sharing every map of .maps but the explain
  * record, the capture's scratch entry and the counters, which hold the
  * classifier's scratch entry too (struct xt_cls_cpu); of the global data it
- * shares the generation (xt_map_shared()), the rest (the clock, the
- * capture switch) is its own.  The workers' threads are not
+ * shares the generation and the rulesets (xt_map_twin()), the rest (the
+ * clock, the capture switch) is its own.  The workers' threads are not
  * bound to CPUs: on a preemptible kernel one copy's test run can be
  * preempted on a CPU by the other's, and each must find its packet and
  * verdict where it left them.  replay_parallel() adds each copy's counters
@@ -946,12 +946,11 @@ static struct xdptag *skel_twin(struct xdptag *first)
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *twin;
 
-		if (!xt_map_shared(map) || map == skel->maps.xt_explain ||
+		if (map == skel->maps.xt_explain ||
 		    map == skel->maps.xt_cls_stats ||
 		    map == skel->maps.xt_cap_scratch)
 			continue;
-		twin = bpf_object__find_map_by_name(first->obj,
-						    bpf_map__name(map));
+		twin = xt_map_twin(first->obj, map);
 		if (twin && bpf_map__reuse_fd(map, bpf_map__fd(twin)))
 			goto fail;
 	}
@@ -971,7 +970,7 @@ static int worker_init(struct replay_worker *w, const struct replay_env *env,
 	w->env = env;
 	w->skel = skel;
 	w->prog_fd = bpf_program__fd(skel->progs.xdptag_xdp);
-	w->clock = &skel->bss->xt_clock_ns;
+	w->clock = &skel->data_xt_clock->xt_clock_ns;
 	w->seq = 0;
 	w->ex = mmap(NULL, sizeof(*w->ex), PROT_READ, MAP_SHARED,
 		     bpf_map__fd(skel->maps.xt_explain), 0);

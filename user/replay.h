@@ -35,8 +35,8 @@ int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
 /*
  * Open and load the XDP skeleton, explain record on; NULL on failure.  With
  * clock_user, the per-source state windows run on the time written into
- * skel->bss->xt_clock_ns before each run (bpf/lib/classify.h), not on the
- * kernel's clock.  state_sources sizes the per-source table (0: the
+ * skel->data_xt_clock->xt_clock_ns before each run (bpf/lib/classify.h),
+ * not on the kernel's clock.  state_sources sizes the per-source table (0: the
  * object's default, XT_STATE_ENTRIES).
  */
 struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,

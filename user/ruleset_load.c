@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <linux/membarrier.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -17,7 +18,7 @@
 struct xt_rule_maps xt_rule_maps_of(const struct bpf_object *obj)
 {
 	return (struct xt_rule_maps){
-		.rules = bpf_object__find_map_fd_by_name(obj, "xt_rules"),
+		.rules = bpf_object__find_map_fd_by_name(obj, XT_RULES_SEC),
 		.active = bpf_object__find_map_fd_by_name(obj, XT_ACTIVE_SEC),
 		.prefix = bpf_object__find_map_fd_by_name(obj, "xt_prefix"),
 		.state = bpf_object__find_map_fd_by_name(obj, "xt_state"),
@@ -232,11 +233,46 @@ int xt_rcu_wait(void)
 	return 0;
 }
 
+/*
+ * The two rulesets (xt_rules: one mmapable entry, the objects' .bss)
+ * mapped with prot; munmap() them with sizeof(struct xt_rulesets).  NULL
+ * with errno set.  The entry must be the two rulesets and nothing else: a
+ * second zeroed global in the objects would share it (XT_RULES_SEC).
+ */
+static struct xt_rulesets *rulesets_map(int fd, int prot)
+{
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return NULL;
+	if (mi.value_size != sizeof(struct xt_rulesets) ||
+	    !(mi.map_flags & BPF_F_MMAPABLE)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	p = mmap(NULL, sizeof(struct xt_rulesets), prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int xt_ruleset_read(int rules_fd, __u32 gen, struct xt_ruleset *rs)
+{
+	struct xt_rulesets *all = rulesets_map(rules_fd, PROT_READ);
+
+	if (!all)
+		return -errno;
+	memcpy(rs, &all->gen[gen & 1], sizeof(*rs));
+	munmap(all, sizeof(*all));
+	return 0;
+}
+
 int xt_ruleset_install_named(const struct xt_rule_maps *m,
 			     const struct xt_compiled *c, int info_fd,
 			     const struct xt_attach_info *info)
 {
 	struct xt_active a = { 0 };
+	struct xt_rulesets *all;
 	struct xt_ruleset *cur;
 	__u32 zero = 0, next, old, flips = 0;
 	int err;
@@ -247,18 +283,14 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 	old = flips & 1;
 	next = !old;
 
+	all = rulesets_map(m->rules, PROT_READ | PROT_WRITE);
+	if (!all)
+		return -errno;
+	cur = &all->gen[old];
 	/* Replaces leftovers of an interrupted install, too. */
 	err = prefix_table_set(m->prefix, next, c);
-	if (err)
-		return err;
-	cur = malloc(sizeof(*cur));
-	if (!cur)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->rules, &old, cur)) {
-		free(cur);
-		return -errno;
-	}
-	err = state_table_take(m, cur, c->rs);
+	if (!err)
+		err = state_table_take(m, cur, c->rs);
 	/*
 	 * A serial of its own: the verdict memo's entries of earlier
 	 * rulesets (the one in use, and any before, whatever pins or maps
@@ -269,11 +301,13 @@ int xt_ruleset_install_named(const struct xt_rule_maps *m,
 		if (getrandom(&c->rs->serial, sizeof(c->rs->serial), 0) !=
 		    sizeof(c->rs->serial))
 			err = -errno;
-	free(cur);
+	if (!err)
+		memcpy(&all->gen[next], c->rs, sizeof(*c->rs));
+	/* The ruleset's stores before the flip's, on CPUs that reorder. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	munmap(all, sizeof(*all));
 	if (err)
 		return err;
-	if (bpf_map_update_elem(m->rules, &next, c->rs, BPF_ANY))
-		return -errno;
 	if (info && bpf_map_update_elem(info_fd, &next, info, BPF_ANY))
 		return -errno;
 

@@ -35,6 +35,9 @@ struct xt_rule_maps xt_rule_maps_of(const struct bpf_object *obj);
  */
 int xt_ruleset_install(const struct xt_rule_maps *m, const struct xt_compiled *c);
 
+/* A copy of generation gen of the rulesets in rules_fd.  0 or -errno. */
+int xt_ruleset_read(int rules_fd, __u32 gen, struct xt_ruleset *rs);
+
 /*
  * The same, with what names the ruleset (rule and class names, its file:
  * struct xt_attach_info in user/pins.h): info is written to the idle

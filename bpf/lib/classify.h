@@ -33,7 +33,7 @@
  * writes each packet's time, in ns, into xt_clock_ns before running it, so
  * that windows follow the test's or the capture's time.
  */
-__u64 xt_clock_ns;
+__u64 xt_clock_ns SEC(XT_CLOCK_SEC);
 
 /* Sized view of xt_cls_stats.rule_hits, for the global function's checks. */
 struct xt_hits {
@@ -235,8 +235,8 @@ static __always_inline int pfx_chunk_read(const struct xt_ruleset *rs,
 }
 
 /*
- * gen is the generation's word on the stack, the key ruleset_active()
- * looked xt_rules up with: used as the xt_prefix key as it is, it needs
+ * gen is the generation's word on the stack, where ruleset_active()
+ * wrote it: used as the xt_prefix key as it is, it needs
  * no register across the probes' calls (0.45 ns a packet on average,
  * docs/performance.md, "The classifier inlined").
  */
@@ -1097,16 +1097,25 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 		verdict_action(rs, v, v->score, stage);
 }
 
-/* The active ruleset and its generation, or NULL (never, once loaded). */
+/*
+ * The active ruleset and its generation.  The address is opaque to clang:
+ * known as xt_rules plus an offset, it kept the offset and added the base
+ * again where it needed the ruleset, 15 instructions more a frame.
+ */
 static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 {
+	const struct xt_ruleset *rs;
+
 	*gen = xt_active.gen & 1;
-	return bpf_map_lookup_elem(&xt_rules, gen);
+	rs = &xt_rules.gen[*gen];
+	xt_barrier_var(rs);
+	return rs;
 }
 
 /*
- * Classify a parsed packet into *v (zeroed by the caller, and left so
- * without a ruleset), counting it in *cc's counters and stage's verdict
+ * Classify a parsed packet into *v (zeroed by the caller; before the
+ * first load the ruleset is all zeroes and matches nothing), counting it
+ * in *cc's counters and stage's verdict
  * memo (cc may be NULL: not counted).  Returns the drop threshold of the
  * ruleset used (0: never drop).  Inlined only where *p and *v are memory
  * whose values the verifier does not track (an xt_cls_scratch entry), so
@@ -1128,8 +1137,6 @@ static __always_inline int classify_packet(const struct xt_pkt *p,
 	return 0;
 #endif
 	rs = ruleset_active(&gen);
-	if (!rs)
-		return 0;
 	m = classify_rules(rs, &gen, p);
 	/*
 	 * An allowlist rule wins over everything: class 0, score 0, never

@@ -93,14 +93,14 @@ print(total % 2**64)' "$2"
 }
 
 # The id of the map named $2 that the pinned program $1 uses, or nothing.
-prog_map_id() {
-	local id
-	for id in $(bpftool -j prog show pinned "/sys/fs/bpf/xdptag/$B/$1" |
-		    $PY -c 'import json, sys; print(*json.load(sys.stdin)["map_ids"])'); do
-		[ "$(bpftool -j map show id "$id" |
-		     $PY -c 'import json, sys; print(json.load(sys.stdin)["name"])')" = "$2" ] &&
-			echo "$id"
-	done
+# uses_pin PROG MAP: yes if the pinned program PROG uses the pinned map MAP
+# (by id: a global's map is named after its object, OBJ.bss).
+uses_pin() {
+	bpftool -j prog show pinned "/sys/fs/bpf/xdptag/$B/$1" |
+		$PY -c 'import json, sys
+print("yes" if int(sys.argv[1]) in json.load(sys.stdin)["map_ids"] else "no")' \
+		"$(bpftool -j map show pinned "/sys/fs/bpf/xdptag/$B/$2" |
+		   $PY -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
 }
 
 # run LABEL MODE HIGH [BRIDGE [NO_META]]: attach, send, check, detach.
@@ -151,17 +151,12 @@ run() {
 		# One ruleset and one set of counters for both stages, each
 		# stage its own scratch slot in the counters' entry
 		# (struct xt_cls_cpu, include/xdptag.h).
-		got=$(prog_map_id xdp_prog xt_rules)
-		check "$label: TC uses XDP's xt_rules" "${got:-none found}" \
-			"$(prog_map_id tc_prog xt_rules)"
-		got=$(prog_map_id xdp_prog xt_cls_stats)
-		check "$label: TC uses XDP's xt_cls_stats" "${got:-none found}" \
-			"$(prog_map_id tc_prog xt_cls_stats)"
-		# The generation, a global of its own section: shared all
-		# the same (xt_map_shared(), user/pins.c).
-		got=$(prog_map_id xdp_prog .data.xt_active)
-		check "$label: TC uses XDP's xt_active" "${got:-none found}" \
-			"$(prog_map_id tc_prog .data.xt_active)"
+		# The rulesets and the generation are globals (xt_map_twin(),
+		# user/pins.c): shared all the same.
+		for m in xt_rules xt_cls_stats xt_active; do
+			check "$label: XDP and TC use the pinned $m" "yes yes" \
+				"$(uses_pin xdp_prog $m) $(uses_pin tc_prog $m)"
+		done
 		check "$label: status bridge line" \
 			"  bridge  tc; $TOTAL classified at TC; no tagged packets yet (0 of 0)" \
 			"$line" ;;

@@ -63,7 +63,7 @@ static inline struct xdptag *xh_open_clocked_sized(__u32 sources)
 
 static inline void xh_clock(struct xdptag *skel, __u64 ns)
 {
-	skel->bss->xt_clock_ns = ns;
+	skel->data_xt_clock->xt_clock_ns = ns;
 }
 
 static inline struct xt_rule_maps xh_maps(struct xdptag *skel)

@@ -963,6 +963,46 @@ static void load_port_rules(void **state)
 	load(state, r, XT_MAX_RULES, 0);
 }
 
+/*
+ * xt_rules must be the two rulesets and nothing else: a second zeroed
+ * global in the objects would share their .bss (include/xdptag.h,
+ * XT_RULES_SEC).  A map of another size is refused, before the install
+ * changes anything: the generation and the packets' rules stay.
+ */
+static void rules_map_two_rulesets(void **state)
+{
+	struct xt_rule_maps m = xh_maps(*state);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	struct xt_ruleset *rs = malloc(sizeof(*rs));
+	struct xt_rule r = rule("kept");
+	struct pkt p = tcp4("10.1.2.3", "192.0.2.1");
+	struct xt_compiled c;
+	char err[256];
+	int fd, gen;
+
+	assert_non_null(rs);
+	add_pfx(&r.src, "10.1.2.0/24");
+	load(state, &r, 1, 0);
+	gen = xt_ruleset_active_gen(&m);
+	assert_int_equal(xt_ruleset_read(m.rules, gen, rs), 0);
+	assert_int_equal(rs->nrules, 1);
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xt_test_bss", sizeof(__u32),
+			    sizeof(struct xt_rulesets) + 8, 1, &o);
+	assert_true(fd >= 0);
+	assert_int_equal(xt_ruleset_read(fd, 0, rs), -EPROTO);
+	r = rule("refused");
+	assert_int_equal(xt_compile(&r, 1, 0, &c, err, sizeof(err)), 0);
+	m.rules = fd;
+	assert_int_equal(xt_ruleset_install(&m, &c), -EPROTO);
+	xt_compiled_free(&c);
+	xt_rule_free(&r);
+	close(fd);
+	assert_int_equal(xt_ruleset_active_gen(&m), gen);
+	hit(state, &p);
+	free(rs);
+}
+
 /* The key the active ruleset's verdict memo entries carry. */
 static __u32 memo_key(void **state)
 {
@@ -971,7 +1011,7 @@ static __u32 memo_key(void **state)
 	__u32 gen = xt_ruleset_active_gen(&m), key;
 
 	assert_non_null(rs);
-	assert_int_equal(bpf_map_lookup_elem(m.rules, &gen, rs), 0);
+	assert_int_equal(xt_ruleset_read(m.rules, gen, rs), 0);
 	key = rs->serial | XT_MEMO_LIVE;
 	free(rs);
 	return key;
@@ -1069,6 +1109,7 @@ int main(void)
 		T(prefix_levels_chunked_or_hashed),
 		T(prefix_v6_chunked_or_hashed),
 		T(ruleset_swap_purges),
+		T(rules_map_two_rulesets),
 		T(names_flip_with_rules),
 		T(counters_exact),
 	};

@@ -113,7 +113,7 @@ static struct xt_ruleset *active_rs(void **state)
 	struct xt_ruleset *rs = malloc(sizeof(*rs));
 
 	assert_non_null(rs);
-	assert_int_equal(bpf_map_lookup_elem(m.rules, &gen, rs), 0);
+	assert_int_equal(xt_ruleset_read(m.rules, gen, rs), 0);
 	return rs;
 }
 
