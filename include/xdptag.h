@@ -516,9 +516,9 @@ _Static_assert((sizeof(struct xt_by16) & (sizeof(struct xt_by16) - 1)) == 0,
  * One compiled ruleset.  Two live in xt_rules (struct xt_rulesets,
  * generation 0 and 1); xt_active says which one packets use.  Each table
  * maps a packet field to the bitmap of rules whose condition on that
- * field holds; a rule
- * that does not constrain a field has its bit set in every slot.  The rules
- * a packet matches are the AND of one load per table.
+ * field holds; a rule that does not constrain a field has its bit set in
+ * every slot.  The rules a packet matches are the AND of one load per
+ * table.
  *
  * The order is the datapath's: a BPF load reaches 32 KB past its pointer
  * with its own 16-bit offset, and each field beyond costs an add, or

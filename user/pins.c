@@ -299,8 +299,8 @@ static int pin_unlink(const char *dir, const char *name)
 /*
  * The record is two pins: xt_info, and xt_active, whose generation says
  * which of xt_info's two entries is current.  Without xt_active a reader
- * takes entry 0, which after an odd number of loads is an old generation's
- * still saying "attached": so both go last, xt_info first.  Killed between
+ * takes entry 0, which from the second load on may be an older
+ * generation's still saying "attached": so both go last, xt_info first.  Killed between
  * the two, only xt_active is left, which every command takes for a
  * directory without a record (nothing attached).
  */

@@ -1100,7 +1100,8 @@ static __always_inline void classify_verdict(const struct xt_ruleset *rs,
 /*
  * The active ruleset and its generation.  The address is opaque to clang:
  * known as xt_rules plus an offset, it kept the offset and added the base
- * again where it needed the ruleset, 15 instructions more a frame.
+ * again where it needed the ruleset, 14.5 instructions more a frame on
+ * the mix (docs/performance.md, "Instructions per packet").
  */
 static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 {
@@ -1115,9 +1116,9 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
 /*
  * Classify a parsed packet into *v (zeroed by the caller; before the
  * first load the ruleset is all zeroes and matches nothing), counting it
- * in *cc's counters and stage's verdict
- * memo (cc may be NULL: not counted).  Returns the drop threshold of the
- * ruleset used (0: never drop).  Inlined only where *p and *v are memory
+ * in *cc's counters and stage's verdict memo (cc may be NULL: not
+ * counted).  Returns the drop threshold of the ruleset used (0: never
+ * drop).  Inlined only where *p and *v are memory
  * whose values the verifier does not track (an xt_cls_scratch entry), so
  * that it is checked once whatever path reached it: classify() below.
  */
