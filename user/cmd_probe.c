@@ -63,32 +63,32 @@ static void delta(const struct xt_counters *a, const struct xt_counters *b,
 }
 
 /*
- * The XDP counters move before TC's: a packet between the two stages when
- * we read looks lost.  Re-read until TC has seen every packet XDP passed,
- * so the counts printed add up.  A packet queued behind a busy CPU (a
- * loaded host, qemu) has been seen to take more than 200 ms; a second is
- * short next to the probe's window, and only a lossy bridge waits it out.
+ * The counters at a quiet moment.  A packet between the two stages when
+ * we read has been counted at XDP and not yet at TC: read at the window's
+ * start, it counts in the window at TC only ("33 of 32"), at its end at
+ * XDP only ("31 of 32"); and so does one that passes both while a read
+ * goes from XDP's counters to TC's.  So read until two reads SAMPLE_NAP_MS
+ * apart agree, nothing having moved in between, for about a second at
+ * most; then take the last, where traffic never pauses long enough and
+ * one packet is nothing beside the window's count.
  */
-#define SAMPLE_FINAL_TRIES	50
-#define SAMPLE_FINAL_NAP_MS	20
+#define SAMPLE_TRIES	50
+#define SAMPLE_NAP_MS	20
 
-static int sample_final(const struct xt_pinned *p,
-			const struct xt_counters *start,
-			struct xt_counters *end, struct bridge_delta *d)
+static int sample_quiet(const struct xt_pinned *p, struct xt_counters *c)
 {
+	struct xt_counters next;
 	int i, err;
 
-	for (i = 0; i < SAMPLE_FINAL_TRIES; i++) {
-		err = xt_counters_read(p->cls_stats, p->tc_stats, end);
-		if (err)
-			return err;
-		delta(start, end, d);
-		if (d->valid + d->no_meta + d->foreign + d->short_meta >=
-		    d->passed)
+	err = xt_counters_read(p->cls_stats, p->tc_stats, c);
+	for (i = 0; !err && i < SAMPLE_TRIES; i++) {
+		nap_ms(SAMPLE_NAP_MS);
+		err = xt_counters_read(p->cls_stats, p->tc_stats, &next);
+		if (!err && !memcmp(&next, c, sizeof(next)))
 			break;
-		nap_ms(SAMPLE_FINAL_NAP_MS);
+		*c = next;
 	}
-	return 0;
+	return err;
 }
 
 /* Print the verdict; returns the exit status. */
@@ -176,7 +176,7 @@ static int probe_run(void *cfg)
 	/* Interrupted, we still detach and judge from what was seen. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = xt_counters_read(p.cls_stats, p.tc_stats, &start);
+	err = sample_quiet(&p, &start);
 	if (err) {
 		pr_err("cannot read the counters of %s: %s", o.ifname,
 		       strerror(-err));
@@ -196,13 +196,14 @@ static int probe_run(void *cfg)
 	fflush(stdout);
 	for (k = 0; k < secs && !stop; k++)
 		nap_ms(1000);
-	err = sample_final(&p, &start, &end, &d);
+	err = sample_quiet(&p, &end);
 	if (err) {
 		pr_err("cannot read the counters of %s: %s", o.ifname,
 		       strerror(-err));
 		ret = XT_EXIT_FAIL;
 		goto out_pins;
 	}
+	delta(&start, &end, &d);
 	/* Both counter structs are __u64 only: the window's difference. */
 	for (j = 0; j < sizeof(end) / sizeof(__u64); j++)
 		((__u64 *)&diff)[j] = ((__u64 *)&end)[j] -

@@ -92,7 +92,6 @@ for ent in json.load(sys.stdin):
 print(total % 2**64)' "$2"
 }
 
-# The id of the map named $2 that the pinned program $1 uses, or nothing.
 # uses_pin PROG MAP: yes if the pinned program PROG uses the pinned map MAP
 # (by id: a global's map is named after its object, OBJ.bss).
 uses_pin() {
