@@ -45,21 +45,21 @@ struct bridge_delta {
 	__u64 valid, no_meta, foreign, short_meta; /* TC */
 };
 
-static void delta(const struct xt_counters *a, const struct xt_counters *b,
-		  struct bridge_delta *d)
+/* From the window's difference of the counters. */
+static void delta(const struct xt_counters *diff, struct bridge_delta *d)
 {
 	int i;
 
 	d->seen = 0;
 	for (i = 0; i < 5; i++)
-		d->seen += b->xdp.action[i] - a->xdp.action[i];
-	d->passed = b->xdp.action[XDP_PASS] - a->xdp.action[XDP_PASS];
-	d->tagged = b->xdp.tagged - a->xdp.tagged;
-	d->meta_fail = b->xdp.meta_fail - a->xdp.meta_fail;
-	d->valid = b->tc.valid - a->tc.valid;
-	d->no_meta = b->tc.no_meta - a->tc.no_meta;
-	d->foreign = b->tc.foreign - a->tc.foreign;
-	d->short_meta = b->tc.short_meta - a->tc.short_meta;
+		d->seen += diff->xdp.action[i];
+	d->passed = diff->xdp.action[XDP_PASS];
+	d->tagged = diff->xdp.tagged;
+	d->meta_fail = diff->xdp.meta_fail;
+	d->valid = diff->tc.valid;
+	d->no_meta = diff->tc.no_meta;
+	d->foreign = diff->tc.foreign;
+	d->short_meta = diff->tc.short_meta;
 }
 
 /*
@@ -203,11 +203,11 @@ static int probe_run(void *cfg)
 		ret = XT_EXIT_FAIL;
 		goto out_pins;
 	}
-	delta(&start, &end, &d);
 	/* Both counter structs are __u64 only: the window's difference. */
 	for (j = 0; j < sizeof(end) / sizeof(__u64); j++)
 		((__u64 *)&diff)[j] = ((__u64 *)&end)[j] -
 				      ((__u64 *)&start)[j];
+	delta(&diff, &d);
 	xt_bridge_health(&diff, p.info_val.bridge, h, "", stdout);
 	ret = -1;
 out_pins:

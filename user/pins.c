@@ -30,7 +30,7 @@
 
 _Static_assert(offsetof(struct xt_pinned, ifname) == 0,
 	       "open_at 0 must mean: not opened");
-_Static_assert(XT_PIN_INFO == 0, "xt_info is made first, removed last");
+_Static_assert(XT_PIN_INFO == 0, "xt_info is made first");
 
 const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_INFO] = {

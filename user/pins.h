@@ -30,12 +30,12 @@
 
 /* The pins of an interface's directory: xt_pin_table[] says what each is. */
 enum xt_pin {
-	XT_PIN_INFO,		/* first made, last removed: the record */
+	XT_PIN_INFO,		/* first made: the record */
 	XT_PIN_XDP_PROG,
 	XT_PIN_TC_PROG,
 	XT_PIN_TC_LINK,
 	XT_PIN_RULES,
-	XT_PIN_ACTIVE,		/* the record's generation: removed after it */
+	XT_PIN_ACTIVE,		/* its generation: removed last, after it */
 	XT_PIN_PREFIX,
 	XT_PIN_STATE,
 	XT_PIN_CLS_STATS,

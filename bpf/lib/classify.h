@@ -236,8 +236,8 @@ static __always_inline int pfx_chunk_read(const struct xt_ruleset *rs,
 
 /*
  * gen is the generation's word on the stack, where ruleset_active()
- * wrote it: used as the xt_prefix key as it is, it needs
- * no register across the probes' calls (0.45 ns a packet on average,
+ * wrote it: used as the xt_prefix key as it is, it needs no register
+ * across the probes' calls (0.45 ns a packet on average,
  * docs/performance.md, "The classifier inlined").
  */
 static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
@@ -1118,9 +1118,9 @@ static __always_inline const struct xt_ruleset *ruleset_active(__u32 *gen)
  * first load the ruleset is all zeroes and matches nothing), counting it
  * in *cc's counters and stage's verdict memo (cc may be NULL: not
  * counted).  Returns the drop threshold of the ruleset used (0: never
- * drop).  Inlined only where *p and *v are memory
- * whose values the verifier does not track (an xt_cls_scratch entry), so
- * that it is checked once whatever path reached it: classify() below.
+ * drop).  Inlined only where *p and *v are memory whose values the
+ * verifier does not track (an xt_cls_scratch entry), so that it is
+ * checked once whatever path reached it: classify() below.
  */
 static __always_inline int classify_packet(const struct xt_pkt *p,
 					   struct xt_verdict *v,

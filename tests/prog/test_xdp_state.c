@@ -295,6 +295,17 @@ static void exempt_skips_state(void **state)
 
 /* --------------------------------------------------------------- rate --- */
 
+/* One rule, "udp-rate": UDP at limit packets a second or more. */
+static void load_udp_pps(void **state, __u32 limit)
+{
+	struct xt_rule r = rule("udp-rate");
+
+	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
+	r.st_kind = XT_ST_PPS;
+	r.st_limit = limit;
+	load(state, &r, 1, 0);
+}
+
 /*
  * pps 5: the fifth packet of a second matches; the next second matches
  * from its first packet (the one before reached the rate); a second after
@@ -302,15 +313,11 @@ static void exempt_skips_state(void **state)
  */
 static void rate_pps_windows(void **state)
 {
-	struct xt_rule r = rule("udp-rate");
 	struct pkt p = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
 	struct pkt other = v4("198.18.0.3", "198.18.0.2", 17, 53, 0);
 	int i;
 
-	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
-	r.st_kind = XT_ST_PPS;
-	r.st_limit = 5;
-	load(state, &r, 1, 0);
+	load_udp_pps(state, 5);
 
 	xh_clock(*state, 10 * SEC_NS);
 	for (i = 1; i <= 4; i++)
@@ -332,15 +339,11 @@ static void rate_pps_windows(void **state)
  */
 static void rate_window_ends_at_its_length(void **state)
 {
-	struct xt_rule r = rule("udp-rate");
 	struct pkt a = v4("198.18.0.1", "198.18.0.2", 17, 53, 0);
 	struct pkt b = v4("198.18.0.3", "198.18.0.2", 17, 53, 0);
 	int i;
 
-	assert_int_equal(xt_ranges_add(&r.proto, 17, 17), 0);
-	r.st_kind = XT_ST_PPS;
-	r.st_limit = 5;
-	load(state, &r, 1, 0);
+	load_udp_pps(state, 5);
 
 	xh_clock(*state, 10 * SEC_NS);
 	for (i = 0; i < 4; i++) {
