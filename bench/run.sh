@@ -94,8 +94,12 @@ export BUILD
 # The CPU and how the kernel makes it pay for calls and returns: every
 # ratio below moves with them (docs/performance.md, "The machine").
 {
-	echo "cpu $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-		   head -n 1), $(nproc) CPUs"
+	# Family and model too: "AMD EPYC" is more than one CPU, and two of
+	# them put the mix at 0.41 and 0.67 of the peer (docs/performance.md,
+	# "A second CPU", "A third CPU").
+	cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -n 1; }
+	echo "cpu $(cpuinfo 'model name'), family $(cpuinfo 'cpu family')" \
+	     "model $(cpuinfo model), $(nproc) CPUs"
 	echo "kernel $(uname -r)"
 	for v in spectre_v2 spec_rstack_overflow retbleed \
 		 indirect_target_selection; do
