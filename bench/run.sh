@@ -92,7 +92,8 @@ rm -f "$OUT"/peer.txt "$OUT"/prog.txt "$OUT"/tc.txt "$OUT"/dispatcher.txt \
 	"$OUT"/capture.txt "$OUT"/scaling.dat
 export BUILD
 # The CPU and how the kernel makes it pay for calls and returns: every
-# ratio below moves with them (docs/performance.md, "The machine").
+# ratio below moves with them (docs/performance.md, "The machine"); and
+# for system calls (meltdown's PTI), which replay pays once a frame.
 {
 	# Family and model too: "AMD EPYC" is more than one CPU, and two of
 	# them put the mix at 0.41 and 0.67 of the peer (docs/performance.md,
@@ -102,7 +103,7 @@ export BUILD
 	     "model $(cpuinfo model), $(nproc) CPUs"
 	echo "kernel $(uname -r)"
 	for v in spectre_v2 spec_rstack_overflow retbleed \
-		 indirect_target_selection; do
+		 indirect_target_selection meltdown; do
 		f=/sys/devices/system/cpu/vulnerabilities/$v
 		[ -r "$f" ] && echo "$v $(cat "$f")"
 	done
