@@ -96,8 +96,8 @@ export BUILD
 # for system calls (meltdown's PTI), which replay pays once a frame.
 {
 	# Family and model too: "AMD EPYC" is more than one CPU, and two of
-	# them put the mix at 0.41 and 0.67 of the peer (docs/performance.md,
-	# "A second CPU", "A third CPU").
+	# them pay for calls very differently (docs/performance.md, "A second
+	# CPU", "A third CPU").
 	cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -n 1; }
 	echo "cpu $(cpuinfo 'model name'), family $(cpuinfo 'cpu family')" \
 	     "model $(cpuinfo model), $(nproc) CPUs"
