@@ -144,11 +144,16 @@ put() {
 	[ ${#new[@]} = 0 ] || cp -L --parents -t "$ROOT" -- "${!new[@]}"
 }
 
+# The libraries executables or shared objects load, one path a line.
+elf_libs() {
+	ldd "$@" 2>/dev/null | grep -v ':$' | grep -o '/[^ ]*' | sort -u
+}
+
 # Executables or shared objects, and every library they load.
 put_elf() {
 	put "$@"
 	# shellcheck disable=SC2046  # one path a word
-	put $(ldd "$@" 2>/dev/null | grep -v ':$' | grep -o '/[^ ]*' | sort -u)
+	put $(elf_libs "$@")
 }
 
 # Every word of the test scripts that names a program on this machine:
@@ -273,8 +278,7 @@ mkdir -p "$ROOT/xt/$BUILD"
 	! -path './user/*' -print0 | tar --null -T - -cf -) |
 	tar -C "$ROOT/xt/$BUILD" -xf -
 # shellcheck disable=SC2046  # one path a word
-put $(find "$ROOT/xt/$BUILD" -type f -perm -u+x -exec ldd {} + 2>/dev/null |
-      grep -v ':$' | grep -o '/[^ ]*' | sort -u)
+put $(elf_libs $(find "$ROOT/xt/$BUILD" -type f -perm -u+x))
 
 install -m 755 tests/vm/init "$ROOT/init"
 [ -x "$ROOT/bin/bash" ] || die "bash missing from the initramfs"
