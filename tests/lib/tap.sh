@@ -88,8 +88,8 @@ e2e_need() {
 	[ "$(id -u)" = 0 ] ||
 		{ skip_test "$name" "needs root (namespaces, XDP)"; finish; }
 	[ -x "$XT" ] || { skip_test "$name" "no $XT (run make)"; finish; }
-	# Found, not imported: scapy.all takes 1.3 s to import here and 4-8 s
-	# under qemu's TCG, and a test that sends imports it anyway.
+	# Found, not imported: scapy.all takes 1.3 s to import on a host and
+	# 3-9 s under qemu's TCG, and a test that sends imports it anyway.
 	$PY -c 'import importlib.util as u, sys
 sys.exit(u.find_spec("scapy.all") is None)' 2>/dev/null ||
 		{ skip_test "$name" "no scapy for $PY"; finish; }
