@@ -178,7 +178,7 @@ script_tools() {
 		/*) [ -x "$w" ] && [ -f "$w" ] && echo "$w" ;;
 		*) [ -z "${shell[$w]:-}" ] && { type -P "$w" || true; } ;;
 		esac
-	done
+	done | sort -u	# two words can name one file (bash, /bin/bash)
 }
 
 # Python helpers next to the scripts are run by them, so they count too.
@@ -190,7 +190,6 @@ for t in $(script_tools); do
 	name=${t##*/}
 	case $no_copy in *" $name "*) continue ;; esac
 	case $name in python3*) PYTHON=1; continue ;; esac
-	case " ${tools[*]} " in *" $t "*) continue ;; esac
 	tools+=("$t")
 done
 put_elf "${tools[@]}" 2>/dev/null || true
