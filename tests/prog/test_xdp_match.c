@@ -1035,9 +1035,9 @@ static void memo_bucket_counts(void **state)
 	/* The 64 one-rule sets are not spread at random: the key adds one
 	 * offset to the same 64 products (less, not plus, for a bit the key
 	 * has set), so three share a bucket for about one serial in three
-	 * (0.33 over 200,000 keys).  A new ruleset's
-	 * serial draws the offset anew; 64 installs all miss about once in
-	 * 10^11 (16 all missed about once in 570, and failed a CI run). */
+	 * (0.33 over 200,000 keys).  A new ruleset's serial draws the offset
+	 * anew; 64 installs all miss about once in 10^11 (16 all missed
+	 * about once in 570, and failed a CI run). */
 	for (tries = 0; tries < 64 && abc[0] < 0; tries++) {
 		load_port_rules(state);
 		key = memo_key(state);
