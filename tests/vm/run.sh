@@ -11,7 +11,8 @@
 #   XT_SHARD          K/N: only that share of them (tests/run.sh)
 #   XT_VM_TIMEOUT     seconds the whole VM run may take (default 1800)
 #   XT_SOAK_SECONDS   the crash soak's time in the VM (default 30)
-#   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have)
+#   XT_VM_ACCEL       qemu accelerator (default tcg, what CI machines have;
+#                     plain tcg runs single-threaded, see QEMU_ACCEL)
 #   XT_VM_KEEP=1      keep the work directory (initramfs, console log)
 #   XT_VM_RUN='cmd'   run this command line in /xt instead of the selftest
 #                     and tiers, print its output, exit with its status
@@ -62,6 +63,14 @@ if [ "${XT_VM_ICOUNT:-}" = 1 ]; then
 	# shellcheck disable=SC2054  # one option, its value has commas
 	QEMU_ICOUNT=(-icount shift=0,sleep=off)
 fi
+
+# Plain tcg takes its vCPUs in turn on one host thread.  With a thread each
+# (thread=multi, qemu 7.2's default here) a vCPU can trap on an int3 that
+# another vCPU has already patched out of a static key's jump, and the
+# guest dies of the oops (netstamp_needed_key, which packet captures flip).
+# tests/vm/textpoke.py provokes it; docs/kernels.md, "When the VM dies".
+QEMU_ACCEL=$ACCEL
+[ "$ACCEL" = tcg ] && QEMU_ACCEL=tcg,thread=single
 
 for c in qemu-system-x86_64 cpio gzip dpkg-deb depmod apt-get ldd perl; do
 	command -v "$c" >/dev/null || die "$c not found (run 'make deps')"
@@ -307,15 +316,15 @@ step INITRD "$(du -m "$WORK/initramfs.gz" | cut -f1) MB gzip,\
 # -------------------------------------------------------------- boot --- #
 
 if [ -n "$RUN" ]; then
-	step QEMU "$KVER, accel $ACCEL${QEMU_ICOUNT[*]:+ ${QEMU_ICOUNT[*]}}, run: $RUN"
+	step QEMU "$KVER, accel $QEMU_ACCEL${QEMU_ICOUNT[*]:+ ${QEMU_ICOUNT[*]}}, run: $RUN"
 else
-	step QEMU "$KVER, accel $ACCEL, tiers: selftest $TIERS${XT_SHARD:+ (shard $XT_SHARD)}"
+	step QEMU "$KVER, accel $QEMU_ACCEL, tiers: selftest $TIERS${XT_SHARD:+ (shard $XT_SHARD)}"
 fi
 LOG=$WORK/console.log
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel "$ACCEL" ${QEMU_ICOUNT[@]+"${QEMU_ICOUNT[@]}"} -m "$MEM" \
+	-accel "$QEMU_ACCEL" ${QEMU_ICOUNT[@]+"${QEMU_ICOUNT[@]}"} -m "$MEM" \
 	-smp 2 -nographic -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
@@ -330,6 +339,15 @@ elapsed=$(($(date +%s) - start))
 if ! grep -q '^XT-VM-END' "$LOG"; then
 	echo "  console (last 30 lines):"
 	tail -n 30 "$LOG" | sed 's/^/    /'
+	# The tail of a panic is its call trace; what says why is the kernel's
+	# first report and the test output just before it.
+	oops=$(grep -nE -m 1 '^\[ *[0-9.]+\] (Oops|BUG|kernel BUG|general protection|int3|WARNING)' \
+		"$LOG" | cut -d: -f1) || true
+	if [ -n "$oops" ]; then
+		echo "  kernel's first report: $(sed -n "${oops}p" "$LOG")"
+		echo "  test output before it: $(head -n "$((oops - 1))" "$LOG" |
+			grep -v '^\[ *[0-9.]*\]' | tail -n 1)"
+	fi
 	[ "$qrc" = 124 ] && die "VM did not finish within ${VM_TIMEOUT}s"
 	die "VM stopped before the tests finished (qemu status $qrc)"
 fi
