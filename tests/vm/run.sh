@@ -341,8 +341,8 @@ if ! grep -q '^XT-VM-END' "$LOG"; then
 	tail -n 30 "$LOG" | sed 's/^/    /'
 	# The tail of a panic is its call trace; what says why is the kernel's
 	# first report and the test output just before it.
-	oops=$(grep -nE -m 1 '^\[ *[0-9.]+\] (Oops|BUG|kernel BUG|general protection|int3|WARNING)' \
-		"$LOG" | cut -d: -f1) || true
+	first='^\[ *[0-9.]+\] (Oops|BUG|kernel BUG|general protection|int3|WARNING)'
+	oops=$(grep -nE -m 1 "$first" "$LOG" | cut -d: -f1) || true
 	if [ -n "$oops" ]; then
 		echo "  kernel's first report: $(sed -n "${oops}p" "$LOG")"
 		echo "  test output before it: $(head -n "$((oops - 1))" "$LOG" |
