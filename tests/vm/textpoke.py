@@ -5,10 +5,10 @@ Usage, from the tree on the host (docs/kernels.md, "When the VM dies"):
     XT_VM_KERNEL=... XT_VM_RUN='python3 tests/vm/textpoke.py SECONDS' \\
         tests/vm/run.sh
 
-Not a test of xdptag: a check of the VM tests/vm/run.sh boots.  CPU 0
+Not a test of xdptag: a check of the VM tests/vm/run.sh boots.  One CPU
 flips netstamp_needed_key: a socket with SO_TIMESTAMP turns it on, closing
 it turns it off, and a work item then rewrites the key's jump in every
-function that tests it (int3 first, then IPIs: text_poke_bp).  CPU 1
+function that tests it (int3 first, then IPIs: text_poke_bp).  Another
 sends UDP over loopback, whose netif_rx_internal() and
 __netif_receive_skb_core() test the key on every packet.  Packet sockets
 flip the same key, so the tests do it each time they capture.  Prints
@@ -23,8 +23,8 @@ import time
 SO_TIMESTAMP = 29  # SO_TIMESTAMP_OLD on x86; python's socket lacks it
 
 
-def send(end):
-    os.sched_setaffinity(0, {1})
+def send(end, cpu):
+    os.sched_setaffinity(0, {cpu})
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.bind(("127.0.0.1", 0))
     rx.setblocking(False)
@@ -41,8 +41,8 @@ def send(end):
     return sent
 
 
-def flip(end):
-    os.sched_setaffinity(0, {0})
+def flip(end, cpu):
+    os.sched_setaffinity(0, {cpu})
     flips = 0
     while time.monotonic() < end:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -56,7 +56,8 @@ def flip(end):
 
 def main():
     secs = float(sys.argv[1]) if len(sys.argv) > 1 else 60
-    if len(os.sched_getaffinity(0)) < 2:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
         sys.exit("textpoke: needs two CPUs")
     with open("/proc/uptime") as f:
         # The kernel stamps an oops with its uptime: this says how far in.
@@ -65,10 +66,10 @@ def main():
     end = time.monotonic() + secs
     pid = os.fork()
     if pid == 0:
-        sent = send(end)
+        sent = send(end, cpus[1])
         print(f"textpoke: {sent} datagrams over loopback", flush=True)
         os._exit(0)
-    flips = flip(end)
+    flips = flip(end, cpus[0])
     _, status = os.waitpid(pid, 0)
     print(f"textpoke: {flips} flips of netstamp_needed_key in {secs:g} s, "
           "survived", flush=True)
