@@ -979,6 +979,78 @@ static void peer_check(const struct peer_row *r, const struct pkt *p,
 		       "?");
 }
 
+/* XT_PEER_LINES=1: peer_lines() below, and mix_rounds() prints its order. */
+static int print_order;
+
+/*
+ * Where row r (row k) landed, for bench/trace.sh, which maps each
+ * instruction a qemu trace saw to its source line: the JIT image of each
+ * of its functions (address and length), and each line-info record's
+ * address with its file and line ("# jit" and "# line" lines).  The map is
+ * this load's: another load of the object may lay it out elsewhere.
+ */
+static void peer_lines(const struct peer_row *r, int k)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), n, nf, i;
+	struct bpf_line_info *li;
+	__u64 *addr, *func;
+	__u32 *flen;
+	struct btf *btf;
+
+	if (bpf_obj_get_info_by_fd(r->fd, &info, &len) || !info.btf_id) {
+		pr_err("%s: no program info or BTF", r->name);
+		exit(1);
+	}
+	n = info.nr_jited_line_info;
+	nf = info.nr_jited_ksyms;
+	if (n != info.nr_line_info || !nf || nf != info.nr_jited_func_lens) {
+		pr_err("%s: no JIT line info", r->name);
+		exit(1);
+	}
+	li = calloc(n, sizeof(*li));
+	addr = calloc(n, sizeof(*addr));
+	func = calloc(nf, sizeof(*func));
+	flen = calloc(nf, sizeof(*flen));
+	if (!li || !addr || !func || !flen) {
+		pr_err("%s: out of memory", r->name);
+		exit(1);
+	}
+	memset(&info, 0, sizeof(info));
+	info.nr_line_info = n;
+	info.line_info_rec_size = sizeof(*li);
+	info.line_info = (__u64)(unsigned long)li;
+	info.nr_jited_line_info = n;
+	info.jited_line_info_rec_size = sizeof(*addr);
+	info.jited_line_info = (__u64)(unsigned long)addr;
+	info.nr_jited_ksyms = nf;
+	info.jited_ksyms = (__u64)(unsigned long)func;
+	info.nr_jited_func_lens = nf;
+	info.jited_func_lens = (__u64)(unsigned long)flen;
+	len = sizeof(info);
+	btf = NULL;
+	if (bpf_obj_get_info_by_fd(r->fd, &info, &len) ||
+	    !(btf = btf__load_from_kernel_by_id(info.btf_id))) {
+		pr_err("%s: cannot read the line info", r->name);
+		exit(1);
+	}
+	/* Each function's image, the program's own first; the row as
+	 * mix_rounds()'s "# run" lines name it. */
+	for (i = 0; i < nf; i++)
+		printf("# jit %s %d %llx %u\n", r->name, k,
+		       (unsigned long long)func[i], flen[i]);
+	for (i = 0; i < n; i++)
+		printf("# line %s %llx %s %u\n", r->name,
+		       (unsigned long long)addr[i],
+		       btf__name_by_offset(btf, li[i].file_name_off),
+		       BPF_LINE_INFO_LINE_NUM(li[i].line_col));
+	btf__free(btf);
+	free(li);
+	free(addr);
+	free(func);
+	free(flen);
+}
+
 static int gcd(int a, int b)
 {
 	return b ? gcd(b, a % b) : a;
@@ -1026,6 +1098,11 @@ static double *mix_rounds(const int *fd, int nrows, const struct pkt *mix,
 			int v = (j * stride + r * 13) % n;
 			const struct pkt *p = &mix[v % NPKT];
 
+			/* bench/trace.sh: which row and frame each test
+			 * run of the trace was. */
+			if (print_order)
+				printf("# run %d %d %s\n", v / NPKT, v % NPKT,
+				       mix_names[v % NPKT]);
 			t[(size_t)r * n + v] = run_ns(fd[v / NPKT], p->b,
 						      p->len, repeat, xdp);
 		}
@@ -1070,6 +1147,7 @@ static int cmd_peer(int argc, char **argv)
 
 	pin_cpu0();
 	pkt_mix(mix);
+	print_order = !!getenv("XT_PEER_LINES");
 	nrows = peer_rows(rows);
 	for (k = 0; k < nrows; k++) {
 		struct peer_row *w = &rows[k];
@@ -1103,6 +1181,9 @@ static int cmd_peer(int argc, char **argv)
 		 */
 		for (i = 0; i < NPKT; i++)
 			peer_check(w, &mix[i], mix_names[i]);
+		if (print_order &&
+		    (w->kind == PK_XDPTAG || w->kind == PK_VARIANT))
+			peer_lines(w, k);
 		if (w->kind == PK_XDPTAG)
 			for (i = 0; i < NPKT; i++) {
 				char what[64];

@@ -20,6 +20,8 @@
 #                     per instruction it executes (make bench's icount
 #                     part, bench/run.sh)
 #   XT_VM_MEM         guest memory (default 1G)
+#   XT_VM_QEMU_ARGS   more qemu arguments, split at spaces (bench/trace.sh:
+#                     qemu's instruction trace)
 #
 # The .deb is cached under ${XDG_CACHE_HOME:-/var/cache}/xdptag; everything
 # else is rebuilt each run in a temporary directory.
@@ -33,6 +35,7 @@ VM_TIMEOUT=${XT_VM_TIMEOUT:-1800}
 ACCEL=${XT_VM_ACCEL:-tcg}
 MEM=${XT_VM_MEM:-1G}
 RUN=${XT_VM_RUN:-}
+read -r -a QEMU_ARGS <<<"${XT_VM_QEMU_ARGS:-}"
 
 # Loaded at boot; the rest of the copied tree loads on demand by alias.
 MODULES="veth sch_ingress cls_bpf act_bpf nf_tables nft_meta nft_counter
@@ -324,7 +327,8 @@ LOG=$WORK/console.log
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel "$QEMU_ACCEL" ${QEMU_ICOUNT[@]+"${QEMU_ICOUNT[@]}"} -m "$MEM" \
+	-accel "$QEMU_ACCEL" ${QEMU_ICOUNT[@]+"${QEMU_ICOUNT[@]}"} \
+	${QEMU_ARGS[@]+"${QEMU_ARGS[@]}"} -m "$MEM" \
 	-smp 2 -nographic -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
