@@ -7,8 +7,9 @@
 # in the module area, where BPF JIT images live; bench/trace.py maps each
 # to its source line through the line map xt_bench prints for the image
 # it loaded (XT_PEER_LINES=1) and sums them per function
-# (docs/performance.md, "Where a frame's instructions go").  Not part of
-# `make bench`: about 15 minutes and a 200 MB log for the default rows.
+# (docs/performance.md, "Where a frame's instructions go, function by
+# function").  Not part of `make bench`: about 15 minutes and a 200 MB log
+# for the default rows.
 #
 #   XT_VARIANTS="st-skip ..."   variant builds to trace too
 #   XT_ICOUNT_KERNEL=REGEX      the guest's kernel (default: 6.12 cloud)
@@ -41,12 +42,14 @@ sed -E 's/(rate: *\{ *[bp]ps: *)[0-9]+/\11/' rules/default.yaml \
 	>"$OUT/steady.yaml"
 grep -q 'pps: 1 ' "$OUT/steady.yaml" || die "no rate rule in rules/default.yaml"
 
+RUN="XT_PEER_LINES=1 XT_PEER_SMALL=1 XT_PEER_RULES=$OUT/steady.yaml"
+RUN+=" XT_VARIANTS='${XT_VARIANTS:-}' $XB peer $ROUNDS $REPEAT"
 echo "== tracing in qemu (kernel ${XT_ICOUNT_KERNEL:-6.12}; variants:" \
      "${XT_VARIANTS:-none})"
 XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=3600 \
 XT_VM_KERNEL=${XT_ICOUNT_KERNEL:-'linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64'} \
 XT_VM_QEMU_ARGS="-singlestep -d in_asm,exec,nochain -D $LOG/qemu.log $MODS" \
-XT_VM_RUN="XT_PEER_LINES=1 XT_PEER_SMALL=1 XT_PEER_RULES=$OUT/steady.yaml XT_VARIANTS='${XT_VARIANTS:-}' $XB peer $ROUNDS $REPEAT" \
+XT_VM_RUN="$RUN" \
 	tests/vm/run.sh >"$OUT/xt_bench.txt" 2>"$OUT/vm.err" ||
 	die "the traced run failed: $(tail -n 1 "$OUT/vm.err")"
 /usr/bin/python3 bench/trace.py "$OUT/xt_bench.txt" "$LOG/qemu.log" \
