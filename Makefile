@@ -79,7 +79,7 @@ MAN	:= $(BUILD)/man/xdptag.8
 UNITS	:= xdptag@.service xdptag-exporter.service
 
 .PHONY: all deps test test-unit test-prog test-pcap test-e2e test-detect demo \
-	bench test-kernels test-kernel-6.1 test-kernel-6.12 test-fresh fuzz \
+	bench bench-trace test-kernels test-kernel-6.1 test-kernel-6.12 test-fresh fuzz \
 	clean xdptag install uninstall deb test-service
 
 all: $(BIN) $(MAN) $(TEST_BINS) $(TEST_TOOLS) $(TEST_BPF) $(BUILD)/fuzz/fuzz_parse \
@@ -342,6 +342,10 @@ bench: all $(BENCH_BPF) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" \
 		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" \
 		XT_ICOUNT_KERNEL='$(KERNEL_6_12)' bench/run.sh
+
+# Where each frame's instructions go, function by function (bench/trace.sh).
+bench-trace: all $(BENCH_BPF) $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) XT_ICOUNT_KERNEL='$(KERNEL_6_12)' bench/trace.sh
 
 # Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from

@@ -16,8 +16,9 @@
 #                                       compare with xdptag-stateless
 #   XT_PEER_SMALL=1                     the peer tier without its
 #                                       100,000-entry rows
-#   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier measures
-#                                       xdptag with too (one row each)
+#   XT_PEER_RULES="a.yaml ..."          rulesets the peer tier and the
+#                                       icount part measure xdptag with
+#                                       too (one row each)
 #   XT_TC_VARIANTS="cls-call"           the TC stage's variant builds the tc
 #                                       tier measures too (make bench: all)
 #   ICOUNT_ROUNDS=3 ICOUNT_REPEAT=20000 the icount part's
@@ -141,9 +142,14 @@ if [ -z "$ONLY" ] || [ "$ONLY" = icount ]; then
 	     "$ICOUNT_ROUNDS rounds x $ICOUNT_REPEAT; variants: ${XT_VARIANTS:-none})"
 	# Not the timed figures: without the guest's kernel package (apt's
 	# lists, the network) or qemu, the bench goes on without this part.
-	if ! XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=900 \
+	# The peer tier's knobs reach xt_bench in the guest as on the host
+	# (XT_PEER_LINES: bench/trace.sh's line maps).
+	guest="XT_PEER_SMALL=1 XT_VARIANTS='${XT_VARIANTS:-}'"
+	guest+=" XT_PEER_RULES='${XT_PEER_RULES:-}'"
+	guest+="${XT_PEER_LINES:+ XT_PEER_LINES=1}"
+	if ! XT_VM_ICOUNT=1 XT_VM_MEM=3G XT_VM_TIMEOUT=${XT_VM_TIMEOUT:-900} \
 		XT_VM_KERNEL=${XT_ICOUNT_KERNEL:-${XT_VM_KERNEL:-}} \
-		XT_VM_RUN="XT_PEER_SMALL=1 XT_VARIANTS='${XT_VARIANTS:-}' $XB peer $ICOUNT_ROUNDS $ICOUNT_REPEAT" \
+		XT_VM_RUN="$guest $XB peer $ICOUNT_ROUNDS $ICOUNT_REPEAT" \
 		tests/vm/run.sh >"$OUT/icount.txt" 2>"$OUT/icount.err"; then
 		echo "   skipped: $(tail -n 1 "$OUT/icount.err")"
 		rm -f "$OUT/icount.txt"

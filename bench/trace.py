@@ -72,8 +72,13 @@ def bench_output(path):
             elif line.startswith("# run "):
                 order.append((int(w[2]), int(w[3])))
                 frames[int(w[3])] = w[4]
-    for p in progs.values():
+    for name, p in progs.items():
         p["lines"].sort()
+        # A line map that misses the images would count nonsense.
+        for a, _, _ in p["lines"]:
+            if not any(s <= a < s + n for s, n in p["images"]):
+                sys.exit("trace.py: %s: line record at %x is in none of "
+                         "its images" % (name, a))
     return progs, order, [frames[i] for i in sorted(frames)]
 
 

@@ -4,7 +4,8 @@
 # two frames, two runs per test-run call, another program's and the
 # kernel's addresses in between.  Each frame's last timed run is the one
 # counted, each address in either image goes to the function around its
-# line (line 0: "(no line)"), and nothing outside the images counts.
+# line (line 0: "(no line)"), and nothing outside the images counts; a
+# line map that misses the images is refused.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 if [ ! -x /usr/bin/python3 ]; then
@@ -72,4 +73,11 @@ list=$(XT_TRACE_SRC="$T/src" /usr/bin/python3 bench/trace.py \
 check "one run listed: offset, function, line, disassembly" \
 	" 0 alpha 3 endbr64" "$(head -n 1 <<<"$list")"
 check "one run listed: every instruction" 6 "$(wc -l <<<"$list")"
+sed -i 's/^# line p ffffffffc0009000/# line p ffffffffc0009010/' \
+	"$T/bench.txt"
+err=$(XT_TRACE_SRC="$T/src" /usr/bin/python3 bench/trace.py \
+	"$T/bench.txt" "$T/qemu.log" 2 2>&1 >/dev/null)
+check "a line record outside its images is refused" \
+	"trace.py: p: line record at ffffffffc0009010 is in none of its images" \
+	"$err"
 finish
