@@ -118,7 +118,7 @@ static inline __u32 xt_mark_apply(__u32 old, __u32 value, __u32 mask,
 /*
  * The largest value a setting produces when the ruleset's classes go up to
  * max_class: the mark field is sized from the ruleset, not from the byte
- * (the built-in classes 0-7 fit in 3 bits).
+ * (the built-in classes 0-8 fit in 4 bits).
  */
 static inline __u32 xt_mark_value_top(__u32 what, __u32 max_class)
 {

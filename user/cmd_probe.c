@@ -208,7 +208,8 @@ static int probe_run(void *cfg)
 		((__u64 *)&diff)[j] = ((__u64 *)&end)[j] -
 				      ((__u64 *)&start)[j];
 	delta(&diff, &d);
-	xt_bridge_health(&diff, p.info_val.bridge, h, "", stdout);
+	xt_bridge_health(&diff, p.info_val.bridge, h, o.ifname, "",
+			 stdout);
 	ret = -1;
 out_pins:
 	xt_pins_close(&p);

@@ -66,7 +66,7 @@ static void bridge_print(const struct xt_pinned *p, const struct xt_hooks *h)
 		       100.0 * c->tc.valid / c->xdp.tagged,
 		       (unsigned long long)c->tc.valid,
 		       (unsigned long long)c->xdp.tagged);
-	if (!xt_bridge_health(c, mode, h, "  health  ", stdout))
+	if (!xt_bridge_health(c, mode, h, p->ifname, "  health  ", stdout))
 		printf("  health  ok: TC saw every packet XDP passed%s\n",
 		       mode == XT_BRIDGE_TC ? "" : ", tags intact");
 	free(c);

@@ -444,7 +444,8 @@ static bool tc_stage_listed(const struct xt_hooks *h)
 }
 
 int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
-		     const struct xt_hooks *h, const char *indent, FILE *f)
+		     const struct xt_hooks *h, const char *ifname,
+		     const char *indent, FILE *f)
 {
 	__u64 passed = c->xdp.action[XDP_PASS];
 	__u64 bad = c->tc.no_meta + c->tc.foreign + c->tc.short_meta;
@@ -458,8 +459,8 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 	 * seen counts GRO-merged segments: merging is no loss. */
 	not_run = passed > seen ? passed - seen : 0;
 	if (h && h->listed && !tc_stage_listed(h)) {
-		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach IFACE --force' attaches it again\n",
-			indent);
+		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach %s --force' attaches it again\n",
+			indent, ifname);
 		sick = 1;
 	} else if (not_run > 2 && not_run * 100 > passed) {
 		fprintf(f, "%sTC stage did not run for %llu of %llu packets XDP passed",

@@ -123,9 +123,11 @@ struct xt_counters;
  * apart packets XDP passed that the TC stage never saw ("did not run") and
  * packets that reached it without their tag ("metadata was lost"), and
  * names the likely cause, with h (NULL: unknown) for the programs that run
- * before it.  Prints lines prefixed by indent; returns 0 when healthy.
+ * before it, and the command that mends it for ifname.  Prints lines
+ * prefixed by indent; returns 0 when healthy.
  */
 int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
-		     const struct xt_hooks *h, const char *indent, FILE *f);
+		     const struct xt_hooks *h, const char *ifname,
+		     const char *indent, FILE *f);
 
 #endif

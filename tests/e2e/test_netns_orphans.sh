@@ -84,6 +84,9 @@ check "first namespace: status healthy" 1 \
 link=$(bpftool -j link show pinned "/sys/fs/bpf/xdptag/$B/tc_link" |
 	jq -r .id)
 bpftool link detach id "$link"
+out=$(ip netns exec "$RCV" "$XT" status "$B")
 check "status: the TC stage gone is named" 1 \
-	"$(ip netns exec "$RCV" "$XT" status "$B" | grep -c "^  health  xdptag's TC stage is no longer on the interface's ingress hooks")"
+	"$(grep -c "^  health  xdptag's TC stage is no longer on the interface's ingress hooks" <<<"$out")"
+check "status: the mend names the interface" 1 \
+	"$(grep -c "packets are not marked: 'xdptag attach $B --force' attaches it again\$" <<<"$out")"
 finish
