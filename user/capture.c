@@ -107,6 +107,27 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * Whether the capture still samples ifname's attachment: a detach removes
+ * the pins (the programs, and with them the samples, go), a new attach pins
+ * another switch, and an interface that goes away takes the programs with
+ * it.  NULL, or what happened.
+ */
+static const char *cap_gone(const char *ifname, __u32 ifindex, __u32 cap_id)
+{
+	bool same;
+	int fd;
+
+	if (if_nametoindex(ifname) != ifindex)
+		return "the interface went away";
+	fd = xt_pin_open(ifname, XT_PIN_CAP);
+	if (fd < 0)
+		return "xdptag was detached from it";
+	same = xt_map_id(fd) == cap_id;
+	close(fd);
+	return same ? NULL : "xdptag was detached from it and attached again";
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct cap_run *c = ctx;
@@ -161,7 +182,7 @@ static int cfg_build(const struct xt_capture_opts *o,
 		if (i == XT_MAX_CLASSES && !strcmp(o->class, "unclassified"))
 			i = 0;
 		if (i == XT_MAX_CLASSES) {
-			pr_err("--class '%s': %s has no such class (names: xdptag rules show %s)",
+			pr_err("--class '%s': %s has no such class ('xdptag stats %s' names them)",
 			       o->class, o->ifname, o->ifname);
 			return -EINVAL;
 		}
@@ -192,7 +213,9 @@ int xt_capture(const struct xt_capture_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	volatile struct xt_cap *cap = MAP_FAILED;
 	struct xt_cap_state st;
-	__u64 deadline = 0;
+	__u64 deadline = 0, next_check;
+	const char *gone = NULL;
+	__u32 cap_id;
 	int cap_fd = -1, ring_fd = -1, ret = XT_EXIT_FAIL, err;
 	bool on = false, opened_out = false;
 	FILE *out = NULL;
@@ -209,6 +232,12 @@ int xt_capture(const struct xt_capture_opts *o)
 		return XT_EXIT_FAIL;
 	}
 	run.ai = &pin.info_val;
+	gone = xt_pinned_unusable(&pin);
+	if (gone) {
+		pr_err("%s: %s", o->ifname, gone);
+		ret = XT_EXIT_STATE;
+		goto out;
+	}
 	if (pin.info_val.bridge == XT_BRIDGE_TC) {
 		pr_err("%s: attached with --bridge tc: the XDP stage classifies nothing to sample",
 		       o->ifname);
@@ -296,6 +325,8 @@ int xt_capture(const struct xt_capture_opts *o)
 	if (o->duration > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) +
 			   (__u64)(o->duration * 1e9);
+	cap_id = xt_map_id(cap_fd);
+	next_check = clock_ns(CLOCK_MONOTONIC) + 1000000000ULL;
 
 	while (!stop_sig && !run.err) {
 		err = ring_buffer__poll(rb, 100);
@@ -309,6 +340,14 @@ int xt_capture(const struct xt_capture_opts *o)
 			break;
 		if (fflush(out))
 			run.err = -errno;
+		/* Once a second: nothing more would ever arrive. */
+		if (clock_ns(CLOCK_MONOTONIC) >= next_check) {
+			gone = cap_gone(o->ifname, pin.info_val.ifindex,
+					cap_id);
+			if (gone)
+				break;
+			next_check += 1000000000ULL;
+		}
 	}
 
 	/* Off, wait out the programs already past the switch, then drain. */
@@ -330,6 +369,11 @@ int xt_capture(const struct xt_capture_opts *o)
 		(unsigned long long)st.matched,
 		(unsigned long long)st.rate_limited,
 		(unsigned long long)st.ring_full);
+	if (gone) {
+		pr_err("%s: %s: capture stopped", o->ifname, gone);
+		ret = XT_EXIT_STATE;
+		goto out;
+	}
 	ret = XT_EXIT_OK;
 out:
 	if (on)

@@ -367,6 +367,7 @@ int xt_rules_swap(const char *ifname, const char *path)
 	struct xt_compiled c;
 	char abs[PATH_MAX], errbuf[160];
 	int lock, ret = XT_EXIT_FAIL, err;
+	const char *why;
 	__u32 holds;
 
 	if (load_file(path, &f))
@@ -386,15 +387,9 @@ int xt_rules_swap(const char *ifname, const char *path)
 		goto out_lock;
 	}
 	info = p.info_val;
-	if (info.state != XT_STATE_ATTACHED) {
-		pr_err("%s: an attach or detach of it was interrupted (run 'xdptag detach %s' or attach it again)",
-		       ifname, ifname);
-		ret = XT_EXIT_STATE;
-		goto out_pins;
-	}
-	if (info.ifindex != if_nametoindex(ifname)) {
-		pr_err("%s: the interface xdptag was attached to no longer exists (run 'xdptag detach %s')",
-		       ifname, ifname);
+	why = xt_pinned_unusable(&p);
+	if (why) {
+		pr_err("%s: %s", ifname, why);
 		ret = XT_EXIT_STATE;
 		goto out_pins;
 	}

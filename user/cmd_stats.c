@@ -35,14 +35,6 @@ struct iface {
 	struct xt_counters now, prev;
 };
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 static double mono_now(void)
 {
 	struct timespec ts;
@@ -106,7 +98,7 @@ static int iface_add(struct xt_pinned *p, int err, void *arg)
 	}
 	memset(&o->ifs[o->n], 0, sizeof(o->ifs[0]));
 	xt_pins_take(&o->ifs[o->n].pins, p);
-	o->ifs[o->n].stats_id = map_id(o->ifs[o->n].pins.cls_stats);
+	o->ifs[o->n].stats_id = xt_map_id(o->ifs[o->n].pins.cls_stats);
 	o->n++;
 	return 0;
 }

@@ -432,13 +432,13 @@ static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
 	return false;
 }
 
-/* Is xdptag's TC stage among the programs listed?  (h listed at all) */
-static bool tc_stage_listed(const struct xt_hooks *h)
+/* Is xdptag's XDP (xdp) or TC stage among the programs listed? */
+static bool stage_listed(const struct xt_hooks *h, bool xdp)
 {
 	int i;
 
 	for (i = 0; i < h->n; i++)
-		if (h->p[i].ours && h->p[i].kind != XT_HOOK_XDP)
+		if (h->p[i].ours && (h->p[i].kind == XT_HOOK_XDP) == xdp)
 			return true;
 	return false;
 }
@@ -458,7 +458,13 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 	/* A few packets between the two stages while we read are normal.
 	 * seen counts GRO-merged segments: merging is no loss. */
 	not_run = passed > seen ? passed - seen : 0;
-	if (h && h->listed && !tc_stage_listed(h)) {
+	/* Without the XDP stage the counters stand still: nothing to weigh. */
+	if (h && h->listed && !stage_listed(h, true)) {
+		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again\n",
+			indent, ifname);
+		return 1;
+	}
+	if (h && h->listed && !stage_listed(h, false)) {
 		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach %s --force' attaches it again\n",
 			indent, ifname);
 		sick = 1;

@@ -543,6 +543,31 @@ int xt_pin_open(const char *ifname, enum xt_pin pin)
 	return fd;
 }
 
+__u32 xt_map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+const char *xt_pinned_unusable(const struct xt_pinned *p)
+{
+	static char why[128];
+
+	if (p->info_val.state != XT_STATE_ATTACHED)
+		snprintf(why, sizeof(why),
+			 "an attach or detach of it was interrupted (run 'xdptag detach %s' or attach it again)",
+			 p->ifname);
+	else if (p->info_val.ifindex != if_nametoindex(p->ifname))
+		snprintf(why, sizeof(why),
+			 "the interface xdptag was attached to no longer exists (run 'xdptag detach %s')",
+			 p->ifname);
+	else
+		return NULL;
+	return why;
+}
+
 void xt_pins_close(struct xt_pinned *p)
 {
 	const struct xt_pin_desc *d;

@@ -158,6 +158,16 @@ struct xt_pinned {
  */
 int xt_pins_open(const char *ifname, struct xt_pinned *p);
 void xt_pins_close(struct xt_pinned *p);
+
+/*
+ * Why the attachment whose pins p holds cannot be acted on (rules load,
+ * capture): an attach or detach of it was interrupted, or its interface is
+ * gone.  One phrase naming the command that mends it, or NULL when it can.
+ */
+const char *xt_pinned_unusable(const struct xt_pinned *p);
+
+/* The id of the map fd refers to, 0 if it cannot be read. */
+__u32 xt_map_id(int fd);
 /* Move the open pins of src to dst: closing src then closes nothing. */
 void xt_pins_take(struct xt_pinned *dst, struct xt_pinned *src);
 

@@ -212,4 +212,35 @@ check "... no file written" "no" "$([ -e "$TMP/x.pcapng" ] && echo yes || echo n
 ip netns exec "$RCV" "$XT" capture "${XT_ID}none" -w "$TMP/x.pcapng" \
 	2>"$TMP/err"
 check "not attached: exit 3" 3 $?
+
+# The attachment goes away under a capture: it stops, status 3, where it
+# would wait for packets that can no longer come.
+if cap_start gone -w "$TMP/gone.pcapng"; then
+	ip netns exec "$RCV" "$XT" detach "$B" >/dev/null 2>&1
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$CPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$CPID" 2>/dev/null; then
+		not_ok "detached under a capture: it stops" \
+			"still running 5 s later"
+		kill "$CPID"
+		cap_wait
+	else
+		cap_wait
+		check "detached under a capture: exit 3" 3 $?
+		check "... saying so, last" \
+			"Error: $B: xdptag was detached from it: capture stopped" \
+			"$(tail -n 1 "$TMP/gone.err")"
+	fi
+fi
+# An interface that went away is refused up front, as by rules load.
+ip netns exec "$RCV" "$XT" attach "$B" --mode generic >/dev/null 2>&1
+ip -n "$RCV" link del "$B"
+ip netns exec "$RCV" "$XT" capture "$B" -w "$TMP/y.pcapng" 2>"$TMP/err"
+check "interface gone: exit 3, one line" "3 1" "$? $(wc -l <"$TMP/err")"
+check "... naming the mend" \
+	"Error: $B: the interface xdptag was attached to no longer exists (run 'xdptag detach $B')" \
+	"$(cat "$TMP/err")"
+ip netns exec "$RCV" "$XT" detach "$B" >/dev/null 2>&1
 finish

@@ -18,9 +18,11 @@ OTHER=$PWD/$BUILD/tests/bpf/other_pass.bpf.o
 TCX=$PWD/$BUILD/tests/tools/tcx_attach
 PINTABLE=$PWD/$BUILD/tests/tools/pin_table
 DISPATCHER=$PWD/$BUILD/tests/bpf/xdp_dispatcher.bpf.o
+XDP_PASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
 N=5
 
-e2e_need "coexistence e2e" "$OTHER" "$TCX" "$PINTABLE" "$DISPATCHER" nft tc jq
+e2e_need "coexistence e2e" "$OTHER" "$TCX" "$PINTABLE" "$DISPATCHER" "$XDP_PASS" \
+	nft tc jq
 lab_pair
 lab_ip4 10.198.0
 
@@ -192,6 +194,16 @@ check "cls: --force replaces the filter in its slot" "0 1 1 yes $N $N 0" \
 xt detach "$B" >/dev/null
 check "cls: detach after the upgrade leaves no clsact, no pins" "0 0" \
 	"$(tc -n "$RCV" qdisc show dev "$B" | grep -c clsact) $(ls -a /sys/fs/bpf/xdptag/ | grep -c "$B")"
+
+# --- Someone else takes the XDP hook from xdptag: status says so, not ok.
+attach >/dev/null 2>&1
+ip -n "$RCV" link set dev "$B" xdp off
+ip -n "$RCV" link set dev "$B" xdpgeneric obj "$XDP_PASS" sec xdp
+out=$(xt status "$B")
+check "XDP stage replaced by another program: status says so" "1 0" \
+	"$(grep -c "^  health  xdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach $B --force' attaches it again$" <<<"$out") $(grep -c '^  health  ok' <<<"$out")"
+xt detach "$B" >/dev/null 2>&1
+ip -n "$RCV" link set dev "$B" xdpgeneric off
 
 # --- A program named like libxdp's dispatcher that libxdp does not
 # recognise as one (no dispatcher config): refused like any other program
