@@ -112,7 +112,7 @@ static void iface_print(const struct xt_pinned *p)
 		       i->tc_prio, i->tc_handle, i->tc_prog_id,
 		       i->created_clsact ? " (clsact created by xdptag)" : "");
 	printf("  rules   %s (%u rules)\n",
-	       i->rules_path[0] ? i->rules_path : "default", i->nrules);
+	       i->rules_path[0] ? i->rules_path : "default", xt_info_rules(i));
 	printf("  mark    mask 0x%x shift %u value %s; ", i->mark_mask,
 	       i->mark_shift, xt_mark_value_str(i->mark_value));
 	if (i->drop_threshold)

@@ -543,6 +543,15 @@ int xt_pin_open(const char *ifname, enum xt_pin pin)
 	return fd;
 }
 
+unsigned int xt_info_rules(const struct xt_attach_info *info)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < info->nrules && i < XT_MAX_RULES; i++)
+		n += !!info->rule_name[i][0];
+	return n;
+}
+
 __u32 xt_map_id(int fd)
 {
 	struct bpf_map_info info = { 0 };

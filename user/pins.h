@@ -166,6 +166,12 @@ void xt_pins_close(struct xt_pinned *p);
  */
 const char *xt_pinned_unusable(const struct xt_pinned *p);
 
+/*
+ * The rules of the attached ruleset: its named slots.  nrules counts slots,
+ * which after a hot swap include vacant ones (docs/rules.md, "Hot swap").
+ */
+unsigned int xt_info_rules(const struct xt_attach_info *info);
+
 /* The id of the map fd refers to, 0 if it cannot be read. */
 __u32 xt_map_id(int fd);
 /* Move the open pins of src to dst: closing src then closes nothing. */

@@ -154,9 +154,9 @@ static bool class_shown(const struct xt_stats_sample *s, unsigned int id)
 
 static bool rule_shown(const struct xt_stats_sample *s, unsigned int slot)
 {
+	/* Named: a vacant slot left by a hot swap is no rule. */
 	return s->now->xdp.rule_hits[slot] ||
-	       (s->names && (slot < s->names->nrules ||
-			     s->names->rule_name[slot][0]));
+	       (s->names && s->names->rule_name[slot][0]);
 }
 
 /* Entry i of a dimension: listed for this sample? */
@@ -504,7 +504,7 @@ static void table_one(FILE *f, const struct xt_stats_sample *s,
 	fprintf(f, "%s", s->ifname);
 	if (ni)
 		fprintf(f, ": %u rules (%s), mark %s & 0x%x << %u, drop %s",
-			ni->nrules, ni->rules_path[0] ? ni->rules_path :
+			xt_info_rules(ni), ni->rules_path[0] ? ni->rules_path :
 			"built-in default", mark_value_name(ni->mark_value),
 			ni->mark_mask, ni->mark_shift,
 			ni->drop_threshold ? "at score >= threshold" : "off");
@@ -648,7 +648,7 @@ static void json_ruleset(struct xt_json *j, const struct xt_attach_info *ni)
 	xt_json_obj_open(j);
 	xt_json_key_lit(j, "path");
 	xt_json_str(j, ni->rules_path);
-	xt_json_kv_u64(j, "nrules", ni->nrules);
+	xt_json_kv_u64(j, "nrules", xt_info_rules(ni));
 	xt_json_kv_u64(j, "mark_mask", ni->mark_mask);
 	xt_json_kv_u64(j, "mark_shift", ni->mark_shift);
 	xt_json_key_lit(j, "mark_value");

@@ -150,6 +150,16 @@ import json, sys
 r = json.load(sys.stdin)["interfaces"][0]["rules"]
 print(" ".join(str(x[k]) for x in r if x["name"] == "renamed"
                for k in ("slot", "name", "hits")))')"
+# The two vacant slots are no rules: counted and listed as none (but for
+# the hits a removed rule left in its slot).
+check "status and stats count 1 rule, list no empty vacant slot" \
+	"  rules   $TMP/d.yaml (1 rules) 1 0" \
+	"$(ip netns exec "$RCV" "$XT" status "$B" | grep '^  rules ') $(
+	   ip netns exec "$RCV" "$XT" stats "$B" --json | $PY -c '
+import json, sys
+i = json.load(sys.stdin)["interfaces"][0]
+print(i["ruleset"]["nrules"],
+      sum(1 for x in i["rules"] if x["name"] != "renamed" and not x["hits"]))')"
 # And back: both old names return.
 err=$(ip netns exec "$RCV" "$XT" rules load "$B" "$TMP/b.yaml" 2>&1)
 check "and back to two rules: load exits 0" 0 $?
