@@ -354,13 +354,17 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	if (st->mp && xt_mp_is_dispatcher(id))
 		return XT_EXIT_OK;	/* joined in skels_load() */
 	if (st->mp) {
-		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; --force --xdp-attach direct replaces that program",
-		       st->ifname, id);
+		pr_err("%s has an XDP program (id %u) outside libxdp's dispatcher: xdptag joins only a dispatcher; %s",
+		       st->ifname, id, o->no_force ?
+		       "probe never replaces a program" :
+		       "--force --xdp-attach direct replaces that program");
 		return XT_EXIT_STATE;
 	}
 	if (!o->force) {
-		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
-		       st->ifname, id);
+		pr_err("%s already has an XDP program attached (id %u); %s",
+		       st->ifname, id, o->no_force ?
+		       "probe never replaces it" :
+		       "use --force to replace it");
 		return XT_EXIT_STATE;
 	}
 	if (q.attach_mode == XDP_ATTACHED_MULTI) {

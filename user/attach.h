@@ -33,6 +33,8 @@ struct xt_attach_opts {
 	enum xt_mode mode;
 	bool force;			/* replace another XDP program, or
 					   the xdptag attached to ifname */
+	bool no_force;			/* the command has no --force (probe):
+					   refusals do not offer it */
 	unsigned int tc_prio;		/* 1-65535 */
 	__u32 tc_attach;		/* enum xt_tc_attach: set it, 0 is cls */
 	__u32 bridge;			/* enum xt_bridge */

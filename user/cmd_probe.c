@@ -226,7 +226,7 @@ out:
 static const struct probe_cfg probe_defaults = {
 	.o = { .tc_prio = XT_TC_PRIO_DEFAULT, .tc_attach = XT_TC_AUTO,
 	       .xdp_attach = XT_XDP_AUTO,
-	       .bridge = XT_BRIDGE_META },
+	       .bridge = XT_BRIDGE_META, .no_force = true },
 	.secs = 5,
 };
 

@@ -127,4 +127,20 @@ check "probe of a missing interface" \
 	"Error: interface 'nosuch0' does not exist" \
 	"$("$XT" probe nosuch0 2>&1 >/dev/null)"
 
+# Another program on the XDP hook: refused as attach refuses it, but
+# without attach's way out (probe has no --force), and left in place.
+ip -n "$RCV" link set dev "$IFR" xdpgeneric obj \
+	"$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o" sec xdp
+id=$(ip -n "$RCV" -d link show dev "$IFR" | grep -o 'prog/xdp id [0-9]*' |
+     awk '{print $NF}')
+out=$(ip netns exec "$RCV" "$XT" probe "$IFR" --seconds 1 \
+	--xdp-attach direct 2>&1 >/dev/null)
+check "another XDP program: exit 3, probe never replaces it" \
+	"3 Error: $IFR already has an XDP program attached (id $id); probe never replaces it" \
+	"$? $out"
+check "... and it stays" "$id" \
+	"$(ip -n "$RCV" -d link show dev "$IFR" | grep -o 'prog/xdp id [0-9]*' |
+	   awk '{print $NF}')"
+ip -n "$RCV" link set dev "$IFR" xdpgeneric off
+
 finish
