@@ -47,6 +47,49 @@ const char *xt_mode_str(__u32 xdp_flags)
 	return "none";
 }
 
+int xt_attach_differs(const struct xt_attach_opts *o,
+		      const struct xt_attach_info *i, char *buf, size_t len)
+{
+	const struct xt_settings *s = &o->set;
+	const struct {
+		bool differs;
+		const char *name;
+	} opt[] = {
+		{ o->mode != XT_MODE_AUTO &&
+		  !(i->xdp_flags & mode_flags[o->mode]), "--mode" },
+		{ o->bridge != i->bridge, "--bridge" },
+		{ o->tc_attach != XT_TC_AUTO && o->tc_attach != i->tc_attach,
+		  "--tc-attach" },
+		{ i->tc_attach == XT_TC_CLS && o->tc_prio != i->tc_prio,
+		  "--tc-prio" },
+		{ o->xdp_attach != XT_XDP_AUTO &&
+		  (o->xdp_attach == XT_XDP_DISPATCHER) !=
+		  (i->xdp_attach == XT_XDP_DISPATCHER), "--xdp-attach" },
+		{ s->has_mark_mask && s->mark_mask != i->mark_mask,
+		  "--mark-mask" },
+		{ s->has_mark_shift && s->mark_shift != i->mark_shift,
+		  "--mark-shift" },
+		{ s->has_mark_value && s->mark_value != i->mark_value,
+		  "--mark-value" },
+		{ s->has_drop_threshold &&
+		  s->drop_threshold != i->drop_threshold, "--drop-above" },
+	};
+	size_t k, used = 0;
+	int n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (k = 0; k < sizeof(opt) / sizeof(opt[0]); k++) {
+		if (!opt[k].differs)
+			continue;
+		if (used < len)
+			used += snprintf(buf + used, len - used, "%s%s",
+					 n ? ", " : "", opt[k].name);
+		n++;
+	}
+	return n;
+}
+
 int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
 		  char *err, size_t errlen)
 {

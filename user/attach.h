@@ -64,6 +64,16 @@ int xt_mark_check(__u32 mask, __u32 shift, __u32 what, __u32 max_class,
  */
 int xt_attach(const struct xt_attach_opts *o);
 
+/*
+ * The options of o that the attachment info records otherwise, as a list
+ * of option names in buf ("--mode, --bridge"): how many.  Options left at
+ * auto, and --no-meta and --force, which info does not record, never
+ * differ.
+ */
+int xt_attach_differs(const struct xt_attach_opts *o,
+		      const struct xt_attach_info *info, char *buf,
+		      size_t len);
+
 /* Remove what xt_attach added.  Prints errors; returns an enum xt_exit. */
 int xt_detach(const char *ifname);
 

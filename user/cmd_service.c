@@ -44,9 +44,10 @@ static const char *config_path(const char *ifname, char *buf, size_t len)
 
 /*
  * The pins of ifname describe what runs on it: they open, name this very
- * interface, and its XDP hook still runs the pinned program.
+ * interface, and its XDP hook still runs the pinned program.  Then info is
+ * what they record.
  */
-static bool attach_intact(const char *ifname)
+static bool attach_intact(const char *ifname, struct xt_attach_info *info)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct xt_pinned p;
@@ -64,6 +65,7 @@ static bool attach_intact(const char *ifname)
 			ok = q.prog_id == id || q.drv_prog_id == id ||
 			     q.skb_prog_id == id || q.hw_prog_id == id;
 	}
+	*info = p.info_val;
 	xt_pins_close(&p);
 	return ok;
 }
@@ -94,18 +96,13 @@ static int service_start(void *cfg)
 {
 	const struct service_cfg *c = cfg;
 	const char *ifname = c->ifname, *rules = rules_for(ifname);
-	char **av;
+	struct xt_attach_info info;
+	struct xt_attach_opts o;
+	char **av, differ[160];
 	int i, n = 0, ret;
 
 	if (xt_privs_check("service start", XT_PRIV_DETACH) ||
 	    xt_privs_check("service start", XT_PRIV_LOAD))
-		return XT_EXIT_FAIL;
-	if (attach_intact(ifname)) {
-		printf("%s: xdptag is already attached; keeping it\n", ifname);
-		return xt_rules_swap(ifname, rules);
-	}
-	/* Left over from a killed attach or a vanished interface. */
-	if (pins_exist(ifname) && xt_detach(ifname) != XT_EXIT_OK)
 		return XT_EXIT_FAIL;
 
 	/* `attach IFACE [--rules FILE] ATTACH-OPTIONS...` */
@@ -122,7 +119,28 @@ static int service_start(void *cfg)
 	}
 	for (i = 0; i < c->nrest; i++)
 		av[n++] = c->rest[i];
+	/* Bad options are an error whether or not they are needed now. */
+	ret = xt_cmd_parse(&xt_cmd_attach, "attach", n, av, &o);
+	if (ret) {
+		ret = ret < 0 ? XT_EXIT_OK : ret;	/* --help */
+		goto out;
+	}
+	if (attach_intact(ifname, &info)) {
+		printf("%s: xdptag is already attached; keeping it\n", ifname);
+		fflush(stdout);		/* before the warning, in the journal */
+		if (xt_attach_differs(&o, &info, differ, sizeof(differ)))
+			pr_warn("%s: kept as attached, not as its %s say (a stop detaches; the next start attaches with them)",
+				ifname, differ);
+		ret = xt_rules_swap(ifname, rules);
+		goto out;
+	}
+	/* Left over from a killed attach or a vanished interface. */
+	if (pins_exist(ifname) && xt_detach(ifname) != XT_EXIT_OK) {
+		ret = XT_EXIT_FAIL;
+		goto out;
+	}
 	ret = xt_cmd_run(&xt_cmd_attach, "attach", n, av);
+out:
 	free(av);
 	return ret;
 }

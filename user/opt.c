@@ -315,15 +315,21 @@ int xt_cmd_run(const struct xt_cmd *c, const char *path, int argc,
 		pr_err("out of memory");
 		return XT_EXIT_FAIL;
 	}
-	if (c->defaults)
-		memcpy(cfg, c->defaults, c->cfg_size);
-	ret = cmd_parse(c, path, argc, argv, cfg);
+	ret = xt_cmd_parse(c, path, argc, argv, cfg);
 	if (ret < 0)
 		ret = XT_EXIT_OK;	/* --help */
 	else if (!ret)
 		ret = c->run(cfg);
 	free(cfg);
 	return ret;
+}
+
+int xt_cmd_parse(const struct xt_cmd *c, const char *path, int argc,
+		 char **argv, void *cfg)
+{
+	if (c->defaults)
+		memcpy(cfg, c->defaults, c->cfg_size);
+	return cmd_parse(c, path, argc, argv, cfg);
 }
 
 /* ------------------------------------------------------------- help --- */

@@ -110,6 +110,14 @@ extern const struct xt_cmd xt_cmd_attach, xt_cmd_detach, xt_cmd_status,
 int xt_cmd_run(const struct xt_cmd *c, const char *path, int argc,
 	       char **argv);
 
+/*
+ * Only parse argv for command c (not a group) into cfg, of c's cfg_size,
+ * after c's defaults: 0, XT_EXIT_USAGE after an error line, or -1 after
+ * --help printed the usage.
+ */
+int xt_cmd_parse(const struct xt_cmd *c, const char *path, int argc,
+		 char **argv, void *cfg);
+
 /* c in table t by name, or NULL. */
 const struct xt_cmd *xt_cmd_find(const struct xt_cmd *const *t,
 				 const char *name);

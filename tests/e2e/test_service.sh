@@ -65,6 +65,18 @@ xs start "$B" >"$OUT" 2>&1
 check "start on an intact attachment keeps it and reloads" \
 	"0|$B: xdptag is already attached; keeping it|$B: loaded $CONF/$B.yaml, 4 rules" \
 	"$?|$(paste -sd'|' "$OUT")"
+# Its options still count: a bad one is an error, one that the attachment
+# does not have is named.
+prog=$(ip -n "$RCV" -d link show "$B" | grep -o 'prog/xdp id [0-9]*')
+xs start "$B" --mode turbo >"$OUT" 2>&1
+check "start on an intact attachment, a bad option: status 2, one line" \
+	"2 1" "$? $(wc -l <"$OUT")"
+xs start "$B" --mode native --mark-mask 0xff00 >"$OUT" 2>&1
+check "... options it was not attached with: kept, and named" \
+	"0|$B: xdptag is already attached; keeping it|Warning: $B: kept as attached, not as its --mode, --mark-mask say (a stop detaches; the next start attaches with them)|$B: loaded $CONF/$B.yaml, 4 rules" \
+	"$?|$(paste -sd'|' "$OUT")"
+check "... the XDP program is the same" "$prog" \
+	"$(ip -n "$RCV" -d link show "$B" | grep -o 'prog/xdp id [0-9]*')"
 
 # dns-query now belongs to class 1 (web).
 sed 's/^    class: dns$/    class: web/' tests/e2e/rules/classes.yaml \
