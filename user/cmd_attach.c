@@ -18,17 +18,6 @@ static const struct xt_attach_opts attach_defaults = {
 	.xdp_attach = XT_XDP_AUTO,
 };
 
-static int tc_prio_check(const void *cfg)
-{
-	const struct xt_attach_opts *o = cfg;
-
-	if (!o->tc_prio) {
-		pr_err("--tc-prio: 0 is not a priority (1-65535)");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int attach_run(void *cfg)
 {
 	if (xt_privs_check("attach", XT_PRIV_LOAD))
@@ -60,8 +49,8 @@ static const struct xt_opt attach_opts[] = {
 		  .help = "TC stage through tcx (kernel 6.6+: first in the list,\n"
 			  "before Cilium's programs) or cls (a cls_bpf filter);\n"
 			  "default auto: tcx where the kernel has it"),
-	XT_OPTION(XT_OPT_UINT, "tc-prio", A, tc_prio, .max = 0xffff,
-		  .metavar = "PRIO", .check = tc_prio_check,
+	XT_OPTION(XT_OPT_UINT, "tc-prio", A, tc_prio, .min = 1, .max = 0xffff,
+		  .metavar = "PRIO",
 		  .help = "priority of the cls_bpf filter, 1-65535 (default "
 			  XT_STR(XT_TC_PRIO_DEFAULT) ")"),
 	XT_OPTION(XT_OPT_FLAG, "no-meta", A, no_meta,

@@ -142,7 +142,7 @@ static int opt_store(const struct xt_opt *o, const char *s, void *cfg)
 	}
 	if (o->has)
 		*(bool *)((char *)cfg + o->has_off) = true;
-	return o->check ? o->check(cfg) : 0;
+	return 0;
 }
 
 static const struct xt_opt *opt_find(const struct xt_opt *t, const char *arg,

@@ -51,9 +51,6 @@ struct xt_opt {
 	const char *what;	/* positional, in "expected one interface" */
 	bool optional;		/* positional that may be left out */
 	bool required;		/* option that must be given */
-	/* After the value is stored; prints its error and returns nonzero
-	 * to refuse it (what the type cannot say: "0 is not a priority"). */
-	int (*check)(const void *cfg);
 };
 
 #define XT_FIELD(cfg, m)  .off = offsetof(cfg, m), .size = sizeof(((cfg *)0)->m)

@@ -102,9 +102,9 @@ refused 2 "Error: --mark-shift: '32' is not a number in 0-31" \
 	attach "$A" --mark-shift 32
 refused 2 "Error: --drop-above: '256' is not a number in 0-255" \
 	attach "$A" --drop-above 256
-refused 2 "Error: --tc-prio: 0 is not a priority (1-65535)" \
+refused 2 "Error: --tc-prio: '0' is not a number in 1-65535" \
 	attach "$A" --tc-prio 0
-refused 2 "Error: --tc-prio: '65536' is not a number in 0-65535" \
+refused 2 "Error: --tc-prio: '65536' is not a number in 1-65535" \
 	attach "$A" --tc-prio 65536
 refused 2 "Error: --mark-mask: '-1' is not a number in 0-$N" \
 	attach "$A" --mark-mask -1

@@ -114,7 +114,7 @@ bad "bad mode" \
 	--mode fast
 bad "drop above 255" "Error: --drop-above: '256' is not a number in 0-255" \
 	--drop-above 256
-bad "tc prio 0" "Error: --tc-prio: 0 is not a priority (1-65535)" --tc-prio 0
+bad "tc prio 0" "Error: --tc-prio: '0' is not a number in 1-65535" --tc-prio 0
 run attach "$B" --rules /nonexistent.yaml
 check "missing rules file: exit status" 2 $RC
 check "missing rules file: last line names the file" \
