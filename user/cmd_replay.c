@@ -7,13 +7,20 @@
 #include "log.h"
 #include "privs.h"
 #include "replay.h"
+#include "rules_file.h"
 
 static int replay_run(void *cfg)
 {
 	const struct xt_replay_opts *o = cfg;
+	char why[64];
 
 	if ((o->nft_path || o->live_iface) && !o->live) {
 		pr_err("replay: --nft and --live-iface go with --live");
+		return XT_EXIT_USAGE;
+	}
+	/* Bad input, as a rules file's: before anything is set up. */
+	if (o->nft_path && xt_file_check(o->nft_path, why, sizeof(why))) {
+		pr_err("--nft %s: %s", o->nft_path, why);
 		return XT_EXIT_USAGE;
 	}
 	if (xt_privs_check("replay", XT_PRIV_LOAD))

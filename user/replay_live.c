@@ -207,17 +207,13 @@ static int pipeline_attach(const struct xt_live_opts *o)
 
 static int nft_load(const struct xt_live_opts *o)
 {
-	const char *argv[] = { "nft", "-f", "-", NULL };
+	/* A file of the user's by its name, so that nft's errors name it. */
+	const char *argv[] = { "nft", "-f", o->nft_path ? o->nft_path : "-",
+			       NULL };
 	FILE *f = NULL;
-	int in, ret;
+	int in = -1, ret;
 
-	if (o->nft_path) {
-		in = open(o->nft_path, O_RDONLY | O_CLOEXEC);
-		if (in < 0) {
-			pr_err("--nft %s: %s", o->nft_path, strerror(errno));
-			return -errno;
-		}
-	} else {
+	if (!o->nft_path) {
 		f = tmpfile();
 		if (!f || xt_nft_ruleset(f, o->ifname, o->ai, true) ||
 		    fflush(f) || fseek(f, 0, SEEK_SET)) {
@@ -230,7 +226,8 @@ static int nft_load(const struct xt_live_opts *o)
 		fclose(f);
 	}
 	ret = run(argv, in, 2);
-	close(in);
+	if (in >= 0)
+		close(in);
 	if (ret) {
 		pr_err("replay --live: nft refused the ruleset%s%s (exit %d)",
 		       o->nft_path ? " " : "", o->nft_path ? o->nft_path : "",

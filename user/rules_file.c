@@ -124,11 +124,46 @@ static const char *node_kind(const yaml_node_t *n)
 /* ----------------------------------------------------- bounded input --- */
 
 /*
+ * Open path for reading if it is a regular file: an fd (its size in *st),
+ * or -1 with why said.  O_NONBLOCK keeps open() itself from waiting for a
+ * FIFO's writer.
+ */
+static int regular_open(const char *path, struct stat *st, char *why,
+			size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, st)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+	} else if (S_ISDIR(st->st_mode)) {
+		snprintf(why, whylen, "%s", strerror(EISDIR));
+	} else if (!S_ISREG(st->st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+	} else {
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int xt_file_check(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd = regular_open(path, &st, why, whylen);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
  * Read all of path into a NUL-terminated buffer of at most max bytes.  Only
  * a regular file ends for sure: a FIFO without a writer blocks, one fed by
- * `yes` never ends, nor does a device such as /dev/zero.  O_NONBLOCK keeps
- * open() itself from waiting for a FIFO's writer.  A file that grows while
- * it is read is refused at max all the same.  On error, why says what.
+ * `yes` never ends, nor does a device such as /dev/zero.  A file that grows
+ * while it is read is refused at max all the same.  On error, why says
+ * what.
  */
 static int read_bounded(const char *path, size_t max, char **out,
 			size_t *outlen, char *why, size_t whylen)
@@ -139,19 +174,9 @@ static int read_bounded(const char *path, size_t max, char **out,
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(why, whylen, "%s", strerror(errno));
+	fd = regular_open(path, &st, why, whylen);
+	if (fd < 0)
 		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "%s", strerror(EISDIR));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		goto fail;
-	}
 	if ((uint64_t)st.st_size > max)
 		goto too_big;
 	cap = st.st_size + 1;		/* one more: EOF is seen at once */

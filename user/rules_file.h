@@ -95,4 +95,11 @@ unsigned int xt_rules_file_max_class(const struct xt_rules_file *f);
 /* Name of class id, or NULL if the file declares no such class. */
 const char *xt_class_name(const struct xt_rules_file *f, unsigned int id);
 
+/*
+ * Whether path is a file the loader would read (a regular file, readable):
+ * 0, or -1 with why said.  Other commands' input files are held to it too
+ * (replay --nft).
+ */
+int xt_file_check(const char *path, char *why, size_t whylen);
+
 #endif
