@@ -296,7 +296,8 @@ static int settings_merge(const struct xt_attach_opts *o,
 static int skels_load(struct attach_state *st, const struct xt_settings *s,
 		      enum xt_mode mode, __u32 bridge, bool no_meta)
 {
-	const char *hint = xt_verbose ? "" : " (-v shows the verifier log)";
+	/* libbpf's log says what failed: the verifier, or (offload) a map. */
+	const char *hint = xt_verbose ? "" : " (-v shows libbpf's log)";
 	struct bpf_map *map;
 	int err;
 
