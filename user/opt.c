@@ -205,9 +205,29 @@ static bool is_positional(const struct xt_opt *o)
 	return !o->name && !o->short_name;
 }
 
+/*
+ * A flag given before o that sets o's field to another value (--json and
+ * --prom): they exclude each other, where the last one would win unseen.
+ */
+static const struct xt_opt *flag_rival(const struct xt_opt *t,
+				       const struct xt_opt *o,
+				       const bool *given)
+{
+	const struct xt_opt *q;
+
+	if (o->type != XT_OPT_FLAG || !o->set)
+		return NULL;
+	for (q = t; q->type && q - t < 64; q++)
+		if (q != o && given[q - t] && q->type == XT_OPT_FLAG &&
+		    q->off == o->off && q->set != o->set)
+			return q;
+	return NULL;
+}
+
 static int cmd_parse(const struct xt_cmd *c, const char *path, int argc,
 		     char **argv, void *cfg)
 {
+	const struct xt_opt *rival;
 	const struct xt_opt *o, *pos = c->opts;
 	bool only_args = false, given[64] = { false };
 	const char *value;
@@ -239,6 +259,15 @@ static int cmd_parse(const struct xt_cmd *c, const char *path, int argc,
 			if (!o) {
 				pr_err("unknown option '%s' (try 'xdptag %s --help')",
 				       a, path);
+				return XT_EXIT_USAGE;
+			}
+			rival = flag_rival(c->opts, o, given);
+			if (rival) {
+				char l1[48], l2[48];
+
+				pr_err("%s and %s exclude each other",
+				       opt_label(rival, l1, sizeof(l1)),
+				       opt_label(o, l2, sizeof(l2)));
 				return XT_EXIT_USAGE;
 			}
 			if (o - c->opts < 64)

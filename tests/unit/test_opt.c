@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The option layer (user/opt.c) on a made-up command: what each row type
- * stores, the one error line of each kind of bad command line, and the
+ * stores, the one error line of each kind of bad command line (flags that
+ * set one field to different values among them), and the
  * help generated from the table.
  */
 #include <stdarg.h>
@@ -28,6 +29,7 @@ struct t_cfg {
 	const char *out;
 	const char *list[2];
 	int nlist;
+	__u32 fmt;			/* --one or --two */
 };
 
 static struct t_cfg got;
@@ -57,6 +59,8 @@ static const struct xt_opt t_opts[] = {
 	  .metavar = "OUT", .required = true, .help = "where to" },
 	XT_OPTION(XT_OPT_LIST, "item", T, list, XT_COUNT(T, nlist), .max = 2,
 		  .metavar = "I", .help = "repeat"),
+	XT_OPTION(XT_OPT_FLAG, "one", T, fmt, .set = 1, .help = "as one"),
+	XT_OPTION(XT_OPT_FLAG, "two", T, fmt, .set = 2, .help = "as two"),
 	XT_OPT_TABLE_END,
 };
 #undef T
@@ -109,6 +113,10 @@ static void stores(void **state)
 	assert_string_equal(got.out, "-");
 	assert_int_equal(got.nlist, 2);
 	assert_string_equal(got.list[1], "b");
+	/* A flag given twice is no conflict. */
+	assert_int_equal(run(err, sizeof(err), "eth0", "-w", "x", "--two",
+			     "--two", NULL), XT_EXIT_OK);
+	assert_int_equal(got.fmt, 2);
 	/* After --, a word that looks like an option is an argument. */
 	assert_int_equal(run(err, sizeof(err), "-w", "x", "--", "-eth", NULL),
 			 XT_EXIT_OK);
@@ -150,6 +158,8 @@ static void errors(void **state)
 		  "Error: 'a/b' is not a valid interface name" },
 		{ { "0123456789abcdef", "-w", "x" },
 		  "Error: '0123456789abcdef' is not a valid interface name" },
+		{ { "eth0", "-w", "x", "--one", "--two" },
+		  "Error: --one and --two exclude each other" },
 	};
 	char err[256];
 	size_t i;
@@ -184,7 +194,7 @@ static void help_from_table(void **state)
 	fclose(f);
 	assert_string_equal(buf,
 		"Usage: xdptag t IFACE [FILE] [--n N] [--mode {auto|generic}] [--flag] [-d]\n"
-		"                [--secs S] -w OUT [--item I]\n"
+		"                [--secs S] -w OUT [--item I] [--one] [--two]\n"
 		"\n"
 		"Some doc.\n"
 		"\n"
@@ -195,7 +205,9 @@ static void help_from_table(void **state)
 		"  -d                  the same flag\n"
 		"  --secs S            seconds\n"
 		"  -w OUT              where to\n"
-		"  --item I            repeat\n");
+		"  --item I            repeat\n"
+		"  --one               as one\n"
+		"  --two               as two\n");
 	free(buf);
 }
 
