@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,8 +241,12 @@ static int parse_u32(const char *s, uint32_t *v)
 	return err;
 }
 
+/*
+ * A number of 0-max, or 1-max where zero says why 0 is refused: 0, or
+ * -EINVAL after the error.
+ */
 static int scalar_u32(struct ctx *c, yaml_node_t *n, const char *what,
-		      uint32_t max, uint32_t *v)
+		      uint32_t max, const char *zero, uint32_t *v)
 {
 	char why[96];
 	int ret;
@@ -260,8 +265,12 @@ static int scalar_u32(struct ctx *c, yaml_node_t *n, const char *what,
 		err(c, n, "%s: bad number '%s'", what, scalar(n));
 		return -EINVAL;
 	}
+	if (!*v && zero) {
+		err(c, n, "%s", zero);
+		return -EINVAL;
+	}
 	if (*v > max) {
-		err(c, n, "%s %u out of range 0-%u", what, *v, max);
+		err(c, n, "%s %u out of range %u-%u", what, *v, !!zero, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -325,7 +334,30 @@ struct field {
 	const char *what;		/* "port", "protocol", ... */
 	uint32_t max;
 	const struct name_val *names[2];
+	bool named;			/* the field has names at all */
+	const char *note;		/* why some are not allowed here */
 };
+
+/* One bound of an item: a number, or an error naming part and field. */
+static int item_bound(struct ctx *c, yaml_node_t *n, const struct field *fd,
+		      const char *s, const char *part, uint32_t *v)
+{
+	char why[96];
+	int err_num = parse_u32(part, v);
+
+	if (!err_num)
+		return 0;
+	if (fd->named && !(part[0] >= '0' && part[0] <= '9'))
+		err(c, n, "unknown %s '%s'%s", fd->what, s,
+		    fd->note ? fd->note : "");
+	else if (part == s)
+		err(c, n, "%s '%s' %s", fd->what, s,
+		    xt_num_why(err_num, 0, fd->max, why, sizeof(why)));
+	else
+		err(c, n, "%s range '%s': '%s' %s", fd->what, s, part,
+		    xt_num_why(err_num, 0, fd->max, why, sizeof(why)));
+	return -EINVAL;
+}
 
 static int add_range(struct ctx *c, yaml_node_t *n, struct xt_ranges *rg,
 		     uint32_t lo, uint32_t hi, bool neg)
@@ -360,27 +392,21 @@ static int range_item(struct ctx *c, yaml_node_t *n, const struct field *fd,
 	if (named)
 		return 0;
 	dash = strchr(s, '-');
-	if (dash && dash != s && strlen(s) < sizeof(buf)) {
+	if (dash && dash != s && strlen(s) < sizeof(buf) &&
+	    s[0] >= '0' && s[0] <= '9') {
 		memcpy(buf, s, dash - s);
 		buf[dash - s] = '\0';
-		if (parse_u32(buf, &lo) || parse_u32(dash + 1, &hi)) {
-			err(c, n, "bad %s range '%s' (expected LOW-HIGH)",
-			    fd->what, s);
+		if (item_bound(c, n, fd, s, buf, &lo) ||
+		    item_bound(c, n, fd, s, dash + 1, &hi))
 			return -EINVAL;
-		}
 		if (lo > hi) {
 			err(c, n, "bad %s range '%s': %u is above %u",
 			    fd->what, s, lo, hi);
 			return -EINVAL;
 		}
 	} else {
-		if (parse_u32(s, &lo)) {
-			if (fd->names[0])
-				err(c, n, "unknown %s '%s'", fd->what, s);
-			else
-				err(c, n, "bad %s '%s'", fd->what, s);
+		if (item_bound(c, n, fd, s, s, &lo))
 			return -EINVAL;
-		}
 		hi = lo;
 	}
 	if (hi > fd->max) {
@@ -660,20 +686,28 @@ static int tcp_flag_set(struct ctx *c, yaml_node_t *n, char *s, uint8_t *out)
 		{ "ecn", XT_TCP_ECE }, { "ece", XT_TCP_ECE },
 		{ "cwr", XT_TCP_CWR }, { NULL, 0 },
 	};
-	char *tok, *save = NULL;
+	char *tok, *next;
 	uint32_t v;
 	int ret = 0;
 
 	*out = 0;
-	for (tok = strtok_r(s, ",|", &save); tok;
-	     tok = strtok_r(NULL, ",|", &save)) {
+	/* Split by hand: strtok would pass over "syn,,ack" and "syn /". */
+	for (tok = s; tok; tok = next) {
 		char *e;
 
+		next = strpbrk(tok, ",|");
+		if (next)
+			*next++ = '\0';
 		while (*tok == ' ')
 			tok++;
 		e = tok + strlen(tok);
 		while (e > tok && e[-1] == ' ')
 			*--e = '\0';
+		if (!*tok) {
+			err(c, n, "tcp_flags '%s': a flag is missing (write 0x0 for none)",
+			    scalar(n));
+			return -EINVAL;
+		}
 		if (!name_find(names, tok, &v) ||
 		    (!parse_u32(tok, &v) && v <= 0xff)) {
 			*out |= v;
@@ -852,12 +886,10 @@ static void parse_settings(struct ctx *c, yaml_node_t *n)
 		return;
 	map_keys(c, n, "settings", keys, v);
 	if (v[0] && !scalar_u32(c, v[0], "mark_mask", UINT32_MAX,
-				&s->mark_mask)) {
-		if (!s->mark_mask)
-			err(c, v[0], "mark_mask 0 leaves no bits to write");
+				"mark_mask 0 leaves no bits to write",
+				&s->mark_mask))
 		s->has_mark_mask = true;
-	}
-	if (v[1] && !scalar_u32(c, v[1], "mark_shift", 31, &s->mark_shift))
+	if (v[1] && !scalar_u32(c, v[1], "mark_shift", 31, NULL, &s->mark_shift))
 		s->has_mark_shift = true;
 	if (v[2]) {
 		const char *m = v[2]->type == YAML_SCALAR_NODE ?
@@ -871,26 +903,28 @@ static void parse_settings(struct ctx *c, yaml_node_t *n)
 					  names, sizeof(names)));
 		s->has_mark_value = true;
 	}
-	if (v[3] && !scalar_u32(c, v[3], "drop_threshold", 255,
+	if (v[3] && !scalar_u32(c, v[3], "drop_threshold", 255, NULL,
 				&s->drop_threshold))
 		s->has_drop_threshold = true;
-	if (v[4] && !scalar_u32(c, v[4], "state_sources",
-				XT_STATE_MAX_ENTRIES, &s->state_sources) &&
-	    !s->state_sources)
-		err(c, v[4], "state_sources 0: the per-source table needs at least one entry");
+	if (v[4])
+		scalar_u32(c, v[4], "state_sources", XT_STATE_MAX_ENTRIES,
+			   "state_sources 0: the per-source table needs at least one entry",
+			   &s->state_sources);
 	if (v[5])
-		scalar_u32(c, v[5], "state_ipv6_prefix", 128,
+		scalar_u32(c, v[5], "state_ipv6_prefix", 128, NULL,
 			   &s->state_v6_plen);
 }
 
-/* "10s", "500ms", "2m", or a bare number of seconds. */
+/* "10s", "500ms", "2m", "1h", or a bare number of seconds. */
 static int parse_duration(struct ctx *c, yaml_node_t *n, const char *what,
 			  uint64_t *ns)
 {
 	static const struct { const char *sfx; uint64_t ns; } units[] = {
 		{ "ms", 1000000ULL }, { "s", 1000000000ULL },
-		{ "m", 60000000000ULL }, { "", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+		{ "", 1000000000ULL },
 	};
+	const uint64_t min = 1000000ULL, max = 3600000000000ULL;
 	char buf[32];
 	size_t i, l;
 	uint32_t v;
@@ -909,10 +943,11 @@ static int parse_duration(struct ctx *c, yaml_node_t *n, const char *what,
 			continue;
 		memcpy(buf, scalar(n), l - sl);
 		buf[l - sl] = '\0';
-		if (parse_u32(buf, &v))
+		/* Bounded before the product, which could wrap. */
+		if (parse_u32(buf, &v) || v > max / units[i].ns)
 			break;
 		*ns = v * units[i].ns;
-		if (*ns < 1000000ULL || *ns > 3600000000000ULL)
+		if (*ns < min)
 			break;
 		return 0;
 	}
@@ -935,12 +970,10 @@ static void parse_rate(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		return;
 	}
 	if (scalar_u32(c, v[0] ? v[0] : v[1], v[0] ? "pps" : "bps",
-		       UINT32_MAX, &lim))
+		       UINT32_MAX,
+		       "rate 0 would match every packet: omit the condition",
+		       &lim))
 		return;
-	if (!lim) {
-		err(c, v[0] ? v[0] : v[1], "rate 0 would match every packet: omit the condition");
-		return;
-	}
 	r->st_kind = v[0] ? XT_ST_PPS : XT_ST_BPS;
 	r->st_limit = lim;
 }
@@ -961,12 +994,10 @@ static void parse_fanout(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		return;
 	}
 	if (scalar_u32(c, v[0] ? v[0] : v[1], v[0] ? "dst_ports" : "dst_addrs",
-		       XT_FANOUT_MAX, &lim))
+		       XT_FANOUT_MAX,
+		       "fanout 0 would match every packet: omit the condition",
+		       &lim))
 		return;
-	if (!lim) {
-		err(c, v[0] ? v[0] : v[1], "fanout 0 would match every packet: omit the condition");
-		return;
-	}
 	if (v[2] && parse_duration(c, v[2], "window", &win))
 		return;
 	r->st_kind = v[0] ? XT_ST_DPORTS : XT_ST_DADDRS;
@@ -1001,13 +1032,10 @@ static void parse_classes(struct ctx *c, yaml_node_t *n)
 			    v[0] ? "name" : "id");
 			continue;
 		}
-		if (scalar_u32(c, v[0], "class id", 255, &id) ||
+		if (scalar_u32(c, v[0], "class id", 255,
+			       "class id 0 is reserved for unclassified", &id) ||
 		    check_name(c, v[1], "class", XT_CLASS_NAME_MAX) || bad)
 			continue;
-		if (id == 0) {
-			err(c, v[0], "class id 0 is reserved for unclassified");
-			continue;
-		}
 		for (i = 0; i < f->nclasses; i++) {
 			if (f->classes[i].id == id)
 				err(c, v[0], "duplicate class id %u", id);
@@ -1031,14 +1059,25 @@ enum { M_SRC, M_SRC_FILE, M_DST, M_DST_FILE, M_PROTO, M_SPORT, M_DPORT,
        M_TCP_FLAGS, M_ICMP_TYPE, M_ICMP_CODE, M_LEN, M_TTL, M_VLAN,
        M_FEATURES, M_RATE, M_FANOUT, M_N };
 
-static bool has_proto(const struct xt_ranges *rg, uint32_t p)
+/*
+ * Does the condition rg let value v through (docs/rules.md, "Negation"): in
+ * one of its plain ranges, or it has none, and in none of its negated ones.
+ * A condition with no ranges lets everything through.
+ */
+static bool ranges_admit(const struct xt_ranges *rg, uint32_t v)
 {
+	bool plain = false, in_plain = false;
 	size_t i;
 
-	for (i = 0; i < rg->n; i++)
-		if (rg->r[i].lo <= p && p <= rg->r[i].hi)
-			return true;
-	return false;
+	for (i = 0; i < rg->n; i++) {
+		bool in = rg->r[i].lo <= v && v <= rg->r[i].hi;
+
+		if (rg->r[i].neg && in)
+			return false;
+		plain |= !rg->r[i].neg;
+		in_plain |= !rg->r[i].neg && in;
+	}
+	return !plain || in_plain;
 }
 
 static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
@@ -1048,12 +1087,14 @@ static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		"dport", "tcp_flags", "icmp_type", "icmp_code", "len", "ttl",
 		"vlan", "features", "rate", "fanout", NULL,
 	};
-	const struct field f_proto = { "protocol", 255, { proto_names } };
+	const struct field f_proto = { "protocol", 255, { proto_names },
+				       .named = true };
 	const struct field f_port = { "port", 65535 };
 	const struct field f_len = { "length", 65535 };
 	const struct field f_ttl = { "ttl", 255 };
 	const struct field f_vlan = { "vlan", 4095 };
-	struct field f_type = { "icmp type", 255 }, f_code = { "icmp code", 255 };
+	struct field f_type = { "icmp type", 255, .named = true };
+	struct field f_code = { "icmp code", 255, .named = true };
 	yaml_node_t *v[M_N];
 	bool v4, v6;
 
@@ -1064,13 +1105,25 @@ static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		parse_ranges(c, "proto", v[M_PROTO], &f_proto, &r->proto);
 	/*
 	 * ICMP names mean different numbers for ICMP and ICMPv6; a name
-	 * stands for the protocols the rule allows (both if it says none).
+	 * stands for the protocols the rule lets through (both if it says
+	 * none; "!icmpv6" lets ICMP through).
 	 */
-	v4 = has_proto(&r->proto, 1) || !r->proto.n;
-	v6 = has_proto(&r->proto, 58) || !r->proto.n;
+	v4 = ranges_admit(&r->proto, IPPROTO_ICMP);
+	v6 = ranges_admit(&r->proto, IPPROTO_ICMPV6);
 	f_type.names[0] = v4 ? icmp4_types : NULL;
 	f_type.names[1] = v6 ? icmp6_types : NULL;
 	f_code.names[0] = v4 ? icmp4_codes : NULL;
+	/* Which names an unknown one was looked for among, and why. */
+	f_type.note = f_code.note = !v4 && !v6 ?
+		" (the rule's proto lets neither ICMP nor ICMPv6 through)" :
+		NULL;
+	if (v4 != v6) {
+		f_type.note = v4 ?
+			" (ICMP's names: the rule's proto lets only ICMP through)" :
+			" (ICMPv6's names: the rule's proto lets only ICMPv6 through)";
+		f_code.note = v4 ? NULL :
+			" (code names are ICMP's: the rule's proto lets only ICMPv6 through)";
+	}
 	if (v[M_SRC])
 		each_item(c, "src", v[M_SRC], prefix_item, &r->src);
 	if (v[M_SRC_FILE])
@@ -1168,7 +1221,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, struct xt_rule *r,
 			err(c, v[2], "unknown class '%s' (declare it under classes)",
 			    cn);
 	}
-	if (v[3] && !scalar_u32(c, v[3], "weight", 255, &w))
+	if (v[3] && !scalar_u32(c, v[3], "weight", 255, NULL, &w))
 		r->weight = w;
 	if (v[4])
 		parse_match(c, v[4], r);

@@ -157,14 +157,14 @@ static void test_new_key_errors(void **state)
 		"3:22: error: state_ipv6_prefix 129 out of range 0-128",
 		"8:13: error: action 'allow': expected classify or exempt",
 		"13:12: error: an exempt rule has no class (it forces class 0, score 0)",
-		"14:21: error: bad port 'x'",
+		"14:21: error: port 'x' is not a number in 0-65535",
 		"14:32: error: bad prefix '!10.0.0.0/33'",
 		"19:13: error: rate: give exactly one of pps, bps",
-		"24:28: error: dst_ports 101 out of range 0-100",
+		"24:28: error: dst_ports 101 out of range 1-100",
 		"28:40: error: a rule has at most one of rate, fanout",
 		"32:46: error: window: bad duration '3y' (1ms to 1h, such as 10s or 500ms)",
 		"36:30: error: unknown key 'burst' in rate (known: pps, bps)",
-		"36:47: error: bad ttl 'x'",
+		"36:47: error: ttl 'x' is not a number in 0-255",
 		NULL);
 }
 
@@ -270,8 +270,8 @@ static void test_bad_range(void **state)
 		      "  - { name: r, class: scan, weight: 1,\n"
 		      "      match: { sport: \"2000-1000\", ttl: \"1-x\", len: -5 } }\n",
 		      "5:23: error: bad port range '2000-1000': 2000 is above 1000",
-		      "5:41: error: bad ttl range '1-x' (expected LOW-HIGH)",
-		      "5:53: error: bad length '-5'",
+		      "5:41: error: ttl range '1-x': 'x' is not a number in 0-255",
+		      "5:53: error: length '-5' is not a number in 0-65535",
 		      NULL);
 }
 
@@ -682,6 +682,91 @@ static void test_tcp_flag_forms(void **state)
 	assert_int_equal(rf.rules[0].tcp[2].value, 0xc0);
 	assert_int_equal(rf.rules[0].tcp[2].mask, 0xc0);
 	xt_rules_file_free(&rf);
+}
+
+/*
+ * ICMP names stand for the protocols the rule's proto lets through,
+ * negation included: "!icmpv6" lets ICMP through, "!icmp" ICMPv6.
+ */
+static void test_icmp_names_negated_proto(void **state)
+{
+	static struct xt_rules_file rf;
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, CLASSES
+		   "rules:\n"
+		   "  - { name: a, class: scan, weight: 1, match: { proto: [\"!icmpv6\"], icmp_type: echo-request } }\n"
+		   "  - { name: b, class: scan, weight: 1, match: { proto: [\"!icmp\"], icmp_type: [\"!echo-request\"] } }\n"
+		   "  - { name: c, class: scan, weight: 1, match: { proto: [\"!icmpv6\"], icmp_code: port-unreachable } }\n");
+	got = load(tmpfile_path, &rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rf.rules[0].icmp_type.n, 1);
+	assert_range(&rf.rules[0].icmp_type, 0, 8, 8);
+	assert_int_equal(rf.rules[1].icmp_type.n, 1);
+	assert_range(&rf.rules[1].icmp_type, 0, 128, 128);
+	assert_true(rf.rules[1].icmp_type.r[0].neg);
+	assert_int_equal(rf.rules[2].icmp_code.n, 1);
+	assert_range(&rf.rules[2].icmp_code, 0, 3, 3);
+	xt_rules_file_free(&rf);
+}
+
+/* Errors that say what is wrong: the name, the number, the flag. */
+static void test_item_errors(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: a, class: scan, weight: 1, match: { icmp_type: echo-requestx } }\n"
+		      "  - { name: b, class: scan, weight: 1, match: { proto: icmpv6, icmp_type: timestamp-request } }\n"
+		      "  - { name: c, class: scan, weight: 1, match: { proto: icmpv6, icmp_code: port-unreachable } }\n"
+		      "  - { name: d, class: scan, weight: 1, match: { dport: \"010\", sport: \"010-020\" } }\n"
+		      "  - { name: e, class: scan, weight: 1, match: { tcp_flags: [\"syn /\", \"syn,, ack\"] } }\n"
+		      "  - { name: f, class: scan, weight: 1, match: { proto: tcp, fanout: { dst_ports: 5, window: 307445735m } } }\n",
+		      "4:60: error: unknown icmp type 'echo-requestx'",
+		      "5:75: error: unknown icmp type 'timestamp-request' (ICMPv6's names: the rule's proto lets only ICMPv6 through)",
+		      "6:75: error: unknown icmp code 'port-unreachable' (code names are ICMP's: the rule's proto lets only ICMPv6 through)",
+		      "7:56: error: port '010' has a leading zero: write decimal without it, or hex with 0x",
+		      "7:70: error: port range '010-020': '010' has a leading zero: write decimal without it, or hex with 0x",
+		      "8:61: error: tcp_flags 'syn /': a flag is missing (write 0x0 for none)",
+		      "8:70: error: tcp_flags 'syn,, ack': a flag is missing (write 0x0 for none)",
+		      "9:93: error: window: bad duration '307445735m' (1ms to 1h, such as 10s or 500ms)",
+		      NULL);
+}
+
+/* Windows up to an hour, in any unit; the product never wraps. */
+static void test_window_units(void **state)
+{
+	static const struct {
+		const char *w;
+		uint64_t ns;
+	} ok[] = {
+		{ "1h", 3600000000000ULL }, { "60m", 3600000000000ULL },
+		{ "3600s", 3600000000000ULL }, { "1ms", 1000000ULL },
+		{ "10", 10000000000ULL },
+	};
+	static struct xt_rules_file rf;
+	char yaml[256], *got;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(yaml, sizeof(yaml), CLASSES "rules:\n"
+			 "  - { name: f, class: scan, weight: 1, match: { proto: tcp, fanout: { dst_ports: 5, window: %s } } }\n",
+			 ok[i].w);
+		write_file(tmpfile_path, yaml);
+		got = load(tmpfile_path, &rf, &ret);
+		assert_string_equal(got, "");
+		free(got);
+		assert_int_equal(ret, 0);
+		assert_true(rf.rules[0].st_window_ns == ok[i].ns);
+		xt_rules_file_free(&rf);
+	}
+	expect_errors(CLASSES "rules:\n"
+		      "  - { name: f, class: scan, weight: 1, match: { proto: tcp, fanout: { dst_ports: 5, window: 61m } } }\n",
+		      "4:93: error: window: bad duration '61m' (1ms to 1h, such as 10s or 500ms)",
+		      NULL);
 }
 
 static void test_overlapping_prefixes(void **state)
@@ -1235,6 +1320,9 @@ int main(void)
 		cmocka_unit_test(test_short_prefix_duplicates),
 		cmocka_unit_test(test_range_merge),
 		cmocka_unit_test(test_file_kinds_and_sizes),
+		cmocka_unit_test(test_icmp_names_negated_proto),
+		cmocka_unit_test(test_item_errors),
+		cmocka_unit_test(test_window_units),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
