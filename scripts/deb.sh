@@ -25,7 +25,11 @@ tar --exclude=./.git --exclude='./build*' -cf - . | tar -C "$SRC" -xf -
 
 printf '  %-8s %s\n' DPKG "dpkg-buildpackage (log: $OUT/build.log)"
 mkdir -p "$OUT"
-(cd "$SRC" && dpkg-buildpackage -us -uc) >"$OUT/build.log" 2>&1 ||
+# Not the calling make's flags (-s hid the compiler lines from the log, and
+# -j without its jobserver made the build serial): the build's own.
+(cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}" \
+	dpkg-buildpackage -us -uc) >"$OUT/build.log" 2>&1 ||
 	{ tail -n 30 "$OUT/build.log" >&2; die "dpkg-buildpackage failed"; }
 
 rm -f "$OUT"/*.deb

@@ -144,7 +144,8 @@ if [ "$PHASE" = 1 ]; then
 	check "the old rules keep marking" "5 7" "$(counters)"
 	cp "$STATE/good.yaml" "$CONF"
 
-	out=$(t 60 systemctl start xdptag-exporter.service 2>&1)
+	# Enabled: it comes back after the reboot, and the purge must stop it.
+	out=$(t 60 systemctl enable --now xdptag-exporter.service 2>&1)
 	m=""
 	for _ in $(seq 20); do
 		m=$(t 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9435
@@ -155,7 +156,6 @@ if [ "$PHASE" = 1 ]; then
 	done
 	check "the hardened exporter serves $X's metrics" 1 \
 		"$([ "${m:-0}" -gt 0 ] && echo 1)"
-	t 30 systemctl stop xdptag-exporter.service
 
 	echo 2 >"$STATE/phase"
 	say "rebooting"
@@ -169,6 +169,8 @@ for _ in $(seq 60); do
 	sleep 1
 done
 check "after the reboot $U is active" active "$(systemctl is-active "$U")"
+check "the enabled exporter runs again" active \
+	"$(systemctl is-active xdptag-exporter.service)"
 check "attached again: XDP, TC filter, pins" "1 1 1" "$(attached)"
 check "with $CONF" "$CONF" \
 	"$(xdptag status "$X" | sed -n 's/^  rules   \(.*\) (.*/\1/p')"
@@ -206,6 +208,8 @@ rc=$?
 check "apt purge xdptag" "0 " "$rc $(dpkg-query -W -f='${Status}' xdptag 2>/dev/null)"
 [ "$rc" = 0 ] || say "# $(tail -n 5 <<<"$out" | tr '\n' '|')"
 check "nothing attached after purge" "0 0 0" "$(attached)"
+check "no xdptag process left (the enabled exporter stopped)" "" \
+	"$(grep -lx xdptag /proc/[0-9]*/comm 2>/dev/null)"
 check "no pin directory left" no "$([ -e /sys/fs/bpf/xdptag ] || echo no)"
 check "no files, units, enablement links or configuration left" "" \
 	"$(find / -xdev \( -path /proc -o -path /sys -o -path /run \
