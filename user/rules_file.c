@@ -476,6 +476,49 @@ static int range_cmp(const void *a, const void *b)
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
 }
 
+/*
+ * Does the condition rg let value v through (docs/rules.md, "Negation"): in
+ * one of its plain ranges, or it has none, and in none of its negated ones.
+ * A condition with no ranges lets everything through.
+ */
+static bool ranges_admit(const struct xt_ranges *rg, uint32_t v)
+{
+	bool plain = false, in_plain = false;
+	size_t i;
+
+	for (i = 0; i < rg->n; i++) {
+		bool in = rg->r[i].lo <= v && v <= rg->r[i].hi;
+
+		if (rg->r[i].neg && in)
+			return false;
+		plain |= !rg->r[i].neg;
+		in_plain |= !rg->r[i].neg && in;
+	}
+	return !plain || in_plain;
+}
+
+/*
+ * Whether rg lets no value of 0-max through: its negated items take out
+ * all its plain ones.  The least value let through, if any, is a plain
+ * range's low end (0 without plain ranges) or the value after a negated
+ * range: only those are tried.
+ */
+static bool ranges_none(const struct xt_ranges *rg, uint32_t max)
+{
+	size_t i;
+
+	if (!rg->n || ranges_admit(rg, 0))
+		return false;
+	for (i = 0; i < rg->n; i++) {
+		uint32_t v = rg->r[i].neg ? rg->r[i].hi + 1 : rg->r[i].lo;
+
+		if ((!rg->r[i].neg || rg->r[i].hi < max) && v <= max &&
+		    ranges_admit(rg, v))
+			return false;
+	}
+	return true;
+}
+
 static int parse_ranges(struct ctx *c, const char *key, yaml_node_t *n,
 			const struct field *fd, struct xt_ranges *rg)
 {
@@ -485,6 +528,11 @@ static int parse_ranges(struct ctx *c, const char *key, yaml_node_t *n,
 	int ret;
 
 	ret = each_item(c, key, n, ranges_item, &a);
+	if (!ret && ranges_none(rg, fd->max)) {
+		err(c, n, "%s: its negated items take out every value the others let through: it never matches",
+		    key);
+		return -EINVAL;
+	}
 	/*
 	 * The compiler writes each value of each range: a long list of wide,
 	 * overlapping ranges would cost it billions of writes.  Such a list
@@ -1059,27 +1107,6 @@ enum { M_SRC, M_SRC_FILE, M_DST, M_DST_FILE, M_PROTO, M_SPORT, M_DPORT,
        M_TCP_FLAGS, M_ICMP_TYPE, M_ICMP_CODE, M_LEN, M_TTL, M_VLAN,
        M_FEATURES, M_RATE, M_FANOUT, M_N };
 
-/*
- * Does the condition rg let value v through (docs/rules.md, "Negation"): in
- * one of its plain ranges, or it has none, and in none of its negated ones.
- * A condition with no ranges lets everything through.
- */
-static bool ranges_admit(const struct xt_ranges *rg, uint32_t v)
-{
-	bool plain = false, in_plain = false;
-	size_t i;
-
-	for (i = 0; i < rg->n; i++) {
-		bool in = rg->r[i].lo <= v && v <= rg->r[i].hi;
-
-		if (rg->r[i].neg && in)
-			return false;
-		plain |= !rg->r[i].neg;
-		in_plain |= !rg->r[i].neg && in;
-	}
-	return !plain || in_plain;
-}
-
 static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 {
 	static const char *const keys[] = {
@@ -1152,6 +1179,18 @@ static void parse_match(struct ctx *c, yaml_node_t *n, struct xt_rule *r)
 		parse_ranges(c, "vlan", v[M_VLAN], &f_vlan, &r->vlan);
 	if (v[M_FEATURES])
 		each_item(c, "features", v[M_FEATURES], feature_item, r);
+	/* Conditions on a header that the rule's proto rules out. */
+	if ((r->sport.n || r->dport.n) &&
+	    !ranges_admit(&r->proto, IPPROTO_TCP) &&
+	    !ranges_admit(&r->proto, IPPROTO_UDP))
+		err(c, v[M_SPORT] ? v[M_SPORT] : v[M_DPORT],
+		    "ports are TCP's and UDP's, and the rule's proto lets neither through: it never matches");
+	if (r->ntcp && !ranges_admit(&r->proto, IPPROTO_TCP))
+		err(c, v[M_TCP_FLAGS],
+		    "tcp_flags are TCP's, and the rule's proto does not let TCP through: it never matches");
+	if ((r->icmp_type.n || r->icmp_code.n) && !v4 && !v6)
+		err(c, v[M_ICMP_TYPE] ? v[M_ICMP_TYPE] : v[M_ICMP_CODE],
+		    "icmp_type and icmp_code are ICMP's and ICMPv6's, and the rule's proto lets neither through: it never matches");
 	if (v[M_RATE] && v[M_FANOUT])
 		err(c, v[M_FANOUT], "a rule has at most one of rate, fanout");
 	else if (v[M_RATE])

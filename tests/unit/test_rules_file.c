@@ -735,6 +735,23 @@ static void test_item_errors(void **state)
 		      NULL);
 }
 
+/* A rule that could never match is refused, naming why. */
+static void test_never_matches(void **state)
+{
+	expect_errors(CLASSES
+		      "rules:\n"
+		      "  - { name: a, class: scan, weight: 1, match: { proto: icmp, dport: 22 } }\n"
+		      "  - { name: b, class: scan, weight: 1, match: { dport: [\"!0-100\", 50-60] } }\n"
+		      "  - { name: c, class: scan, weight: 1, match: { proto: [\"!tcp\"], tcp_flags: syn } }\n"
+		      "  - { name: d, class: scan, weight: 1, match: { proto: [\"!icmp\", \"!icmpv6\"], icmp_code: 3 } }\n"
+		      "  - { name: e, class: scan, weight: 1, match: { proto: [tcp, udp], dport: [\"!53\"], ttl: [\"!0-254\"] } }\n",
+		      "4:69: error: ports are TCP's and UDP's, and the rule's proto lets neither through: it never matches",
+		      "5:56: error: dport: its negated items take out every value the others let through: it never matches",
+		      "6:77: error: tcp_flags are TCP's, and the rule's proto does not let TCP through: it never matches",
+		      "7:89: error: icmp_type and icmp_code are ICMP's and ICMPv6's, and the rule's proto lets neither through: it never matches",
+		      NULL);
+}
+
 /* Windows up to an hour, in any unit; the product never wraps. */
 static void test_window_units(void **state)
 {
@@ -1323,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_names_negated_proto),
 		cmocka_unit_test(test_item_errors),
 		cmocka_unit_test(test_window_units),
+		cmocka_unit_test(test_never_matches),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
