@@ -62,6 +62,19 @@ static char *load(const char *path, struct xt_rules_file *rf, int *ret)
 	return buf;
 }
 
+/* Write yaml to the temp file and load it into rf: no error. */
+static void load_ok(const char *yaml, struct xt_rules_file *rf)
+{
+	char *got;
+	int ret;
+
+	write_file(tmpfile_path, yaml);
+	got = load(tmpfile_path, rf, &ret);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(ret, 0);
+}
+
 /*
  * Write yaml to the temp file, load it, and assert it fails with exactly
  * the given errors; each expected line is prefixed with the file's path.
@@ -664,16 +677,10 @@ static void test_valid_values(void **state)
 static void test_tcp_flag_forms(void **state)
 {
 	static struct xt_rules_file rf;
-	char *got;
-	int ret;
 
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
-		   "  - { name: r, class: scan, weight: 1, match: { tcp_flags: [syn, \"fin,psh,urg / fin,syn,rst,psh,ack,urg\", \"ecn,cwr/0xc0\"] } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "  - { name: r, class: scan, weight: 1, match: { tcp_flags: [syn, \"fin,psh,urg / fin,syn,rst,psh,ack,urg\", \"ecn,cwr/0xc0\"] } }\n", &rf);
 	assert_int_equal(rf.rules[0].ntcp, 3);
 	assert_int_equal(rf.rules[0].tcp[0].value, XT_TCP_SYN);
 	assert_int_equal(rf.rules[0].tcp[0].mask, XT_TCP_SYN);
@@ -691,18 +698,12 @@ static void test_tcp_flag_forms(void **state)
 static void test_icmp_names_negated_proto(void **state)
 {
 	static struct xt_rules_file rf;
-	char *got;
-	int ret;
 
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
 		   "  - { name: a, class: scan, weight: 1, match: { proto: [\"!icmpv6\"], icmp_type: echo-request } }\n"
 		   "  - { name: b, class: scan, weight: 1, match: { proto: [\"!icmp\"], icmp_type: [\"!echo-request\"] } }\n"
-		   "  - { name: c, class: scan, weight: 1, match: { proto: [\"!icmpv6\"], icmp_code: port-unreachable } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "  - { name: c, class: scan, weight: 1, match: { proto: [\"!icmpv6\"], icmp_code: port-unreachable } }\n", &rf);
 	assert_int_equal(rf.rules[0].icmp_type.n, 1);
 	assert_range(&rf.rules[0].icmp_type, 0, 8, 8);
 	assert_int_equal(rf.rules[1].icmp_type.n, 1);
@@ -764,19 +765,14 @@ static void test_window_units(void **state)
 		{ "10", 10000000000ULL },
 	};
 	static struct xt_rules_file rf;
-	char yaml[256], *got;
+	char yaml[256];
 	size_t i;
-	int ret;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(yaml, sizeof(yaml), CLASSES "rules:\n"
 			 "  - { name: f, class: scan, weight: 1, match: { proto: tcp, fanout: { dst_ports: 5, window: %s } } }\n",
 			 ok[i].w);
-		write_file(tmpfile_path, yaml);
-		got = load(tmpfile_path, &rf, &ret);
-		assert_string_equal(got, "");
-		free(got);
-		assert_int_equal(ret, 0);
+		load_ok(yaml, &rf);
 		assert_true(rf.rules[0].st_window_ns == ok[i].ns);
 		xt_rules_file_free(&rf);
 	}
@@ -826,9 +822,9 @@ static void test_default(void **state)
 static void test_big_prefix_file(void **state)
 {
 	static struct xt_rules_file rf;
-	char list[128], *got;
+	char list[128];
 	FILE *f;
-	int i, ret;
+	int i;
 
 	snprintf(list, sizeof(list), "%s/big.txt", tmpdir);
 	f = fopen(list, "w");
@@ -836,13 +832,9 @@ static void test_big_prefix_file(void **state)
 	for (i = 0; i < 100000; i++)
 		fprintf(f, "10.%d.%d.0/24\n", i / 256 % 256, i % 256);
 	fclose(f);
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
-		   "  - { name: r, class: scan, weight: 1, match: { src_file: big.txt } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: big.txt } }\n", &rf);
 	assert_int_equal(rf.rules[0].src.n, 100000);
 	assert_prefix(&rf.rules[0].src.p[99999], "10.134.159.0/24");
 	xt_rules_file_free(&rf);
@@ -859,17 +851,13 @@ static void test_place_slots(void **state)
 	char *got;
 	int ret;
 
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
 		   "  - { name: new1, class: scan, weight: 1 }\n"
 		   "  - { name: c, class: scan, weight: 2 }\n"
 		   "  - { name: new2, class: scan, weight: 3 }\n"
 		   "  - { name: a, class: scan, weight: 4 }\n"
-		   "  - { name: new3, class: scan, weight: 5 }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "  - { name: new3, class: scan, weight: 5 }\n", &rf);
 
 	xt_rules_file_place(&rf, old, 4, &out);
 	/* Slot 1 ("gone") keeps its old count: left free while others are. */
@@ -952,12 +940,8 @@ static void test_place_two_vacated(void **state)
 	char *got;
 	int ret;
 
-	write_file(tmpfile_path, CLASSES
-		   "rules:\n  - { name: x, class: scan, weight: 7 }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+	load_ok(CLASSES
+		   "rules:\n  - { name: x, class: scan, weight: 7 }\n", &rf);
 
 	xt_rules_file_place(&rf, old, 2, &out);
 	assert_int_equal(out.nrules, 3);
@@ -1047,9 +1031,9 @@ static void expect_load_error(const char *want)
 static void test_long_comment_line(void **state)
 {
 	static struct xt_rules_file rf;
-	char list[128], *got;
+	char list[128];
 	FILE *f;
-	int i, ret;
+	int i;
 
 	snprintf(list, sizeof(list), "%s/long.txt", tmpdir);
 	f = fopen(list, "w");
@@ -1059,13 +1043,9 @@ static void test_long_comment_line(void **state)
 		fputc('x', f);
 	fputs(" 0.0.0.0/0\n192.0.2.0/24\n", f);
 	fclose(f);
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
-		   "  - { name: r, class: scan, weight: 1, match: { src_file: long.txt } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "  - { name: r, class: scan, weight: 1, match: { src_file: long.txt } }\n", &rf);
 	assert_int_equal(rf.rules[0].src.n, 1);
 	assert_prefix(&rf.rules[0].src.p[0], "192.0.2.0/24");
 	xt_rules_file_free(&rf);
@@ -1198,17 +1178,11 @@ static void test_prefix_count_limit(void **state)
 static void test_short_prefix_duplicates(void **state)
 {
 	static struct xt_rules_file rf;
-	char *got;
-	int ret;
 
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
 		   "  - { name: r, class: scan, weight: 1, match: { src: [0.0.0.0/0, 10.0.0.0/8, 0.0.0.0/0, 10.1.2.3/8, 192.0.2.0/24, 192.0.2.0/24, \"::/0\"],\n"
-		   "      dst: [0.0.0.0/0, 10.0.0.0/8] } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "      dst: [0.0.0.0/0, 10.0.0.0/8] } }\n", &rf);
 	assert_int_equal(rf.rules[0].src.n, 5);
 	assert_prefix(&rf.rules[0].src.p[0], "0.0.0.0/0");
 	assert_prefix(&rf.rules[0].src.p[1], "10.0.0.0/8");
@@ -1225,17 +1199,11 @@ static void test_range_merge(void **state)
 {
 	static struct xt_rules_file rf;
 	const struct xt_ranges *d, *s;
-	char *got;
-	int ret;
 
-	write_file(tmpfile_path, CLASSES
+	load_ok(CLASSES
 		   "rules:\n"
 		   "  - { name: r, class: scan, weight: 1, match: { dport: [\"1-65535\", \"0-65535\", \"100-200\", 7],\n"
-		   "      sport: [443, 22, 22] } }\n");
-	got = load(tmpfile_path, &rf, &ret);
-	assert_string_equal(got, "");
-	free(got);
-	assert_int_equal(ret, 0);
+		   "      sport: [443, 22, 22] } }\n", &rf);
 	d = &rf.rules[0].dport;
 	assert_int_equal(d->n, 1);
 	assert_int_equal(d->r[0].lo, 0);
