@@ -119,7 +119,7 @@ static int service_start(void *cfg)
 	}
 	for (i = 0; i < c->nrest; i++)
 		av[n++] = c->rest[i];
-	/* Bad options are an error whether or not they are needed now. */
+	/* Parsed once, and an error whether or not they are needed now. */
 	ret = xt_cmd_parse(&xt_cmd_attach, "attach", n, av, &o);
 	if (ret) {
 		ret = ret < 0 ? XT_EXIT_OK : ret;	/* --help */
@@ -139,7 +139,7 @@ static int service_start(void *cfg)
 		ret = XT_EXIT_FAIL;
 		goto out;
 	}
-	ret = xt_cmd_run(&xt_cmd_attach, "attach", n, av);
+	ret = xt_attach(&o);
 out:
 	free(av);
 	return ret;

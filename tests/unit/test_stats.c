@@ -234,6 +234,32 @@ static void json_exact(void **state)
 	free(out);
 }
 
+/*
+ * After a hot swap the slots can outnumber the rules (docs/rules.md, "Hot
+ * swap"): a vacant slot, with no name, is no rule, neither counted nor
+ * listed, but for hits a removed rule left in it.
+ */
+static void vacant_slots(void **state)
+{
+	struct xt_counters c;
+	struct xt_attach_info ni;
+	char *out;
+
+	known(&c, &ni);
+	ni.nrules = 4;			/* slots 2 and 3 vacant */
+	c.xdp.rule_hits[3] = 7;		/* left by the rule removed from 3 */
+	out = render(XT_FMT_JSON, &c, NULL, 0, &ni);
+	assert_contains(out, "\"nrules\":2,");
+	assert_contains(out, "\"rules\":["
+			"{\"slot\":0,\"name\":\"syn-scan\",\"hits\":4},"
+			"{\"slot\":1,\"name\":\"ssh-new\",\"hits\":0},"
+			"{\"slot\":3,\"name\":\"rule-3\",\"hits\":7}],");
+	free(out);
+	out = render(XT_FMT_TABLE, &c, NULL, 0, &ni);
+	assert_contains(out, "veth-t: 2 rules (");
+	free(out);
+}
+
 static void json_rates(void **state)
 {
 	struct xt_counters now, prev;
@@ -393,6 +419,7 @@ int main(void)
 		cmocka_unit_test(sum_cls_cpus_folds_memo),
 		cmocka_unit_test(sum_tc_percpu),
 		cmocka_unit_test(json_exact),
+		cmocka_unit_test(vacant_slots),
 		cmocka_unit_test(json_rates),
 		cmocka_unit_test(json_escapes_and_numbers),
 		cmocka_unit_test(prom_exact),
