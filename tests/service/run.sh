@@ -100,6 +100,14 @@ fi
 echo "$HOST_TAP"
 echo 1 >"$ROOT/var/lib/xt-svc-n"
 rm "$ROOT/root/$(basename "$DEB")"
+# The upgrade the VM installs over it: the same files as version
+# VERSION+up1, so that dpkg runs the maintainer scripts' upgrade paths
+# (vm-test.sh removes it before it looks for leftovers).
+UP=$WORK/up
+dpkg-deb -R "$DEB" "$UP"
+sed -i 's/^Version: .*/&+up1/' "$UP/DEBIAN/control"
+dpkg-deb -b "$UP" "$ROOT/root/upgrade.deb" >/dev/null
+rm -rf "$UP"
 install -m 755 tests/service/vm-test.sh "$ROOT/root/xt-svc-test.sh"
 cat >"$ROOT/etc/systemd/system/xt-svc-test.service" <<'EOF'
 [Unit]

@@ -6,7 +6,8 @@
 # "XT-SVC: " on the console.  First boot (the package is installed, by
 # run.sh with apt in the root file system): enable xdptag@IFACE, check the marks (nftables counters), reload, a bad file,
 # the exporter, systemd-analyze verify; then reboot.  Second boot: attached
-# again and marking, stop leaves nothing attached, purge leaves nothing.
+# again and marking, an upgrade leaves the instance as it was and restarts
+# the exporter, stop leaves nothing attached, purge leaves nothing.
 # IFACE is a virtio-net NIC (native XDP); pings come from a second one on
 # the same qemu hub, moved into the network namespace "peer".
 set -u
@@ -98,6 +99,8 @@ rules:
       icmp_type: echo-request
 EOF
 }
+# The id of the XDP program attached to X, empty if none.
+xdp_prog() { ip -d link show "$X" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
 journal() { journalctl -b -o cat -u "$U" --no-pager 2>/dev/null; }
 attached() {
 	echo "$(ip -d link show "$X" | grep -c 'prog/xdp')" \
@@ -180,13 +183,36 @@ lab
 check "5 pings answered" 5 "$(pings 5)"
 check "marked class 6" "0 5" "$(counters)"
 
+# An upgrade (docs/deploy.md, "Upgrade"): the instance is neither stopped
+# nor restarted, its programs stay attached and marking; the enabled
+# exporter is restarted, by a new process.
+prog=$(xdp_prog)
+since=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$U")
+epid=$(systemctl show -p MainPID --value xdptag-exporter.service)
+want="$(dpkg-query -W -f='${Version}' xdptag)+up1"
+out=$(t 180 apt-get install -y -q /root/upgrade.deb 2>&1)
+rc=$?
+rm -f /root/upgrade.deb
+check "apt install of the upgrade" "0 $want" \
+	"$rc $(dpkg-query -W -f='${Version}' xdptag)"
+[ "$rc" = 0 ] || say "# $(tail -n 5 <<<"$out" | tr '\n' '|')"
+check "the upgrade left $U active, neither stopped nor restarted" \
+	"active ${since:-none}" "$(systemctl is-active "$U") \
+$(systemctl show -p ActiveEnterTimestampMonotonic --value "$U")"
+check "the same XDP program stays attached" "${prog:-none}" "$(xdp_prog)"
+check "the upgrade restarted the exporter" "active new" \
+	"$(systemctl is-active xdptag-exporter.service) \
+$([ "$(systemctl show -p MainPID --value xdptag-exporter.service)" != "$epid" ] && echo new)"
+check "3 pings answered" 3 "$(pings 3)"
+check "still marked class 6" "0 8" "$(counters)"
+
 out=$(t 60 systemctl stop "$U" 2>&1)
 check "systemctl stop" "0 inactive" "$? $(systemctl is-active "$U")"
 check "nothing attached: no XDP, no TC filter, no pins" "0 0 0" "$(attached)"
 check "the journal has the detach line" 1 \
 	"$(journal | grep -c "^Detached xdptag from $X")"
 check "2 pings answered" 2 "$(pings 2)"
-check "nothing marked any more" "0 5" "$(counters)"
+check "nothing marked any more" "0 8" "$(counters)"
 
 # What a start killed after pinning leaves (or a crash of anything it
 # started): an attachment in bpffs and a unit that is not active.  Start
@@ -198,7 +224,7 @@ out=$(t 60 systemctl start "$U" 2>&1)
 check "systemctl start carries on with the pins" "0 active 1 1" \
 	"$? $(systemctl is-active "$U") $(journal | grep -c "^$X: xdptag is already attached; keeping it") $(journal | grep -c "^$X: loaded $CONF, 1 rules")"
 check "6 pings answered" 6 "$(pings 6)"
-check "marked class 6 by the file again" "0 11" "$(counters)"
+check "marked class 6 by the file again" "0 14" "$(counters)"
 
 # Purge while attached: the package's prerm must detach.  (man-db's cat
 # page cache, /var/cache/man, keeps what `systemd-analyze verify` had man
