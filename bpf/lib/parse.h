@@ -9,6 +9,12 @@
  * inconsistent headers set XT_F_MALFORMED and stop; the packet is still
  * classified and passed.  Nothing is read past `end`: every access follows a
  * comparison the verifier can see, re-done after each variable advance.
+ *
+ * Above IP a header must also lie within the datagram, as the IP header's
+ * length gives it (`room`), not only within the frame: the bytes after it
+ * are Ethernet padding or a trailer, which the kernel trims before TCP or
+ * UDP sees them, and a header read from them would be classified as
+ * traffic no stack receives (an XMAS scan made of trailer bytes).
  */
 #ifndef XDPTAG_PARSE_H
 #define XDPTAG_PARSE_H
@@ -47,7 +53,17 @@
 struct xt_cursor {
 	void *pos;
 	void *end;
+	/* Datagram bytes from pos on, set by the IP parsers. */
+	int room;
 };
+
+/*
+ * The room of a datagram whose length field is zero, bounded by the frame
+ * alone: the stack's GSO packets over 64 KiB (BIG TCP) leave IPv4's total
+ * length and IPv6's payload length zero, at TC and in captures taken on a
+ * host, and so does an IPv6 jumbogram (RFC 2675).
+ */
+#define XT_ROOM_ANY	0x7fffffff
 
 /*
  * A byte a table of the classifier is indexed by, with its "none" byte
@@ -217,10 +233,36 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 	return proto;
 }
 
-static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
+/*
+ * The frame's bytes past data_end, given the bytes before it (linear):
+ * TC's paged part, or the fragments of an XDP test run's frame longer than
+ * a page, which a program without xdp.frags does not see.  Each program
+ * defines its own; the parser asks only for a datagram longer than what
+ * it sees, so the helper XDP needs is called for no usual packet.
+ */
+#ifndef xt_frame_tail
+#define xt_frame_tail(ctx, linear)	0
+#endif
+
+/*
+ * Is a datagram of len bytes from ip on cut short by the frame's end?
+ * Flagged only: the headers that are there are still parsed, as Suricata
+ * raises its truncated-packet events and goes on.
+ */
+static __always_inline int xt_datagram_cut(void *ctx, void *data,
+					   const struct xt_cursor *c,
+					   const void *ip, __u32 len)
+{
+	return len > (__u32)(c->end - ip) &&
+	       len > (__u32)(c->end - ip) +
+		     (__u32)xt_frame_tail(ctx, c->end - data);
+}
+
+static __always_inline int parse_ipv4(void *ctx, void *data,
+				      struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct iphdr *iph = c->pos;
-	__u32 vihl, hlen, proto;
+	__u32 vihl, hlen, proto, tot;
 	__u16 frag;
 
 	p->features |= XT_F_IPV4;
@@ -240,6 +282,12 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 	proto = iph->protocol;	/* read once: the stores between may alias */
 	p->ix_ip_proto = proto;
 	p->ix_ttl = iph->ttl;
+	/* A total length below the header's leaves the datagram no room
+	 * (negative): each L4 parser then finds its header cut short. */
+	tot = bpf_ntohs(iph->tot_len);
+	c->room = (tot ? (int)tot : XT_ROOM_ANY) - (int)hlen;
+	if (c->room < 0 || xt_datagram_cut(ctx, data, c, iph, tot))
+		p->features |= XT_F_MALFORMED;
 	/* Compared as loaded: no second read of the header. */
 #ifndef XT_BENCH_PARSE_FIELDS	/* bench variant: field by field */
 	{
@@ -325,7 +373,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			return nh;
 		}
 		f |= XT_F_IPV6_EXT;
-		if ((void *)(h + 8) > c->end)
+		if ((void *)(h + 8) > c->end || c->room < 8)
 			goto malformed;
 
 		hlen = 8 + h[1] * (t - 1);
@@ -347,9 +395,10 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			}
 		}
 		nh = h[0];
-		if (c->pos + hlen > c->end)
+		if (c->pos + hlen > c->end || (int)hlen > c->room)
 			goto malformed;
 		c->pos += hlen;
+		c->room -= hlen;
 	}
 	p->ix_ip_proto = nh;
 	if (xt_ipv6_ext[nh & 0xff])	/* more than XT_MAX_EXTHDRS headers */
@@ -379,10 +428,11 @@ static __always_inline void xt_load64(__u64 *dst, const void *src, int n)
 #endif
 }
 
-static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
+static __always_inline int parse_ipv6(void *ctx, void *data,
+				      struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct ipv6hdr *ip6 = c->pos;
-	__u32 f = p->features | XT_F_IPV6, nh;
+	__u32 f = p->features | XT_F_IPV6, nh, plen;
 #ifdef XT_BENCH_PARSE_FIELDS
 	int i;
 #endif
@@ -396,6 +446,10 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 	p->ix_ttl = ip6->hop_limit;
 	nh = ip6->nexthdr;
 	p->ix_ip_proto = nh;	/* what a malformed chain leaves */
+	plen = bpf_ntohs(ip6->payload_len);
+	c->room = plen ? plen : XT_ROOM_ANY;
+	if (xt_datagram_cut(ctx, data, c, ip6 + 1, plen))
+		f |= XT_F_MALFORMED;
 	/*
 	 * As four words: half the loads and stores, and the land test in
 	 * registers instead of on what was just stored (about 1 ns of an
@@ -434,7 +488,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 
 	p->features |= XT_F_TCP;
 	p->l4 = XT_L4_TCP;
-	if ((void *)(th + 1) > c->end) {
+	if ((void *)(th + 1) > c->end || c->room < (int)sizeof(*th)) {
 		xt_malformed(p);
 		return;
 	}
@@ -445,7 +499,7 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 	/* The data offset from its byte: the bitfield reads 16 bits and
 	 * masks them. */
 	doff = raw[12] >> 4;
-	if (doff < 5 || c->pos + doff * 4 > c->end)
+	if (doff < 5 || c->pos + doff * 4 > c->end || (int)doff * 4 > c->room)
 		xt_malformed(p);
 }
 
@@ -455,7 +509,7 @@ static __always_inline void parse_udp(struct xt_cursor *c, struct xt_pkt *p)
 
 	p->features |= XT_F_UDP;
 	p->l4 = XT_L4_UDP;
-	if ((void *)(uh + 1) > c->end) {
+	if ((void *)(uh + 1) > c->end || c->room < (int)sizeof(*uh)) {
 		xt_malformed(p);
 		return;
 	}
@@ -472,7 +526,7 @@ static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
 
 	p->features |= v6 ? XT_F_ICMPV6 : XT_F_ICMP;
 	p->l4 = v6 ? XT_L4_ICMPV6 : XT_L4_ICMP;
-	if ((void *)(h + 4) > c->end) {
+	if ((void *)(h + 4) > c->end || c->room < 4) {
 		xt_malformed(p);
 		return;
 	}
@@ -481,9 +535,12 @@ static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
 	p->l4_ok = 1;
 }
 
-/* Parse a whole frame from data to data_end into *p (xt_pkt_init()). */
-static __always_inline void parse_packet(void *data, void *data_end,
-					 struct xt_pkt *p)
+/*
+ * Parse a whole frame from data to data_end into *p (xt_pkt_init()); ctx is
+ * the program's, for xt_frame_tail().
+ */
+static __always_inline void parse_packet(void *ctx, void *data,
+					 void *data_end, struct xt_pkt *p)
 {
 	struct xt_cursor c = { .pos = data, .end = data_end };
 	int proto;
@@ -497,9 +554,9 @@ static __always_inline void parse_packet(void *data, void *data_end,
 #endif
 	proto = parse_eth(&c, p);
 	if (__builtin_expect(proto == bpf_htons(ETH_P_IP), 1))
-		proto = parse_ipv4(&c, p);
+		proto = parse_ipv4(ctx, data, &c, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		proto = parse_ipv6(&c, p);
+		proto = parse_ipv6(ctx, data, &c, p);
 	else {
 		xt_no_addr(p);
 		if (proto == bpf_htons(ETH_P_ARP)) {

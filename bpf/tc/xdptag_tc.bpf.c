@@ -9,6 +9,8 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+/* The skb's paged part (parse.h). */
+#define xt_frame_tail(skb, linear)	(((struct __sk_buff *)(skb))->len - (linear))
 #include "classify.h"
 
 /* Settings fixed at attach time (rodata: no map lookup per packet). */
@@ -59,8 +61,21 @@ tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
 	want = skb->len < XT_TC_PULL ? skb->len : XT_TC_PULL;
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
-	parse_packet((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+	parse_packet(skb, (void *)(long)skb->data,
+		     (void *)(long)skb->data_end, p);
 	p->len = skb->len;
+	/*
+	 * The kernel moved the outermost VLAN tag out of the frame, into the
+	 * skb, before TC (skb_vlan_untag(), or the driver's VLAN offload):
+	 * put it back where XDP found it, as the outermost tag, with its 4
+	 * bytes in the length, so that vlan and len rules match alike.
+	 */
+	if (skb->vlan_present) {
+		p->len += 4;
+		p->vlan_id = skb->vlan_tci & 0x0fff;
+		p->features |= XT_F_VLAN;
+		p->vlans++;
+	}
 	return 0;
 }
 

@@ -416,6 +416,146 @@ static void tcp_doff_below_5(void **state)
 	run_check(&p, &w);
 }
 
+/*
+ * The IP header's length bounds the headers above it: what lies past the
+ * datagram is padding or a trailer, which the kernel trims away.  Here 20
+ * trailer bytes shaped as an XMAS TCP header after a datagram of its IPv4
+ * header alone: TCP cut short, no ports, no flags.
+ */
+static void ipv4_trailer_not_tcp(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_TCP | XT_F_MALFORMED,
+			  .ip_proto = 6, .l4 = XT_L4_TCP, .eth_proto = 0x0800,
+			  .ttl = 64 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 0);
+	pkt_tcp(&p, 1234, 80, 0x29, 5);
+	run_check(&p, &w);
+}
+
+/* Ethernet's padding to 60 bytes is no header: a 54-byte segment padded. */
+static void ipv4_padding(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_TCP, .ip_proto = 6,
+			  .tcp_flags = 0x10, .l4 = XT_L4_TCP,
+			  .eth_proto = 0x0800, .sport = 40000, .dport = 22,
+			  .ttl = 64 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
+	pkt_tcp(&p, 40000, 22, 0x10, 5);
+	pkt_zero(&p, 6);
+	assert_int_equal(p.len, 60);
+	run_check(&p, &w);
+}
+
+/* A total length below the header's: no room for UDP's 8 bytes. */
+static void ipv4_len_below_header(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_UDP | XT_F_MALFORMED,
+			  .ip_proto = 17, .l4 = XT_L4_UDP, .eth_proto = 0x0800,
+			  .ttl = 64 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 17, 64, 0, A_SRC, A_DST, 8);
+	p.b[14 + 3] = 8;	/* total length 8 */
+	pkt_udp(&p, 53, 53, 0);
+	run_check(&p, &w);
+}
+
+/* Longer than the frame: cut short, flagged, and what is there parsed. */
+static void ipv4_len_past_frame(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_TCP | XT_F_MALFORMED,
+			  .ip_proto = 6, .tcp_flags = 0x02, .l4 = XT_L4_TCP,
+			  .eth_proto = 0x0800, .sport = 1111, .dport = 2222,
+			  .ttl = 64 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 1380);
+	pkt_tcp(&p, 1111, 2222, 0x02, 5);
+	run_check(&p, &w);
+}
+
+/* TCP's data offset past the datagram, inside the frame's trailer. */
+static void tcp_doff_past_datagram(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV4 | XT_F_TCP | XT_F_MALFORMED,
+			  .ip_proto = 6, .tcp_flags = 0x02, .l4 = XT_L4_TCP,
+			  .eth_proto = 0x0800, .sport = 1111, .dport = 2222,
+			  .ttl = 64 };
+
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
+	pkt_tcp(&p, 1111, 2222, 0x02, 15);	/* 60 bytes, all in the frame */
+	run_check(&p, &w);
+}
+
+/*
+ * IPv6 payload length 0: a GSO packet's (BIG TCP) or a jumbogram's, bounded
+ * by the frame alone, as is IPv4's total length 0.
+ */
+static void zero_lengths(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w6 = { .features = XT_F_IPV6 | XT_F_TCP, .ip_proto = 6,
+			   .tcp_flags = 0x10, .l4 = XT_L4_TCP,
+			   .eth_proto = 0x86dd, .sport = 1234, .dport = 80,
+			   .ttl = 64 };
+	struct want w4 = { .features = XT_F_IPV4 | XT_F_TCP, .ip_proto = 6,
+			   .tcp_flags = 0x10, .l4 = XT_L4_TCP,
+			   .eth_proto = 0x0800, .sport = 1234, .dport = 80,
+			   .ttl = 64 };
+
+	pkt_eth(&p, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_TCP, 64, S6, D6, 0);
+	pkt_tcp(&p, 1234, 80, 0x10, 5);
+	run_check(&p, &w6);
+
+	memset(&p, 0, sizeof(p));
+	pkt_eth(&p, 0x0800);
+	pkt_ipv4(&p, 5, 6, 64, 0, A_SRC, A_DST, 20);
+	p.b[14 + 2] = p.b[14 + 3] = 0;
+	pkt_tcp(&p, 1234, 80, 0x10, 5);
+	run_check(&p, &w4);
+}
+
+/* An extension header longer than the payload length leaves room for. */
+static void ipv6_ext_past_datagram(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV6 | XT_F_IPV6_EXT |
+				      XT_F_MALFORMED,
+			  .ip_proto = IPPROTO_DSTOPTS, .l4 = XT_L4_OTHER,
+			  .eth_proto = 0x86dd, .ttl = 64 };
+
+	pkt_eth(&p, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_DSTOPTS, 64, S6, D6, 8);
+	pkt_ip6ext(&p, IPPROTO_UDP, 1);		/* 16 bytes */
+	pkt_udp(&p, 5, 6, 0);
+	run_check(&p, &w);
+}
+
+/* An IPv6 datagram longer than the frame: flagged, UDP still read. */
+static void ipv6_len_past_frame(void **state)
+{
+	struct pkt p = { 0 };
+	struct want w = { .features = XT_F_IPV6 | XT_F_UDP | XT_F_MALFORMED,
+			  .ip_proto = 17, .l4 = XT_L4_UDP, .eth_proto = 0x86dd,
+			  .sport = 5, .dport = 6, .ttl = 64 };
+
+	pkt_eth(&p, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_UDP, 64, S6, D6, 1000);
+	pkt_udp(&p, 5, 6, 992);
+	run_check(&p, &w);
+}
+
 static void ipv6_ah_length(void **state)
 {
 	struct pkt p = { 0 };
@@ -621,6 +761,14 @@ int main(void)
 		cmocka_unit_test(ipv4_header_past_frame),
 		cmocka_unit_test(truncated_tcp),
 		cmocka_unit_test(tcp_doff_below_5),
+		cmocka_unit_test(ipv4_trailer_not_tcp),
+		cmocka_unit_test(ipv4_padding),
+		cmocka_unit_test(ipv4_len_below_header),
+		cmocka_unit_test(ipv4_len_past_frame),
+		cmocka_unit_test(tcp_doff_past_datagram),
+		cmocka_unit_test(zero_lengths),
+		cmocka_unit_test(ipv6_ext_past_datagram),
+		cmocka_unit_test(ipv6_len_past_frame),
 		cmocka_unit_test(ipv6_ah_length),
 		cmocka_unit_test(ipv6_ext_limit),
 		cmocka_unit_test(icmp_type_code),
