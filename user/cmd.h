@@ -18,7 +18,7 @@ enum xt_exit {
 	XT_EXIT_FAIL = 1,	/* the operation failed (kernel refused, ...) */
 	XT_EXIT_USAGE = 2,	/* bad command line or bad input file */
 	XT_EXIT_STATE = 3,	/* wrong state: already / not attached */
-	XT_EXIT_NO_VERDICT = 4,	/* probe: no traffic to judge by */
+	XT_EXIT_NO_VERDICT = 4,	/* probe: no traffic; replay: no frame ran */
 };
 
 /*

@@ -146,6 +146,8 @@ static const char *const skip_names[SKIP_NR] = {
 struct replay_sum {
 	unsigned long long read, run, tagged, malformed, dropped, skipped;
 	unsigned long long cut;	/* run on their leading XT_RUN_CUT bytes */
+	unsigned long long snapped;	/* cut by the snaplen: run as captured */
+	unsigned long long first_snapped;	/* the first of those, or 0 */
 	unsigned long long skip[SKIP_NR];
 	int last_err;		/* errno of the last SKIP_ERROR */
 	bool truncated;		/* the capture ended mid-record */
@@ -283,7 +285,9 @@ static void jl_cstr(struct xt_json *j, const char *s)
 struct frame_info {
 	unsigned long long n;	/* frame number, from 1 */
 	__u32 len;		/* captured length */
+	__u32 wire_len;		/* length on the wire, as the record says */
 	bool cut;		/* run on its leading XT_RUN_CUT bytes */
+	bool snapped;		/* cut by the capture's snaplen */
 };
 
 /*
@@ -317,6 +321,8 @@ static void frame_json(struct xt_json *j, const struct frame_info *fi,
 	xt_json_kv_u64(j, "len", fi->len);
 	xt_json_kv_u64(j, "seen_len", e->len);
 	xt_json_kv_bool(j, "truncated_for_run", fi->cut);
+	xt_json_kv_u64(j, "wire_len", fi->wire_len);
+	xt_json_kv_bool(j, "cut_by_snaplen", fi->snapped);
 	xt_json_key_lit(j, "verdict");
 	if (r->action < XT_XDP_ACTIONS) {
 		jl_name(j, &jn->action[r->action]);
@@ -604,23 +610,35 @@ static void summary_close(struct xt_json *j)
 	xt_json_flush(j);
 }
 
+/* libpcap's name of a link type, as tcpdump prints it: "EN10MB". */
+static const char *dlt_name(int dlt, char *buf, size_t len)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "DLT %d", dlt);
+	return buf;
+}
+
 /* The summary line's counts, in the order summary_json() gives them. */
 static const char *const sum_keys[] = {
 	"frames", "run", "tagged", "malformed", "dropped", "truncated_for_run",
-	"skipped",
+	"cut_by_snaplen", "skipped",
 };
 
-static void summary_json(FILE *f, const struct replay_sum *sum,
+static void summary_json(FILE *f, const struct replay_sum *sum, int dlt,
 			 const struct xt_counters *c,
 			 const struct runners *ru,
 			 const struct state_sum *ss, const struct jnames *jn)
 {
 	const unsigned long long v[] = {
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
-		sum->cut, sum->skipped,
+		sum->cut, sum->snapped, sum->skipped,
 	};
 	unsigned long long act[XT_XDP_ACTIONS];
 	struct xt_json j;
+	char name[32];
 	int i;
 
 	for (i = 0; i < XT_XDP_ACTIONS; i++)
@@ -628,6 +646,8 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 	summary_open(&j, f, "summary", sum_keys, v, sizeof(v) / sizeof(v[0]));
 	xt_json_key_lit(&j, "skipped_by_reason");
 	json_counts(&j, skip_names, sum->skip, SKIP_NR);
+	xt_json_key_lit(&j, "link_type");
+	xt_json_str(&j, dlt_name(dlt, name, sizeof(name)));
 	xt_json_key_lit(&j, "verdicts");
 	json_counts(&j, xt_action_names, act, XT_XDP_ACTIONS);
 	xt_json_kv_bool(&j, "truncated", sum->truncated);
@@ -635,24 +655,33 @@ static void summary_json(FILE *f, const struct replay_sum *sum,
 	summary_close(&j);
 }
 
-static void summary_text(FILE *f, const struct replay_sum *sum,
+static void summary_text(FILE *f, const struct replay_sum *sum, int dlt,
 			 const struct runners *ru,
 			 const struct state_sum *ss,
 			 const struct xt_rules_file *rf)
 {
+	char name[32];
 	int i;
 
 	fprintf(f, "\nreplay: %llu frames read, %llu run, %llu tagged, "
 		"%llu malformed, %llu dropped, %llu skipped\n",
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
 		sum->skipped);
-	for (i = 0; i < SKIP_NR; i++)
-		if (sum->skip[i])
-			fprintf(f, "  skipped %-10s %llu\n", skip_names[i],
-				sum->skip[i]);
+	for (i = 0; i < SKIP_NR; i++) {
+		if (!sum->skip[i])
+			continue;
+		fprintf(f, "  skipped %-10s %llu", skip_names[i], sum->skip[i]);
+		if (i == SKIP_LINKTYPE)
+			fprintf(f, " (link-type %s)",
+				dlt_name(dlt, name, sizeof(name)));
+		fprintf(f, "\n");
+	}
 	if (sum->cut)
 		fprintf(f, "  run on their first %d bytes (too long for a test run) %llu\n",
 			XT_RUN_CUT, sum->cut);
+	if (sum->snapped)
+		fprintf(f, "  cut by the capture's snaplen (ran on their captured bytes) %llu\n",
+			sum->snapped);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
 	state_text(f, ru, ss, rf);
@@ -867,7 +896,15 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	}
 	fi->n = n;
 	fi->len = h->caplen;
+	fi->wire_len = h->len;
 	fi->cut = false;
+	/*
+	 * Bytes past the snaplen were never captured: the frame runs as
+	 * captured and says so.  Padding it to its wire length would make
+	 * len conditions right but hand the parser zeroes for every header
+	 * past the cut (docs/replay.md, "Frames cut by the snaplen").
+	 */
+	fi->snapped = h->len > h->caplen;
 	ts = frame_ts_ns(h);
 	*w->clock = ts;
 	if (env->state)
@@ -896,6 +933,8 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	}
 	sum->run++;
 	sum->cut += fi->cut;
+	if (fi->snapped && !sum->snapped++)
+		sum->first_snapped = n;
 	sum->tagged += r->tagged;
 	sum->dropped += r->action == XDP_DROP;
 	if (env->state)
@@ -917,6 +956,10 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 	t->dropped += a->dropped;
 	t->skipped += a->skipped;
 	t->cut += a->cut;
+	/* Batches are added in capture order: the first one's first. */
+	if (a->snapped && !t->snapped)
+		t->first_snapped = a->first_snapped;
+	t->snapped += a->snapped;
 	for (i = 0; i < SKIP_NR; i++)
 		t->skip[i] += a->skip[i];
 	if (a->last_err)
@@ -1309,6 +1352,30 @@ out:
 	return err;
 }
 
+/* Why no frame of the capture ran, in one line. */
+static void warn_none_ran(const char *capture, int dlt,
+			  const struct replay_sum *sum)
+{
+	const char *desc = pcap_datalink_val_to_description(dlt);
+	char why[128] = "", name[32];
+	size_t n = 0;
+	int i;
+
+	if (dlt != DLT_EN10MB) {
+		pr_warn("%s: link-type %s%s%s%s is not Ethernet: none of its %llu frames ran (replay runs Ethernet captures, link-type EN10MB)",
+			capture, dlt_name(dlt, name, sizeof(name)),
+			desc ? " (" : "", desc ? desc : "", desc ? ")" : "",
+			sum->read);
+		return;
+	}
+	for (i = 0; i < SKIP_NR && n < sizeof(why); i++)
+		if (sum->skip[i])
+			n += snprintf(why + n, sizeof(why) - n, "%s %llu %s",
+				      n ? "," : ":", sum->skip[i],
+				      skip_names[i]);
+	pr_warn("%s: no frame ran (%llu read%s)", capture, sum->read, why);
+}
+
 /* Runners: the CPUs this process may use, at most XT_REPLAY_MAX_JOBS. */
 static int replay_jobs(unsigned int want)
 {
@@ -1347,7 +1414,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	__u64 stateful = 0;
 	FILE *cf;
 	FILE *out = o->out ? o->out : stdout;
-	int ret = XT_EXIT_FAIL, rc;
+	int ret = XT_EXIT_FAIL, rc, dlt;
 
 	/* Bad input first, before anything is loaded. */
 	/*
@@ -1428,7 +1495,12 @@ int xt_replay(const struct xt_replay_opts *o)
 
 		lsum = calloc(1, sizeof(*lsum));
 		info_fill(ai, rf, &s, o->rules_path);
-		if (!lsum || !(live = xt_live_setup(&lo)))
+		if (!lsum) {
+			pr_err("out of memory");
+			goto out;
+		}
+		live = xt_live_setup(&lo, &ret);
+		if (!live)
 			goto out;
 	}
 
@@ -1438,7 +1510,8 @@ int xt_replay(const struct xt_replay_opts *o)
 	env.jn = jn;
 	env.s = &s;
 	env.json = o->json;
-	env.ether = pcap_datalink(p) == DLT_EN10MB;
+	dlt = pcap_datalink(p);
+	env.ether = dlt == DLT_EN10MB;
 	env.live = live;
 	env.lsum = lsum;
 	env.state = state;
@@ -1492,6 +1565,13 @@ int xt_replay(const struct xt_replay_opts *o)
 	if (sum.skip[SKIP_ERROR])
 		pr_warn("%llu frames failed to run: %s", sum.skip[SKIP_ERROR],
 			strerror(sum.last_err));
+	if (sum.snapped)
+		pr_warn("%llu frames were cut by the capture's snaplen (the first: frame %llu): replay ran them%s on their captured bytes only, so len conditions and headers past the cut differ from what the datapath saw%s",
+			sum.snapped, sum.first_snapped,
+			live ? ", and sent them live," : "",
+			live ? "; \"agrees\" compares two runs of the same cut frames" : "");
+	if (!sum.run)
+		warn_none_ran(o->capture, dlt, &sum);
 	if (state && state->backwards)
 		pr_warn("%llu frames are stamped before an earlier frame (the first: frame %llu): they ran in capture order, in their source's current window",
 			state->backwards, state->first_back);
@@ -1512,18 +1592,20 @@ int xt_replay(const struct xt_replay_opts *o)
 				strerror(-lsum->nnft));
 	}
 	if (o->json) {
-		summary_json(out, &sum, cnt, &ru, state, jn);
+		summary_json(out, &sum, dlt, cnt, &ru, state, jn);
 		if (live)
 			live_summary_json(out, lsum);
 	} else {
 		xt_stats_print(out, XT_FMT_TABLE, o->capture, cnt, NULL, 0,
 			       ai);
-		summary_text(out, &sum, &ru, state, rf);
+		summary_text(out, &sum, dlt, &ru, state, rf);
 		if (live)
 			live_summary_text(out, lsum);
 	}
 	fflush(out);
-	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL : XT_EXIT_OK;
+	/* A replay that ran no frame has no verdict to give. */
+	ret = sum.skip[SKIP_ERROR] ? XT_EXIT_FAIL :
+	      !sum.run ? XT_EXIT_NO_VERDICT : XT_EXIT_OK;
 out:
 	worker_fini(&w0);
 	xt_live_free(live);

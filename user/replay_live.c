@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 #include "xdptag_live.skel.h"
 #include "attach.h"
+#include "cmd.h"		/* XT_EXIT_* */
 #include "hooks.h"
 #include "log.h"
 #include "nft.h"
@@ -232,7 +233,11 @@ static int nft_load(const struct xt_live_opts *o)
 		pr_err("replay --live: nft refused the ruleset%s%s (exit %d)",
 		       o->nft_path ? " " : "", o->nft_path ? o->nft_path : "",
 		       ret);
-		return -EINVAL;
+		/*
+		 * nft exits 1 on a ruleset it refuses: the user's is bad
+		 * input, ours is our fault, as is nft not running at all.
+		 */
+		return o->nft_path && ret == 1 ? -EINVAL : -EIO;
 	}
 	return 0;
 }
@@ -307,12 +312,13 @@ static int observer_attach(struct xt_live *l)
 	return l->tc_rb ? 0 : -errno;
 }
 
-struct xt_live *xt_live_setup(const struct xt_live_opts *o)
+struct xt_live *xt_live_setup(const struct xt_live_opts *o, int *status)
 {
 	struct xt_live *l = calloc(1, sizeof(*l));
 	char peer[IF_NAMESIZE];
 	int err;
 
+	*status = XT_EXIT_FAIL;
 	if (!l)
 		return NULL;
 	l->cap_fd = l->ring_fd = -1;
@@ -332,8 +338,14 @@ struct xt_live *xt_live_setup(const struct xt_live_opts *o)
 		       o->ifname, strerror(-err));
 		goto fail;
 	}
-	if (pipeline_attach(o) || nft_load(o))
+	if (pipeline_attach(o))
 		goto fail;
+	err = nft_load(o);
+	if (err) {
+		if (err == -EINVAL)
+			*status = XT_EXIT_USAGE;
+		goto fail;
+	}
 	err = observer_attach(l);
 	if (err) {
 		pr_err("replay --live: cannot attach the observer after xdptag's TC stage: %s",

@@ -39,9 +39,10 @@ struct xt_live_result {
  * Move this process into a new network and mount namespace (both vanish
  * with it, on any exit, a signal included), make the veth pair, attach
  * xdptag, load nftables, the observer and the XDP sampler.  Prints errors;
- * NULL on failure.
+ * NULL on failure, with *status the exit status: XT_EXIT_USAGE when nft
+ * refused the user's --nft ruleset (bad input), else XT_EXIT_FAIL.
  */
-struct xt_live *xt_live_setup(const struct xt_live_opts *o);
+struct xt_live *xt_live_setup(const struct xt_live_opts *o, int *status);
 
 /* Inject one frame and wait for it at XDP and at TC.  0 or -errno. */
 int xt_live_frame(struct xt_live *l, const void *pkt, __u32 len,

@@ -72,7 +72,8 @@ check "no $IF in any named namespace" "$before" \
 	"$(ip -all netns exec ip -br link 2>/dev/null | grep -c "^$IF")"
 
 # --nft's file: bad input is refused before anything is set up; a file nft
-# refuses fails with nft's own errors, which name the file, then ours.
+# refuses is bad input too (status 2), with nft's own errors, which name
+# the file, then ours.
 "$XT" replay --live --nft "$TMP/none.nft" "$TMP/one.pcap" >/dev/null \
 	2>"$TMP/err"
 check "--nft of a missing file: status 2, one line" \
@@ -84,7 +85,7 @@ check "--nft of a directory: status 2, one line" \
 printf 'table inet t {\n\tchain c { bogus }\n}\n' >"$TMP/bad.nft"
 "$XT" replay --live --live-iface "$IF" --nft "$TMP/bad.nft" \
 	"$TMP/one.pcap" >/dev/null 2>"$TMP/err"
-check "--nft that nft refuses: status 1, nft's errors name the file" \
-	"1 yes|Error: replay --live: nft refused the ruleset $TMP/bad.nft (exit 1)" \
+check "--nft that nft refuses: status 2, nft's errors name the file" \
+	"2 yes|Error: replay --live: nft refused the ruleset $TMP/bad.nft (exit 1)" \
 	"$? $(grep -q "^$TMP/bad.nft:2:" "$TMP/err" && echo yes || echo no)|$(tail -n 1 "$TMP/err")"
 finish

@@ -22,9 +22,12 @@ on_exit rm -rf "$TMP"
 # skipped.  The Ethernet captures, merged, against tshark's frame lengths.
 mapfile -t eth < <(capinfos -T -r -E "${caps[@]}" | awk -F'\t' '$2 == "ether" { print $1 }')
 mergecap -F pcap -a -w "$TMP/all.pcap" "${eth[@]}"
-lens=$(tshark -n -r "$TMP/all.pcap" -T fields -e frame.cap_len 2>/dev/null)
+lens=$(tshark -n -r "$TMP/all.pcap" -T fields -e frame.cap_len -e frame.len \
+	2>/dev/null)
 total=$(wc -l <<<"$lens")
 short=$(awk '$1 < 14' <<<"$lens" | wc -l)
+# Run, on fewer bytes than they had on the wire.
+snapped=$(awk '$1 >= 14 && $1 < $2' <<<"$lens" | wc -l)
 # A test run takes a page (3,520 bytes on x86-64) and MAX_SKB_FRAGS (17)
 # fragment pages.
 long=$(awk '$1 > 3520 + 17 * 4096' <<<"$lens" | wc -l)
@@ -92,6 +95,9 @@ check "all $total frames of ${#eth[@]} Ethernet captures: every one with an Ethe
 check "... the $long frames beyond what a test run takes run on their leading bytes" \
 	"\"truncated_for_run\":$long" \
 	"$(grep -o '"truncated_for_run":[0-9]*' <<<"$sum")"
+check "... the $snapped cut by their capture's snaplen counted, as tshark tells them" \
+	"\"cut_by_snaplen\":$snapped" \
+	"$(grep -o '"cut_by_snaplen":[0-9]*' <<<"$sum")"
 check "... only the $short without an Ethernet header skipped, no error" \
 	"$short 0 0" \
 	"$(grep -o '"skipped":[0-9]*' <<<"$sum" | cut -d: -f2) $(grep -o '"link_type":[0-9]*' <<<"$sum" | cut -d: -f2) $(grep -o '"error":[0-9]*' <<<"$sum" | cut -d: -f2)"
