@@ -36,6 +36,20 @@ struct nft_match {
 };
 
 /*
+ * The bits of the mark that the counters match and --connmark carries, in
+ * nft and iptables alike: the class's (the band's with mark_value score);
+ * with mark_value both (class << 4 | band) the band's bits are left out.
+ */
+static __u32 nft_class_mask(const struct xt_attach_info *in)
+{
+	__u32 sh = in->mark_shift & 31;
+
+	if (in->mark_value == XT_MARK_BOTH)
+		return (0xff0u << sh) & in->mark_mask;
+	return in->mark_mask;
+}
+
+/*
  * The matches a source needs: one per class shown (unclassified and every
  * declared class) or, when the mark holds only the score band, one per band.
  * Counter names carry a prefix so that no class name can collide with an
@@ -43,7 +57,7 @@ struct nft_match {
  */
 static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 {
-	__u32 sh = in->mark_shift & 31, mask = in->mark_mask;
+	__u32 sh = in->mark_shift & 31, mask = nft_class_mask(in);
 	int i, n = 0;
 
 	if (in->mark_value == XT_MARK_BAND) {
@@ -65,14 +79,9 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 			continue;
 		if (!i && !name[0])
 			name = "unclassified";
-		if (in->mark_value == XT_MARK_BOTH) {
-			/* class << 4 | band: ignore the band bits */
-			m[n].mask = (0xff0u << sh) & mask;
-			m[n].value = ((__u32)i << 4 << sh) & mask;
-		} else {
-			m[n].mask = mask;
-			m[n].value = ((__u32)i << sh) & mask;
-		}
+		m[n].mask = mask;
+		m[n].value = ((__u32)i << (in->mark_value == XT_MARK_BOTH ?
+					   4 : 0) << sh) & mask;
 		snprintf(m[n].counter, sizeof(m[n].counter), "xt_class_%s",
 			 name);
 		snprintf(m[n].what, sizeof(m[n].what), "class %d %s", i, name);
@@ -320,7 +329,7 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	fprintf(f, "\t}\n}\n\n# The same with iptables (ip6tables likewise):\n");
 	for (s = 0; s < nsrc; s++) {
-		__u32 k = src[s].info.mark_mask;
+		__u32 k = nft_class_mask(&src[s].info);
 
 		iif[0] = '\0';
 		if (src[s].ifname[0] &&
@@ -331,7 +340,7 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 			iif, k, k, k);
 	}
 	for (s = 0; s < nsrc; s++) {
-		__u32 k = src[s].info.mark_mask;
+		__u32 k = nft_class_mask(&src[s].info);
 
 		fprintf(f,
 			"# iptables -t mangle -A PREROUTING -m conntrack ! --ctstate NEW -m connmark ! --mark 0/0x%x -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n"
