@@ -14,6 +14,7 @@
 #include <string.h>
 #include "attach.h"
 #include "cmd.h"
+#include "ifstack.h"
 #include "log.h"
 #include "nft_quote.h"
 #include "privs.h"
@@ -22,10 +23,19 @@
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* One interface's mark layout and names; ifname "" matches any interface. */
+#define NFT_IIF_MAX	64	/* devices matched per interface */
+
+/*
+ * One interface's mark layout and names; ifname "" matches any interface.
+ * iif: ifname and the devices stacked on it that its packets arrive on
+ * (ifstack.h); by[i]: the source whose rules match iif[i], -1 for none.
+ */
 struct nft_src {
 	char ifname[IF_NAMESIZE];
 	struct xt_attach_info info;
+	struct xt_link iif[NFT_IIF_MAX];
+	int by[NFT_IIF_MAX];
+	int niif;
 };
 
 /* One match: the mark under mask equals value; counted in counter. */
@@ -36,6 +46,20 @@ struct nft_match {
 };
 
 /*
+ * The bits of the mark that the counters match and --connmark carries, in
+ * nft and iptables alike: the class's (the band's with mark_value score);
+ * with mark_value both (class << 4 | band) the band's bits are left out.
+ */
+static __u32 nft_class_mask(const struct xt_attach_info *in)
+{
+	__u32 sh = in->mark_shift & 31;
+
+	if (in->mark_value == XT_MARK_BOTH)
+		return (0xff0u << sh) & in->mark_mask;
+	return in->mark_mask;
+}
+
+/*
  * The matches a source needs: one per class shown (unclassified and every
  * declared class) or, when the mark holds only the score band, one per band.
  * Counter names carry a prefix so that no class name can collide with an
@@ -43,7 +67,7 @@ struct nft_match {
  */
 static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 {
-	__u32 sh = in->mark_shift & 31, mask = in->mark_mask;
+	__u32 sh = in->mark_shift & 31, mask = nft_class_mask(in);
 	int i, n = 0;
 
 	if (in->mark_value == XT_MARK_BAND) {
@@ -65,14 +89,9 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 			continue;
 		if (!i && !name[0])
 			name = "unclassified";
-		if (in->mark_value == XT_MARK_BOTH) {
-			/* class << 4 | band: ignore the band bits */
-			m[n].mask = (0xff0u << sh) & mask;
-			m[n].value = ((__u32)i << 4 << sh) & mask;
-		} else {
-			m[n].mask = mask;
-			m[n].value = ((__u32)i << sh) & mask;
-		}
+		m[n].mask = mask;
+		m[n].value = ((__u32)i << (in->mark_value == XT_MARK_BOTH ?
+					   4 : 0) << sh) & mask;
 		snprintf(m[n].counter, sizeof(m[n].counter), "xt_class_%s",
 			 name);
 		snprintf(m[n].what, sizeof(m[n].what), "class %d %s", i, name);
@@ -85,6 +104,8 @@ static int nft_matches(const struct xt_attach_info *in, struct nft_match *m)
 struct rule_syntax {
 	int (*quote)(const char *name, char *out, size_t len);
 	const char *iif;	/* the interface match, given the quoted name */
+	const char *iif_set;	/* the same for a set of names, or NULL:
+				   one rule per name */
 	void (*line)(FILE *f, const char *iif, const struct nft_match *m);
 };
 
@@ -103,32 +124,130 @@ static void iptables_line(FILE *f, const char *iif, const struct nft_match *m)
 }
 
 static const struct rule_syntax nft_syntax = {
-	.quote = xt_nft_string, .iif = "iifname %s ", .line = nft_line,
+	.quote = xt_nft_string, .iif = "iifname %s ",
+	.iif_set = "iifname { %s } ", .line = nft_line,
 };
 static const struct rule_syntax iptables_syntax = {
 	.quote = xt_shell_word, .iif = "-i %s ", .line = iptables_line,
 };
 
+#define IIF_LEN	(NFT_IIF_MAX * (4 * IF_NAMESIZE + 4) + 32)
+
 /*
- * One rule per source and mark match.  nft_check() made sure every
- * interface name can be written in both syntaxes.
+ * The interface match of source s into iif: of its k-th device matched
+ * (k >= 0, for a syntax without sets), or of all of them (k < 0).  False
+ * when there is no k-th.  "" for a source of any interface.  nft_check()
+ * made sure every name can be written in both syntaxes.
  */
+static bool iif_match(const struct nft_src *src, int s, int k,
+		      const struct rule_syntax *syn, char *iif)
+{
+	char word[4 * IF_NAMESIZE + 8], set[IIF_LEN];
+	int i, n = 0;
+
+	iif[0] = set[0] = '\0';
+	if (!src[s].ifname[0])
+		return k <= 0;
+	for (i = 0; i < src[s].niif; i++) {
+		if (src[s].by[i] != s || (k >= 0 && n++ != k) ||
+		    syn->quote(src[s].iif[i].name, word, sizeof(word)))
+			continue;
+		if (k >= 0) {
+			snprintf(iif, IIF_LEN, syn->iif, word);
+			return true;
+		}
+		snprintf(set + strlen(set), sizeof(set) - strlen(set),
+			 "%s%s", set[0] ? ", " : "", word);
+		n++;
+	}
+	if (k >= 0)
+		return false;
+	/* One name as before: a set of one reads the same, but longer. */
+	if (n == 1)
+		snprintf(iif, IIF_LEN, syn->iif, set);
+	else
+		snprintf(iif, IIF_LEN, syn->iif_set, set);
+	return true;
+}
+
+/* One rule per source and mark match (and per device without sets). */
 static void nft_rules(FILE *f, const struct nft_src *src, int nsrc,
 		      const struct rule_syntax *syn)
 {
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
-	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
-	int s, i, n;
+	static char iif[IIF_LEN];
+	int s, i, n, k;
 
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
-		iif[0] = '\0';
-		if (src[s].ifname[0] &&
-		    !syn->quote(src[s].ifname, word, sizeof(word)))
-			snprintf(iif, sizeof(iif), syn->iif, word);
-		for (i = 0; i < n; i++)
-			syn->line(f, iif, &m[i]);
+		if (syn->iif_set) {
+			iif_match(src, s, -1, syn, iif);
+			for (i = 0; i < n; i++)
+				syn->line(f, iif, &m[i]);
+			continue;
+		}
+		for (k = 0; iif_match(src, s, k, syn, iif); k++)
+			for (i = 0; i < n; i++)
+				syn->line(f, iif, &m[i]);
 	}
+}
+
+/* Whether some source matches more devices than its own. */
+static bool stacked(const struct nft_src *src, int nsrc)
+{
+	int s, i;
+
+	for (s = 0; s < nsrc; s++)
+		for (i = 1; i < src[s].niif; i++)
+			if (src[s].by[i] == s)
+				return true;
+	return false;
+}
+
+/* Comments saying which devices each source's rules match, and why. */
+static void stack_notes(FILE *f, const struct nft_src *src, int nsrc)
+{
+	const struct xt_link *l;
+	int s, i, by;
+
+	for (s = 0; s < nsrc; s++) {
+		for (i = 1; i < src[s].niif; i++) {
+			l = &src[s].iif[i];
+			by = src[s].by[i];
+			if (by == s)
+				fprintf(f, "# %s: its packets reach the IP layer "
+					   "on %s (%s): matched there too.\n",
+					src[s].ifname, l->name, l->kind);
+			else if (by >= 0 && !strcmp(src[by].ifname, l->name))
+				fprintf(f, "# %s: its packets reach the IP layer "
+					   "on %s (%s), which has xdptag "
+					   "attached: %s's rules match there.\n",
+					src[s].ifname, l->name, l->kind,
+					l->name);
+			else if (by >= 0)
+				fprintf(f, "# %s: its packets reach the IP layer "
+					   "on %s (%s), matched by the rules of "
+					   "%s (same mark settings).\n",
+					src[s].ifname, l->name, l->kind,
+					src[by].ifname);
+			else
+				fprintf(f, "# %s: its packets reach the IP layer "
+					   "on %s (%s), not matched there: so "
+					   "do those of an interface with other "
+					   "mark settings.\n",
+					src[s].ifname, l->name, l->kind);
+		}
+	}
+	if (stacked(src, nsrc))
+		fprintf(f,
+			"# A packet is matched on the device the IP layer sees "
+			"it arrive on: a bridge\n"
+			"# or bond port's on the bridge or bond, a tagged "
+			"frame's on its VLAN device.\n"
+			"# Frames a bridge forwards pass here only with "
+			"br_netfilter; packets of the\n"
+			"# other ports match too, as class 0 if xdptag did "
+			"not tag them.\n");
 }
 
 static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
@@ -154,6 +273,7 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 			xt_mark_value_str(in->mark_value), in->mark_mask,
 			in->mark_shift);
 	}
+	stack_notes(f, src, nsrc);
 	/* Declaring then deleting makes the load work whether or not the
 	 * table exists yet. */
 	fprintf(f, "\ntable %1$s xdptag\ndelete table %1$s xdptag\n\n"
@@ -191,22 +311,33 @@ static void nft_print(FILE *f, const struct nft_src *src, int nsrc,
 	fprintf(f, "\n# The same with iptables (ip6tables likewise); read "
 		   "the counters with\n"
 		   "# 'iptables -t mangle -L PREROUTING -v -x'.\n");
+	if (stacked(src, nsrc))
+		fprintf(f, "# iptables -i takes one name: one rule per device, "
+			   "their counters add up.\n");
 	nft_rules(f, src, nsrc, &iptables_syntax);
 	fprintf(f, "# Class 0 also matches packets xdptag did not tag (mark "
 		   "bits left as they were).\n");
 }
 
-/* An interface name nft would read as something else: refused. */
-static int nft_ifname_check(const char *ifn)
+/*
+ * An interface name nft would read as something else: refused.  on: the
+ * interface ifn is stacked on, or NULL.
+ */
+static int nft_ifname_check(const char *ifn, const char *on)
 {
 	char word[4 * IF_NAMESIZE + 8], shown[4 * XT_NAME_MAX + 8];
+	char shown_on[4 * XT_NAME_MAX + 8];
 
-	if (ifn[0] && xt_nft_string(ifn, word, sizeof(word))) {
+	if (!ifn[0] || !xt_nft_string(ifn, word, sizeof(word)))
+		return 0;
+	xt_escaped(ifn, shown, sizeof(shown));
+	if (on)
+		pr_err("%s: interface name '%s' of the device its packets arrive on cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename that interface",
+		       xt_escaped(on, shown_on, sizeof(shown_on)), shown);
+	else
 		pr_err("interface name '%s' cannot be written literally in nft (it has a '\"', a '\\', a trailing '*' or a byte that is not printable ASCII); rename the interface",
-		       xt_escaped(ifn, shown, sizeof(shown)));
-		return XT_EXIT_USAGE;
-	}
-	return 0;
+		       shown);
+	return XT_EXIT_USAGE;
 }
 
 /*
@@ -222,8 +353,12 @@ static int nft_check(const struct nft_src *src, int nsrc)
 	for (s = 0; s < nsrc; s++) {
 		const char *ifn = src[s].ifname;
 
-		if (nft_ifname_check(ifn))
+		if (nft_ifname_check(ifn, NULL))
 			return XT_EXIT_USAGE;
+		for (i = 1; i < src[s].niif; i++)
+			if (src[s].by[i] == s &&
+			    nft_ifname_check(src[s].iif[i].name, ifn))
+				return XT_EXIT_USAGE;
 		n = nft_matches(&src[s].info, m);
 		for (i = 0; i < n; i++)
 			if (!xt_nft_ident_ok(m[i].counter)) {
@@ -236,6 +371,96 @@ static int nft_check(const struct nft_src *src, int nsrc)
 	return 0;
 }
 
+/* Each source matched on its own name only. */
+static void stack_alone(struct nft_src *src, int nsrc)
+{
+	int s;
+
+	for (s = 0; s < nsrc; s++) {
+		memset(&src[s].iif[0], 0, sizeof(src[s].iif[0]));
+		snprintf(src[s].iif[0].name, IF_NAMESIZE, "%s", src[s].ifname);
+		src[s].by[0] = s;
+		src[s].niif = 1;
+	}
+}
+
+/* Whether a and b count the same packets under the same counters. */
+static bool same_matches(const struct xt_attach_info *a,
+			 const struct xt_attach_info *b)
+{
+	return a->mark_mask == b->mark_mask &&
+	       a->mark_shift == b->mark_shift &&
+	       a->mark_value == b->mark_value &&
+	       !memcmp(a->class_name, b->class_name, sizeof(a->class_name));
+}
+
+static bool stack_has(const struct nft_src *src, const char *name)
+{
+	int i;
+
+	for (i = 1; i < src->niif; i++)
+		if (!strcmp(src->iif[i].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * The devices each source's packets arrive on (ifstack.h), and whose rules
+ * match each: a device is matched once, or a packet would count twice.
+ * One with xdptag attached itself gets its own rules; one that several
+ * sources reach gets the first one's if their matches are the same, and
+ * none if they differ (its packets cannot be told apart).
+ */
+static void nft_stacks(struct nft_src *src, int nsrc)
+{
+	struct xt_link *links;
+	int s, t, i, nl, err;
+	const char *name;
+
+	err = xt_links_list(&links, &nl);
+	if (err) {
+		pr_warn("cannot list this namespace's interfaces (%s): matching each interface by its own name only",
+			strerror(-err));
+		stack_alone(src, nsrc);
+		return;
+	}
+	for (s = 0; s < nsrc; s++) {
+		if (!src[s].ifname[0]) {
+			stack_alone(&src[s], 1);
+			continue;
+		}
+		src[s].niif = xt_if_stack(links, nl, src[s].ifname,
+					  src[s].iif, NFT_IIF_MAX);
+		if (src[s].niif == NFT_IIF_MAX)
+			pr_warn("%s: more than %d devices stacked on it; matching the first %d",
+				src[s].ifname, NFT_IIF_MAX - 1,
+				NFT_IIF_MAX - 1);
+		for (i = 0; i < src[s].niif; i++)
+			src[s].by[i] = s;
+	}
+	free(links);
+
+	for (s = 0; s < nsrc; s++) {
+		for (i = 1; i < src[s].niif; i++) {
+			name = src[s].iif[i].name;
+			for (t = 0; t < nsrc; t++) {
+				if (t == s)
+					continue;
+				if (!strcmp(src[t].ifname, name)) {
+					src[s].by[i] = t;
+					break;
+				}
+				if (!stack_has(&src[t], name))
+					continue;
+				if (!same_matches(&src[s].info, &src[t].info))
+					src[s].by[i] = -1;
+				else if (src[s].by[i] > t)
+					src[s].by[i] = t;
+			}
+		}
+	}
+}
+
 int xt_nft_ruleset(FILE *f, const char *ifname,
 		   const struct xt_attach_info *info, bool netdev)
 {
@@ -245,6 +470,7 @@ int xt_nft_ruleset(FILE *f, const char *ifname,
 		return -ENOMEM;
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
 	src->info = *info;
+	stack_alone(src, 1);
 	if (nft_check(src, 1)) {
 		free(src);
 		return -EINVAL;
@@ -269,8 +495,8 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 	static struct nft_match m[XT_MAX_CLASSES + XT_BANDS];
 	static const char *const restore =
 		"meta mark set meta mark & 0x%08x | 0x%08x comment \"restore %s\"\n";
-	char iif[4 * IF_NAMESIZE + 24], word[4 * IF_NAMESIZE + 8];
-	int s, i, n;
+	static char iif[IIF_LEN];
+	int s, i, n, k;
 
 	fprintf(f,
 		"\n# --connmark: each connection's class in ct mark.  The first packet (ct state\n"
@@ -283,11 +509,7 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 		"\t\ttype filter hook prerouting priority mangle; policy accept;\n");
 	for (s = 0; s < nsrc; s++) {
 		n = nft_matches(&src[s].info, m);
-		iif[0] = '\0';
-		/* nft_check() made sure the name can be written. */
-		if (src[s].ifname[0] &&
-		    !xt_nft_string(src[s].ifname, word, sizeof(word)))
-			snprintf(iif, sizeof(iif), "iifname %s ", word);
+		iif_match(src, s, -1, &nft_syntax, iif);
 		for (i = 0; i < n; i++)
 			if (m[i].value)
 				fprintf(f,
@@ -320,18 +542,15 @@ static void connmark_print(FILE *f, const struct nft_src *src, int nsrc)
 	}
 	fprintf(f, "\t}\n}\n\n# The same with iptables (ip6tables likewise):\n");
 	for (s = 0; s < nsrc; s++) {
-		__u32 k = src[s].info.mark_mask;
+		__u32 cm = nft_class_mask(&src[s].info);
 
-		iif[0] = '\0';
-		if (src[s].ifname[0] &&
-		    !xt_shell_word(src[s].ifname, word, sizeof(word)))
-			snprintf(iif, sizeof(iif), "-i %s ", word);
-		fprintf(f,
-			"# iptables -t mangle -A PREROUTING %s-m conntrack --ctstate NEW -m mark ! --mark 0/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
-			iif, k, k, k);
+		for (k = 0; iif_match(src, s, k, &iptables_syntax, iif); k++)
+			fprintf(f,
+				"# iptables -t mangle -A PREROUTING %s-m conntrack --ctstate NEW -m mark ! --mark 0/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
+				iif, cm, cm, cm);
 	}
 	for (s = 0; s < nsrc; s++) {
-		__u32 k = src[s].info.mark_mask;
+		__u32 k = nft_class_mask(&src[s].info);
 
 		fprintf(f,
 			"# iptables -t mangle -A PREROUTING -m conntrack ! --ctstate NEW -m connmark ! --mark 0/0x%x -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n"
@@ -438,7 +657,7 @@ static int src_attached(struct nft_src **src, int *n)
 	 * judged (those of another network namespace's interface may fail
 	 * the ifindex check). */
 	for (i = 0; i < a.n && !rc; i++)
-		rc = nft_ifname_check(a.src[i].ifname);
+		rc = nft_ifname_check(a.src[i].ifname, NULL);
 	for (i = 0; i < a.n && !rc; i++)
 		rc = src_error(a.src[i].ifname, a.err[i]);
 	if (!rc && !a.n) {
@@ -475,6 +694,8 @@ static int nft_run(void *cfg)
 	} else {
 		rc = src_attached(&src, &n);
 	}
+	if (!rc)
+		nft_stacks(src, n);
 	if (!rc)
 		rc = nft_check(src, n);
 	if (!rc)

@@ -12,6 +12,7 @@
 #include "mark_rules.h"
 
 #define ALL	0xffffffffu
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------ nft --- */
 
@@ -157,55 +158,194 @@ int xt_mark_rules_nft(const char *nft_json, uint32_t mask,
 
 /* ------------------------------------------------------- iptables --- */
 
+/*
+ * How an option of an iptables extension (a match after -m, a target after
+ * -j) uses skb->mark, per iptables-extensions(8) and the kernel's xt_*
+ * modules.  What is not here uses no skb->mark bits: among them the
+ * connmark match and CONNMARK --set-xmark, --set-mark, --and-mark,
+ * --or-mark, --xor-mark, which read or write ct mark only.  CONNMARK
+ * --save-mark and --restore-mark move bits between the two: ipt_bits().
+ */
+enum ipt_use {
+	IPT_READ_VM,	/* value[/mask]: reads mask (all bits without one) */
+	IPT_WRITE_VM,	/* value[/mask]: writes mask | value */
+	IPT_WRITE_V,	/* bits: writes those (or, xor) */
+	IPT_WRITE_NOT_V,	/* bits: writes the others (and) */
+	IPT_READ_ALL,	/* reads the whole mark (a route lookup with it) */
+	IPT_WRITE_ALL,	/* replaces the whole mark */
+	IPT_READ_ZONE,	/* "mark": the zone is the mark's low 16 bits */
+};
+
+static const struct ipt_opt {
+	const char *ext, *opt;	/* opt NULL: the extension itself */
+	enum ipt_use use;
+} ipt_opts[] = {
+	{ "mark", "--mark", IPT_READ_VM },
+	{ "MARK", "--set-xmark", IPT_WRITE_VM },
+	{ "MARK", "--set-mark", IPT_WRITE_VM },
+	{ "MARK", "--or-mark", IPT_WRITE_V },
+	{ "MARK", "--xor-mark", IPT_WRITE_V },
+	{ "MARK", "--and-mark", IPT_WRITE_NOT_V },
+	{ "TPROXY", "--tproxy-mark", IPT_WRITE_VM },
+	{ "HMARK", NULL, IPT_WRITE_ALL },	/* mark = hash % mod + offset */
+	{ "SET", "--map-mark", IPT_WRITE_ALL },	/* the set entry's mark */
+	{ "socket", "--restore-skmark", IPT_WRITE_ALL },	/* the socket's */
+	{ "rpfilter", "--validmark", IPT_READ_ALL },
+	{ "CT", "--zone", IPT_READ_ZONE },
+	{ "CT", "--zone-orig", IPT_READ_ZONE },
+	{ "CT", "--zone-reply", IPT_READ_ZONE },
+};
+
+static uint32_t num(const char *s)
+{
+	return s ? (uint32_t)strtoul(s, NULL, 0) : ALL;
+}
+
 /* "V/M" or "V": M, or ALL without a mask. */
 static uint32_t slash_mask(const char *s)
 {
 	const char *sl = s ? strchr(s, '/') : NULL;
 
-	return sl ? (uint32_t)strtoul(sl + 1, NULL, 0) : ALL;
+	return sl ? num(sl + 1) : ALL;
 }
 
-/* Bits one iptables-save rule line reads and writes; tok is a scratch
- * copy of it. */
-static void ipt_bits(char *tok, uint32_t *rdp, uint32_t *wrp)
+/* The bits option opt of use u reads (*rd) or writes (*wr), given its
+ * argument arg (NULL if none). */
+static void ipt_use_bits(enum ipt_use u, const char *arg, uint32_t *rd,
+			 uint32_t *wr)
 {
-	char *w[128], *save = NULL, *t;
-	uint32_t rd = 0, wr = 0, nfmask = ALL;
-	int n = 0, i;
-	bool connmark = false, mark_target = false, restore = false;
+	switch (u) {
+	case IPT_READ_VM:
+		*rd |= slash_mask(arg);
+		break;
+	case IPT_WRITE_VM:
+		*wr |= slash_mask(arg) | (arg ? num(arg) : 0);
+		break;
+	case IPT_WRITE_V:
+		*wr |= num(arg);
+		break;
+	case IPT_WRITE_NOT_V:
+		*wr |= arg ? ~num(arg) : ALL;
+		break;
+	case IPT_READ_ALL:
+		*rd |= ALL;
+		break;
+	case IPT_WRITE_ALL:
+		*wr |= ALL;
+		break;
+	case IPT_READ_ZONE:
+		if (arg && !strcmp(arg, "mark"))
+			*rd |= 0xffff;
+		break;
+	}
+}
 
-	for (t = strtok_r(tok, " \t\n", &save); t && n < 128;
-	     t = strtok_r(NULL, " \t\n", &save))
-		w[n++] = t;
+/*
+ * The words of a rule line into w[], at most max; a double-quoted word
+ * (iptables-save quotes comments, with \" and \\ inside) is one word, so
+ * that "--mark" in a comment is no option.
+ */
+static int ipt_words(char *s, char **w, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		w[n++] = s;
+		if (*s == '"') {
+			for (s++; *s && *s != '"'; s++)
+				if (*s == '\\' && s[1])
+					s++;
+			if (*s)
+				s++;
+		}
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return n;
+}
+
+/*
+ * CONNMARK --save-mark: ctmark = (ctmark & ~ctmask) ^ shift(nfmark &
+ * nfmask) reads the nfmask bits of the mark; --restore-mark: nfmark =
+ * (nfmark & ~nfmask) ^ shift(ctmark & ctmask) writes the nfmask bits and
+ * those the shifted ctmask XORs in.  --mask M is --nfmask M --ctmask M;
+ * both default to all bits.
+ */
+struct connmark_copy {
+	bool save, restore;
+	uint32_t nfmask, ctmask;
+	int shift;		/* < 0: right */
+};
+
+static void connmark_opt(struct connmark_copy *c, const char *opt,
+			 const char *arg)
+{
+	if (!strcmp(opt, "--save-mark"))
+		c->save = true;
+	else if (!strcmp(opt, "--restore-mark"))
+		c->restore = true;
+	else if (!strcmp(opt, "--nfmask"))
+		c->nfmask = num(arg);
+	else if (!strcmp(opt, "--ctmask"))
+		c->ctmask = num(arg);
+	else if (!strcmp(opt, "--mask"))
+		c->nfmask = c->ctmask = num(arg);
+	else if (!strcmp(opt, "--left-shift-mark"))
+		c->shift = (int)(num(arg) & 31);
+	else if (!strcmp(opt, "--right-shift-mark"))
+		c->shift = -(int)(num(arg) & 31);
+}
+
+void xt_mark_rules_ipt_line(const char *line, uint32_t *rdp, uint32_t *wrp)
+{
+	struct connmark_copy cm = { .nfmask = ALL, .ctmask = ALL };
+	char copy[1024], *w[128];
+	const char *ext = "";
+	uint32_t rd = 0, wr = 0, ct;
+	int n, i;
+	size_t k;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	n = ipt_words(copy, w, 128);
 	for (i = 0; i < n; i++) {
 		const char *next = i + 1 < n ? w[i + 1] : NULL;
 
-		if (!strcmp(w[i], "-j") && next) {
-			mark_target = !strcmp(next, "MARK");
-			connmark = !strcmp(next, "CONNMARK");
-		} else if (!strcmp(w[i], "--mark") && !mark_target) {
-			rd |= slash_mask(next);	/* -m mark --mark V[/M] */
-		} else if (mark_target && (!strcmp(w[i], "--set-xmark") ||
-					   !strcmp(w[i], "--set-mark"))) {
-			wr |= slash_mask(next) |
-			      (next ? (uint32_t)strtoul(next, NULL, 0) : 0);
-		} else if (mark_target && (!strcmp(w[i], "--or-mark") ||
-					   !strcmp(w[i], "--xor-mark"))) {
-			wr |= next ? (uint32_t)strtoul(next, NULL, 0) : ALL;
-		} else if (mark_target && !strcmp(w[i], "--and-mark")) {
-			wr |= next ? ~(uint32_t)strtoul(next, NULL, 0) : ALL;
-		} else if (connmark && !strcmp(w[i], "--nfmask") && next) {
-			nfmask = strtoul(next, NULL, 0);
-		} else if (connmark && !strcmp(w[i], "--restore-mark")) {
-			restore = true;
-		} else if (connmark && !strcmp(w[i], "--save-mark")) {
-			restore = false;
+		if ((!strcmp(w[i], "-m") || !strcmp(w[i], "-j")) && next) {
+			ext = next;
+			for (k = 0; k < ARRAY_LEN(ipt_opts); k++)
+				if (!ipt_opts[k].opt &&
+				    !strcmp(ipt_opts[k].ext, ext))
+					ipt_use_bits(ipt_opts[k].use, NULL,
+						     &rd, &wr);
+			i++;
+			continue;
 		}
+		if (strncmp(w[i], "--", 2))
+			continue;
+		/* An option's argument is the next word unless that is an
+		 * option too (--save-mark, --validmark take none). */
+		if (next && !strncmp(next, "--", 2))
+			next = NULL;
+		if (!strcmp(ext, "CONNMARK"))
+			connmark_opt(&cm, w[i], next);
+		for (k = 0; k < ARRAY_LEN(ipt_opts); k++)
+			if (ipt_opts[k].opt && !strcmp(ipt_opts[k].ext, ext) &&
+			    !strcmp(ipt_opts[k].opt, w[i]))
+				ipt_use_bits(ipt_opts[k].use, next, &rd, &wr);
 	}
-	if (connmark && restore)
-		wr |= nfmask;
-	else if (connmark && (rd | wr) == 0)
-		rd |= nfmask;	/* --save-mark reads it */
+	if (cm.save)
+		rd |= cm.nfmask;
+	if (cm.restore) {
+		ct = cm.shift >= 0 ? cm.ctmask << cm.shift :
+				     cm.ctmask >> -cm.shift;
+		wr |= cm.nfmask | ct;
+	}
 	*rdp = rd;
 	*wrp = wr;
 }
@@ -213,7 +353,7 @@ static void ipt_bits(char *tok, uint32_t *rdp, uint32_t *wrp)
 int xt_mark_rules_ipt(const char *save, const char *cmd, uint32_t mask,
 		      char *tables, size_t tables_len, FILE *f)
 {
-	char table[64] = "?", chain[64], line[1024], copy[1024];
+	char table[64] = "?", chain[64], line[1024];
 	const char *p = save, *nl;
 	uint32_t rd, wr;
 	size_t len;
@@ -239,8 +379,7 @@ int xt_mark_rules_ipt(const char *save, const char *cmd, uint32_t mask,
 		}
 		if (strncmp(line, "-A ", 3) || strstr(line, "xdptag"))
 			continue;
-		memcpy(copy, line, len + 1);
-		ipt_bits(copy, &rd, &wr);
+		xt_mark_rules_ipt_line(line, &rd, &wr);
 		if (!((rd | wr) & mask))
 			continue;
 		if (sscanf(line, "-A %63s", chain) != 1)

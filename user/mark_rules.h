@@ -27,4 +27,8 @@ int xt_mark_rules_nft(const char *nft_json, uint32_t mask,
 int xt_mark_rules_ipt(const char *save, const char *cmd, uint32_t mask,
 		      char *tables, size_t tables_len, FILE *f);
 
+/* The skb->mark bits one iptables-save rule line reads and writes: ct
+ * mark is not the packet's mark. */
+void xt_mark_rules_ipt_line(const char *line, uint32_t *rd, uint32_t *wr);
+
 #endif

@@ -3,7 +3,8 @@
 #
 # The mark shared with netfilter (docs/marks.md): the built-in classes in a
 # 4-bit field; attach warns about a live nft rule using bits inside the
-# mask (and not about one outside it); `xdptag nft --connmark` carries the
+# mask (and not about one outside it), and about an iptables TPROXY rule
+# setting them (not about rules on ct mark); `xdptag nft --connmark` carries the
 # class of a TCP connection's first packet (a SYN to port 5900: class
 # admin, 3, in the built-in rules) to every later packet and every reply,
 # over a real connection (curl to python3's http.server).  Counted with
@@ -30,11 +31,31 @@ table inet theirs {
 	}
 }
 NFT
+# iptables rules on ct mark only (no warning) and a TPROXY that sets the
+# packet's mark (one), if iptables is there.
+IPT_TPROXY='-A PREROUTING -p tcp -j TPROXY --on-port 1234 --on-ip 0.0.0.0 --tproxy-mark 0x100/0x300'
+ipt=false
+command -v iptables-restore >/dev/null &&
+ip netns exec "$RCV" iptables-restore <<IPT && ipt=true
+*mangle
+-A PREROUTING -m connmark --mark 0x100/0xf00 -j ACCEPT
+-A PREROUTING -j CONNMARK --set-xmark 0x100/0xf00
+$IPT_TPROXY
+COMMIT
+IPT
 out=$(xt attach "$B" --mark-mask 0xf00 --mark-shift 8 2>&1)
 check "4-bit mask (0xf00, shift 8) holds the built-in classes 0-8" 0 $?
 check "attach warns about the live nft rule inside the mask" \
 	"Warning: nftables rule in table inet theirs chain pre (handle 2) matches mark bits 0x00000300 inside xdptag's mask 0x00000f00" \
 	"$(grep '^Warning: nftables' <<<"$out")"
+if $ipt; then
+	check "attach warns about TPROXY's mark, not about ct mark rules" \
+		"Warning: iptables rule in table mangle chain PREROUTING sets mark bits 0x00000300 inside xdptag's mask 0x00000f00: $IPT_TPROXY" \
+		"$(grep '^Warning: iptables' <<<"$out")"
+	ip netns exec "$RCV" iptables -t mangle -F PREROUTING
+else
+	skip_test "attach warns about TPROXY's mark" "no iptables-restore"
+fi
 ip netns exec "$RCV" nft delete table inet theirs
 
 # --- a TCP connection: class 3 on the SYN only, then on all with connmark

@@ -162,6 +162,45 @@ print(*sorted(names))')"
 	ip netns exec "$HOST" nft delete table inet xdptag
 fi
 
+# --connmark with the class and the band in the mark (mask 0xff0, shift 4:
+# class in 0xf00, band in 0xf0): the nft rules and the iptables lines
+# carry the same bits, the class's, never the band's.  Class 3 is admin.
+CM=cm$$
+ip -n "$HOST" link add "$CM" type veth peer name "${CM}p" &&
+ip -n "$HOST" link set "$CM" up
+on_exit ip netns exec "$HOST" "$XT" detach "$CM"
+ip netns exec "$HOST" "$XT" attach "$CM" --mark-value both \
+	--mark-mask 0xff0 --mark-shift 4 >/dev/null 2>&1
+check "attach $CM with --mark-value both, mask 0xff0, shift 4" 0 $?
+out=$(ip netns exec "$HOST" "$XT" nft "$CM" --connmark)
+check "--connmark, both: nft rules of class 3 carry the class bits 0xf00" \
+"		ct state new iifname \"$CM\" meta mark & 0x00000f00 == 0x00000300 ct mark set ct mark & 0xfffff0ff | 0x00000300 comment \"save class 3 admin\"
+		ct state != new ct mark & 0x00000f00 == 0x00000300 meta mark set meta mark & 0xfffff0ff | 0x00000300 comment \"restore class 3 admin\"
+		ct mark & 0x00000f00 == 0x00000300 meta mark set meta mark & 0xfffff0ff | 0x00000300 comment \"restore class 3 admin\"" \
+	"$(grep 'class 3 admin"$' <<<"$out" | grep 'ct mark')"
+check "--connmark, both: iptables lines carry the same bits 0xf00" \
+"# iptables -t mangle -A PREROUTING -i $CM -m conntrack --ctstate NEW -m mark ! --mark 0/0xf00 -j CONNMARK --save-mark --nfmask 0xf00 --ctmask 0xf00
+# iptables -t mangle -A PREROUTING -m conntrack ! --ctstate NEW -m connmark ! --mark 0/0xf00 -j CONNMARK --restore-mark --nfmask 0xf00 --ctmask 0xf00
+# iptables -t mangle -A OUTPUT -m connmark ! --mark 0/0xf00 -j CONNMARK --restore-mark --nfmask 0xf00 --ctmask 0xf00" \
+	"$(grep '^# iptables.*CONNMARK' <<<"$out")"
+if err=$(ip netns exec "$HOST" nft -c -f - <<<"$out" 2>&1); then
+	ok "--connmark, both: nft -c accepts the ruleset"
+else
+	not_ok "--connmark, both: nft -c accepts the ruleset" "$err"
+fi
+if command -v iptables-restore >/dev/null; then
+	ipt=$(printf '*mangle\n%s\nCOMMIT\n' "$(grep '^# iptables ' <<<"$out" |
+		sed 's/^# iptables -t mangle //')")
+	if err=$(ip netns exec "$HOST" iptables-restore --test <<<"$ipt" 2>&1)
+	then
+		ok "--connmark, both: iptables-restore --test accepts the lines"
+	else
+		not_ok "--connmark, both: iptables-restore --test accepts the lines" "$err"
+	fi
+else
+	skip_test "--connmark, both: iptables-restore --test" "no iptables-restore"
+fi
+
 "$XT" nft nosuch0 >/dev/null 2>&1
 check "nft of an interface not attached: exit 3" 3 $?
 
