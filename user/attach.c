@@ -201,6 +201,8 @@ struct attach_state {
 	__u32 state_sources;	/* the per-source table's size (rules file) */
 };
 
+static int clsact_remove(const char *ifname, int ifindex, bool quiet);
+
 /*
  * Undo, in reverse order, what was done.  The pins go last: they are the
  * record a later attach or detach undoes the rest by if we die in here.
@@ -234,14 +236,11 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 			pr_warn("could not remove our TC filter from %s: %s",
 				st->ifname, strerror(-err));
 	}
-	if (st->hook_created) {
-		/* Both directions: that is how clsact itself is deleted. */
-		st->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		err = bpf_tc_hook_destroy(&st->hook);
-		if (err)
-			pr_warn("could not remove the clsact qdisc of %s: %s",
-				st->ifname, strerror(-err));
-	}
+	/* Ours since a moment ago, unless someone put a filter in it. */
+	if (st->hook_created &&
+	    clsact_remove(st->ifname, st->ifindex, true))
+		pr_warn("could not remove the clsact qdisc of %s",
+			st->ifname);
 	if (st->mp_mode &&
 	    xt_mp_remove(st->ifname, st->ifindex,
 			 prog_id(bpf_program__fd(st->xdp->progs.xdptag_xdp)),
@@ -1084,11 +1083,50 @@ static int tcx_remove(const char *ifname, const char *dir,
 }
 
 /*
+ * The clsact qdisc of ifindex, which xdptag made, once its filter is
+ * gone: removed if no filter is left in it, on ingress or egress (its
+ * deletion would take theirs along), else kept, with a line saying so
+ * unless quiet.  Another tool could add a filter between the dump and
+ * the deletion: netlink deletes a qdisc unconditionally.  0 or -errno.
+ */
+static int clsact_remove(const char *ifname, int ifindex, bool quiet)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int n, err;
+
+	n = xt_cls_count(ifindex, 0);
+	if (n < 0) {
+		pr_err("cannot list the TC filters of %s: %s", ifname,
+		       strerror(-n));
+		return n;
+	}
+	if (n) {
+		if (!quiet)
+			printf("Kept the clsact qdisc xdptag made on %s: other filters are in it\n",
+			       ifname);
+		return 0;
+	}
+	/* Both directions: that is how clsact itself is deleted. */
+	err = bpf_tc_hook_destroy(&hook);
+	if (err && err != -ENOENT && err != -EINVAL) {
+		pr_err("cannot remove the clsact qdisc of %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
  * Remove our TC filter (prio and handle of info, program tc_prog_id) and
- * the clsact if we made it, unless keep_clsact (a new attachment took the
- * clsact over).  quiet: a missing filter or one running another program
- * is expected (undoing an interrupted attach, detach or replace), not
- * worth a warning.
+ * the clsact if we made it and nothing else is in it, unless keep_clsact
+ * (a new attachment took the clsact over).  quiet: undoing an interrupted
+ * attach, detach or replace, where a missing filter or one running
+ * another program is expected, not worth a warning, and a missing filter
+ * may be one the killed process never added or already removed: the
+ * clsact goes then too if it is empty.  Otherwise a filter that is gone
+ * or not ours says the clsact is no longer what we made (deleted and made
+ * again, or taken over): it stays.
  */
 static int tc_remove(const char *ifname, int ifindex,
 		     const struct xt_attach_info *info, bool quiet,
@@ -1100,10 +1138,12 @@ static int tc_remove(const char *ifname, int ifindex,
 		    .priority = info->tc_prio);
 	LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->tc_handle,
 		    .priority = info->tc_prio);
+	bool ours = false, gone = false;
 	int err;
 
 	err = bpf_tc_query(&hook, &q);
 	if (err == -ENOENT || err == -EINVAL) {
+		gone = true;
 		if (!quiet)
 			pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
 				ifname, info->tc_prio, info->tc_handle);
@@ -1121,16 +1161,10 @@ static int tc_remove(const char *ifname, int ifindex,
 			       ifname, strerror(-err));
 			return err;
 		}
+		ours = true;
 	}
-	if (info->created_clsact && !keep_clsact) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		err = bpf_tc_hook_destroy(&hook);
-		if (err && err != -ENOENT && err != -EINVAL) {
-			pr_err("cannot remove the clsact qdisc of %s: %s",
-			       ifname, strerror(-err));
-			return err;
-		}
-	}
+	if (info->created_clsact && !keep_clsact && (ours || (quiet && gone)))
+		return clsact_remove(ifname, ifindex, quiet);
 	return 0;
 }
 

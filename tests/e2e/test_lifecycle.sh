@@ -126,6 +126,52 @@ run attach "$B" --mode offload
 check "offload on veth: exit status" 1 $RC
 check "offload on veth: interface unchanged" "$before" "$(snap)"
 
+# --- the clsact xdptag made goes only with the last filter in it
+qdiscs() { tc -n "$RCV" qdisc show dev "$B" | grep -c clsact; }
+theirs_at() {	# DIR PRIO: their premark filters at PRIO on DIR
+	tc -n "$RCV" filter show dev "$B" "$1" | grep -c "pref $2 bpf.*premark"
+}
+# Theirs in our slot (tc filter replace): our filter is gone, theirs stays.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" filter replace dev "$B" ingress prio 100 handle 0x7854 bpf da \
+	obj "$PREMARK" sec tc
+run detach "$B"
+check "their filter in our slot: detach exits 0" 0 $RC
+check "their filter in our slot: detach says so, keeps the clsact" \
+	"Warning: the TC filter at prio 100 handle 0x7854 on $B is not xdptag's any more; left in place
+Detached xdptag from $B" "$OUT"
+check "their filter in our slot: clsact and filter survive detach" "1 1" \
+	"$(qdiscs) $(theirs_at ingress 100)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Our clsact deleted and made again by someone else, with their filter.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+tc -n "$RCV" qdisc add dev "$B" clsact
+tc -n "$RCV" filter add dev "$B" ingress prio 5 bpf da obj "$PREMARK" sec tc
+run detach "$B"
+check "their new clsact: detach warns that our filter is gone" \
+	"Warning: the TC filter of $B (prio 100 handle 0x7854) is gone
+Detached xdptag from $B" "$OUT"
+check "their new clsact: it and their filter survive detach" "1 1" \
+	"$(qdiscs) $(theirs_at ingress 5)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Their egress filter in the clsact xdptag made: the qdisc stays for it.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" filter add dev "$B" egress prio 7 bpf da obj "$PREMARK" sec tc
+run detach "$B"
+check "their egress filter: detach keeps the clsact for it" \
+	"Kept the clsact qdisc xdptag made on $B: other filters are in it
+Detached xdptag from $B" "$OUT"
+check "their egress filter: clsact and filter survive, ours gone" "1 1 0" \
+	"$(qdiscs) $(theirs_at egress 7) $(tc -n "$RCV" filter show dev "$B" ingress | grep -c xdptag_tc)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Nothing else in it: the clsact xdptag made goes with its filter.
+run attach "$B" --tc-attach cls
+check "plain attach: xdptag made the clsact" 1 "$(qdiscs)"
+run detach "$B"
+check "plain detach removes the clsact xdptag made" \
+	"0 Detached xdptag from $B" "$(qdiscs) $OUT"
+
 # Someone else's clsact and filters: kept by attach and detach alike.
 tc -n "$RCV" qdisc add dev "$B" clsact &&
 	tc -n "$RCV" filter add dev "$B" ingress prio 1 bpf da \
