@@ -1494,6 +1494,39 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 }
 
 /*
+ * Is ifindex, named ifname, attached under another name, its name before
+ * a rename (xt_pins_here())?  Says so, with the way out.
+ */
+static bool renamed_from(const char *ifname, int ifindex)
+{
+	char (*names)[IF_NAMESIZE] = NULL, dir[XT_PIN_DIR_LEN];
+	struct pin_record r;
+	bool found = false;
+	int n, i;
+
+	/* How many, then their names (the lock keeps the list as it is). */
+	n = xt_pins_list(NULL, 0);
+	if (n > 0)
+		names = calloc(n, sizeof(*names));
+	if (names)
+		n = xt_pins_list(names, n);
+	for (i = 0; names && i < n && !found; i++) {
+		r = (struct pin_record){ -1, -1 };
+		xt_pin_dir(names[i], dir, sizeof(dir));
+		if (record_open(dir, &r))
+			continue;
+		record_close(&r);
+		found = r.info.ifindex == (__u32)ifindex &&
+			xt_pins_here(names[i], &r.info) == XT_PINS_RENAMED;
+		if (found)
+			pr_err("%s has xdptag attached under its old name %s: 'xdptag detach %s', then 'xdptag attach %s'",
+			       ifname, names[i], names[i], ifname);
+	}
+	free(names);
+	return found;
+}
+
+/*
  * Before attaching: anything a killed attach or detach left on ifname is
  * undone.  An attachment that is complete is refused unless force (the
  * caller replaces it).  XT_EXIT_OK to go on, or the exit status (message
@@ -1513,6 +1546,9 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		return err;
 	xt_pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &sb)) {
+		/* Its programs are no orphans if pins hold them by its old name. */
+		if (renamed_from(ifname, ifindex))
+			return XT_EXIT_STATE;
 		err = orphans_clear(ifname, ifindex, prio);
 		if (err < 0)
 			return XT_EXIT_FAIL;
@@ -1534,11 +1570,13 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 	}
 	record_close(&r);
 	err = xt_pins_here(ifname, &r.info);
-	if (err) {
+	if (err && err != XT_PINS_REUSED) {
 		pr_err("%s", xt_pins_strerror(err));
-		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
+		return err == -EREMOTE || err == XT_PINS_RENAMED ?
+		       XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
-	if (r.info.ifindex != (__u32)ifindex) {
+	/* Reused: a deleted interface's index, which another one took. */
+	if (err || r.info.ifindex != (__u32)ifindex) {
 		/*
 		 * A deleted interface's, or a gone namespace's (ifindex 0),
 		 * whatever state they record: its programs went with it and
@@ -1565,7 +1603,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 int xt_detach(const char *ifname)
 {
 	struct pin_record r = { -1, -1 };
-	char dir[XT_PIN_DIR_LEN];
+	char dir[XT_PIN_DIR_LEN], now[IF_NAMESIZE] = "";
 	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
 	bool acted;
@@ -1608,7 +1646,14 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	err = xt_pins_here(ifname, &r.info);
-	if (err) {
+	if (err == XT_PINS_RENAMED) {
+		/* The very interface, by the index its programs run on. */
+		ifindex = r.info.ifindex;
+		if (!if_indextoname(ifindex, now))
+			now[0] = '\0';
+	} else if (err == XT_PINS_REUSED) {
+		ifindex = 0;	/* deleted, its index another's: pins only */
+	} else if (err) {
 		pr_err("%s", xt_pins_strerror(err));
 		if (err == -EREMOTE)
 			ret = XT_EXIT_STATE;
@@ -1643,7 +1688,10 @@ int xt_detach(const char *ifname)
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	printf("Detached xdptag from %s\n", ifname);
+	if (now[0])
+		printf("Detached xdptag from %s (now called %s)\n", ifname, now);
+	else
+		printf("Detached xdptag from %s\n", ifname);
 	ret = XT_EXIT_OK;
 out:
 	record_close(&r);
