@@ -403,13 +403,12 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 		       "--force --xdp-attach direct replaces that program");
 		return XT_EXIT_STATE;
 	}
-	if (!o->force) {
-		pr_err("%s already has an XDP program attached (id %u); %s",
-		       st->ifname, id, o->no_force ?
-		       "probe never replaces it" :
-		       "use --force to replace it");
+	if (o->no_force) {
+		pr_err("%s already has an XDP program attached (id %u); probe never replaces it",
+		       st->ifname, id);
 		return XT_EXIT_STATE;
 	}
+	/* Refusals --force cannot lift come first: none offers it. */
 	if (q.attach_mode == XDP_ATTACHED_MULTI) {
 		pr_err("%s has XDP programs in several modes; --force replaces only one",
 		       st->ifname);
@@ -418,13 +417,17 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	have = q.attach_mode == XDP_ATTACHED_DRV ? XT_MODE_NATIVE :
 	       q.attach_mode == XDP_ATTACHED_SKB ? XT_MODE_GENERIC :
 	       XT_MODE_OFFLOAD;
-	if (*mode == XT_MODE_AUTO) {
-		*mode = have;
-	} else if (*mode != have) {
+	if (*mode != XT_MODE_AUTO && *mode != have) {
 		pr_err("the XDP program on %s (id %u) runs in %s mode; --force replaces it only in that mode",
 		       st->ifname, id, xt_name_str(xt_mode_names, have));
 		return XT_EXIT_STATE;
 	}
+	if (!o->force) {
+		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
+	*mode = have;
 	st->old_fd = bpf_prog_get_fd_by_id(id);
 	if (st->old_fd < 0) {
 		pr_err("cannot open the XDP program %u on %s: %s", id,
@@ -445,7 +448,7 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
  * st->placed.  Returns XT_EXIT_OK or the exit status (message printed).
  */
 static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
-		     enum xt_mode mode)
+		     enum xt_mode mode, const struct xt_attach_info *old)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
@@ -471,7 +474,16 @@ static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
 		return XT_EXIT_OK;
 	}
 	st->mp = false;
-	st->placed = XT_XDP_ALONE_REPLACED;
+	/*
+	 * Over an xdptag alone for a reason of its own (the kernel refuses
+	 * the dispatcher, say), the program replaced is that xdptag's: the
+	 * reason still holds, and says more than "--force replaced it".
+	 */
+	if (old && old->xdp_attach >= XT_XDP_ALONE_REFUSED &&
+	    xdp_slot_id(&q, old->xdp_flags) == old->xdp_prog_id)
+		st->placed = old->xdp_attach;
+	else
+		st->placed = XT_XDP_ALONE_REPLACED;
 	return XT_EXIT_OK;
 }
 
@@ -511,8 +523,7 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 
 	err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	if (err && mode == XT_MODE_AUTO) {
-		printf("Native XDP not available on %s (%s); trying generic\n",
-		       st->ifname, strerror(-err));
+		xt_generic_fallback_say(st->ifname, st->ifindex, err);
 		flags = XDP_FLAGS_SKB_MODE;
 		err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	}
@@ -610,6 +621,12 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 	if (err == -EEXIST) {
 		pr_err("%s already has a TC ingress filter at prio %u handle 0x%x; choose another --tc-prio",
 		       st->ifname, prio, XT_TC_HANDLE);
+		return err;
+	}
+	/* The kernel's word when a priority holds another kind or protocol. */
+	if (err == -EINVAL && xt_cls_count(st->ifindex, prio) > 0) {
+		pr_err("%s already has a TC ingress filter of another kind or protocol at prio %u; choose another --tc-prio",
+		       st->ifname, prio);
 		return err;
 	}
 	if (err) {
@@ -862,7 +879,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
 	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
-	ret = xdp_place(&st, o, mode);
+	ret = xdp_place(&st, o, mode, old ? &old->info_val : NULL);
 	if (ret)
 		goto out;
 	ret = xdp_existing(&st, o, &mode);

@@ -491,6 +491,20 @@ static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
 	return false;
 }
 
+/* Another XDP program alone on the hook (not in a dispatcher), described. */
+static bool xdp_alone(const struct xt_hooks *h, char *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].kind == XT_HOOK_XDP && !h->p[i].ours &&
+		    !h->p[i].dispatched) {
+			hook_describe(&h->p[i], buf, len);
+			return true;
+		}
+	return false;
+}
+
 /* Is xdptag's XDP (xdp) or TC stage among the programs listed? */
 static bool stage_listed(const struct xt_hooks *h, bool xdp)
 {
@@ -519,8 +533,12 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 	not_run = passed > seen ? passed - seen : 0;
 	/* Without the XDP stage the counters stand still: nothing to weigh. */
 	if (h && h->listed && !stage_listed(h, true)) {
-		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again\n",
+		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again",
 			indent, ifname);
+		/* In a dispatcher --force joins it; alone it takes the hook. */
+		if (xdp_alone(h, d, sizeof(d)))
+			fprintf(f, ", replacing %s, which runs there now", d);
+		fprintf(f, "\n");
 		return 1;
 	}
 	if (h && h->listed && !stage_listed(h, false)) {

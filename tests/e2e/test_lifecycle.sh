@@ -205,6 +205,17 @@ check "our filter at prio 200" 1 \
 	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 200 bpf chain 0 handle 0x7854 xdptag_tc')"
 run detach "$B"
 check "detach at prio 200 leaves theirs" "$theirs" "$(snap)"
+# Their filter of another protocol at our priority: the kernel says only
+# EINVAL; the message names the slot and the way out.
+tc -n "$RCV" filter add dev "$B" ingress protocol ip prio 300 bpf da \
+	obj "$PREMARK" sec tc
+theirs=$(snap)
+run attach "$B" --tc-attach cls --tc-prio 300
+check "another protocol's filter at our prio: status and message" \
+	"1 Error: $B already has a TC ingress filter of another kind or protocol at prio 300; choose another --tc-prio" \
+	"$RC $OUT"
+check "another protocol's filter at our prio: interface unchanged" \
+	"$theirs" "$(snap)"
 tc -n "$RCV" qdisc del dev "$B" clsact
 
 # --- another XDP program: refused without --force, replaced with it
@@ -218,12 +229,34 @@ check "other XDP program: message" \
 	"Error: $B already has an XDP program attached (id $id); use --force to replace it" \
 	"$OUT"
 check "other XDP program: interface unchanged" "$theirs" "$(snap)"
+# A mode --force cannot replace it in: neither refusal offers --force alone.
+mode_why="Error: the XDP program on $B (id $id) runs in generic mode; --force replaces it only in that mode"
+run attach "$B" --mode native
+check "other XDP program, another --mode: no --force offered" \
+	"3 $mode_why" "$RC $OUT"
+run attach "$B" --mode native --force
+check "... and with --force the same" "3 $mode_why" "$RC $OUT"
 run attach "$B" --force
 check "--force replaces it" 0 $RC
 check "--force keeps its generic mode" 1 \
 	"$(grep -c 'XDP in generic mode' <<<"$OUT")"
 run detach "$B"
 check "detach after --force removes our program" "$before" "$(snap)"
+
+# --force over xdptag's own lone program keeps the reason it is alone.
+xdp_why() { xt status "$B" | grep '^  xdp ' | sed 's/prog [0-9]*/prog N/'; }
+run attach "$B" --tc-attach cls
+why=$(xdp_why)
+run attach "$B" --tc-attach cls --force
+check "--force over xdptag: exit 0, status's xdp line as before" \
+	"0 $why" "$RC $(xdp_why)"
+run detach "$B"
+
+# Native XDP missing (lo): said once, though two tries fall back.
+run attach lo
+check "attach lo: exit 0, 'Native XDP not available' once" "0 1" \
+	"$RC $(grep -c '^Native XDP not available on lo' <<<"$OUT")"
+run detach lo
 
 # --- two attaches at once: one wins, the other is refused cleanly
 ( xt attach "$B" --tc-attach cls >/dev/null 2>&1; echo $? >"/tmp/$XT_ID.1" ) &
