@@ -201,6 +201,8 @@ struct attach_state {
 	__u32 state_sources;	/* the per-source table's size (rules file) */
 };
 
+static int clsact_remove(const char *ifname, int ifindex, bool quiet);
+
 /*
  * Undo, in reverse order, what was done.  The pins go last: they are the
  * record a later attach or detach undoes the rest by if we die in here.
@@ -234,14 +236,11 @@ static void attach_undo(struct attach_state *st, unsigned int prio)
 			pr_warn("could not remove our TC filter from %s: %s",
 				st->ifname, strerror(-err));
 	}
-	if (st->hook_created) {
-		/* Both directions: that is how clsact itself is deleted. */
-		st->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		err = bpf_tc_hook_destroy(&st->hook);
-		if (err)
-			pr_warn("could not remove the clsact qdisc of %s: %s",
-				st->ifname, strerror(-err));
-	}
+	/* Ours since a moment ago, unless someone put a filter in it. */
+	if (st->hook_created &&
+	    clsact_remove(st->ifname, st->ifindex, true))
+		pr_warn("could not remove the clsact qdisc of %s",
+			st->ifname);
 	if (st->mp_mode &&
 	    xt_mp_remove(st->ifname, st->ifindex,
 			 prog_id(bpf_program__fd(st->xdp->progs.xdptag_xdp)),
@@ -404,13 +403,12 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 		       "--force --xdp-attach direct replaces that program");
 		return XT_EXIT_STATE;
 	}
-	if (!o->force) {
-		pr_err("%s already has an XDP program attached (id %u); %s",
-		       st->ifname, id, o->no_force ?
-		       "probe never replaces it" :
-		       "use --force to replace it");
+	if (o->no_force) {
+		pr_err("%s already has an XDP program attached (id %u); probe never replaces it",
+		       st->ifname, id);
 		return XT_EXIT_STATE;
 	}
+	/* Refusals --force cannot lift come first: none offers it. */
 	if (q.attach_mode == XDP_ATTACHED_MULTI) {
 		pr_err("%s has XDP programs in several modes; --force replaces only one",
 		       st->ifname);
@@ -419,13 +417,17 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
 	have = q.attach_mode == XDP_ATTACHED_DRV ? XT_MODE_NATIVE :
 	       q.attach_mode == XDP_ATTACHED_SKB ? XT_MODE_GENERIC :
 	       XT_MODE_OFFLOAD;
-	if (*mode == XT_MODE_AUTO) {
-		*mode = have;
-	} else if (*mode != have) {
+	if (*mode != XT_MODE_AUTO && *mode != have) {
 		pr_err("the XDP program on %s (id %u) runs in %s mode; --force replaces it only in that mode",
 		       st->ifname, id, xt_name_str(xt_mode_names, have));
 		return XT_EXIT_STATE;
 	}
+	if (!o->force) {
+		pr_err("%s already has an XDP program attached (id %u); use --force to replace it",
+		       st->ifname, id);
+		return XT_EXIT_STATE;
+	}
+	*mode = have;
 	st->old_fd = bpf_prog_get_fd_by_id(id);
 	if (st->old_fd < 0) {
 		pr_err("cannot open the XDP program %u on %s: %s", id,
@@ -446,7 +448,7 @@ static int xdp_existing(struct attach_state *st, const struct xt_attach_opts *o,
  * st->placed.  Returns XT_EXIT_OK or the exit status (message printed).
  */
 static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
-		     enum xt_mode mode)
+		     enum xt_mode mode, const struct xt_attach_info *old)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
@@ -472,7 +474,16 @@ static int xdp_place(struct attach_state *st, const struct xt_attach_opts *o,
 		return XT_EXIT_OK;
 	}
 	st->mp = false;
-	st->placed = XT_XDP_ALONE_REPLACED;
+	/*
+	 * Over an xdptag alone for a reason of its own (the kernel refuses
+	 * the dispatcher, say), the program replaced is that xdptag's: the
+	 * reason still holds, and says more than "--force replaced it".
+	 */
+	if (old && old->xdp_attach >= XT_XDP_ALONE_REFUSED &&
+	    xdp_slot_id(&q, old->xdp_flags) == old->xdp_prog_id)
+		st->placed = old->xdp_attach;
+	else
+		st->placed = XT_XDP_ALONE_REPLACED;
 	return XT_EXIT_OK;
 }
 
@@ -512,8 +523,7 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 
 	err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	if (err && mode == XT_MODE_AUTO) {
-		printf("Native XDP not available on %s (%s); trying generic\n",
-		       st->ifname, strerror(-err));
+		xt_generic_fallback_say(st->ifname, st->ifindex, err);
 		flags = XDP_FLAGS_SKB_MODE;
 		err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	}
@@ -611,6 +621,12 @@ static int tc_attach(struct attach_state *st, unsigned int prio, bool replace)
 	if (err == -EEXIST) {
 		pr_err("%s already has a TC ingress filter at prio %u handle 0x%x; choose another --tc-prio",
 		       st->ifname, prio, XT_TC_HANDLE);
+		return err;
+	}
+	/* The kernel's word when a priority holds another kind or protocol. */
+	if (err == -EINVAL && xt_cls_count(st->ifindex, prio) > 0) {
+		pr_err("%s already has a TC ingress filter of another kind or protocol at prio %u; choose another --tc-prio",
+		       st->ifname, prio);
 		return err;
 	}
 	if (err) {
@@ -863,7 +879,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	if (!stat(dir, &sb) && old_open(o->ifname, dir, st.ifindex, &old))
 		goto out;
 	xt_pin_dir_old(o->ifname, old_dir, sizeof(old_dir));
-	ret = xdp_place(&st, o, mode);
+	ret = xdp_place(&st, o, mode, old ? &old->info_val : NULL);
 	if (ret)
 		goto out;
 	ret = xdp_existing(&st, o, &mode);
@@ -1084,11 +1100,50 @@ static int tcx_remove(const char *ifname, const char *dir,
 }
 
 /*
+ * The clsact qdisc of ifindex, which xdptag made, once its filter is
+ * gone: removed if no filter is left in it, on ingress or egress (its
+ * deletion would take theirs along), else kept, with a line saying so
+ * unless quiet.  Another tool could add a filter between the dump and
+ * the deletion: netlink deletes a qdisc unconditionally.  0 or -errno.
+ */
+static int clsact_remove(const char *ifname, int ifindex, bool quiet)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int n, err;
+
+	n = xt_cls_count(ifindex, 0);
+	if (n < 0) {
+		pr_err("cannot list the TC filters of %s: %s", ifname,
+		       strerror(-n));
+		return n;
+	}
+	if (n) {
+		if (!quiet)
+			printf("Kept the clsact qdisc xdptag made on %s: other filters are in it\n",
+			       ifname);
+		return 0;
+	}
+	/* Both directions: that is how clsact itself is deleted. */
+	err = bpf_tc_hook_destroy(&hook);
+	if (err && err != -ENOENT && err != -EINVAL) {
+		pr_err("cannot remove the clsact qdisc of %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
  * Remove our TC filter (prio and handle of info, program tc_prog_id) and
- * the clsact if we made it, unless keep_clsact (a new attachment took the
- * clsact over).  quiet: a missing filter or one running another program
- * is expected (undoing an interrupted attach, detach or replace), not
- * worth a warning.
+ * the clsact if we made it and nothing else is in it, unless keep_clsact
+ * (a new attachment took the clsact over).  quiet: undoing an interrupted
+ * attach, detach or replace, where a missing filter or one running
+ * another program is expected, not worth a warning, and a missing filter
+ * may be one the killed process never added or already removed: the
+ * clsact goes then too if it is empty.  Otherwise a filter that is gone
+ * or not ours says the clsact is no longer what we made (deleted and made
+ * again, or taken over): it stays.
  */
 static int tc_remove(const char *ifname, int ifindex,
 		     const struct xt_attach_info *info, bool quiet,
@@ -1100,10 +1155,12 @@ static int tc_remove(const char *ifname, int ifindex,
 		    .priority = info->tc_prio);
 	LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->tc_handle,
 		    .priority = info->tc_prio);
+	bool ours = false, gone = false;
 	int err;
 
 	err = bpf_tc_query(&hook, &q);
 	if (err == -ENOENT || err == -EINVAL) {
+		gone = true;
 		if (!quiet)
 			pr_warn("the TC filter of %s (prio %u handle 0x%x) is gone",
 				ifname, info->tc_prio, info->tc_handle);
@@ -1121,16 +1178,10 @@ static int tc_remove(const char *ifname, int ifindex,
 			       ifname, strerror(-err));
 			return err;
 		}
+		ours = true;
 	}
-	if (info->created_clsact && !keep_clsact) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		err = bpf_tc_hook_destroy(&hook);
-		if (err && err != -ENOENT && err != -EINVAL) {
-			pr_err("cannot remove the clsact qdisc of %s: %s",
-			       ifname, strerror(-err));
-			return err;
-		}
-	}
+	if (info->created_clsact && !keep_clsact && (ours || (quiet && gone)))
+		return clsact_remove(ifname, ifindex, quiet);
 	return 0;
 }
 
@@ -1460,6 +1511,39 @@ static int replace_clear(const char *ifname, int ifindex, bool *acted)
 }
 
 /*
+ * Is ifindex, named ifname, attached under another name, its name before
+ * a rename (xt_pins_here())?  Says so, with the way out.
+ */
+static bool renamed_from(const char *ifname, int ifindex)
+{
+	char (*names)[IF_NAMESIZE] = NULL, dir[XT_PIN_DIR_LEN];
+	struct pin_record r;
+	bool found = false;
+	int n, i;
+
+	/* How many, then their names (the lock keeps the list as it is). */
+	n = xt_pins_list(NULL, 0);
+	if (n > 0)
+		names = calloc(n, sizeof(*names));
+	if (names)
+		n = xt_pins_list(names, n);
+	for (i = 0; names && i < n && !found; i++) {
+		r = (struct pin_record){ -1, -1 };
+		xt_pin_dir(names[i], dir, sizeof(dir));
+		if (record_open(dir, &r))
+			continue;
+		record_close(&r);
+		found = r.info.ifindex == (__u32)ifindex &&
+			xt_pins_here(names[i], &r.info) == XT_PINS_RENAMED;
+		if (found)
+			pr_err("%s has xdptag attached under its old name %s: 'xdptag detach %s', then 'xdptag attach %s'",
+			       ifname, names[i], names[i], ifname);
+	}
+	free(names);
+	return found;
+}
+
+/*
  * Before attaching: anything a killed attach or detach left on ifname is
  * undone.  An attachment that is complete is refused unless force (the
  * caller replaces it).  XT_EXIT_OK to go on, or the exit status (message
@@ -1479,6 +1563,9 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 		return err;
 	xt_pin_dir(ifname, dir, sizeof(dir));
 	if (stat(dir, &sb)) {
+		/* Its programs are no orphans if pins hold them by its old name. */
+		if (renamed_from(ifname, ifindex))
+			return XT_EXIT_STATE;
 		err = orphans_clear(ifname, ifindex, prio);
 		if (err < 0)
 			return XT_EXIT_FAIL;
@@ -1500,11 +1587,13 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 	}
 	record_close(&r);
 	err = xt_pins_here(ifname, &r.info);
-	if (err) {
+	if (err && err != XT_PINS_REUSED) {
 		pr_err("%s", xt_pins_strerror(err));
-		return err == -EREMOTE ? XT_EXIT_STATE : XT_EXIT_FAIL;
+		return err == -EREMOTE || err == XT_PINS_RENAMED ?
+		       XT_EXIT_STATE : XT_EXIT_FAIL;
 	}
-	if (r.info.ifindex != (__u32)ifindex) {
+	/* Reused: a deleted interface's index, which another one took. */
+	if (err || r.info.ifindex != (__u32)ifindex) {
 		/*
 		 * A deleted interface's, or a gone namespace's (ifindex 0),
 		 * whatever state they record: its programs went with it and
@@ -1531,7 +1620,7 @@ static int leftovers_clear(const char *ifname, int ifindex, unsigned int prio,
 int xt_detach(const char *ifname)
 {
 	struct pin_record r = { -1, -1 };
-	char dir[XT_PIN_DIR_LEN];
+	char dir[XT_PIN_DIR_LEN], now[IF_NAMESIZE] = "";
 	struct stat sb;
 	int lock, err, ifindex, ret = XT_EXIT_FAIL;
 	bool acted;
@@ -1574,7 +1663,14 @@ int xt_detach(const char *ifname)
 		goto out;
 	}
 	err = xt_pins_here(ifname, &r.info);
-	if (err) {
+	if (err == XT_PINS_RENAMED) {
+		/* The very interface, by the index its programs run on. */
+		ifindex = r.info.ifindex;
+		if (!if_indextoname(ifindex, now))
+			now[0] = '\0';
+	} else if (err == XT_PINS_REUSED) {
+		ifindex = 0;	/* deleted, its index another's: pins only */
+	} else if (err) {
 		pr_err("%s", xt_pins_strerror(err));
 		if (err == -EREMOTE)
 			ret = XT_EXIT_STATE;
@@ -1609,7 +1705,10 @@ int xt_detach(const char *ifname)
 		pr_err("cannot remove %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	printf("Detached xdptag from %s\n", ifname);
+	if (now[0])
+		printf("Detached xdptag from %s (now called %s)\n", ifname, now);
+	else
+		printf("Detached xdptag from %s\n", ifname);
 	ret = XT_EXIT_OK;
 out:
 	record_close(&r);

@@ -77,6 +77,11 @@ static int iface_add(struct xt_pinned *p, int err, void *arg)
 		return 0;	/* detached between listing and opening */
 	if (err == -EREMOTE && !o->ifname)
 		return 0;	/* another namespace's interface of the name */
+	if (err == XT_PINS_RENAMED && !o->ifname) {
+		pr_warn("%s; its counters are left out",
+			xt_pins_strerror(err));
+		return 0;
+	}
 	if (err == -ENOENT) {
 		pr_err("%s: xdptag is not attached (try 'xdptag attach %s')",
 		       p->ifname, p->ifname);

@@ -139,6 +139,11 @@ static int status_print(struct xt_pinned *p, int err)
 		pr_err("%s has no xdptag attached", p->ifname);
 		return XT_EXIT_STATE;
 	}
+	/* The pins are right but for their name: the line says the way out. */
+	if (err == XT_PINS_RENAMED) {
+		printf("%s\n", xt_pins_strerror(err));
+		return XT_EXIT_OK;
+	}
 	if (err) {
 		pr_err("cannot read the pins of %s: %s", p->ifname,
 		       xt_pins_strerror(err));

@@ -250,9 +250,15 @@ static void cls_add(const struct tcmsg *t, int len, __u32 tc_id,
 	p->before = tc_how == XT_TC_CLS && !p->ours && prio < tc_prio;
 }
 
-/* Dump the clsact ingress filters over rtnetlink (tc filter show). */
-static int cls_list(int ifindex, __u32 tc_id, __u32 tc_how, __u32 tc_prio,
-		    struct xt_hooks *h)
+/* Called for each filter message of a dump, with its attributes' length. */
+typedef void (*cls_fn)(const struct tcmsg *t, int len, void *arg);
+
+/*
+ * Dump the filters of one clsact parent (ingress or egress) over
+ * rtnetlink, as tc filter show does: libbpf has no dump.  Returns 0 (no
+ * clsact: nothing to dump) or -errno.
+ */
+static int cls_dump(int ifindex, __u32 parent, cls_fn fn, void *arg)
 {
 	struct {
 		struct nlmsghdr n;
@@ -264,7 +270,7 @@ static int cls_list(int ifindex, __u32 tc_id, __u32 tc_how, __u32 tc_prio,
 		.n.nlmsg_seq = 1,
 		.t.tcm_family = AF_UNSPEC,
 		.t.tcm_ifindex = ifindex,
-		.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+		.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, parent),
 	};
 	static char buf[65536];
 	struct nlmsghdr *n;
@@ -303,14 +309,67 @@ static int cls_list(int ifindex, __u32 tc_id, __u32 tc_how, __u32 tc_prio,
 			}
 			if (n->nlmsg_type != RTM_NEWTFILTER)
 				continue;
-			cls_add(NLMSG_DATA(n),
-				n->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)),
-				tc_id, tc_how, tc_prio, h);
+			fn(NLMSG_DATA(n),
+			   n->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)),
+			   arg);
 		}
 	}
 out:
 	close(fd);
 	return err;
+}
+
+/* What cls_list() hands cls_add(). */
+struct cls_list_arg {
+	__u32 tc_id, tc_how, tc_prio;
+	struct xt_hooks *h;
+};
+
+static void cls_list_one(const struct tcmsg *t, int len, void *arg)
+{
+	struct cls_list_arg *a = arg;
+
+	cls_add(t, len, a->tc_id, a->tc_how, a->tc_prio, a->h);
+}
+
+/* The clsact ingress filters (tc filter show). */
+static int cls_list(int ifindex, __u32 tc_id, __u32 tc_how, __u32 tc_prio,
+		    struct xt_hooks *h)
+{
+	struct cls_list_arg a = { tc_id, tc_how, tc_prio, h };
+
+	return cls_dump(ifindex, TC_H_MIN_INGRESS, cls_list_one, &a);
+}
+
+/* What cls_count_one() counts: filters at prio, or all with prio 0. */
+struct cls_count_arg {
+	__u32 prio;
+	int n;
+};
+
+/*
+ * Every message counts, a priority's chain head (handle 0) too: the
+ * kernel deletes a priority with its last filter, so a head left alone
+ * is something someone made, and the count errs on the side of keeping.
+ */
+static void cls_count_one(const struct tcmsg *t, int len, void *arg)
+{
+	struct cls_count_arg *a = arg;
+
+	(void)len;
+	if (!a->prio || TC_H_MAJ(t->tcm_info) >> 16 == a->prio)
+		a->n++;
+}
+
+int xt_cls_count(int ifindex, __u32 prio)
+{
+	struct cls_count_arg a = { prio, 0 };
+	int err;
+
+	err = cls_dump(ifindex, TC_H_MIN_INGRESS, cls_count_one, &a);
+	if (!err && !prio)
+		err = cls_dump(ifindex, TC_H_MIN_EGRESS, cls_count_one, &a);
+	return err ? err : a.n;
 }
 
 int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
@@ -432,6 +491,20 @@ static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
 	return false;
 }
 
+/* Another XDP program alone on the hook (not in a dispatcher), described. */
+static bool xdp_alone(const struct xt_hooks *h, char *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].kind == XT_HOOK_XDP && !h->p[i].ours &&
+		    !h->p[i].dispatched) {
+			hook_describe(&h->p[i], buf, len);
+			return true;
+		}
+	return false;
+}
+
 /* Is xdptag's XDP (xdp) or TC stage among the programs listed? */
 static bool stage_listed(const struct xt_hooks *h, bool xdp)
 {
@@ -460,8 +533,12 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 	not_run = passed > seen ? passed - seen : 0;
 	/* Without the XDP stage the counters stand still: nothing to weigh. */
 	if (h && h->listed && !stage_listed(h, true)) {
-		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again\n",
+		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again",
 			indent, ifname);
+		/* In a dispatcher --force joins it; alone it takes the hook. */
+		if (xdp_alone(h, d, sizeof(d)))
+			fprintf(f, ", replacing %s, which runs there now", d);
+		fprintf(f, "\n");
 		return 1;
 	}
 	if (h && h->listed && !stage_listed(h, false)) {

@@ -102,6 +102,13 @@ struct xt_hooks {
 int xt_hooks_list(int ifindex, __u32 xdp_id, __u32 tc_id, __u32 tc_how,
 		  __u32 tc_prio, struct xt_hooks *h);
 
+/*
+ * How many filters the clsact qdisc of ifindex holds: on ingress at prio,
+ * or with prio 0 on ingress and egress both.  0 without a clsact, or
+ * -errno.
+ */
+int xt_cls_count(int ifindex, __u32 prio);
+
 /* One line per program that is not xdptag's, prefixed by indent. */
 void xt_hooks_print(const struct xt_hooks *h, const char *indent, FILE *f);
 

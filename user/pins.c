@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpffs.h"
+#include "hooks.h"
 #include "log.h"
 #include "pins.h"
 #include "rules_file.h"
@@ -460,17 +461,41 @@ static bool netns_find(__u64 ino, char *buf, size_t len)
 }
 
 /*
+ * Does the interface at the ifindex info records run one of the programs
+ * the pins hold (its XDP program, alone or in libxdp's dispatcher, its
+ * cls_bpf filter or tcx program)?  Program ids are never reused: then it
+ * is the pins' own interface, whatever its name.
+ */
+static bool pins_carried(const struct xt_attach_info *info)
+{
+	struct xt_hooks *h = calloc(1, sizeof(*h));
+	bool carried = false;
+	int i;
+
+	if (h && !xt_hooks_list(info->ifindex, info->xdp_prog_id,
+				info->tc_prog_id, info->tc_attach,
+				info->tc_prio, h))
+		for (i = 0; i < h->n; i++)
+			carried |= h->p[i].ours;
+	free(h);
+	return carried;
+}
+
+/*
  * Pins under ifname must describe ifname: made in this network namespace
  * (or in one that is gone, with its interfaces), and the ifindex they
  * record is the interface's, or nobody's any more (the interface was
  * deleted, perhaps made again under the name; status and detach say so).
- * An index that another interface holds means the pins were moved or
- * tampered with.
+ * An index that another interface holds is a deleted one's index reused
+ * when that interface runs none of the pins' programs (the pins are
+ * stale), else the same interface renamed, unless it has pins of its own
+ * under its name: then the directories were swapped or tampered with, and
+ * nothing says which pins are whose.
  */
 int xt_pins_here(const char *ifname, struct xt_attach_info *info)
 {
 	__u64 self = xt_netns_self();
-	char other[IF_NAMESIZE], how[PATH_MAX + 32];
+	char other[IF_NAMESIZE], how[PATH_MAX + 32], dir[XT_PIN_DIR_LEN];
 
 	if (info->netns && self && info->netns != self) {
 		if (netns_find(info->netns, how, sizeof(how)))
@@ -484,6 +509,15 @@ int xt_pins_here(const char *ifname, struct xt_attach_info *info)
 	if (if_nametoindex(ifname) == info->ifindex ||
 	    !if_indextoname(info->ifindex, other))
 		return 0;
+	if (!pins_carried(info))
+		return pins_fail(XT_PINS_REUSED,
+				 "the pins of %s record ifindex %u, which is now %s and runs none of their programs (%s was deleted and its index reused): 'xdptag detach %s' removes them",
+				 ifname, info->ifindex, other, ifname, ifname);
+	xt_pin_dir(other, dir, sizeof(dir));
+	if (access(dir, F_OK))
+		return pins_fail(XT_PINS_RENAMED,
+				 "%s was renamed %s (ifindex %u runs the programs of its pins): 'xdptag detach %s', then 'xdptag attach %s'",
+				 ifname, other, info->ifindex, ifname, other);
 	return pins_fail(-EXDEV,
 			 "the pins of %s record ifindex %u, which is %s: refusing them",
 			 ifname, info->ifindex, other);

@@ -15,6 +15,7 @@
 #ifndef XDPTAG_PINS_H
 #define XDPTAG_PINS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <net/if.h>
@@ -148,8 +149,9 @@ struct xt_pinned {
  * Open every map of xt_pin_table with an open_at for ifname and read
  * xt_info (the active generation's entry).  Returns 0, -ENOENT if nothing
  * is attached under that name, or another -errno (and closes what it
- * opened): -EPERM for a pin root that is not root's alone, -EXDEV for pins
- * that record the ifindex of another interface, -ESTALE for a directory
+ * opened): -EPERM for a pin root that is not root's alone, -EXDEV,
+ * XT_PINS_REUSED or XT_PINS_RENAMED for pins that record the ifindex of
+ * another interface (xt_pins_here()), -ESTALE for a directory
  * missing some pins (an attach or detach was killed), -EPROTO for maps of
  * another layout than this build's (pins of another xdptag version;
  * info_val is read all the same, for attach --force to replace them).  An interface that
@@ -270,10 +272,16 @@ int xt_info_write_active(int info_fd, int active_fd,
  * namespaces (every container has an eth0): pins under ifname describe
  * the interface of that name here, or none.  -EREMOTE: they were made in
  * another network namespace, which still exists (xt_pins_strerror() says
- * how to run xdptag there); -EXDEV: they record the ifindex of another
- * interface; else 0, with info->ifindex 0 when the namespace they were
- * made in is gone, and its interfaces with it.
+ * how to run xdptag there); when they record the ifindex of another
+ * interface, XT_PINS_REUSED: it runs none of their programs (a deleted
+ * one's index reused: the pins are stale), XT_PINS_RENAMED: it does and
+ * has no pins of its own (theirs, renamed), -EXDEV: it does and has (the
+ * directories were swapped: refused); else 0, with info->ifindex 0 when
+ * the namespace they were made in is gone, and its interfaces with it.
+ * xt_pins_strerror() says what mends each.
  */
+#define XT_PINS_REUSED	(-EIDRM)
+#define XT_PINS_RENAMED	(-ENXIO)
 int xt_pins_here(const char *ifname, struct xt_attach_info *info);
 
 /* The inode of this process's network namespace, 0 when unknown. */

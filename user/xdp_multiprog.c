@@ -194,6 +194,17 @@ void xt_mp_clean(int ifindex)
 	libxdp_clean_references(ifindex);
 }
 
+void xt_generic_fallback_say(const char *ifname, int ifindex, int err)
+{
+	static int said;	/* the ifindex it was said for */
+
+	if (said == ifindex)
+		return;
+	said = ifindex;
+	printf("Native XDP not available on %s (%s); trying generic\n", ifname,
+	       strerror(-err));
+}
+
 const char *xt_mp_why(void)
 {
 	return mp_why[0] ? mp_why : "libxdp gave no reason";
@@ -309,8 +320,7 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	mp_libbpf_prev = libbpf_set_print(mp_libbpf_print);
 	err = xdp_program__attach(prog, ifindex, m, 0);
 	if (err && !mp_pkt_data && !xdp_flags && m == XDP_MODE_NATIVE) {
-		printf("Native XDP not available on %s (%s); trying generic\n",
-		       ifname, strerror(-err));
+		xt_generic_fallback_say(ifname, ifindex, err);
 		m = XDP_MODE_SKB;
 		err = xdp_program__attach(prog, ifindex, m, 0);
 	}

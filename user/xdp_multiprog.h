@@ -50,6 +50,13 @@ int xt_mp_present(int ifindex);
 int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		 __u32 xdp_flags, __u32 *mode_flags, __u32 *refused);
 
+/*
+ * Say that native XDP failed on ifname with err and generic comes next:
+ * once per interface, though the dispatcher's try and the lone attach
+ * after it (the kernel refused the dispatcher) both fall back.
+ */
+void xt_generic_fallback_say(const char *ifname, int ifindex, int err);
+
 /* libxdp's last warning: why it refused, for XT_XDP_ALONE_REFUSED. */
 const char *xt_mp_why(void);
 

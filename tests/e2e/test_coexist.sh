@@ -200,8 +200,10 @@ attach >/dev/null 2>&1
 ip -n "$RCV" link set dev "$B" xdp off
 ip -n "$RCV" link set dev "$B" xdpgeneric obj "$XDP_PASS" sec xdp
 out=$(xt status "$B")
-check "XDP stage replaced by another program: status says so" "1 0" \
-	"$(grep -c "^  health  xdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach $B --force' attaches it again$" <<<"$out") $(grep -c '^  health  ok' <<<"$out")"
+theirs=$(ip -n "$RCV" -d link show dev "$B" | grep -o 'prog/xdp.* id [0-9]*' |
+	 awk '{print $NF}')
+check "XDP stage replaced by another program: status says so, and that --force replaces it" "1 0" \
+	"$(grep -c "^  health  xdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach $B --force' attaches it again, replacing xdp generic prog $theirs xdp_pass, which runs there now$" <<<"$out") $(grep -c '^  health  ok' <<<"$out")"
 xt detach "$B" >/dev/null 2>&1
 ip -n "$RCV" link set dev "$B" xdpgeneric off
 

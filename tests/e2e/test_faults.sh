@@ -115,7 +115,7 @@ tc -n "$NS" filter add dev "$A" ingress pref 200 u32 match u32 0 0 \
 	flowid 1:1
 run attach "$A" --tc-prio 200 --tc-attach cls
 check "a u32 filter at --tc-prio: status and message" \
-	"1 Error: cannot attach the TC filter to $A at prio 200: Invalid argument" \
+	"1 Error: $A already has a TC ingress filter of another kind or protocol at prio 200; choose another --tc-prio" \
 	"$RC $ERR"
 check "... no XDP program, no pins left" "no" "$(xdp_ids)$(has_pins)"
 n_clsact=$(tc -n "$NS" qdisc show dev "$A" | grep -c clsact)

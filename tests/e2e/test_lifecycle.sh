@@ -126,6 +126,52 @@ run attach "$B" --mode offload
 check "offload on veth: exit status" 1 $RC
 check "offload on veth: interface unchanged" "$before" "$(snap)"
 
+# --- the clsact xdptag made goes only with the last filter in it
+qdiscs() { tc -n "$RCV" qdisc show dev "$B" | grep -c clsact; }
+theirs_at() {	# DIR PRIO: their premark filters at PRIO on DIR
+	tc -n "$RCV" filter show dev "$B" "$1" | grep -c "pref $2 bpf.*premark"
+}
+# Theirs in our slot (tc filter replace): our filter is gone, theirs stays.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" filter replace dev "$B" ingress prio 100 handle 0x7854 bpf da \
+	obj "$PREMARK" sec tc
+run detach "$B"
+check "their filter in our slot: detach exits 0" 0 $RC
+check "their filter in our slot: detach says so, keeps the clsact" \
+	"Warning: the TC filter at prio 100 handle 0x7854 on $B is not xdptag's any more; left in place
+Detached xdptag from $B" "$OUT"
+check "their filter in our slot: clsact and filter survive detach" "1 1" \
+	"$(qdiscs) $(theirs_at ingress 100)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Our clsact deleted and made again by someone else, with their filter.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+tc -n "$RCV" qdisc add dev "$B" clsact
+tc -n "$RCV" filter add dev "$B" ingress prio 5 bpf da obj "$PREMARK" sec tc
+run detach "$B"
+check "their new clsact: detach warns that our filter is gone" \
+	"Warning: the TC filter of $B (prio 100 handle 0x7854) is gone
+Detached xdptag from $B" "$OUT"
+check "their new clsact: it and their filter survive detach" "1 1" \
+	"$(qdiscs) $(theirs_at ingress 5)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Their egress filter in the clsact xdptag made: the qdisc stays for it.
+run attach "$B" --tc-attach cls
+tc -n "$RCV" filter add dev "$B" egress prio 7 bpf da obj "$PREMARK" sec tc
+run detach "$B"
+check "their egress filter: detach keeps the clsact for it" \
+	"Kept the clsact qdisc xdptag made on $B: other filters are in it
+Detached xdptag from $B" "$OUT"
+check "their egress filter: clsact and filter survive, ours gone" "1 1 0" \
+	"$(qdiscs) $(theirs_at egress 7) $(tc -n "$RCV" filter show dev "$B" ingress | grep -c xdptag_tc)"
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+# Nothing else in it: the clsact xdptag made goes with its filter.
+run attach "$B" --tc-attach cls
+check "plain attach: xdptag made the clsact" 1 "$(qdiscs)"
+run detach "$B"
+check "plain detach removes the clsact xdptag made" \
+	"0 Detached xdptag from $B" "$(qdiscs) $OUT"
+
 # Someone else's clsact and filters: kept by attach and detach alike.
 tc -n "$RCV" qdisc add dev "$B" clsact &&
 	tc -n "$RCV" filter add dev "$B" ingress prio 1 bpf da \
@@ -159,6 +205,17 @@ check "our filter at prio 200" 1 \
 	"$(tc -n "$RCV" filter show dev "$B" ingress | grep -c 'pref 200 bpf chain 0 handle 0x7854 xdptag_tc')"
 run detach "$B"
 check "detach at prio 200 leaves theirs" "$theirs" "$(snap)"
+# Their filter of another protocol at our priority: the kernel says only
+# EINVAL; the message names the slot and the way out.
+tc -n "$RCV" filter add dev "$B" ingress protocol ip prio 300 bpf da \
+	obj "$PREMARK" sec tc
+theirs=$(snap)
+run attach "$B" --tc-attach cls --tc-prio 300
+check "another protocol's filter at our prio: status and message" \
+	"1 Error: $B already has a TC ingress filter of another kind or protocol at prio 300; choose another --tc-prio" \
+	"$RC $OUT"
+check "another protocol's filter at our prio: interface unchanged" \
+	"$theirs" "$(snap)"
 tc -n "$RCV" qdisc del dev "$B" clsact
 
 # --- another XDP program: refused without --force, replaced with it
@@ -172,12 +229,34 @@ check "other XDP program: message" \
 	"Error: $B already has an XDP program attached (id $id); use --force to replace it" \
 	"$OUT"
 check "other XDP program: interface unchanged" "$theirs" "$(snap)"
+# A mode --force cannot replace it in: neither refusal offers --force alone.
+mode_why="Error: the XDP program on $B (id $id) runs in generic mode; --force replaces it only in that mode"
+run attach "$B" --mode native
+check "other XDP program, another --mode: no --force offered" \
+	"3 $mode_why" "$RC $OUT"
+run attach "$B" --mode native --force
+check "... and with --force the same" "3 $mode_why" "$RC $OUT"
 run attach "$B" --force
 check "--force replaces it" 0 $RC
 check "--force keeps its generic mode" 1 \
 	"$(grep -c 'XDP in generic mode' <<<"$OUT")"
 run detach "$B"
 check "detach after --force removes our program" "$before" "$(snap)"
+
+# --force over xdptag's own lone program keeps the reason it is alone.
+xdp_why() { xt status "$B" | grep '^  xdp ' | sed 's/prog [0-9]*/prog N/'; }
+run attach "$B" --tc-attach cls
+why=$(xdp_why)
+run attach "$B" --tc-attach cls --force
+check "--force over xdptag: exit 0, status's xdp line as before" \
+	"0 $why" "$RC $(xdp_why)"
+run detach "$B"
+
+# Native XDP missing (lo): said once, though two tries fall back.
+run attach lo
+check "attach lo: exit 0, 'Native XDP not available' once" "0 1" \
+	"$RC $(grep -c '^Native XDP not available on lo' <<<"$OUT")"
+run detach lo
 
 # --- two attaches at once: one wins, the other is refused cleanly
 ( xt attach "$B" --tc-attach cls >/dev/null 2>&1; echo $? >"/tmp/$XT_ID.1" ) &
