@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * what xt_pkt_init() leaves on every path. */
 	memset(&p, 0xa5, sizeof(p));
 	xt_pkt_init(&p);
-	parse_packet(NULL, (void *)data, (void *)(data + size), &p);
+	parse_packet((void *)data, (void *)(data + size), &p);
 
 	/* What the classifier relies on. */
 	invariant(p.len == size);

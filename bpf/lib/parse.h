@@ -14,7 +14,10 @@
  * length gives it (`room`), not only within the frame: the bytes after it
  * are Ethernet padding or a trailer, which the kernel trims before TCP or
  * UDP sees them, and a header read from them would be classified as
- * traffic no stack receives (an XMAS scan made of trailer bytes).
+ * traffic no stack receives (an XMAS scan made of trailer bytes).  A
+ * datagram longer than the frame is not flagged: what the parser sees may
+ * be less than the packet (TC's linear part, a test run's first page, a
+ * capture's snaplen), and the headers it finds are whole.
  */
 #ifndef XDPTAG_PARSE_H
 #define XDPTAG_PARSE_H
@@ -233,33 +236,7 @@ static __always_inline int parse_eth(struct xt_cursor *c, struct xt_pkt *p)
 	return proto;
 }
 
-/*
- * The frame's bytes past data_end, given the bytes before it (linear):
- * TC's paged part, or the fragments of an XDP test run's frame longer than
- * a page, which a program without xdp.frags does not see.  Each program
- * defines its own; the parser asks only for a datagram longer than what
- * it sees, so the helper XDP needs is called for no usual packet.
- */
-#ifndef xt_frame_tail
-#define xt_frame_tail(ctx, linear)	0
-#endif
-
-/*
- * Is a datagram of len bytes from ip on cut short by the frame's end?
- * Flagged only: the headers that are there are still parsed, as Suricata
- * raises its truncated-packet events and goes on.
- */
-static __always_inline int xt_datagram_cut(void *ctx, void *data,
-					   const struct xt_cursor *c,
-					   const void *ip, __u32 len)
-{
-	return len > (__u32)(c->end - ip) &&
-	       len > (__u32)(c->end - ip) +
-		     (__u32)xt_frame_tail(ctx, c->end - data);
-}
-
-static __always_inline int parse_ipv4(void *ctx, void *data,
-				      struct xt_cursor *c, struct xt_pkt *p)
+static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct iphdr *iph = c->pos;
 	__u32 vihl, hlen, proto, tot;
@@ -283,11 +260,16 @@ static __always_inline int parse_ipv4(void *ctx, void *data,
 	p->ix_ip_proto = proto;
 	p->ix_ttl = iph->ttl;
 	/* A total length below the header's leaves the datagram no room
-	 * (negative): each L4 parser then finds its header cut short. */
+	 * (negative): each L4 parser then finds its header cut short.  One
+	 * test on the usual path, zero's (XT_ROOM_ANY) behind it. */
 	tot = bpf_ntohs(iph->tot_len);
-	c->room = (tot ? (int)tot : XT_ROOM_ANY) - (int)hlen;
-	if (c->room < 0 || xt_datagram_cut(ctx, data, c, iph, tot))
-		p->features |= XT_F_MALFORMED;
+	c->room = (int)tot - (int)hlen;
+	if (__builtin_expect(c->room < 0, 0)) {
+		if (tot)
+			p->features |= XT_F_MALFORMED;
+		else
+			c->room = XT_ROOM_ANY;
+	}
 	/* Compared as loaded: no second read of the header. */
 #ifndef XT_BENCH_PARSE_FIELDS	/* bench variant: field by field */
 	{
@@ -373,7 +355,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			return nh;
 		}
 		f |= XT_F_IPV6_EXT;
-		if ((void *)(h + 8) > c->end || c->room < 8)
+		if ((void *)(h + 8) > c->end)
 			goto malformed;
 
 		hlen = 8 + h[1] * (t - 1);
@@ -381,6 +363,9 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 		 * length and gives the verifier its bound. */
 		xt_barrier_var(hlen);
 		hlen &= 0xffc;
+		/* Past the datagram: a trailer's bytes (at least 8 tested). */
+		if ((int)hlen > c->room)
+			goto malformed;
 
 		if (nh == IPPROTO_FRAGMENT) {
 			/* Offset in the top 13 bits, M in bit 0. */
@@ -395,7 +380,7 @@ static __always_inline int parse_ipv6_ext(struct xt_cursor *c,
 			}
 		}
 		nh = h[0];
-		if (c->pos + hlen > c->end || (int)hlen > c->room)
+		if (c->pos + hlen > c->end)
 			goto malformed;
 		c->pos += hlen;
 		c->room -= hlen;
@@ -428,8 +413,7 @@ static __always_inline void xt_load64(__u64 *dst, const void *src, int n)
 #endif
 }
 
-static __always_inline int parse_ipv6(void *ctx, void *data,
-				      struct xt_cursor *c, struct xt_pkt *p)
+static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 {
 	struct ipv6hdr *ip6 = c->pos;
 	__u32 f = p->features | XT_F_IPV6, nh, plen;
@@ -447,9 +431,9 @@ static __always_inline int parse_ipv6(void *ctx, void *data,
 	nh = ip6->nexthdr;
 	p->ix_ip_proto = nh;	/* what a malformed chain leaves */
 	plen = bpf_ntohs(ip6->payload_len);
-	c->room = plen ? plen : XT_ROOM_ANY;
-	if (xt_datagram_cut(ctx, data, c, ip6 + 1, plen))
-		f |= XT_F_MALFORMED;
+	c->room = plen;
+	if (__builtin_expect(!plen, 0))
+		c->room = XT_ROOM_ANY;
 	/*
 	 * As four words: half the loads and stores, and the land test in
 	 * registers instead of on what was just stored (about 1 ns of an
@@ -488,19 +472,25 @@ static __always_inline void parse_tcp(struct xt_cursor *c, struct xt_pkt *p)
 
 	p->features |= XT_F_TCP;
 	p->l4 = XT_L4_TCP;
-	if ((void *)(th + 1) > c->end || c->room < (int)sizeof(*th)) {
+	if ((void *)(th + 1) > c->end) {
 		xt_malformed(p);
 		return;
+	}
+	/* The data offset from its byte: the bitfield reads 16 bits and
+	 * masks them. */
+	doff = raw[12] >> 4;
+	/* The usual segment passes one test of the datagram's room: its
+	 * whole header's.  Past it, the fixed part may still be inside. */
+	if (doff < 5 || c->pos + doff * 4 > c->end ||
+	    (int)doff * 4 > c->room) {
+		xt_malformed(p);
+		if (c->room < (int)sizeof(*th))
+			return;
 	}
 	p->ports = bpf_ntohl(*(__u32 *)th);	/* source, dest */
 	p->l4_ok = 1;
 	p->ports_ok = 1;
 	p->ix_tcp_flags = raw[13];
-	/* The data offset from its byte: the bitfield reads 16 bits and
-	 * masks them. */
-	doff = raw[12] >> 4;
-	if (doff < 5 || c->pos + doff * 4 > c->end || (int)doff * 4 > c->room)
-		xt_malformed(p);
 }
 
 static __always_inline void parse_udp(struct xt_cursor *c, struct xt_pkt *p)
@@ -535,12 +525,9 @@ static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
 	p->l4_ok = 1;
 }
 
-/*
- * Parse a whole frame from data to data_end into *p (xt_pkt_init()); ctx is
- * the program's, for xt_frame_tail().
- */
-static __always_inline void parse_packet(void *ctx, void *data,
-					 void *data_end, struct xt_pkt *p)
+/* Parse a whole frame from data to data_end into *p (xt_pkt_init()). */
+static __always_inline void parse_packet(void *data, void *data_end,
+					 struct xt_pkt *p)
 {
 	struct xt_cursor c = { .pos = data, .end = data_end };
 	int proto;
@@ -554,9 +541,9 @@ static __always_inline void parse_packet(void *ctx, void *data,
 #endif
 	proto = parse_eth(&c, p);
 	if (__builtin_expect(proto == bpf_htons(ETH_P_IP), 1))
-		proto = parse_ipv4(ctx, data, &c, p);
+		proto = parse_ipv4(&c, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		proto = parse_ipv6(ctx, data, &c, p);
+		proto = parse_ipv6(&c, p);
 	else {
 		xt_no_addr(p);
 		if (proto == bpf_htons(ETH_P_ARP)) {

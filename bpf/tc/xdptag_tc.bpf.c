@@ -9,8 +9,6 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-/* The skb's paged part (parse.h). */
-#define xt_frame_tail(skb, linear)	(((struct __sk_buff *)(skb))->len - (linear))
 #include "classify.h"
 
 /* Settings fixed at attach time (rodata: no map lookup per packet). */
@@ -61,8 +59,7 @@ tc_parse(struct __sk_buff *skb, struct xt_pkt *p)
 	want = skb->len < XT_TC_PULL ? skb->len : XT_TC_PULL;
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
-	parse_packet(skb, (void *)(long)skb->data,
-		     (void *)(long)skb->data_end, p);
+	parse_packet((void *)(long)skb->data, (void *)(long)skb->data_end, p);
 	p->len = skb->len;
 	/*
 	 * The kernel moved the outermost VLAN tag out of the frame, into the

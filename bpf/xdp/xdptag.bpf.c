@@ -6,9 +6,6 @@
 #define XT_OBJ_XDP
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-/* A test run's fragments (parse.h): asked for no usual packet. */
-#define xt_frame_tail(ctx, linear) \
-	(bpf_xdp_get_buff_len(ctx) - (linear))
 #include "classify.h"
 #include "capture.h"
 
@@ -246,7 +243,7 @@ static __always_inline int xdp_stage(struct xdp_md *ctx, __u32 bridge,
 	*v = (struct xt_verdict){ .action = XDP_PASS, .tagged = 1 };
 #endif
 	xt_pkt_init(p);
-	parse_packet(ctx, data, data_end, p);
+	parse_packet(data, data_end, p);
 #ifdef XT_BENCH_PARSE_ONLY
 	xt_barrier_var(p->features);
 	return XDP_PASS;
