@@ -19,6 +19,7 @@
 #include "attach.h"	/* xt_mode_str */
 #include "hooks.h"
 #include "log.h"
+#include "nl.h"
 #include "stats.h"
 #include "xdp_multiprog.h"
 
@@ -253,10 +254,24 @@ static void cls_add(const struct tcmsg *t, int len, __u32 tc_id,
 /* Called for each filter message of a dump, with its attributes' length. */
 typedef void (*cls_fn)(const struct tcmsg *t, int len, void *arg);
 
+/* What cls_dump() hands each filter message to. */
+struct cls_dump_arg {
+	cls_fn fn;
+	void *arg;
+};
+
+static int cls_dump_one(const struct nlmsghdr *n, void *arg)
+{
+	struct cls_dump_arg *a = arg;
+
+	a->fn(NLMSG_DATA(n), n->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)),
+	      a->arg);
+	return 0;
+}
+
 /*
- * Dump the filters of one clsact parent (ingress or egress) over
- * rtnetlink, as tc filter show does: libbpf has no dump.  Returns 0 (no
- * clsact: nothing to dump) or -errno.
+ * Dump the filters of one clsact parent (ingress or egress), as tc filter
+ * show does.  Returns 0 (no clsact: nothing to dump) or -errno.
  */
 static int cls_dump(int ifindex, __u32 parent, cls_fn fn, void *arg)
 {
@@ -272,51 +287,12 @@ static int cls_dump(int ifindex, __u32 parent, cls_fn fn, void *arg)
 		.t.tcm_ifindex = ifindex,
 		.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, parent),
 	};
-	static char buf[65536];
-	struct nlmsghdr *n;
-	int fd, len, err = 0;
-	bool done = false;
+	struct cls_dump_arg a = { fn, arg };
+	int err;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done) {
-		len = recv(fd, buf, sizeof(buf), 0);
-		if (len < 0) {
-			err = -errno;
-			break;
-		}
-		if (!len)
-			break;
-		for (n = (void *)buf; NLMSG_OK(n, (__u32)len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(n);
-
-				/* No clsact qdisc: nothing to list. */
-				err = e->error == -EINVAL ||
-				      e->error == -ENOENT ? 0 : e->error;
-				done = true;
-				break;
-			}
-			if (n->nlmsg_type != RTM_NEWTFILTER)
-				continue;
-			fn(NLMSG_DATA(n),
-			   n->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)),
-			   arg);
-		}
-	}
-out:
-	close(fd);
-	return err;
+	err = xt_nl_dump(&req.n, RTM_NEWTFILTER, cls_dump_one, &a);
+	/* No clsact qdisc: nothing to list. */
+	return err == -EINVAL || err == -ENOENT ? 0 : err;
 }
 
 /* What cls_list() hands cls_add(). */

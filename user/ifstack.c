@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include "ifstack.h"
+#include "nl.h"
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -92,6 +93,21 @@ static int link_add(struct xt_link **links, int *n, int *cap,
 	return 0;
 }
 
+/* What xt_links_list() hands link_one(). */
+struct links_arg {
+	struct xt_link **links;
+	int *n, cap;
+};
+
+static int link_one(const struct nlmsghdr *h, void *arg)
+{
+	struct links_arg *a = arg;
+	struct xt_link l;
+
+	link_parse(NLMSG_DATA(h), IFLA_PAYLOAD(h), &l);
+	return link_add(a->links, a->n, &a->cap, &l);
+}
+
 int xt_links_list(struct xt_link **links, int *n)
 {
 	struct {
@@ -104,49 +120,12 @@ int xt_links_list(struct xt_link **links, int *n)
 		.n.nlmsg_seq = 1,
 		.i.ifi_family = AF_UNSPEC,
 	};
-	static char buf[65536];
-	struct nlmsghdr *h;
-	struct xt_link l;
-	int fd, len, cap = 0, err = 0;
-	bool done = false;
+	struct links_arg a = { links, n, 0 };
+	int err;
 
 	*links = NULL;
 	*n = 0;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done && !err) {
-		len = recv(fd, buf, sizeof(buf), 0);
-		if (len < 0) {
-			err = -errno;
-			break;
-		}
-		if (!len)
-			break;
-		for (h = (void *)buf; NLMSG_OK(h, (__u32)len);
-		     h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-				break;
-			}
-			if (h->nlmsg_type != RTM_NEWLINK)
-				continue;
-			link_parse(NLMSG_DATA(h), IFLA_PAYLOAD(h), &l);
-			err = link_add(links, n, &cap, &l);
-			if (err)
-				break;
-		}
-	}
-out:
-	close(fd);
+	err = xt_nl_dump(&req.n, RTM_NEWLINK, link_one, &a);
 	if (err) {
 		free(*links);
 		*links = NULL;
