@@ -135,24 +135,31 @@ check "two ports, other settings: a comment says why" \
 xt detach "$B2" >/dev/null 2>&1
 ip -n "$RCV" link del "$B2"
 
+# upper LABEL DEV ADDR [VLAN]: DEV, made on B, up with ADDR; the rules
+# match B and DEV, and count the frames sent to DEV (tagged VLAN if given).
+upper() {
+	local label=$1 dev=$2 addr=$3 vlan=${4:-} mac out
+	ip -n "$RCV" link set "$dev" up
+	ip -n "$RCV" addr add "$addr/24" dev "$dev"
+	ip -n "$RCV" neigh replace 198.18.9.1 lladdr "$AMAC" dev "$dev" nud permanent
+	ip -n "$RCV" route add 198.18.9.1/32 dev "$dev"
+	out=$(xt nft "$B")
+	check "$label on the port: the rules match the port and the $label device" \
+		"		iifname { \"$B\", \"$dev\" } meta mark & 0x000000ff == 0x00000003 counter name \"xt_class_admin\" comment \"class 3 admin\"" \
+		"$(grep $'^\t\t.*class 3 admin"$' <<<"$out")"
+	load "$B"
+	mac=$(ip -n "$RCV" -br link show "$dev" | awk '{print $3}')
+	check "$label on the port: sent 5 frames" 5 "$(send "$addr" "$mac" $vlan)"
+	check "$label on the port: nft counters equal the packets sent per class" \
+		"$EXPECT" "$(nft_counts)"
+	ip -n "$RCV" link del "$dev"
+}
+
 # --- a VLAN device on B (out of the bridge): tagged frames arrive on it
 ip -n "$RCV" link set "$B" nomaster
 V=${XT_ID}v
 if ip -n "$RCV" link add link "$B" name "$V" type vlan id 10 2>/dev/null; then
-	ip -n "$RCV" link set "$V" up
-	ip -n "$RCV" addr add 198.18.10.2/24 dev "$V"
-	ip -n "$RCV" neigh replace 198.18.9.1 lladdr "$AMAC" dev "$V" nud permanent
-	ip -n "$RCV" route add 198.18.9.1/32 dev "$V"
-	out=$(xt nft "$B")
-	check "VLAN on the port: the rules match the port and the VLAN device" \
-		"		iifname { \"$B\", \"$V\" } meta mark & 0x000000ff == 0x00000003 counter name \"xt_class_admin\" comment \"class 3 admin\"" \
-		"$(grep $'^\t\t.*class 3 admin"$' <<<"$out")"
-	load "$B"
-	check "VLAN on the port: sent 5 frames" 5 \
-		"$(send 198.18.10.2 "$BMAC" 10)"
-	check "VLAN on the port: nft counters equal the packets sent per class" \
-		"$EXPECT" "$(nft_counts)"
-	ip -n "$RCV" link del "$V"
+	upper VLAN "$V" 198.18.10.2 10
 else
 	skip_test "VLAN on the port" "ip link add type vlan failed (no CONFIG_VLAN_8021Q?)"
 fi
@@ -161,20 +168,7 @@ fi
 M=${XT_ID}m
 if ip -n "$RCV" link add link "$B" name "$M" type macvlan mode bridge \
 	2>/dev/null; then
-	ip -n "$RCV" link set "$M" up
-	ip -n "$RCV" addr add 198.18.11.2/24 dev "$M"
-	ip -n "$RCV" neigh replace 198.18.9.1 lladdr "$AMAC" dev "$M" nud permanent
-	ip -n "$RCV" route add 198.18.9.1/32 dev "$M"
-	out=$(xt nft "$B")
-	check "macvlan on the port: the rules match the port and the macvlan" \
-		"		iifname { \"$B\", \"$M\" } meta mark & 0x000000ff == 0x00000003 counter name \"xt_class_admin\" comment \"class 3 admin\"" \
-		"$(grep $'^\t\t.*class 3 admin"$' <<<"$out")"
-	load "$B"
-	MMAC=$(ip -n "$RCV" -br link show "$M" | awk '{print $3}')
-	check "macvlan on the port: sent 5 frames" 5 \
-		"$(send 198.18.11.2 "$MMAC")"
-	check "macvlan on the port: nft counters equal the packets sent per class" \
-		"$EXPECT" "$(nft_counts)"
+	upper macvlan "$M" 198.18.11.2
 else
 	skip_test "macvlan on the port" "ip link add type macvlan failed (no CONFIG_MACVLAN?)"
 fi
