@@ -249,6 +249,8 @@ static void cls_add(const struct tcmsg *t, int len, __u32 tc_id,
 		(*(__u32 *)RTA_DATA(opt[TCA_BPF_FLAGS]) & TCA_BPF_FLAG_ACT_DIRECT);
 	p->ours = tc_how == XT_TC_CLS && id && id == tc_id;
 	p->before = tc_how == XT_TC_CLS && !p->ours && prio < tc_prio;
+	p->in_slot = tc_how == XT_TC_CLS && !p->ours && prio == tc_prio &&
+		     t->tcm_handle == XT_TC_HANDLE;
 }
 
 /* Called for each filter message of a dump, with its attributes' length. */
@@ -454,31 +456,37 @@ int xt_hooks_warn(const struct xt_hooks *h, const char *ifname)
 }
 
 /* The first program that runs before xdptag's TC stage, described. */
-static bool first_before(const struct xt_hooks *h, char *buf, size_t len)
+/* The first of h's programs that pick() takes, described into buf. */
+static bool hook_first(const struct xt_hooks *h,
+		       bool (*pick)(const struct xt_hook_prog *p),
+		       char *buf, size_t len)
 {
 	int i;
 
 	for (i = 0; h && i < h->n; i++)
-		if (!h->p[i].ours && h->p[i].before &&
-		    h->p[i].kind != XT_HOOK_XDP) {
+		if (pick(&h->p[i])) {
 			hook_describe(&h->p[i], buf, len);
 			return true;
 		}
 	return false;
 }
 
-/* Another XDP program alone on the hook (not in a dispatcher), described. */
-static bool xdp_alone(const struct xt_hooks *h, char *buf, size_t len)
+/* Another's TC program that runs before xdptag's TC stage. */
+static bool tc_before(const struct xt_hook_prog *p)
 {
-	int i;
+	return !p->ours && p->before && p->kind != XT_HOOK_XDP;
+}
 
-	for (i = 0; i < h->n; i++)
-		if (h->p[i].kind == XT_HOOK_XDP && !h->p[i].ours &&
-		    !h->p[i].dispatched) {
-			hook_describe(&h->p[i], buf, len);
-			return true;
-		}
-	return false;
+/* Another XDP program alone on the hook (not in a dispatcher). */
+static bool xdp_alone(const struct xt_hook_prog *p)
+{
+	return p->kind == XT_HOOK_XDP && !p->ours && !p->dispatched;
+}
+
+/* Another's filter in xdptag's cls_bpf slot. */
+static bool tc_in_slot(const struct xt_hook_prog *p)
+{
+	return p->in_slot;
 }
 
 /* Is xdptag's XDP (xdp) or TC stage among the programs listed? */
@@ -512,20 +520,24 @@ int xt_bridge_health(const struct xt_counters *c, __u32 bridge,
 		fprintf(f, "%sxdptag's XDP stage is no longer on the interface's XDP hook (someone else detached or replaced it); packets are neither classified nor tagged: 'xdptag attach %s --force' attaches it again",
 			indent, ifname);
 		/* In a dispatcher --force joins it; alone it takes the hook. */
-		if (xdp_alone(h, d, sizeof(d)))
+		if (hook_first(h, xdp_alone, d, sizeof(d)))
 			fprintf(f, ", replacing %s, which runs there now", d);
 		fprintf(f, "\n");
 		return 1;
 	}
 	if (h && h->listed && !stage_listed(h, false)) {
-		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach %s --force' attaches it again\n",
+		fprintf(f, "%sxdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach %s --force' attaches it again",
 			indent, ifname);
+		/* Its cls_bpf slot taken: --force replaces what holds it. */
+		if (hook_first(h, tc_in_slot, d, sizeof(d)))
+			fprintf(f, ", replacing %s, which holds its slot now", d);
+		fprintf(f, "\n");
 		sick = 1;
 	} else if (not_run > 2 && not_run * 100 > passed) {
 		fprintf(f, "%sTC stage did not run for %llu of %llu packets XDP passed",
 			indent, (unsigned long long)not_run,
 			(unsigned long long)passed);
-		if (first_before(h, d, sizeof(d)))
+		if (hook_first(h, tc_before, d, sizeof(d)))
 			fprintf(f, "; likely cause: %s runs before it and ends the chain\n",
 				d);
 		else

@@ -84,6 +84,8 @@ struct xt_hook_prog {
 	bool direct_action;	/* cls_bpf: verdict taken from the program */
 	bool ours;		/* xdptag's own */
 	bool before;		/* runs before xdptag's TC stage */
+	bool in_slot;		/* cls: another's filter at xdptag's priority
+				   and handle, which attach --force replaces */
 };
 
 /* What is on an interface, and where xdptag sits in it. */

@@ -207,6 +207,19 @@ check "XDP stage replaced by another program: status says so, and that --force r
 xt detach "$B" >/dev/null 2>&1
 ip -n "$RCV" link set dev "$B" xdpgeneric off
 
+# --- Someone else's filter takes xdptag's cls_bpf slot: the hint says
+# that --force would replace it.
+attach --tc-attach cls >/dev/null 2>&1
+tc -n "$RCV" filter replace dev "$B" ingress prio 100 handle 0x7854 bpf da \
+	obj "$OTHER" sec tc
+theirs=$(tc -n "$RCV" filter show dev "$B" ingress | grep -o 'other_pass.* id [0-9]*' |
+	 awk '{print $NF}')
+out=$(xt status "$B")
+check "TC slot taken by another filter: status says so, and that --force replaces it" "1 0" \
+	"$(grep -c "^  health  xdptag's TC stage is no longer on the interface's ingress hooks (its tcx link or cls_bpf filter was removed by someone else); packets are not marked: 'xdptag attach $B --force' attaches it again, replacing tc ingress prio 100 handle 0x7854 bpf prog $theirs other_pass da, which holds its slot now$" <<<"$out") $(grep -c '^  health  ok' <<<"$out")"
+xt detach "$B" >/dev/null 2>&1
+tc -n "$RCV" qdisc del dev "$B" clsact 2>/dev/null
+
 # --- A program named like libxdp's dispatcher that libxdp does not
 # recognise as one (no dispatcher config): refused like any other program
 # (tests/e2e/test_libxdp.sh joins a real one).
