@@ -14,8 +14,11 @@ cd "$(dirname "$0")/../.."
 PINS=/sys/fs/bpf/xdptag
 XDPPASS=$PWD/$BUILD/tests/bpf/xdp_pass.bpf.o
 
-e2e_need "renamed interfaces" "$XDPPASS" bpftool
+e2e_need "renamed interfaces" "$XDPPASS" bpftool curl
 lab_pair
+ERR=$(mktemp)
+on_exit rm -f "$ERR"
+PORT=9435	# in the test's own namespace
 NEW=${XT_ID}n
 # The namespace goes at exit, and the interfaces in it with their programs.
 on_exit ip netns exec "$RCV" "$XT" detach "$B"
@@ -58,6 +61,19 @@ for how in cls tcx; do
 		"0 $line" "$RC $OUT"
 	run status "$B"
 	check "$how: status OLD says the same" "0 $line" "$RC $OUT"
+	# The exporter leaves it out of its scrapes, saying why.
+	ip netns exec "$RCV" "$XT" exporter --listen "127.0.0.1:$PORT" \
+		2>"$ERR" &
+	epid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$RCV" curl -s -o /dev/null \
+			"http://127.0.0.1:$PORT/metrics" && break
+		sleep 0.1
+	done
+	kill -TERM "$epid"
+	wait "$epid"
+	check "$how: the exporter leaves it out, naming the way out" \
+		"Warning: $B: $line; its counters are left out" "$(cat "$ERR")"
 	run stats "$B"
 	check "$how: stats OLD refuses, naming the way out" \
 		"1 Error: $B: cannot open pins under $PINS: $line" "$RC $OUT"
