@@ -161,7 +161,7 @@ V=${XT_ID}v
 if ip -n "$RCV" link add link "$B" name "$V" type vlan id 10 2>/dev/null; then
 	upper VLAN "$V" 198.18.10.2 10
 else
-	skip_test "VLAN on the port" "ip link add type vlan failed (no CONFIG_VLAN_8021Q?)"
+	skip_test "VLAN on the port" "the kernel refused a VLAN device (CONFIG_VLAN_8021Q unset?)"
 fi
 
 # --- a macvlan device on B: frames to its MAC arrive on it
@@ -170,7 +170,7 @@ if ip -n "$RCV" link add link "$B" name "$M" type macvlan mode bridge \
 	2>/dev/null; then
 	upper macvlan "$M" 198.18.11.2
 else
-	skip_test "macvlan on the port" "ip link add type macvlan failed (no CONFIG_MACVLAN?)"
+	skip_test "macvlan on the port" "the kernel refused a macvlan device (CONFIG_MACVLAN unset?)"
 fi
 ip netns exec "$RCV" nft delete table inet xdptag
 finish
