@@ -46,8 +46,9 @@ MOD_DIRS="net/netfilter net/ipv4/netfilter net/ipv6/netfilter net/sched
 	  net/8021q net/bridge net/802 net/llc drivers/net/veth.ko
 	  drivers/net/dummy.ko drivers/net/macvlan.ko drivers/net/ifb.ko
 	  drivers/net/tun.ko drivers/net/vxlan drivers/net/geneve.ko"
-# Tools every run gets, whether or not a script names them.
-TOOLS="bash ip tc nft bpftool kmod timeout"
+# Tools every run gets, whether or not a script names them: and those
+# xdptag itself runs (iptables-save for its mark-rule warnings).
+TOOLS="bash ip tc nft bpftool kmod timeout iptables-save ip6tables-save"
 # Named in scripts but never worth copying into the VM (compilers, package
 # managers, the VM itself); a test needing one must SKIP without it.
 NO_COPY="make cc gcc clang llc llvm-strip git apt apt-get dpkg sudo
@@ -246,6 +247,12 @@ XDP_OBJS=/usr/lib/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/bpf
 if [ -d "$XDP_OBJS" ]; then
 	mkdir -p "$ROOT$XDP_OBJS"
 	cp "$XDP_OBJS"/*.o "$ROOT$XDP_OBJS/"
+fi
+# iptables' extensions (libxt_mark.so and the like), which it dlopen()s
+# by name for each -m and -j: data to ldd, like the objects above.
+XT_EXTS=${XDP_OBJS%/bpf}/xtables
+if [ -d "$XT_EXTS" ] && [ -e "$ROOT/usr/sbin/iptables-restore" ]; then
+	put_elf "$XT_EXTS"/*.so
 fi
 echo 'root:x:0:0:root:/root:/bin/bash' >"$ROOT/etc/passwd"
 echo 'root:x:0:' >"$ROOT/etc/group"
