@@ -338,6 +338,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 		-DXT_PEER_DIR='"/usr/lib/$(shell $(CC) -dumpmachine)/bpf"' \
 		$< $(LIB) $(LDLIBS) -o $@
 
+# The peer tier's harness is built with everything else, so that the
+# suite can run it (tests/prog/test_bench.sh) on every machine CI builds on;
+# the variants, which only make bench runs, are not.
+all: $(BENCH_BINS) $(BUILD)/bench/bpf/null_xdp.bpf.o
+
 bench: all $(BENCH_BPF) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" \
 		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" \

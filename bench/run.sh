@@ -30,6 +30,9 @@
 #   RX_STACK=rst|noroute|otherhost      what the receiving host does with
 #                                       the SYNs (below; rst is the default)
 #   GEN_BATCH=64                        frames per live-frames batch (1-256)
+#   XT_BENCH_OUT=dir                    raw results there, not in
+#                                       $BUILD/bench/results (the suite's
+#                                       tests/prog/test_bench.sh)
 #   REPLY_SINK=nulldrop                 `xt_bench attach` mode on the sending
 #                                       veth for RX_STACK=rst replies
 #
@@ -53,7 +56,7 @@ NAMES=${NAMES:-}
 RX_STACK=${RX_STACK:-rst}
 GEN_BATCH=${GEN_BATCH:-64}
 XB=$BUILD/bench/xt_bench
-OUT=$BUILD/bench/results
+OUT=${XT_BENCH_OUT:-$BUILD/bench/results}
 # shellcheck source=../tests/lib/tap.sh
 . tests/lib/tap.sh
 
