@@ -141,7 +141,7 @@ if os.path.exists(p):
 # pays for calls and returns beyond their instructions.
 p = os.path.join(out, "icount.txt")
 if os.path.exists(p):
-    ic, ic_frames, _, ic_variant = read_peer(p)
+    ic, ic_frames, ic_state, ic_variant = read_peer(p)
     kernel = re.search(r"^\s*QEMU\s+(\S+)", open(p).read(), re.M)
     print("\n-- instructions per packet (qemu -icount, kernel "
           f"{kernel.group(1).rstrip(',') if kernel else '?'}): the JIT's "
@@ -155,6 +155,19 @@ if os.path.exists(p):
             rows.append(("xdptag / xdp-filter, mix, instructions",
                          f"{ic[('xdptag', 'mix')]['vs-peer']:.2f}",
                          "(info)", ""))
+    # What per-source state adds, counted: a frame that needs none runs
+    # the same instructions as without the stateful rules (a timer tick
+    # is about one), whatever the timed tier's placement noise on a CPU.
+    need = [v[1] for (pr, fr), v in ic_state.items()
+            if pr == "xdptag" and v[0]]
+    none = [v[1] for (pr, fr), v in ic_state.items()
+            if pr == "xdptag" and not v[0]]
+    if need:
+        rows.append(("state lookup, instructions added, frames needing it",
+                     f"{min(need):.0f}-{max(need):.0f}", "(info)", ""))
+    if none:
+        target("state, |instructions added| on frames needing none",
+               max(abs(x) for x in none), 1, fmt="{:.0f}")
     if ic_variant:
         print_table({k: {"added": v} for k, v in ic_variant.items()},
                     [fr for fr in ic_frames if fr != "mix"],

@@ -17,7 +17,7 @@ ROWS="null xdp-filter xdptag xdptag-stateless xdp-filter-100k xdptag-100k xdptag
 TABLES=("ns" "ratio to the peer" "ratio to null" "added ns over null")
 
 skip_all() { skip_test "make bench's peer tier" "$1"; finish; }
-[ -x "$XB" ] || skip_all "$XB not built (make all builds it)"
+[ -x "$XB" ] || skip_all "$XB missing (make all builds it)"
 [ -f "$PEER" ] || skip_all "xdp-filter's $PEER not installed (make deps: libxdp1)"
 
 out=$(mktemp -d)
