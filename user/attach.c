@@ -521,15 +521,17 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 	__u32 flags = mode_flags[mode ? mode : XT_MODE_NATIVE];
 	int err;
 
+	xt_kernel_said_reset();
 	err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	if (err && mode == XT_MODE_AUTO) {
 		xt_generic_fallback_say(st->ifname, st->ifindex, err);
 		flags = XDP_FLAGS_SKB_MODE;
+		xt_kernel_said_reset();
 		err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	}
 	if (err) {
-		pr_err("cannot attach XDP to %s in %s mode: %s", st->ifname,
-		       xt_mode_str(flags), strerror(-err));
+		pr_err("cannot attach XDP to %s in %s mode: %s%s", st->ifname,
+		       xt_mode_str(flags), strerror(-err), xt_kernel_said());
 		return err;
 	}
 	st->xdp_mode = flags;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -11,13 +12,48 @@
 
 int xt_verbose;
 
+/* What the kernel last said about a refused netlink request (extack). */
+static char kernel_said[200];
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	static const char tag[] = "libbpf: Kernel error message: ";
+	char line[sizeof(tag) + sizeof(kernel_said)];
+	va_list copy;
+	size_t n;
+
+	/* Kept whatever the verbosity: the error line names it. */
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (!strncmp(line, tag, sizeof(tag) - 1)) {
+		snprintf(kernel_said, sizeof(kernel_said), "%.*s",
+			 (int)sizeof(kernel_said) - 1, line + sizeof(tag) - 1);
+		n = strlen(kernel_said);
+		while (n && (kernel_said[n - 1] == '\n' ||
+			     kernel_said[n - 1] == '.'))
+			kernel_said[--n] = '\0';
+	}
 	/* The verifier log arrives at WARN level on a failed load: -v. */
 	if (xt_verbose < 1 || (level == LIBBPF_DEBUG && xt_verbose < 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+void xt_kernel_said_reset(void)
+{
+	kernel_said[0] = '\0';
+}
+
+const char *xt_kernel_said(void)
+{
+	static char out[sizeof(kernel_said) + 16];
+
+	if (!kernel_said[0])
+		return "";
+	snprintf(out, sizeof(out), " (kernel: %s)", kernel_said);
+	return out;
 }
 
 void xt_log_setup(void)

@@ -20,6 +20,15 @@ extern int xt_verbose;
 void xt_log_setup(void);
 
 /*
+ * The reason the kernel gave (netlink's extended ack, which libbpf prints
+ * at -v only) for the last request it refused since xt_kernel_said_reset(),
+ * as " (kernel: ...)" to put after strerror()'s text, or "": ip link shows
+ * the same line ("veth: Peer MTU is too large to set XDP").
+ */
+void xt_kernel_said_reset(void);
+const char *xt_kernel_said(void);
+
+/*
  * After a program failed to load: "" on kernels xdptag is tested on, else
  * a sentence naming the running kernel and the oldest tested one, to put
  * at the end of the error line.

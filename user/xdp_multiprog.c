@@ -201,8 +201,8 @@ void xt_generic_fallback_say(const char *ifname, int ifindex, int err)
 	if (said == ifindex)
 		return;
 	said = ifindex;
-	printf("Native XDP not available on %s (%s); trying generic\n", ifname,
-	       strerror(-err));
+	printf("Native XDP not available on %s: %s%s; trying generic\n",
+	       ifname, strerror(-err), xt_kernel_said());
 }
 
 const char *xt_mp_why(void)
@@ -318,10 +318,12 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	made_dir = access(MP_DIR, F_OK) != 0;
 	mp_pkt_data = false;
 	mp_libbpf_prev = libbpf_set_print(mp_libbpf_print);
+	xt_kernel_said_reset();
 	err = xdp_program__attach(prog, ifindex, m, 0);
 	if (err && !mp_pkt_data && !xdp_flags && m == XDP_MODE_NATIVE) {
 		xt_generic_fallback_say(ifname, ifindex, err);
 		m = XDP_MODE_SKB;
+		xt_kernel_said_reset();
 		err = xdp_program__attach(prog, ifindex, m, 0);
 	}
 	libbpf_set_print(mp_libbpf_prev);
@@ -339,8 +341,14 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	}
 	if (err) {
 		libxdp_strerror(err, buf, sizeof(buf));
-		pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s%s",
-		       ifname, buf, mp_why[0] ? ": " : "", mp_why);
+		/* The kernel's reason, when it gave one, is the one: libxdp's
+		 * last words may be about an earlier check. */
+		if (xt_kernel_said()[0])
+			pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s",
+			       ifname, buf, xt_kernel_said());
+		else
+			pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s%s",
+			       ifname, buf, mp_why[0] ? ": " : "", mp_why);
 		goto out;
 	}
 	/*
