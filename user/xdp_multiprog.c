@@ -340,15 +340,14 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		goto out;
 	}
 	if (err) {
+		bool kernel = xt_kernel_said()[0];
+
 		libxdp_strerror(err, buf, sizeof(buf));
 		/* The kernel's reason, when it gave one, is the one: libxdp's
 		 * last words may be about an earlier check. */
-		if (xt_kernel_said()[0])
-			pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s",
-			       ifname, buf, xt_kernel_said());
-		else
-			pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s%s",
-			       ifname, buf, mp_why[0] ? ": " : "", mp_why);
+		pr_err("libxdp cannot add xdptag to the dispatcher of %s: %s%s%s",
+		       ifname, buf, kernel || !mp_why[0] ? "" : ": ",
+		       kernel ? xt_kernel_said() : mp_why);
 		goto out;
 	}
 	/*
