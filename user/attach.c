@@ -526,7 +526,6 @@ static int xdp_attach(struct attach_state *st, enum xt_mode mode)
 	if (err && mode == XT_MODE_AUTO) {
 		xt_generic_fallback_say(st->ifname, st->ifindex, err);
 		flags = XDP_FLAGS_SKB_MODE;
-		xt_kernel_said_reset();
 		err = xdp_swap(st->ifindex, fd, st->old_fd, flags);
 	}
 	if (err) {

@@ -23,11 +23,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	va_list copy;
 	size_t n;
 
-	/* Kept whatever the verbosity: the error line names it. */
-	va_copy(copy, ap);
-	vsnprintf(line, sizeof(line), fmt, copy);
-	va_end(copy);
-	if (!strncmp(line, tag, sizeof(tag) - 1)) {
+	/* Kept whatever the verbosity: the error line names it.  libbpf
+	 * says it at WARN level; the many DEBUG lines are not formatted. */
+	if (level == LIBBPF_WARN) {
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+	}
+	if (level == LIBBPF_WARN && !strncmp(line, tag, sizeof(tag) - 1)) {
 		snprintf(kernel_said, sizeof(kernel_said), "%.*s",
 			 (int)sizeof(kernel_said) - 1, line + sizeof(tag) - 1);
 		n = strlen(kernel_said);

@@ -198,11 +198,12 @@ void xt_generic_fallback_say(const char *ifname, int ifindex, int err)
 {
 	static int said;	/* the ifindex it was said for */
 
-	if (said == ifindex)
-		return;
+	if (said != ifindex)
+		printf("Native XDP not available on %s: %s%s; trying generic\n",
+		       ifname, strerror(-err), xt_kernel_said());
 	said = ifindex;
-	printf("Native XDP not available on %s: %s%s; trying generic\n",
-	       ifname, strerror(-err), xt_kernel_said());
+	/* Said: the generic try's refusal, if any, is the next reason. */
+	xt_kernel_said_reset();
 }
 
 const char *xt_mp_why(void)
@@ -323,7 +324,6 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 	if (err && !mp_pkt_data && !xdp_flags && m == XDP_MODE_NATIVE) {
 		xt_generic_fallback_say(ifname, ifindex, err);
 		m = XDP_MODE_SKB;
-		xt_kernel_said_reset();
 		err = xdp_program__attach(prog, ifindex, m, 0);
 	}
 	libbpf_set_print(mp_libbpf_prev);

@@ -53,7 +53,9 @@ int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 /*
  * Say that native XDP failed on ifname with err and generic comes next:
  * once per interface, though the dispatcher's try and the lone attach
- * after it (the kernel refused the dispatcher) both fall back.
+ * after it (the kernel refused the dispatcher) both fall back.  With the
+ * kernel's reason (xt_kernel_said()), which it then clears for the
+ * generic try.
  */
 void xt_generic_fallback_say(const char *ifname, int ifindex, int err);
 
