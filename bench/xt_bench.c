@@ -77,6 +77,15 @@
 #define BENCH_SEED	1
 /* Every packet of the bench that must hit the blocklist comes from here. */
 #define BLOCK_HIT	0xc6120001	/* 198.18.0.1 */
+/*
+ * The scaling rows' frames come from BLOCK_HIT and the addresses after it,
+ * each a /32 of the blocklist at every size (rules_blocklist()): a row is
+ * the mean over keys that each table placed where it would, not one key's
+ * walk from its home slot (0 or 1 slots, and a second bucket's lookup or
+ * not, by the table's size: docs/performance.md, "Scaling to 1,000,000
+ * prefixes").
+ */
+#define SCALE_KEYS	8
 
 static const char *build_dir(void)
 {
@@ -197,9 +206,9 @@ static uint32_t rnd(void)
 }
 
 /*
- * A blocklist of n source prefixes.  The first two cover BLOCK_HIT (its
- * /24 and the host itself) so the bench packet takes the longest path,
- * a probe at each level, at every size.
+ * A blocklist of n source prefixes.  The first cover BLOCK_HIT's /24 and
+ * up to SCALE_KEYS hosts from BLOCK_HIT on, so that the bench packets take
+ * the longest path, a probe at each level, at every size.
  */
 static int rules_blocklist(struct bench_rules *b, int n)
 {
@@ -211,10 +220,10 @@ static int rules_blocklist(struct bench_rules *b, int n)
 	r = &b->r[b->n++];
 	rule_init(r, "bench-blocklist", 100, 1);
 	pfx4(&r->src, BLOCK_HIT & ~0xffu, 24);
-	if (n > 1)
-		pfx4(&r->src, BLOCK_HIT, 32);
+	for (i = 1; i < n && i <= SCALE_KEYS; i++)
+		pfx4(&r->src, BLOCK_HIT + i - 1, 32);
 	rnd_state = BENCH_SEED;
-	for (i = 2; i < n; i++) {
+	for (; i < n; i++) {
 		uint32_t a = rnd();
 		int plen = rnd() & 1 ? 32 : 24;
 
@@ -281,26 +290,31 @@ static void csum_put(uint8_t *at, uint32_t sum)
 }
 
 /*
- * The frame of the end-to-end and scaling runs: a SYN from BLOCK_HIT to
- * 192.0.2.2:22.  Through veth, its MACs (pkt_eth: 02:00:00:00:00:01 to
- * ...:02) and 192.0.2.2 are the receiving veth's own (bench/run.sh sets
- * them), so the receiving stack takes it as a host does traffic addressed
- * to it.  Valid checksums for that: the stack verifies both, the XDP stage
+ * The frame of the end-to-end and scaling runs: a SYN from src (BLOCK_HIT
+ * but in the scaling rows) to 192.0.2.2:22.  Through veth, its MACs
+ * (pkt_eth: 02:00:00:00:00:01 to ...:02) and 192.0.2.2 are the receiving
+ * veth's own (bench/run.sh sets them), so the receiving stack takes it as
+ * a host does traffic addressed to it.  Valid checksums for that: the stack verifies both, the XDP stage
  * never reads them.
  */
-static void pkt_bench(struct pkt *p)
+static void pkt_bench_from(struct pkt *p, uint32_t src)
 {
 	uint8_t *ip, *tcp;
 
 	memset(p, 0, sizeof(*p));
 	pkt_eth(p, 0x0800);
-	pkt_ipv4(p, 5, 6, 64, 0, BLOCK_HIT, 0xc0000202, 20);
+	pkt_ipv4(p, 5, 6, 64, 0, src, 0xc0000202, 20);
 	pkt_tcp(p, 40000, 22, 0x02, 5);
 	ip = p->b + ETH_HLEN;
 	tcp = ip + 20;
 	csum_put(ip + 10, csum_add(0, ip, 20));
 	/* Pseudo header: the two addresses, protocol, TCP length. */
 	csum_put(tcp + 16, csum_add(csum_add(6 + 20, ip + 12, 8), tcp, 20));
+}
+
+static void pkt_bench(struct pkt *p)
+{
+	pkt_bench_from(p, BLOCK_HIT);
 }
 
 static const char *const mix_names[NPKT] = {
@@ -520,20 +534,13 @@ static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b
 	return ret;
 }
 
-/* The XDP stage with rules from path (NULL: the default rules). */
-static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
-					int drop_at)
+/* Install rules from path (NULL: the default rules) into skel's maps. */
+static void rules_install(struct xdptag *skel, const char *path, int nrules,
+			  int npfx, int drop_at)
 {
+	struct xt_rule_maps m = xt_rule_maps_of(skel->obj);
 	struct bench_rules b;
-	struct xdptag *skel = xdptag__open();
-	struct xt_rule_maps m;
 
-	/* Production settings: no explain record, metadata on. */
-	if (!skel || xdptag__load(skel)) {
-		pr_err("cannot load the XDP stage: %s", strerror(errno));
-		exit(1);
-	}
-	m = xt_rule_maps_of(skel->obj);
 	if (rules_make(&b, path, nrules, npfx) ||
 	    ruleset_put(&m, &b, npfx, drop_at)) {
 		pr_err("cannot install the bench ruleset");
@@ -542,6 +549,20 @@ static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
 	if (!b.from_file)
 		for (size_t i = 0; i < b.n; i++)
 			xt_rule_free(&b.r[i]);
+}
+
+/* The XDP stage with rules from path (NULL: the default rules). */
+static struct xdptag *xdptag_load_rules(const char *path, int nrules, int npfx,
+					int drop_at)
+{
+	struct xdptag *skel = xdptag__open();
+
+	/* Production settings: no explain record, metadata on. */
+	if (!skel || xdptag__load(skel)) {
+		pr_err("cannot load the XDP stage: %s", strerror(errno));
+		exit(1);
+	}
+	rules_install(skel, path, nrules, npfx, drop_at);
 	return skel;
 }
 
@@ -551,8 +572,8 @@ static struct xdptag *xdptag_load(int nrules, int npfx, int drop_at)
 }
 
 /* The tag must be there and right once before timing means anything. */
-static void check_tag(struct xdptag *skel, const struct pkt *p,
-		      const char *what)
+static struct xdptag_tag tag_checked(struct xdptag *skel, const struct pkt *p,
+				     const char *what)
 {
 	struct xh_result r = xh_run(skel, p->b, p->len, 3);
 
@@ -561,29 +582,178 @@ static void check_tag(struct xdptag *skel, const struct pkt *p,
 		pr_err("%s: no tag (err %d, action %u)", what, r.err, r.action);
 		exit(1);
 	}
+	return r.tag;
+}
+
+static void tag_print(const char *what, const struct xdptag_tag *t)
+{
 	printf("# %-24s tag: score %u class %u rules 0x%llx features 0x%x\n",
-	       what, r.tag.score, r.tag.class_id,
-	       (unsigned long long)r.tag.rules, r.tag.features);
+	       what, t->score, t->class_id, (unsigned long long)t->rules,
+	       t->features);
+}
+
+static void check_tag(struct xdptag *skel, const struct pkt *p,
+		      const char *what)
+{
+	struct xdptag_tag t = tag_checked(skel, p, what);
+
+	tag_print(what, &t);
 }
 
 enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_PFX1M, SC_R1, SC_R16,
        SC_R64, NSCALE };
-static const struct { const char *name; int rules, pfx; } scale[NSCALE] = {
-	{ "pfx-10", 0, 10 }, { "pfx-1000", 0, 1000 },
-	{ "pfx-10000", 0, 10000 }, { "pfx-100000", 0, 100000 },
-	{ "pfx-1000000", 0, 1000000 },
-	{ "rules-1", 1, 0 }, { "rules-16", 16, 0 }, { "rules-64", 64, 0 },
+static const struct {
+	const char *name;
+	int rules, pfx;
+	int base;		/* the row it is a ratio to */
+} scale[NSCALE] = {
+	{ "pfx-10", 0, 10, SC_PFX10 }, { "pfx-1000", 0, 1000, SC_PFX10 },
+	{ "pfx-10000", 0, 10000, SC_PFX10 },
+	{ "pfx-100000", 0, 100000, SC_PFX10 },
+	{ "pfx-1000000", 0, 1000000, SC_PFX10 },
+	{ "rules-1", 1, 0, SC_R1 }, { "rules-16", 16, 0, SC_R1 },
+	{ "rules-64", 64, 0, SC_R1 },
 };
+
+/*
+ * A scaling row's program: the row's ruleset in one generation and its
+ * base row's in the other, flipped between (gen_use()), so that the two
+ * are timed through one JIT image.  Each load's image lands elsewhere,
+ * which moved one object's time by 1.5-4 ns between loads on the SRSO
+ * EPYC, more than 5% of it (docs/performance.md, "Scaling to 1,000,000
+ * prefixes").  A base row's program holds its ruleset in both.
+ */
+struct scale_prog {
+	struct xdptag *skel;
+	struct xt_rule_maps m;
+	__u32 gen[2];		/* [0] the base's generation, [1] the row's */
+	int fd;
+};
+
+static void gen_use(const struct xt_rule_maps *m, __u32 gen)
+{
+	struct xt_active a = { .gen = gen };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(m->active, &zero, &a, BPF_ANY)) {
+		pr_err("cannot flip the generation: %s", strerror(errno));
+		exit(1);
+	}
+}
+
+static void scale_load(struct scale_prog *sp, int k)
+{
+	int b = scale[k].base, tfd = -1, g;
+	__u32 id;
+
+	sp->skel = xdptag_load(scale[b].rules, scale[b].pfx, 0);
+	sp->fd = bpf_program__fd(sp->skel->progs.xdptag_xdp);
+	sp->m = xt_rule_maps_of(sp->skel->obj);
+	g = xt_ruleset_active_gen(&sp->m);
+	if (g < 0) {
+		pr_err("cannot read the generation: %s", strerror(-g));
+		exit(1);
+	}
+	sp->gen[0] = sp->gen[1] = g;
+	if (k == b)
+		return;
+	/* The install drops the base's prefix table after its flip: put
+	 * back, with no packet run in between. */
+	if (!bpf_map_lookup_elem(sp->m.prefix, &sp->gen[0], &id)) {
+		tfd = bpf_map_get_fd_by_id(id);
+		if (tfd < 0) {
+			pr_err("cannot keep the base's prefix table: %s",
+			       strerror(errno));
+			exit(1);
+		}
+	}
+	rules_install(sp->skel, NULL, scale[k].rules, scale[k].pfx, 0);
+	sp->gen[1] = xt_ruleset_active_gen(&sp->m);
+	if (sp->gen[1] == sp->gen[0]) {
+		pr_err("%s: the install did not flip", scale[k].name);
+		exit(1);
+	}
+	if (tfd >= 0) {
+		if (bpf_map_update_elem(sp->m.prefix, &sp->gen[0], &tfd,
+					BPF_ANY)) {
+			pr_err("cannot put the base's prefix table back: %s",
+			       strerror(errno));
+			exit(1);
+		}
+		close(tfd);
+	}
+}
+
+/*
+ * Each key's frame tagged alike in both generations: the row and its
+ * base do the same work but for the tables' sizes.
+ */
+static void scale_check(struct scale_prog *sp, int k, const struct pkt *keys)
+{
+	struct xdptag_tag t0 = { 0 }, t;
+	int i, g;
+
+	for (g = 1; g >= 0; g--) {
+		gen_use(&sp->m, sp->gen[g]);
+		for (i = 0; i < SCALE_KEYS; i++) {
+			t = tag_checked(sp->skel, &keys[i], scale[k].name);
+			if (g == 1 && !i) {
+				t0 = t;
+				tag_print(scale[k].name, &t);
+			}
+			if (t.score != t0.score || t.class_id != t0.class_id ||
+			    t.rules != t0.rules) {
+				pr_err("%s: frame %d tagged otherwise%s",
+				       scale[k].name, i, g ? "" : " by its base");
+				exit(1);
+			}
+		}
+	}
+}
+
+/* The mean of one run per key, repeat runs in all. */
+static double scale_ns(int fd, const struct pkt *keys, int repeat)
+{
+	int i, each = repeat > SCALE_KEYS ? repeat / SCALE_KEYS : 1;
+	double sum = 0;
+
+	for (i = 0; i < SCALE_KEYS; i++)
+		sum += run_ns(fd, keys[i].b, keys[i].len, each, 1);
+	return sum / SCALE_KEYS;
+}
+
+/*
+ * One round of a scaling row: its base's generation, then the row's, or
+ * the other way round (first), back to back through one image.  A base
+ * row is its own base.
+ */
+static void scale_round(struct scale_prog *sp, int first,
+			const struct pkt *keys, int repeat, double *base,
+			double *row)
+{
+	int g, w;
+
+	if (sp->gen[0] == sp->gen[1]) {
+		*row = *base = scale_ns(sp->fd, keys, repeat);
+		return;
+	}
+	for (g = 0; g < 2; g++) {
+		w = g ^ first;
+		gen_use(&sp->m, sp->gen[w]);
+		*(w ? row : base) = scale_ns(sp->fd, keys, repeat);
+	}
+}
 
 static int cmd_prog(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 9;
 	int repeat = argc > 2 ? atoi(argv[2]) : 10000000;
-	double *xt, *nx, *tc, *nt, *sc;
+	double *xt, *nx, *tc, *nt, *sc, *sb;
 	struct bpf_object *onx, *ont;
-	struct xdptag *def, *sk[NSCALE];
+	struct scale_prog sp[NSCALE];
+	struct xdptag *def;
 	struct xdptag_tc *tcs;
-	struct pkt mix[NPKT], bp;
+	struct pkt mix[NPKT], keys[SCALE_KEYS];
 	int fnx, fnt, ftc, i, k, r;
 
 	pin_cpu0();
@@ -593,15 +763,17 @@ static int cmd_prog(int argc, char **argv)
 	tc = calloc(rounds, sizeof(double));
 	nt = calloc(rounds, sizeof(double));
 	sc = calloc(rounds * NSCALE, sizeof(double));
+	sb = calloc(rounds * NSCALE, sizeof(double));
 	pkt_mix(mix);
-	pkt_bench(&bp);
+	for (i = 0; i < SCALE_KEYS; i++)
+		pkt_bench_from(&keys[i], BLOCK_HIT + i);
 	def = xdptag_load(0, 0, 0);
 	for (k = 0; k < NSCALE; k++)
-		sk[k] = xdptag_load(scale[k].rules, scale[k].pfx, 0);
+		scale_load(&sp[k], k);
 	for (i = 0; i < NPKT; i++)
 		check_tag(def, &mix[i], mix_names[i]);
 	for (k = 0; k < NSCALE; k++)
-		check_tag(sk[k], &bp, scale[k].name);
+		scale_check(&sp[k], k, keys);
 	fnx = prog_fd_from("null_xdp", &onx);
 	fnt = prog_fd_from("null_tc", &ont);
 	tcs = xdptag_tc__open_and_load();
@@ -634,9 +806,9 @@ static int cmd_prog(int argc, char **argv)
 					       repeat, 0);
 			else {
 				k = v - 2 * NPKT - 2;
-				fd = bpf_program__fd(sk[k]->progs.xdptag_xdp);
-				sc[r * NSCALE + k] = run_ns(fd, bp.b, bp.len,
-							    repeat, 1);
+				scale_round(&sp[k], r & 1, keys, repeat,
+					    &sb[r * NSCALE + k],
+					    &sc[r * NSCALE + k]);
 			}
 		}
 		fprintf(stderr, "# prog round %d/%d\n", r + 1, rounds);
@@ -677,11 +849,9 @@ static int cmd_prog(int argc, char **argv)
 		       "no-metadata", median(tc, rounds), median(nt, rounds),
 		       median(rat, rounds));
 		for (k = 0; k < NSCALE; k++) {
-			int base = k < SC_R1 ? SC_PFX10 : SC_R1;
-
 			for (r = 0; r < rounds; r++) {
 				xs[r] = sc[r * NSCALE + k];
-				rat[r] = xs[r] / sc[r * NSCALE + base];
+				rat[r] = xs[r] / sb[r * NSCALE + k];
 				ns[r] = xs[r] / mixn[r];
 			}
 			printf("prog scale %-14s xdptag %6.2f vs-base %5.2f vs-null %5.2f\n",
@@ -693,7 +863,7 @@ static int cmd_prog(int argc, char **argv)
 	bpf_object__close(onx);
 	bpf_object__close(ont);
 	for (k = 0; k < NSCALE; k++)
-		xdptag__destroy(sk[k]);
+		xdptag__destroy(sp[k].skel);
 	xdptag__destroy(def);
 	return 0;
 }
