@@ -619,9 +619,9 @@ static const struct {
  * A scaling row's program: the row's ruleset in one generation and its
  * base row's in the other, flipped between (gen_use()), so that the two
  * are timed through one JIT image.  Each load's image lands elsewhere,
- * which moved one object's time by 1.5-4 ns between loads on the SRSO
- * EPYC, more than 5% of it (docs/performance.md, "Scaling to 1,000,000
- * prefixes").  A base row's program holds its ruleset in both.
+ * which moved one object's time by up to 3-4 ns between loads on an
+ * Intel Xeon, more than 5% of it (docs/performance.md, "Scaling to
+ * 1,000,000 prefixes").  A base row's program holds its ruleset in both.
  */
 struct scale_prog {
 	struct xdptag *skel;
