@@ -47,8 +47,9 @@ static const struct xt_opt replay_opts[] = {
 		  .max = XT_REPLAY_MAX_JOBS, .metavar = "N",
 		  .help = "test runs at once (1-" XT_STR(XT_REPLAY_MAX_JOBS)
 			  "; default: one per CPU;\n"
-			  "one with rate or fan-out rules: per-source\n"
-			  "state runs in capture order, on its stamps)"),
+			  "with rate or fan-out rules each runs its state\n"
+			  "sets' frames in capture order: the same output\n"
+			  "for any N)"),
 	XT_OPTION(XT_OPT_FLAG, "live", R, live,
 		  .help = "also send each frame through the real receive\n"
 			  "path: a veth in a throwaway network namespace\n"

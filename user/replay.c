@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 #include "xdptag.h"	/* first: the skeleton's xt_cap is a struct xt_cap */
 #include "xdptag.skel.h"
+#include "parse.h"	/* the datapath's parser, for frame_route() */
 #include "attach.h"	/* xt_mark_check, xt_info_set_names */
 #include "cmd.h"
 #include "log.h"
@@ -281,9 +282,13 @@ static void jl_cstr(struct xt_json *j, const char *s)
 	xt_json_raw(j, s, strlen(s));
 }
 
+/* How far a frame got: the state summary counts the last two. */
+enum frame_ran { FRAME_SKIPPED, FRAME_STAMPED, FRAME_RAN };
+
 /* What replay knows of a frame besides the program's record. */
 struct frame_info {
 	unsigned long long n;	/* frame number, from 1 */
+	unsigned char ran;	/* enum frame_ran */
 	__u32 len;		/* captured length */
 	__u32 wire_len;		/* length on the wire, as the record says */
 	bool cut;		/* run on its leading XT_RUN_CUT bytes */
@@ -474,9 +479,12 @@ static void live_json(struct xt_json *j, const struct xt_run_result *r,
  * counts must build up frame after frame in capture order: the object is
  * loaded with the clock_user option (cfg_xdp), each frame's timestamp is
  * written into the runner's mapped clock (skel->data_xt_clock->xt_clock_ns:
- * a store, no syscall) before its run, and a ruleset with stateful rules
- * runs on one runner.  What the state did is summed here (that runner
- * only: no locking).
+ * a store, no syscall) before its run, and every frame of a state set goes
+ * to the one runner of that set, in capture order (frame_route()).  A set
+ * is all that one source's entry shares with others (its ways, taken over
+ * by recency), so each entry sees what it would see on one runner.  What
+ * the state did is summed here, by the writing thread in capture order
+ * (pool_retire()), or by the one runner.
  */
 struct state_sum {
 	__u64 stateful;			/* the ruleset's stateful rule bits */
@@ -485,6 +493,15 @@ struct state_sum {
 	unsigned long long backwards;	/* frames stamped before the last */
 	unsigned long long first_back;	/* the first of those */
 	__u64 last_ts;			/* the latest stamp so far */
+};
+
+/* The state table's sets and seed, as installed, for frame_route(). */
+struct replay_route {
+	struct xt_state_cfg st;
+	/* No rule with state can match a frame without a whole IP header:
+	 * such frames, whose absent address all share a key, go to any
+	 * runner. */
+	bool free_no_ip;
 };
 
 /*
@@ -555,7 +572,11 @@ static void state_text(FILE *f, const struct runners *ru,
 		fprintf(f, "\n");
 		return;
 	}
-	fprintf(f, "  runners 1 (per-source state: frames in capture order, time from their stamps)\n");
+	fprintf(f, "  runners %d (per-source state: each state set's frames on one runner, in capture order, time from their stamps), frames by runner:",
+		ru->n);
+	for (i = 0; i < ru->n; i++)
+		fprintf(f, " %llu", ru->frames[i]);
+	fprintf(f, "\n");
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		if (!(ss->stateful >> i & 1))
 			continue;
@@ -770,9 +791,24 @@ static void info_fill(struct xt_attach_info *ai, const struct xt_rules_file *rf,
 	xt_info_set_names(ai, rf);
 }
 
-/* Compile and install rf; *stateful: its rules with rate or fan-out. */
+/*
+ * The rules a frame without a whole IP header can match at most: the
+ * classifier looks its protocol, TTL, flags, ports, ICMP fields and
+ * addresses up as absent (classify_rules() in bpf/lib/classify.h).
+ */
+static __u64 rules_no_ip(const struct xt_ruleset *rs)
+{
+	return rs->proto[XT_BYTE_NONE] & rs->ttl[XT_BYTE_NONE] &
+	       rs->tcp_flags[XT_BYTE_NONE] & rs->no_ports & rs->no_icmp &
+	       rs->no_addr;
+}
+
+/*
+ * Compile and install rf; *stateful: its rules with rate or fan-out, *ro
+ * how replay routes frames to runners by their state set.
+ */
 static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf,
-			 __u64 *stateful)
+			 __u64 *stateful, struct replay_route *ro)
 {
 	struct xt_rule_maps m = xt_rule_maps_of(skel->obj);
 	struct xt_compiled c;
@@ -781,7 +817,15 @@ static int rules_install(struct xdptag *skel, const struct xt_rules_file *rf,
 	if (xt_rules_file_compile(rf, &c, stderr))
 		return -EINVAL;
 	*stateful = c.rs->stateful;
+	/*
+	 * Which sources share a set, fixed by the rules (their state epoch),
+	 * not drawn at random as for an interface: a capture replays the
+	 * same on every run, even where sources crowd a set out.
+	 */
+	c.rs->st.table_seed = (c.rs->st.epoch * XT_SRC_HASH_K >> 32) | 1;
 	ret = xt_ruleset_install(&m, &c);
+	ro->st = c.rs->st;	/* the install gave it the table's */
+	ro->free_no_ip = !(rules_no_ip(c.rs) & c.rs->stateful);
 	xt_compiled_free(&c);
 	if (ret)
 		pr_err("installing the ruleset: %s", strerror(-ret));
@@ -820,7 +864,10 @@ struct replay_env {
 	bool json, ether;
 	struct xt_live *live;		/* --live: sequential only */
 	struct live_sum *lsum;
-	struct state_sum *state;	/* stateful rules: sequential only */
+	struct state_sum *state;	/* stateful rules */
+	/* Stateful rules on several runners: how frame_route() sends each
+	 * frame to its state set's runner. */
+	const struct replay_route *route;
 };
 
 /*
@@ -880,8 +927,11 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 			 struct xt_run_result *r, struct xt_live_result *lr)
 {
 	const struct replay_env *env = w->env;
+	/* Several runners: the writing thread sums the state in order. */
+	struct state_sum *ss = env->route ? NULL : env->state;
 	__u64 ts;
 
+	fi->ran = FRAME_SKIPPED;
 	if (!env->ether) {
 		frame_skip(sum, SKIP_LINKTYPE);
 		return false;
@@ -907,8 +957,9 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	fi->snapped = h->len > h->caplen;
 	ts = frame_ts_ns(h);
 	*w->clock = ts;
-	if (env->state)
-		state_stamp(env->state, n, ts);
+	fi->ran = FRAME_STAMPED;
+	if (ss)
+		state_stamp(ss, n, ts);
 	xdp_run_tag(w->prog_fd, data, h->caplen, 1, r);
 	if (r->err == -ENOMEM || r->err == -E2BIG) {
 		/* Beyond what the run takes: the program's view. */
@@ -931,14 +982,15 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 		}
 		w->seq = r->ex.seq;
 	}
+	fi->ran = FRAME_RAN;
 	sum->run++;
 	sum->cut += fi->cut;
 	if (fi->snapped && !sum->snapped++)
 		sum->first_snapped = n;
 	sum->tagged += r->tagged;
 	sum->dropped += r->action == XDP_DROP;
-	if (env->state)
-		state_count(env->state, n, r->ex.rules);
+	if (ss)
+		state_count(ss, n, r->ex.rules);
 	if (env->live) {
 		xt_live_frame(env->live, data,
 			      fi->cut ? XT_RUN_CUT : h->caplen, lr);
@@ -956,8 +1008,8 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 	t->dropped += a->dropped;
 	t->skipped += a->skipped;
 	t->cut += a->cut;
-	/* Batches are added in capture order: the first one's first. */
-	if (a->snapped && !t->snapped)
+	/* The earliest: runners' sums come in runner order. */
+	if (a->snapped && (!t->snapped || a->first_snapped < t->first_snapped))
 		t->first_snapped = a->first_snapped;
 	t->snapped += a->snapped;
 	for (i = 0; i < SKIP_NR; i++)
@@ -1035,25 +1087,39 @@ static void worker_fini(struct replay_worker *w)
 /*
  * Parallel replay.  The main thread reads frames into batches and writes
  * the batches' output in capture order; workers, one per CPU, each with
- * its own copy of the program, run whole batches.  A test run is one
+ * its own copy of the program, run whole batches, or with stateful rules
+ * (routed) each runs its sets' frames of every batch.  A test run is one
  * syscall on one CPU: with a second CPU, two run at once.
  */
 #define BATCH_FRAMES	1024
 
 enum { B_FREE, B_READY, B_BUSY, B_DONE };
 
+struct runner_out {
+	char *b;
+	size_t n, cap, at;	/* at: what the writer took */
+};
+
 struct batch {
 	int state;
 	unsigned long long first;	/* frame number of the first */
 	unsigned int n;
 	/*
-	 * With one runner the writing thread prints the lines (the runner's
-	 * CPU then does only the test runs, the other formats): the runner
-	 * keeps what frame_json() needs here, line[i] when frame i has one.
+	 * With one runner, or routed, the writing thread prints the lines
+	 * (the runners' CPUs then do only the test runs) and sums the state
+	 * in capture order: the runners keep what frame_json() and the sums
+	 * need here, line[i] when frame i has a line.
 	 */
 	struct frame_info *fi;
 	struct xt_run_result *r;
 	bool *line;
+	unsigned char *route;	/* routed: frame i's runner */
+	int left;		/* routed: runners still on it */
+	/* Routed: each runner's sum, and its frames' lines one after the
+	 * other in its out (frame i's jlen[i] bytes, 0: none). */
+	struct replay_sum *rsum;
+	struct runner_out *rout;
+	__u32 *jlen;
 	struct pcap_pkthdr hdr[BATCH_FRAMES];
 	size_t off[BATCH_FRAMES];
 	unsigned char *data;
@@ -1066,6 +1132,8 @@ struct batch {
 struct pool {
 	struct xdptag *first;		/* the object the twins copy */
 	const struct replay_env *env;
+	int nw;				/* runners */
+	bool routed;			/* env->route: frames by state set */
 	pthread_mutex_t mu;
 	pthread_cond_t ready, done;
 	struct batch *b;
@@ -1077,8 +1145,10 @@ struct pool {
 
 struct pool_worker {
 	struct pool *pool;
+	int id;
 	struct replay_worker w;		/* w.skel NULL: load a twin first */
 	struct xdptag *twin;		/* loaded by this worker */
+	int err;			/* its twin did not load: -errno */
 	unsigned long long frames;	/* handed to this runner */
 	pthread_t tid;
 };
@@ -1132,6 +1202,77 @@ static void batch_run(struct pool *pl, struct replay_worker *w,
 	}
 }
 
+/*
+ * Runner pw's frames of batch b, routed.  A runner whose copy did not
+ * load still takes its frames, as failed: the batch ends all the same,
+ * and replay says how many did not run.
+ */
+static void batch_run_routed(struct pool *pl, struct pool_worker *pw,
+			     struct batch *b)
+{
+	struct replay_sum *sum = &b->rsum[pw->id];
+	struct runner_out *o = &b->rout[pw->id];
+	const struct replay_env *env = pl->env;
+	struct xt_json j;
+	unsigned int i;
+
+	memset(sum, 0, sizeof(*sum));
+	o->n = 0;
+	o->at = 0;
+	for (i = 0; i < b->n; i++) {
+		if (b->route[i] != pw->id)
+			continue;
+		pw->frames++;
+		b->jlen[i] = 0;
+		if (pw->err) {
+			b->fi[i].ran = FRAME_SKIPPED;
+			frame_skip(sum, SKIP_ERROR);
+			sum->last_err = -pw->err;
+			continue;
+		}
+		if (!frame_replay(&pw->w, b->first + i, &b->hdr[i],
+				  b->data + b->off[i], sum, &b->fi[i], &b->r[i],
+				  NULL))
+			continue;
+		/* The line here, on the runner's CPU: the writer only
+		 * copies it out in order. */
+		frame_json(&j, &b->fi[i], &b->r[i], NULL, env->jn, env->s);
+		if (buf_grow(&o->b, &o->cap, o->n + j.n)) {
+			pl->oom = 1;
+			continue;
+		}
+		memcpy(o->b + o->n, j.b, j.n);
+		o->n += j.n;
+		b->jlen[i] = j.n;
+	}
+}
+
+/* Routed: every batch in order, this runner's frames of each. */
+static void pool_work_routed(struct pool_worker *pw)
+{
+	struct pool *pl = pw->pool;
+	unsigned long long k;
+
+	pthread_mutex_lock(&pl->mu);
+	for (k = 0;; k++) {
+		struct batch *b;
+
+		while (k == pl->filled && !pl->eof)
+			pthread_cond_wait(&pl->ready, &pl->mu);
+		if (k == pl->filled)
+			break;
+		b = &pl->b[k % pl->nb];
+		pthread_mutex_unlock(&pl->mu);
+		batch_run_routed(pl, pw, b);
+		pthread_mutex_lock(&pl->mu);
+		if (!--b->left) {
+			b->state = B_DONE;
+			pthread_cond_broadcast(&pl->done);
+		}
+	}
+	pthread_mutex_unlock(&pl->mu);
+}
+
 static void *pool_work(void *arg)
 {
 	struct pool_worker *pw = arg;
@@ -1144,8 +1285,16 @@ static void *pool_work(void *arg)
 	 */
 	if (!pw->w.skel) {
 		pw->twin = skel_twin(pl->first);
-		if (!pw->twin || worker_init(&pw->w, pl->env, pw->twin))
+		if (!pw->twin)
+			pw->err = -(errno ? errno : ENOMEM);
+		else
+			pw->err = worker_init(&pw->w, pl->env, pw->twin);
+		if (pw->err && !pl->routed)
 			return NULL;
+	}
+	if (pl->routed) {
+		pool_work_routed(pw);
+		return NULL;
 	}
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
@@ -1173,8 +1322,10 @@ static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
 			struct replay_sum *sum)
 {
 	struct batch *b = &pl->b[k % pl->nb];
+	struct state_sum *ss = pl->env->state;
 	struct xt_json j;
 	unsigned int i;
+	int w;
 
 	pthread_mutex_lock(&pl->mu);
 	while (b->state != B_DONE)
@@ -1182,14 +1333,31 @@ static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
 	pthread_mutex_unlock(&pl->mu);
 	if (b->olen)
 		fwrite(b->out, 1, b->olen, out);
-	for (i = 0; b->line && i < b->n; i++) {
+	for (i = 0; pl->routed && i < b->n; i++) {
+		struct runner_out *o = &b->rout[b->route[i]];
+
+		/* The runners left the state's sums to us, in order. */
+		if (b->fi[i].ran >= FRAME_STAMPED)
+			state_stamp(ss, b->first + i, frame_ts_ns(&b->hdr[i]));
+		if (b->fi[i].ran == FRAME_RAN)
+			state_count(ss, b->first + i, b->r[i].ex.rules);
+		if (!b->jlen[i])
+			continue;
+		fwrite(o->b + o->at, 1, b->jlen[i], out);
+		o->at += b->jlen[i];
+	}
+	for (i = 0; !pl->routed && b->line && i < b->n; i++) {
 		if (!b->line[i])
 			continue;
 		frame_json(&j, &b->fi[i], &b->r[i], NULL, pl->env->jn,
 			   pl->env->s);
 		fwrite(j.b, 1, j.n, out);
 	}
-	sum_add(sum, &b->sum);
+	if (pl->routed)
+		for (w = 0; w < pl->nw; w++)
+			sum_add(sum, &b->rsum[w]);
+	else
+		sum_add(sum, &b->sum);
 	b->state = B_FREE;
 }
 
@@ -1228,6 +1396,34 @@ static int reader_next(struct reader *rd, struct replay_sum *sum,
 }
 
 /*
+ * The runner of frame n when the rules keep per-source state: that of its
+ * source's set in the state table, found as the classifier finds it (the
+ * datapath's parser and key, the table's seed and size).  A frame without
+ * a whole IP header has the set of its absent address's key, as in the
+ * program, unless no rule with state can match it (then any runner: by
+ * its number).
+ */
+static unsigned char frame_route(const struct replay_route *ro, int nw,
+				 unsigned long long n, const u_char *data,
+				 __u32 len)
+{
+	struct xt_src_key k;
+	struct xt_pkt p;
+	__u64 w01;
+	__u32 set;
+
+	xt_pkt_init(&p);
+	parse_packet((void *)data, (void *)(data + len), &p);
+	if (!p.l3_ok && ro->free_no_ip)
+		return n % nw;
+	w01 = xt_pkt_src_key(&ro->st, &p, &k);
+	set = xt_src_set_of_xor(w01, ro->st.table_seed, ro->st.sets);
+	/* By the set's high bits: its low ones vary little between nearby
+	 * IPv4 addresses (a multiply carries upwards only). */
+	return (__u64)set * nw / ro->st.sets;
+}
+
+/*
  * Replay through ru->n runners (w0 and ru->n - 1 copies of its object),
  * each one's frames counted in ru->frames; the copies' counters are added
  * to *twins.
@@ -1237,8 +1433,9 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 			   struct replay_sum *sum, struct xt_cls_stats *twins)
 {
 	int nw = ru->n;
+	const struct replay_env *env = w0->env;
 	struct pool pl = { .nb = 2 * nw + 2, .first = w0->skel,
-			   .env = w0->env };
+			   .env = env, .nw = nw, .routed = !!env->route };
 	struct pool_worker *pw;
 	unsigned long long k, w = 0;
 	int i, started = 0, err = 0;
@@ -1253,19 +1450,30 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; nw == 1 && w0->env->json && i < (int)pl.nb; i++) {
+	for (i = 0; ((nw == 1 && env->json) || pl.routed) && i < (int)pl.nb;
+	     i++) {
 		struct batch *b = &pl.b[i];
 
 		b->fi = calloc(BATCH_FRAMES, sizeof(*b->fi));
 		b->r = calloc(BATCH_FRAMES, sizeof(*b->r));
-		b->line = calloc(BATCH_FRAMES, sizeof(*b->line));
-		if (!b->fi || !b->r || !b->line) {
+		if (!pl.routed)
+			b->line = calloc(BATCH_FRAMES, sizeof(*b->line));
+		else {
+			b->route = calloc(BATCH_FRAMES, sizeof(*b->route));
+			b->jlen = calloc(BATCH_FRAMES, sizeof(*b->jlen));
+			b->rsum = calloc(nw, sizeof(*b->rsum));
+			b->rout = calloc(nw, sizeof(*b->rout));
+		}
+		if (!b->fi || !b->r ||
+		    (pl.routed ? !b->route || !b->jlen || !b->rsum || !b->rout :
+				 !b->line)) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
 	for (i = 0; i < nw; i++) {
 		pw[i].pool = &pl;
+		pw[i].id = i;
 		if (!i)
 			pw[i].w = *w0;
 		if (pthread_create(&pw[i].tid, NULL, pool_work, &pw[i])) {
@@ -1296,14 +1504,22 @@ static int replay_parallel(struct reader *rd, struct replay_worker *w0,
 				break;
 			}
 			memcpy(b->data + b->used, data, h->caplen);
+			if (pl.routed)
+				b->route[b->n] = frame_route(env->route, nw,
+							     sum->read, data,
+							     h->caplen);
 			b->hdr[b->n] = *h;
 			b->off[b->n++] = b->used;
 			b->used += h->caplen;
 		}
 		pthread_mutex_lock(&pl.mu);
 		b->state = B_READY;
+		b->left = nw;
 		pl.filled++;
-		pthread_cond_signal(&pl.ready);
+		if (pl.routed)	/* every runner has frames in it */
+			pthread_cond_broadcast(&pl.ready);
+		else
+			pthread_cond_signal(&pl.ready);
 		pthread_mutex_unlock(&pl.mu);
 	}
 	pthread_mutex_lock(&pl.mu);
@@ -1343,6 +1559,12 @@ out:
 			free(pl.b[i].fi);
 			free(pl.b[i].r);
 			free(pl.b[i].line);
+			free(pl.b[i].route);
+			free(pl.b[i].jlen);
+			free(pl.b[i].rsum);
+			for (k = 0; pl.b[i].rout && k < (unsigned)nw; k++)
+				free(pl.b[i].rout[k].b);
+			free(pl.b[i].rout);
 		}
 	free(pl.b);
 	free(pw);
@@ -1411,6 +1633,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	struct xt_live *live = NULL;
 	struct live_sum *lsum = NULL;
 	struct state_sum *state = NULL;
+	struct replay_route route;
 	__u64 stateful = 0;
 	FILE *cf;
 	FILE *out = o->out ? o->out : stdout;
@@ -1475,7 +1698,7 @@ int xt_replay(const struct xt_replay_opts *o)
 		       xt_kernel_hint());
 		goto out;
 	}
-	if (rules_install(skel, rf, &stateful))
+	if (rules_install(skel, rf, &stateful, &route))
 		goto out;
 	if (stateful) {
 		state = calloc(1, sizeof(*state));
@@ -1522,13 +1745,12 @@ int xt_replay(const struct xt_replay_opts *o)
 			      .tty = tty, .size = st.st_size };
 
 	/*
-	 * --live and per-source state want one frame after the other: state
-	 * counted on parallel runners would depend on which ran first.
+	 * --live wants one frame after the other.  Per-source state wants
+	 * each source's frames in order: routed by their state set.
 	 */
-	if (stateful && o->jobs > 1 && !live)
-		pr_warn("--jobs %u: the rules have rate or fan-out conditions, whose per-source state needs the frames one after the other: replaying on one runner",
-			o->jobs);
-	ru.n = live || stateful ? 1 : replay_jobs(o->jobs);
+	ru.n = live ? 1 : replay_jobs(o->jobs);
+	if (stateful && ru.n > 1)
+		env.route = &route;
 	if (worker_init(&w0, &env, skel))
 		goto out;
 	/*

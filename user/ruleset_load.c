@@ -194,10 +194,10 @@ __u32 xt_jiffy_ns(void)
  * Give rs the loaded table's size, whatever its state_sources asks (the
  * table is sized when the object is loaded and keeps that size), and its
  * seed and clock: the generation in use's (any install set them), or for
- * the table's first ruleset a new random seed and the clock xt_jiffy_ns()
- * finds.  The table lives as long as the loaded object, so its entries
- * keep their sets and their times' unit across swaps; their epoch says
- * which still count.
+ * the table's first ruleset the seed rs brings (replay's, fixed) or a new
+ * random one, and the clock xt_jiffy_ns() finds.  The table lives as long
+ * as the loaded object, so its entries keep their sets and their times'
+ * unit across swaps; their epoch says which still count.
  */
 static int state_table_take(const struct xt_rule_maps *m,
 			    const struct xt_ruleset *cur, struct xt_ruleset *rs)
@@ -208,7 +208,8 @@ static int state_table_take(const struct xt_rule_maps *m,
 	if (err)
 		return err;
 	rs->st.sets = holds / XT_STATE_WAYS;
-	rs->st.table_seed = cur->st.table_seed;
+	if (cur->st.table_seed)
+		rs->st.table_seed = cur->st.table_seed;
 	rs->st.jiffy_ns = cur->st.table_seed ? cur->st.jiffy_ns :
 		xt_jiffy_ns();
 	while (!rs->st.table_seed)

@@ -569,34 +569,6 @@ static __always_inline void classify_score(const struct xt_ruleset *rs,
 	v->score = score > 255 ? 255 : score;
 }
 
-/*
- * The source's key (IPv4 as ::ffff:a.b.c.d, IPv6 masked to the ruleset's
- * prefix), built as two words; returns them xored, for
- * xt_src_set_of_xor() (IPv4's first word is 0).
- */
-static __always_inline __u64 state_key(const struct xt_state_cfg *cfg,
-				       const struct xt_pkt *p,
-				       struct xt_src_key *k)
-{
-	if (p->features & XT_F_IPV6) {
-		k->w[0] = p->saddr_w[0] & cfg->v6_mask_w[0];
-		k->w[1] = p->saddr_w[1] & cfg->v6_mask_w[1];
-		return k->w[0] ^ k->w[1];
-	}
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* As words: stores of the 32-bit halves left clang merging them
-	 * back with three instructions more. */
-	k->w[0] = 0;
-	k->w[1] = (__u64)p->saddr[0] << 32 | bpf_htonl(0xffff);
-#else
-	k->addr[0] = 0;
-	k->addr[1] = 0;
-	k->addr[2] = bpf_htonl(0xffff);
-	k->addr[3] = p->saddr[0];
-#endif
-	return k->w[1];
-}
-
 /* Which of XT_FANOUT_BITS a destination port or address sets. */
 static __always_inline __u32 state_hash(const struct xt_state_cfg *cfg,
 					const struct xt_pkt *p, __u32 kind)
@@ -882,7 +854,7 @@ static __always_inline __u64 state_apply(const struct xt_ruleset *rs,
 	__u64 now, todo, count, w01;
 
 	now = state_now(cfg, clock_user);
-	w01 = state_key(cfg, p, &key);
+	w01 = xt_pkt_src_key(cfg, p, &key);
 	st = state_find(cfg, &key, xt_src_set_of_xor(w01, cfg->table_seed,
 						     cfg->sets), now);
 	if (!st)

@@ -569,4 +569,34 @@ static __always_inline void parse_packet(void *data, void *data_end,
 		p->l4 = XT_L4_OTHER;	/* another, or none here (fragment) */
 }
 
+/*
+ * The source's key in the per-source state table (IPv4 as
+ * ::ffff:a.b.c.d, IPv6 masked to the ruleset's prefix), built as two
+ * words; returns them xored, for xt_src_set_of_xor() (IPv4's first word
+ * is 0).  Here, beside the parser, so that replay finds a frame's set
+ * with the very code the classifier uses (user/replay.c, frame_route()).
+ */
+static __always_inline __u64 xt_pkt_src_key(const struct xt_state_cfg *cfg,
+					    const struct xt_pkt *p,
+					    struct xt_src_key *k)
+{
+	if (p->features & XT_F_IPV6) {
+		k->w[0] = p->saddr_w[0] & cfg->v6_mask_w[0];
+		k->w[1] = p->saddr_w[1] & cfg->v6_mask_w[1];
+		return k->w[0] ^ k->w[1];
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* As words: stores of the 32-bit halves left clang merging them
+	 * back with three instructions more. */
+	k->w[0] = 0;
+	k->w[1] = (__u64)p->saddr[0] << 32 | bpf_htonl(0xffff);
+#else
+	k->addr[0] = 0;
+	k->addr[1] = 0;
+	k->addr[2] = bpf_htonl(0xffff);
+	k->addr[3] = p->saddr[0];
+#endif
+	return k->w[1];
+}
+
 #endif /* XDPTAG_PARSE_H */

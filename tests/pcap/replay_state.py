@@ -8,6 +8,9 @@ Usage:
       of them, one "key=value" a line.  EPOCH is the state epoch of the
       built-in rules (`xdptag rules show`), from which the fan-out hash is
       seeded (user/rules.c, state_epoch()).
+  /usr/bin/python3 replay_state.py crowd DIR
+      writes DIR/crowd.pcap: many sources at once, for replay's runners
+      (below).
   /usr/bin/python3 replay_state.py facts FILE.json
       reads `xdptag replay --json` of scan.pcap or reversed.pcapng and
       prints what it says, one "key=value" a line (each source has a
@@ -23,6 +26,14 @@ scan.pcap, all to 198.18.0.1 (no built-in bogon rule matches 198.18/15):
     SYN/ACK, ACK and data with timestamps, as Linux sends them).
 reversed.pcapng: the spread scan's 40 frames, latest first (stamped
 backwards, one after the other).
+
+crowd.pcap, 20 s of capture time, frames interleaved at random (seed 7):
+  * 64 sources 198.18.8.1-64, each a SYN scan of 6 to 40 ports of
+    198.18.0.1, at its own pace: some reach syn-fanout-ports, some not;
+  * 2 of them also send UDP to port 53 at 6,000 a second for a second:
+    udp-flood (5000 pps) holds on the last thousand or so;
+  * 500 ARP requests in 2 s among them, which no built-in rule with state
+    can match (a rate rule on ARP can: the test adds one).
 """
 import json
 import struct
@@ -138,6 +149,35 @@ def make(d, epoch):
     print(f'reversed_fires_at_frame={fires_at(list(reversed(PORTS)), epoch)}')
 
 
+def crowd(d):
+    import random
+    from scapy.all import Ether, IP, TCP, UDP, ARP
+
+    rnd = random.Random(7)
+    e = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')
+    frames = []
+    for n in range(1, 65):
+        src = f'198.18.8.{n}'
+        t0 = T0 + rnd.randrange(0, 10 * SEC)
+        gap = rnd.choice([5, 50, 200, 900]) * 10**6
+        for k in range(rnd.randrange(6, 41)):
+            frames.append((t0 + k * gap, bytes(
+                e / IP(src=src, dst=SERVER) /
+                TCP(sport=41000 + n, dport=2000 + k, flags='S'))))
+        if n % 32 == 0:
+            # One frame's bytes, built once: scapy is slow in the VMs.
+            b = bytes(e / IP(src=src, dst=SERVER) /
+                      UDP(sport=42000 + n, dport=53) / (b'q' * 20))
+            frames += [(t0 + k * SEC // 6000, b) for k in range(6000)]
+    for k in range(500):
+        frames.append((T0 + 5 * SEC + rnd.randrange(0, 2 * SEC), bytes(
+            Ether(src='02:00:00:00:00:03', dst='ff:ff:ff:ff:ff:ff') /
+            ARP(psrc=f'198.18.8.{k % 64 + 1}', pdst=SERVER))))
+    frames.sort(key=lambda x: x[0])
+    write_pcap_ns(f'{d}/crowd.pcap', frames)
+    print(f'frames={len(frames)}')
+
+
 def facts(path):
     per, summ = [], None
     with open(path) as f:
@@ -190,5 +230,7 @@ def facts(path):
 if __name__ == '__main__':
     if sys.argv[1] == 'make':
         make(sys.argv[2], int(sys.argv[3], 16))
+    elif sys.argv[1] == 'crowd':
+        crowd(sys.argv[2])
     else:
         facts(sys.argv[2])

@@ -136,7 +136,7 @@ static int state_entries(void **state)
 	return n;
 }
 
-/* The state key of an IPv4 source, as state_key() makes it. */
+/* The state key of an IPv4 source, as xt_pkt_src_key() makes it. */
 static struct xt_src_key src4(const char *a)
 {
 	struct xt_src_key k = { .addr = { 0, 0, htonl(0xffff), htonl(ip4(a)) } };
