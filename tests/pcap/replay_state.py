@@ -27,7 +27,8 @@ scan.pcap, all to 198.18.0.1 (no built-in bogon rule matches 198.18/15):
 reversed.pcapng: the spread scan's 40 frames, latest first (stamped
 backwards, one after the other).
 
-crowd.pcap, 20 s of capture time, frames interleaved at random (seed 7):
+crowd.pcap, about 45 s of capture time, in time order (each source's
+start and pace drawn from a fixed seed):
   * 64 sources 198.18.8.1-64, each a SYN scan of 6 to 40 ports of
     198.18.0.1, at its own pace: some reach syn-fanout-ports, some not;
   * 2 of them also send UDP to port 53 at 6,000 a second for a second:
