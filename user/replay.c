@@ -564,19 +564,14 @@ static void state_text(FILE *f, const struct runners *ru,
 {
 	int i;
 
-	if (!ss) {
-		fprintf(f, "  runners %d (no rate or fan-out rules: no per-source state), frames by runner:",
-			ru->n);
-		for (i = 0; i < ru->n; i++)
-			fprintf(f, " %llu", ru->frames[i]);
-		fprintf(f, "\n");
-		return;
-	}
-	fprintf(f, "  runners %d (per-source state: each state set's frames on one runner, in capture order, time from their stamps), frames by runner:",
-		ru->n);
+	fprintf(f, "  runners %d (%s), frames by runner:", ru->n,
+		ss ? "per-source state: each state set's frames on one runner, in capture order, time from their stamps" :
+		     "no rate or fan-out rules: no per-source state");
 	for (i = 0; i < ru->n; i++)
 		fprintf(f, " %llu", ru->frames[i]);
 	fprintf(f, "\n");
+	if (!ss)
+		return;
 	for (i = 0; i < XT_MAX_RULES; i++) {
 		if (!(ss->stateful >> i & 1))
 			continue;
@@ -1095,9 +1090,10 @@ static void worker_fini(struct replay_worker *w)
 
 enum { B_FREE, B_READY, B_BUSY, B_DONE };
 
-struct runner_out {
+/* Lines in memory, for the writer: a batch's, or a routed runner's. */
+struct lines {
 	char *b;
-	size_t n, cap, at;	/* at: what the writer took */
+	size_t n, cap, at;	/* at: what the writer took (routed) */
 };
 
 struct batch {
@@ -1105,10 +1101,10 @@ struct batch {
 	unsigned long long first;	/* frame number of the first */
 	unsigned int n;
 	/*
-	 * With one runner, or routed, the writing thread prints the lines
-	 * (the runners' CPUs then do only the test runs) and sums the state
-	 * in capture order: the runners keep what frame_json() and the sums
-	 * need here, line[i] when frame i has a line.
+	 * With one runner the writing thread prints the lines (the runner's
+	 * CPU then does only the test runs, the other formats): the runner
+	 * keeps what frame_json() needs here, line[i] when frame i has one.
+	 * Routed, the writer sums the state in capture order from fi and r.
 	 */
 	struct frame_info *fi;
 	struct xt_run_result *r;
@@ -1116,16 +1112,15 @@ struct batch {
 	unsigned char *route;	/* routed: frame i's runner */
 	int left;		/* routed: runners still on it */
 	/* Routed: each runner's sum, and its frames' lines one after the
-	 * other in its out (frame i's jlen[i] bytes, 0: none). */
+	 * other in its rout (frame i's jlen[i] bytes, 0: none). */
 	struct replay_sum *rsum;
-	struct runner_out *rout;
+	struct lines *rout;
 	__u32 *jlen;
 	struct pcap_pkthdr hdr[BATCH_FRAMES];
 	size_t off[BATCH_FRAMES];
 	unsigned char *data;
 	size_t used, cap;
-	char *out;
-	size_t olen, ocap;
+	struct lines out;
 	struct replay_sum sum;
 };
 
@@ -1171,17 +1166,32 @@ static int buf_grow(void *pp, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Frame fi's line appended to o; its length, 0 if out of memory. */
+static size_t lines_add(struct pool *pl, struct lines *o,
+			const struct frame_info *fi,
+			const struct xt_run_result *r)
+{
+	struct xt_json j;
+
+	frame_json(&j, fi, r, NULL, pl->env->jn, pl->env->s);
+	if (buf_grow(&o->b, &o->cap, o->n + j.n)) {
+		pl->oom = 1;
+		return 0;
+	}
+	memcpy(o->b + o->n, j.b, j.n);
+	o->n += j.n;
+	return j.n;
+}
+
 static void batch_run(struct pool *pl, struct replay_worker *w,
 		      struct batch *b)
 {
-	const struct replay_env *env = w->env;
 	struct xt_run_result r;
 	struct frame_info fi;
-	struct xt_json j;
 	unsigned int i;
 
 	memset(&b->sum, 0, sizeof(b->sum));
-	b->olen = 0;
+	b->out.n = 0;
 	for (i = 0; i < b->n; i++) {
 		if (b->line) {
 			b->line[i] = frame_replay(w, b->first + i, &b->hdr[i],
@@ -1192,13 +1202,7 @@ static void batch_run(struct pool *pl, struct replay_worker *w,
 		if (!frame_replay(w, b->first + i, &b->hdr[i],
 				  b->data + b->off[i], &b->sum, &fi, &r, NULL))
 			continue;
-		frame_json(&j, &fi, &r, NULL, env->jn, env->s);
-		if (buf_grow(&b->out, &b->ocap, b->olen + j.n)) {
-			pl->oom = 1;
-			continue;
-		}
-		memcpy(b->out + b->olen, j.b, j.n);
-		b->olen += j.n;
+		lines_add(pl, &b->out, &fi, &r);
 	}
 }
 
@@ -1211,9 +1215,7 @@ static void batch_run_routed(struct pool *pl, struct pool_worker *pw,
 			     struct batch *b)
 {
 	struct replay_sum *sum = &b->rsum[pw->id];
-	struct runner_out *o = &b->rout[pw->id];
-	const struct replay_env *env = pl->env;
-	struct xt_json j;
+	struct lines *o = &b->rout[pw->id];
 	unsigned int i;
 
 	memset(sum, 0, sizeof(*sum));
@@ -1230,20 +1232,12 @@ static void batch_run_routed(struct pool *pl, struct pool_worker *pw,
 			sum->last_err = -pw->err;
 			continue;
 		}
-		if (!frame_replay(&pw->w, b->first + i, &b->hdr[i],
-				  b->data + b->off[i], sum, &b->fi[i], &b->r[i],
-				  NULL))
-			continue;
 		/* The line here, on the runner's CPU: the writer only
 		 * copies it out in order. */
-		frame_json(&j, &b->fi[i], &b->r[i], NULL, env->jn, env->s);
-		if (buf_grow(&o->b, &o->cap, o->n + j.n)) {
-			pl->oom = 1;
-			continue;
-		}
-		memcpy(o->b + o->n, j.b, j.n);
-		o->n += j.n;
-		b->jlen[i] = j.n;
+		if (frame_replay(&pw->w, b->first + i, &b->hdr[i],
+				 b->data + b->off[i], sum, &b->fi[i], &b->r[i],
+				 NULL))
+			b->jlen[i] = lines_add(pl, o, &b->fi[i], &b->r[i]);
 	}
 }
 
@@ -1331,10 +1325,10 @@ static void pool_retire(struct pool *pl, unsigned long long k, FILE *out,
 	while (b->state != B_DONE)
 		pthread_cond_wait(&pl->done, &pl->mu);
 	pthread_mutex_unlock(&pl->mu);
-	if (b->olen)
-		fwrite(b->out, 1, b->olen, out);
+	if (b->out.n)
+		fwrite(b->out.b, 1, b->out.n, out);
 	for (i = 0; pl->routed && i < b->n; i++) {
-		struct runner_out *o = &b->rout[b->route[i]];
+		struct lines *o = &b->rout[b->route[i]];
 
 		/* The runners left the state's sums to us, in order. */
 		if (b->fi[i].ran >= FRAME_STAMPED)
@@ -1555,7 +1549,7 @@ out:
 	if (pl.b)
 		for (i = 0; i < (int)pl.nb; i++) {
 			free(pl.b[i].data);
-			free(pl.b[i].out);
+			free(pl.b[i].out.b);
 			free(pl.b[i].fi);
 			free(pl.b[i].r);
 			free(pl.b[i].line);
