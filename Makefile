@@ -345,17 +345,15 @@ all: $(BENCH_BINS) $(BUILD)/bench/bpf/null_xdp.bpf.o
 
 bench: all $(BENCH_BPF) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) XT_VARIANTS="$(BENCH_VARIANTS)" \
-		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" \
-		XT_ICOUNT_KERNEL='$(KERNEL_6_12)' bench/run.sh
+		XT_TC_VARIANTS="$(BENCH_TC_VARIANTS)" bench/run.sh
 
 # Where each frame's instructions go, function by function (bench/trace.sh).
 bench-trace: all $(BENCH_BPF) $(BENCH_BINS)
-	$(Q)BUILD=$(BUILD) XT_ICOUNT_KERNEL='$(KERNEL_6_12)' bench/trace.sh
+	$(Q)BUILD=$(BUILD) bench/trace.sh
 
 # Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from
 # bookworm-security, proves the tcx path and the datapath on a Debian kernel.
-KERNEL_6_12 = linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64
 TESTS_6_12 = tests/e2e/test_coexist.sh tests/e2e/test_datapath.sh \
 	     tests/e2e/test_libxdp.sh
 
@@ -365,7 +363,7 @@ test-kernel-6.1: all
 	$(Q)tests/vm/run.sh
 
 test-kernel-6.12: all
-	$(Q)XT_VM_KERNEL='$(KERNEL_6_12)' XT_VM_TIERS='$(TESTS_6_12)' tests/vm/run.sh
+	$(Q)XT_VM_KERNEL=6.12 XT_VM_TIERS='$(TESTS_6_12)' tests/vm/run.sh
 
 # The README's two commands on a pristine Debian 12 root (mmdebstrap), from
 # a fresh clone of HEAD: what CI relies on to catch a missing install step.

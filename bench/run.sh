@@ -22,8 +22,9 @@
 #   XT_TC_VARIANTS="cls-call"           the TC stage's variant builds the tc
 #                                       tier measures too (make bench: all)
 #   ICOUNT_ROUNDS=3 ICOUNT_REPEAT=20000 the icount part's
-#   XT_ICOUNT_KERNEL=REGEX              its guest kernel (tests/vm/run.sh's
-#                                       XT_VM_KERNEL; make bench: 6.12)
+#   XT_ICOUNT_KERNEL=6.12               its guest kernel (tests/vm/run.sh's
+#                                       XT_VM_KERNEL, whose icount default
+#                                       is 6.12)
 #   ONLY=peer|icount|prog|tc|dispatcher|veth   one part only
 #   SRC=xdp|skb                         veth runs of that traffic source only
 #   NAMES="none null-drop"              veth runs of those configurations only

@@ -12,7 +12,8 @@
 # minutes and a 200 MB log for the default rows.
 #
 #   XT_VARIANTS="st-skip ..."   variant builds to trace too
-#   XT_ICOUNT_KERNEL=REGEX      the guest's kernel (make bench-trace: 6.12)
+#   XT_ICOUNT_KERNEL=6.12       the guest's kernel (tests/vm/run.sh's
+#                               XT_VM_KERNEL; its icount default 6.12)
 #   KEEP=1                      keep qemu's log (its path is printed)
 #
 # Rows: xdptag and xdptag-stateless (the default rules; a traced frame is
