@@ -302,6 +302,7 @@ BENCH_VARIANT_FLAGS_memo-miss := -DXT_BENCH_MEMO_MISS
 BENCH_VARIANT_FLAGS_cls-empty := -DXT_BENCH_NO_MEMO -DXT_BENCH_CLS_EMPTY
 BENCH_VARIANT_FLAGS_cls-call := -DXT_BENCH_CLS_CALL
 BENCH_VARIANT_FLAGS_cpu-v1 := -mcpu=v1
+BENCH_VARIANT_FLAGS_frags := -DXT_BENCH_FRAGS
 BENCH_VARIANTS := $(sort $(patsubst BENCH_VARIANT_FLAGS_%,%,\
 		    $(filter BENCH_VARIANT_FLAGS_%,$(.VARIABLES))))
 BENCH_BPF  += $(patsubst %,$(BUILD)/bench/bpf/xdptag-%.bpf.o,$(BENCH_VARIANTS))
@@ -353,9 +354,10 @@ bench-trace: all $(BENCH_BPF) $(BENCH_BINS)
 
 # Debian 12's own kernels under qemu (docs/kernels.md): 6.1, its release
 # kernel, runs every tier that loads BPF (the cls_bpf TC path); 6.12, from
-# bookworm-security, proves the tcx path and the datapath on a Debian kernel.
+# bookworm-security, proves the tcx path, the datapath and multi-buffer XDP
+# on a Debian kernel.
 TESTS_6_12 = tests/e2e/test_coexist.sh tests/e2e/test_datapath.sh \
-	     tests/e2e/test_libxdp.sh
+	     tests/e2e/test_libxdp.sh tests/e2e/test_jumbo.sh
 
 test-kernels: test-kernel-6.1 test-kernel-6.12
 

@@ -802,8 +802,10 @@ union xt_xdp_cfg {
 		__u8 no_meta;		/* act as a driver without metadata */
 		__u8 explain;		/* fill xt_explain (replay, tests) */
 		__u8 clock_user;	/* state windows on xt_clock_ns */
+		__u8 frags;		/* loaded as xdp.frags: the frame's
+					   length from the helper */
 	};
-	__u32 any;			/* 0: every option at its default */
+	__u64 any;			/* 0: every option at its default */
 };
 
 /* One entry, shared by both stages: the auto mode's switch. */

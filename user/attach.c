@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -199,6 +201,7 @@ struct attach_state {
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
 	__u32 state_sources;	/* the per-source table's size (rules file) */
+	bool frags;		/* the XDP program loaded as xdp.frags */
 };
 
 static int clsact_remove(const char *ifname, int ifindex, bool quiet);
@@ -292,6 +295,44 @@ static int settings_merge(const struct xt_attach_opts *o,
 	return 0;
 }
 
+void xt_xdp_frags_set(struct xdptag *skel)
+{
+	struct bpf_program *prog = skel->progs.xdptag_xdp;
+
+	skel->rodata->cfg_xdp.frags = 1;
+	bpf_program__set_flags(prog, bpf_program__flags(prog) |
+				     BPF_F_XDP_HAS_FRAGS);
+}
+
+/*
+ * The MTU above which attach loads the XDP program as xdp.frags.  A driver
+ * takes a program without it only where a frame fits one receive buffer:
+ * up to an MTU of about 3,500 on veth (a page less head- and tailroom),
+ * about 3,050 on i40e (3 KB buffers).  Above this the program is
+ * multi-buffer and pays a helper call a packet for the frame's length;
+ * at or below it, nothing (docs/deploy.md, "Jumbo frames").
+ */
+#define XT_XDP_LINEAR_MTU	3000
+
+/* Does mode on ifname need the XDP program as xdp.frags? */
+static bool xdp_frags_wanted(const char *ifname, enum xt_mode mode)
+{
+	struct ifreq ifr = { 0 };
+	int fd, mtu = 0;
+
+	/* Generic XDP linearizes the packet for a program without it. */
+	if (mode != XT_MODE_AUTO && mode != XT_MODE_NATIVE)
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu > XT_XDP_LINEAR_MTU;
+}
+
 static int skels_load(struct attach_state *st, const struct xt_settings *s,
 		      enum xt_mode mode, __u32 bridge, bool no_meta)
 {
@@ -315,6 +356,9 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	}
 	st->xdp->rodata->cfg_xdp.bridge = bridge;
 	st->xdp->rodata->cfg_xdp.no_meta = no_meta;
+	st->frags = xdp_frags_wanted(st->ifname, mode);
+	if (st->frags)
+		xt_xdp_frags_set(st->xdp);
 	/* The per-source table keeps this size while attached. */
 	err = xt_state_table_size(st->xdp->maps.xt_state, st->state_sources);
 	if (err) {
@@ -910,7 +954,8 @@ int xt_attach(const struct xt_attach_opts *o)
 			goto undo;
 	}
 	err = skels_load(&st, &s, mode, o->bridge, o->no_meta);
-	if (err == -EOPNOTSUPP && st.mp)
+	/* The dispatcher refused (st.placed says why), not the driver. */
+	if (err == -EOPNOTSUPP && st.mp && st.placed != XT_XDP_DISPATCHER)
 		err = xdp_alone_fallback(&st, &s, mode, o);
 	if (err)
 		goto undo;
@@ -977,6 +1022,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.mp ? st.mp_mode : st.xdp_mode;
 	info->xdp_attach = st.placed;
+	info->xdp_frags = st.frags;
 	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));
@@ -986,15 +1032,15 @@ int xt_attach(const struct xt_attach_opts *o)
 		old_remove(&st, &old->info_val, old_dir);
 
 	if (st.tc_how == XT_TC_TCX)
-		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress through tcx, first (prog %u)\n",
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s%s), TC ingress through tcx, first (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
-		       info->tc_prog_id);
+		       info->xdp_prog_id, xt_xdp_frags_str(info->xdp_frags),
+		       xt_xdp_attach_str(st.placed), info->tc_prog_id);
 	else
-		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
+		printf("Attached xdptag to %s: XDP in %s mode (prog %u%s%s), TC ingress cls_bpf prio %u handle 0x%x (prog %u)\n",
 		       o->ifname, xt_mode_str(info->xdp_flags),
-		       info->xdp_prog_id, xt_xdp_attach_str(st.placed),
-		       o->tc_prio, XT_TC_HANDLE,
+		       info->xdp_prog_id, xt_xdp_frags_str(info->xdp_frags),
+		       xt_xdp_attach_str(st.placed), o->tc_prio, XT_TC_HANDLE,
 		       info->tc_prog_id);
 	hooks_check(&st, info);
 	ret = XT_EXIT_OK;

@@ -74,6 +74,15 @@ int xt_attach_differs(const struct xt_attach_opts *o,
 		      const struct xt_attach_info *info, char *buf,
 		      size_t len);
 
+/*
+ * Have skel's XDP program loaded as xdp.frags (multi-buffer): drivers then
+ * take it on an interface whose frames do not fit one receive buffer, and
+ * it reads each frame's whole length from the kernel (cfg_xdp.frags).
+ * Before load.
+ */
+struct xdptag;
+void xt_xdp_frags_set(struct xdptag *skel);
+
 /* Remove what xt_attach added.  Prints errors; returns an enum xt_exit. */
 int xt_detach(const char *ifname);
 

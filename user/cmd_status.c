@@ -102,8 +102,9 @@ static void iface_print(const struct xt_pinned *p)
 		printf(" %s in progress or interrupted (the next 'xdptag attach' or 'xdptag detach' of %s finishes it)",
 		       i->state == XT_STATE_DETACHING ? "detach" : "attach",
 		       p->ifname);
-	printf("\n  xdp     %s mode, prog %u%s\n", xt_mode_str(i->xdp_flags),
-	       i->xdp_prog_id, xt_xdp_attach_str(i->xdp_attach));
+	printf("\n  xdp     %s mode, prog %u%s%s\n", xt_mode_str(i->xdp_flags),
+	       i->xdp_prog_id, xt_xdp_frags_str(i->xdp_frags),
+	       xt_xdp_attach_str(i->xdp_attach));
 	if (i->tc_attach == XT_TC_TCX)
 		printf("  tc      tcx ingress link, placed first, prog %u\n",
 		       i->tc_prog_id);

@@ -108,6 +108,11 @@ const char *xt_xdp_alone_why(__u32 how)
 	return xt_name_str(xdp_alone_why, how);
 }
 
+const char *xt_xdp_frags_str(__u32 frags)
+{
+	return frags ? ", multi-buffer" : "";
+}
+
 const char *xt_xdp_attach_str(__u32 how)
 {
 	static char buf[320];

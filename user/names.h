@@ -45,6 +45,11 @@ const char *xt_tc_attach_str(__u32 how);
  * dispatcher", or ", alone: " and why.
  */
 const char *xt_xdp_attach_str(__u32 how);
+/*
+ * What follows "prog N" where attach and status say the XDP program is
+ * xdp.frags (an xt_attach_info.xdp_frags): ", multi-buffer", or "".
+ */
+const char *xt_xdp_frags_str(__u32 frags);
 /* Why auto attached the XDP stage alone (an XT_XDP_ALONE_*): "?" if not. */
 const char *xt_xdp_alone_why(__u32 how);
 

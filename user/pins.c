@@ -37,7 +37,7 @@ const struct xt_pin_desc xt_pin_table[XT_PIN_NR] = {
 	[XT_PIN_INFO] = {
 		"xt_info", XT_PIN_MAP, XT_PIN_OBJ_USER, NULL, XT_PIN_ALWAYS,
 		OPENED(info),
-		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names, network namespace",
+		"struct xt_attach_info, one entry per ruleset generation: ifindex, mode, program ids, tcx or cls, TC handle and priority, whether clsact was created, mark settings, bridge mode, attach state, rules path, class and rule names, network namespace, whether the XDP program is multi-buffer",
 		LAYOUT(ARRAY, struct xt_attach_info),
 	},
 	[XT_PIN_XDP_PROG] = {

@@ -129,6 +129,9 @@ struct xt_attach_info {
 	char rule_name[XT_MAX_RULES][XT_RULE_NAME_MAX];
 	__u64 netns;		/* inode of the network namespace attached
 				   in (xt_netns_self()); 0: not known */
+	__u32 xdp_frags;	/* 1: the XDP program is xdp.frags
+				   (multi-buffer); 0 in older pins */
+	__u32 pad;
 };
 
 /*

@@ -103,7 +103,7 @@ int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
 }
 
 struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,
-				   __u32 state_sources)
+				   __u32 state_sources, int frags)
 {
 	struct xdptag *skel = xdptag__open();
 	struct bpf_map *ex;
@@ -118,6 +118,8 @@ struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,
 	skel->rodata->cfg_xdp.explain = 1;
 	skel->rodata->cfg_xdp.no_meta = no_meta;
 	skel->rodata->cfg_xdp.clock_user = clock_user;
+	if (frags)
+		xt_xdp_frags_set(skel);
 	/*
 	 * Mappable, so that replay reads the record from memory instead of
 	 * paying a lookup syscall per frame; the program does not change.
@@ -1686,7 +1688,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	}
 	/* The capture's clock, always: a ruleset without stateful rules
 	 * never reads it, and each runner's store is no syscall. */
-	skel = xt_xdp_open_explain(0, 1, rf->settings.state_sources);
+	skel = xt_xdp_open_explain(0, 1, rf->settings.state_sources, 0);
 	if (!skel) {
 		pr_err("loading the XDP program failed (are you root? -v says more)%s",
 		       xt_kernel_hint());

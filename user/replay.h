@@ -37,10 +37,12 @@ int xt_xdp_run(struct xdptag *skel, const void *pkt, __u32 len, int repeat,
  * clock_user, the per-source state windows run on the time written into
  * skel->data_xt_clock->xt_clock_ns before each run (bpf/lib/classify.h),
  * not on the kernel's clock.  state_sources sizes the per-source table (0: the
- * object's default, XT_STATE_ENTRIES).
+ * object's default, XT_STATE_ENTRIES).  With frags, the program is
+ * xdp.frags, as attach loads it on a jumbo-frame interface
+ * (xt_xdp_frags_set()).
  */
 struct xdptag *xt_xdp_open_explain(int no_meta, int clock_user,
-				   __u32 state_sources);
+				   __u32 state_sources, int frags);
 
 #define XT_REPLAY_MAX_JOBS	8
 

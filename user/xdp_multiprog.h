@@ -41,11 +41,12 @@ int xt_mp_present(int ifindex);
  * ifindex, building one if there is none.  xdp_flags: XDP_FLAGS_DRV_MODE,
  * XDP_FLAGS_SKB_MODE or 0 (native, else generic).  On success sets
  * *mode_flags to the mode the dispatcher runs in.  Returns 0 or -errno,
- * printing errors except one: -EOPNOTSUPP, this kernel refuses the
- * dispatcher, with *refused set to why (XT_XDP_ALONE_REFUSED, when
- * libxdp's check failed: xt_mp_why() says what it said, or
- * XT_XDP_ALONE_PKT_DATA) and nothing left on the interface.  obj was
- * loaded or tried: a new one is needed to load xdptag another way.
+ * printing errors except one: -EOPNOTSUPP with *refused set, this kernel
+ * refuses the dispatcher, to why (XT_XDP_ALONE_REFUSED, when libxdp's
+ * check failed: xt_mp_why() says what it said, or XT_XDP_ALONE_PKT_DATA)
+ * and nothing left on the interface.  A driver's -EOPNOTSUPP (no native
+ * XDP) is printed and leaves *refused alone.  obj was loaded or tried: a
+ * new one is needed to load xdptag another way.
  */
 int xt_mp_attach(struct bpf_object *obj, const char *ifname, int ifindex,
 		 __u32 xdp_flags, __u32 *mode_flags, __u32 *refused);

@@ -21,24 +21,8 @@ OUT=$(mktemp)
 on_exit rm -f "$OUT"
 xs() { ip netns exec "$RCV" "$XT" service "$@"; }
 
-ip netns exec "$RCV" nft -f - <<'NFT'
-table ip xtsv {
-	counter c1 {}
-	counter c2 {}
-	chain pre {
-		type filter hook prerouting priority 0; policy accept;
-		meta mark and 0xff == 1 counter name c1
-		meta mark and 0xff == 2 counter name c2
-	}
-}
-NFT
-on_exit ip netns exec "$RCV" nft delete table ip xtsv
-counters() {
-	echo "$(ip netns exec "$RCV" nft list counter ip xtsv c1 |
-		grep -o 'packets [0-9]*' | cut -d' ' -f2)" \
-	     "$(ip netns exec "$RCV" nft list counter ip xtsv c2 |
-		grep -o 'packets [0-9]*' | cut -d' ' -f2)"
-}
+mark_counters 1 2
+counters() { mark_count 1 2; }
 dns() {
 	ip netns exec "$SND" $PY tests/lib/scapy_send.py "$A" "$BMAC" \
 		2>/dev/null <<PKT

@@ -147,6 +147,33 @@ lab_pair() {
 	BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
 }
 
+# mark_counters CLASS...: in RCV, an nft table counting before routing the
+# packets whose skb->mark & 0xff is each CLASS (xdptag's default mark
+# settings), one counter each; it goes with the namespace.
+mark_counters() {
+	local c rules=""
+	for c in "$@"; do
+		rules+="counter c$c {}"$'\n'
+	done
+	rules+="chain pre { type filter hook prerouting priority 0; policy accept;"$'\n'
+	for c in "$@"; do
+		rules+="meta mark and 0xff == $c counter name c$c"$'\n'
+	done
+	ip netns exec "$RCV" nft -f - <<<"table ip xtmarks {
+$rules}
+}"
+}
+
+# mark_count CLASS...: what mark_counters counted for each, one line.
+mark_count() {
+	local c counts=()
+	for c in "$@"; do
+		counts+=("$(ip netns exec "$RCV" nft list counter ip xtmarks "c$c" |
+			    grep -o 'packets [0-9]*' | cut -d' ' -f2)")
+	done
+	echo "${counts[*]}"
+}
+
 # lab_ip4 NET: NET.1/24 on A, NET.2/24 on B, each the other's permanent
 # neighbour (no ARP in any count), AMAC set to A's address.
 lab_ip4() {

@@ -27,7 +27,13 @@
 
 static inline struct xdptag *xh_open(int no_meta)
 {
-	return xt_xdp_open_explain(no_meta, 0, 0);
+	return xt_xdp_open_explain(no_meta, 0, 0, 0);
+}
+
+/* As attach loads it on a jumbo-frame interface: xdp.frags. */
+static inline struct xdptag *xh_open_frags(void)
+{
+	return xt_xdp_open_explain(0, 0, 0, 1);
 }
 
 /*
@@ -52,13 +58,13 @@ static inline struct xdptag *xh_open_default(void)
  */
 static inline struct xdptag *xh_open_clocked(void)
 {
-	return xt_xdp_open_explain(0, 1, 0);
+	return xt_xdp_open_explain(0, 1, 0, 0);
 }
 
 /* The same, with a per-source table of `sources` (0: the default). */
 static inline struct xdptag *xh_open_clocked_sized(__u32 sources)
 {
-	return xt_xdp_open_explain(0, 1, sources);
+	return xt_xdp_open_explain(0, 1, sources, 0);
 }
 
 static inline void xh_clock(struct xdptag *skel, __u64 ns)
