@@ -201,7 +201,6 @@ struct attach_state {
 	int info_fd, active_fd;
 	struct xt_attach_info *info;	/* what xt_info says */
 	__u32 state_sources;	/* the per-source table's size (rules file) */
-	bool frags;		/* the XDP program loaded as xdp.frags */
 };
 
 static int clsact_remove(const char *ifname, int ifindex, bool quiet);
@@ -356,8 +355,7 @@ static int skels_load(struct attach_state *st, const struct xt_settings *s,
 	}
 	st->xdp->rodata->cfg_xdp.bridge = bridge;
 	st->xdp->rodata->cfg_xdp.no_meta = no_meta;
-	st->frags = xdp_frags_wanted(st->ifname, mode);
-	if (st->frags)
+	if (xdp_frags_wanted(st->ifname, mode))
 		xt_xdp_frags_set(st->xdp);
 	/* The per-source table keeps this size while attached. */
 	err = xt_state_table_size(st->xdp->maps.xt_state, st->state_sources);
@@ -1022,7 +1020,7 @@ int xt_attach(const struct xt_attach_opts *o)
 	info->state = XT_STATE_ATTACHED;
 	info->xdp_flags = st.mp ? st.mp_mode : st.xdp_mode;
 	info->xdp_attach = st.placed;
-	info->xdp_frags = st.frags;
+	info->xdp_frags = st.xdp->rodata->cfg_xdp.frags;
 	err = xt_info_write_active(st.info_fd, st.active_fd, info);
 	if (err) {
 		pr_err("cannot update xt_info: %s", strerror(-err));

@@ -1035,6 +1035,8 @@ static struct xdptag *skel_twin(struct xdptag *first)
 		return NULL;
 	skel->rodata->cfg_xdp.explain = 1;
 	skel->rodata->cfg_xdp.clock_user = first->rodata->cfg_xdp.clock_user;
+	if (first->rodata->cfg_xdp.frags)
+		xt_xdp_frags_set(skel);
 	bpf_object__for_each_map(map, skel->obj) {
 		struct bpf_map *twin;
 

@@ -87,13 +87,24 @@
  *   XT_BENCH_CAP_LOOKUP	(maps.h, capture.h) the capture switch in a map
  *			of .maps, looked up per packet, as before "The
  *			capture switch as a global"
- *   XT_BENCH_FRAGS	the frame's length from bpf_xdp_get_buff_len(), as
- *			when loaded as xdp.frags on a jumbo-frame interface
+ *   XT_BENCH_FRAGS	as loaded as xdp.frags on a jumbo-frame interface:
+ *			the copy that reads its options, the frame's length
+ *			from bpf_xdp_get_buff_len()
  *   XT_BENCH_PAD_IND, XT_BENCH_PAD_DEP	calibration: 32 ALU instructions
  *			more, independent or in one chain into the classifier
  * The cpu-v1 variant is this program compiled for BPF ISA v1 (-mcpu=v1),
  * as it was before the Makefile asked for v3.
  */
+
+/*
+ * The frags variant runs what a jumbo-frame interface runs: the copy that
+ * reads its options, with frags on (the only option attach set).
+ */
+#ifdef XT_BENCH_FRAGS
+#define XT_BENCH_FRAGS_ON	1
+#else
+#define XT_BENCH_FRAGS_ON	0
+#endif
 
 /* Set in the skeleton's rodata before load (union xt_xdp_cfg). */
 const volatile union xt_xdp_cfg cfg_xdp;
@@ -349,14 +360,11 @@ int xdptag_xdp(struct xdp_md *ctx)
 	 * frame on the mix; docs/performance.md, "Instructions per
 	 * packet").
 	 */
-#ifdef XT_BENCH_FRAGS	/* bench variant: as xdp.frags */
-	if (!cfg_xdp.any)
-		return xdp_stage(ctx, XT_BRIDGE_META, 0, 0, 0, 1);
-#endif
-	if (!cfg_xdp.any)
+	if (!cfg_xdp.any && !XT_BENCH_FRAGS_ON)
 		return xdp_stage(ctx, XT_BRIDGE_META, 0, 0, 0, 0);
 	return xdp_stage(ctx, cfg_xdp.bridge, cfg_xdp.no_meta,
-			 cfg_xdp.explain, cfg_xdp.clock_user, cfg_xdp.frags);
+			 cfg_xdp.explain, cfg_xdp.clock_user,
+			 cfg_xdp.frags || XT_BENCH_FRAGS_ON);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -37,10 +37,9 @@ CACHE=${XDG_CACHE_HOME:-/var/cache}/xdptag
 # would hold the run until XT_VM_TIMEOUT.
 KPKG_6_1='linux-image-6\.1\.0-[0-9]+-cloud-amd64'
 KPKG_6_12='linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64'
-KERNEL=${XT_VM_KERNEL:-6.1}
-if [ -z "${XT_VM_KERNEL:-}" ] && [ "${XT_VM_ICOUNT:-}" = 1 ]; then
-	KERNEL=6.12
-fi
+KERNEL=6.1
+[ "${XT_VM_ICOUNT:-}" = 1 ] && KERNEL=6.12
+KERNEL=${XT_VM_KERNEL:-$KERNEL}
 case $KERNEL in
 6.1) KPKG_RE=$KPKG_6_1 ;;
 6.12) KPKG_RE=$KPKG_6_12 ;;
