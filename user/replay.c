@@ -39,12 +39,15 @@
 #include "stats.h"
 
 /*
- * A frame the test run refuses as too long (ENOMEM/E2BIG: more than one
- * page plus MAX_SKB_FRAGS fragment pages, about 70 KB) is run on its
- * leading bytes instead.  The program is not xdp.frags: even for frames the
- * run accepts it sees only the linear part, the first page less head- and
- * tailroom (4096 - 256 - 320 = 3520 bytes on x86-64), as it would behind a
- * driver.  Cutting to that length hands it exactly the same view.
+ * Replay's program is xdp.frags, as attach loads it on a jumbo-frame
+ * interface: of a frame longer than a page the test run puts the first
+ * page less head- and tailroom (4096 - 256 - 320 = 3520 bytes on x86-64) in
+ * the linear part, where the parser reads the headers, and the rest in
+ * fragments, whose length the program reads with the frame's.  A frame the
+ * run refuses as too long (ENOMEM/E2BIG: more than that page plus
+ * MAX_SKB_FRAGS fragment pages, about 70 KB, which only a capture above
+ * GRO or before GSO holds) is run on its linear part alone: its headers
+ * are all the program can read of it in any case.
  */
 #define XT_RUN_CUT	3520
 
@@ -146,11 +149,30 @@ static const char *const skip_names[SKIP_NR] = {
 	"link_type", "empty", "short", "error",
 };
 
+/* Frames of one kind: how many, and the first one's number (0: none). */
+struct frame_tally {
+	unsigned long long n, first;
+};
+
+static void tally_add(struct frame_tally *t, unsigned long long frame)
+{
+	if (!t->n++)
+		t->first = frame;
+}
+
+/* Runners' frames interleave: the first is the least of their firsts. */
+static void tally_sum(struct frame_tally *t, const struct frame_tally *a)
+{
+	if (a->n && (!t->n || a->first < t->first))
+		t->first = a->first;
+	t->n += a->n;
+}
+
 struct replay_sum {
 	unsigned long long read, run, tagged, malformed, dropped, skipped;
 	unsigned long long cut;	/* run on their leading XT_RUN_CUT bytes */
-	unsigned long long snapped;	/* cut by the snaplen: run as captured */
-	unsigned long long first_snapped;	/* the first of those, or 0 */
+	struct frame_tally snapped;	/* cut by the snaplen: run as captured */
+	struct frame_tally live_cut;	/* run and sent on XT_LIVE_MAX bytes */
 	unsigned long long skip[SKIP_NR];
 	int last_err;		/* errno of the last SKIP_ERROR */
 	bool truncated;		/* the capture ended mid-record */
@@ -295,6 +317,7 @@ struct frame_info {
 	__u32 wire_len;		/* length on the wire, as the record says */
 	bool cut;		/* run on its leading XT_RUN_CUT bytes */
 	bool snapped;		/* cut by the capture's snaplen */
+	bool live_cut;		/* run and sent live on XT_LIVE_MAX bytes */
 };
 
 /*
@@ -642,7 +665,7 @@ static const char *dlt_name(int dlt, char *buf, size_t len)
 /* The summary line's counts, in the order summary_json() gives them. */
 static const char *const sum_keys[] = {
 	"frames", "run", "tagged", "malformed", "dropped", "truncated_for_run",
-	"cut_by_snaplen", "skipped",
+	"cut_by_snaplen", "cut_for_live", "skipped",
 };
 
 static void summary_json(FILE *f, const struct replay_sum *sum, int dlt,
@@ -652,7 +675,7 @@ static void summary_json(FILE *f, const struct replay_sum *sum, int dlt,
 {
 	const unsigned long long v[] = {
 		sum->read, sum->run, sum->tagged, sum->malformed, sum->dropped,
-		sum->cut, sum->snapped, sum->skipped,
+		sum->cut, sum->snapped.n, sum->live_cut.n, sum->skipped,
 	};
 	unsigned long long act[XT_XDP_ACTIONS];
 	struct xt_json j;
@@ -697,9 +720,12 @@ static void summary_text(FILE *f, const struct replay_sum *sum, int dlt,
 	if (sum->cut)
 		fprintf(f, "  run on their first %d bytes (too long for a test run) %llu\n",
 			XT_RUN_CUT, sum->cut);
-	if (sum->snapped)
+	if (sum->snapped.n)
 		fprintf(f, "  cut by the capture's snaplen (ran on their captured bytes) %llu\n",
-			sum->snapped);
+			sum->snapped.n);
+	if (sum->live_cut.n)
+		fprintf(f, "  run and sent live on their first %d bytes (longer than live frames take) %llu\n",
+			XT_LIVE_MAX, sum->live_cut.n);
 	if (sum->truncated)
 		fprintf(f, "  capture ends mid-record (truncated file)\n");
 	state_text(f, ru, ss, rf);
@@ -912,7 +938,6 @@ static void state_stamp(struct state_sum *ss, unsigned long long n, __u64 ts)
 	ss->last_ts = ts;
 }
 
-/* Run one frame; count it in sum; its JSON line (if any) into j. */
 /*
  * Run frame n and count it.  Returns whether it makes a JSON line: then
  * fi, r (and with --live lr) hold what frame_json() prints, which the
@@ -926,6 +951,7 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	const struct replay_env *env = w->env;
 	/* Several runners: the writing thread sums the state in order. */
 	struct state_sum *ss = env->route ? NULL : env->state;
+	__u32 len;
 	__u64 ts;
 
 	fi->ran = FRAME_SKIPPED;
@@ -952,16 +978,23 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	 * past the cut (docs/replay.md, "Frames cut by the snaplen").
 	 */
 	fi->snapped = h->len > h->caplen;
+	/*
+	 * Live frames are cut to what the kernel sends: the test run gets the
+	 * same bytes, so that "agrees" compares two runs of one frame.
+	 */
+	fi->live_cut = env->live && h->caplen > XT_LIVE_MAX;
+	len = fi->live_cut ? XT_LIVE_MAX : h->caplen;
 	ts = frame_ts_ns(h);
 	*w->clock = ts;
 	fi->ran = FRAME_STAMPED;
 	if (ss)
 		state_stamp(ss, n, ts);
-	xdp_run_tag(w->prog_fd, data, h->caplen, 1, r);
+	xdp_run_tag(w->prog_fd, data, len, 1, r);
 	if (r->err == -ENOMEM || r->err == -E2BIG) {
 		/* Beyond what the run takes: the program's view. */
 		fi->cut = true;
-		xdp_run_tag(w->prog_fd, data, XT_RUN_CUT, 1, r);
+		len = XT_RUN_CUT;
+		xdp_run_tag(w->prog_fd, data, len, 1, r);
 	}
 	if (r->err) {
 		frame_skip(sum, SKIP_ERROR);
@@ -982,15 +1015,16 @@ static bool frame_replay(struct replay_worker *w, unsigned long long n,
 	fi->ran = FRAME_RAN;
 	sum->run++;
 	sum->cut += fi->cut;
-	if (fi->snapped && !sum->snapped++)
-		sum->first_snapped = n;
+	if (fi->snapped)
+		tally_add(&sum->snapped, n);
+	if (fi->live_cut)
+		tally_add(&sum->live_cut, n);
 	sum->tagged += r->tagged;
 	sum->dropped += r->action == XDP_DROP;
 	if (ss)
 		state_count(ss, n, r->ex.rules);
 	if (env->live) {
-		xt_live_frame(env->live, data,
-			      fi->cut ? XT_RUN_CUT : h->caplen, lr);
+		xt_live_frame(env->live, data, len, lr);
 		live_count(env->lsum, r, lr, env->s);
 	}
 	return env->json;
@@ -1005,10 +1039,8 @@ static void sum_add(struct replay_sum *t, const struct replay_sum *a)
 	t->dropped += a->dropped;
 	t->skipped += a->skipped;
 	t->cut += a->cut;
-	/* The earliest: runners' sums come in runner order. */
-	if (a->snapped && (!t->snapped || a->first_snapped < t->first_snapped))
-		t->first_snapped = a->first_snapped;
-	t->snapped += a->snapped;
+	tally_sum(&t->snapped, &a->snapped);
+	tally_sum(&t->live_cut, &a->live_cut);
 	for (i = 0; i < SKIP_NR; i++)
 		t->skip[i] += a->skip[i];
 	if (a->last_err)
@@ -1690,7 +1722,7 @@ int xt_replay(const struct xt_replay_opts *o)
 	}
 	/* The capture's clock, always: a ruleset without stateful rules
 	 * never reads it, and each runner's store is no syscall. */
-	skel = xt_xdp_open_explain(0, 1, rf->settings.state_sources, 0);
+	skel = xt_xdp_open_explain(0, 1, rf->settings.state_sources, 1);
 	if (!skel) {
 		pr_err("loading the XDP program failed (are you root? -v says more)%s",
 		       xt_kernel_hint());
@@ -1785,11 +1817,14 @@ int xt_replay(const struct xt_replay_opts *o)
 	if (sum.skip[SKIP_ERROR])
 		pr_warn("%llu frames failed to run: %s", sum.skip[SKIP_ERROR],
 			strerror(sum.last_err));
-	if (sum.snapped)
+	if (sum.snapped.n)
 		pr_warn("%llu frames were cut by the capture's snaplen (the first: frame %llu): replay ran them%s on their captured bytes only, so len conditions and headers past the cut differ from what the datapath saw%s",
-			sum.snapped, sum.first_snapped,
+			sum.snapped.n, sum.snapped.first,
 			live ? ", and sent them live," : "",
 			live ? "; \"agrees\" compares two runs of the same cut frames" : "");
+	if (sum.live_cut.n)
+		pr_warn("%llu frames are longer than live frames take (the first: frame %llu): replay ran them, and sent them live, on their first %d bytes, so len conditions differ from what the datapath saw; \"agrees\" compares two runs of the same cut frames",
+			sum.live_cut.n, sum.live_cut.first, XT_LIVE_MAX);
 	if (!sum.run)
 		warn_none_ran(o->capture, dlt, &sum);
 	if (state && state->backwards)

@@ -51,8 +51,6 @@
 #define XT_LIVE_TC_HANDLE	0x7855
 /* How long a frame may take to reach a stage before it is reported lost. */
 #define XT_LIVE_WAIT_MS		200
-/* Live frames must fit in a page with the kernel's head- and tailroom. */
-#define XT_LIVE_MAX		3072
 /*
  * The largest MTU veth allows with a (non-frags) XDP program on the peer:
  * a page less XDP headroom, skb_shared_info and the Ethernet header

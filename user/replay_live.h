@@ -15,6 +15,13 @@
 
 struct xt_live;
 
+/*
+ * Live frames must fit in a page with the kernel's head- and tailroom (the
+ * test run refuses longer ones in live mode): longer frames are sent, and
+ * replay --live runs them, cut to this.
+ */
+#define XT_LIVE_MAX		3072
+
 struct xt_live_opts {
 	const char *ifname;		/* the pipeline's veth in the namespace */
 	const char *rules_path;		/* NULL: built-in default ruleset */
