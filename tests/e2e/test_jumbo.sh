@@ -75,6 +75,11 @@ out=$(ip netns exec "$RCV" "$XT" attach "$B" --mode native \
 	--rules "$TMP/rules.yaml" --xdp-attach direct 2>&1)
 check "MTU 1500: attach exit 0, not multi-buffer" "0 1 0" \
 	"$? $(grep -c "^Attached xdptag to $B: XDP in native mode" <<<"$out") $(grep -c multi-buffer <<<"$out")"
+# Which is why docs/deploy.md has the MTU raised between a detach and an
+# attach: under the plain program veth caps its peer's MTU.
+check "MTU 1500: the peer's MTU cannot be raised to 9000 under it" \
+	"Error: mtu greater than device maximum. 1500" \
+	"$(ip -n "$SND" link set "$A" mtu 9000 2>&1) $(ip netns exec "$SND" cat "/sys/class/net/$A/mtu")"
 ip netns exec "$RCV" "$XT" detach "$B" >/dev/null
 
 finish
