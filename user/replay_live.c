@@ -52,9 +52,11 @@
 /* How long a frame may take to reach a stage before it is reported lost. */
 #define XT_LIVE_WAIT_MS		200
 /*
- * The largest MTU veth allows with a (non-frags) XDP program on the peer:
- * a page less XDP headroom, skb_shared_info and the Ethernet header
- * (veth_xdp_set()).  Frames longer than MTU + Ethernet + VLAN header are
+ * The largest MTU veth allows with an XDP program on the peer that is not
+ * multi-buffer (a page less XDP headroom, skb_shared_info and the Ethernet
+ * header: veth_xdp_set()), above every frame live sends (XT_LIVE_MAX).  At
+ * it attach loads the multi-buffer program (above 3000), which replay's
+ * test run runs too.  Frames longer than MTU + Ethernet + VLAN header are
  * dropped by veth before XDP.
  */
 static const unsigned int live_mtus[] = { 3506, 3000, 1500 };
