@@ -27,28 +27,6 @@ ip netns exec "$RCV" "$XT" attach "$B" --rules "$TMP/rules.yaml" \
 	--mode generic >/dev/null 2>"$TMP/attach.err" ||
 	{ not_ok "attach" "$(cat "$TMP/attach.err")"; finish; }
 
-CPID=
-on_exit '[ -n "$CPID" ] && kill "$CPID"'
-# cap_start NAME ARGS...: a capture in the background, once it is on.
-cap_start() {
-	local name=$1 i
-	shift
-	ip netns exec "$RCV" "$XT" capture "$B" "$@" 2>"$TMP/$name.err" &
-	CPID=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -qs '^capture: on' "$TMP/$name.err" && return 0
-		kill -0 "$CPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	not_ok "$name: capture started" "$(cat "$TMP/$name.err")"
-	return 1
-}
-cap_wait() {
-	wait "$CPID"
-	local rc=$?
-	CPID=
-	return $rc
-}
 send() {
 	ip netns exec "$SND" $PY tests/lib/scapy_send.py "$A" "$BMAC" >/dev/null
 }
@@ -67,10 +45,6 @@ check_tshark() {
 	check "$name" "$want" "$(tshark -r "$file" -T fields -e frame.comment \
 		2>/dev/null | sort | uniq -c | sed 's/^ *//')"
 }
-# Lengths "CAPLEN WIRELEN", distinct ones.
-lengths() {
-	$PY tests/lib/pcapng_read.py "$1" | cut -d' ' -f1-2 | sort -u
-}
 
 # --rule: 5 of 7 DNS queries, none of the web SYNs.
 if cap_start rule -w "$TMP/rule.pcapng" --rule dns-query --count 5 \
@@ -88,7 +62,7 @@ EOF2
 		"5 class=dns score=10 rules=dns-query mark=2 verdict=pass" \
 		"$TMP/rule.pcapng"
 	check "--rule: the packets are the DNS queries (43 bytes of 43)" \
-		"43 43" "$(lengths "$TMP/rule.pcapng")"
+		"43 43" "$(cap_lengths "$TMP/rule.pcapng")"
 fi
 
 # --dropped: what the XDP stage drops is captured too (no mark: no TC).
@@ -124,7 +98,7 @@ EOF2
 		skip_test "-w - | tshark -r -" "no tshark"
 	fi
 	check "--snaplen 34: 34 bytes kept of 54" "34 54" \
-		"$(lengths "$TMP/pipe.pcapng")"
+		"$(cap_lengths "$TMP/pipe.pcapng")"
 fi
 
 # The limit under a flood: --rate 20 for 3 s while a raw socket sends as

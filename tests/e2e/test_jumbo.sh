@@ -7,8 +7,9 @@
 # parser reads the headers in the first buffer, and the length rules see
 # the whole frame.  At MTU 9000 both ways of placing the XDP stage (libxdp's
 # dispatcher where the kernel takes it, and alone) must attach natively,
-# say multi-buffer, classify a 9,014-byte frame by its length and have TC
-# mark it; at MTU 1500 the program is the plain one.
+# say multi-buffer, classify a 9,014-byte frame by its length, capture it
+# with its whole length and have TC mark it; at MTU 1500 the program is the
+# plain one.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -57,7 +58,15 @@ for how in "" "--xdp-attach direct"; do
 	check "MTU 9000${how:+ $how}: status says multi-buffer" 1 \
 		"$(ip netns exec "$RCV" "$XT" status "$B" |
 		   grep -cE '^  xdp     native mode, prog [0-9]+, multi-buffer')"
+	cap=
+	cap_start "cap$n" -w "$TMP/big$n.pcapng" --rule big --count 3 \
+		--duration 20 && cap=1
 	check "MTU 9000${how:+ $how}: 5 frames sent" 5 "$(send)"
+	if [ -n "$cap" ]; then
+		cap_wait
+		check "MTU 9000${how:+ $how}: capture keeps 2048 bytes of 9014" \
+			"0 2048 9014" "$? $(cap_lengths "$TMP/big$n.pcapng")"
+	fi
 	n=$((n + 1))
 	check "MTU 9000${how:+ $how}: the length rules see 9014 and 60 bytes" \
 		"big=3 small=2" "$(hits)"

@@ -147,6 +147,35 @@ lab_pair() {
 	BMAC=$(ip -n "$RCV" -br link show "$B" | awk '{print $3}')
 }
 
+# cap_start NAME ARGS...: `xdptag capture $B ARGS...` in RCV (lab_pair's),
+# in the background (its PID in CPID, ended at exit), once it says it is
+# on; its stderr in $TMP/NAME.err.  cap_wait: its exit status.
+CPID=
+cap_start() {
+	local name=$1 i
+	shift
+	[ -n "${CAP_TRAP:-}" ] || { on_exit '[ -n "$CPID" ] && kill "$CPID"'; CAP_TRAP=1; }
+	ip netns exec "$RCV" "$XT" capture "$B" "$@" 2>"$TMP/$name.err" &
+	CPID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -qs '^capture: on' "$TMP/$name.err" && return 0
+		kill -0 "$CPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	not_ok "$name: capture started" "$(cat "$TMP/$name.err")"
+	return 1
+}
+cap_wait() {
+	wait "$CPID"
+	local rc=$?
+	CPID=
+	return $rc
+}
+# cap_lengths FILE: "CAPLEN WIRELEN" of a capture's packets, distinct ones.
+cap_lengths() {
+	$PY tests/lib/pcapng_read.py "$1" | cut -d' ' -f1-2 | sort -u
+}
+
 # mark_counters CLASS...: in RCV, an nft table counting before routing the
 # packets whose skb->mark & 0xff is each CLASS (xdptag's default mark
 # settings), one counter each; it goes with the namespace.
