@@ -1823,7 +1823,7 @@ int xt_replay(const struct xt_replay_opts *o)
 			live ? ", and sent them live," : "",
 			live ? "; \"agrees\" compares two runs of the same cut frames" : "");
 	if (sum.live_cut.n)
-		pr_warn("%llu frames are longer than live frames take (the first: frame %llu): replay ran them, and sent them live, on their first %d bytes, so len conditions differ from what the datapath saw; \"agrees\" compares two runs of the same cut frames",
+		pr_warn("%llu frames are longer than live frames take (the first: frame %llu): replay ran them, and sent them live, on their first %d bytes, so len conditions saw that length, not the frame's; \"agrees\" compares two runs of the same cut frames",
 			sum.live_cut.n, sum.live_cut.first, XT_LIVE_MAX);
 	if (!sum.run)
 		warn_none_ran(o->capture, dlt, &sum);

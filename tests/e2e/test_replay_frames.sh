@@ -98,7 +98,7 @@ check "--live: the jumbo frame ran as sent, without 'long'" \
 	   grep -o '"len":[0-9]*,"seen_len":[0-9]*\|"rules":\[[^]]*\]\|"sent_len":[0-9]*' |
 	   head -3 | tr '\n' ' ' | sed 's/ $//')"
 check "--live: one warning names the 3 cut frames and the first" \
-	"Warning: 3 frames are longer than live frames take (the first: frame 2): replay ran them, and sent them live, on their first 3072 bytes, so len conditions differ from what the datapath saw; \"agrees\" compares two runs of the same cut frames" \
+	"Warning: 3 frames are longer than live frames take (the first: frame 2): replay ran them, and sent them live, on their first 3072 bytes, so len conditions saw that length, not the frame's; \"agrees\" compares two runs of the same cut frames" \
 	"$(grep 'longer than live frames' "$TMP/lerr")"
 check "--live: the 4 frames reach TC, each as predicted" \
 	'"injected":4,"at_xdp":4,"at_tc":4,"dropped_at_xdp":0,"lost":0,"agree":4,"disagree":0' \
