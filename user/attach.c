@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -26,6 +25,7 @@
 #include "hooks.h"
 #include "mark_owners.h"
 #include "mark_rules.h"
+#include "nl.h"
 #include "xdp_multiprog.h"
 #include "cmd.h"
 #include "log.h"
@@ -317,19 +317,12 @@ void xt_xdp_frags_set(struct xdptag *skel)
 static bool xdp_frags_wanted(const char *ifname, enum xt_mode mode)
 {
 	struct ifreq ifr = { 0 };
-	int fd, mtu = 0;
 
 	/* Generic XDP linearizes the packet for a program without it. */
 	if (mode != XT_MODE_AUTO && mode != XT_MODE_NATIVE)
 		return false;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = ifr.ifr_mtu;
-	close(fd);
-	return mtu > XT_XDP_LINEAR_MTU;
+	return !xt_if_ioctl(ifname, SIOCGIFMTU, &ifr) &&
+	       ifr.ifr_mtu > XT_XDP_LINEAR_MTU;
 }
 
 static int skels_load(struct attach_state *st, const struct xt_settings *s,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* One rtnetlink dump (nl.h): libbpf has none. */
+/* One rtnetlink dump (nl.h): libbpf has none.  One interface ioctl. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -46,6 +48,19 @@ int xt_nl_dump(const struct nlmsghdr *req, __u16 type, xt_nl_fn fn,
 		}
 	}
 out:
+	close(fd);
+	return err;
+}
+
+int xt_if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	if (ioctl(fd, req, ifr))
+		err = -errno;
 	close(fd);
 	return err;
 }

@@ -25,7 +25,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
@@ -39,6 +38,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "nft.h"
+#include "nl.h"
 #include "replay_live.h"
 #include "ruleset_load.h"	/* xt_rcu_wait */
 
@@ -109,17 +109,9 @@ static int write_file(const char *path, const char *s)
 static int gro_off(const char *ifname)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 0 };
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
 
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
+	return xt_if_ioctl(ifname, SIOCETHTOOL, &ifr);
 }
 
 /* New network and mount namespaces, a sysfs and a bpffs of their own. */
