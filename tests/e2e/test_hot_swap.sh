@@ -66,7 +66,7 @@ send() {
 	ip netns exec "$SND" $PY - "$A" "$BMAC" "$@" <<'EOF'
 import logging, os, sys, time
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import Ether, IP, UDP, Raw, conf
+from xt_layers import Ether, IP, UDP, Raw, conf
 iface, dmac, mode, arg = sys.argv[1:5]
 s = conf.L2socket(iface=iface)
 n = 0

@@ -29,7 +29,7 @@ EOF
 
 $PY - "$TMP/f.pcap" <<'EOF2' || { not_ok "capture made"; finish; }
 import sys
-from scapy.all import Ether, IP, TCP, UDP, Raw, PcapWriter
+from xt_layers import Ether, IP, TCP, UDP, Raw, PcapWriter
 e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
 syn = IP(src="10.1.0.1", dst="10.2.0.1")/TCP(sport=40000, dport=80, flags="S")
 # As BIG TCP sends them: IP total length 0, beyond 16 bits.

@@ -56,7 +56,7 @@ YAML
 # and one of short frames only.
 $PY - "$TMP" <<'EOF2' || { not_ok "captures made"; finish; }
 import struct, sys
-from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw
+from xt_layers import Ether, IP, TCP, UDP, ICMP, Raw
 d = sys.argv[1]
 e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
 ip = IP(src="9.9.9.9", dst="8.8.4.4")

@@ -52,7 +52,7 @@ X() { ip netns exec "$RCV" "$XT" "$@"; }
 ip netns exec "$SND" $PY - "$A" "$BMAC" "$TMP/stop" <<'EOF' &
 import logging, os, sys, time
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import Ether, IP, UDP, Raw, conf
+from xt_layers import Ether, IP, UDP, Raw, conf
 iface, dmac, stop = sys.argv[1:4]
 s = conf.L2socket(iface=iface)
 p = Ether(dst=dmac) / IP(src="10.1.0.1", dst="10.2.0.1") / \

@@ -3,18 +3,18 @@
 
 Usage: /usr/bin/python3 tests/lib/flood.py IFACE DST_MAC SECONDS EXPR
 
-EXPR is a scapy expression for the layers above Ethernet.  Prints
-"sending" on stderr once the first frame is about to go, and at the end
-(SECONDS over, or SIGTERM) how many frames went out on stdout.  Run it
-inside the sender's namespace.
+EXPR is a scapy expression for the layers above Ethernet, in the names
+xt_layers.py gives.  Prints "sending" on stderr once the first frame is
+about to go, and at the end (SECONDS over, or SIGTERM) how many frames
+went out on stdout.  Run it inside the sender's namespace.
 """
 import signal
 import socket
 import sys
 import time
 
-from scapy.all import *  # noqa: F401,F403  (EXPR may use any layer)
-from scapy.all import Ether, get_if_hwaddr
+from xt_layers import *  # noqa: F401,F403  (EXPR may use any of them)
+from xt_layers import Ether, get_if_hwaddr
 
 
 def main():

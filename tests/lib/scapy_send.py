@@ -5,14 +5,15 @@ Usage: /usr/bin/python3 tests/lib/scapy_send.py IFACE DST_MAC < SPEC
 
 SPEC has one line per packet kind, "COUNT EXPR", where EXPR is a scapy
 expression for the layers above Ethernet (IP(...)/TCP(...), or a list of
-them, as fragment() returns); '#' starts a comment.  Every packet goes out
-COUNT times with Ethernet to DST_MAC prepended, and the script prints how
-many frames it sent.  Run it inside the sender's namespace.
+them, as fragment() returns) in the names xt_layers.py gives; '#' starts
+a comment.  Every packet goes out COUNT times with Ethernet to DST_MAC
+prepended, and the script prints how many frames it sent.  Run it inside
+the sender's namespace.
 """
 import sys
 
-from scapy.all import *  # noqa: F401,F403  (EXPR may use any layer)
-from scapy.all import Ether, conf, sendp
+from xt_layers import *  # noqa: F401,F403  (EXPR may use any of them)
+from xt_layers import Ether, conf, sendp
 
 conf.verb = 0
 

@@ -93,7 +93,7 @@ def write_pcapng(path, frames):
 
 
 def make(d, epoch):
-    from scapy.all import Ether, IP, TCP, UDP, ICMP, DNS, DNSQR, Raw
+    from xt_layers import Ether, IP, TCP, UDP, ICMP, DNS, DNSQR, Raw
 
     e = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')
     r = Ether(src='02:00:00:00:00:02', dst='02:00:00:00:00:01')
@@ -152,7 +152,7 @@ def make(d, epoch):
 
 def crowd(d):
     import random
-    from scapy.all import Ether, IP, TCP, UDP, ARP
+    from xt_layers import Ether, IP, TCP, UDP, ARP
 
     rnd = random.Random(7)
     e = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')
