@@ -58,16 +58,17 @@ nft_count() {
 			if ($i == "packets") print $(i + 1) }'
 }
 
-# Sum one field (FIELD or FIELD[i]) of a pinned per-CPU map over the CPUs.
+# Sum fields (FIELD or FIELD[i]) of a pinned per-CPU map over the CPUs,
+# printed on one line: one dump and one python a map read (under qemu's
+# TCG a python costs 0.3 s or more).
 pin_sum() {
-	bpftool -j map dump pinned "/sys/fs/bpf/xdptag/$B/$1" |
+	local map=$1
+	shift
+	bpftool -j map dump pinned "/sys/fs/bpf/xdptag/$B/$map" |
 		$PY -c '
 import json, re, sys
-field = sys.argv[1]
-m = re.match(r"(\w+)(?:\[(\d+)\])?$", field)
-name, idx = m.group(1), m.group(2) and int(m.group(2))
 
-def memo(e):
+def memo(e, name, idx):
     """What a live verdict memo entry adds to the field (include/xdptag.h,
     xt_memo_fold): its packets to its class, its passes to tagged."""
     if not e["key"] & 0x80000000:
@@ -78,18 +79,24 @@ def memo(e):
         return e["pkts"] if e["action"] == 2 else 0
     if name == "meta_fail":
         return 0
-    sys.exit("pin_sum: no memo rule for " + field)
+    sys.exit("pin_sum: no memo rule for " + name)
 
-total = 0
-for ent in json.load(sys.stdin):
-    for v in ent.get("formatted", ent)["values"]:
-        v = v["value"]
-        c = v.get("s", v)	# xt_cls_stats: struct xt_cls_cpu
-        x = c[name]
-        total += x[idx] if idx is not None else x
-        for stage in v.get("memo", []):
-            total += sum(memo(e) for e in stage)
-print(total % 2**64)' "$2"
+def total(ents, field):
+    m = re.match(r"(\w+)(?:\[(\d+)\])?$", field)
+    name, idx = m.group(1), m.group(2) and int(m.group(2))
+    t = 0
+    for ent in ents:
+        for v in ent.get("formatted", ent)["values"]:
+            v = v["value"]
+            c = v.get("s", v)	# xt_cls_stats: struct xt_cls_cpu
+            x = c[name]
+            t += x[idx] if idx is not None else x
+            for stage in v.get("memo", []):
+                t += sum(memo(e, name, idx) for e in stage)
+    return t % 2**64
+
+ents = json.load(sys.stdin)
+print(" ".join(str(total(ents, f)) for f in sys.argv[1:]))' "$@"
 }
 
 # uses_pin PROG MAP: yes if the pinned program PROG uses the pinned map MAP
@@ -105,7 +112,7 @@ print("yes" if int(sys.argv[1]) in json.load(sys.stdin)["map_ids"] else "no")' \
 # run LABEL MODE HIGH [BRIDGE [NO_META]]: attach, send, check, detach.
 run() {
 	local label=$1 mode=$2 high=$3 bridge=${4:-meta} nometa=${5:-}
-	local c out got line tagged valid nometa_n
+	local c out got line tagged valid nometa_n cls tcs
 	nft_load "$high" || { not_ok "$label: nft rules load"; return; }
 	out=$(ip netns exec "$RCV" "$XT" attach "$B" --mode "$mode" \
 		--rules "$RULES" --bridge "$bridge" $nometa 2>&1)
@@ -117,8 +124,15 @@ run() {
 	for c in 0 1 2 3 4; do
 		got=$(nft_count $c)
 		check "$label: nft counter for class $c" "${SENT[$c]}" "$got"
-		got=$(pin_sum xt_cls_stats "class_pkts[$c]")
-		check "$label: xt_cls_stats class_pkts[$c]" "${SENT[$c]}" "$got"
+	done
+	# Read after nftables counted the frames: the stages saw them before.
+	read -r -a cls <<<"$(pin_sum xt_cls_stats "class_pkts[0]" \
+		"class_pkts[1]" "class_pkts[2]" "class_pkts[3]" "class_pkts[4]" \
+		tagged meta_fail)"
+	read -r -a tcs <<<"$(pin_sum xt_tc_stats valid no_meta classified)"
+	for c in 0 1 2 3 4; do
+		check "$label: xt_cls_stats class_pkts[$c]" "${SENT[$c]}" \
+			"${cls[$c]:-}"
 	done
 	# Where the tag went: in meta mode every packet crosses tagged; in
 	# tc mode none is tagged and TC classifies all; in auto mode without
@@ -128,8 +142,8 @@ run() {
 	meta) tagged=$TOTAL valid=$TOTAL nometa_n=0 ;;
 	*) tagged=0 valid=0 nometa_n=$TOTAL ;;
 	esac
-	check "$label: xt_cls_stats tagged" $tagged "$(pin_sum xt_cls_stats tagged)"
-	got=$(pin_sum xt_tc_stats valid)
+	check "$label: xt_cls_stats tagged" $tagged "${cls[5]:-}"
+	got=${tcs[0]:-}
 	check "$label: xt_tc_stats valid" $valid "$got"
 	# Seen once under load: TC counted nothing.  Say what was attached.
 	[ "$got" = "$valid" ] || {
@@ -137,7 +151,7 @@ run() {
 		ip netns exec "$RCV" bpftool net show dev "$B"
 	} 2>&1 | sed 's/^/# /'
 
-	check "$label: xt_tc_stats no_meta" $nometa_n "$(pin_sum xt_tc_stats no_meta)"
+	check "$label: xt_tc_stats no_meta" $nometa_n "${tcs[1]:-}"
 	line=$(ip netns exec "$RCV" "$XT" status "$B" | grep bridge)
 	case $bridge in
 	meta)
@@ -146,7 +160,7 @@ run() {
 			"$line" ;;
 	tc)
 		check "$label: xt_tc_stats classified" $TOTAL \
-			"$(pin_sum xt_tc_stats classified)"
+			"${tcs[2]:-}"
 		# One ruleset and one set of counters for both stages, each
 		# stage its own scratch slot in the counters' entry
 		# (struct xt_cls_cpu, include/xdptag.h).
@@ -161,9 +175,9 @@ run() {
 			"$line" ;;
 	auto)
 		check "$label: xt_cls_stats meta_fail" 1 \
-			"$(pin_sum xt_cls_stats meta_fail)"
+			"${cls[6]:-}"
 		check "$label: xt_tc_stats classified" $TOTAL \
-			"$(pin_sum xt_tc_stats classified)"
+			"${tcs[2]:-}"
 		check "$label: status shows the switch" \
 			"switched to tc ($TOTAL so far)" \
 			"$(sed -E 's/.*(switched to tc) [0-9]+ s ago after untagged packets at TC (\([0-9]+ so far\)).*/\1 \2/' <<<"$line")" ;;

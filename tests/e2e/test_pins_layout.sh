@@ -30,8 +30,10 @@ vsize() { bpftool -j map show pinned "$1" | jq -r .bytes_value; }
 # record that appended fields).
 swap_pin() {
 	local pin=$PINS/$B/$1 size=$2 copy=${3:-}
-	local dump
-	dump=$(bpftool -j map dump pinned "$pin")
+	local dump=
+	# Only when kept: xt_rules' JSON dump is hundreds of MB (a minute
+	# under qemu's TCG).
+	[ -z "$copy" ] || dump=$(bpftool -j map dump pinned "$pin")
 	rm "$pin"
 	bpftool map create "$pin" type array key 4 value "$size" entries 2 \
 		name "$1" || return 1
