@@ -9,15 +9,11 @@ from another module is added to this list.
 """
 # flake8: noqa: F401
 from scapy.config import conf
-from scapy.packet import Raw, Padding
-from scapy.volatile import RandByte, RandShort, RandInt, RandIP
+from scapy.packet import Raw
+from scapy.volatile import RandByte, RandShort
 from scapy.layers.l2 import Ether, Dot1Q, Dot1AD, ARP
 from scapy.layers.inet import IP, TCP, UDP, ICMP, fragment
-from scapy.layers.inet6 import (IPv6, IPv6ExtHdrHopByHop,
-                                IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
-                                IPv6ExtHdrFragment, ICMPv6EchoRequest,
-                                fragment6)
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.arch import get_if_hwaddr
 from scapy.sendrecv import sendp
-from scapy.utils import PcapWriter, wrpcap
+from scapy.utils import PcapWriter
