@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(p.ports_ok == (p.l4_ok && (p.l4 == XT_L4_TCP ||
 					     p.l4 == XT_L4_UDP)));
 	invariant(p.ports_ok || !p.ports);	/* no ports: both 0 */
+	invariant(p.icmp_ok == (p.l4_ok && (p.l4 == XT_L4_ICMP ||
+					    p.l4 == XT_L4_ICMPV6)));
 	/* The tables' indices: the byte, or "none" without its header. */
 	invariant(p.ix_ip_proto == (p.l3_ok ? p.ip_proto : XT_BYTE_NONE));
 	invariant(p.ix_ttl == (p.l3_ok ? p.ttl : XT_BYTE_NONE));

@@ -400,7 +400,6 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	 * 0.0.0.0/8 or TTL 0 to a rule.
 	 */
 	int ip = p->l3_ok;
-	__u32 l4_ok = p->l4_ok;
 	__u64 m, len;
 
 	/* The byte tables' indices as the parser left them (XT_IX_BYTE). */
@@ -419,7 +418,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	xt_barrier_var(m);
 	goto addr;
 #endif
-	if (l4_ok && (p->l4 == XT_L4_ICMP || p->l4 == XT_L4_ICMPV6)) {
+	if (p->icmp_ok) {
 		m &= xt_elem(rs, icmp_type, p->icmp_type);
 		m &= xt_elem(rs, icmp_code, p->icmp_code);
 	} else {
@@ -1214,8 +1213,7 @@ static __always_inline void count_verdict(struct xt_cls_stats *st,
 /* Auto mode: has TC seen metadata go missing (then classify at TC)? */
 static __always_inline int bridge_switched(void)
 {
-	__u32 zero = 0;
-	struct xt_bridge_state *b = bpf_map_lookup_elem(&xt_bridge, &zero);
+	struct xt_bridge_state *b = bpf_map_lookup_elem(&xt_bridge, XT_KEY0);
 
 	return b && b->switched_ns;
 }

@@ -27,6 +27,16 @@
 
 #if defined(XT_OBJ_XDP) || defined(XT_OBJ_TC)
 
+/*
+ * Key 0 of the one-entry maps, in the object's rodata: the lookup takes
+ * its address with one load of an immediate, where a key on the stack
+ * took a store and the frame pointer's copy and add (2 instructions a
+ * frame; docs/performance.md, "Three cuts with nothing traded").  The
+ * verifier takes a map value, as it takes the stack, for a helper's key.
+ */
+static const volatile __u32 xt_key0_ro;
+#define XT_KEY0	((const void *)&xt_key0_ro)
+
 /* ------------------------------------------------ the classifier's --- */
 
 /*

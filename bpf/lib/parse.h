@@ -118,6 +118,8 @@ struct xt_pkt {
 				   sets both in one store, the classifier
 				   tests one byte */
 	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
+	__u8  icmp_ok;		/* l4_ok, and ICMP or ICMPv6: the type and
+				   code tables' test, one byte (pad before) */
 	/* Host order, each; side by side as TCP and UDP carry them, so
 	 * that one load, one byte swap and one store fill both (ports). */
 	union {
@@ -523,6 +525,7 @@ static __always_inline void parse_icmp(struct xt_cursor *c, struct xt_pkt *p,
 	p->icmp_type = h[0];
 	p->icmp_code = h[1];
 	p->l4_ok = 1;
+	p->icmp_ok = 1;
 }
 
 /* Parse a whole frame from data to data_end into *p (xt_pkt_init()). */

@@ -25,8 +25,17 @@ static __always_inline void mark_write(struct __sk_buff *skb,
 				       const struct xdptag_tag *tag,
 				       struct xt_tc_stats *st)
 {
-	skb->mark = xt_mark_apply(skb->mark, xt_mark_value(tag, cfg_mark_value),
-				  cfg_mark_mask, cfg_mark_shift);
+	__u32 mark = xt_mark_apply(skb->mark,
+				   xt_mark_value(tag, cfg_mark_value),
+				   cfg_mark_mask, cfg_mark_shift);
+
+	/*
+	 * The verifier takes a context field's store only at the context
+	 * pointer plus a constant: the barrier keeps clang from computing
+	 * &skb->mark once, into a register, for the load and the store.
+	 */
+	xt_barrier_var(skb);
+	skb->mark = mark;
 	st->marked++;
 }
 
@@ -93,10 +102,9 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 	struct xdptag_tag tag = {};
 	struct xt_verdict *v;
 	struct xt_pkt *p;
-	__u32 zero = 0;
 	int drop_at;
 
-	cc = bpf_map_lookup_elem(&xt_cls_stats, &zero);
+	cc = bpf_map_lookup_elem(&xt_cls_stats, XT_KEY0);
 	if (!cc)
 		return TC_ACT_UNSPEC;
 #ifdef XT_BENCH_CLS_CALL
@@ -105,8 +113,7 @@ static __always_inline int tc_classify(struct __sk_buff *skb,
 #else
 	sc = cls_scratch(cc, XT_MEMO_TC);
 	p = &sc->p;
-	v = &sc->v;
-	*v = (struct xt_verdict){};
+	v = &sc->v;	/* classify() writes what TC reads of it */
 #endif
 	xt_pkt_init(p);
 	tc_parse(skb, p);
@@ -133,7 +140,6 @@ static __always_inline int untagged(struct __sk_buff *skb,
 				    struct xt_tc_stats *st)
 {
 	struct xt_bridge_state *b;
-	__u32 zero = 0;
 	int count = 1;
 
 	if (cfg_bridge == XT_BRIDGE_META)
@@ -141,7 +147,7 @@ static __always_inline int untagged(struct __sk_buff *skb,
 	/* auto: the first untagged packet flips the switch; XDP then stops
 	 * classifying and the histograms are counted here from the next one. */
 	if (cfg_bridge != XT_BRIDGE_TC) {
-		b = bpf_map_lookup_elem(&xt_bridge, &zero);
+		b = bpf_map_lookup_elem(&xt_bridge, XT_KEY0);
 		if (!b)
 			return TC_ACT_UNSPEC;
 		count = b->switched_ns != 0;
@@ -199,9 +205,8 @@ int xdptag_tc(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	struct xdptag_tag *tag = (void *)(long)skb->data_meta, *found;
 	struct xt_tc_stats *st;
-	__u32 zero = 0;
 
-	st = bpf_map_lookup_elem(&xt_tc_stats, &zero);
+	st = bpf_map_lookup_elem(&xt_tc_stats, XT_KEY0);
 	if (!st)
 		return TC_ACT_UNSPEC;
 	/* XDP saw each segment GRO merged into this skb. */

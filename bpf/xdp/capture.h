@@ -53,9 +53,7 @@ static __always_inline int cap_admit(struct xt_cap *c, __u32 rate)
  */
 static __always_inline struct xt_cap_rec *cap_scratch(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&xt_cap_scratch, &zero);
+	return bpf_map_lookup_elem(&xt_cap_scratch, XT_KEY0);
 }
 
 static __always_inline void capture(struct xdp_md *ctx,
