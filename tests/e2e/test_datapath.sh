@@ -112,7 +112,8 @@ print("yes" if int(sys.argv[1]) in json.load(sys.stdin)["map_ids"] else "no")' \
 # run LABEL MODE HIGH [BRIDGE [NO_META]]: attach, send, check, detach.
 run() {
 	local label=$1 mode=$2 high=$3 bridge=${4:-meta} nometa=${5:-}
-	local c out got line tagged valid nometa_n cls tcs
+	local c out got line tagged valid nometa_n cls
+	local cls_tagged cls_meta_fail tc_valid tc_no_meta tc_classified
 	nft_load "$high" || { not_ok "$label: nft rules load"; return; }
 	out=$(ip netns exec "$RCV" "$XT" attach "$B" --mode "$mode" \
 		--rules "$RULES" --bridge "$bridge" $nometa 2>&1)
@@ -129,7 +130,9 @@ run() {
 	read -r -a cls <<<"$(pin_sum xt_cls_stats "class_pkts[0]" \
 		"class_pkts[1]" "class_pkts[2]" "class_pkts[3]" "class_pkts[4]" \
 		tagged meta_fail)"
-	read -r -a tcs <<<"$(pin_sum xt_tc_stats valid no_meta classified)"
+	cls_tagged=${cls[5]:-} cls_meta_fail=${cls[6]:-}
+	read -r tc_valid tc_no_meta tc_classified \
+		<<<"$(pin_sum xt_tc_stats valid no_meta classified)"
 	for c in 0 1 2 3 4; do
 		check "$label: xt_cls_stats class_pkts[$c]" "${SENT[$c]}" \
 			"${cls[$c]:-}"
@@ -142,8 +145,8 @@ run() {
 	meta) tagged=$TOTAL valid=$TOTAL nometa_n=0 ;;
 	*) tagged=0 valid=0 nometa_n=$TOTAL ;;
 	esac
-	check "$label: xt_cls_stats tagged" $tagged "${cls[5]:-}"
-	got=${tcs[0]:-}
+	check "$label: xt_cls_stats tagged" $tagged "$cls_tagged"
+	got=$tc_valid
 	check "$label: xt_tc_stats valid" $valid "$got"
 	# Seen once under load: TC counted nothing.  Say what was attached.
 	[ "$got" = "$valid" ] || {
@@ -151,7 +154,7 @@ run() {
 		ip netns exec "$RCV" bpftool net show dev "$B"
 	} 2>&1 | sed 's/^/# /'
 
-	check "$label: xt_tc_stats no_meta" $nometa_n "${tcs[1]:-}"
+	check "$label: xt_tc_stats no_meta" $nometa_n "$tc_no_meta"
 	line=$(ip netns exec "$RCV" "$XT" status "$B" | grep bridge)
 	case $bridge in
 	meta)
@@ -160,7 +163,7 @@ run() {
 			"$line" ;;
 	tc)
 		check "$label: xt_tc_stats classified" $TOTAL \
-			"${tcs[2]:-}"
+			"$tc_classified"
 		# One ruleset and one set of counters for both stages, each
 		# stage its own scratch slot in the counters' entry
 		# (struct xt_cls_cpu, include/xdptag.h).
@@ -175,9 +178,9 @@ run() {
 			"$line" ;;
 	auto)
 		check "$label: xt_cls_stats meta_fail" 1 \
-			"${cls[6]:-}"
+			"$cls_meta_fail"
 		check "$label: xt_tc_stats classified" $TOTAL \
-			"${tcs[2]:-}"
+			"$tc_classified"
 		check "$label: status shows the switch" \
 			"switched to tc ($TOTAL so far)" \
 			"$(sed -E 's/.*(switched to tc) [0-9]+ s ago after untagged packets at TC (\([0-9]+ so far\)).*/\1 \2/' <<<"$line")" ;;
