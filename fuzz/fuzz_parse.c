@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
 	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
 	invariant(!p.l3_ok == (p.l4 == XT_L4_NONE));	/* no IP, no L4 */
-	invariant(!(p.features & XT_F_VLAN) == !p.vlans);
+	invariant(!(p.features & XT_F_VLAN) == !p.vlans);	/* either tests */
+	invariant(xt_pkt_ipv6(&p) == !!(p.features & XT_F_IPV6));
 	invariant(p.vlan_id < XT_VLAN_SLOTS - 1);	/* the table's index */
 	invariant(p.ports_ok == (p.l4_ok && (p.l4 == XT_L4_TCP ||
 					     p.l4 == XT_L4_UDP)));

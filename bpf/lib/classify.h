@@ -430,7 +430,7 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	len = p->len < XT_LEN_MAX ? p->len : XT_LEN_MAX;
 	xt_barrier_var(len);
 	m &= xt_elem(rs, by16, len).len;
-	if (p->features & XT_F_VLAN) {
+	if (p->vlans) {		/* a byte: one test, not an AND and a test */
 		m &= xt_elem(rs, vlan, p->vlan_id);
 	} else {
 		__u64 nv = rs->no_vlan;
@@ -451,7 +451,7 @@ addr:
 #endif
 	/* The family a constant in each copy: the slots' addresses fold
 	 * into the loads (5.6 instructions a frame on the mix). */
-	if (ip && (p->features & XT_F_IPV6)) {
+	if (ip && xt_pkt_ipv6(p)) {
 		m &= pfx_match(rs, gen, 1, XT_SRC, p->saddr);
 		if (m)
 			m &= pfx_match(rs, gen, 1, XT_DST, p->daddr);

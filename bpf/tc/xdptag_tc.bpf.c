@@ -174,8 +174,7 @@ static __always_inline struct xdptag_tag *tag_find(void *meta, void *data)
 	struct xdptag_tag *t = meta;
 	int i;
 
-	if (t->magic == XDPTAG_MAGIC && t->version == XDPTAG_VERSION &&
-	    t->len == XDPTAG_TAG_LEN)
+	if (xt_tag_ours(t))
 		return t;
 	/* Constant offsets, 4 bytes apart (metadata lengths are multiples of
 	 * 4): the verifier tracks no variable offset from data_meta. */
@@ -186,8 +185,7 @@ static __always_inline struct xdptag_tag *tag_find(void *meta, void *data)
 			return NULL;
 		if ((void *)(t + 1) < data)
 			continue;
-		if (t->magic == XDPTAG_MAGIC && t->version == XDPTAG_VERSION &&
-		    t->len == XDPTAG_TAG_LEN)
+		if (xt_tag_ours(t))
 			return t;
 		return NULL;
 	}

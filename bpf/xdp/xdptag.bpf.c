@@ -120,9 +120,10 @@ _Static_assert(__builtin_offsetof(struct xdptag_tag, class_id) ==
 
 /*
  * Make room for the tag and write it.  If the area already holds exactly a
- * tag of ours (BPF_PROG_TEST_RUN with repeat keeps the buffer between runs)
- * it is rewritten in place; otherwise the tag is put in front of whatever is
- * there.  Returns 0 or the helper's error.
+ * tag of this version (BPF_PROG_TEST_RUN with repeat keeps the buffer
+ * between runs) it is rewritten in place; otherwise the tag is put in front
+ * of whatever is there, another version's tag included.  Returns 0 or the
+ * helper's error.
  */
 static __always_inline int tag_write(struct xdp_md *ctx,
 				     const struct xt_pkt *p,
@@ -131,6 +132,7 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	struct xdptag_tag *tag = (void *)(long)ctx->data_meta;
 	int reuse = 0;
+	__u32 head;
 	__u64 fv;
 	int err;
 
@@ -139,8 +141,7 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 
 	/* The range check comes alone: the verifier learns nothing from ==. */
 	if ((void *)(tag + 1) <= data)
-		reuse = tag->magic == XDPTAG_MAGIC &&
-			tag->len == XDPTAG_TAG_LEN && (void *)(tag + 1) == data;
+		reuse = xt_tag_ours(tag) && (void *)(tag + 1) == data;
 	/* The bench's XT_BENCH_META_CALL calls the helper on every packet, as
 	 * production does, moving nothing when the tag is rewritten. */
 #ifndef XT_BENCH_META_CALL
@@ -156,9 +157,8 @@ static __always_inline int tag_write(struct xdp_md *ctx,
 		if ((void *)(tag + 1) > data)
 			return -22;
 	}
-	tag->magic = XDPTAG_MAGIC;
-	tag->version = XDPTAG_VERSION;
-	tag->len = XDPTAG_TAG_LEN;
+	head = xt_tag_head();
+	__builtin_memcpy(tag, &head, sizeof(head));
 	/* Fields side by side in both: copied together (struct xt_verdict,
 	 * struct xt_pkt). */
 	__builtin_memcpy(&tag->score, &v->score_class, sizeof(v->score_class));
