@@ -81,8 +81,8 @@ struct xdptag_tag {
  * The tag's first word (magic, version, len) as one 32-bit value: the XDP
  * stage writes it in one store, and a consumer tests whether a tag is
  * this version's with one load and one compare (xt_tag_ours()), where
- * three fields took three of each (3 instructions a packet at XDP;
- * docs/performance.md, "The tag's first word").
+ * each field took a load and a compare (3 instructions a packet at XDP;
+ * docs/performance.md, "The tag's first word, and two tests").
  */
 static inline __u32 xt_tag_head(void)
 {
