@@ -9,6 +9,16 @@
 #include "lib/xdp_harness.h"
 #include "lib/pkt.h"
 
+/* Rule r, dport 22, as the only rule; p a SYN it matches. */
+static void ssh_rule_syn(struct xdptag *skel, struct xt_rule *r, struct pkt *p)
+{
+	assert_int_equal(xt_ranges_add(&r->dport, 22, 22), 0);
+	assert_int_equal(xh_rules(skel, r, 1, 0), 0);
+	pkt_eth(p, 0x0800);
+	pkt_ipv4(p, 5, 6, 64, 0, 0xc0000201, 0xc0000202, 20);
+	pkt_tcp(p, 40000, 22, 0x02, 5);
+}
+
 static void smoke(void **state)
 {
 	struct xdptag *skel = xh_open(0);
@@ -17,12 +27,7 @@ static void smoke(void **state)
 	struct pkt p = { 0 };
 
 	assert_non_null(skel);
-	assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
-	assert_int_equal(xh_rules(skel, &r, 1, 0), 0);
-
-	pkt_eth(&p, 0x0800);
-	pkt_ipv4(&p, 5, 6, 64, 0, 0xc0000201, 0xc0000202, 20);
-	pkt_tcp(&p, 40000, 22, 0x02, 5);
+	ssh_rule_syn(skel, &r, &p);
 	res = xh_run(skel, p.b, p.len, 1);
 	assert_int_equal(res.err, 0);
 	assert_int_equal(res.action, XDP_PASS);
@@ -93,11 +98,7 @@ static void tag_of_another_version(void **state)
 	struct pkt p = { 0 };
 
 	assert_non_null(skel);
-	assert_int_equal(xt_ranges_add(&r.dport, 22, 22), 0);
-	assert_int_equal(xh_rules(skel, &r, 1, 0), 0);
-	pkt_eth(&p, 0x0800);
-	pkt_ipv4(&p, 5, 6, 64, 0, 0xc0000201, 0xc0000202, 20);
-	pkt_tcp(&p, 40000, 22, 0x02, 5);
+	ssh_rule_syn(skel, &r, &p);
 
 	area = run_with_meta(skel, &meta, &p, out, sizeof(out));
 	assert_int_equal(xh_cls_stats(skel, &st), 0);
