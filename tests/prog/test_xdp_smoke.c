@@ -79,8 +79,8 @@ static __u32 run_with_meta(struct xdptag *skel, const struct xdptag_tag *meta,
  * of this version's (the test run's repeat): a tag with our magic and
  * length but another version's number is another program's, left as it
  * is.  Ours goes in front of it where the kernel has room for 48 bytes of
- * metadata (6.18); where it caps the area at 32 (6.1) the packet passes
- * untagged and meta_fail counts it.
+ * metadata (6.8 and later); where it caps the area at 32 (6.1) the packet
+ * passes untagged and meta_fail counts it.
  */
 static void tag_of_another_version(void **state)
 {
