@@ -10,7 +10,9 @@
  *	per-packet cost in BPF_PROG_TEST_RUN beside the peer, xdp-tools'
  *	xdp-filter: the mix through null, xdp-filter, xdptag and xdptag's
  *	variant builds (named in XT_VARIANTS), with small tables and with
- *	100,000 entries, and xdptag with the rules files in XT_PEER_RULES
+ *	100,000 entries, and xdptag with the rules files in XT_PEER_RULES;
+ *	each program loaded XT_PEER_LOADS times (5), a round taking the
+ *	median of its loads
  *   xt_bench tc [ROUNDS [REPEAT]]
  *	per-packet cost in BPF_PROG_TEST_RUN of the TC stage classifying (the
  *	tc bridge mode, the default rules): the mix through a null TC
@@ -246,6 +248,13 @@ static void rules_stateless(struct bench_rules *b)
 			b->r[n++] = b->r[i];
 	b->n = n;
 }
+
+/*
+ * Clear while the peer tier loads a program again (peer_loads()): the
+ * checks run on every load, their "#" lines (a verdict, a tag, a
+ * ruleset's size) are the first load's alone.
+ */
+static int bench_echo = 1;
 
 /* Set while a stateless row loads (peer_rows(): the "-stateless" rows). */
 static int bench_stateless;
@@ -519,7 +528,7 @@ static int ruleset_put(const struct xt_rule_maps *m, const struct bench_rules *b
 		ret = xt_ruleset_install(m, &c);
 	}
 	t2 = mono();
-	if (npfx > 0)
+	if (npfx > 0 && bench_echo)
 		printf("# ruleset with %d prefixes: %zu entries, %zu slots"
 		       " (%.1f MiB), %zu /24 chunks, %u IPv6 chunks (%.1f MiB),"
 		       " compile %.2f s, install %.2f s\n", npfx,
@@ -597,7 +606,8 @@ static void check_tag(struct xdptag *skel, const struct pkt *p,
 {
 	struct xdptag_tag t = tag_checked(skel, p, what);
 
-	tag_print(what, &t);
+	if (bench_echo)
+		tag_print(what, &t);
 }
 
 enum { SC_PFX10, SC_PFX1K, SC_PFX10K, SC_PFX100K, SC_PFX1M, SC_R1, SC_R16,
@@ -1020,6 +1030,16 @@ static struct bpf_object *variant_load(const char *variant, int npfx,
  */
 enum peer_kind { PK_NULL, PK_PEER, PK_XDPTAG, PK_VARIANT };
 
+/*
+ * Loads of each program in the peer tier.  One object's time moves by
+ * 1.5-4 ns from one load to the next, with where its JIT image and its
+ * maps land (docs/performance.md, "Five loads of each program"), and a
+ * row measured on one load carries that load's luck: each program is
+ * loaded XT_PEER_LOADS times (5 unless set), every load is run in every
+ * round, and the round takes the median of a row's loads per frame.
+ */
+#define PEER_MAXLOADS	9
+
 struct peer_row {
 	char name[48];
 	enum peer_kind kind;
@@ -1027,9 +1047,13 @@ struct peer_row {
 	const char *variant;	/* PK_VARIANT: the build's name */
 	const char *rules;	/* PK_XDPTAG: a rules file, NULL: default */
 	int stateless;		/* PK_XDPTAG: its rules without the stateful */
-	int fd;
+	int fd;			/* the load being set up and checked */
 	struct bpf_object *obj;
 	struct xdptag *skel;
+	/* Each load's (peer_loads()). */
+	int fds[PEER_MAXLOADS];
+	struct bpf_object *objs[PEER_MAXLOADS];
+	struct xdptag *skels[PEER_MAXLOADS];
 };
 
 #define PEER_SETS	2
@@ -1143,7 +1167,7 @@ static void peer_check(const struct peer_row *r, const struct pkt *p,
 		pr_err("%s on %s: returned %u", r->name, what, o.retval);
 		exit(1);
 	}
-	if (peer)
+	if (peer && bench_echo)
 		printf("# %-22s %-14s verdict %s\n", r->name, what,
 		       o.retval < XT_XDP_ACTIONS ? xt_action_names[o.retval] :
 		       "?");
@@ -1305,24 +1329,77 @@ static void frame_ns(const double *t, int rounds, int n, int k, int i,
  * CPU 0; per frame and for the mix, the median ns and the per-round ratios
  * to the peer and to null, and the added ns over null.
  */
+static int peer_loads(void)
+{
+	const char *s = getenv("XT_PEER_LOADS");
+	char *end;
+	long l;
+
+	/* bench/trace.sh maps a run to its row by the row's one image. */
+	if (print_order)
+		return 1;
+	if (!s)
+		return 5;
+	l = strtol(s, &end, 10);
+	if (*s == '\0' || *end || l < 1 || l > PEER_MAXLOADS) {
+		pr_err("XT_PEER_LOADS: '%s' is not a number of loads from 1 to %d",
+		       s, PEER_MAXLOADS);
+		exit(2);
+	}
+	return l;
+}
+
+/*
+ * t (mix_rounds() over nrows rows of `loads` loads each, a row's loads
+ * side by side) folded into one run a row: per round and frame, the
+ * median of the row's loads.
+ */
+static double *fold_loads(double *t, int rounds, int nrows, int loads)
+{
+	int n = nrows * NPKT, r, k, i, j;
+	double *f = calloc((size_t)rounds * n, sizeof(double));
+
+	if (!f) {
+		pr_err("out of memory");
+		exit(1);
+	}
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < nrows; k++)
+			for (i = 0; i < NPKT; i++) {
+				double x[PEER_MAXLOADS];
+
+				for (j = 0; j < loads; j++)
+					x[j] = t[((size_t)r * nrows * loads +
+						  (size_t)k * loads + j) *
+						 NPKT + i];
+				f[(size_t)r * n + k * NPKT + i] =
+					median(x, loads);
+			}
+	free(t);
+	return f;
+}
+
 static int cmd_peer(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 11;
 	int repeat = argc > 2 ? atoi(argv[2]) : 1000000;
 	struct peer_row rows[PEER_MAXROWS];
 	int peer_of[PEER_SETS] = { 0 };
-	int nrows, i, k, r, n, vstateless, fds[PEER_MAXROWS];
+	int nrows, i, j, k, r, n, vstateless, loads;
+	int fds[PEER_MAXROWS * PEER_MAXLOADS];
 	struct pkt mix[NPKT];
 	double *t;
 
 	pin_cpu0();
 	pkt_mix(mix);
 	print_order = !!getenv("XT_PEER_LINES");
+	loads = peer_loads();
 	nrows = peer_rows(rows);
-	for (k = 0; k < nrows; k++) {
-		struct peer_row *w = &rows[k];
+	for (k = 0; k < nrows * loads; k++) {
+		struct peer_row *w = &rows[k / loads];
 		int set = w->set;
 
+		bench_echo = k % loads == 0;
 		switch (w->kind) {
 		case PK_NULL:
 			w->fd = prog_fd_from("null_xdp", &w->obj);
@@ -1330,7 +1407,7 @@ static int cmd_peer(int argc, char **argv)
 		case PK_PEER:
 			w->obj = peer_load(peer_sets[set].naddr,
 					   peer_sets[set].nport, &w->fd);
-			peer_of[set] = k;
+			peer_of[set] = k / loads;
 			break;
 		case PK_XDPTAG:
 			bench_stateless = w->stateless;
@@ -1353,7 +1430,7 @@ static int cmd_peer(int argc, char **argv)
 			peer_check(w, &mix[i], mix_names[i]);
 		if (print_order &&
 		    (w->kind == PK_XDPTAG || w->kind == PK_VARIANT))
-			peer_lines(w, k);
+			peer_lines(w, k / loads);
 		if (w->kind == PK_XDPTAG)
 			for (i = 0; i < NPKT; i++) {
 				char what[64];
@@ -1362,12 +1439,15 @@ static int cmd_peer(int argc, char **argv)
 					 mix_names[i]);
 				check_tag(w->skel, &mix[i], what);
 			}
+		w->fds[k % loads] = fds[k] = w->fd;
+		w->objs[k % loads] = w->obj;
+		w->skels[k % loads] = w->skel;
 	}
+	bench_echo = 1;
 
 	n = nrows * NPKT;
-	for (k = 0; k < nrows; k++)
-		fds[k] = rows[k].fd;
-	t = mix_rounds(fds, nrows, mix, rounds, repeat, 1, "peer");
+	t = mix_rounds(fds, nrows * loads, mix, rounds, repeat, 1, "peer");
+	t = fold_loads(t, rounds, nrows, loads);
 
 	/* Frame NPKT is the mix: the mean of the six, per round. */
 	for (k = 0; k < nrows; k++) {
@@ -1437,11 +1517,12 @@ static int cmd_peer(int argc, char **argv)
 			       vstateless ? "stateless" : "xdptag",
 			       paired_ns(t, rounds, n, k, xk, i));
 	}
-	for (k = 0; k < nrows; k++) {
-		if (rows[k].skel)
-			xdptag__destroy(rows[k].skel);
-		bpf_object__close(rows[k].obj);
-	}
+	for (k = 0; k < nrows; k++)
+		for (j = 0; j < loads; j++) {
+			if (rows[k].skels[j])
+				xdptag__destroy(rows[k].skels[j]);
+			bpf_object__close(rows[k].objs[j]);
+		}
 	free(t);
 	return 0;
 }
