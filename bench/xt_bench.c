@@ -1050,8 +1050,7 @@ struct peer_row {
 	int fd;			/* the load being set up and checked */
 	struct bpf_object *obj;
 	struct xdptag *skel;
-	/* Each load's (peer_loads()). */
-	int fds[PEER_MAXLOADS];
+	/* Each load's (peer_loads()), to close. */
 	struct bpf_object *objs[PEER_MAXLOADS];
 	struct xdptag *skels[PEER_MAXLOADS];
 };
@@ -1323,12 +1322,7 @@ static void frame_ns(const double *t, int rounds, int n, int k, int i,
 	}
 }
 
-/*
- * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
- * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
- * CPU 0; per frame and for the mix, the median ns and the per-round ratios
- * to the peer and to null, and the added ns over null.
- */
+/* How many times the peer tier loads each program (at PEER_MAXLOADS). */
 static int peer_loads(void)
 {
 	const char *s = getenv("XT_PEER_LOADS");
@@ -1379,6 +1373,12 @@ static double *fold_loads(double *t, int rounds, int nrows, int loads)
 	return f;
 }
 
+/*
+ * xt_bench peer [ROUNDS [REPEAT]]: the mix through null, xdp-filter,
+ * xdptag and xdptag's variant builds (XT_VARIANTS), interleaved, pinned to
+ * CPU 0; per frame and for the mix, the median ns and the per-round ratios
+ * to the peer and to null, and the added ns over null.
+ */
 static int cmd_peer(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 11;
@@ -1439,7 +1439,7 @@ static int cmd_peer(int argc, char **argv)
 					 mix_names[i]);
 				check_tag(w->skel, &mix[i], what);
 			}
-		w->fds[k % loads] = fds[k] = w->fd;
+		fds[k] = w->fd;
 		w->objs[k % loads] = w->obj;
 		w->skels[k % loads] = w->skel;
 	}
