@@ -146,10 +146,9 @@ run() {
 	*) tagged=0 valid=0 nometa_n=$TOTAL ;;
 	esac
 	check "$label: xt_cls_stats tagged" $tagged "$cls_tagged"
-	got=$tc_valid
-	check "$label: xt_tc_stats valid" $valid "$got"
+	check "$label: xt_tc_stats valid" $valid "$tc_valid"
 	# Seen once under load: TC counted nothing.  Say what was attached.
-	[ "$got" = "$valid" ] || {
+	[ "$tc_valid" = "$valid" ] || {
 		ip netns exec "$RCV" "$XT" status "$B"
 		ip netns exec "$RCV" bpftool net show dev "$B"
 	} 2>&1 | sed 's/^/# /'
