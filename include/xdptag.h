@@ -86,11 +86,9 @@ struct xdptag_tag {
  */
 static inline __u32 xt_tag_head(void)
 {
-	const struct {
-		__u16 magic;
-		__u8 version;
-		__u8 len;
-	} h = { XDPTAG_MAGIC, XDPTAG_VERSION, XDPTAG_TAG_LEN };
+	const struct xdptag_tag h = { .magic = XDPTAG_MAGIC,
+				      .version = XDPTAG_VERSION,
+				      .len = XDPTAG_TAG_LEN };
 	__u32 w;
 
 	__builtin_memcpy(&w, &h, sizeof(w));
