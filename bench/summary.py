@@ -97,17 +97,30 @@ if os.path.exists(p):
         xt = "xdptag" + sfx
         if (xt, "mix") not in peer:
             continue
-        target(f"xdptag / xdp-filter, mix, {what}",
-               peer[(xt, "mix")]["vs-peer"], 0.6)
-        worst = max((peer[(xt, fr)]["vs-peer"], fr) for fr in peer_frames
+        # The peer targets are the issue's, on the rules it measured them
+        # with: the default rules without their rate and fan-out rules (the
+        # -stateless row, same rounds).  What per-source state adds on top
+        # has budgets of its own (the state lines below); the shipped
+        # rules' ratios, state included, are shown beside them.
+        sl = f"xdptag-stateless{sfx}"
+        if (sl, "mix") not in peer:
+            continue
+        target(f"{sl} / xdp-filter, mix, {what}",
+               peer[(sl, "mix")]["vs-peer"], 0.6)
+        worst = max((peer[(sl, fr)]["vs-peer"], fr) for fr in peer_frames
                     if fr != "mix")
-        target(f"xdptag / xdp-filter, worst frame, {what}", worst[0], 0.8)
+        target(f"{sl} / xdp-filter, worst frame, {what}", worst[0], 0.8)
+        worst = max(peer[(xt, fr)]["vs-peer"] for fr in peer_frames
+                    if fr != "mix")
+        rows.append((f"  {xt}, stateful rules too, mix / worst frame",
+                     f"{peer[(xt, 'mix')]['vs-peer']:.2f} / {worst:.2f}",
+                     "(info)", ""))
         # The test run's repeat leaves our tag in place, so the shipped
         # object skips bpf_xdp_adjust_meta(); production calls it on every
         # packet, as the meta-call build does.
         mc = f"xdptag-meta-call{sfx}"
         if (mc, "mix") in peer:
-            rows.append(("  the same, adjust_meta every packet, mix",
+            rows.append((f"  {mc} (adjust_meta every packet), mix",
                          f"{peer[(mc, 'mix')]['vs-peer']:.2f}", "(info)", ""))
         # That build's one more helper call is what a call costs on this
         # CPU, mitigations included: the peer makes one per map lookup.
@@ -115,14 +128,6 @@ if os.path.exists(p):
         if call:
             rows.append(("  one helper call, ns added per frame",
                          f"{min(call):.1f}-{max(call):.1f}", "(info)", ""))
-        sl = f"xdptag-stateless{sfx}"
-        if (sl, "mix") in peer:
-            worst = max(peer[(sl, fr)]["vs-peer"] for fr in peer_frames
-                        if fr != "mix")
-            rows.append(("  the same without the stateful rules, mix / "
-                         "worst frame",
-                         f"{peer[(sl, 'mix')]['vs-peer']:.2f} / "
-                         f"{worst:.2f}", "(info)", ""))
         fr_state = [(fr, v) for (pr, fr), v in state.items() if pr == xt]
         if fr_state:
             need = [v[1] for fr, v in fr_state if v[0]]
@@ -151,10 +156,11 @@ if os.path.exists(p):
         print_table(ic, ic_frames,
                     (("instructions added over null", "added", "{:6.0f}"),
                      ("ratio to the peer", "vs-peer", "{:6.2f}")))
-        if ("xdptag", "mix") in ic:
-            rows.append(("xdptag / xdp-filter, mix, instructions",
-                         f"{ic[('xdptag', 'mix')]['vs-peer']:.2f}",
-                         "(info)", ""))
+        for pr in ("xdptag-stateless", "xdptag"):
+            if (pr, "mix") in ic:
+                rows.append((f"{pr} / xdp-filter, mix, instructions",
+                             f"{ic[(pr, 'mix')]['vs-peer']:.2f}",
+                             "(info)", ""))
     # What per-source state adds, counted: a frame that needs none runs
     # the same instructions as without the stateful rules (a timer tick
     # is about one), whatever the timed tier's placement noise on a CPU.

@@ -107,12 +107,25 @@ check "xdp-filter / xdp-filter: 1.00 on every frame and the mix" \
 check "null / null: 1.00 on every frame and the mix" \
 	"1.00 1.00 1.00 1.00 1.00 1.00 1.00" "$(row "ratio to null" null)"
 
-# 5. The targets against the peer, each with its figure and verdict.
-got=$(sed -nE 's/^  (xdptag \/ xdp-filter, (mix|worst frame), (small tables|100,000 entries)) +[0-9]+\.[0-9]+ +<= 0\.[68]0 +(met|MISSED)$/\1/p' <<<"$sum" |
+# 5. The targets against the peer, each with its figure and verdict, on
+# the rules the issue set them for: the -stateless rows (the default rules
+# without their rate and fan-out rules), whose mix ratio the target's
+# figure is; the shipped rules' beside them, as information.
+got=$(sed -nE 's/^  (xdptag-stateless(-100k)? \/ xdp-filter, (mix|worst frame), (small tables|100,000 entries)) +[0-9]+\.[0-9]+ +<= 0\.[68]0 +(met|MISSED)$/\1/p' <<<"$sum" |
       paste -sd'|')
 check "the four peer targets, each with its figure and verdict" \
-	"xdptag / xdp-filter, mix, small tables|xdptag / xdp-filter, worst frame, small tables|xdptag / xdp-filter, mix, 100,000 entries|xdptag / xdp-filter, worst frame, 100,000 entries" \
+	"xdptag-stateless / xdp-filter, mix, small tables|xdptag-stateless / xdp-filter, worst frame, small tables|xdptag-stateless-100k / xdp-filter, mix, 100,000 entries|xdptag-stateless-100k / xdp-filter, worst frame, 100,000 entries" \
 	"$got"
+for r in xdptag-stateless xdptag-stateless-100k; do
+	check "$r: the mix target's figure is its row's mix ratio" \
+		"$(row "ratio to the peer" "$r" | awk '{ print $NF }')" \
+		"$(sed -nE "s/^  $r \/ xdp-filter, mix, [a-z0-9, ]+ +([0-9]+\.[0-9]+) +<=.*/\1/p" <<<"$sum")"
+done
+for r in xdptag xdptag-100k; do
+	check "$r: the shipped rules' mix ratio shown beside the targets" \
+		"$(row "ratio to the peer" "$r" | awk '{ print $NF }')" \
+		"$(sed -nE "s/^    $r, stateful rules too, mix \/ worst frame +([0-9]+\.[0-9]+) \/ .*/\1/p" <<<"$sum")"
+done
 
 # 6. A number of loads out of range is refused in one line.
 err=$(XT_PEER_LOADS=0 "$XB" peer 1 1 2>&1 >/dev/null)
