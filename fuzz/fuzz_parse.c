@@ -34,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invariant(!(p.features & ~(XT_F_SLOTS - 1)));
 	invariant(!(p.features & XT_F_IPV4) || !(p.features & XT_F_IPV6));
 	invariant(!p.l4_ok || p.l4 != XT_L4_NONE);
-	invariant(!p.l3_ok || (p.features & (XT_F_IPV4 | XT_F_IPV6)));
+	/* The family by l3_ok alone, as the classifier tells it. */
+	invariant(p.l3_ok == 0 ||
+		  (p.l3_ok == XT_L3_IPV4 && (p.features & XT_F_IPV4)) ||
+		  (p.l3_ok == XT_L3_IPV6 && (p.features & XT_F_IPV6)));
 	invariant(!p.l3_ok == (p.l4 == XT_L4_NONE));	/* no IP, no L4 */
 	invariant(!(p.features & XT_F_VLAN) == !p.vlans);	/* either tests */
 	invariant(xt_pkt_ipv6(&p) == !!(p.features & XT_F_IPV6));

@@ -567,6 +567,8 @@ struct xt_ruleset {
 	__u64 exempt;		/* allowlist rules: class 0, score 0, no drop */
 	__u64 stateful;		/* rules with a rate or fan-out condition */
 	__u64 fanout;		/* those of them with a fan-out condition */
+	__u64 special;		/* exempt | stateful: the usual packet's one
+				   test (classify_packet()) */
 	__u64 no_addr;		/* rules with no address condition (non-IP) */
 	/* What the tables give a packet without the field, in one load
 	 * within reach (set by xt_compile(), user/rules.c). */

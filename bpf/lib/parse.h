@@ -83,6 +83,11 @@ struct xt_cursor {
 #define XT_IX_BYTE(f)	union { __u16 ix_##f; struct { __u8 f##_none; __u8 f; }; }
 #endif
 
+/* xt_pkt.l3_ok: which IP header was complete, the classifier's one
+ * test of the family (classify_rules()). */
+#define XT_L3_IPV4	1
+#define XT_L3_IPV6	2
+
 /* Everything the classifier needs from one packet. */
 struct xt_pkt {
 	union {
@@ -117,7 +122,8 @@ struct xt_pkt {
 	__u8  ports_ok;		/* and they hold ports (TCP, UDP): the parser
 				   sets both in one store, the classifier
 				   tests one byte */
-	__u8  l3_ok;		/* IP header complete: addresses, TTL valid */
+	__u8  l3_ok;		/* IP header complete: addresses, TTL valid;
+				   XT_L3_IPV4 or XT_L3_IPV6 */
 	__u8  icmp_ok;		/* l4_ok, and ICMP or ICMPv6: the type and
 				   code tables' test, one byte (pad before) */
 	/* Host order, each; side by side as TCP and UDP carry them, so
@@ -257,7 +263,7 @@ static __always_inline int parse_ipv4(struct xt_cursor *c, struct xt_pkt *p)
 	if (hlen > sizeof(*iph))
 		p->features |= XT_F_IP_OPTIONS;
 
-	p->l3_ok = 1;
+	p->l3_ok = XT_L3_IPV4;
 	proto = iph->protocol;	/* read once: the stores between may alias */
 	p->ix_ip_proto = proto;
 	p->ix_ttl = iph->ttl;
@@ -428,7 +434,7 @@ static __always_inline int parse_ipv6(struct xt_cursor *c, struct xt_pkt *p)
 		return xt_l3_malformed(p);
 	}
 
-	p->l3_ok = 1;
+	p->l3_ok = XT_L3_IPV6;
 	p->ix_ttl = ip6->hop_limit;
 	nh = ip6->nexthdr;
 	p->ix_ip_proto = nh;	/* what a malformed chain leaves */
