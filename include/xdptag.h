@@ -575,6 +575,7 @@ struct xt_ruleset {
 	__u64 no_ports;		/* by16[XT_PORT_NONE]'s dport & sport */
 	__u64 no_icmp;		/* icmp_type[XT_BYTE_NONE] & icmp_code[...] */
 	__u64 no_vlan;		/* vlan[XT_VLAN_NONE], out of reach there */
+	__u64 no_l4;		/* no_ports & no_icmp: neither header */
 	/* The /24 chunks (above); v4_chunk[dir][/16] counts from that
 	 * direction's v4_chunk_base, a table element index. */
 	__u32 v4_chunked;
@@ -616,9 +617,27 @@ _Static_assert(__builtin_offsetof(struct xt_ruleset, by16) +
 	       sizeof(struct xt_by16) < 32768,
 	       "xt_ruleset: a field the datapath reads out of a load's reach");
 
-/* The /16 slot i of family v6 (0: IPv4, 1: IPv6) and direction dir. */
-#define xt_l1_at(rs, v6, dir, i)					\
-	((v6) ? &(rs)->pfx6[(dir) & 1].s[i] : &(rs)->by16[i].pfx4[(dir) & 1])
+/*
+ * Where the /16 top (host order) has its slot: at the address's first two
+ * bytes as one 16-bit load reads them, so that the datapath indexes the
+ * slot with that load alone, no byte swap and no shift (pfx_match(),
+ * bpf/lib/classify.h; docs/performance.md, "The /16's slot without a
+ * swap").  Only the slots: the chunks' numbers (v4_chunk, v6_chunk) are
+ * indexed by top itself, read on the rarer path that swaps anyway.
+ */
+static inline __u32 xt_l1_ix(__u32 top)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (top >> 8 & 0xff) | (top & 0xff) << 8;
+#else
+	return top & 0xffff;
+#endif
+}
+
+/* The /16 slot top of family v6 (0: IPv4, 1: IPv6) and direction dir. */
+#define xt_l1_at(rs, v6, dir, top)					\
+	((v6) ? &(rs)->pfx6[(dir) & 1].s[xt_l1_ix(top)] :		\
+		&(rs)->by16[xt_l1_ix(top)].pfx4[(dir) & 1])
 
 struct xt_active {
 	__u32 gen;		/* 0 or 1: the ruleset packets use */

@@ -822,7 +822,7 @@ static void info_fill(struct xt_attach_info *ai, const struct xt_rules_file *rf,
 static __u64 rules_no_ip(const struct xt_ruleset *rs)
 {
 	return rs->proto[XT_BYTE_NONE] & rs->ttl[XT_BYTE_NONE] &
-	       rs->tcp_flags[XT_BYTE_NONE] & rs->no_ports & rs->no_icmp &
+	       rs->tcp_flags[XT_BYTE_NONE] & rs->no_l4 &
 	       rs->no_addr;
 }
 

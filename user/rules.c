@@ -1113,6 +1113,7 @@ int xt_compile(const struct xt_rule *rules, size_t nrules,
 	cc.rs->no_icmp = cc.rs->icmp_type[XT_BYTE_NONE] &
 			 cc.rs->icmp_code[XT_BYTE_NONE];
 	cc.rs->no_vlan = cc.rs->vlan[XT_VLAN_NONE];
+	cc.rs->no_l4 = cc.rs->no_ports & cc.rs->no_icmp;
 	cc.rs->special = cc.rs->exempt | cc.rs->stateful;
 	if (pfx_finish(&cc))
 		goto fail;

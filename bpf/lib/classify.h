@@ -266,27 +266,28 @@ static __always_inline __u64 pfx_match(const struct xt_ruleset *rs,
 				       __u32 v6, __u32 dir, const __u32 *addr)
 {
 	const struct xt_l1_slot *l1;
-	__u32 top32 = bpf_ntohl(addr[0]), top;
+	/* The /16's slot at its two bytes as they lie (xt_l1_ix()). */
+	__u32 ix = *(const __u16 *)addr, top32, top;
 	struct xt_pfx_query q;
 	__u64 bits;
 	void *tab;
 	int i;
 
-	/*
-	 * 6.1's verifier takes a byte swap's result as unbounded: the masks
-	 * below (the /16's slot, the chunks' entries) must stay, and read
-	 * this one swap.
-	 */
-	xt_barrier_var(top32);
-	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
 	if (v6)
-		l1 = &xt_elem(rs, pfx6[dir & 1].s, top);
+		l1 = &xt_elem(rs, pfx6[dir & 1].s, ix);
 	else
-		l1 = &xt_elem(rs, by16, top).pfx4[dir & 1];
+		l1 = &xt_elem(rs, by16, ix).pfx4[dir & 1];
 	bits = l1->bits;
 	/* Most /16s hold no longer prefix: their test is the word's alone. */
 	if (!l1->longer)
 		return bits;
+	/*
+	 * 6.1's verifier takes a byte swap's result as unbounded: the masks
+	 * below (the chunks' entries) must stay, and read this one swap.
+	 */
+	top32 = bpf_ntohl(addr[0]);
+	xt_barrier_var(top32);
+	top = (top32 >> (32 - XT_L1_BITS)) & (XT_L1_SLOTS - 1);
 #ifndef XT_BENCH_L1_WHOLE	/* bench variant: one bit per /16 */
 	if (!((l1->longer >> xt_l1_part(top32)) & 1))
 		return bits;
@@ -431,24 +432,31 @@ static __always_inline __u64 classify_rules(const struct xt_ruleset *rs,
 	m = xt_elem(rs, by16, p->features).features;
 	m &= xt_elem(rs, proto, p->ix_ip_proto);
 	m &= xt_elem(rs, tcp_flags, p->ix_tcp_flags);
+	/*
+	 * Ports and ICMP's type and code exclude each other (the parser
+	 * sets one of ports_ok and icmp_ok at most: fuzz/fuzz_parse.c), so
+	 * TCP and UDP take ICMP's "none" with no test of icmp_ok, and a
+	 * packet with neither takes both "none"s in one load.
+	 */
 	if (p->ports_ok) {
 		m &= xt_elem(rs, by16, p->dport).dport;
 		m &= xt_elem(rs, by16, p->sport).sport;
-	} else {
+		m &= rs->no_icmp;
+#ifndef XT_BENCH_NO_DIMS	/* bench variant: no icmp, ttl, len, vlan loads */
+	} else if (p->icmp_ok) {
 		m &= rs->no_ports;
+		m &= xt_elem(rs, icmp_type, p->icmp_type);
+		m &= xt_elem(rs, icmp_code, p->icmp_code);
+#endif
+	} else {
+		m &= rs->no_l4;
 	}
 	if (!m)
 		return 0;
-#ifdef XT_BENCH_NO_DIMS	/* bench variant: no icmp, ttl, len, vlan loads */
+#ifdef XT_BENCH_NO_DIMS
 	xt_barrier_var(m);
 	goto addr;
 #endif
-	if (p->icmp_ok) {
-		m &= xt_elem(rs, icmp_type, p->icmp_type);
-		m &= xt_elem(rs, icmp_code, p->icmp_code);
-	} else {
-		m &= rs->no_icmp;
-	}
 	m &= xt_elem(rs, ttl, p->ix_ttl);
 	/* 64 bits: a 32-bit value needs its zero extension after the
 	 * barrier, which keeps the clamp before the scaling. */
@@ -476,15 +484,16 @@ addr:
 #endif
 	/* The family a constant in each copy: the slots' addresses fold
 	 * into the loads (5.6 instructions a frame on the mix).  Told
-	 * apart by the one byte, not by l3_ok and then the ethertype. */
-	if (ip == XT_L3_IPV6) {
-		m &= pfx_match(rs, gen, 1, XT_SRC, p->saddr);
-		if (m)
-			m &= pfx_match(rs, gen, 1, XT_DST, p->daddr);
-	} else if (ip) {
+	 * apart by the one byte, not by l3_ok and then the ethertype;
+	 * IPv4, the usual, with one compare. */
+	if (ip == XT_L3_IPV4) {
 		m &= pfx_match(rs, gen, 0, XT_SRC, p->saddr);
 		if (m)
 			m &= pfx_match(rs, gen, 0, XT_DST, p->daddr);
+	} else if (ip == XT_L3_IPV6) {
+		m &= pfx_match(rs, gen, 1, XT_SRC, p->saddr);
+		if (m)
+			m &= pfx_match(rs, gen, 1, XT_DST, p->daddr);
 	} else {
 		m &= rs->no_addr;
 	}

@@ -107,18 +107,38 @@ static void wildcard_everywhere(void **state)
  * packets that are not ICMP, a VLAN the untagged ones. */
 static void none_words(void **state)
 {
-	struct xt_rule r[2] = { rule("echo"), rule("vlan") };
+	struct xt_rule r[3] = { rule("echo"), rule("vlan"), rule("port") };
 	struct xt_compiled c;
 
 	(void)state;
 	assert_int_equal(xt_ranges_add(&r[0].icmp_type, 8, 8), 0);
 	assert_int_equal(xt_ranges_add(&r[1].vlan, 100, 100), 0);
-	compile_ok(r, 2, &c);
-	assert_int_equal(c.rs->icmp_type[XT_BYTE_NONE], 2);
-	assert_int_equal(c.rs->no_icmp, 2);
+	assert_int_equal(xt_ranges_add(&r[2].dport, 22, 22), 0);
+	compile_ok(r, 3, &c);
+	assert_int_equal(c.rs->icmp_type[XT_BYTE_NONE], 6);
+	assert_int_equal(c.rs->no_icmp, 6);
 	assert_int_equal(c.rs->no_ports, 3);
-	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 1);
-	assert_int_equal(c.rs->no_vlan, 1);
+	/* Neither header: both "none"s, for the packet's one load. */
+	assert_int_equal(c.rs->no_l4, 2);
+	assert_int_equal(c.rs->vlan[XT_VLAN_NONE], 5);
+	assert_int_equal(c.rs->no_vlan, 5);
+	xt_compiled_free(&c);
+}
+
+/* The usual packet's one test: the exempt and the stateful rules. */
+static void special_rules(void **state)
+{
+	struct xt_rule r[3] = { rule("plain"), rule("allow"), rule("rate") };
+	struct xt_compiled c;
+
+	(void)state;
+	r[1].exempt = true;
+	r[2].st_kind = XT_ST_PPS;
+	r[2].st_limit = 10;
+	compile_ok(r, 3, &c);
+	assert_int_equal(c.rs->exempt, 2);
+	assert_int_equal(c.rs->stateful, 4);
+	assert_int_equal(c.rs->special, 6);
 	xt_compiled_free(&c);
 }
 
@@ -734,6 +754,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wildcard_everywhere),
 		cmocka_unit_test(none_words),
+		cmocka_unit_test(special_rules),
 		cmocka_unit_test(port_range_slots),
 		cmocka_unit_test(tcp_flag_alternatives),
 		cmocka_unit_test(features_set_clear),
