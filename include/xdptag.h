@@ -621,8 +621,8 @@ _Static_assert(__builtin_offsetof(struct xt_ruleset, by16) +
  * Where the /16 top (host order) has its slot: at the address's first two
  * bytes as one 16-bit load reads them, so that the datapath indexes the
  * slot with that load alone, no byte swap and no shift (pfx_match(),
- * bpf/lib/classify.h; docs/performance.md, "The /16's slot without a
- * swap").  Only the slots: the chunks' numbers (v4_chunk, v6_chunk) are
+ * bpf/lib/classify.h; docs/performance.md, "Five cuts, 17 instructions a
+ * frame").  Only the slots: the chunks' numbers (v4_chunk, v6_chunk) are
  * indexed by top itself, read on the rarer path that swaps anyway.
  */
 static inline __u32 xt_l1_ix(__u32 top)

@@ -104,7 +104,8 @@ static void wildcard_everywhere(void **state)
 
 /* What packets without ports, not ICMP, or untagged take from the tables
  * is in one word each, the datapath's one load: an ICMP type fails the
- * packets that are not ICMP, a VLAN the untagged ones. */
+ * packets that are not ICMP, a VLAN the untagged ones, a port those
+ * without ports; and a packet with neither ports nor ICMP both. */
 static void none_words(void **state)
 {
 	struct xt_rule r[3] = { rule("echo"), rule("vlan"), rule("port") };
