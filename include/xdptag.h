@@ -634,10 +634,16 @@ static inline __u32 xt_l1_ix(__u32 top)
 #endif
 }
 
-/* The /16 slot top of family v6 (0: IPv4, 1: IPv6) and direction dir. */
-#define xt_l1_at(rs, v6, dir, top)					\
-	((v6) ? &(rs)->pfx6[(dir) & 1].s[xt_l1_ix(top)] :		\
-		&(rs)->by16[xt_l1_ix(top)].pfx4[(dir) & 1])
+/*
+ * The slot at index ix of family v6 (0: IPv4, 1: IPv6) and direction dir:
+ * for loops over every slot, which then walk memory in order (walked by
+ * /16, the compile of the default rules took 2.5 times as long).
+ */
+#define xt_l1_at_ix(rs, v6, dir, ix)					\
+	((v6) ? &(rs)->pfx6[(dir) & 1].s[ix] : &(rs)->by16[ix].pfx4[(dir) & 1])
+
+/* The /16 top's slot. */
+#define xt_l1_at(rs, v6, dir, top)	xt_l1_at_ix(rs, v6, dir, xt_l1_ix(top))
 
 struct xt_active {
 	__u32 gen;		/* 0 or 1: the ruleset packets use */

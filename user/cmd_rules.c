@@ -258,7 +258,7 @@ static void print_compiled(const struct xt_compiled *c)
 		for (d = 0; d < 2; d++)
 			printf("  %s %s: %zu entries, %zu of %u /16 slots used\n",
 			       fam ? "ipv6" : "ipv4", dir[d], cnt[fam][d],
-			       nonzero_every(&xt_l1_at(rs, fam, d, 0)->bits,
+			       nonzero_every(&xt_l1_at_ix(rs, fam, d, 0)->bits,
 					     XT_L1_SLOTS,
 					     (fam ? sizeof(struct xt_l1_slot) :
 						    sizeof(struct xt_by16)) /

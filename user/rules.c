@@ -148,7 +148,9 @@ const char *xt_prefix_str(const struct xt_prefix *p, char *buf, size_t len)
 
 struct cc {
 	struct xt_ruleset *rs;
-	__u64 (*l1neg)[2][XT_L1_SLOTS];	/* [family][dir]: "!prefix" up to /16 */
+	/* [family][dir][xt_l1_ix()]: "!prefix" up to /16, in the slots'
+	 * order */
+	__u64 (*l1neg)[2][XT_L1_SLOTS];
 	struct xt_pfx_entry *ent;
 	size_t nent;
 	char *err;
@@ -307,7 +309,7 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 	if (p->plen <= XT_L1_BITS) {
 		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
 		for (s = first; s < first + (1U << (XT_L1_BITS - p->plen)); s++)
-			*(p->neg ? &l1neg[s] :
+			*(p->neg ? &l1neg[xt_l1_ix(s)] :
 				   &xt_l1_at(cc->rs, v6, dir, s)->bits) |= bit;
 		return 0;
 	}
@@ -414,7 +416,7 @@ static int pfx_finish(struct cc *cc)
 		size_t s;
 
 		for (s = 0; s < XT_L1_SLOTS; s++)
-			xt_l1_at(rs, i / 2, i % 2, s)->bits &=
+			xt_l1_at_ix(rs, i / 2, i % 2, s)->bits &=
 				~cc->l1neg[i / 2][i % 2][s];
 	}
 
@@ -430,7 +432,7 @@ static int pfx_finish(struct cc *cc)
 			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
 		l1_set_longer(rs, v6, e->key.dir, e->key.addr);
 		e->val.bits |= xt_l1_at(rs, v6, e->key.dir, slot)->bits;
-		e->val.neg |= cc->l1neg[v6][e->key.dir][slot];
+		e->val.neg |= cc->l1neg[v6][e->key.dir][xt_l1_ix(slot)];
 		/* Sorted by length: covering entries are already final. */
 		for (lv = 24; lv < e->key.plen; lv += 8) {
 			struct xt_pfx_key up = e->key;
@@ -878,7 +880,7 @@ static int prefixes_fill(struct cc *cc, const struct xt_rule *r, uint64_t bit,
 		 * both families, before the negations take theirs out. */
 		for (f = 0; f < 2; f++)
 			for (s = 0; s < XT_L1_SLOTS; s++)
-				xt_l1_at(cc->rs, f, dir, s)->bits |= bit;
+				xt_l1_at_ix(cc->rs, f, dir, s)->bits |= bit;
 	}
 	for (i = 0; i < ps->n; i++) {
 		const struct xt_prefix *p = &ps->p[i];
