@@ -148,8 +148,7 @@ const char *xt_prefix_str(const struct xt_prefix *p, char *buf, size_t len)
 
 struct cc {
 	struct xt_ruleset *rs;
-	/* [family][dir][xt_l1_ix()]: "!prefix" up to /16, in the slots'
-	 * order */
+	/* [family][dir]: "!prefix" up to /16 (l1neg_at()) */
 	__u64 (*l1neg)[2][XT_L1_SLOTS];
 	struct xt_pfx_entry *ent;
 	size_t nent;
@@ -278,6 +277,13 @@ static uint32_t l1_slot(const uint8_t *addr)
 	return (uint32_t)addr[0] << 8 | addr[1];
 }
 
+/* The negated blocks' word of the /16 top, kept in the slots' order so
+ * that pfx_finish() walks both in step (xt_l1_at_ix()). */
+static __u64 *l1neg_at(struct cc *cc, int v6, int dir, uint32_t top)
+{
+	return &cc->l1neg[v6][dir & 1][xt_l1_ix(top)];
+}
+
 /* An entry (a prefix longer than /16) at addr: its /22 is flagged. */
 static void l1_set_longer(struct xt_ruleset *rs, int v6, int dir,
 			  const uint8_t *addr)
@@ -301,7 +307,6 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 		   uint64_t bit)
 {
 	int v6 = p->family == 6;
-	__u64 *l1neg = cc->l1neg[v6][dir];
 	struct xt_pfx_key k = { .dir = dir, .family = p->family };
 	unsigned int level, j, n, bytes = p->family == 6 ? 16 : 4;
 	uint32_t s, first;
@@ -309,7 +314,7 @@ static int pfx_add(struct cc *cc, const struct xt_prefix *p, int dir,
 	if (p->plen <= XT_L1_BITS) {
 		first = l1_slot(p->addr) & ~((1U << (XT_L1_BITS - p->plen)) - 1);
 		for (s = first; s < first + (1U << (XT_L1_BITS - p->plen)); s++)
-			*(p->neg ? &l1neg[xt_l1_ix(s)] :
+			*(p->neg ? l1neg_at(cc, v6, dir, s) :
 				   &xt_l1_at(cc->rs, v6, dir, s)->bits) |= bit;
 		return 0;
 	}
@@ -432,7 +437,7 @@ static int pfx_finish(struct cc *cc)
 			level_note(rs->v4_levels, &rs->v4_nlevels, e->key.plen);
 		l1_set_longer(rs, v6, e->key.dir, e->key.addr);
 		e->val.bits |= xt_l1_at(rs, v6, e->key.dir, slot)->bits;
-		e->val.neg |= cc->l1neg[v6][e->key.dir][xt_l1_ix(slot)];
+		e->val.neg |= *l1neg_at(cc, v6, e->key.dir, slot);
 		/* Sorted by length: covering entries are already final. */
 		for (lv = 24; lv < e->key.plen; lv += 8) {
 			struct xt_pfx_key up = e->key;
